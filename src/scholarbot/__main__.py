@@ -1,0 +1,5 @@
+"""Allow `python -m scholarbot`."""
+
+from scholarbot.cli import app
+
+app()

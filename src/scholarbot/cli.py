@@ -1,0 +1,232 @@
+"""The `scholarbot` command line: ingest, stats, ask, profile, demo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scholarbot.config import Settings, load_settings
+from scholarbot.errors import ScholarbotError
+from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
+from scholarbot.services import Services, open_services
+
+app = typer.Typer(
+    help="Research assistant: researcher and paper records in a Chroma store, with cited answers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Store folder (overrides config and $SCHOLARBOT_STORE).", show_default=False
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Config file (default: $SCHOLARBOT_CONFIG or ./config.toml).", show_default=False
+    ),
+]
+
+EXAMPLE_QUESTION = "Who collaborates with Hainan Zhang on federated LLMs?"
+
+
+def _settings(config: Path | None, store: Path | None) -> Settings:
+    try:
+        return load_settings(config, store=store)
+    except ScholarbotError as e:
+        _fail(str(e))
+
+
+def _services(settings: Settings) -> Services:
+    try:
+        return open_services(settings)
+    except ScholarbotError as e:
+        _fail(str(e))
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.", show_default=False)],
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Import paper lists and profile pages into the store (safe to re-run)."""
+    svc = _services(_settings(config, store))
+    report = _run_ingest(svc, paths)
+    _print_report(report, svc)
+    if not report.files_read:
+        raise typer.Exit(1)
+
+
+def _run_ingest(svc: Services, paths: list[Path]) -> IngestReport:
+    columns = (
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            return ingest_paths(paths, svc.store, svc.embedder, progress=progress)
+        except FileNotFoundError as e:
+            _fail(str(e))
+        except ScholarbotError as e:
+            _fail(str(e))
+
+
+def _print_report(report: IngestReport, svc: Services) -> None:
+    table = Table(title=f"Ingested into {svc.store.where}", show_header=False, title_justify="left")
+    table.add_row("files read", str(len(report.files_read)))
+    table.add_row("files skipped", str(len(report.files_skipped)))
+    table.add_row(
+        "papers",
+        f"{report.papers_added} added, {report.papers_updated} updated, {report.papers_unchanged} unchanged",
+    )
+    table.add_row("profile pages", str(report.profiles))
+    table.add_row(
+        "researchers",
+        f"{report.researchers_total} in store, {report.researchers_changed} written, "
+        f"{report.researchers_removed} removed",
+    )
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    out.print(table)
+    for _path, why in report.files_skipped:
+        err.print(f"[yellow]skipped[/yellow] {why}", highlight=False)
+    for problem in report.problems[:20]:
+        err.print(f"[yellow]note[/yellow] {problem}", highlight=False)
+    if len(report.problems) > 20:
+        err.print(f"[yellow]note[/yellow] ... and {len(report.problems) - 20} more entries skipped")
+    if not report.files_read and not report.files_skipped:
+        err.print("[yellow]nothing to import:[/yellow] no files found under the given paths")
+
+
+@app.command()
+def stats(
+    store: StoreOpt = None, config: ConfigOpt = None, as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Show what the store holds."""
+    svc = _services(_settings(config, store))
+    counts = svc.store.counts()
+    info = {
+        "store": svc.store.where,
+        "embedding_model": svc.embedder.name,
+        **counts,
+        "people_index_stale": bool(svc.store.get_flag(PEOPLE_STALE)),
+    }
+    if not svc.settings.store.host:
+        from scholarbot.store import store_size_bytes
+
+        info["size_mb"] = round(store_size_bytes(svc.settings.store.path) / 1e6, 1)
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    table = Table(show_header=False)
+    for k, v in info.items():
+        table.add_row(k, str(v))
+    out.print(table)
+    if info["people_index_stale"]:
+        err.print(
+            "[yellow]The last ingest did not finish; run `scholarbot ingest` again to complete it.[/yellow]"
+        )
+
+
+@app.command()
+def demo(
+    store: Annotated[Path, typer.Option("--store", help="Folder for the demo store (wiped first).")] = Path(
+        "vectorstore/demo"
+    ),
+    question: Annotated[str, typer.Option(help="Question to ask after ingesting.")] = EXAMPLE_QUESTION,
+) -> None:
+    """Ingest the bundled sample into a fresh store and answer the example question."""
+    sample = Path(str(resources.files("scholarbot") / "data" / "sample"))
+    if store.exists():
+        shutil.rmtree(store)
+    settings = _settings(None, store)
+    svc = _services(settings)
+    out.print(f"[bold]Ingesting the bundled sample[/bold] ({sample}) into {store} ...")
+    report = _run_ingest(svc, [sample])
+    _print_report(report, svc)
+    out.print(f"\n[bold]Q:[/bold] {question}\n")
+    _ask_and_print(svc, question, as_json=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one question per line from stdin.")
+    ],
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+) -> None:
+    """Answer a question from the store, citing papers."""
+    svc = _services(_settings(config, store))
+    if question == "-":
+        for line in sys.stdin:
+            if line.strip():
+                _ask_and_print(svc, line.strip(), as_json=as_json, one_line=True)
+        return
+    _ask_and_print(svc, question, as_json=as_json)
+
+
+@app.command()
+def profile(
+    name: Annotated[str, typer.Argument(help="A researcher's name.")],
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the profile as JSON."),
+) -> None:
+    """Show a researcher's profile: affiliations, metrics, papers, collaborators."""
+    from scholarbot.answers import Answerer
+
+    svc = _services(_settings(config, store))
+    try:
+        answer = Answerer(svc).profile(name)
+    except ScholarbotError as e:
+        _fail(str(e))
+    if as_json:
+        out.print_json(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        out.print(answer.render_text(), highlight=False)
+
+
+def _ask_and_print(svc: Services, question: str, *, as_json: bool, one_line: bool = False) -> None:
+    from scholarbot.answers import Answerer
+
+    try:
+        answer = Answerer(svc).ask(question)
+    except ScholarbotError as e:
+        if one_line:
+            print(json.dumps({"question": question, "error": str(e)}) if as_json else f"error: {e}")
+            return
+        _fail(str(e))
+    if as_json:
+        text = json.dumps(answer.to_json(), ensure_ascii=False)
+        print(text) if one_line else out.print_json(text)
+    else:
+        out.print(answer.render_text(), highlight=False)

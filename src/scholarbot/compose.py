@@ -1,0 +1,387 @@
+"""The offline composer: short answers whose every sentence cites retrieved papers as [n].
+
+It only ever names people and papers handed to it, and says where records are incomplete.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scholarbot.records import Paper, Researcher
+
+if TYPE_CHECKING:
+    from scholarbot.answers import PersonView
+    from scholarbot.names import NameMatch
+
+#: Titles longer than this are shortened inside sentences (the source list keeps them whole).
+TITLE_IN_TEXT = 90
+
+
+@dataclass
+class Source:
+    """A numbered source under an answer."""
+
+    n: int
+    id: str
+    title: str
+    authors: list[str]
+    year: int | None
+    venue: str | None
+    url: str | None
+    authors_complete: bool = True
+    authors_omitted: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "id": self.id,
+            "title": self.title,
+            "authors": self.authors,
+            "year": self.year,
+            "venue": self.venue,
+            "url": self.url,
+        }
+
+
+@dataclass
+class Answer:
+    """An answer: text with [n] citations, its sources, the people it names, and timing."""
+
+    intent: str
+    text: str = ""
+    question: str = ""
+    sources: list[Source] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
+    profile: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    took_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract shared by the CLI, the bot and the benchmarks."""
+        out: dict[str, Any] = {
+            "question": self.question,
+            "intent": self.intent,
+            "answer": self.text,
+            "sources": [s.to_json() for s in self.sources],
+            "people": self.people,
+            "took_ms": self.took_ms,
+        }
+        if self.profile is not None:
+            out["profile"] = self.profile
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+    def render_text(self) -> str:
+        """Plain text for a terminal: answer, notes, then numbered sources."""
+        lines = [self.text]
+        lines += [f"({note})" for note in self.notes]
+        if self.sources:
+            lines.append("")
+            lines.append("Sources:")
+            for s in self.sources:
+                lines.append(
+                    f"[{s.n}] {s.title}. {format_authors(s)}. {venue_year(s)}"
+                    + (f" {s.url}" if s.url else "")
+                )
+        return "\n".join(lines)
+
+
+def format_authors(s: Source, limit: int = 6) -> str:
+    """'A, B, C et al.' honouring what the source said about truncation."""
+    names = s.authors[:limit]
+    text = ", ".join(names) if names else "authors not listed"
+    hidden = len(s.authors) - len(names)
+    if s.authors_omitted:
+        hidden += s.authors_omitted
+    if hidden > 0:
+        text += f" +{hidden} more"
+    elif not s.authors_complete:
+        text += " et al. (list incomplete at source)"
+    return text
+
+
+def venue_year(s: Source) -> str:
+    """'COLING 2025' / 'arXiv 2026' / '2021'."""
+    parts = [p for p in (s.venue, str(s.year) if s.year else None) if p]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        return parts[0]
+    return " ".join(parts) or "year unknown"
+
+
+def short(title: str) -> str:
+    """Shorten a long title for use inside a sentence."""
+    return title if len(title) <= TITLE_IN_TEXT else title[: TITLE_IN_TEXT - 1].rstrip() + "…"
+
+
+def join_names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Composer:
+    """Builds one answer; `cite` numbers each paper once, in order of first mention."""
+
+    def __init__(self, intent: str, people: dict[str, Researcher]) -> None:
+        self.answer = Answer(intent=intent)
+        self._n: dict[str, int] = {}
+        self._people = people
+
+    def cite(self, paper: Paper) -> int:
+        if paper.id not in self._n:
+            n = len(self._n) + 1
+            self._n[paper.id] = n
+            self.answer.sources.append(
+                Source(
+                    n=n,
+                    id=paper.id,
+                    title=paper.title,
+                    authors=[a.name for a in paper.authors],
+                    year=paper.year,
+                    venue=paper.venue,
+                    url=paper.url or paper.pdf_url,
+                    authors_complete=paper.authors_complete,
+                    authors_omitted=paper.authors_omitted,
+                )
+            )
+        return self._n[paper.id]
+
+    def finish(self, text: str) -> Answer:
+        self.answer.text = text
+        return self.answer
+
+    def person_json(self, person: Researcher, papers: list[Paper]) -> dict[str, Any]:
+        return {"name": person.name, "id": person.id, "papers": [self.cite(p) for p in papers]}
+
+    # --- papers -------------------------------------------------------------------------------
+
+    def find_papers(self, query: str, papers: list[Paper]) -> Answer:
+        best, rest = papers[0], papers[1:]
+        s = [f"The closest match is “{short(best.title)}” ({_by(best)}) [{self.cite(best)}]."]
+        if rest:
+            listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in rest[:4])
+            s.append(f"Also related: {listed}.")
+        return self.finish(" ".join(s))
+
+    def papers_by(self, query: str, views: list[PersonView], topic: str | None) -> Answer:
+        sentences = []
+        multi = len(views) > 1
+        for v in views:
+            papers = (v.on_topic or v.papers) if topic else v.papers
+            papers = papers[:5]
+            who = _label(v, multi)
+            if topic and not v.on_topic:
+                sentences.append(f"I found no paper by {who} on {topic}; their latest work:")
+            listed = "; ".join(f"“{short(p.title)}” ({venue_year_of(p)}) [{self.cite(p)}]" for p in papers)
+            if listed:
+                lead = f"{who} on {topic}" if topic and v.on_topic else who
+                sentences.append(f"Papers by {lead}: {listed}.")
+            self.answer.people.append(self.person_json(v.person, papers))
+        if multi:
+            sentences.insert(
+                0, f"The records hold {len(views)} different people named {views[0].person.name}."
+            )
+        return self.finish(" ".join(sentences))
+
+    # --- people -------------------------------------------------------------------------------
+
+    def collaborators(
+        self,
+        views: list[PersonView],
+        topic: str | None,
+        coauthors_of: Callable[[Paper, Researcher], list[Researcher]],
+    ) -> Answer:
+        sentences: list[str] = []
+        multi = len(views) > 1
+        if multi:
+            sentences.append(
+                f"The records hold {len(views)} different people named {views[0].person.name} with work "
+                f"on {topic}; I list them separately."
+            )
+        for v in views:
+            papers = v.on_topic if topic else v.papers
+            shared: dict[str, list[Paper]] = {}
+            lonely: list[Paper] = []
+            people: dict[str, Researcher] = {}
+            for p in papers:
+                co = coauthors_of(p, v.person)
+                if not co:
+                    lonely.append(p)
+                for r in co:
+                    shared.setdefault(r.id, []).append(p)
+                    people[r.id] = r
+            ranked = sorted(shared, key=lambda rid: (-len(shared[rid]), people[rid].name))[:12]
+            who = _label(v, multi)
+            scope = f" on {topic}" if topic else ""
+            if ranked:
+                by_paper: dict[str, list[str]] = {}
+                for rid in ranked:
+                    for p in shared[rid][:1]:
+                        by_paper.setdefault(p.id, []).append(people[rid].name)
+                paper_of = {p.id: p for p in papers}
+                parts = [
+                    f"{join_names(names)} on “{short(paper_of[pid].title)}” [{self.cite(paper_of[pid])}]"
+                    for pid, names in by_paper.items()
+                ]
+                sentences.append(
+                    f"{who} has {len(ranked)} collaborator(s){scope} in the records: {'; '.join(parts)}."
+                )
+                for rid in ranked:
+                    self.answer.people.append(self.person_json(people[rid], shared[rid]))
+            else:
+                sentences.append(f"The records name no coauthors of {who}{scope}.")
+            truncated = [
+                p for p in papers if p not in lonely and (p.authors_omitted or not p.authors_complete)
+            ]
+            for p in truncated[:3]:
+                more = f"{p.authors_omitted} more authors" if p.authors_omitted else "more authors"
+                sentences.append(f"[{self.cite(p)}] has {more} that its source page does not name.")
+            if lonely:
+                cited = ", ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in lonely[:4])
+                sentences.append(
+                    f"{cited} {'is' if len(lonely) == 1 else 'are'} also{scope}, "
+                    "but the records do not list the coauthors."
+                )
+        return self.finish(" ".join(sentences))
+
+    def no_topic_work(self, query: str, views: list[PersonView], topic: str) -> Answer:
+        name = views[0].person.name
+        recent = [p for v in views for p in v.papers[:3]]
+        listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in recent[:4])
+        text = f"I found no paper by {name} on {topic} in the records, so I cannot name collaborators on it."
+        if listed:
+            text += f" Their papers in the records include {listed}."
+        return self.finish(text)
+
+    def profile(self, view: PersonView, collaborators: list[tuple[Researcher, int]]) -> Answer:
+        r = view.person
+        papers = view.papers
+        s: list[str] = []
+        if papers:
+            years = sorted({p.year for p in papers if p.year})
+            span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
+            aff = f", affiliated with {r.affiliations[0]}" if r.affiliations else ""
+            s.append(
+                f"{r.name}{aff}, has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
+            )
+            top = papers[1:3]
+            if top:
+                s.append(
+                    "Recent work: " + "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in top) + "."
+                )
+        metrics = {k: v for k, v in r.metrics.items() if not k.endswith("_in_store")}
+        if metrics and papers:
+            shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in metrics.items())
+            s.append(f"Their profile page reports {shown} [{self.cite(papers[0])}].")
+        if collaborators:
+            names = [f"{c.name} ({n})" for c, n in collaborators[:5]]
+            s.append(f"Most frequent coauthors: {join_names(names)} [{self.cite(papers[0])}].")
+        self.answer.profile = profile_json(r, papers, collaborators)
+        self.answer.people.append(self.person_json(r, papers[:5]))
+        return self.finish(" ".join(s) or f"{r.name} is in the records but no papers are stored.")
+
+    def ambiguous(self, query: str, views: list[PersonView]) -> Answer:
+        s = [f"“{query}” matches {len(views)} different people in the records; which one do you mean?"]
+        for i, v in enumerate(views[:6], 1):
+            s.append(f"({i}) {_label(v, True)}: " + _distinguish(v, self) + ".")
+        if len(views) > 6:
+            s.append(f"…and {len(views) - 6} more.")
+        for v in views[:6]:
+            self.answer.people.append(self.person_json(v.person, v.papers[:1]))
+        return self.finish(" ".join(s))
+
+    def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
+        s = []
+        for v in (a, b):
+            papers = (v.on_topic or v.papers)[:2]
+            listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in papers)
+            topics = ", ".join(v.person.topics[:3])
+            s.append(
+                f"{v.person.name} has {len(v.papers)} paper(s) in the records"
+                + (f" (topics: {topics})" if topics else "")
+                + (f", e.g. {listed}." if listed else ".")
+            )
+            self.answer.people.append(self.person_json(v.person, papers))
+        shared = {p.id for p in a.papers} & {p.id for p in b.papers}
+        if shared:
+            p = next(p for p in a.papers if p.id in shared)
+            s.append(f"They have {len(shared)} paper(s) together, e.g. “{short(p.title)}” [{self.cite(p)}].")
+        return self.finish(" ".join(s))
+
+    def who_works_on(self, topic: str, ranked: list[tuple[Researcher, list[Paper]]]) -> Answer:
+        if not ranked:
+            return self.finish(f"I found no one working on {topic} in the records.")
+        parts = []
+        for r, papers in ranked:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
+            parts.append(f"{r.name} {cites}")
+            self.answer.people.append(self.person_json(r, papers[:2]))
+        return self.finish(f"Researchers in the records with work on {topic}: {'; '.join(parts)}.")
+
+    def unknown_person(self, match: NameMatch) -> Answer:
+        text = f"{match.query} is not in the records."
+        if match.suggestions:
+            text += f" Closest names: {join_names(list(match.suggestions))}."
+        return self.finish(text)
+
+
+def venue_year_of(p: Paper) -> str:
+    """Venue and year of a paper for use inside a sentence."""
+    parts = [x for x in (p.venue, str(p.year) if p.year else None) if x]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        return parts[0]
+    return " ".join(parts) or "year unknown"
+
+
+def _by(p: Paper) -> str:
+    names = [a.name for a in p.authors[:3]]
+    more = len(p.authors) > 3 or not p.authors_complete
+    who = join_names(names) + (" et al." if more else "") if names else "authors not listed"
+    return f"{who}, {venue_year_of(p)}"
+
+
+def _label(v: PersonView, multi: bool) -> str:
+    if not multi:
+        return v.person.name
+    aff = v.person.affiliations[0] if v.person.affiliations else None
+    return f"{v.person.name} ({aff})" if aff else f"{v.person.name} [{v.person.id[-6:]}]"
+
+
+def _distinguish(v: PersonView, c: Composer) -> str:
+    """What tells one same-named person from another: topics, coauthors, a cited paper."""
+    bits = []
+    if v.person.topics:
+        bits.append("topics " + ", ".join(v.person.topics[:3]))
+    if v.papers:
+        p = v.papers[0]
+        bits.append(f"{len(v.papers)} paper(s), e.g. “{short(p.title)}” [{c.cite(p)}]")
+    return "; ".join(bits) or "no papers stored"
+
+
+def profile_json(
+    r: Researcher, papers: list[Paper], collaborators: list[tuple[Researcher, int]]
+) -> dict[str, Any]:
+    """The profile contract used by `scholarbot profile --json` and the bot's researcher card."""
+    topics = list(r.topics)
+    if not topics:
+        words: Counter[str] = Counter()
+        for p in papers:
+            words.update(w for w in p.title.lower().split() if len(w) > 6)
+        topics = [w for w, _ in words.most_common(5)]
+    return {
+        "name": r.name,
+        "id": r.id,
+        "aliases": list(r.aliases),
+        "affiliations": list(r.affiliations),
+        "paper_count": len(papers),
+        "papers": [{"id": p.id, "title": p.title, "year": p.year, "venue": p.venue} for p in papers],
+        "collaborators": [{"name": c.name, "id": c.id, "count": n} for c, n in collaborators],
+        "topics": topics,
+        "metrics": {k: v for k, v in r.metrics.items()},
+        "sources": list(r.sources),
+    }

@@ -1,0 +1,141 @@
+"""Import conference paper lists in the papercopilot/paperlists JSON format."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from scholarbot.errors import MalformedFileError
+from scholarbot.records import Author, ImportBatch, Paper, paper_id_for
+
+_VENUE_YEAR = re.compile(r"^([a-z]+)(\d{4})$")
+
+
+class PaperlistsImporter:
+    """papercopilot/paperlists JSON: a list of papers with `;`-separated authors and affiliations."""
+
+    name = "paperlists-json"
+    description = "conference paper list (papercopilot/paperlists JSON: title, author, aff, ...)"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        text = head.lstrip("\ufeff \t\r\n")
+        return text.startswith("[") and '"title"' in head and '"author"' in head
+
+    def parse(self, path: Path) -> ImportBatch:
+        try:
+            rows = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise MalformedFileError(path, self.name, str(e)) from e
+        if not isinstance(rows, list):
+            raise MalformedFileError(path, self.name, "expected a JSON list of papers")
+        venue, year = _venue_from_filename(path)
+        batch = ImportBatch(source=f"paperlists:{path.stem}")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or not str(row.get("title") or "").strip():
+                batch.problems.append(f"entry {i}: no title, skipped")
+                continue
+            batch.papers.append(_paper(row, venue, year, batch.source))
+        if rows and not batch.papers:
+            raise MalformedFileError(path, self.name, "no entry has a title")
+        return batch
+
+
+def _venue_from_filename(path: Path) -> tuple[str | None, int | None]:
+    # Files are named <venue><year>.json (acl2022.json); the rows themselves carry no year.
+    m = _VENUE_YEAR.match(path.stem.lower())
+    if not m:
+        return None, None
+    return f"{m.group(1).upper()} {m.group(2)}", int(m.group(2))
+
+
+def _split(value: Any) -> list[str]:
+    # Lists use "; " in ACL-family files and ";" in OpenReview-family files.
+    if not isinstance(value, str) or not value.strip():
+        return []
+    return [part.strip() for part in value.split(";")]
+
+
+def _authors(row: dict[str, Any]) -> tuple[Author, ...]:
+    names = [n for n in _split(row.get("author")) if n]
+    ids = _split(row.get("authorids"))
+    affs = _per_author_affiliations(row, len(names))
+    return tuple(
+        Author(
+            name=name,
+            source_id=(ids[i] or None) if len(ids) == len(names) else None,
+            affiliations=affs[i],
+        )
+        for i, name in enumerate(names)
+    )
+
+
+def _per_author_affiliations(row: dict[str, Any], n: int) -> list[tuple[str, ...]]:
+    """Affiliations per author position, using the normalised names when the indices line up.
+
+    `aff_unique_index` ("0+1;0;1+2") maps each author to entries of `aff_unique_norm`, which
+    spell one institution one way across papers; raw `aff` strings vary ("LMU Munich†"). When
+    counts disagree with the author list (it happens in www2024) nothing is assigned rather
+    than shifting affiliations onto the wrong people.
+    """
+    norm = _split(row.get("aff_unique_norm"))
+    index = _split(row.get("aff_unique_index"))
+    raw = _split(row.get("aff"))
+    out: list[tuple[str, ...]] = [() for _ in range(n)]
+    if len(raw) != n:
+        return out
+    norm_ok = len(index) == n and norm
+    for i in range(n):
+        if not raw[i]:
+            continue
+        picked: list[str] = []
+        if norm_ok:
+            for j in index[i].split("+"):
+                if j.strip().isdigit() and int(j) < len(norm) and norm[int(j)]:
+                    picked.append(norm[int(j)])
+        if not picked:
+            picked = [a.strip() for a in raw[i].split("+") if a.strip()]
+        out[i] = tuple(dict.fromkeys(picked))
+    return out
+
+
+def _paper(row: dict[str, Any], venue: str | None, year: int | None, source: str) -> Paper:
+    title = " ".join(str(row["title"]).split())
+    site = row.get("site") or None
+    ext: dict[str, str] = {}
+    if row.get("doi"):
+        ext["doi"] = str(row["doi"])
+    if site and "aclanthology.org" in site and row.get("id"):
+        ext["acl"] = str(row["id"])
+    if site and "openreview.net" in site and row.get("id"):
+        ext["openreview"] = str(row["id"])
+    code = str(row.get("github") or "").strip()
+    if code and not code.startswith("http"):
+        code = "https://" + code
+    tags = [
+        t
+        for t in (
+            *(f"keyword:{k}" for k in _split(row.get("keywords")) if k),
+            f"area:{row['primary_area']}" if row.get("primary_area") else "",
+            f"track:{row['track']}" if row.get("track") else "",
+            f"status:{row['status']}" if row.get("status") else "",
+        )
+        if t
+    ]
+    citations = row.get("gs_citation")
+    return Paper(
+        id=paper_id_for(title),
+        title=title,
+        abstract=" ".join(str(row.get("abstract") or "").split()),
+        authors=_authors(row),
+        year=year,
+        venue=venue,
+        url=site,
+        pdf_url=row.get("pdf") or None,
+        code_urls=(code,) if code else (),
+        external_ids=ext,
+        citation_count=citations if isinstance(citations, int) and citations >= 0 else None,
+        tags=tuple(tags),
+        sources=(source,),
+    )

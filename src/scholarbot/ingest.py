@@ -1,0 +1,170 @@
+"""Ingest files into the store: parse, merge with what is stored, embed what changed, resolve people.
+
+Re-ingesting the same files changes nothing. Papers are written in batches, and a flag marks the
+people index stale until the end, so an interrupted ingest leaves a usable store and a re-run
+finishes the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from scholarbot.errors import ScholarbotError
+from scholarbot.importers import expand_paths, read_file
+from scholarbot.people import resolve_people
+from scholarbot.records import Paper, ProfilePage, merge_papers
+from scholarbot.store import (
+    Store,
+    paper_text,
+    record_hash,
+    researcher_hash,
+    researcher_text,
+    text_hash,
+)
+
+#: Flag set while papers are written and cleared once people are resolved again.
+PEOPLE_STALE = "people_stale"
+
+#: Called as progress(stage, done, total).
+Progress = Callable[[str, int, int], None]
+
+
+class Embedder(Protocol):
+    """What ingest needs from an embedding model."""
+
+    name: str
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the summary line and for tests."""
+
+    files_read: list[str] = field(default_factory=list)
+    files_skipped: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    papers_added: int = 0
+    papers_updated: int = 0
+    papers_unchanged: int = 0
+    profiles: int = 0
+    researchers_total: int = 0
+    researchers_changed: int = 0
+    researchers_removed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def papers_seen(self) -> int:
+        """Distinct papers read from the files."""
+        return self.papers_added + self.papers_updated + self.papers_unchanged
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    store: Store,
+    embedder: Embedder,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Import files and folders into the store and report what changed."""
+    started = time.perf_counter()
+    report = IngestReport()
+    papers: dict[str, Paper] = {}
+    pages: list[ProfilePage] = []
+    files = list(expand_paths(paths))
+    for n, path in enumerate(files, 1):
+        _progress(progress, "read", n, len(files))
+        try:
+            batch = read_file(path)
+        except ScholarbotError as e:
+            report.files_skipped.append((str(path), str(e)))
+            continue
+        except (OSError, UnicodeDecodeError) as e:
+            report.files_skipped.append((str(path), f"{path}: could not be read: {e}"))
+            continue
+        report.files_read.append(str(path))
+        report.problems.extend(f"{path}: {p}" for p in batch.problems)
+        for paper in batch.papers:
+            papers[paper.id] = merge_papers(papers[paper.id], paper) if paper.id in papers else paper
+        pages.extend(batch.profiles)
+
+    if papers or pages:
+        store.set_flag(PEOPLE_STALE, True)
+        _write_papers(list(papers.values()), store, embedder, report, progress)
+        if pages:
+            store.upsert_profiles(pages, embedder.embed_documents([p.name for p in pages]))
+            report.profiles = len(pages)
+    if papers or pages or store.get_flag(PEOPLE_STALE):
+        refresh_people(store, embedder, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_papers(
+    incoming: Sequence[Paper],
+    store: Store,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    size = store.settings.batch_size
+    for start in range(0, len(incoming), size):
+        chunk = incoming[start : start + size]
+        stored = store.get_papers([p.id for p in chunk])
+        to_embed: list[Paper] = []
+        to_update: list[Paper] = []
+        for paper in chunk:
+            old = stored.get(paper.id)
+            if old is None:
+                to_embed.append(paper)
+                report.papers_added += 1
+                continue
+            merged = merge_papers(old, paper)
+            if record_hash(merged) == record_hash(old):
+                report.papers_unchanged += 1
+            elif text_hash(merged) != text_hash(old):
+                to_embed.append(merged)
+                report.papers_updated += 1
+            else:
+                to_update.append(merged)
+                report.papers_updated += 1
+        if to_embed:
+            vectors = embedder.embed_documents([paper_text(p) for p in to_embed])
+            store.upsert_papers(to_embed, vectors)
+        if to_update:
+            store.update_paper_records(to_update)
+        _progress(progress, "papers", min(start + size, len(incoming)), len(incoming))
+
+
+def refresh_people(
+    store: Store, embedder: Embedder, report: IngestReport | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Re-resolve researchers from every stored paper and profile page, writing only what changed."""
+    report = report or IngestReport()
+    _progress(progress, "people", 0, 1)
+    people = resolve_people(store.iter_papers(), store.iter_profiles())
+    stored = store.researcher_hashes()
+    changed = [r for r in people if stored.get(r.id) != researcher_hash(r)]
+    gone = sorted(set(stored) - {r.id for r in people})
+    size = store.settings.batch_size
+    for start in range(0, len(changed), size):
+        chunk = changed[start : start + size]
+        store.upsert_researchers(chunk, embedder.embed_documents([researcher_text(r) for r in chunk]))
+        _progress(progress, "people", min(start + size, len(changed)), len(changed))
+    if gone:
+        store.delete_researchers(gone)
+    store.set_flag(PEOPLE_STALE, False)
+    report.researchers_total = len(people)
+    report.researchers_changed = len(changed)
+    report.researchers_removed = len(gone)
+    return report
+
+
+def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)

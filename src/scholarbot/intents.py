@@ -1,0 +1,121 @@
+"""Classify a question and pull out the person and topic it names, by rules (no LLM needed)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Intent = Literal["collab", "papers_by", "profile", "find_paper", "compare", "topic"]
+
+#: Questions longer than this are cut before parsing; the rest is kept as topic text.
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a question asks for."""
+
+    intent: Intent
+    person: str | None = None
+    other: str | None = None
+    topic: str | None = None
+
+
+_NAME = r"(?P<person>[^?,;]+?)"
+_TOPIC = r"(?:\s+(?:on|about|in|regarding|for|around)\s+(?P<topic>.+?))?"
+_END = r"\s*[?.!]*\s*$"
+
+_RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    (
+        "collab",
+        re.compile(
+            r"^(?:who\s+(?:else\s+)?(?:are|is)\s+)?(?:who\s+)?(?:(?:are\s+)?the\s+)?"
+            r"(?:collaborat(?:es|ors?|ed|ing)|co-?authors?|co-?authored|works?|worked|writes?|wrote|"
+            r"publish(?:es|ed)?)\s+(?:of|with)\s+" + _NAME + _TOPIC + _END,
+            re.I,
+        ),
+    ),
+    (
+        "collab",
+        re.compile(r"^who\s+(?:has\s+|have\s+)?(?:\w+\s+)?(?:with)\s+" + _NAME + _TOPIC + _END, re.I),
+    ),
+    (
+        "collab",
+        re.compile(
+            r"^(?:list\s+|show\s+)?" + _NAME + r"'s\s+(?:collaborators|co-?authors)" + _TOPIC + _END, re.I
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^what\s+(?:has|have|did|does)\s+" + _NAME + r"\s+(?:published|publish|written|write|"
+            r"worked|work)(?:\s+(?:on|about|in|regarding))?\s*(?P<topic>.*?)" + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^(?:list\s+|show\s+|find\s+)?(?:the\s+)?(?:papers|work|publications)\s+(?:by|of|from)\s+"
+            + _NAME
+            + _TOPIC
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(r"^" + _NAME + r"'s\s+(?:papers|work|publications)" + _TOPIC + _END, re.I),
+    ),
+    (
+        "compare",
+        re.compile(
+            r"^compare\s+(?P<person>.+?)\s+(?:and|with|to|vs\.?)\s+(?P<other>.+?)" + _TOPIC + _END, re.I
+        ),
+    ),
+    (
+        "profile",
+        re.compile(r"^(?:who\s+is|who's|tell\s+me\s+about|profile\s+of|about)\s+" + _NAME + _END, re.I),
+    ),
+    (
+        "topic",
+        re.compile(
+            r"^who\s+(?:works|is\s+working|researches|publishes|writes)\s+(?:on|about)\s+(?P<topic>.+?)"
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "find_paper",
+        re.compile(
+            r"^(?:which|what|find|is\s+there\s+a|are\s+there|any)\b.*?\b(?:papers?|work|study|studies|"
+            r"articles?|methods?)\b\s*(?P<topic>.*?)" + _END,
+            re.I,
+        ),
+    ),
+]
+
+
+def parse_question(question: str) -> Parsed:
+    """Return the intent and slots of a question; anything unrecognised is a paper search."""
+    q = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    for intent, rule in _RULES:
+        m = rule.match(q)
+        if not m:
+            continue
+        groups = m.groupdict()
+        person = _clean(groups.get("person"))
+        topic = _clean(groups.get("topic"))
+        if intent in {"find_paper", "topic"}:
+            return Parsed(intent, topic=topic or q)
+        if person and len(person.split()) <= 6:
+            return Parsed(intent, person=person, other=_clean(groups.get("other")), topic=topic)
+    return Parsed("find_paper", topic=q)
+
+
+def _clean(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = text.strip().strip("\"'“”").strip()
+    return text or None

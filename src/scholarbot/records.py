@@ -1,0 +1,222 @@
+"""Typed records that cross module boundaries: papers, authorships, researcher profiles.
+
+Importers produce these; the store persists them; the answer layer reads them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from unidecode import unidecode
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author position on one paper, as a source printed it."""
+
+    name: str
+    #: Identifier the source gives for this author (ACL Anthology "/x/xin-su/",
+    #: OpenReview "~Xin_Su1"), namespaced by :func:`author_id_namespace`.
+    source_id: str | None = None
+    affiliations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper as one or more sources describe it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[Author, ...] = ()
+    #: False when the source truncated the list ("+3", "et al.", or no list at all).
+    authors_complete: bool = True
+    #: How many authors the source says it left out ("+3" -> 3); None when unknown.
+    authors_omitted: int | None = None
+    year: int | None = None
+    #: ISO date (YYYY-MM-DD) only when the source printed a full date.
+    date: str | None = None
+    venue: str | None = None
+    url: str | None = None
+    pdf_url: str | None = None
+    code_urls: tuple[str, ...] = ()
+    #: External identifiers: "doi", "arxiv" (without version), "acl", "openreview", ...
+    external_ids: dict[str, str] = field(default_factory=dict)
+    #: arXiv versions seen ("2605.03426v1"), so two versions stay one record.
+    versions: tuple[str, ...] = ()
+    citation_count: int | None = None
+    #: Subject tags, keywords, areas and lab tags the sources attached.
+    tags: tuple[str, ...] = ()
+    #: Where this record came from, e.g. "paperlists:acl2022" or "seed:profile-page:<file>".
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """A researcher profile as one source page shows it (before people are resolved)."""
+
+    name: str
+    source: str
+    #: The kind of page ("bzpeer", "pubs-list", "acl-author", "paper-feed").
+    page_format: str
+    metrics: dict[str, int | float] = field(default_factory=dict)
+    affiliations: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    #: Paper ids, in page order, that the page lists for this person.
+    paper_ids: tuple[str, ...] = ()
+    #: Counts the page states but does not show in full (e.g. "155 papers" with 50 listed).
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Researcher:
+    """A resolved person: one or more authorships (and maybe profile pages) judged to be one human."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    metrics: dict[str, int | float] = field(default_factory=dict)
+    topics: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    paper_ids: tuple[str, ...] = ()
+    #: Coauthor researcher ids with the number of shared papers, most first.
+    coauthors: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class ImportBatch:
+    """What one importer read from one file."""
+
+    source: str
+    papers: list[Paper] = field(default_factory=list)
+    profiles: list[ProfilePage] = field(default_factory=list)
+    #: Entries skipped inside an otherwise readable file, each with the reason.
+    problems: list[str] = field(default_factory=list)
+
+
+# --- identity -----------------------------------------------------------------------------
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(v\d+)?(?![\d])")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII folding: diacritics, full-width forms and case do not matter."""
+    return unidecode(unicodedata.normalize("NFKC", text)).lower()
+
+
+def title_key(title: str) -> str:
+    """Key two spellings of one title to the same string (case, punctuation, accents, TeX braces)."""
+    return _NON_ALNUM.sub(" ", fold(title)).strip()
+
+
+def paper_id_for(title: str) -> str:
+    """Stable paper id from the title alone.
+
+    Sources disagree on everything else (venue string, arXiv version, author truncation), while
+    the title survives every copy of a paper; 16 hex digits of sha1 make clashes negligible at
+    millions of papers (a clash needs ~4e9 titles for 50% odds).
+    """
+    return "p_" + hashlib.sha1(title_key(title).encode()).hexdigest()[:16]
+
+
+def name_key(name: str) -> str:
+    """Key a person's name so order, case, accents, dots and hyphens do not matter.
+
+    "Zhang Hainan", "Hainan Zhang" and "hainan  zhang" share a key; "Hai-nan" and "Hainan" too.
+    The key is for grouping candidates only: one key may still hold several people.
+    """
+    tokens = _NON_ALNUM.sub(" ", fold(name).replace("-", "")).split()
+    return " ".join(sorted(tokens))
+
+
+def split_arxiv_id(text: str) -> tuple[str, str | None] | None:
+    """Find an arXiv id in text: ("2605.03426", "v1") or None."""
+    m = _ARXIV_ID.search(text)
+    if not m:
+        return None
+    return m.group(1), m.group(2)
+
+
+def author_id_namespace(source_id: str) -> str:
+    """Which id scheme a source author id belongs to; ids of one scheme are comparable."""
+    if source_id.startswith("~"):
+        return "openreview"
+    if source_id.startswith("/"):
+        return "acl"
+    return source_id.split(":", 1)[0] if ":" in source_id else "other"
+
+
+def merge_papers(a: Paper, b: Paper) -> Paper:
+    """Merge two records of one paper, keeping the most informative value of each field.
+
+    A complete author list beats a truncated one; a longer abstract beats a shorter one; the
+    union of links, tags, versions and sources is kept so nothing a source said is lost.
+    """
+    if a.id != b.id:
+        raise ValueError(f"cannot merge different papers {a.id!r} and {b.id!r}")
+    authors, complete, omitted = _better_authors(a, b)
+    return replace(
+        a,
+        title=a.title if len(a.title) >= len(b.title) else b.title,
+        abstract=a.abstract if len(a.abstract) >= len(b.abstract) else b.abstract,
+        authors=authors,
+        authors_complete=complete,
+        authors_omitted=omitted,
+        year=_first_not_none(a.year, b.year),
+        date=_first_not_none(a.date, b.date),
+        venue=_prefer_venue(a.venue, b.venue),
+        url=_first_not_none(a.url, b.url),
+        pdf_url=_first_not_none(a.pdf_url, b.pdf_url),
+        code_urls=_union(a.code_urls, b.code_urls),
+        external_ids={**b.external_ids, **a.external_ids},
+        versions=_union(a.versions, b.versions),
+        citation_count=max((c for c in (a.citation_count, b.citation_count) if c is not None), default=None),
+        tags=_union(a.tags, b.tags),
+        sources=_union(a.sources, b.sources),
+    )
+
+
+def _better_authors(a: Paper, b: Paper) -> tuple[tuple[Author, ...], bool, int | None]:
+    # A complete list wins; between two lists of the same completeness the longer wins, and
+    # affiliations/ids from the other copy are folded in by name so neither source is lost.
+    def rank(p: Paper) -> tuple[bool, int]:
+        return (p.authors_complete, len(p.authors))
+
+    best, other = (a, b) if rank(a) >= rank(b) else (b, a)
+    by_key = {name_key(x.name): x for x in other.authors}
+    merged = []
+    for au in best.authors:
+        twin = by_key.get(name_key(au.name))
+        if twin is not None:
+            au = replace(
+                au,
+                source_id=au.source_id or twin.source_id,
+                affiliations=au.affiliations or twin.affiliations,
+            )
+        merged.append(au)
+    return tuple(merged), best.authors_complete, best.authors_omitted
+
+
+def _prefer_venue(a: str | None, b: str | None) -> str | None:
+    # A peer-reviewed venue says more than "arXiv" does.
+    if a and b and a.lower().startswith("arxiv") and not b.lower().startswith("arxiv"):
+        return b
+    return a or b
+
+
+def _first_not_none(*values: T | None) -> T | None:
+    return next((v for v in values if v is not None), None)
+
+
+def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*a, *b)))

@@ -1,0 +1,134 @@
+"""Hybrid paper search: BM25 over title + abstract fused with dense vectors from the store.
+
+The index is built once per process from the store's contents (works the same for an embedded
+store and a Chroma server), then answers in milliseconds, optionally within a set of papers
+(one person's work).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from scholarbot.store import Store
+
+#: Reciprocal-rank-fusion constant; 60 is the value from Cormack et al. (2009) and rarely worth tuning.
+RRF_K = 60
+#: Candidates each retriever contributes before fusion.
+POOL = 100
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A paper id with its fused score and the parts it came from."""
+
+    id: str
+    score: float
+    lexical: float
+    dense: float
+
+
+class PaperIndex:
+    """In-memory BM25 and vector matrix over every stored paper."""
+
+    def __init__(self, store: Store, embedder: object) -> None:
+        self.embedder = embedder
+        ids: list[str] = []
+        titles: list[str] = []
+        texts: list[str] = []
+        vectors: list[np.ndarray] = []
+        offset = 0
+        while True:
+            res = store.papers.get(include=["documents", "embeddings"], limit=5000, offset=offset)
+            if not res["ids"]:
+                break
+            ids.extend(res["ids"])
+            for doc in res["documents"]:
+                texts.append(doc)
+                titles.append(doc.partition("\n\n")[0])
+            vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
+            offset += len(res["ids"])
+        self.ids = ids
+        self.titles = titles
+        self.row = {pid: i for i, pid in enumerate(ids)}
+        self.matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
+        self.stemmer = Stemmer.Stemmer("english")
+        self.bm25: bm25s.BM25 | None = None
+        if ids:
+            # Titles count twice: they are the densest statement of what a paper is about.
+            corpus = [f"{t}\n{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
+            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=self.stemmer, show_progress=False)
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(tokens, show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def embed(self, text: str) -> np.ndarray:
+        """Embed a query once so callers can reuse the vector."""
+        vec = self.embedder.embed_query(text)  # type: ignore[attr-defined]
+        return np.asarray(vec, dtype=np.float32).reshape(-1)
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every paper for the query (zeros when nothing matches)."""
+        if self.bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        q = bm25s.tokenize(
+            [query], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
+        )
+        words = [w for w in q[0] if w]
+        if not words:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
+
+    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every paper to a query vector (rows are unit length)."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32)
+        return self.matrix @ vector
+
+    def search(self, query: str, k: int = 5, within: set[str] | None = None) -> list[Scored]:
+        """Rank papers for a query by reciprocal-rank fusion of BM25 and dense scores."""
+        if not self.ids or not query.strip():
+            return []
+        lex = self.lexical_scores(query)
+        dense = self.dense_scores(self.embed(query))
+        rows = np.arange(len(self.ids))
+        if within is not None:
+            rows = np.array(sorted(self.row[p] for p in within if p in self.row), dtype=int)
+            if rows.size == 0:
+                return []
+        fused = _rrf(rows, lex[rows], dense[rows])
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [
+            Scored(self.ids[rows[i]], float(fused[i]), float(lex[rows[i]]), float(dense[rows[i]]))
+            for i in order
+        ]
+
+
+def _rrf(rows: np.ndarray, lex: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    # Ranks, not raw scores, are fused: BM25 and cosine live on unrelated scales.
+    fused = np.zeros(rows.size, dtype=np.float64)
+    for scores, has_signal in ((lex, bool(np.any(lex > 0))), (dense, True)):
+        if not has_signal:
+            continue
+        order = np.argsort(-scores, kind="stable")[:POOL]
+        ranks = np.empty(order.size)
+        ranks[:] = np.arange(1, order.size + 1)
+        contrib = np.zeros(rows.size)
+        contrib[order] = 1.0 / (RRF_K + ranks)
+        if scores is lex:
+            contrib[order[scores[order] <= 0]] = 0.0
+        fused += contrib
+    return fused
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, for cheap overlap checks."""
+    return [w.lower() for w in _WORD.findall(text)]

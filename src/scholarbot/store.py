@@ -1,0 +1,338 @@
+"""The Chroma-backed store of papers, researchers and profile pages.
+
+Chroma's result shapes stay inside this module: callers get records and hits. The same code runs
+on an embedded PersistentClient (default, under vectorstore/) or a Chroma server (HttpClient).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scholarbot.config import StoreSettings
+from scholarbot.errors import StoreError
+from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key, paper_id_for
+
+#: Records fetched per `get` page when scanning a collection.
+SCAN_PAGE = 5000
+#: Version of the on-disk record layout; bump when the metadata schema changes.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a record id and its similarity (higher is closer)."""
+
+    id: str
+    score: float
+
+
+def open_client(settings: StoreSettings) -> Any:
+    """Open an embedded or remote Chroma client with telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.host:
+            return chromadb.HttpClient(
+                host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
+            )
+        settings.path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.path), settings=chroma_settings)
+    except Exception as e:  # chromadb raises bare Exception/ValueError subclasses for both cases
+        where = f"{settings.host}:{settings.port}" if settings.host else str(settings.path)
+        raise StoreError(f"could not open the Chroma store at {where}: {e}") from e
+
+
+class Store:
+    """Papers, researchers and profile pages in three Chroma collections."""
+
+    def __init__(self, settings: StoreSettings, embedding_function: Any, client: Any | None = None) -> None:
+        self.settings = settings
+        self.client = client if client is not None else open_client(settings)
+        self.where = f"{settings.host}:{settings.port}" if settings.host else str(settings.path)
+        prefix = settings.prefix
+        # SEE: https://docs.trychroma.com/docs/collections/configure (cosine suits normalised vectors)
+        config = {"hnsw": {"space": "cosine"}}
+        self._ef = embedding_function
+        kw = {"embedding_function": embedding_function, "configuration": config}
+        try:
+            self.papers = self.client.get_or_create_collection(f"{prefix}_papers", **kw)
+            self.researchers = self.client.get_or_create_collection(f"{prefix}_researchers", **kw)
+            self.profiles = self.client.get_or_create_collection(f"{prefix}_profiles", **kw)
+        except Exception as e:
+            raise StoreError(f"could not open collections in {self.where}: {e}") from e
+
+    # --- papers -------------------------------------------------------------------------------
+
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Fetch papers by id; missing ids are absent from the result."""
+        out: dict[str, Paper] = {}
+        for start in range(0, len(ids), SCAN_PAGE):
+            res = self.papers.get(
+                ids=list(ids[start : start + SCAN_PAGE]), include=["documents", "metadatas"]
+            )
+            for pid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True):
+                out[pid] = paper_from_chroma(doc, meta)
+        return out
+
+    def paper_hashes(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Return (record_hash, text_hash) for stored papers, to skip unchanged ones cheaply."""
+        out: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), SCAN_PAGE):
+            res = self.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
+            for pid, meta in zip(res["ids"], res["metadatas"], strict=True):
+                out[pid] = (str(meta.get("record_hash", "")), str(meta.get("text_hash", "")))
+        return out
+
+    def upsert_papers(self, papers: Sequence[Paper], embeddings: np.ndarray) -> None:
+        """Write papers with their vectors (one row per paper)."""
+        self._upsert(self.papers, [p.id for p in papers], embeddings, [paper_to_chroma(p) for p in papers])
+
+    def update_paper_records(self, papers: Sequence[Paper]) -> None:
+        """Rewrite records whose embedded text did not change, keeping their vectors."""
+        docs_metas = [paper_to_chroma(p) for p in papers]
+        for start in range(0, len(papers), self.settings.batch_size):
+            chunk = slice(start, start + self.settings.batch_size)
+            self.papers.update(
+                ids=[p.id for p in papers[chunk]],
+                documents=[d for d, _ in docs_metas[chunk]],
+                metadatas=[m for _, m in docs_metas[chunk]],
+            )
+
+    def iter_papers(self) -> Iterator[Paper]:
+        """Scan every stored paper."""
+        for ids, docs, metas in self._scan(self.papers):
+            for doc, meta in zip(docs, metas, strict=True):
+                yield paper_from_chroma(doc, meta)
+            del ids
+
+    def search_papers(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """Nearest papers to a query vector (cosine similarity)."""
+        return self._query(self.papers, vector, k, where)
+
+    # --- researchers and profile pages --------------------------------------------------------
+
+    def researcher_hashes(self) -> dict[str, str]:
+        """Every stored researcher id with its record hash."""
+        out: dict[str, str] = {}
+        for ids, _docs, metas in self._scan(self.researchers, include=["metadatas"]):
+            for rid, meta in zip(ids, metas, strict=True):
+                out[rid] = str(meta.get("record_hash", ""))
+        return out
+
+    def upsert_researchers(self, people: Sequence[Researcher], embeddings: np.ndarray) -> None:
+        """Write researcher records with their vectors."""
+        self._upsert(
+            self.researchers, [r.id for r in people], embeddings, [researcher_to_chroma(r) for r in people]
+        )
+
+    def delete_researchers(self, ids: Sequence[str]) -> None:
+        """Remove researchers that no longer exist after re-resolution."""
+        for start in range(0, len(ids), self.settings.batch_size):
+            self.researchers.delete(ids=list(ids[start : start + self.settings.batch_size]))
+
+    def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]:
+        """Fetch researchers by id."""
+        out: dict[str, Researcher] = {}
+        for start in range(0, len(ids), SCAN_PAGE):
+            res = self.researchers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
+            for rid, meta in zip(res["ids"], res["metadatas"], strict=True):
+                out[rid] = researcher_from_chroma(rid, meta)
+        return out
+
+    def iter_researchers(self) -> Iterator[Researcher]:
+        """Scan every stored researcher."""
+        for ids, _docs, metas in self._scan(self.researchers, include=["metadatas"]):
+            for rid, meta in zip(ids, metas, strict=True):
+                yield researcher_from_chroma(rid, meta)
+
+    def upsert_profiles(self, pages: Sequence[ProfilePage], embeddings: np.ndarray) -> None:
+        """Keep profile pages as their sources showed them (metrics, notes)."""
+        ids = [profile_id(p) for p in pages]
+        rows = [(p.name, {"record": json.dumps(dataclasses.asdict(p), ensure_ascii=False)}) for p in pages]
+        self._upsert(self.profiles, ids, embeddings, rows)
+
+    def iter_profiles(self) -> Iterator[ProfilePage]:
+        """Scan every stored profile page."""
+        for _ids, _docs, metas in self._scan(self.profiles, include=["metadatas"]):
+            for meta in metas:
+                yield _profile_from_json(meta["record"])
+
+    # --- bookkeeping --------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """How many records each collection holds."""
+        return {
+            "papers": self.papers.count(),
+            "researchers": self.researchers.count(),
+            "profiles": self.profiles.count(),
+        }
+
+    def get_flag(self, name: str) -> Any:
+        """Read a bookkeeping value kept in the papers collection's metadata."""
+        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
+        return (self.papers.metadata or {}).get(name)
+
+    def set_flag(self, name: str, value: str | int | bool) -> None:
+        """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest)."""
+        meta = dict(self.papers.metadata or {})
+        meta[name] = value
+        self.papers.modify(metadata=meta)
+
+    # --- Chroma plumbing ----------------------------------------------------------------------
+
+    def _upsert(
+        self, collection: Any, ids: list[str], embeddings: np.ndarray, rows: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        if len(ids) != len(embeddings):
+            raise ValueError(f"{len(ids)} ids but {len(embeddings)} vectors")
+        size = self.settings.batch_size
+        for start in range(0, len(ids), size):
+            chunk = slice(start, start + size)
+            collection.upsert(
+                ids=ids[chunk],
+                embeddings=np.asarray(embeddings[chunk], dtype=np.float32),
+                documents=[d for d, _ in rows[chunk]],
+                metadatas=[m for _, m in rows[chunk]],
+            )
+
+    def _scan(
+        self, collection: Any, include: list[str] | None = None
+    ) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        include = include or ["documents", "metadatas"]
+        offset = 0
+        while True:
+            res = collection.get(include=include, limit=SCAN_PAGE, offset=offset)
+            if not res["ids"]:
+                return
+            docs = res.get("documents") or [""] * len(res["ids"])
+            yield res["ids"], docs, res["metadatas"]
+            offset += len(res["ids"])
+
+    def _query(self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        n = collection.count()
+        if n == 0:
+            return []
+        res = collection.query(
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
+            n_results=min(k, n),
+            where=where,
+            include=["distances"],
+        )
+        # Cosine distance is 1 - similarity; report similarity so higher is better everywhere.
+        return [Hit(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+
+# --- record <-> Chroma row --------------------------------------------------------------------
+
+
+def paper_text(paper: Paper) -> str:
+    """The text a paper is embedded and searched by."""
+    return f"{paper.title}\n\n{paper.abstract}".strip()
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def paper_to_chroma(paper: Paper) -> tuple[str, dict[str, Any]]:
+    """Split a paper into Chroma's document (title + abstract) and flat metadata."""
+    rec = dataclasses.asdict(paper)
+    del rec["title"], rec["abstract"], rec["id"]
+    meta: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "record": json.dumps(rec, ensure_ascii=False),
+        "record_hash": record_hash(paper),
+        "text_hash": _hash(paper_text(paper)),
+        "title": paper.title,
+    }
+    if paper.year is not None:
+        meta["year"] = paper.year
+    if paper.venue:
+        meta["venue"] = paper.venue
+    keys = sorted({name_key(a.name) for a in paper.authors} - {""})
+    if keys:  # Chroma rejects empty lists as metadata values
+        meta["author_keys"] = keys
+    return paper_text(paper), meta
+
+
+def record_hash(paper: Paper) -> str:
+    """A digest of everything a paper record says, to tell updated records from unchanged ones."""
+    return _hash(dataclasses.asdict(paper))
+
+
+def text_hash(paper: Paper) -> str:
+    """A digest of the embedded text: when it is unchanged the stored vector is still right."""
+    return _hash(paper_text(paper))
+
+
+def paper_from_chroma(document: str, meta: dict[str, Any]) -> Paper:
+    """Rebuild a paper from its Chroma row."""
+    rec = json.loads(meta["record"])
+    title, _, abstract = document.partition("\n\n")
+    rec["authors"] = tuple(
+        Author(a["name"], a["source_id"], tuple(a["affiliations"])) for a in rec["authors"]
+    )
+    for key in ("code_urls", "versions", "tags", "sources"):
+        rec[key] = tuple(rec[key])
+    return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
+
+
+def researcher_to_chroma(person: Researcher) -> tuple[str, dict[str, Any]]:
+    """A researcher row: the document is what name and topic search see."""
+    rec = dataclasses.asdict(person)
+    meta = {
+        "schema": SCHEMA_VERSION,
+        "name": person.name,
+        "name_key": name_key(person.name),
+        "paper_count": len(person.paper_ids),
+        "record": json.dumps(rec, ensure_ascii=False),
+        "record_hash": _hash(rec),
+    }
+    return researcher_text(person), meta
+
+
+def researcher_text(person: Researcher) -> str:
+    """Name, aliases, affiliations and topics, which is what people search a researcher by."""
+    parts = [person.name, *person.aliases, *person.affiliations[:3], *person.topics[:8]]
+    return " | ".join(parts)
+
+
+def researcher_hash(person: Researcher) -> str:
+    """A digest of a researcher record."""
+    return _hash(dataclasses.asdict(person))
+
+
+def researcher_from_chroma(rid: str, meta: dict[str, Any]) -> Researcher:
+    """Rebuild a researcher from its Chroma row."""
+    rec = json.loads(meta["record"])
+    for key in ("aliases", "affiliations", "topics", "links", "sources", "paper_ids"):
+        rec[key] = tuple(rec[key])
+    rec["coauthors"] = tuple((a, int(b)) for a, b in rec["coauthors"])
+    return Researcher(**rec)
+
+
+def profile_id(page: ProfilePage) -> str:
+    """Stable id of a profile page: its source and the name it is about."""
+    return "pp_" + hashlib.sha1(f"{page.source}|{name_key(page.name)}".encode()).hexdigest()[:16]
+
+
+def _profile_from_json(text: str) -> ProfilePage:
+    rec = json.loads(text)
+    for key in ("affiliations", "topics", "links", "paper_ids", "notes"):
+        rec[key] = tuple(rec[key])
+    return ProfilePage(**rec)
+
+
+def store_size_bytes(path: Path) -> int:
+    """Bytes on disk under an embedded store folder."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
