@@ -18,7 +18,7 @@ from scholarbot.errors import EmptyStoreError
 from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
 from scholarbot.names import NameIndex, NameMatch
 from scholarbot.records import Paper, Researcher
-from scholarbot.search import PaperIndex
+from scholarbot.search import Mode, PaperIndex
 
 #: A paper is on a topic when its cosine to the topic reaches this...
 TOPIC_DENSE_MIN = 0.45
@@ -40,9 +40,10 @@ class PersonView:
 class Answerer:
     """Holds the search indexes for a store and answers questions against them."""
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: Any, *, retrieval: Mode = "hybrid") -> None:
         self.store = services.store
         self.embedder = services.embedder
+        self.retrieval: Mode = retrieval
         self._index: PaperIndex | None = None
         self._names: NameIndex | None = None
         self._people: dict[str, Researcher] = {}
@@ -102,7 +103,7 @@ class Answerer:
     # --- intents ------------------------------------------------------------------------------
 
     def _find_papers(self, query: str) -> Answer:
-        hits = self.index.search(query, k=5)
+        hits = self.index.search(query, k=5, mode=self.retrieval)
         c = self._composer("find_paper")
         if not hits:
             return c.finish("I found no paper matching that in the records.")
@@ -110,7 +111,7 @@ class Answerer:
         return c.find_papers(query, papers)
 
     def _who_works_on(self, topic: str) -> Answer:
-        hits = self.index.search(topic, k=30)
+        hits = self.index.search(topic, k=30, mode=self.retrieval)
         c = self._composer("topic")
         papers = self._papers([h.id for h in hits])
         by_person: dict[str, list[Paper]] = defaultdict(list)

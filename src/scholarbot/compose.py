@@ -215,7 +215,9 @@ class Composer:
                 for r in co:
                     shared.setdefault(r.id, []).append(p)
                     people[r.id] = r
-            ranked = sorted(shared, key=lambda rid: (-len(shared[rid]), people[rid].name))[:12]
+            # Most shared papers first; ties keep the order people first appear in author lists.
+            first_seen = {rid: i for i, rid in enumerate(shared)}
+            ranked = sorted(shared, key=lambda rid: (-len(shared[rid]), first_seen[rid]))[:12]
             who = _label(v, multi)
             scope = f" on {topic}" if topic else ""
             if ranked:
@@ -239,8 +241,11 @@ class Composer:
                 p for p in papers if p not in lonely and (p.authors_omitted or not p.authors_complete)
             ]
             for p in truncated[:3]:
-                more = f"{p.authors_omitted} more authors" if p.authors_omitted else "more authors"
-                sentences.append(f"[{self.cite(p)}] has {more} that its source page does not name.")
+                n = self.cite(p)
+                gap = " at its source"
+                if p.authors_omitted:
+                    gap = f": its source leaves {p.authors_omitted} more unnamed"
+                sentences.append(f"The author list of [{n}] is incomplete{gap} [{n}].")
             if lonely:
                 cited = ", ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in lonely[:4])
                 sentences.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import bm25s
 import numpy as np
@@ -20,6 +21,8 @@ from scholarbot.store import Store
 RRF_K = 60
 #: Candidates each retriever contributes before fusion.
 POOL = 100
+
+Mode = Literal["hybrid", "bm25", "dense"]
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
@@ -93,19 +96,30 @@ class PaperIndex:
             return np.zeros(0, dtype=np.float32)
         return self.matrix @ vector
 
-    def search(self, query: str, k: int = 5, within: set[str] | None = None) -> list[Scored]:
-        """Rank papers for a query by reciprocal-rank fusion of BM25 and dense scores."""
+    def search(
+        self, query: str, k: int = 5, within: set[str] | None = None, mode: Mode = "hybrid"
+    ) -> list[Scored]:
+        """Rank papers for a query by reciprocal-rank fusion of BM25 and dense scores.
+
+        `mode` "bm25" or "dense" uses one retriever alone (the benchmarks' baselines).
+        """
         if not self.ids or not query.strip():
             return []
-        lex = self.lexical_scores(query)
-        dense = self.dense_scores(self.embed(query))
+        zeros = np.zeros(len(self.ids), dtype=np.float32)
+        lex = self.lexical_scores(query) if mode != "dense" else zeros
+        dense = self.dense_scores(self.embed(query)) if mode != "bm25" else zeros
         rows = np.arange(len(self.ids))
         if within is not None:
             rows = np.array(sorted(self.row[p] for p in within if p in self.row), dtype=int)
             if rows.size == 0:
                 return []
-        fused = _rrf(rows, lex[rows], dense[rows])
-        order = np.argsort(-fused, kind="stable")[:k]
+        if mode == "bm25":
+            fused = np.where(lex[rows] > 0, lex[rows], -np.inf)
+        elif mode == "dense":
+            fused = dense[rows].astype(np.float64)
+        else:
+            fused = _rrf(rows, lex[rows], dense[rows])
+        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
         return [
             Scored(self.ids[rows[i]], float(fused[i]), float(lex[rows[i]]), float(dense[rows[i]]))
             for i in order

@@ -138,10 +138,13 @@ class PubsListImporter:
             if author_at is not None:
                 shown, omitted = split_run_on_names(rest[author_at], (owner,))
             abstract = " ".join(ln for i, ln in enumerate(rest) if i != author_at)
-            # Pages list their owner's own works, yet the shown names may leave the owner out;
-            # "+N" still counts as the page states it, though the owner is likely among those N.
+            # A publications page lists its owner's own works, so the owner is an author; when the
+            # shown names leave the owner out, the owner is one of the "+N", which leaves N - 1
+            # authors the page does not name.
             if owner and name_key(owner) not in {name_key(n) for n in shown}:
                 shown.append(owner)
+                if omitted:
+                    omitted -= 1
             arxiv = split_arxiv_id(entry.group(1))
             papers.append(
                 Paper(
@@ -149,12 +152,13 @@ class PubsListImporter:
                     title=title,
                     abstract=abstract,
                     authors=tuple(Author(name=n) for n in shown),
-                    authors_complete=author_at is not None and omitted is None,
-                    authors_omitted=omitted,
+                    authors_complete=author_at is not None and not omitted,
+                    authors_omitted=omitted or None,
                     year=int(entry.group(4)),
                     date=iso_date(entry.group(4), entry.group(2), entry.group(3)),
                     venue="arXiv",
                     code_urls=code_urls(abstract),
+                    url=f"https://arxiv.org/abs/{arxiv[0]}" if arxiv else None,
                     external_ids={"arxiv": arxiv[0]} if arxiv else {},
                     versions=(entry.group(1),) if arxiv and arxiv[1] else (),
                     citation_count=cited[0] if cited else None,
