@@ -139,7 +139,8 @@ def test_pubs_list_merges_two_arxiv_versions() -> None:
     names = [a.name for a in p.authors]
     for who in ("Xiaoshan Yang", "Hongwei Zheng", "Shule Lu", "Yujing Wang", "Hainan Zhang", "Zhiming Zheng"):
         assert names.count(who) == 1
-    assert p.authors_complete is False and p.authors_omitted == 2  # "+3" on the page, one of whom is the owner
+    # "+3" on the page, one of whom is the owner (not among the names shown).
+    assert p.authors_complete is False and p.authors_omitted == 2
     assert (p.year, p.date, p.venue, p.citation_count) == (2026, "2026-05-05", "arXiv", 0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,10 +20,16 @@ from scholarbot.names import NameIndex, NameMatch
 from scholarbot.records import Paper, Researcher
 from scholarbot.search import Mode, PaperIndex
 
-#: A paper is on a topic when its cosine to the topic reaches this...
-TOPIC_DENSE_MIN = 0.45
+if TYPE_CHECKING:
+    from scholarbot.llm import LLMWriter
+
+#: A paper is on a topic when its similarity to the topic is this many standard deviations above
+#: the store's mean (about the top 1.5% of papers)...
+TOPIC_Z_MIN = 2.2
 #: ...or its BM25 score reaches this share of the best-matching paper in the whole store.
 TOPIC_LEXICAL_SHARE = 0.35
+#: z-score that counts as much as a perfect lexical match when ranking on-topic papers.
+TOPIC_Z_SCALE = 4.0
 #: Sources listed under an answer.
 MAX_SOURCES = 8
 
@@ -35,18 +41,22 @@ class PersonView:
     person: Researcher
     papers: list[Paper] = field(default_factory=list)
     on_topic: list[Paper] = field(default_factory=list)
+    #: Relevance of each on-topic paper to the question's topic (higher is closer).
+    relevance: dict[str, float] = field(default_factory=dict)
 
 
 class Answerer:
     """Holds the search indexes for a store and answers questions against them."""
 
-    def __init__(self, services: Any, *, retrieval: Mode = "hybrid") -> None:
+    def __init__(self, services: Any, *, retrieval: Mode = "hybrid", writer: LLMWriter | None = None) -> None:
         self.store = services.store
         self.embedder = services.embedder
+        self.writer = writer
         self.retrieval: Mode = retrieval
         self._index: PaperIndex | None = None
         self._names: NameIndex | None = None
         self._people: dict[str, Researcher] = {}
+        self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # --- lazily built indexes -----------------------------------------------------------------
 
@@ -75,6 +85,8 @@ class Answerer:
         _ = self.index  # raises EmptyStoreError before any work
         answer = self._dispatch(parsed)
         answer.question = question[:MAX_QUESTION_CHARS]
+        if self.writer is not None:
+            answer = self.writer.rewrite(answer, self.store.get_papers([s.id for s in answer.sources]))
         if truncated:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -127,11 +139,10 @@ class Answerer:
 
     def _profile(self, match: NameMatch) -> Answer:
         c = self._composer("profile")
-        people = list(match.people)
-        if len(people) > 1:
-            return c.ambiguous(match.query, [self._view(p) for p in people])
-        view = self._view(people[0])
-        return c.profile(view, self._collaborator_names(view.person))
+        views = sorted((self._view(p) for p in match.people), key=lambda v: -len(v.papers))
+        # With several namesakes, profile the one with the most work and name the others, so the
+        # reader gets an answer and can see it may not be the person they meant.
+        return c.profile(views[0], self._collaborator_names(views[0].person), others=views[1:])
 
     def _papers_by(self, match: NameMatch, topic: str | None) -> Answer:
         c = self._composer("papers_by")
@@ -178,25 +189,39 @@ class Answerer:
         papers = self._papers(list(person.paper_ids))
         view = PersonView(person, papers)
         if topic and papers:
-            view.on_topic = self._on_topic(papers, topic)
+            view.relevance = self._on_topic(papers, topic)
+            view.on_topic = sorted(
+                (p for p in papers if p.id in view.relevance), key=lambda p: -view.relevance[p.id]
+            )
         return view
 
-    def _on_topic(self, papers: list[Paper], topic: str) -> list[Paper]:
-        """Papers about the topic, most relevant first, by meaning or by words."""
-        idx = self.index
-        lex = idx.lexical_scores(topic)
-        best_lex = float(lex.max()) if lex.size else 0.0
-        dense = idx.dense_scores(idx.embed(topic))
-        scored = []
+    def _topic_scores(self, topic: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per-paper topic evidence over the whole store: dense z-scores and BM25 share of the best."""
+        if topic not in self._topic_cache:
+            idx = self.index
+            dense = idx.dense_scores(idx.embed(topic))
+            # z-scores against the whole store make the cut independent of the embedding model's
+            # baseline similarity (static vectors sit near 0.6 cosine for unrelated text).
+            z = (dense - dense.mean()) / (float(dense.std()) + 1e-9)
+            lex = idx.lexical_scores(topic)
+            best = float(lex.max()) if lex.size else 0.0
+            share = lex / best if best > 0 else np.zeros_like(lex)
+            if len(self._topic_cache) > 64:
+                self._topic_cache.clear()
+            self._topic_cache[topic] = (z, share)
+        return self._topic_cache[topic]
+
+    def _on_topic(self, papers: list[Paper], topic: str) -> dict[str, float]:
+        """Relevance of each paper that is about the topic, by meaning or by words."""
+        z, share = self._topic_scores(topic)
+        out: dict[str, float] = {}
         for p in papers:
-            row = idx.row.get(p.id)
+            row = self.index.row.get(p.id)
             if row is None:
                 continue
-            d, lx = float(dense[row]), float(lex[row])
-            if d >= TOPIC_DENSE_MIN or (best_lex > 0 and lx >= TOPIC_LEXICAL_SHARE * best_lex):
-                scored.append((d + (lx / best_lex if best_lex else 0.0), p))
-        scored.sort(key=lambda t: -t[0])
-        return [p for _, p in scored]
+            if z[row] >= TOPIC_Z_MIN or share[row] >= TOPIC_LEXICAL_SHARE:
+                out[p.id] = max(float(z[row]), 0.0) / TOPIC_Z_SCALE + float(share[row])
+        return out
 
     def _authors_of(self, paper_id: str) -> list[str]:
         _ = self.names
@@ -217,11 +242,6 @@ class Answerer:
 
     def _collaborator_names(self, person: Researcher) -> list[tuple[Researcher, int]]:
         return [(self._people[rid], n) for rid, n in person.coauthors[:10] if rid in self._people]
-
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two vectors."""
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
 
 
 __all__ = ["Answer", "Answerer", "Source"]

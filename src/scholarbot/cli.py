@@ -7,7 +7,7 @@ import shutil
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -172,7 +172,7 @@ def demo(
     report = _run_ingest(svc, [sample])
     _print_report(report, svc)
     out.print(f"\n[bold]Q:[/bold] {question}\n")
-    _ask_and_print(svc, question, as_json=False)
+    _ask_and_print(_answerer(svc), question, as_json=False)
 
 
 @app.command()
@@ -185,13 +185,13 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer a question from the store, citing papers."""
-    svc = _services(_settings(config, store))
+    answerer = _answerer(_services(_settings(config, store)))
     if question == "-":
         for line in sys.stdin:
             if line.strip():
-                _ask_and_print(svc, line.strip(), as_json=as_json, one_line=True)
+                _ask_and_print(answerer, line.strip(), as_json=as_json, one_line=True)
         return
-    _ask_and_print(svc, question, as_json=as_json)
+    _ask_and_print(answerer, question, as_json=as_json)
 
 
 @app.command()
@@ -202,11 +202,9 @@ def profile(
     as_json: bool = typer.Option(False, "--json", help="Print the profile as JSON."),
 ) -> None:
     """Show a researcher's profile: affiliations, metrics, papers, collaborators."""
-    from scholarbot.answers import Answerer
-
-    svc = _services(_settings(config, store))
+    answerer = _answerer(_services(_settings(config, store)))
     try:
-        answer = Answerer(svc).profile(name)
+        answer = answerer.profile(name)
     except ScholarbotError as e:
         _fail(str(e))
     if as_json:
@@ -215,11 +213,24 @@ def profile(
         out.print(answer.render_text(), highlight=False)
 
 
-def _ask_and_print(svc: Services, question: str, *, as_json: bool, one_line: bool = False) -> None:
+def _answerer(svc: Services) -> Any:
+    """One Answerer per process: indexes and the optional LLM writer are built once."""
     from scholarbot.answers import Answerer
 
+    writer = None
+    if svc.settings.llm.enabled:
+        from scholarbot.llm import LLMWriter  # optional extra: scholarbot[llm]
+
+        try:
+            writer = LLMWriter(svc.settings.llm)
+        except ScholarbotError as e:
+            _fail(str(e))
+    return Answerer(svc, writer=writer)
+
+
+def _ask_and_print(answerer: Any, question: str, *, as_json: bool, one_line: bool = False) -> None:
     try:
-        answer = Answerer(svc).ask(question)
+        answer = answerer.ask(question)
     except ScholarbotError as e:
         if one_line:
             print(json.dumps({"question": question, "error": str(e)}) if as_json else f"error: {e}")

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from scholarbot.answers import PersonView
     from scholarbot.names import NameMatch
 
+#: People named in one answer at most.
+MAX_PEOPLE = 12
 #: Titles longer than this are shortened inside sentences (the source list keeps them whole).
 TITLE_IN_TEXT = 90
 
@@ -215,9 +217,15 @@ class Composer:
                 for r in co:
                     shared.setdefault(r.id, []).append(p)
                     people[r.id] = r
-            # Most shared papers first; ties keep the order people first appear in author lists.
+            # Weight by squared relevance of the shared papers so one paper squarely on the topic
+            # outranks several that only touch it; without a topic, count shared papers. Ties keep
+            # the order people first appear in author lists.
             first_seen = {rid: i for i, rid in enumerate(shared)}
-            ranked = sorted(shared, key=lambda rid: (-len(shared[rid]), first_seen[rid]))[:12]
+
+            def weight(rid: str, v: PersonView = v, shared: dict[str, list[Paper]] = shared) -> float:
+                return sum(v.relevance.get(p.id, 1.0) ** 2 for p in shared[rid])
+
+            ranked = sorted(shared, key=lambda rid: (-weight(rid), first_seen[rid]))[:MAX_PEOPLE]
             who = _label(v, multi)
             scope = f" on {topic}" if topic else ""
             if ranked:
@@ -263,10 +271,22 @@ class Composer:
             text += f" Their papers in the records include {listed}."
         return self.finish(text)
 
-    def profile(self, view: PersonView, collaborators: list[tuple[Researcher, int]]) -> Answer:
+    def profile(
+        self,
+        view: PersonView,
+        collaborators: list[tuple[Researcher, int]],
+        others: list[PersonView] | None = None,
+    ) -> Answer:
         r = view.person
         papers = view.papers
         s: list[str] = []
+        if others:
+            s.append(
+                f"The records hold {len(others) + 1} different people named {r.name}; "
+                f"this is the one with the most papers [{self.cite(papers[0])}]."
+                if papers
+                else f"The records hold {len(others) + 1} different people named {r.name}."
+            )
         if papers:
             years = sorted({p.year for p in papers if p.year})
             span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
@@ -283,22 +303,26 @@ class Composer:
         if metrics and papers:
             shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in metrics.items())
             s.append(f"Their profile page reports {shown} [{self.cite(papers[0])}].")
-        if collaborators:
+        if collaborators and papers:
             names = [f"{c.name} ({n})" for c, n in collaborators[:5]]
             s.append(f"Most frequent coauthors: {join_names(names)} [{self.cite(papers[0])}].")
+        if others:
+            items = [f"{_label(o, True)}: {_distinguish(o, self)}" for o in others[:4]]
+            more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+            s.append(f"Others with this name: {'; '.join(items)}{more}.")
         self.answer.profile = profile_json(r, papers, collaborators)
         self.answer.people.append(self.person_json(r, papers[:5]))
         return self.finish(" ".join(s) or f"{r.name} is in the records but no papers are stored.")
 
     def ambiguous(self, query: str, views: list[PersonView]) -> Answer:
-        s = [f"“{query}” matches {len(views)} different people in the records; which one do you mean?"]
-        for i, v in enumerate(views[:6], 1):
-            s.append(f"({i}) {_label(v, True)}: " + _distinguish(v, self) + ".")
-        if len(views) > 6:
-            s.append(f"…and {len(views) - 6} more.")
-        for v in views[:6]:
+        shown = views[:6]
+        lead = f"“{query}” matches {len(views)} different people in the records"
+        if len(views) > len(shown):
+            lead += f"; the {len(shown)} with the most papers"
+        items = [f"({i}) {_label(v, True)}: {_distinguish(v, self)}" for i, v in enumerate(shown, 1)]
+        for v in shown:
             self.answer.people.append(self.person_json(v.person, v.papers[:1]))
-        return self.finish(" ".join(s))
+        return self.finish(f"{lead}: {'; '.join(items)}. Which one do you mean?")
 
     def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
         s = []
@@ -309,13 +333,15 @@ class Composer:
             s.append(
                 f"{v.person.name} has {len(v.papers)} paper(s) in the records"
                 + (f" (topics: {topics})" if topics else "")
-                + (f", e.g. {listed}." if listed else ".")
+                + (f", including {listed}." if listed else ".")
             )
             self.answer.people.append(self.person_json(v.person, papers))
         shared = {p.id for p in a.papers} & {p.id for p in b.papers}
         if shared:
             p = next(p for p in a.papers if p.id in shared)
-            s.append(f"They have {len(shared)} paper(s) together, e.g. “{short(p.title)}” [{self.cite(p)}].")
+            s.append(
+                f"They have {len(shared)} paper(s) together, including “{short(p.title)}” [{self.cite(p)}]."
+            )
         return self.finish(" ".join(s))
 
     def who_works_on(self, topic: str, ranked: list[tuple[Researcher, list[Paper]]]) -> Answer:
@@ -364,7 +390,7 @@ def _distinguish(v: PersonView, c: Composer) -> str:
         bits.append("topics " + ", ".join(v.person.topics[:3]))
     if v.papers:
         p = v.papers[0]
-        bits.append(f"{len(v.papers)} paper(s), e.g. “{short(p.title)}” [{c.cite(p)}]")
+        bits.append(f"{len(v.papers)} paper(s) including “{short(p.title)}” [{c.cite(p)}]")
     return "; ".join(bits) or "no papers stored"
 
 

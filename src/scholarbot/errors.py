@@ -41,3 +41,7 @@ class EmptyStoreError(ScholarbotError):
 
 class ConfigError(ScholarbotError):
     """The configuration file or environment is wrong."""
+
+
+class PromptTemplateError(ScholarbotError):
+    """A prompt file is missing, unreadable, or its placeholders are not the ones the code fills."""

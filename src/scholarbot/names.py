@@ -30,6 +30,10 @@ class NameMatch:
     suggestions: tuple[str, ...] = ()
 
 
+def _ordered(name: str) -> str:
+    return " ".join(fold(name).replace("-", "").replace(".", " ").split())
+
+
 class NameIndex:
     """All researcher names, for lookup and for spotting names inside free text."""
 
@@ -53,7 +57,11 @@ class NameIndex:
         """Resolve a name: exact key first, then a fuzzy match, else suggestions only."""
         key = name_key(name)
         if key in self.by_key:
-            return NameMatch(name, tuple(self.by_key[key]), exact=True)
+            people = self.by_key[key]
+            # "Zhao Li" and "Li Zhao" share a key but are usually different people: when some
+            # candidates were printed in the asked order, those are the ones meant.
+            same_order = [p for p in people if _ordered(name) in {_ordered(n) for n in (p.name, *p.aliases)}]
+            return NameMatch(name, tuple(same_order or people), exact=True)
         if not key or not self.keys:
             return NameMatch(name, (), exact=False)
         hits = process.extract(key, self.keys, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)

@@ -140,12 +140,17 @@ def _link_by_evidence(
             if j != i and ok and ok != own:
                 evidence.append(("coauthor", ok))
         for aff in au.affiliations:
-            evidence.append(("aff", fold(aff).strip()))
+            evidence.append(("aff", affiliation_key(aff)))
         for ev in evidence:
             if ev in first_seen:
                 uf.union(first_seen[ev], n)
             else:
                 first_seen[ev] = n
+
+
+def affiliation_key(aff: str) -> str:
+    """Key an affiliation so spelling variants meet: "J. P. Morgan AI Research" = "JP Morgan AI research"."""
+    return "".join(ch for ch in fold(aff) if ch.isalnum())
 
 
 def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], index: dict[tuple[str, int], int]) -> list[int]:
