@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from scholarbot.compose import Answer, Composer, Source
 from scholarbot.errors import EmptyStoreError
 from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
-from scholarbot.names import NameIndex, NameMatch
+from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
 from scholarbot.records import Paper, Researcher
 from scholarbot.search import Mode, PaperIndex
 
@@ -51,29 +52,47 @@ class Answerer:
     def __init__(self, services: Any, *, retrieval: Mode = "hybrid", writer: LLMWriter | None = None) -> None:
         self.store = services.store
         self.embedder = services.embedder
+        self.cache_dir: Path | None = getattr(services, "index_dir", None)
         self.writer = writer
         self.retrieval: Mode = retrieval
         self._index: PaperIndex | None = None
-        self._names: NameIndex | None = None
-        self._people: dict[str, Researcher] = {}
+        self._people: PeopleDirectory | None = None
         self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    # --- lazily built indexes -----------------------------------------------------------------
+    # --- lazily opened indexes ----------------------------------------------------------------
 
     @property
     def index(self) -> PaperIndex:
+        """Search index over every paper (loaded from cache when the store has not changed)."""
         if self._index is None:
-            self._index = PaperIndex(self.store, self.embedder)
+            if self.cache_dir is not None:
+                self._index = PaperIndex.open(self.store, self.embedder, self.cache_dir)
+            else:
+                self._index = PaperIndex.build(self.store, self.embedder)
             if not len(self._index):
                 raise EmptyStoreError(self.store.where)
         return self._index
 
     @property
+    def people(self) -> PeopleDirectory:
+        """Every researcher's name and papers; full records on demand."""
+        if self._people is None:
+            if self.cache_dir is not None:
+                self._people = PeopleDirectory.open(self.store, self.cache_dir)
+            else:
+                entries = [
+                    PersonEntry(r.id, r.name, r.aliases, r.paper_ids) for r in self.store.iter_researchers()
+                ]
+                self._people = PeopleDirectory(entries, self.store)
+        return self._people
+
+    @property
     def names(self) -> NameIndex:
-        if self._names is None:
-            self._people = {r.id: r for r in self.store.iter_researchers()}
-            self._names = NameIndex(self._people.values())
-        return self._names
+        return self.people.names
+
+    def warm(self) -> None:
+        """Open (and cache) both indexes now rather than on the first question."""
+        _ = self.index, self.people
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -132,9 +151,9 @@ class Answerer:
             for rid in self._authors_of(paper.id):
                 by_person[rid].append(paper)
                 weight[rid] += 1.0 / (rank + 5)
-        top = [
-            self._people[rid] for rid in sorted(weight, key=lambda r: -weight[r])[:5] if rid in self._people
-        ]
+        best = sorted(weight, key=lambda r: -weight[r])[:5]
+        records = self.people.records(best)
+        top = [records[rid] for rid in best if rid in records]
         return c.who_works_on(topic, [(p, by_person[p.id][:3]) for p in top])
 
     def _profile(self, match: NameMatch) -> Answer:
@@ -179,13 +198,14 @@ class Answerer:
     # --- helpers ------------------------------------------------------------------------------
 
     def _composer(self, intent: str) -> Composer:
-        return Composer(intent, self._people)
+        return Composer(intent)
 
     def _papers(self, ids: list[str]) -> list[Paper]:
         found = self.store.get_papers(ids)
         return [found[i] for i in ids if i in found]
 
-    def _view(self, person: Researcher, topic: str | None = None) -> PersonView:
+    def _view(self, entry: PersonEntry, topic: str | None = None) -> PersonView:
+        person = self.people.record(entry.id)
         papers = self._papers(list(person.paper_ids))
         view = PersonView(person, papers)
         if topic and papers:
@@ -224,24 +244,19 @@ class Answerer:
         return out
 
     def _authors_of(self, paper_id: str) -> list[str]:
-        _ = self.names
-        if not hasattr(self, "_paper_people"):
-            table: dict[str, list[str]] = defaultdict(list)
-            for rid, r in self._people.items():
-                for pid in r.paper_ids:
-                    table[pid].append(rid)
-            self._paper_people = table
-        return self._paper_people.get(paper_id, [])
+        return self.people.authors_of(paper_id)
 
     def _coauthor_ids(self, paper: Paper, person: Researcher) -> list[Researcher]:
         """The other resolved people on a paper, in the paper's author order."""
         rids = [r for r in self._authors_of(paper.id) if r != person.id]
-        people = [self._people[r] for r in rids if r in self._people]
+        records = self.people.records(rids)
         order = {a.name: i for i, a in enumerate(paper.authors)}
-        return sorted(people, key=lambda r: order.get(r.name, len(order)))
+        return sorted(records.values(), key=lambda r: order.get(r.name, len(order)))
 
     def _collaborator_names(self, person: Researcher) -> list[tuple[Researcher, int]]:
-        return [(self._people[rid], n) for rid, n in person.coauthors[:10] if rid in self._people]
+        top = person.coauthors[:10]
+        records = self.people.records([rid for rid, _ in top])
+        return [(records[rid], n) for rid, n in top if rid in records]
 
 
 __all__ = ["Answer", "Answerer", "Source"]

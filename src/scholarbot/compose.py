@@ -129,10 +129,9 @@ def join_names(names: list[str]) -> str:
 class Composer:
     """Builds one answer; `cite` numbers each paper once, in order of first mention."""
 
-    def __init__(self, intent: str, people: dict[str, Researcher]) -> None:
+    def __init__(self, intent: str) -> None:
         self.answer = Answer(intent=intent)
         self._n: dict[str, int] = {}
-        self._people = people
 
     def cite(self, paper: Paper) -> int:
         if paper.id not in self._n:
@@ -311,6 +310,16 @@ class Composer:
             more = f" and {len(others) - 4} more" if len(others) > 4 else ""
             s.append(f"Others with this name: {'; '.join(items)}{more}.")
         self.answer.profile = profile_json(r, papers, collaborators)
+        # Other people with this name, so callers (the bot's buttons, scripts) can offer them.
+        self.answer.profile["namesakes"] = [
+            {
+                "name": o.person.name,
+                "id": o.person.id,
+                "affiliation": o.person.affiliations[0] if o.person.affiliations else None,
+                "paper_count": len(o.papers),
+            }
+            for o in others or []
+        ]
         self.answer.people.append(self.person_json(r, papers[:5]))
         return self.finish(" ".join(s) or f"{r.name} is in the records but no papers are stored.")
 

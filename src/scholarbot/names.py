@@ -6,13 +6,22 @@ A key may hold several people; callers decide how to disambiguate.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import shutil
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from scholarbot.records import Researcher, fold, name_key
+
+if TYPE_CHECKING:
+    from scholarbot.store import Store
 
 #: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
 FUZZY_ACCEPT = 88
@@ -21,13 +30,28 @@ FUZZY_SUGGEST = 70
 
 
 @dataclass(frozen=True)
+class PersonEntry:
+    """The part of a researcher record needed to find them: cheap to keep for every person."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NameMatch:
     """People a name refers to, how it was matched, and near misses for messages."""
 
     query: str
-    people: tuple[Researcher, ...]
+    people: tuple[PersonEntry, ...]
     exact: bool
     suggestions: tuple[str, ...] = ()
+
+
+def person_name_keys(person: PersonEntry) -> list[str]:
+    """Name keys of a person's name and aliases, without duplicates."""
+    return list(dict.fromkeys(name_key(n) for n in (person.name, *person.aliases)))
 
 
 def _ordered(name: str) -> str:
@@ -37,12 +61,12 @@ def _ordered(name: str) -> str:
 class NameIndex:
     """All researcher names, for lookup and for spotting names inside free text."""
 
-    def __init__(self, people: Iterable[Researcher]) -> None:
-        self.by_key: dict[str, list[Researcher]] = defaultdict(list)
+    def __init__(self, people: Iterable[PersonEntry], keys: Sequence[Sequence[str]] | None = None) -> None:
+        self.by_key: dict[str, list[PersonEntry]] = defaultdict(list)
         self.display: dict[str, str] = {}
-        for person in people:
-            for name in (person.name, *person.aliases):
-                key = name_key(name)
+        for i, person in enumerate(people):
+            person_keys = keys[i] if keys is not None else person_name_keys(person)
+            for key in person_keys:
                 if key and person not in self.by_key[key]:
                     self.by_key[key].append(person)
                     self.display.setdefault(key, person.name)
@@ -85,3 +109,69 @@ class NameIndex:
                 if key in self.by_key:
                     return span, key
         return None
+
+
+class PeopleDirectory:
+    """Every researcher's name and papers in memory; full records fetched from the store on demand.
+
+    The compact table is cached on disk per store generation: parsing 36k full records takes
+    seconds, the table a tenth of that.
+    """
+
+    def __init__(
+        self, entries: Sequence[PersonEntry], store: Store, keys: Sequence[Sequence[str]] | None = None
+    ) -> None:
+        self.store = store
+        self.entries = {e.id: e for e in entries}
+        self.keys = keys if keys is not None else [person_name_keys(e) for e in entries]
+        self.names = NameIndex(entries, self.keys)
+        self._by_paper: dict[str, list[str]] = defaultdict(list)
+        for e in entries:
+            for pid in e.paper_ids:
+                self._by_paper[pid].append(e.id)
+        self._records: dict[str, Researcher] = {}
+
+    @classmethod
+    def open(cls, store: Store, cache_dir: Path) -> PeopleDirectory:
+        """Load the table from cache when it matches the store's generation, else build and save it."""
+        generation = store.generation()
+        path = cache_dir / "people.json"
+        try:
+            data = json.loads(path.read_text())
+            if data["generation"] == generation:
+                rows = data["people"]
+                entries = [PersonEntry(e[0], e[1], tuple(e[2]), tuple(e[3])) for e in rows]
+                return cls(entries, store, keys=[e[4] for e in rows])
+        except (OSError, ValueError, KeyError, IndexError):
+            pass  # rebuilt below
+        directory = cls(
+            [PersonEntry(r.id, r.name, r.aliases, r.paper_ids) for r in store.iter_researchers()], store
+        )
+        rows = [
+            [e.id, e.name, list(e.aliases), list(e.paper_ids), keys]
+            for e, keys in zip(directory.entries.values(), directory.keys, strict=True)
+        ]
+        with contextlib.suppress(OSError):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"people.json.tmp-{os.getpid()}")
+            tmp.write_text(json.dumps({"generation": generation, "people": rows}, ensure_ascii=False))
+            shutil.move(tmp, path)
+        return directory
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def authors_of(self, paper_id: str) -> list[str]:
+        """Researcher ids of a paper's resolved authors."""
+        return self._by_paper.get(paper_id, [])
+
+    def records(self, ids: Iterable[str]) -> dict[str, Researcher]:
+        """Full records for the given ids (fetched once, then kept)."""
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._records]
+        if wanted:
+            self._records.update(self.store.get_researchers(wanted))
+        return {i: self._records[i] for i in ids if i in self._records}
+
+    def record(self, rid: str) -> Researcher:
+        """One full record."""
+        return self.records([rid])[rid]

@@ -10,6 +10,7 @@ keep people apart whatever else they share.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import pairwise
@@ -149,8 +150,32 @@ def _link_by_evidence(
 
 
 def affiliation_key(aff: str) -> str:
-    """Key an affiliation so spelling variants meet: "J. P. Morgan AI Research" = "JP Morgan AI research"."""
-    return "".join(ch for ch in fold(aff) if ch.isalnum())
+    """Key an affiliation so spelling variants meet.
+
+    "J. P. Morgan AI Research" = "JP Morgan AI research"; "Meituan Inc." = "Meituan Group" =
+    "Meituan": legal-form words say nothing about which institution it is.
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", fold(aff)) if w and w not in _LEGAL_FORMS]
+    return "".join(words)
+
+
+_LEGAL_FORMS = frozenset(
+    {"inc", "ltd", "co", "corp", "corporation", "company", "limited", "group", "llc", "gmbh", "the"}
+)
+
+
+def _merge_affiliation_variants(counts: Counter[str], last_year: dict[str, int]) -> list[str]:
+    """Collapse spelling variants of one affiliation, keeping its most used spelling, most used first."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for aff in counts:
+        groups[affiliation_key(aff) or aff].append(aff)
+    merged = []
+    for variants in groups.values():
+        total = sum(counts[v] for v in variants)
+        spelling = max(variants, key=lambda v: (counts[v], -len(v)))
+        merged.append((total, max(last_year.get(v, 0) for v in variants), spelling))
+    merged.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    return [spelling for _, _, spelling in merged]
 
 
 def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], index: dict[tuple[str, int], int]) -> list[int]:
@@ -240,7 +265,7 @@ def _build(
         id=rid,
         name=name,
         aliases=tuple(sorted(set(names) - {name})),
-        affiliations=tuple(sorted(affs, key=lambda a: (-affs[a], -aff_last_year.get(a, 0), a))),
+        affiliations=tuple(_merge_affiliation_variants(affs, aff_last_year)),
         metrics=metrics,
         topics=tuple(t for t, _ in topics.most_common(12)),
         links=tuple(links),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scholarbot.config import Settings
-from scholarbot.embeddings import ChromaEmbeddingFunction, get_embedder
+from scholarbot.embeddings import ChromaEmbeddingFunction, default_cache_dir, get_embedder
 from scholarbot.store import Store
 
 
@@ -17,10 +18,17 @@ class Services:
     settings: Settings
     embedder: Any
     store: Store
+    #: Where search indexes derived from the store are cached between processes.
+    index_dir: Path
 
 
 def open_services(settings: Settings) -> Services:
     """Load the embedding model and open the store named by the settings."""
     embedder = get_embedder(settings.embeddings.model, settings.embeddings.cache_dir)
     store = Store(settings.store, ChromaEmbeddingFunction(embedder))
-    return Services(settings=settings, embedder=embedder, store=store)
+    if settings.store.host:
+        index_dir = Path(settings.embeddings.cache_dir or default_cache_dir()) / "index" / store.cache_key()
+    else:
+        # Beside the embedded store, so deleting the store folder deletes its caches too.
+        index_dir = settings.store.path / ".scholarbot-index"
+    return Services(settings=settings, embedder=embedder, store=store, index_dir=index_dir)

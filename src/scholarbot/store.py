@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key,
 
 #: Records fetched per `get` page when scanning a collection.
 SCAN_PAGE = 5000
+#: Collection-metadata key of the store's generation id.
+GENERATION = "generation"
 #: Version of the on-disk record layout; bump when the metadata schema changes.
 SCHEMA_VERSION = 1
 
@@ -183,10 +186,24 @@ class Store:
         return (self.papers.metadata or {}).get(name)
 
     def set_flag(self, name: str, value: str | int | bool) -> None:
-        """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest)."""
+        """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest).
+
+        Every flag write also starts a new generation, which is what search caches are keyed on:
+        flags are written around every change to the store.
+        """
         meta = dict(self.papers.metadata or {})
         meta[name] = value
+        meta[GENERATION] = uuid.uuid4().hex
         self.papers.modify(metadata=meta)
+
+    def generation(self) -> str:
+        """An id that changes whenever the store's contents may have changed."""
+        return str(self.get_flag(GENERATION) or "empty")
+
+    def cache_key(self) -> str:
+        """Where this store is, as a file-name-safe string (for caches kept outside the store)."""
+        raw = f"{self.where}|{self.settings.prefix}"
+        return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
     # --- Chroma plumbing ----------------------------------------------------------------------
 
@@ -244,9 +261,55 @@ def _hash(obj: Any) -> str:
     return hashlib.sha1(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def paper_dict(paper: Paper) -> dict[str, Any]:
+    """A paper as plain JSON-able data.
+
+    Written out by hand: dataclasses.asdict deep-copies every value and took a fifth of a full
+    corpus ingest in profiles.
+    """
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": [
+            {"name": a.name, "source_id": a.source_id, "affiliations": list(a.affiliations)}
+            for a in paper.authors
+        ],
+        "authors_complete": paper.authors_complete,
+        "authors_omitted": paper.authors_omitted,
+        "year": paper.year,
+        "date": paper.date,
+        "venue": paper.venue,
+        "url": paper.url,
+        "pdf_url": paper.pdf_url,
+        "code_urls": list(paper.code_urls),
+        "external_ids": dict(paper.external_ids),
+        "versions": list(paper.versions),
+        "citation_count": paper.citation_count,
+        "tags": list(paper.tags),
+        "sources": list(paper.sources),
+    }
+
+
+def researcher_dict(person: Researcher) -> dict[str, Any]:
+    """A researcher as plain JSON-able data (see paper_dict for why not asdict)."""
+    return {
+        "id": person.id,
+        "name": person.name,
+        "aliases": list(person.aliases),
+        "affiliations": list(person.affiliations),
+        "metrics": dict(person.metrics),
+        "topics": list(person.topics),
+        "links": list(person.links),
+        "sources": list(person.sources),
+        "paper_ids": list(person.paper_ids),
+        "coauthors": [[rid, n] for rid, n in person.coauthors],
+    }
+
+
 def paper_to_chroma(paper: Paper) -> tuple[str, dict[str, Any]]:
     """Split a paper into Chroma's document (title + abstract) and flat metadata."""
-    rec = dataclasses.asdict(paper)
+    rec = paper_dict(paper)
     del rec["title"], rec["abstract"], rec["id"]
     meta: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
@@ -267,7 +330,7 @@ def paper_to_chroma(paper: Paper) -> tuple[str, dict[str, Any]]:
 
 def record_hash(paper: Paper) -> str:
     """A digest of everything a paper record says, to tell updated records from unchanged ones."""
-    return _hash(dataclasses.asdict(paper))
+    return _hash(paper_dict(paper))
 
 
 def text_hash(paper: Paper) -> str:
@@ -289,7 +352,7 @@ def paper_from_chroma(document: str, meta: dict[str, Any]) -> Paper:
 
 def researcher_to_chroma(person: Researcher) -> tuple[str, dict[str, Any]]:
     """A researcher row: the document is what name and topic search see."""
-    rec = dataclasses.asdict(person)
+    rec = researcher_dict(person)
     meta = {
         "schema": SCHEMA_VERSION,
         "name": person.name,
@@ -309,7 +372,7 @@ def researcher_text(person: Researcher) -> str:
 
 def researcher_hash(person: Researcher) -> str:
     """A digest of a researcher record."""
-    return _hash(dataclasses.asdict(person))
+    return _hash(researcher_dict(person))
 
 
 def researcher_from_chroma(rid: str, meta: dict[str, Any]) -> Researcher:
