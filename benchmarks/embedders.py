@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import bm25s
 import numpy as np
@@ -36,6 +37,7 @@ DEV = Path("/work/shared/eval/dev_questions.jsonl")
 PARAPHRASE = Path(__file__).with_name("paraphrase_questions.jsonl")
 SAMPLE_SEED = 20240601
 RRF_K = 60
+T = TypeVar("T")
 
 
 def norm_title(title: str) -> str:
@@ -116,7 +118,7 @@ def metrics(scores: np.ndarray, titles: list[str], gold: list[set[str]]) -> tupl
     return h1 / n, h5 / n, rr / n
 
 
-def timed(fn: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - start
@@ -190,17 +192,17 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory() as tmp:
-        static, load_s = timed(lambda: StaticEmbedder.load(args.cache or Path(tmp) / "model"))  # type: ignore[arg-type,return-value]
-        static_vecs, static_s = timed(lambda: static.embed_documents(docs))  # type: ignore[attr-defined]
+        static, load_s = timed(lambda: StaticEmbedder.load(args.cache or Path(tmp) / "model"))
+        static_vecs, static_s = timed(lambda: static.embed_documents(docs))
     start = time.perf_counter()
     bm25 = BM25(docs)
     bm25_s = time.perf_counter() - start
     bm = {s: bm25.scores([q for q, _ in qs]) for s, qs in qsets.items()}
-    dense = {s: static.embed_documents([q for q, _ in qs]) @ static_vecs.T for s, qs in qsets.items()}  # type: ignore[attr-defined]
+    dense = {s: static.embed_documents([q for q, _ in qs]) @ static_vecs.T for s, qs in qsets.items()}
 
     print("### Speed (2 CPU cores)\n")
     print("| step | seconds | docs/s |\n|---|---|---|")
-    distilled = static.distill_seconds  # type: ignore[attr-defined]
+    distilled = static.distill_seconds
     print(f"| static: distil from int8 MiniLM (once) | {f'{distilled:.1f}' if distilled else 'cached'} | |")
     print(f"| static: load (incl. distil) | {load_s:.1f} | |")
     print(f"| static: embed corpus | {static_s:.1f} | {len(docs) / static_s:.0f} |")
@@ -229,23 +231,25 @@ def main() -> None:
         sub_static = static_vecs[subset]
         qvec = {s: onnx.embed_documents([q for q, _ in qs]) for s, qs in qsets.items()}
         sb = {s: sub_bm25.scores([q for q, _ in qs]) for s, qs in qsets.items()}
-        sd = {s: static.embed_documents([q for q, _ in qs]) @ sub_static.T for s, qs in qsets.items()}  # type: ignore[attr-defined]
+        sd = {s: static.embed_documents([q for q, _ in qs]) @ sub_static.T for s, qs in qsets.items()}
         so = {s: qvec[s] @ onnx_vecs.T for s in qsets}
         rows = [(f"{n} [static]", r) for n, r in evaluate(sub_titles, qsets, sb, sd)]
         rows += [(f"{n} [onnx]", r) for n, r in evaluate(sub_titles, qsets, sb, so) if n != "BM25"]
         table(f"Subset of {len(sub_docs)} papers (all gold + random distractors)", rows, list(qsets))
 
         # Quality mode: full MiniLM re-scores the top candidates of the default hybrid (linear a=0.4).
-        depth, rerank_rows, cost = args.rerank_depth, {}, 0.0
+        depth, cost = args.rerank_depth, 0.0
+        rerank_rows: dict[str, dict[str, tuple[float, float, float]]] = {}
         for s, qs in qsets.items():
             base = linear(bm[s], dense[s], 0.4)
             cand = np.argsort(-base, axis=1)[:, :depth]
             need = sorted(set(cand.ravel().tolist()))
-            vecs, secs = timed(lambda need=need: onnx.embed_documents([docs[i] for i in need]))
-            cost += secs
+            start = time.perf_counter()
+            vecs = onnx.embed_documents([docs[i] for i in need])
+            cost += time.perf_counter() - start
             pos = {d: k for k, d in enumerate(need)}
             for label, fuse in (("rerank: onnx only", False), ("rerank: RRF(hybrid, onnx)", True)):
-                out = np.full_like(base, -1e9)
+                out = base - 10.0  # below every re-ranked candidate, in the hybrid's order
                 for qi, row in enumerate(cand):
                     cos = vecs[[pos[d] for d in row]] @ qvec[s][qi]
                     if fuse:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import numpy as np
@@ -83,7 +84,8 @@ def test_onnx_embedder_pads_without_changing_vectors() -> None:
 
 
 def test_chroma_collection_round_trip(static: StaticEmbedder, tmp_path: Path) -> None:
-    ef = ChromaEmbeddingFunction(static)
+    # Any: chromadb types create_collection for Documents | Images functions, as with its own text ones.
+    ef: Any = ChromaEmbeddingFunction(static)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
