@@ -9,6 +9,7 @@ import pytest
 
 from scholarbot.answers import Answerer
 from scholarbot.config import Settings, StoreSettings
+from scholarbot.enrich import enrich
 from scholarbot.errors import EmptyStoreError
 from scholarbot.ingest import ingest_paths
 from scholarbot.services import Services, open_services
@@ -29,6 +30,7 @@ def _services(path: Path, model_cache: Path) -> Services:
 def answerer(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Answerer:
     svc = _services(tmp_path_factory.mktemp("sample-store"), model_cache)
     ingest_paths([SAMPLE], svc.store, svc.embedder)
+    enrich(svc.store)  # as `scholarbot demo` does: full-model vectors for reworded questions
     return Answerer(svc)
 
 

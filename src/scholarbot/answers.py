@@ -219,10 +219,7 @@ class Answerer:
         """Per-paper topic evidence over the whole store: dense z-scores and BM25 share of the best."""
         if topic not in self._topic_cache:
             idx = self.index
-            dense = idx.dense_scores(idx.embed(topic))
-            # z-scores against the whole store make the cut independent of the embedding model's
-            # baseline similarity (static vectors sit near 0.6 cosine for unrelated text).
-            z = (dense - dense.mean()) / (float(dense.std()) + 1e-9)
+            z = idx.meaning_scores(topic)
             lex = idx.lexical_scores(topic)
             best = float(lex.max()) if lex.size else 0.0
             share = lex / best if best > 0 else np.zeros_like(lex)

@@ -23,6 +23,8 @@ from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key,
 
 #: Records fetched per `get` page when scanning a collection.
 SCAN_PAGE = 5000
+#: The embedder behind the optional "deep" vectors: the full int8 MiniLM.
+DEEP_EMBEDDER = "minilm-onnx"
 #: Collection-metadata key of the store's generation id.
 GENERATION = "generation"
 #: Version of the on-disk record layout; bump when the metadata schema changes.
@@ -73,6 +75,62 @@ class Store:
             self.profiles = self.client.get_or_create_collection(f"{prefix}_profiles", **kw)
         except Exception as e:
             raise StoreError(f"could not open collections in {self.where}: {e}") from e
+        self._deep: Any | None = None
+
+    # --- the optional full-model vectors ("deep" index, filled by `scholarbot enrich`) ---------
+
+    def deep_collection(self, create: bool = False) -> Any | None:
+        """The collection of full-MiniLM paper vectors, or None when it was never created."""
+        if self._deep is None:
+            name = f"{self.settings.prefix}_papers_deep"
+            if create:
+                from scholarbot.embeddings import ChromaEmbeddingFunction
+
+                self._deep = self.client.get_or_create_collection(
+                    name,
+                    embedding_function=ChromaEmbeddingFunction(DEEP_EMBEDDER),
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            elif name in {c.name for c in self.client.list_collections()}:
+                self._deep = self.client.get_collection(name, embedding_function=None)
+        return self._deep
+
+    def papers_without_deep_vectors(self) -> list[tuple[str, str, str]]:
+        """(id, text, text_hash) of papers whose full-model vector is missing or stale."""
+        deep = self.deep_collection()
+        have: dict[str, str] = {}
+        if deep is not None:
+            for ids, _docs, metas in self._scan(deep, include=["metadatas"]):
+                have.update((i, str(m.get("text_hash"))) for i, m in zip(ids, metas, strict=True))
+        todo = []
+        for ids, docs, metas in self._scan(self.papers):
+            for pid, doc, meta in zip(ids, docs, metas, strict=True):
+                if have.get(pid) != meta.get("text_hash"):
+                    todo.append((pid, doc, str(meta.get("text_hash"))))
+        return todo
+
+    def upsert_deep(self, ids: Sequence[str], vectors: np.ndarray, hashes: Sequence[str]) -> None:
+        """Write full-model vectors (no documents: the text lives in the papers collection)."""
+        deep = self.deep_collection(create=True)
+        assert deep is not None
+        deep.upsert(
+            ids=list(ids),
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            metadatas=[{"text_hash": h} for h in hashes],
+        )
+
+    def deep_vectors(self) -> tuple[list[str], np.ndarray] | None:
+        """Every stored full-model vector with its paper id, or None when there are none."""
+        deep = self.deep_collection()
+        if deep is None or deep.count() == 0:
+            return None
+        ids: list[str] = []
+        chunks: list[np.ndarray] = []
+        for start in range(0, deep.count(), SCAN_PAGE):
+            res = deep.get(include=["embeddings"], limit=SCAN_PAGE, offset=start)
+            ids.extend(res["ids"])
+            chunks.append(np.asarray(res["embeddings"], dtype=np.float32))
+        return ids, np.vstack(chunks)
 
     # --- papers -------------------------------------------------------------------------------
 
