@@ -26,8 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # no hard line breaks: paths and answers copy-paste whole
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[
     Path | None,

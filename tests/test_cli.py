@@ -1,0 +1,90 @@
+"""The command line as a user meets it: exit codes, summaries, messages, JSON output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scholarbot.cli import app
+
+from conftest import SEEDS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SCHOLARBOT_CACHE", str(model_cache))
+    return tmp_path / "store"
+
+
+def test_ingest_summary_then_idempotent_rerun(env: Path):
+    first = runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)])
+    assert first.exit_code == 0, first.output
+    assert "files read" in first.output and "4" in first.output
+    again = runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)])
+    assert again.exit_code == 0
+    assert "0 added, 0 updated" in again.output
+
+    stats = runner.invoke(app, ["stats", "--store", str(env), "--json"])
+    data = json.loads(stats.output)
+    assert data["papers"] > 50 and data["profiles"] == 4 and data["people_index_stale"] is False
+
+
+def test_ingest_reports_bad_files_by_name(env: Path, tmp_path: Path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEEDS / "001_445717024e459980.txt", folder / "zz.txt")
+    (folder / "garbage.bin").write_bytes(b"\x00\x01\x02 not a paper list")
+    result = runner.invoke(app, ["ingest", str(folder), "--store", str(env)])
+    assert result.exit_code == 0
+    assert "garbage.bin" in result.output and "Known formats" in result.output
+
+
+def test_ingest_of_nothing_fails_clearly(env: Path, tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["ingest", str(tmp_path / "empty"), "--store", str(env)])
+    assert result.exit_code == 1
+    assert "no files found" in result.output
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "--store", str(env)])
+    assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_ask_on_empty_store_explains_what_to_do(env: Path):
+    result = runner.invoke(app, ["ask", "Who is Hanlin Gu?", "--store", str(env)])
+    assert result.exit_code == 1
+    assert "scholarbot ingest" in result.output
+
+
+def test_ask_json_and_stdin_batch(env: Path):
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)]).exit_code == 0
+    one = runner.invoke(app, ["ask", "Who is Hanlin Gu?", "--store", str(env), "--json"])
+    assert one.exit_code == 0, one.output
+    data = json.loads(one.output)
+    assert data["intent"] == "profile" and data["profile"]["name"] == "Hanlin Gu"
+
+    questions = "Who is Hanlin Gu?\n\nWho is Nobody Atall?\n"
+    batch = runner.invoke(app, ["ask", "-", "--store", str(env), "--json"], input=questions)
+    lines = [json.loads(line) for line in batch.output.splitlines() if line.strip()]
+    assert [d["intent"] for d in lines] == ["profile", "profile"]
+    assert "not in the records" in lines[1]["answer"]
+
+
+def test_profile_command(env: Path):
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)]).exit_code == 0
+    result = runner.invoke(app, ["profile", "Zhiming Zheng", "--store", str(env), "--json"])
+    profile = json.loads(result.output)["profile"]
+    assert profile["metrics"]["h_index"] == 5
+    assert {c["name"] for c in profile["collaborators"]} >= {"Hainan Zhang", "Xiaoshan Yang"}
+
+
+def test_bad_config_is_named(env: Path, tmp_path: Path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[store]\npaht = "typo"\n')
+    result = runner.invoke(app, ["stats", "--config", str(cfg)])
+    assert result.exit_code == 1
+    assert "paht" in result.output

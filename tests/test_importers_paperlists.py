@@ -1,0 +1,72 @@
+"""The paperlists JSON importer on real corpus files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scholarbot.errors import MalformedFileError
+from scholarbot.importers import detect, read_file
+from scholarbot.importers.paperlists import PaperlistsImporter
+
+from conftest import CORPUS
+
+
+def _by_title(path: Path, title: str):
+    return next(p for p in read_file(path).papers if p.title == title)
+
+
+def test_acl_file_keeps_ids_affiliations_links_and_year():
+    p = _by_title(
+        CORPUS / "acl" / "acl2022.json", "A Comparison of Strategies for Source-Free Domain Adaptation"
+    )
+    assert [a.name for a in p.authors] == ["Xin Su", "Yiyun Zhao", "Steven Bethard"]
+    assert [a.source_id for a in p.authors] == ["/x/xin-su/", "/y/yiyun-zhao/", "/s/steven-bethard/"]
+    assert all(a.affiliations == ("University of Arizona",) for a in p.authors)
+    assert (p.venue, p.year, p.external_ids["acl"]) == ("ACL 2022", 2022, "2022.acl-long.572")
+    assert p.url == "https://aclanthology.org/2022.acl-long.572/" and p.pdf_url.endswith(".pdf")
+    assert p.code_urls and p.code_urls[0].startswith("https://github.com/")
+    assert p.citation_count == 12 and p.authors_complete
+
+
+def test_multiple_affiliations_use_normalised_names():
+    p = _by_title(
+        CORPUS / "aaai" / "aaai2022.json",
+        "A Causal Debiasing Framework for Unsupervised Salient Object Detection",
+    )
+    assert p.authors[0].affiliations == ("Sun Yat-sen University", "University of Hong Kong")
+    assert p.authors[4].affiliations == ("University of Hong Kong", "Deepwise AI Lab")
+    assert p.external_ids["doi"] == "10.1609/aaai.v36i2.20052"
+
+
+def test_misaligned_affiliations_are_not_shifted_onto_wrong_people():
+    p = _by_title(CORPUS / "www" / "www2024.json", "Masked Graph Autoencoder with Non-discrete Bandwidths")
+    assert len(p.authors) == 5
+    assert all(a.affiliations == () for a in p.authors)  # 4 affiliations for 5 authors in the source
+    assert p.authors[0].source_id == "~Ziwen_Zhao1"
+    assert p.abstract == ""  # www2024 rows have no abstract
+    assert p.citation_count is None  # gs_citation -1 means unknown
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in CORPUS.iterdir()))
+def test_every_corpus_file_imports(folder: str):
+    for path in sorted((CORPUS / folder).glob("*.json")):
+        assert isinstance(detect(path), PaperlistsImporter)
+        batch = read_file(path)
+        assert len(batch.papers) > 200 and not batch.problems
+        assert all(p.title and p.year and p.venue for p in batch.papers)
+
+
+def test_broken_json_is_malformed(tmp_path: Path):
+    f = tmp_path / "acl2099.json"
+    f.write_text('[{"title": "x", "author": "A"}, {')
+    with pytest.raises(MalformedFileError, match=r"acl2099\.json"):
+        read_file(f)
+
+
+def test_free_form_file_name_gives_no_invented_venue(tmp_path: Path):
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps([{"title": "A", "author": "B"}]))
+    assert read_file(f).papers[0].venue is None  # no venue/year in a free-form name: none invented
