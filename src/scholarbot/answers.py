@@ -6,6 +6,7 @@ them as [n]. Nothing that is not in the retrieved records is ever named.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -116,6 +117,8 @@ class Answerer:
         return self.ask(f"Who is {name}?")
 
     def _dispatch(self, parsed: Parsed) -> Answer:
+        if parsed.intent == "find_paper":
+            parsed = self._spot_author(parsed)
         if parsed.intent == "find_paper" or parsed.person is None:
             if parsed.intent == "topic":
                 return self._who_works_on(parsed.topic or "")
@@ -130,6 +133,27 @@ class Answerer:
         if parsed.intent == "compare" and parsed.other:
             return self._compare(match, self.names.lookup(parsed.other), parsed)
         return self._collaborators(match, parsed.topic)
+
+    def _spot_author(self, parsed: Parsed) -> Parsed:
+        """Read "... by <known name> ..." in a question no pattern parsed as a person question.
+
+        Only a name right after "by"/"from", or before "'s", counts: a capitalised pair inside a
+        paper description ("Attention Graph") must not turn a paper search into a person search.
+        """
+        text = parsed.topic or ""
+        found = self.names.spot(text)
+        if found is None:
+            return parsed
+        span, _ = found
+        cue = re.search(rf"(?:\b(?:by|from)\s+{re.escape(span)}\b|{re.escape(span)}'s\b)", text)
+        if cue is None:
+            return parsed
+        rest = (text[: cue.start()] + " " + text[cue.end() :]).strip(" ?.!,")
+        rest = re.sub(
+            r"^(?:which|what|find|show|list|any)\s+(?:papers?|work|publications?)\s*", "", rest, flags=re.I
+        )
+        rest = re.sub(r"^(?:on|about|regarding)\s+", "", rest.strip(), flags=re.I)
+        return Parsed("papers_by", person=span, topic=rest or None)
 
     # --- intents ------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class Parsed:
 
 
 _NAME = r"(?P<person>[^?,;]+?)"
+_NAME2 = r"(?P<person2>[^?,;]+?)"
 _TOPIC = r"(?:\s+(?:on|about|in|regarding|for|around)\s+(?P<topic>.+?))?"
 _END = r"\s*[?.!]*\s*$"
 
@@ -44,6 +45,52 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
         "collab",
         re.compile(
             r"^(?:list\s+|show\s+)?" + _NAME + r"'s\s+(?:collaborators|co-?authors)" + _TOPIC + _END, re.I
+        ),
+    ),
+    (
+        "collab",
+        re.compile(
+            r"^(?:who|with\s+whom)\s+(?:does|did|has|have)\s+" + _NAME + r"\s+(?:work|worked|collaborate|"
+            r"collaborated|co-?author|co-?authored|publish|published|write|written)(?:\s+with)?"
+            + _TOPIC
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "profile",
+        re.compile(
+            r"^(?:what\s+does|what\s+did)\s+" + _NAME + r"\s+(?:work|research|study)\s+on" + _END, re.I
+        ),
+    ),
+    (
+        "profile",
+        re.compile(
+            r"^(?:where\s+(?:does|did)\s+"
+            + _NAME
+            + r"\s+work|what\s+is\s+"
+            + _NAME2
+            + r"'s\s+(?:affiliation|institution|h-?index))"
+            + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^(?:which|what)\s+(?:papers|work|publications|articles)\s+(?:by|of|from)\s+"
+            + _NAME
+            + r"\s+(?:are|is|were|was|focus(?:es)?|deal)?\s*(?:on|about|with|regarding|related\s+to)\s+"
+            r"(?P<topic>.+?)" + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^(?:has|did|does|have)\s+" + _NAME + r"\s+(?:published|publish|written|write|worked|work)"
+            r"\s+(?:anything\s+|any\s+papers?\s+)?(?:on|about|in)\s+(?P<topic>.+?)" + _END,
+            re.I,
         ),
     ),
     (
@@ -81,6 +128,14 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "topic",
         re.compile(
+            r"^(?:who\s+(?:are|is)\s+(?:the\s+)?(?:experts?|researchers?|people|authors?)\s+(?:on|in|working\s+on)"
+            r"|who\s+(?:has|have)\s+(?:worked|published|written)\s+(?:on|about))\s+(?P<topic>.+?)" + _END,
+            re.I,
+        ),
+    ),
+    (
+        "topic",
+        re.compile(
             r"^who\s+(?:works|is\s+working|researches|publishes|writes)\s+(?:on|about)\s+(?P<topic>.+?)"
             + _END,
             re.I,
@@ -105,7 +160,7 @@ def parse_question(question: str) -> Parsed:
         if not m:
             continue
         groups = m.groupdict()
-        person = _clean(groups.get("person"))
+        person = _clean(groups.get("person") or groups.get("person2"))
         topic = _clean(groups.get("topic"))
         if intent in {"find_paper", "topic"}:
             return Parsed(intent, topic=topic or q)
