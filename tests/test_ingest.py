@@ -62,7 +62,9 @@ def test_second_ingest_of_same_files_changes_nothing(hash_store, tmp_path):
     paths = [SEEDS, _small_corpus(tmp_path)]
     first = ingest_paths(paths, store, emb)
     before = _snapshot(store)
+    generation = store.generation()
     again = ingest_paths(paths, store, emb)
+    assert store.generation() == generation  # nothing written, so search caches stay valid
     assert again.papers_added == again.papers_updated == 0
     assert again.papers_unchanged == first.papers_added
     assert again.researchers_changed == again.researchers_removed == 0

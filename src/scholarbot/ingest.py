@@ -22,6 +22,7 @@ from scholarbot.records import Paper, ProfilePage, merge_papers
 from scholarbot.store import (
     Store,
     paper_text,
+    profile_id,
     record_hash,
     researcher_hash,
     researcher_text,
@@ -93,14 +94,25 @@ def ingest_paths(
             papers[paper.id] = merge_papers(papers[paper.id], paper) if paper.id in papers else paper
         pages.extend(batch.profiles)
 
-    if papers or pages:
-        store.set_flag(PEOPLE_STALE, True)
-        _write_papers(list(papers.values()), store, embedder, report, progress)
-        if pages:
-            store.upsert_profiles(pages, embedder.embed_documents([p.name for p in pages]))
-            report.profiles = len(pages)
-    if papers or pages or store.get_flag(PEOPLE_STALE):
-        refresh_people(store, embedder, report, progress)
+    was_empty = store.counts()["papers"] == 0
+    changed = False
+    if papers:
+        changed = _write_papers(list(papers.values()), store, embedder, report, progress)
+    if pages:
+        report.profiles = len(pages)
+        stored_pages = {profile_id(p): p for p in store.iter_profiles()}
+        new_pages = [p for p in pages if stored_pages.get(profile_id(p)) != p]
+        if new_pages:
+            if not changed:
+                store.set_flag(PEOPLE_STALE, True)
+            store.upsert_profiles(new_pages, embedder.embed_documents([p.name for p in new_pages]))
+            changed = True
+    if changed or store.get_flag(PEOPLE_STALE):
+        # On a first ingest everything stored is in memory already: skip reading it back.
+        in_memory = list(papers.values()) if was_empty else None
+        refresh_people(store, embedder, report, progress, papers=in_memory)
+    else:
+        report.researchers_total = store.counts()["researchers"]
     report.seconds = time.perf_counter() - started
     return report
 
@@ -111,8 +123,10 @@ def _write_papers(
     embedder: Embedder,
     report: IngestReport,
     progress: Progress | None,
-) -> None:
+) -> bool:
+    """Write new and changed papers; return whether anything was written."""
     size = store.settings.batch_size
+    wrote = False
     for start in range(0, len(incoming), size):
         chunk = incoming[start : start + size]
         stored = store.get_papers([p.id for p in chunk])
@@ -133,21 +147,34 @@ def _write_papers(
             else:
                 to_update.append(merged)
                 report.papers_updated += 1
+        if (to_embed or to_update) and not wrote:
+            # Raised before the first write, cleared once people are resolved again: a crash in
+            # between leaves a flag that tells the next run (and `stats`) to finish the job.
+            store.set_flag(PEOPLE_STALE, True)
+            wrote = True
         if to_embed:
             vectors = embedder.embed_documents([paper_text(p) for p in to_embed])
             store.upsert_papers(to_embed, vectors)
         if to_update:
             store.update_paper_records(to_update)
         _progress(progress, "papers", min(start + size, len(incoming)), len(incoming))
+    return wrote
 
 
 def refresh_people(
-    store: Store, embedder: Embedder, report: IngestReport | None = None, progress: Progress | None = None
+    store: Store,
+    embedder: Embedder,
+    report: IngestReport | None = None,
+    progress: Progress | None = None,
+    papers: Sequence[Paper] | None = None,
 ) -> IngestReport:
-    """Re-resolve researchers from every stored paper and profile page, writing only what changed."""
+    """Re-resolve researchers from every stored paper and profile page, writing only what changed.
+
+    `papers`, when given, must be every paper in the store (a first ingest has them in memory).
+    """
     report = report or IngestReport()
     _progress(progress, "people", 0, 1)
-    people = resolve_people(store.iter_papers(), store.iter_profiles())
+    people = resolve_people(papers if papers is not None else store.iter_papers(), store.iter_profiles())
     stored = store.researcher_hashes()
     changed = [r for r in people if stored.get(r.id) != researcher_hash(r)]
     gone = sorted(set(stored) - {r.id for r in people})
