@@ -26,7 +26,7 @@ from scholarbot.store import SCAN_PAGE, Store
 DENSE_Z_SCALE = 4.0
 #: Weight of meaning evidence against a perfect lexical match, per kind of vector.
 DENSE_WEIGHT_STATIC = 1.0
-DENSE_WEIGHT_DEEP = 1.5
+DENSE_WEIGHT_DEEP = 2.0
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
