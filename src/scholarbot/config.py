@@ -36,12 +36,15 @@ class StoreSettings(_Section):
 
 
 class EmbeddingSettings(_Section):
-    model: Literal["minilm-static", "minilm-onnx"] = Field(
+    model: Literal["minilm-static", "minilm-onnx", "openai"] = Field(
         "minilm-static",
         description="minilm-static: MiniLM distilled to static vectors (fast, offline, default); "
-        "minilm-onnx: the full int8 MiniLM (slower ingest).",
+        "minilm-onnx: the full int8 MiniLM (slower ingest); openai: an OpenAI-compatible /embeddings API.",
     )
     cache_dir: Path | None = Field(None, description="Where the distilled model is cached.")
+    openai_model: str = Field("text-embedding-3-small", description="Embedding model name for `openai`.")
+    openai_base_url: str | None = Field(None, description="Endpoint for `openai` (default: OpenAI's).")
+    openai_timeout_s: float = Field(30.0, gt=0, description="Seconds per embeddings request.")
 
 
 class LLMSettings(_Section):

@@ -235,7 +235,53 @@ class OnnxMiniLMEmbedder:
         return self.embed_documents([text])[0]
 
 
-EMBEDDERS: dict[str, Any] = {cls.name: cls for cls in (StaticEmbedder, OnnxMiniLMEmbedder)}
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /embeddings endpoint (OpenAI, vLLM, Ollama, llama.cpp server).
+
+    Optional and never the default: it needs a network and a key ($OPENAI_API_KEY; any value for
+    local servers). Vectors are L2-normalised here because not every server does it.
+    """
+
+    name = "openai"
+    #: Inputs per request; OpenAI accepts up to 2048, local servers often far fewer.
+    BATCH = 128
+
+    def __init__(self, model: str, base_url: str | None = None, timeout_s: float = 30.0) -> None:
+        import openai  # the [llm] extra
+
+        self.model = model
+        self.client = openai.OpenAI(
+            base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "not-needed"), timeout=timeout_s,
+            max_retries=2,
+        )  # fmt: skip
+        self.dim = 0  # known after the first call
+        self.cache_dir = None
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None) -> OpenAIEmbedder:
+        from scholarbot.config import load_settings
+
+        s = load_settings().embeddings
+        return cls(s.openai_model, s.openai_base_url, s.openai_timeout_s)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        for lo in range(0, len(texts), self.BATCH):
+            # Empty strings are rejected by the API; a single space embeds as "nothing".
+            batch = [t if t.strip() else " " for t in texts[lo : lo + self.BATCH]]
+            response = self.client.embeddings.create(model=self.model, input=batch)
+            rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = _normalise(np.asarray(rows, dtype=np.float32))
+        self.dim = out.shape[1]
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+EMBEDDERS: dict[str, Any] = {cls.name: cls for cls in (StaticEmbedder, OnnxMiniLMEmbedder, OpenAIEmbedder)}
 _loaded: dict[tuple[str, str | None], Embedder] = {}
 _lock = threading.Lock()
 

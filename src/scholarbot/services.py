@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from scholarbot.config import Settings
-from scholarbot.embeddings import ChromaEmbeddingFunction, default_cache_dir, get_embedder
+from scholarbot.embeddings import ChromaEmbeddingFunction, OpenAIEmbedder, default_cache_dir, get_embedder
 from scholarbot.store import Store
 
 
@@ -24,7 +24,11 @@ class Services:
 
 def open_services(settings: Settings) -> Services:
     """Load the embedding model and open the store named by the settings."""
-    embedder = get_embedder(settings.embeddings.model, settings.embeddings.cache_dir)
+    emb = settings.embeddings
+    if emb.model == "openai":
+        embedder: Any = OpenAIEmbedder(emb.openai_model, emb.openai_base_url, emb.openai_timeout_s)
+    else:
+        embedder = get_embedder(emb.model, emb.cache_dir)
     store = Store(settings.store, ChromaEmbeddingFunction(embedder))
     if settings.store.host:
         index_dir = Path(settings.embeddings.cache_dir or default_cache_dir()) / "index" / store.cache_key()
