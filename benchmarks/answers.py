@@ -117,7 +117,7 @@ def judge(q: Q, ans: dict[str, Any]) -> dict[str, Any]:
     elif kind == "profile":
         prof = ans.get("profile")
         out["ambiguous"] = prof is None and len(names) > 1
-        out["namesakes"] = bool(re.search(r"\d+ different people", ans.get("answer", "")))  # prose only
+        out["namesakes"] = bool(re.search(r"\d+ researchers named", ans.get("answer", "")))  # prose only
         affs = list(prof.get("affiliations", [])) if prof else []
         out["aff"] = prof is not None and aff_match(q["affiliation"], affs[:2])
         out["aff_strict"] = prof is not None and aff_match(q["affiliation"], affs[:1])

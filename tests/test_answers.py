@@ -89,7 +89,7 @@ def test_unknown_name_says_so_and_suggests(answerer):
 
 def test_ambiguous_name_profiles_the_main_person_and_names_the_others(answerer):
     a = answerer.ask("Who is Zheng Lin?")
-    assert "different people named Zheng Lin" in a.text
+    assert "researchers named Zheng Lin that nothing links" in a.text
     assert "Others with this name" in a.text
     assert a.profile is not None
     # The profile is one person's, not a blend: every listed paper is that person's.

@@ -192,7 +192,8 @@ class Answerer:
         views = [self._view(p, topic) for p in match.people]
         if topic:
             hits = [v for v in views if v.on_topic]
-            views = hits or views
+            # The namesake whose work matches the topic best comes first, so [1] is the best match.
+            views = sorted(hits, key=lambda v: -max(v.relevance.values())) or views
         return c.papers_by(match.query, views, topic)
 
     def _collaborators(self, match: NameMatch, topic: str | None) -> Answer:
@@ -202,7 +203,7 @@ class Answerer:
             on = [v for v in views if v.on_topic]
             if not on:
                 return c.no_topic_work(match.query, views, topic)
-            views = on
+            views = sorted(on, key=lambda v: -max(v.relevance.values()))
         elif len(views) > 1:
             return c.ambiguous(match.query, views)
         return c.collaborators(views, topic, self._coauthor_ids)

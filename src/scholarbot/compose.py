@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scholarbot.records import Paper, Researcher
+from scholarbot.records import Paper, Researcher, name_key
 
 if TYPE_CHECKING:
     from scholarbot.answers import PersonView
@@ -184,9 +184,7 @@ class Composer:
                 sentences.append(f"Papers by {lead}: {listed}.")
             self.answer.people.append(self.person_json(v.person, papers))
         if multi:
-            sentences.insert(
-                0, f"The records hold {len(views)} different people named {views[0].person.name}."
-            )
+            sentences.insert(0, namesakes(len(views), views[0].person.name) + ".")
         return self.finish(" ".join(sentences))
 
     # --- people -------------------------------------------------------------------------------
@@ -201,8 +199,8 @@ class Composer:
         multi = len(views) > 1
         if multi:
             sentences.append(
-                f"The records hold {len(views)} different people named {views[0].person.name} with work "
-                f"on {topic}; I list them separately."
+                namesakes(len(views), views[0].person.name) + f"; {len(views)} of them have work on {topic}, "
+                "listed separately."
             )
         for v in views:
             papers = v.on_topic if topic else v.papers
@@ -281,10 +279,10 @@ class Composer:
         s: list[str] = []
         if others:
             s.append(
-                f"The records hold {len(others) + 1} different people named {r.name}; "
-                f"this is the one with the most papers [{self.cite(papers[0])}]."
+                namesakes(len(others) + 1, r.name)
+                + f"; this is the one with the most papers [{self.cite(papers[0])}]."
                 if papers
-                else f"The records hold {len(others) + 1} different people named {r.name}."
+                else namesakes(len(others) + 1, r.name) + "."
             )
         if papers:
             years = sorted({p.year for p in papers if p.year})
@@ -325,7 +323,7 @@ class Composer:
 
     def ambiguous(self, query: str, views: list[PersonView]) -> Answer:
         shown = views[:6]
-        lead = f"“{query}” matches {len(views)} different people in the records"
+        lead = namesakes(len(views), query)
         if len(views) > len(shown):
             lead += f"; the {len(shown)} with the most papers"
         items = [f"({i}) {_label(v, True)}: {_distinguish(v, self)}" for i, v in enumerate(shown, 1)]
@@ -370,6 +368,14 @@ class Composer:
         return self.finish(text)
 
 
+def namesakes(n: int, name: str) -> str:
+    """Say that a name covers n researchers, without claiming more than the evidence shows."""
+    return (
+        f"The records hold {n} researchers named {name} that nothing links "
+        "(no shared coauthor, affiliation or author id), so they are kept apart"
+    )
+
+
 def venue_year_of(p: Paper) -> str:
     """Venue and year of a paper for use inside a sentence."""
     parts = [x for x in (p.venue, str(p.year) if p.year else None) if x]
@@ -386,10 +392,17 @@ def _by(p: Paper) -> str:
 
 
 def _label(v: PersonView, multi: bool) -> str:
+    """A person's name, and with namesakes around, what tells this one apart."""
     if not multi:
         return v.person.name
-    aff = v.person.affiliations[0] if v.person.affiliations else None
-    return f"{v.person.name} ({aff})" if aff else f"{v.person.name} [{v.person.id[-6:]}]"
+    if v.person.affiliations:
+        return f"{v.person.name} ({v.person.affiliations[0]})"
+    own = name_key(v.person.name)
+    for p in v.papers:
+        others = [a.name for a in p.authors if name_key(a.name) != own]
+        if others:
+            return f"{v.person.name} (coauthor of {others[0]})"
+    return f"{v.person.name} ({venue_year_of(v.papers[0])} paper)" if v.papers else v.person.name
 
 
 def _distinguish(v: PersonView, c: Composer) -> str:
