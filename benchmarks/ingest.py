@@ -108,7 +108,7 @@ def run_ours(corpus: Path, _limit: int | None) -> dict[str, Any]:
         rss_before = rss_now_mb()
         report, seconds = timed(lambda: ingest_paths([corpus], store, embedder))
         peak = peak_rss_mb()
-        index, index_s = timed(lambda: PaperIndex(store, embedder))
+        index, index_s = timed(lambda: PaperIndex.build(store, embedder))
 
         def ask(question: str) -> list[str]:
             ids = [s.id for s in index.search(question, k=5)]
