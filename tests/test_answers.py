@@ -150,3 +150,19 @@ def test_empty_store_gives_a_clear_message(tmp_path, model_cache):
     svc = _services(tmp_path / "empty", model_cache)
     with pytest.raises(EmptyStoreError, match="scholarbot ingest"):
         Answerer(svc).ask(CARD_QUESTION)
+
+
+def test_a_long_lived_answerer_sees_a_later_ingest(tmp_path, model_cache):
+    svc = _services(tmp_path / "live", model_cache)
+    first = tmp_path / "acl2022.json"
+    first.write_text('[{"title": "Graph Parsing for Dialogue", "author": "Ann Lee; Bob Ray"}]')
+    ingest_paths([first], svc.store, svc.embedder)
+    answerer = Answerer(svc)
+    assert "not in the records" in answerer.ask("Who is Carla Diaz?").text
+    # Another process ingests more; the same Answerer (the bot, `ask -`) must notice.
+    second = tmp_path / "acl2021.json"
+    second.write_text('[{"title": "A Smaller Id Paper", "author": "Carla Diaz; Ann Lee; Bob Ray"}]')
+    other = _services(tmp_path / "live", model_cache)
+    ingest_paths([second], other.store, other.embedder)
+    assert answerer.ask("Who is Carla Diaz?").profile is not None
+    assert answerer.ask("Who is Ann Lee?").profile["paper_count"] == 2

@@ -88,3 +88,11 @@ def test_bad_config_is_named(env: Path, tmp_path: Path):
     result = runner.invoke(app, ["stats", "--config", str(cfg)])
     assert result.exit_code == 1
     assert "paht" in result.output
+
+
+def test_switching_embedder_on_a_built_store_is_refused(env: Path, monkeypatch: pytest.MonkeyPatch):
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)]).exit_code == 0
+    monkeypatch.setenv("SCHOLARBOT_EMBEDDINGS__MODEL", "minilm-onnx")
+    result = runner.invoke(app, ["ask", "Who is Hanlin Gu?", "--store", str(env)])
+    assert result.exit_code == 1
+    assert "minilm-static" in result.output and "fresh --store" in result.output

@@ -141,7 +141,8 @@ def test_pubs_list_merges_two_arxiv_versions() -> None:
         assert names.count(who) == 1
     # "+3" on the page, one of whom is the owner (not among the names shown).
     assert p.authors_complete is False and p.authors_omitted == 2
-    assert (p.year, p.date, p.venue, p.citation_count) == (2026, "2026-05-05", "arXiv", 0)
+    # Dated by its first version (2602.00485v1, Jan 31), not the later one listed first.
+    assert (p.year, p.date, p.venue, p.citation_count) == (2026, "2026-01-31", "arXiv", 0)
 
 
 def test_split_run_on_names() -> None:

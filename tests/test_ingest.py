@@ -166,3 +166,12 @@ def test_people_are_not_names(hash_store, tmp_path):
     assert len(hz) == 1
     names = {dict((c.id, c.name) for c in people)[rid] for rid, _ in hz[0].coauthors}
     assert {"Zhiming Zheng", "Xiaoshan Yang", "Hongwei Zheng", "Shule Lu", "Yujing Wang"} <= names
+
+
+def test_same_profile_page_twice_in_one_ingest(hash_store):
+    store, emb = hash_store
+    page = SEEDS / "001_445717024e459980.txt"
+    report = ingest_paths([SEEDS, page], store, emb)
+    assert not report.files_skipped
+    assert store.counts()["profiles"] == 4
+    assert store.get_flag(PEOPLE_STALE) is False

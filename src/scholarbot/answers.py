@@ -59,6 +59,7 @@ class Answerer:
         self._index: PaperIndex | None = None
         self._people: PeopleDirectory | None = None
         self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
 
@@ -91,6 +92,19 @@ class Answerer:
     def names(self) -> NameIndex:
         return self.people.names
 
+    def _follow_store(self) -> None:
+        """Drop indexes built from an older state of the store (another process ingested since).
+
+        A long-lived Answerer (the bot, `ask -`) would otherwise answer from stale indexes and
+        look up researcher ids that re-resolution has replaced.
+        """
+        generation = self.store.generation()
+        if generation != self._generation:
+            self._index = None
+            self._people = None
+            self._topic_cache.clear()
+            self._generation = generation
+
     def warm(self) -> None:
         """Open (and cache) both indexes now rather than on the first question."""
         _ = self.index, self.people
@@ -100,6 +114,7 @@ class Answerer:
     def ask(self, question: str) -> Answer:
         """Answer one question."""
         started = time.perf_counter()
+        self._follow_store()
         truncated = len(question) > MAX_QUESTION_CHARS
         parsed = parse_question(question)
         _ = self.index  # raises EmptyStoreError before any work

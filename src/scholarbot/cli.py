@@ -20,6 +20,7 @@ from scholarbot.config import Settings, load_settings
 from scholarbot.errors import ScholarbotError
 from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
+from scholarbot.store import EMBEDDER_FLAG
 
 app = typer.Typer(
     help="Research assistant: researcher and paper records in a Chroma store, with cited answers.",
@@ -159,7 +160,7 @@ def stats(
     counts = svc.store.counts()
     info = {
         "store": svc.store.where,
-        "embedding_model": svc.embedder.name,
+        "embedding_model": svc.store.get_flag(EMBEDDER_FLAG) or svc.embedder.name,
         **counts,
         "people_index_stale": bool(svc.store.get_flag(PEOPLE_STALE)),
     }

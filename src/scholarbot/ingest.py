@@ -20,6 +20,7 @@ from scholarbot.importers import expand_paths, read_file
 from scholarbot.people import resolve_people
 from scholarbot.records import Paper, ProfilePage, merge_papers
 from scholarbot.store import (
+    EMBEDDER_FLAG,
     Store,
     paper_text,
     profile_id,
@@ -76,7 +77,7 @@ def ingest_paths(
     started = time.perf_counter()
     report = IngestReport()
     papers: dict[str, Paper] = {}
-    pages: list[ProfilePage] = []
+    pages: dict[str, ProfilePage] = {}
     files = list(expand_paths(paths))
     for n, path in enumerate(files, 1):
         _progress(progress, "read", n, len(files))
@@ -92,7 +93,8 @@ def ingest_paths(
         report.problems.extend(f"{path}: {p}" for p in batch.problems)
         for paper in batch.papers:
             papers[paper.id] = merge_papers(papers[paper.id], paper) if paper.id in papers else paper
-        pages.extend(batch.profiles)
+        for page in batch.profiles:
+            pages[profile_id(page)] = page  # the same page given twice is one page
 
     was_empty = store.counts()["papers"] == 0
     changed = False
@@ -101,7 +103,7 @@ def ingest_paths(
     if pages:
         report.profiles = len(pages)
         stored_pages = {profile_id(p): p for p in store.iter_profiles()}
-        new_pages = [p for p in pages if stored_pages.get(profile_id(p)) != p]
+        new_pages = [p for pid, p in pages.items() if stored_pages.get(pid) != p]
         if new_pages:
             if not changed:
                 store.set_flag(PEOPLE_STALE, True)
@@ -148,6 +150,8 @@ def _write_papers(
                 to_update.append(merged)
                 report.papers_updated += 1
         if (to_embed or to_update) and not wrote:
+            if store.get_flag(EMBEDDER_FLAG) is None:
+                store.set_flag(EMBEDDER_FLAG, embedder.name)
             # Raised before the first write, cleared once people are resolved again: a crash in
             # between leaves a flag that tells the next run (and `stats`) to finish the job.
             store.set_flag(PEOPLE_STALE, True)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from scholarbot.records import (
+    Author,
     Paper,
     ProfilePage,
     Researcher,
@@ -29,9 +30,14 @@ _TOPIC_TAG_PREFIXES = ("subject:", "area:", "keyword:")
 
 
 class _UnionFind:
-    def __init__(self, n: int) -> None:
+    """Union-find over authorships that refuses merges the evidence forbids."""
+
+    def __init__(self, nodes: list[tuple[str, int]]) -> None:
+        n = len(nodes)
         self.parent = list(range(n))
         self.ids: list[dict[str, set[str]]] = [defaultdict(set) for _ in range(n)]
+        # Two authorships on one paper are two people, whatever else they share.
+        self.papers: list[set[str]] = [{pid} for pid, _ in nodes]
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -47,11 +53,15 @@ class _UnionFind:
         for ns in ida.keys() & idb.keys():
             if ida[ns] and idb[ns] and not (ida[ns] & idb[ns]):
                 return False
-        if len(self.ids[ra]) < len(self.ids[rb]):
+        if self.papers[ra] & self.papers[rb]:
+            return False
+        if len(self.papers[ra]) < len(self.papers[rb]):
             ra, rb = rb, ra
         self.parent[rb] = ra
         for ns, vals in self.ids[rb].items():
             self.ids[ra][ns] |= vals
+        self.papers[ra] |= self.papers[rb]
+        self.papers[rb] = set()
         return True
 
 
@@ -68,11 +78,11 @@ def resolve_people(papers: Iterable[Paper], profiles: Iterable[ProfilePage] = ()
                 nodes.append((p.id, i))
                 keys.append(k)
     index = {node: n for n, node in enumerate(nodes)}
-    uf = _UnionFind(len(nodes))
+    uf = _UnionFind(nodes)
     for n, (pid, i) in enumerate(nodes):
-        sid = by_id[pid].authors[i].source_id
-        if sid:
-            uf.ids[n][author_id_namespace(sid)].add(sid)
+        au = by_id[pid].authors[i]
+        if identifying_id(au):
+            uf.ids[n][author_id_namespace(au.source_id or "")].add(au.source_id or "")
 
     groups: dict[str, list[int]] = defaultdict(list)
     for n, k in enumerate(keys):
@@ -133,8 +143,8 @@ def _link_by_evidence(
         paper = by_id[pid]
         au = paper.authors[i]
         evidence: list[tuple[str, str]] = []
-        if au.source_id:
-            evidence.append(("id", au.source_id))
+        if identifying_id(au):
+            evidence.append(("id", au.source_id or ""))
         own = keys[n]
         for j, other in enumerate(paper.authors):
             ok = name_key(other.name)
@@ -206,10 +216,27 @@ def _page_is_mixed(owner_nodes: list[int], uf: _UnionFind, nodes: list[tuple[str
 def _researcher_id(
     key: str, members: list[int], nodes: list[tuple[str, int]], by_id: dict[str, Paper]
 ) -> str:
-    # Anchored on the smallest paper id in the cluster: re-ingesting the same data gives the
-    # same id, and the id does not depend on the order files were read.
-    anchor = min(nodes[n][0] for n in members)
-    return "r_" + hashlib.sha1(f"{key}|{anchor}".encode()).hexdigest()[:16]
+    # Anchored on the cluster's first authorship (smallest paper id, then author position):
+    # re-ingesting the same data gives the same id whatever order files were read in, and two
+    # namesakes on one paper, kept apart, still get different ids.
+    pid, pos = min(nodes[n] for n in members)
+    return "r_" + hashlib.sha1(f"{key}|{pid}|{pos}".encode()).hexdigest()[:16]
+
+
+def identifying_id(author: Author) -> bool:
+    """Whether an author's source id identifies one person.
+
+    OpenReview ids (~Wei_Wang1) are per-profile. The ACL Anthology's plain slug (/w/wei-wang/)
+    is where every not-yet-disambiguated Wei Wang lands; only a slug with a suffix
+    (/w/wei-wang-ucla/) names one person, so the plain one is no evidence either way.
+    """
+    sid = author.source_id
+    if not sid:
+        return False
+    if author_id_namespace(sid) == "acl":
+        slug = sid.strip("/").rsplit("/", 1)[-1]
+        return slug != "-".join(re.findall(r"[a-z0-9]+", fold(author.name)))
+    return True
 
 
 def _build(

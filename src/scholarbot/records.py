@@ -126,7 +126,9 @@ def paper_id_for(title: str) -> str:
     the title survives every copy of a paper; 16 hex digits of sha1 make clashes negligible at
     millions of papers (a clash needs ~4e9 titles for 50% odds).
     """
-    return "p_" + hashlib.sha1(title_key(title).encode()).hexdigest()[:16]
+    # A title of only symbols or emoji folds to nothing; its exact text is then the best key.
+    key = title_key(title) or "raw:" + unicodedata.normalize("NFKC", title).strip()
+    return "p_" + hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 def name_key(name: str) -> str:
@@ -173,7 +175,7 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
         authors_complete=complete,
         authors_omitted=omitted,
         year=_first_not_none(a.year, b.year),
-        date=_first_not_none(a.date, b.date),
+        date=min((d for d in (a.date, b.date) if d), default=None),  # the first version's date
         venue=_prefer_venue(a.venue, b.venue),
         url=_first_not_none(a.url, b.url),
         pdf_url=_first_not_none(a.pdf_url, b.pdf_url),

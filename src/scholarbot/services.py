@@ -8,7 +8,8 @@ from typing import Any
 
 from scholarbot.config import Settings
 from scholarbot.embeddings import ChromaEmbeddingFunction, OpenAIEmbedder, default_cache_dir, get_embedder
-from scholarbot.store import Store
+from scholarbot.errors import ConfigError
+from scholarbot.store import EMBEDDER_FLAG, Store
 
 
 @dataclass
@@ -30,6 +31,13 @@ def open_services(settings: Settings) -> Services:
     else:
         embedder = get_embedder(emb.model, emb.cache_dir)
     store = Store(settings.store, ChromaEmbeddingFunction(embedder))
+    built_with = store.get_flag(EMBEDDER_FLAG)
+    if built_with is not None and built_with != embedder.name:
+        # Mixed vectors would make every search wrong (or crash on a dimension mismatch).
+        raise ConfigError(
+            f"the store at {store.where} was built with the {built_with!r} embedder, but the config "
+            f"asks for {embedder.name!r}: set embeddings.model = {built_with!r} or use a fresh --store"
+        )
     if settings.store.host:
         index_dir = Path(settings.embeddings.cache_dir or default_cache_dir()) / "index" / store.cache_key()
     else:

@@ -25,6 +25,8 @@ from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key,
 SCAN_PAGE = 5000
 #: The embedder behind the optional "deep" vectors: the full int8 MiniLM.
 DEEP_EMBEDDER = "minilm-onnx"
+#: Collection-metadata key naming the embedder the store's paper vectors come from.
+EMBEDDER_FLAG = "embedder"
 #: Collection-metadata key of the store's generation id.
 GENERATION = "generation"
 #: Version of the on-disk record layout; bump when the metadata schema changes.
@@ -249,6 +251,9 @@ class Store:
         Every flag write also starts a new generation, which is what search caches are keyed on:
         flags are written around every change to the store.
         """
+        # Re-read first: another process (an enrich run, a second ingest) may have written flags
+        # since this handle was opened, and modify() replaces the whole mapping.
+        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
         meta = dict(self.papers.metadata or {})
         meta[name] = value
         meta[GENERATION] = uuid.uuid4().hex

@@ -1,0 +1,57 @@
+"""People resolution rules, on small hand-made records."""
+
+from __future__ import annotations
+
+from scholarbot.people import identifying_id, resolve_people
+from scholarbot.records import Author, Paper, paper_id_for
+
+
+def _paper(title: str, *authors: Author) -> Paper:
+    return Paper(id=paper_id_for(title), title=title, authors=authors)
+
+
+def test_namesakes_on_one_paper_stay_two_people_with_two_ids():
+    p = _paper(
+        "Two Wei Wangs",
+        Author("Wei Wang", "~Wei_Wang1"),
+        Author("Li Zhang"),
+        Author("Wei Wang", "~Wei_Wang2"),
+    )
+    q = _paper("Order swapped", Author("Wei Wang"), Author("Wang Wei"))
+    people = resolve_people([p, q])
+    assert len({r.id for r in people}) == len(people) == 5
+
+
+def test_shared_coauthor_links_but_conflicting_openreview_ids_do_not():
+    a = _paper("A", Author("Xi Xiao", "~Xi_Xiao1"), Author("Bo Li"))
+    b = _paper("B", Author("Xi Xiao"), Author("Bo Li"))
+    c = _paper("C", Author("Xi Xiao", "~Xi_Xiao2"), Author("Bo Li"))
+    xi = [r for r in resolve_people([a, b, c]) if r.name == "Xi Xiao"]
+    assert sorted(len(r.paper_ids) for r in xi) == [1, 2]
+
+
+def test_acl_plain_slug_is_not_identity_but_a_suffixed_one_is():
+    assert not identifying_id(Author("Wei Wang", "/w/wei-wang/"))
+    assert identifying_id(Author("Wei Wang", "/w/wei-wang-ucla/"))
+    a = _paper("A", Author("Wei Wang", "/w/wei-wang/"), Author("Ann Lee"))
+    b = _paper("B", Author("Wei Wang", "/w/wei-wang/"), Author("Bob Ray"))
+    assert len([r for r in resolve_people([a, b]) if r.name == "Wei Wang"]) == 2
+
+
+def test_shared_affiliation_links_and_spelling_variants_collapse():
+    a = _paper("A", Author("Rui Xie", affiliations=("Meituan Inc.",)), Author("X Y"))
+    b = _paper("B", Author("Rui Xie", affiliations=("Meituan Group",)), Author("Z W"))
+    c = _paper("C", Author("Rui Xie", affiliations=("Meituan",)), Author("Q R"))
+    (rui,) = [r for r in resolve_people([a, b, c]) if r.name == "Rui Xie"]
+    assert len(rui.paper_ids) == 3 and len(rui.affiliations) == 1
+
+
+def test_ids_do_not_depend_on_input_order():
+    papers = [_paper(t, Author("Ann Lee"), Author(n)) for t, n in (("A", "B C"), ("B", "D E"), ("C", "B C"))]
+    ids = {r.id for r in resolve_people(papers)}
+    assert ids == {r.id for r in resolve_people(list(reversed(papers)))}
+
+
+def test_symbol_only_titles_do_not_collide():
+    assert paper_id_for("🙂") != paper_id_for("🚀")
+    assert paper_id_for("Deep Learning!") == paper_id_for("deep learning")
