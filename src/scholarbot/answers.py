@@ -17,6 +17,7 @@ import numpy as np
 
 from scholarbot.compose import Answer, Composer, Source
 from scholarbot.errors import EmptyStoreError
+from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
 from scholarbot.records import Paper, Researcher
@@ -32,6 +33,8 @@ TOPIC_Z_MIN = 2.2
 TOPIC_LEXICAL_SHARE = 0.35
 #: z-score that counts as much as a perfect lexical match when ranking on-topic papers.
 TOPIC_Z_SCALE = 4.0
+#: An inclusive (from, to) year range; None leaves that side open.
+Years = tuple[int | None, int | None]
 #: Sources listed under an answer.
 MAX_SOURCES = 8
 
@@ -113,41 +116,51 @@ class Answerer:
 
     def ask(self, question: str) -> Answer:
         """Answer one question."""
+        return self._answer(question, parse_question(question))
+
+    def profile(self, name: str) -> Answer:
+        """Profile of a named researcher, taking the name as given ("Lin, Zheng" included)."""
+        return self._answer(name, Parsed("profile", person=name))
+
+    def _answer(self, question: str, parsed: Parsed) -> Answer:
         started = time.perf_counter()
         self._follow_store()
-        truncated = len(question) > MAX_QUESTION_CHARS
-        parsed = parse_question(question)
         _ = self.index  # raises EmptyStoreError before any work
         answer = self._dispatch(parsed)
         answer.question = question[:MAX_QUESTION_CHARS]
+        if self.store.get_flag(PEOPLE_STALE):
+            answer.notes.append(
+                "The people index is incomplete (an ingest did not finish); run `scholarbot ingest` again."
+            )
         if self.writer is not None:
             answer = self.writer.rewrite(answer, self.store.get_papers([s.id for s in answer.sources]))
-        if truncated:
+        if len(question) > MAX_QUESTION_CHARS:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
-    def profile(self, name: str) -> Answer:
-        """Profile of a named researcher (or the list of people the name may refer to)."""
-        return self.ask(f"Who is {name}?")
-
     def _dispatch(self, parsed: Parsed) -> Answer:
+        years = (parsed.year_from, parsed.year_to)
         if parsed.intent == "find_paper":
             parsed = self._spot_author(parsed)
         if parsed.intent == "find_paper" or parsed.person is None:
+            if not re.search(r"[^\W_]{2,}", parsed.topic or ""):
+                return self._composer("find_paper").finish(
+                    "Ask about a topic, a paper or a researcher, e.g. “Who collaborates with Hanlin Gu?”"
+                )
             if parsed.intent == "topic":
-                return self._who_works_on(parsed.topic or "")
-            return self._find_papers(parsed.topic or "")
+                return self._who_works_on(parsed.topic or "", years)
+            return self._find_papers(parsed.topic or "", years)
         match = self.names.lookup(parsed.person)
         if not match.people:
             return self._unknown_person(parsed, match)
         if parsed.intent == "profile":
             return self._profile(match)
         if parsed.intent == "papers_by":
-            return self._papers_by(match, parsed.topic)
+            return self._papers_by(match, parsed.topic, years)
         if parsed.intent == "compare" and parsed.other:
             return self._compare(match, self.names.lookup(parsed.other), parsed)
-        return self._collaborators(match, parsed.topic)
+        return self._collaborators(match, parsed.topic, years)
 
     def _spot_author(self, parsed: Parsed) -> Parsed:
         """Read "... by <known name> ..." in a question no pattern parsed as a person question.
@@ -160,39 +173,55 @@ class Answerer:
         if found is None:
             return parsed
         span, _ = found
-        cue = re.search(rf"(?:\b(?:by|from)\s+{re.escape(span)}\b|{re.escape(span)}'s\b)", text)
+        cue = re.search(rf"(?:\b(?:by|from)\s+{re.escape(span)}(?!\w)|{re.escape(span)}'s\b)", text)
         if cue is None:
             return parsed
         rest = (text[: cue.start()] + " " + text[cue.end() :]).strip(" ?.!,")
         rest = re.sub(
-            r"^(?:which|what|find|show|list|any)\s+(?:papers?|work|publications?)\s*", "", rest, flags=re.I
+            r"^(?:(?:which|what|find|show(?:\s+me)?|list|any|get)\s+)+(?:the\s+)?(?:papers?|work|publications?)\s*",
+            "",
+            rest,
+            flags=re.I,
         )
         rest = re.sub(r"^(?:on|about|regarding)\s+", "", rest.strip(), flags=re.I)
-        return Parsed("papers_by", person=span, topic=rest or None)
+        return Parsed(
+            "papers_by", person=span, topic=rest or None, year_from=parsed.year_from, year_to=parsed.year_to
+        )
 
     # --- intents ------------------------------------------------------------------------------
 
-    def _find_papers(self, query: str) -> Answer:
-        hits = self.index.search(query, k=5, mode=self.retrieval)
+    def _find_papers(self, query: str, years: Years = (None, None)) -> Answer:
+        # With a year range, search deeper and filter, so five in-range papers can still come back.
+        hits = self.index.search(query, k=5 if years == (None, None) else 100, mode=self.retrieval)
         c = self._composer("find_paper")
-        if not hits:
+        papers = _in_years(self._papers([h.id for h in hits]), years)[:5]
+        if not papers:
             return c.finish("I found no paper matching that in the records.")
-        papers = self._papers([h.id for h in hits])
         return c.find_papers(query, papers)
 
-    def _who_works_on(self, topic: str) -> Answer:
-        hits = self.index.search(topic, k=30, mode=self.retrieval)
+    def _who_works_on(self, topic: str, years: Years = (None, None)) -> Answer:
+        hits = self.index.search(topic, k=30 if years == (None, None) else 150, mode=self.retrieval)
         c = self._composer("topic")
-        papers = self._papers([h.id for h in hits])
+        papers = _in_years(self._papers([h.id for h in hits]), years)[:30]
         by_person: dict[str, list[Paper]] = defaultdict(list)
         weight: dict[str, float] = defaultdict(float)
         for rank, paper in enumerate(papers):
             for rid in self._authors_of(paper.id):
                 by_person[rid].append(paper)
                 weight[rid] += 1.0 / (rank + 5)
-        best = sorted(weight, key=lambda r: -weight[r])[:5]
-        records = self.people.records(best)
-        top = [records[rid] for rid in best if rid in records]
+        # At most two people per leading paper: the co-authors of the single best match should not
+        # crowd out everyone else who works on the topic.
+        chosen: list[str] = []
+        per_paper: dict[str, int] = defaultdict(int)
+        for rid in sorted(weight, key=lambda r: -weight[r]):
+            lead = by_person[rid][0].id
+            if per_paper[lead] < 2:
+                chosen.append(rid)
+                per_paper[lead] += 1
+            if len(chosen) == 5:
+                break
+        records = self.people.records(chosen)
+        top = [records[rid] for rid in chosen if rid in records]
         return c.who_works_on(topic, [(p, by_person[p.id][:3]) for p in top])
 
     def _profile(self, match: NameMatch) -> Answer:
@@ -202,18 +231,20 @@ class Answerer:
         # reader gets an answer and can see it may not be the person they meant.
         return c.profile(views[0], self._collaborator_names(views[0].person), others=views[1:])
 
-    def _papers_by(self, match: NameMatch, topic: str | None) -> Answer:
+    def _papers_by(self, match: NameMatch, topic: str | None, years: Years = (None, None)) -> Answer:
         c = self._composer("papers_by")
-        views = [self._view(p, topic) for p in match.people]
+        views = [self._view(p, topic, years) for p in match.people]
+        if years != (None, None):
+            views = [v for v in views if v.papers] or views
         if topic:
             hits = [v for v in views if v.on_topic]
             # The namesake whose work matches the topic best comes first, so [1] is the best match.
             views = sorted(hits, key=lambda v: -max(v.relevance.values())) or views
         return c.papers_by(match.query, views, topic)
 
-    def _collaborators(self, match: NameMatch, topic: str | None) -> Answer:
+    def _collaborators(self, match: NameMatch, topic: str | None, years: Years = (None, None)) -> Answer:
         c = self._composer("collab")
-        views = [self._view(p, topic) for p in match.people]
+        views = [self._view(p, topic, years) for p in match.people]
         if topic:
             on = [v for v in views if v.on_topic]
             if not on:
@@ -244,9 +275,9 @@ class Answerer:
         found = self.store.get_papers(ids)
         return [found[i] for i in ids if i in found]
 
-    def _view(self, entry: PersonEntry, topic: str | None = None) -> PersonView:
+    def _view(self, entry: PersonEntry, topic: str | None = None, years: Years = (None, None)) -> PersonView:
         person = self.people.record(entry.id)
-        papers = self._papers(list(person.paper_ids))
+        papers = _in_years(self._papers(list(person.paper_ids)), years)
         view = PersonView(person, papers)
         if topic and papers:
             view.relevance = self._on_topic(papers, topic)
@@ -294,6 +325,18 @@ class Answerer:
         top = person.coauthors[:10]
         records = self.people.records([rid for rid, _ in top])
         return [(records[rid], n) for rid, n in top if rid in records]
+
+
+def _in_years(papers: list[Paper], years: Years) -> list[Paper]:
+    """Papers within an inclusive year range; papers without a year are kept only without a range."""
+    lo, hi = years
+    if lo is None and hi is None:
+        return papers
+    return [
+        p
+        for p in papers
+        if p.year is not None and (lo is None or p.year >= lo) and (hi is None or p.year <= hi)
+    ]
 
 
 __all__ = ["Answer", "Answerer", "Source"]

@@ -106,8 +106,8 @@ def format_authors(s: Source, limit: int = 6) -> str:
     return text
 
 
-def venue_year(s: Source) -> str:
-    """'COLING 2025' / 'arXiv 2026' / '2021'."""
+def venue_year(s: Source | Paper) -> str:
+    """'COLING 2025' / 'arXiv 2026' / '2021' for a source or a paper."""
     parts = [p for p in (s.venue, str(s.year) if s.year else None) if p]
     if len(parts) == 2 and parts[1] in parts[0]:
         return parts[0]
@@ -178,7 +178,7 @@ class Composer:
             who = _label(v, multi)
             if topic and not v.on_topic:
                 sentences.append(f"I found no paper by {who} on {topic}; their latest work:")
-            listed = "; ".join(f"“{short(p.title)}” ({venue_year_of(p)}) [{self.cite(p)}]" for p in papers)
+            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in papers)
             if listed:
                 lead = f"{who} on {topic}" if topic and v.on_topic else who
                 sentences.append(f"Papers by {lead}: {listed}.")
@@ -253,10 +253,12 @@ class Composer:
                 sentences.append(f"The author list of [{n}] is incomplete{gap} [{n}].")
             if lonely:
                 cited = ", ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in lonely[:4])
-                sentences.append(
-                    f"{cited} {'is' if len(lonely) == 1 else 'are'} also{scope}, "
-                    "but the records do not list the coauthors."
-                )
+                one = len(lonely) == 1
+                if topic:
+                    tail = f"{'is' if one else 'are'} also{scope}, but the records do not list the coauthors."
+                else:
+                    tail = f"{'has' if one else 'have'} no coauthors listed in the records."
+                sentences.append(f"{cited} {tail}")
         return self.finish(" ".join(sentences))
 
     def no_topic_work(self, query: str, views: list[PersonView], topic: str) -> Answer:
@@ -287,9 +289,9 @@ class Composer:
         if papers:
             years = sorted({p.year for p in papers if p.year})
             span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
-            aff = f", affiliated with {r.affiliations[0]}" if r.affiliations else ""
+            aff = f", affiliated with {r.affiliations[0]}," if r.affiliations else ""
             s.append(
-                f"{r.name}{aff}, has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
+                f"{r.name}{aff} has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
             )
             top = papers[1:3]
             if top:
@@ -297,12 +299,18 @@ class Composer:
                     "Recent work: " + "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in top) + "."
                 )
         metrics = {k: v for k, v in r.metrics.items() if not k.endswith("_in_store")}
-        if metrics and papers:
+        if metrics:
+            # These numbers come from a profile page, not a paper: attributed, not cited as [n].
             shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in metrics.items())
-            s.append(f"Their profile page reports {shown} [{self.cite(papers[0])}].")
-        if collaborators and papers:
-            names = [f"{c.name} ({n})" for c, n in collaborators[:5]]
-            s.append(f"Most frequent coauthors: {join_names(names)} [{self.cite(papers[0])}].")
+            pages = sorted({src.split(":")[1] for src in r.sources if src.startswith("seed:")})
+            s.append(f"Their profile page ({', '.join(pages) or 'imported'}) reports {shown}.")
+        cited_coauthors = []
+        for c, n in collaborators[:5]:
+            shared = _paper_with(papers, c)
+            if shared is not None:  # each coauthor is cited to a paper that lists them
+                cited_coauthors.append(f"{c.name} ({n}) [{self.cite(shared)}]")
+        if cited_coauthors:
+            s.append(f"Most frequent coauthors: {join_names(cited_coauthors)}.")
         if others:
             items = [f"{_label(o, True)}: {_distinguish(o, self)}" for o in others[:4]]
             more = f" and {len(others) - 4} more" if len(others) > 4 else ""
@@ -323,7 +331,7 @@ class Composer:
 
     def ambiguous(self, query: str, views: list[PersonView]) -> Answer:
         shown = views[:6]
-        lead = namesakes(len(views), query)
+        lead = namesakes(len(views), views[0].person.name)
         if len(views) > len(shown):
             lead += f"; the {len(shown)} with the most papers"
         items = [f"({i}) {_label(v, True)}: {_distinguish(v, self)}" for i, v in enumerate(shown, 1)]
@@ -371,24 +379,16 @@ class Composer:
 def namesakes(n: int, name: str) -> str:
     """Say that a name covers n researchers, without claiming more than the evidence shows."""
     return (
-        f"The records hold {n} researchers named {name} that nothing links "
-        "(no shared coauthor, affiliation or author id), so they are kept apart"
+        f"The records hold {n} researchers named {name}, kept apart because nothing in the records "
+        "(a shared coauthor, affiliation or author id) shows they are one person"
     )
-
-
-def venue_year_of(p: Paper) -> str:
-    """Venue and year of a paper for use inside a sentence."""
-    parts = [x for x in (p.venue, str(p.year) if p.year else None) if x]
-    if len(parts) == 2 and parts[1] in parts[0]:
-        return parts[0]
-    return " ".join(parts) or "year unknown"
 
 
 def _by(p: Paper) -> str:
     names = [a.name for a in p.authors[:3]]
     more = len(p.authors) > 3 or not p.authors_complete
     who = join_names(names) + (" et al." if more else "") if names else "authors not listed"
-    return f"{who}, {venue_year_of(p)}"
+    return f"{who}, {venue_year(p)}"
 
 
 def _label(v: PersonView, multi: bool) -> str:
@@ -397,12 +397,20 @@ def _label(v: PersonView, multi: bool) -> str:
         return v.person.name
     if v.person.affiliations:
         return f"{v.person.name} ({v.person.affiliations[0]})"
+    if not v.papers:
+        return v.person.name
+    # Only the first paper: it is the one _distinguish cites, so the label stays checkable.
     own = name_key(v.person.name)
-    for p in v.papers:
-        others = [a.name for a in p.authors if name_key(a.name) != own]
-        if others:
-            return f"{v.person.name} (coauthor of {others[0]})"
-    return f"{v.person.name} ({venue_year_of(v.papers[0])} paper)" if v.papers else v.person.name
+    others = [a.name for a in v.papers[0].authors if name_key(a.name) != own]
+    if others:
+        return f"{v.person.name} (coauthor of {others[0]})"
+    return f"{v.person.name} ({venue_year(v.papers[0])} paper)"
+
+
+def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:
+    """The first paper whose author list names the person (by name or alias)."""
+    keys = {name_key(n) for n in (person.name, *person.aliases)}
+    return next((p for p in papers if any(name_key(a.name) in keys for a in p.authors)), None)
 
 
 def _distinguish(v: PersonView, c: Composer) -> str:

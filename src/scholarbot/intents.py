@@ -20,6 +20,9 @@ class Parsed:
     person: str | None = None
     other: str | None = None
     topic: str | None = None
+    #: Inclusive year range the question limits itself to ("in 2022", "since 2021").
+    year_from: int | None = None
+    year_to: int | None = None
 
 
 _NAME = r"(?P<person>[^?,;]+?)"
@@ -28,6 +31,30 @@ _TOPIC = r"(?:\s+(?:on|about|in|regarding|for|around)\s+(?P<topic>.+?))?"
 _END = r"\s*[?.!]*\s*$"
 
 _RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    (
+        "collab",
+        re.compile(
+            r"^(?:who|what)\s+(?:are|is)\s+" + _NAME + r"'s\s+(?:collaborators|co-?authors)" + _TOPIC + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^(?:what|which)\s+(?:are|is)\s+" + _NAME + r"'s\s+(?:papers|publications|work)" + _TOPIC + _END,
+            re.I,
+        ),
+    ),
+    (
+        "papers_by",
+        re.compile(
+            r"^(?:what|which)\s+(?:papers|work|publications|articles)\s+(?:has|have|did|does)\s+"
+            + _NAME
+            + r"\s+(?:published|publish|written|write|authored|author|produced)\b"
+            r"(?:\s+(?:on|about|regarding|in)\s+(?P<topic>.+?))?" + _END,
+            re.I,
+        ),
+    ),
     (
         "collab",
         re.compile(
@@ -96,8 +123,9 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "papers_by",
         re.compile(
-            r"^what\s+(?:has|have|did|does)\s+" + _NAME + r"\s+(?:published|publish|written|write|"
-            r"worked|work)(?:\s+(?:on|about|in|regarding))?\s*(?P<topic>.*?)" + _END,
+            r"^what\s+(?:has|have|did|does)\s+" + _NAME + r"\s+(?:been\s+)?(?:published|publishing|publish|"
+            r"written|writing|write|worked|working|work)\b(?:\s+(?:on|about|in|regarding))?\s*(?P<topic>.*?)"
+            + _END,
             re.I,
         ),
     ),
@@ -128,7 +156,8 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "topic",
         re.compile(
-            r"^(?:who\s+(?:are|is)\s+(?:the\s+)?(?:experts?|researchers?|people|authors?)\s+(?:on|in|working\s+on)"
+            r"^(?:who\s+(?:are|is)\s+(?:the\s+|an?\s+)?(?:experts?|researchers?|people|authors?|specialists?)\s+"
+            r"(?:on|in|of|working\s+on)"
             r"|who\s+(?:has|have)\s+(?:worked|published|written)\s+(?:on|about))\s+(?P<topic>.+?)" + _END,
             re.I,
         ),
@@ -152,10 +181,23 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+_YEAR = r"((?:19|20)\d{2})"
+_TIME_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\s*\b(?:in|during)\s+(?:the\s+year\s+)?" + _YEAR + r"\b", re.I), "in"),
+    (re.compile(r"\s*\b(?:since|from)\s+" + _YEAR + r"\b", re.I), "since"),
+    (re.compile(r"\s*\bafter\s+" + _YEAR + r"\b", re.I), "after"),
+    (re.compile(r"\s*\bbefore\s+" + _YEAR + r"\b", re.I), "before"),
+    (re.compile(r"\s*\b(?:recently|lately|so\s+far|these\s+days)\b", re.I), "recent"),
+]
+# Topic rules go first: "who is working on X" is a topic question, not a profile of "working on X".
+_ORDERED = sorted(_RULES, key=lambda rule: 0 if rule[0] == "topic" else 1)
+
+
 def parse_question(question: str) -> Parsed:
     """Return the intent and slots of a question; anything unrecognised is a paper search."""
-    q = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    for intent, rule in _RULES:
+    q = " ".join(question.split())[:MAX_QUESTION_CHARS].replace("’", "'").replace("‘", "'")
+    q, year_from, year_to = _take_years(q)
+    for intent, rule in _ORDERED:
         m = rule.match(q)
         if not m:
             continue
@@ -163,10 +205,31 @@ def parse_question(question: str) -> Parsed:
         person = _clean(groups.get("person") or groups.get("person2"))
         topic = _clean(groups.get("topic"))
         if intent in {"find_paper", "topic"}:
-            return Parsed(intent, topic=topic or q)
+            return Parsed(intent, topic=topic or q, year_from=year_from, year_to=year_to)
         if person and len(person.split()) <= 6:
-            return Parsed(intent, person=person, other=_clean(groups.get("other")), topic=topic)
-    return Parsed("find_paper", topic=q)
+            other = _clean(groups.get("other"))
+            return Parsed(intent, person, other, topic, year_from=year_from, year_to=year_to)
+    return Parsed("find_paper", topic=q, year_from=year_from, year_to=year_to)
+
+
+def _take_years(q: str) -> tuple[str, int | None, int | None]:
+    """Cut time phrases out of a question and turn them into an inclusive year range."""
+    year_from = year_to = None
+    for pattern, kind in _TIME_PHRASES:
+        m = pattern.search(q)
+        if not m:
+            continue
+        year = int(m.group(1)) if m.groups() else None
+        if kind == "in" and year:
+            year_from = year_to = year
+        elif kind == "since" and year:
+            year_from = year
+        elif kind == "after" and year:
+            year_from = year + 1
+        elif kind == "before" and year:
+            year_to = year - 1
+        q = (q[: m.start()] + q[m.end() :]).strip()
+    return q, year_from, year_to
 
 
 def _clean(text: str | None) -> str | None:
