@@ -316,6 +316,7 @@ def test_the_name_guard_keeps_the_rest_of_the_answer(endpoint: Endpoint) -> None
         ("Attention Is All You Need [1].", []),  # five capitalised words: a title
         ("BERT and GPT are models [1].", []),
         ("Ségolène Rémi wrote it [3].", ["Ségolène Rémi"]),
+        ("As Smith et al. show [2].", ["Smith"]),
     ],
 )
 def test_person_like_names(sentence: str, names: list[str]) -> None:

@@ -54,7 +54,10 @@ _BOUNDARY = re.compile(r"[.!?][\"'”’)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+")
 _ABBREVIATION = re.compile(r"e\.g|i\.e|al|etc|vs|cf|approx|fig|no|dr|prof|mr|ms|mrs|[^\W\d_]")
 _DELIMITER = re.compile(r"<\s*/?\s*(?:sources|draft|question)\s*>", re.IGNORECASE)
 # Capitalised words that open sentences and phrases but never a person's name.
-_NOT_NAME = re.compile(r"the|this|these|those|their|its|his|her|in|on|for|both|most|recent|see|also")
+_NOT_NAME = re.compile(
+    r"the|this|these|those|their|its|his|her|in|on|for|both|most|recent|see|also|as|and|but|while|like|unlike"
+    r"|with|by|from|per|according|when|after|before|since|both|only|other|others|some|all|our|we|they|it|a|an"
+)
 
 
 def estimate_tokens(text: str) -> int:
@@ -195,8 +198,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def person_like_names(sentence: str) -> list[str]:
-    """Runs of 2-3 capitalised words ("Mallory Evil", "Jean-Luc Picard"); longer runs are titles."""
-    names: list[str] = []
+    """Runs of 2-3 capitalised words ("Mallory Evil", "Jean-Luc Picard"), and "Smith et al."."""
+    names: list[str] = [m.group(1) for m in re.finditer(r"\b([A-Z][\w'-]+) et al\b", sentence)]
     for chunk in re.split(r"[^\w\s'-]", sentence):  # punctuation ends a name
         for capitalised, words in itertools.groupby(chunk.split(), key=_capitalised):
             run = list(itertools.dropwhile(lambda w: _NOT_NAME.fullmatch(w.lower()), words))
@@ -212,7 +215,9 @@ def _capitalised(word: str) -> bool:  # "Ada", "Jean-Luc", "O'Brien"; not "BERT"
 
 def _known(name: str, tokens: set[str], phrases: str, ordinary: set[str]) -> bool:
     words = name.lower().split()
-    return all(w in tokens for w in words) or name.lower() in phrases or any(w in ordinary for w in words)
+    # A run is ordinary text only if every word of it is ("Large Language Models"); one ordinary
+    # word must not clear a name ("Grace Young", "Kaiming He").
+    return all(w in tokens for w in words) or name.lower() in phrases or all(w in ordinary for w in words)
 
 
 def _known_names(answer: Answer) -> tuple[set[str], str]:
