@@ -124,3 +124,14 @@ def finish(
         notes=tuple(notes),
     )
     return ImportBatch(source=source, papers=list(merged.values()), profiles=[profile])
+
+
+def split_blocks(lines: list[str], start: re.Pattern[str]) -> list[tuple[re.Match[str], list[str]]]:
+    """Cut lines into entries, each opened by a line `start` matches, with the lines that follow it."""
+    blocks: list[tuple[re.Match[str], list[str]]] = []
+    for ln in lines:
+        if m := start.match(ln):
+            blocks.append((m, []))
+        elif blocks:
+            blocks[-1][1].append(ln)
+    return blocks

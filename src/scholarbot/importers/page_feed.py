@@ -17,6 +17,7 @@ from scholarbot.importers.page_common import (
     number,
     read_lines,
     source_for,
+    split_blocks,
 )
 from scholarbot.records import Author, ImportBatch, Paper, name_key, paper_id_for
 
@@ -74,12 +75,7 @@ class PaperFeedImporter:
                 if key not in metrics and (m := rx.match(ln)) and (v := number(m.group(1))) is not None:
                     metrics[key] = v
 
-        blocks: list[tuple[re.Match[str], list[str]]] = []
-        for ln in lines[first:]:
-            if m := _TAG_LINE.match(ln):
-                blocks.append((m, []))
-            else:
-                blocks[-1][1].append(ln)
+        blocks = split_blocks(lines[first:], _TAG_LINE)
 
         source = source_for(self.name, path)
         notes: list[str] = []

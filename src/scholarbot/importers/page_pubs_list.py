@@ -13,6 +13,7 @@ from scholarbot.importers.page_common import (
     looks_like_prose,
     read_lines,
     source_for,
+    split_blocks,
 )
 from scholarbot.records import Author, ImportBatch, Paper, name_key, paper_id_for, split_arxiv_id
 
@@ -115,12 +116,7 @@ class PubsListImporter:
                 if value.replace(",", "").isdigit():
                     metrics[_METRIC_KEYS[m.group(1).lower()]] = int(value.replace(",", ""))
 
-        blocks: list[tuple[re.Match[str], list[str]]] = []
-        for ln in lines[first_entry:]:
-            if m := _ENTRY.match(ln):
-                blocks.append((m, []))
-            else:
-                blocks[-1][1].append(ln)
+        blocks = split_blocks(lines[first_entry:], _ENTRY)
 
         source = source_for(self.name, path)
         notes: list[str] = []
