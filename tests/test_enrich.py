@@ -47,4 +47,7 @@ def test_changed_text_needs_new_vectors(tmp_path: Path, model_cache: Path):
     assert enrich(svc.store).embedded == 1
     f.write_text('[{"title": "A Paper", "abstract": "a much longer and newer abstract", "author": "A B"}]')
     ingest_paths([f], svc.store, svc.embedder)
+    # Until enrich runs again, the full vector of the old text is not used.
+    assert PaperIndex.open(svc.store, svc.embedder, svc.index_dir).deep_coverage == 0.0
     assert enrich(svc.store).embedded == 1
+    assert PaperIndex.open(svc.store, svc.embedder, svc.index_dir).deep_coverage == 1.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,6 @@ DENSE_WEIGHT_STATIC = 1.0
 DENSE_WEIGHT_DEEP = 2.0
 
 Mode = Literal["hybrid", "bm25", "dense"]
-
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
 
 @dataclass(frozen=True)
@@ -75,12 +72,16 @@ class PaperIndex:
         titles: list[str] = []
         texts: list[str] = []
         vectors: list[np.ndarray] = []
+        text_hashes: list[str] = []
         offset = 0
         while True:
-            res = store.papers.get(include=["documents", "embeddings"], limit=SCAN_PAGE, offset=offset)
+            res = store.papers.get(
+                include=["documents", "embeddings", "metadatas"], limit=SCAN_PAGE, offset=offset
+            )
             if not res["ids"]:
                 break
             ids.extend(res["ids"])
+            text_hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
             for doc in res["documents"]:
                 texts.append(doc)
                 titles.append(doc.partition("\n\n")[0])
@@ -98,10 +99,15 @@ class PaperIndex:
         deep = deep_rows = None
         found = store.deep_vectors()
         if found is not None:
+            deep_ids, deep_hashes, deep_matrix = found
             row = {pid: i for i, pid in enumerate(ids)}
-            keep = [j for j, pid in enumerate(found[0]) if pid in row]
-            deep = found[1][keep]
-            deep_rows = np.array([row[found[0][j]] for j in keep], dtype=np.int64)
+            # A vector made from an older abstract is dropped until `enrich` redoes it: the
+            # static vector of the current text is better than a full one of the wrong text.
+            keep = [
+                j for j, pid in enumerate(deep_ids) if pid in row and deep_hashes[j] == text_hashes[row[pid]]
+            ]
+            deep = deep_matrix[keep]
+            deep_rows = np.array([row[deep_ids[j]] for j in keep], dtype=np.int64)
         return cls(ids, titles, matrix, bm25, embedder, deep, deep_rows)
 
     @classmethod
@@ -245,8 +251,3 @@ def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:
 
 def _zscore(x: np.ndarray) -> np.ndarray:
     return ((x - x.mean()) / (float(x.std()) + 1e-9)).astype(np.float32)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens, for cheap overlap checks."""
-    return [w.lower() for w in _WORD.findall(text)]

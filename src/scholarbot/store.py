@@ -121,18 +121,20 @@ class Store:
             metadatas=[{"text_hash": h} for h in hashes],
         )
 
-    def deep_vectors(self) -> tuple[list[str], np.ndarray] | None:
-        """Every stored full-model vector with its paper id, or None when there are none."""
+    def deep_vectors(self) -> tuple[list[str], list[str], np.ndarray] | None:
+        """Every stored full-model vector with its paper id and the text hash it was made from."""
         deep = self.deep_collection()
         if deep is None or deep.count() == 0:
             return None
         ids: list[str] = []
+        hashes: list[str] = []
         chunks: list[np.ndarray] = []
         for start in range(0, deep.count(), SCAN_PAGE):
-            res = deep.get(include=["embeddings"], limit=SCAN_PAGE, offset=start)
+            res = deep.get(include=["embeddings", "metadatas"], limit=SCAN_PAGE, offset=start)
             ids.extend(res["ids"])
+            hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
             chunks.append(np.asarray(res["embeddings"], dtype=np.float32))
-        return ids, np.vstack(chunks)
+        return ids, hashes, np.vstack(chunks)
 
     # --- papers -------------------------------------------------------------------------------
 
@@ -173,10 +175,9 @@ class Store:
 
     def iter_papers(self) -> Iterator[Paper]:
         """Scan every stored paper."""
-        for ids, docs, metas in self._scan(self.papers):
+        for _ids, docs, metas in self._scan(self.papers):
             for doc, meta in zip(docs, metas, strict=True):
                 yield paper_from_chroma(doc, meta)
-            del ids
 
     def search_papers(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """Nearest papers to a query vector (cosine similarity)."""

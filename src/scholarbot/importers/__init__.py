@@ -17,11 +17,6 @@ IMPORTERS: tuple[Importer, ...] = (PaperlistsImporter(), *PROFILE_IMPORTERS)
 SNIFF_BYTES = 64 * 1024
 
 
-def known_formats() -> list[str]:
-    """Name every importable format, for messages."""
-    return [f"{imp.name} ({imp.description})" for imp in IMPORTERS]
-
-
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Yield files under the given files and folders, sorted, skipping hidden ones."""
     for path in paths:
