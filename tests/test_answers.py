@@ -191,3 +191,11 @@ def test_profile_cites_each_coauthor_to_a_paper_that_lists_them(answerer):
     by_n = {s.n: s for s in a.sources}
     for name, n in re.findall(r"([A-Z][\w-]+ [A-Z][\w-]+) \(\d+\) \[(\d+)\]", a.text):
         assert name in by_n[int(n)].authors
+
+
+def test_open_problems_quote_cited_abstract_sentences(answerer):
+    a = answerer.ask("What are the open problems in federated learning for language models?")
+    assert a.intent == "overview" and a.sources
+    for quote in re.findall(r"notes: “(.+?)”", a.text):
+        assert any(quote.rstrip("…") in p.abstract for p in answerer._papers([s.id for s in a.sources]))
+    _assert_well_cited(a)

@@ -35,6 +35,8 @@ CASES = [
     ("What is Hanlin Gu's affiliation?", "profile", "Hanlin Gu", None),
     ("Who are the experts on split learning?", "topic", None, "split learning"),
     ("Who has worked on speaker diarization?", "topic", None, "speaker diarization"),
+    ("What are the open problems in federated learning?", "overview", None, "federated learning"),
+    ("Summarize the research on hallucination in MLLMs", "overview", None, "hallucination in MLLMs"),
     ("Who is Sainbayar Sukhbaatar?", "profile", "Sainbayar Sukhbaatar", None),
     ("tell me about Zhang Hainan", "profile", "Zhang Hainan", None),
     ("Compare Hanlin Gu and Qiang Yang", "compare", "Hanlin Gu", None),

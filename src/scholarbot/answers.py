@@ -150,6 +150,8 @@ class Answerer:
                 )
             if parsed.intent == "topic":
                 return self._who_works_on(parsed.topic or "", years)
+            if parsed.intent == "overview":
+                return self._overview(parsed.topic or "", years)
             return self._find_papers(parsed.topic or "", years)
         match = self.names.lookup(parsed.person)
         if not match.people:
@@ -198,6 +200,14 @@ class Answerer:
         if not papers:
             return c.finish("I found no paper matching that in the records.")
         return c.find_papers(query, papers)
+
+    def _overview(self, topic: str, years: Years = (None, None)) -> Answer:
+        hits = self.index.search(topic, k=5 if years == (None, None) else 100, mode=self.retrieval)
+        papers = _in_years(self._papers([h.id for h in hits]), years)[:5]
+        c = self._composer("overview")
+        if not papers:
+            return c.finish(f"I found no paper on {topic} in the records.")
+        return c.overview(topic, papers)
 
     def _who_works_on(self, topic: str, years: Years = (None, None)) -> Answer:
         hits = self.index.search(topic, k=30 if years == (None, None) else 150, mode=self.retrieval)

@@ -5,6 +5,7 @@ It only ever names people and papers handed to it, and says where records are in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -359,6 +360,17 @@ class Composer:
             )
         return self.finish(" ".join(s))
 
+    def overview(self, topic: str, papers: list[Paper]) -> Answer:
+        """What the closest papers say, one quoted abstract sentence each: limits and open problems first."""
+        s = []
+        for i, p in enumerate(papers):
+            sentence = _telling_sentence(p.abstract)
+            n = self.cite(p)
+            lead = f"On {topic}, the closest paper in the records, " if i == 0 else ""
+            what = f"notes: “{sentence}”" if sentence else f"({venue_year(p)}) has no abstract in the records"
+            s.append(f"{lead}“{short(p.title)}” {what} [{n}].")
+        return self.finish(" ".join(s))
+
     def who_works_on(self, topic: str, ranked: list[tuple[Researcher, list[Paper]]]) -> Answer:
         if not ranked:
             return self.finish(f"I found no one working on {topic} in the records.")
@@ -405,6 +417,22 @@ def _label(v: PersonView, multi: bool) -> str:
     if others:
         return f"{v.person.name} (coauthor of {others[0]})"
     return f"{v.person.name} ({venue_year(v.papers[0])} paper)"
+
+
+_OPEN_CUES = re.compile(
+    r"\b(?:however|challeng\w*|limitation\w*|remain\w*|open|lack\w*|difficult\w*|unclear|fail\w*|"
+    r"bottleneck\w*|suffer\w*|struggl\w*|gap)\b",
+    re.I,
+)
+
+
+def _telling_sentence(abstract: str, limit: int = 300) -> str:
+    """The abstract sentence that states a problem or limit, else its first sentence, trimmed."""
+    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", abstract) if x.strip()]
+    if not sentences:
+        return ""
+    pick = next((x for x in sentences if _OPEN_CUES.search(x)), sentences[0])
+    return pick if len(pick) <= limit else pick[: limit - 1].rstrip() + "…"
 
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:

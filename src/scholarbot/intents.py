@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Intent = Literal["collab", "papers_by", "profile", "find_paper", "compare", "topic"]
+Intent = Literal["collab", "papers_by", "profile", "find_paper", "compare", "topic", "overview"]
 
 #: Questions longer than this are cut before parsing; the rest is kept as topic text.
 MAX_QUESTION_CHARS = 1000
@@ -31,6 +31,16 @@ _TOPIC = r"(?:\s+(?:on|about|in|regarding|for|around)\s+(?P<topic>.+?))?"
 _END = r"\s*[?.!]*\s*$"
 
 _RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    (
+        "overview",
+        re.compile(
+            r"^(?:what\s+are\s+(?:the\s+|some\s+)?(?:open|unsolved|remaining|main|key)\s+(?:problems|questions|"
+            r"challenges|issues|limitations)|what\s+(?:is|do\s+we)\s+(?:known|know|new)|summari[sz]e(?:\s+the)?"
+            r"(?:\s+(?:research|work|literature))?|(?:give\s+me\s+)?an?\s+overview\s+of(?:\s+the)?"
+            r"(?:\s+(?:research|work|literature))?)\s*(?:in|on|of|for|about|with)?\s+(?P<topic>.+?)" + _END,
+            re.I,
+        ),
+    ),
     (
         "collab",
         re.compile(
@@ -190,7 +200,7 @@ _TIME_PHRASES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\s*\b(?:recently|lately|so\s+far|these\s+days)\b", re.I), "recent"),
 ]
 # Topic rules go first: "who is working on X" is a topic question, not a profile of "working on X".
-_ORDERED = sorted(_RULES, key=lambda rule: 0 if rule[0] == "topic" else 1)
+_ORDERED = sorted(_RULES, key=lambda rule: 0 if rule[0] in {"topic", "overview"} else 1)
 
 
 def parse_question(question: str) -> Parsed:
@@ -204,7 +214,7 @@ def parse_question(question: str) -> Parsed:
         groups = m.groupdict()
         person = _clean(groups.get("person") or groups.get("person2"))
         topic = _clean(groups.get("topic"))
-        if intent in {"find_paper", "topic"}:
+        if intent in {"find_paper", "topic", "overview"}:
             return Parsed(intent, topic=topic or q, year_from=year_from, year_to=year_to)
         if person and len(person.split()) <= 6:
             other = _clean(groups.get("other"))
