@@ -96,3 +96,25 @@ def test_switching_embedder_on_a_built_store_is_refused(env: Path, monkeypatch: 
     result = runner.invoke(app, ["ask", "Who is Hanlin Gu?", "--store", str(env)])
     assert result.exit_code == 1
     assert "minilm-static" in result.output and "fresh --store" in result.output
+
+
+def test_run_without_a_token_explains_in_one_line(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    result = runner.invoke(app, ["run", "--store", str(env)])
+    assert result.exit_code == 1
+    assert "DISCORD_TOKEN is not set" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_doctor_reports_each_part_and_how_to_fix_it(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    empty = runner.invoke(app, ["doctor", "--store", str(env)])
+    assert empty.exit_code == 0  # warnings only
+    assert "is empty" in empty.output and "scholarbot ingest" in empty.output
+    assert "DISCORD_TOKEN is not set" in empty.output
+    assert runner.invoke(app, ["ingest", str(SEEDS), "--store", str(env)]).exit_code == 0
+    full = runner.invoke(app, ["doctor", "--store", str(env)])
+    assert "papers" in full.output and "scholarbot enrich" in full.output
+    monkeypatch.setenv("SCHOLARBOT_LLM__ENABLED", "true")
+    monkeypatch.setenv("SCHOLARBOT_LLM__BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    broken = runner.invoke(app, ["doctor", "--store", str(env)])
+    assert broken.exit_code == 1 and "did not answer" in broken.output

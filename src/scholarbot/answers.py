@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scholarbot.compose import Answer, Composer, Source
-from scholarbot.errors import EmptyStoreError
+from scholarbot.errors import EmptyStoreError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
@@ -116,17 +117,38 @@ class Answerer:
 
     def ask(self, question: str) -> Answer:
         """Answer one question."""
-        return self._answer(question, parse_question(question))
+        parsed = parse_question(question)
+        return self._answer(question, lambda: self._dispatch(parsed))
 
     def profile(self, name: str) -> Answer:
         """Profile of a named researcher, taking the name as given ("Lin, Zheng" included)."""
-        return self._answer(name, Parsed("profile", person=name))
+        return self.ask_parsed(name, Parsed("profile", person=name))
 
-    def _answer(self, question: str, parsed: Parsed) -> Answer:
+    def ask_parsed(self, question: str, parsed: Parsed) -> Answer:
+        """Answer an already parsed question (the bot's commands know their intent)."""
+        return self._answer(question, lambda: self._dispatch(parsed))
+
+    def profile_of(self, researcher_id: str) -> Answer:
+        """Profile of one researcher by id, e.g. picked from a list of namesakes."""
+
+        def produce() -> Answer:
+            entry = self.people.entries.get(researcher_id)
+            if entry is None:
+                raise UnknownResearcherError(researcher_id)
+            return self._profile(NameMatch(entry.name, (entry,), exact=True))
+
+        return self._answer(researcher_id, produce)
+
+    def suggest_names(self, prefix: str, limit: int = 25) -> list[str]:
+        """Researcher names for autocompletion: prefix matches first, then close spellings."""
+        self._follow_store()
+        return self.names.suggest(prefix, limit)
+
+    def _answer(self, question: str, produce: Callable[[], Answer]) -> Answer:
         started = time.perf_counter()
         self._follow_store()
         _ = self.index  # raises EmptyStoreError before any work
-        answer = self._dispatch(parsed)
+        answer = produce()
         answer.question = question[:MAX_QUESTION_CHARS]
         if self.store.get_flag(PEOPLE_STALE):
             answer.notes.append(

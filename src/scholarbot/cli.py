@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -149,6 +150,54 @@ def enrich_cmd(
         f"Embedded {report.embedded} papers with the full model in {report.seconds:.1f} s; "
         f"{report.remaining} still to do."
     )
+
+
+@app.command()
+def run(
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    dev_guild: Annotated[
+        int | None, typer.Option(help="Sync commands to this guild only (overrides discord.dev_guild_id).")
+    ] = None,
+) -> None:
+    """Start the Discord bot; the token comes from $DISCORD_TOKEN."""
+    import logging
+
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        _fail(
+            "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications, "
+            "then `export DISCORD_TOKEN=...` (never put it in a file you commit)."
+        )
+    settings = _settings(config, store)
+    svc = _services(settings)
+    answerer = _answerer(svc)
+    try:
+        answerer.warm()  # build indexes now, not on the first user's question
+    except ScholarbotError as e:
+        _fail(str(e))
+    from scholarbot.bot.client import ScholarBot
+
+    bot = ScholarBot(
+        settings=settings, answerer=answerer, dev_guild_id=dev_guild or settings.discord.dev_guild_id
+    )
+    bot.run(token, log_level=logging.INFO, root_logger=True)
+
+
+@app.command()
+def doctor(store: StoreOpt = None, config: ConfigOpt = None) -> None:
+    """Check config, store, embedding model, LLM endpoint and Discord token; say how to fix problems."""
+    from scholarbot.doctor import run_checks
+
+    problems = 0
+    for check in run_checks(config, store):
+        colour = {"ok": "green", "warn": "yellow", "fail": "red"}[check.status]
+        out.print(f"[{colour}]{check.status:>4}[/{colour}]  {check.name}: {check.detail}", highlight=False)
+        if check.fix:
+            out.print(f"      fix: {check.fix}", highlight=False)
+        problems += check.status == "fail"
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command()

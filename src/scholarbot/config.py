@@ -55,6 +55,22 @@ class LLMSettings(_Section):
     context_tokens: int = Field(8000, ge=1000, description="Token budget for retrieved context.")
 
 
+class DiscordSettings(_Section):
+    dev_guild_id: int | None = Field(
+        None, description="Sync slash commands to this guild only (instant, for development)."
+    )
+    allowed_guild_ids: list[int] = Field(
+        default_factory=list, description="Guilds the bot answers in; empty means any guild it is in."
+    )
+    allowed_channel_ids: list[int] = Field(
+        default_factory=list, description="Channels (or their threads) the bot answers in; empty means any."
+    )
+    answer_dms: bool = Field(True, description="Answer direct messages.")
+    cooldown_questions: int = Field(5, ge=1, description="Questions a user may ask per cooldown window...")
+    cooldown_seconds: float = Field(60.0, gt=0, description="...of this many seconds.")
+    max_question_chars: int = Field(1000, ge=50, description="Longer questions are cut with a note.")
+
+
 class Settings(BaseSettings):
     """Everything configurable, mirroring the tables of config.example.toml."""
 
@@ -63,6 +79,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=lambda: StoreSettings())
     embeddings: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
+    discord: DiscordSettings = Field(default_factory=lambda: DiscordSettings())
 
     @classmethod
     def settings_customise_sources(

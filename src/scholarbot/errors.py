@@ -45,3 +45,13 @@ class ConfigError(ScholarbotError):
 
 class PromptTemplateError(ScholarbotError):
     """A prompt file is missing, unreadable, or its placeholders are not the ones the code fills."""
+
+
+class UnknownResearcherError(ScholarbotError):
+    """A researcher id is not (or no longer) in the store."""
+
+    def __init__(self, researcher_id: str) -> None:
+        super().__init__(
+            f"No researcher {researcher_id!r} in the records; the store may have changed since. "
+            "Ask again by name."
+        )

@@ -93,6 +93,20 @@ class NameIndex:
             return NameMatch(name, tuple(self.by_key[hits[0][0]]), exact=False)
         return NameMatch(name, (), exact=False, suggestions=tuple(self.display[k] for k, _, _ in hits))
 
+    def suggest(self, prefix: str, limit: int = 25) -> list[str]:
+        """Display names starting with `prefix` (any word order), then fuzzy matches, most published first."""
+        key = name_key(prefix)
+        if not key:
+            return []
+        names = sorted(set(self.display.values()))
+        starts = [n for n in names if fold(n).startswith(fold(prefix).strip()) or name_key(n).startswith(key)]
+        if len(starts) < limit:
+            extra = process.extract(
+                prefix, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=FUZZY_SUGGEST
+            )
+            starts += [n for n, _, _ in extra if n not in starts]
+        return starts[:limit]
+
     def spot(self, text: str, max_tokens: int = 5) -> tuple[str, str] | None:
         """Find the longest span of `text` that is a known name; return (span, key).
 

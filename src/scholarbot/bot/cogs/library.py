@@ -1,0 +1,118 @@
+"""Researcher and paper commands: /profile (with namesakes to pick from), /paper, /collaborators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from scholarbot.bot.render import answer_messages, candidate_options, network_file, researcher_card
+from scholarbot.intents import Parsed
+
+if TYPE_CHECKING:
+    from scholarbot.bot.client import ScholarBot
+    from scholarbot.compose import Answer
+
+
+class Library(commands.Cog):
+    """Looks up researchers and papers."""
+
+    def __init__(self, bot: ScholarBot) -> None:
+        self.bot: ScholarBot = bot
+
+    @app_commands.command(name="profile")
+    @app_commands.describe(name="A researcher's name (suggestions come from the records)")
+    async def profile(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        """A researcher card: affiliations, metrics, papers, collaborators and their network."""
+        await interaction.response.defer(thinking=True)
+        answer = await self.bot.call(self.bot.answerer.profile, name)
+        await send_profile(interaction, answer, self.bot)
+
+    @profile.autocomplete("name")
+    async def profile_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._name_choices(current)
+
+    async def _name_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        names = await self.bot.call(self.bot.answerer.suggest_names, current, 25)
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
+
+    @app_commands.command(name="paper")
+    @app_commands.describe(query="What the paper is about, in your own words, or part of its title")
+    async def paper(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 1000]) -> None:
+        """Find papers by meaning and words."""
+        await interaction.response.defer(thinking=True)
+        answer = await self.bot.call(self.bot.answerer.ask_parsed, query, Parsed("find_paper", topic=query))
+        await send_parts(interaction, answer)
+
+    @app_commands.command(name="collaborators")
+    @app_commands.describe(name="The researcher", topic="Only collaborations on this topic (optional)")
+    async def collaborators(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 100],
+        topic: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        """Who a researcher works with, optionally on a topic, ranked by shared papers."""
+        await interaction.response.defer(thinking=True)
+        parsed = Parsed("collab", person=name, topic=topic)
+        question = f"Who collaborates with {name}" + (f" on {topic}?" if topic else "?")
+        answer = await self.bot.call(self.bot.answerer.ask_parsed, question, parsed)
+        await send_parts(interaction, answer)
+
+    @collaborators.autocomplete("name")
+    async def collaborator_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._name_choices(current)
+
+
+async def send_parts(interaction: discord.Interaction, answer: Answer) -> None:
+    """Send a rendered answer as follow-ups to a deferred interaction."""
+    for part in answer_messages(answer):
+        await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
+
+
+async def send_profile(interaction: discord.Interaction, answer: Answer, bot: ScholarBot) -> None:
+    """A card and network picture for a profile; the plain answer when the name is unknown."""
+    if answer.profile is None:
+        await send_parts(interaction, answer)
+        return
+    namesakes = answer.profile.get("namesakes") or []
+    view = NamesakeView(bot, namesakes) if namesakes else discord.utils.MISSING
+    await interaction.followup.send(
+        content=_first_sentence(answer.text) if namesakes else "",
+        embed=researcher_card(answer.profile),
+        file=network_file(answer.profile),
+        view=view,
+    )
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ", 1)[0][:1900] + "."
+
+
+class NamesakeView(discord.ui.View):
+    """A menu of other researchers with the same name."""
+
+    def __init__(self, bot: ScholarBot, namesakes: list[dict[str, object]]) -> None:
+        super().__init__(timeout=600)
+        self.bot = bot
+        select: discord.ui.Select[NamesakeView] = discord.ui.Select(
+            placeholder="Another researcher with this name…", options=candidate_options(namesakes)
+        )
+        select.callback = self.pick  # type: ignore[method-assign]
+        self.select = select
+        self.add_item(select)
+
+    async def pick(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        answer = await self.bot.call(self.bot.answerer.profile_of, self.select.values[0])
+        await send_profile(interaction, answer, self.bot)
+
+
+async def setup(bot: ScholarBot) -> None:
+    await bot.add_cog(Library(bot))

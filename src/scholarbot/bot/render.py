@@ -1,0 +1,424 @@
+"""Turn answers and researcher profiles into Discord messages, embeds, images and select options.
+
+Pure functions, no network and no bot: every Discord size limit is enforced here, not by the caller.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from PIL import Image, ImageDraw, ImageFont
+from unidecode import unidecode
+
+from scholarbot.compose import Answer, Source, format_authors, venue_year
+
+# SEE: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+FOOTER_LIMIT = 2048
+AUTHOR_NAME_LIMIT = 256
+EMBEDS_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+# SEE: https://discord.com/developers/docs/interactions/message-components#select-menu-object-select-option-structure
+SELECT_OPTIONS_LIMIT = 25
+OPTION_LABEL_LIMIT = 100
+OPTION_VALUE_LIMIT = 100
+OPTION_DESCRIPTION_LIMIT = 100
+
+#: Description chunk size: two chunks and a question title fill one message (2 * 2900 + 200 = 6000).
+CHUNK = 2900
+QUESTION_TITLE = 200
+#: Longer URLs are left unlinked; they would eat the per-message budget.
+MAX_LINK_URL = 512
+#: Card budget: 256 title + 400 description + 6 * (40 name + 800 value) + 100 footer = 5796 < 6000.
+CARD_DESCRIPTION = 400
+CARD_FIELD = 800
+IMAGE_SIZE = 1000
+FONT_SIZE = 28
+COLOUR = discord.Colour.blurple()
+_CENTRE = (47, 62, 140)
+
+_LINK = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\((?:[^()\s]|\([^()\s]*\))*\)"
+_URL = r"<?https?://[^\s<>]+>?"
+_CITE = r"(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])+"
+# Order matters: at a "[" the whole markdown link wins over the citation inside it.
+_PROTECTED = re.compile(f"{_LINK}|{_URL}|{_CITE}")
+# Zero-width break points, best first: paragraph, sentence, line/list item or semicolon, any whitespace.
+_BREAKS = (
+    re.compile(r"(?<=\S)(?=[ \t]*\n[ \t]*\n)"),
+    re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"')”’]))(?=\s)"),
+    re.compile(r"(?<=\S)(?=[ \t]*\n)|(?<=;)(?=\s)"),
+    re.compile(r"(?<=\S)(?=\s)"),
+)
+_MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
+_CITATION = re.compile(r"\[(\d+)\]")
+_HELD = re.compile("\ue000(\\d+)\ue001")
+
+
+@dataclass
+class RenderedMessage:
+    """One Discord message: send as `channel.send(content=..., embeds=..., files=...)`."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    files: list[discord.File] = field(default_factory=list)
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into chunks of at most `limit` characters at the cleanest boundary available.
+
+    Never cuts inside a markdown link, a bare URL or a citation like [12], unless one alone is longer
+    than `limit`. Whitespace at cut points is dropped; nothing else is.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be positive, got {limit!r}")
+    spans = [m.span() for m in _PROTECTED.finditer(text)]
+    starts = [s for s, _ in spans]
+    chunks: list[str] = []
+    pos = 0
+    while len(text) - pos > limit:
+        cut = _cut(text, pos, limit, spans, starts)
+        if chunk := text[pos:cut].rstrip():
+            chunks.append(chunk)
+        pos = cut
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if text[pos:].strip():
+        chunks.append(text[pos:])
+    return chunks
+
+
+def _inside(b: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    i = bisect_left(starts, b) - 1
+    return i >= 0 and spans[i][1] > b
+
+
+def _cut(text: str, pos: int, limit: int, spans: list[tuple[int, int]], starts: list[int]) -> int:
+    last = pos + limit
+    # First look for a break in the window's second half, so a paragraph end near the start
+    # does not leave a tiny chunk; only then accept any break at all.
+    for floor in (pos + limit // 2, pos + 1):
+        for pattern in _BREAKS:
+            found = [
+                m.start()
+                for m in pattern.finditer(text, pos, min(len(text), last + 1))
+                if floor <= m.start() <= last and not _inside(m.start(), spans, starts)
+            ]
+            if found:
+                return found[-1]
+    i = bisect_left(starts, last) - 1
+    if i >= 0 and spans[i][1] > last and spans[i][0] > pos:
+        return spans[i][0]  # a link straddles the limit: cut just before it
+    return last  # no whitespace and one unbreakable token: hard cut as a last resort
+
+
+def escape(text: str) -> str:
+    """Escape Discord markdown and neutralise mentions in text that comes from paper data."""
+    return _plain(discord.utils.escape_markdown(text))
+
+
+def _plain(text: str) -> str:
+    """Neutralise mentions only, for places that show markdown literally (footers, select options)."""
+    # escape_mentions only knows 17-20 digit ids; "<@123>" and "<@&456>" need the broader pattern.
+    return _MENTION.sub("@\u200b", discord.utils.escape_mentions(text))
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]  # a dangling backslash would escape the ellipsis
+    return cut + "…"
+
+
+def _link_url(url: str | None) -> str | None:
+    if not url or not url.startswith(("https://", "http://")) or len(url) > MAX_LINK_URL:
+        return None
+    # Spaces and parentheses would end a masked link early.
+    for ch, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        url = url.replace(ch, code)
+    return url
+
+
+def _lines_value(lines: Sequence[str], total: int, limit: int) -> str:
+    """Join whole lines up to `limit`, ending with '… and N more' when some are left out."""
+    out: list[str] = []
+    for line in lines:
+        # 20 characters stay free for the "… and N more" line.
+        if len("\n".join([*out, line])) > limit - 20:
+            break
+        out.append(line)
+    if not out:
+        out.append(_clip(lines[0], limit - 20))
+    return "\n".join(out + ([f"… and {total - len(out)} more"] if total > len(out) else []))
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def answer_messages(answer: Answer) -> list[RenderedMessage]:
+    """Render an answer as embeds (text, then numbered sources, notes in the last footer) in messages."""
+    embeds: list[discord.Embed] = []
+    for i, chunk in enumerate(split_text(_answer_text(answer), CHUNK)):
+        embed = discord.Embed(description=chunk, colour=COLOUR)
+        if i == 0 and answer.question.strip():
+            embed.title = _clip(escape(" ".join(answer.question.split())), QUESTION_TITLE)
+        embeds.append(embed)
+    for i, chunk in enumerate(_pack_lines([_source_line(s) for s in answer.sources], CHUNK)):
+        title = "Sources" if i == 0 else "Sources (continued)"
+        embeds.append(discord.Embed(title=title, description=chunk, colour=COLOUR))
+    if not embeds:
+        embeds.append(discord.Embed(description="No answer.", colour=COLOUR))
+    if answer.notes:
+        embeds[-1].set_footer(text=_clip(_plain(" · ".join(answer.notes)), FOOTER_LIMIT))
+    return _pack_embeds(embeds)
+
+
+def _answer_text(answer: Answer) -> str:
+    """Escape the answer, then turn [n] into [[n]](url) where source n has a usable url."""
+    urls = {s.n: _link_url(s.url) for s in answer.sources}
+    held: list[int] = []
+
+    def hold(m: re.Match[str]) -> str:
+        held.append(int(m.group(1)))
+        return f"\ue000{len(held) - 1}\ue001"
+
+    def put(m: re.Match[str]) -> str:
+        n = held[int(m.group(1))]
+        url = urls.get(n)
+        return f"[[{n}]]({url})" if url else f"[{n}]"
+
+    # Placeholders keep escape_markdown from escaping the citations' brackets.
+    text = _CITATION.sub(hold, answer.text.replace("\ue000", "").replace("\ue001", ""))
+    return _HELD.sub(put, escape(text))
+
+
+def _source_line(s: Source) -> str:
+    """'**[1]** [Title](url) — Authors, Venue Year', with paper data escaped."""
+    # Brackets in a title would close the link label early.
+    title = escape(_clip(s.title, 250).replace("[", "(").replace("]", ")"))
+    url = _link_url(s.url)
+    head = f"[{title}]({url})" if url else title
+    tail = escape(_clip(f"{format_authors(s, limit=3)}, {venue_year(s)}", 300))
+    return f"**[{s.n}]** {head} — {tail}"
+
+
+def _pack_lines(lines: list[str], limit: int) -> list[str]:
+    # A source line is at most ~1,650 characters (escaped 250-char title, 512-char url, 300-char tail).
+    chunks: list[str] = []
+    for line in lines:
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
+
+
+def _pack_embeds(embeds: list[discord.Embed]) -> list[RenderedMessage]:
+    """Fill messages in order, up to 10 embeds and 6000 characters across the embeds of each."""
+    messages: list[RenderedMessage] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        n = len(embed)
+        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > EMBEDS_TOTAL_LIMIT):
+            messages.append(RenderedMessage(None, current))
+            current, size = [], 0
+        current.append(embed)
+        size += n
+    messages.append(RenderedMessage(None, current))
+    return messages
+
+
+# --- people -----------------------------------------------------------------------------------
+
+_METRIC_NAMES = {"h_index": "h-index", "i10_index": "i10-index", "hindex": "h-index"}
+
+
+def researcher_card(profile: dict[str, Any]) -> discord.Embed:
+    """Render a `compose.profile_json` profile (plus optional "namesakes") as one embed."""
+    embed = discord.Embed(title=_clip(escape(str(profile.get("name") or "Unknown")), 256), colour=COLOUR)
+    about = []
+    if topics := [str(t) for t in profile.get("topics") or []]:
+        about.append("**Topics:** " + escape(_clip(", ".join(topics[:8]), 250)))
+    if aliases := [str(a) for a in profile.get("aliases") or []]:
+        about.append("**Also listed as:** " + escape(_clip(", ".join(aliases[:6]), 120)))
+    if about:
+        embed.description = _clip("\n".join(about), CARD_DESCRIPTION)
+    papers = list(profile.get("papers") or [])
+    collabs = sorted(profile.get("collaborators") or [], key=lambda c: -int(c.get("count") or 0))
+    namesakes = list(profile.get("namesakes") or [])
+    fields = [
+        ("Affiliations", [escape(_clip(str(a), 200)) for a in profile.get("affiliations") or []], True),
+        ("Metrics", _metric_lines(profile), True),
+        ("Top papers", [_paper_line(p) for p in papers], False),
+        ("Top collaborators (shared papers)", [_collab_line(c) for c in collabs], False),
+        ("Sources", [escape(_clip(str(x), 200)) for x in profile.get("sources") or []], False),
+        ("Others with this name", [_namesake_line(n) for n in namesakes], False),
+    ]
+    shown = {"Top papers": 5, "Top collaborators (shared papers)": 8, "Others with this name": 5}
+    for name, lines, inline in fields:
+        if lines:
+            value = _lines_value(lines[: shown.get(name, len(lines))], len(lines), CARD_FIELD)
+            embed.add_field(name=name, value=value, inline=inline)
+    if profile.get("id"):
+        embed.set_footer(text=_clip(_plain(f"Researcher id: {profile['id']}"), 100))
+    return embed
+
+
+def _metric_lines(profile: dict[str, Any]) -> list[str]:
+    """'h-index: 12' per metric as the sources give it, plus the paper count in the records."""
+    items = {str(k).replace("_in_store", "_in_records"): v for k, v in (profile.get("metrics") or {}).items()}
+    if profile.get("paper_count") is not None:
+        items.setdefault("papers_in_records", profile["paper_count"])
+    return [escape(f"{_METRIC_NAMES.get(k, k.replace('_', ' '))}: {_number(v)}") for k, v in items.items()]
+
+
+def _number(v: Any) -> str:
+    return f"{v:,}" if type(v) is int else str(v)  # 12,345 citations; floats and text as given
+
+
+def _paper_line(p: dict[str, Any]) -> str:
+    venue, year = str(p.get("venue") or ""), str(p.get("year") or "")
+    where = venue if year and year in venue else f"{venue} {year}".strip()  # "ACL 2023" holds its year
+    return escape(f"• {_clip(str(p.get('title') or 'untitled'), 180)}" + (f" ({where})" if where else ""))
+
+
+def _collab_line(c: dict[str, Any]) -> str:
+    return escape(f"{_clip(str(c.get('name')), 80)} ({int(c.get('count') or 0)})")
+
+
+def _namesake_line(n: dict[str, Any]) -> str:
+    bits = [_clip(str(n["affiliation"]), 120)] if n.get("affiliation") else []
+    if n.get("paper_count") is not None:
+        bits.append(f"{n['paper_count']} paper(s)")
+    return escape(_clip(str(n.get("name") or "?"), 80) + (f" — {', '.join(bits)}" if bits else ""))
+
+
+def candidate_options(people: list[dict[str, Any]]) -> list[discord.SelectOption]:
+    """Select options for an ambiguous name; each value is the researcher id (or '#<index>' if too long)."""
+    options: list[discord.SelectOption] = []
+    seen: set[str] = set()
+    for i, person in enumerate(people):
+        pid = str(person.get("id") or "")
+        value = pid if pid and len(pid) <= OPTION_VALUE_LIMIT else f"#{i}"
+        if value in seen:
+            continue  # Discord rejects a select with two equal values
+        seen.add(value)
+        affiliation = person.get("affiliation") or next(iter(person.get("affiliations") or []), None)
+        count = person.get("paper_count")
+        if count is None and isinstance(person.get("papers"), list):
+            count = len(person["papers"])
+        bits = ([str(affiliation)] if affiliation else []) + (
+            [f"{count} paper(s)"] if count is not None else []
+        )
+        label = _clip(_plain(str(person.get("name") or "Unknown")), OPTION_LABEL_LIMIT)
+        description = _clip(_plain(" · ".join(bits)), OPTION_DESCRIPTION_LIMIT) if bits else None
+        options.append(discord.SelectOption(label=label, value=value, description=description))
+        if len(options) == SELECT_OPTIONS_LIMIT:
+            break
+    return options
+
+
+# --- coauthor network image -------------------------------------------------------------------
+
+_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def coauthor_network_png(profile: dict[str, Any], max_nodes: int = 12) -> bytes:
+    """Draw the person in the centre and up to `max_nodes - 1` top collaborators around; PNG bytes."""
+    font = ImageFont.load_default(size=FONT_SIZE)
+    img = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), "white")
+    draw = ImageDraw.Draw(img)
+    people = [c for c in profile.get("collaborators") or [] if c.get("name")]
+    people = sorted(people, key=lambda c: -int(c.get("count") or 0))[: max(0, max_nodes - 1)]
+    counts = [int(c.get("count") or 0) for c in people]
+    cx, cy = IMAGE_SIZE // 2, IMAGE_SIZE // 2 - 20
+    spots = []
+    for i in range(len(people)):
+        # Alternate two rings when crowded so neighbouring labels do not overlap; with an odd count the
+        # two outer neighbours meet at the right-hand side, where the ring leaves them most room.
+        angle = 2 * math.pi * i / len(people)
+        ring = 0.85 if len(people) > 8 and i % 2 else 1.0
+        spots.append((cx + 370 * ring * math.cos(angle), cy + 400 * ring * math.sin(angle)))
+    for (x, y), n in zip(spots, counts, strict=True):
+        draw.line([(cx, cy), (x, y)], fill=(120, 140, 200), width=2 + round(16 * n / max(max(counts), 1)))
+    _pill(draw, (cx, cy), str(profile.get("name") or "?"), font, 300, _CENTRE)
+    for spot, c, n in zip(spots, people, counts, strict=True):
+        w, h = _pill(draw, spot, str(c["name"]), font, 230, (232, 236, 250))
+        # The count sits on the edge just outside the box, towards the centre: e.g. a box 200 wide
+        # on the right of the centre puts it 100 + 28 px left of the box's middle.
+        dx, dy = cx - spot[0], cy - spot[1]
+        step = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
+        norm = math.hypot(dx, dy)
+        bx, by = spot[0] + dx * step + 28 * dx / norm, spot[1] + dy * step + 28 * dy / norm
+        draw.ellipse(
+            [bx - 24, by - 24, bx + 24, by + 24], fill=(255, 214, 102), outline=(60, 70, 120), width=2
+        )
+        draw.text((bx, by), str(n), font=font, fill=(20, 20, 40), anchor="mm")
+    caption = "Line width and number: papers together" if people else "No coauthors in the records"
+    draw.text((IMAGE_SIZE // 2, IMAGE_SIZE - 30), caption, font=font, fill=(90, 90, 90), anchor="mm")
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def network_file(profile: dict[str, Any]) -> discord.File:
+    """The coauthor network as an attachment named coauthors.png (a File can be sent only once)."""
+    return discord.File(io.BytesIO(coauthor_network_png(profile)), filename="coauthors.png")
+
+
+def _pill(
+    draw: ImageDraw.ImageDraw, at: tuple[float, float], name: str, font: _Font, width: int, fill: Any
+) -> tuple[float, float]:
+    """Draw a rounded box holding the name wrapped to `width`; return the box's size."""
+    text = "\n".join(_wrap_name(name, font, width - 24))
+    left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=4, align="center")
+    w, h = right - left + 24, bottom - top + 18
+    x, y = at[0] - w / 2, at[1] - h / 2
+    draw.rounded_rectangle([x, y, x + w, y + h], radius=16, fill=fill, outline=(60, 70, 120), width=2)
+    ink = "white" if fill == _CENTRE else (20, 20, 40)
+    draw.multiline_text((x + 12 - left, y + 9 - top), text, font=font, fill=ink, spacing=4, align="center")
+    return w, h
+
+
+def _wrap_name(name: str, font: _Font, width: int, max_lines: int = 2) -> list[str]:
+    """Wrap a name in at most two lines, abbreviating given names, then cutting with '…'."""
+    # The built-in font has ASCII glyphs only: "Łukasz" would draw "□ukasz", so fold to "Lukasz".
+    name = " ".join(unidecode(name).split()) or "?"
+    words = name.split()
+    short = [w[0] + "." for w in words[:-1]] + words[-1:]
+    # Try whole names, then initials for given names, then also break after hyphens.
+    for attempt in (words, short, re.findall(r"[^\s-]+-*", " ".join(short))):
+        lines: list[str] = []
+        for word in attempt:
+            joined = lines[-1] + ("" if lines[-1].endswith("-") else " ") + word if lines else word
+            if lines and font.getlength(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines.append(word)
+        if len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines):
+            return lines
+    out = []
+    for i, line in enumerate(lines[:max_lines]):
+        if font.getlength(line) > width or (len(lines) > max_lines and i == max_lines - 1):
+            while line and font.getlength(line + "…") > width:
+                line = line[:-1]
+            line = line.rstrip() + "…"
+        out.append(line)
+    return out

@@ -1,0 +1,204 @@
+"""The bot end to end: real discord.py, real command tree, a loopback stand-in for Discord's REST API.
+
+Interactions and messages are built from Discord's payload shapes and fed to the bot the way the
+gateway would; assertions are on the HTTP requests the bot makes (deferrals, embeds, files, views,
+ephemeral flags, allowed mentions) and on the command payloads it syncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord.http import Route
+
+from scholarbot.answers import Answerer
+from scholarbot.bot.client import UNEXPECTED, ScholarBot
+from scholarbot.config import Settings, StoreSettings
+from scholarbot.ingest import ingest_paths
+from scholarbot.services import open_services
+
+from conftest import SAMPLE
+from discord_standin import DiscordStandIn, command_interaction, dm_message, user
+
+pytestmark = pytest.mark.integration
+
+CARD = "Who collaborates with Hainan Zhang on federated LLMs?"
+EPHEMERAL = 1 << 6
+NAME_RX = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Answerer:
+    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("bot-store")))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    ingest_paths([SAMPLE], svc.store, svc.embedder)
+    answerer = Answerer(svc)
+    answerer.warm()
+    return answerer
+
+
+def _run(
+    answerer: Any, body: Callable[[ScholarBot, DiscordStandIn], Awaitable[None]], **discord_cfg: Any
+) -> DiscordStandIn:
+    """Log a bot in against the stand-in, run `body`, close everything."""
+    standin = DiscordStandIn()
+    settings = Settings()
+    for key, value in discord_cfg.items():
+        setattr(settings.discord, key, value)
+
+    async def main() -> None:
+        base = await standin.start()
+        old_base = Route.BASE
+        Route.BASE = base  # discord.py builds every request URL from this
+        bot = ScholarBot(settings=settings, answerer=answerer)
+        try:
+            await bot.login("not-a-real-token")  # REST only: /users/@me, application info, command sync
+            await body(bot, standin)
+        finally:
+            Route.BASE = old_base
+            await bot.close()
+            await standin.stop()
+
+    asyncio.run(main())
+    return standin
+
+
+async def _invoke(bot: ScholarBot, command: str, **options: Any) -> None:
+    cmd = bot.tree.get_command(command)
+    assert cmd is not None, command
+    payload = command_interaction(command, options)
+    interaction = discord.Interaction(data=payload, state=bot._connection)  # type: ignore[arg-type]
+    await bot.tree._call(interaction)
+
+
+def _all_text(sent: Any) -> str:
+    parts = [sent.payload.get("content") or ""]
+    for e in sent.payload.get("embeds") or []:
+        parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
+        parts += [f"{f['name']} {f['value']}" for f in e.get("fields") or []]
+    return "\n".join(parts)
+
+
+def test_synced_commands_follow_discords_rules(answerer):
+    async def body(bot, standin):
+        pass
+
+    standin = _run(answerer, body)
+    names = {c["name"] for c in standin.synced_commands}
+    assert {"ask", "profile", "paper", "collaborators", "help", "about"} <= names
+    for c in standin.synced_commands:
+        assert NAME_RX.match(c["name"]) and c["name"] == c["name"].lower()
+        assert 1 <= len(c["description"]) <= 100
+        options = c.get("options", [])
+        assert len(options) <= 25
+        for o in options:
+            assert NAME_RX.match(o["name"]) and 1 <= len(o["description"]) <= 100
+            assert len(o.get("choices", [])) <= 25
+
+
+def test_ask_defers_at_once_then_answers_with_cited_embeds(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "ask", question=CARD)
+
+    standin = _run(answerer, body)
+    assert standin.callbacks()[0]["type"] == 5  # deferred before any work
+    messages = standin.messages()
+    assert messages
+    text = "\n".join(_all_text(m) for m in messages)
+    for name in ("Zhiming Zheng", "Xiaoshan Yang", "Hongwei Zheng", "Shule Lu", "Yujing Wang"):
+        assert name in text
+    assert "Yanyan Lan" not in text
+    for m in messages:
+        assert m.payload.get("allowed_mentions") == {"parse": []}  # paper text can never ping anyone
+        assert len(m.payload.get("content") or "") <= 2000
+
+
+def test_profile_sends_a_card_with_the_coauthor_network(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "profile", name="Hanlin Gu")
+
+    standin = _run(answerer, body)
+    (card,) = [m for m in standin.messages() if m.files]
+    assert card.files == ["coauthors.png"]
+    (embed,) = card.payload["embeds"]
+    assert embed["title"].startswith("Hanlin Gu")
+    assert "Qiang Yang" in _all_text(card)
+
+
+def test_ambiguous_name_offers_the_namesakes_in_a_menu(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "profile", name="Zheng Lin")
+
+    standin = _run(answerer, body)
+    (card,) = [m for m in standin.messages() if m.payload.get("components")]
+    select = card.payload["components"][0]["components"][0]
+    assert select["type"] == 3 and 2 <= len(select["options"]) <= 25
+    assert all(len(o["label"]) <= 100 for o in select["options"])
+
+
+def test_cooldown_answers_politely_and_privately(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "ask", question="Who is Hanlin Gu?")
+        await _invoke(bot, "ask", question="Who is Hanlin Gu?")
+
+    standin = _run(answerer, body, cooldown_questions=1, cooldown_seconds=3600)
+    last = standin.messages()[-1]
+    assert "try again" in last.payload["content"] and last.payload["flags"] & EPHEMERAL
+
+
+def test_channels_outside_the_allow_list_get_a_private_refusal(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "ask", question="Who is Hanlin Gu?")
+
+    standin = _run(answerer, body, allowed_channel_ids=[1])
+    (reply,) = standin.messages()
+    assert "not enabled" in reply.payload["content"] and reply.payload["flags"] & EPHEMERAL
+
+
+class _Exploding:
+    """An answerer whose every call fails unexpectedly."""
+
+    store = None
+
+    def ask(self, question: str) -> Any:
+        raise RuntimeError("disk on fire")
+
+
+def test_unexpected_errors_are_short_for_users_and_logged_in_full(answerer, caplog):
+    async def body(bot, standin):
+        await _invoke(bot, "ask", question="Who is Hanlin Gu?")
+
+    with caplog.at_level(logging.ERROR, logger="scholarbot.bot"):
+        standin = _run(_Exploding(), body)
+    reply = standin.messages()[-1]
+    assert reply.payload["content"] == UNEXPECTED and reply.payload["flags"] & EPHEMERAL
+    assert any("disk on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+    assert all("not-a-real-token" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_conversation_carries_the_person_into_follow_ups(answerer):
+    async def body(bot, standin):
+        channel = discord.DMChannel(
+            me=bot.user,  # type: ignore[arg-type]
+            state=bot._connection,
+            data={"id": "700", "type": 1, "recipients": [user()]},  # type: ignore[typeddict-item]
+        )
+        cog = bot.get_cog("Ask")
+        for text in (CARD, "what did they publish in 2021?"):
+            message = discord.Message(state=bot._connection, channel=channel, data=dm_message(text))  # type: ignore[arg-type]
+            await cog.on_message(message)  # type: ignore[union-attr]
+
+    standin = _run(answerer, body)
+    posts = [m for m in standin.messages() if m.path == "/channels/700/messages"]
+    assert len(posts) >= 2
+    follow_up = _all_text(posts[-1])
+    # "they" became Hainan Zhang: the 2021 product-description papers are hers.
+    assert "Posterior" in follow_up
