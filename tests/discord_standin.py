@@ -39,6 +39,7 @@ class DiscordStandIn:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.synced_commands: list[dict[str, Any]] = []
+        self.threads: list[dict[str, Any]] = []
         self.runner: web.AppRunner | None = None
         self.base = ""
 
@@ -102,7 +103,8 @@ class DiscordStandIn:
         if path.endswith("/typing"):
             return web.Response(status=204)
         if "/threads" in path:
-            return _json(_thread(path.split("/")[2], payload.get("name", "thread")))
+            self.threads.append(_thread(path.split("/")[2], payload.get("name", "thread")))
+            return _json(self.threads[-1])
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     # --- what tests look at ---------------------------------------------------------------------

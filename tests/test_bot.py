@@ -25,7 +25,16 @@ from scholarbot.ingest import ingest_paths
 from scholarbot.services import open_services
 
 from conftest import SAMPLE
-from discord_standin import DiscordStandIn, command_interaction, dm_message, user
+from discord_standin import (
+    BOT_ID,
+    BOT_USER,
+    CHANNEL_ID,
+    GUILD_ID,
+    DiscordStandIn,
+    command_interaction,
+    dm_message,
+    user,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -202,3 +211,43 @@ def test_a_conversation_carries_the_person_into_follow_ups(answerer):
     follow_up = _all_text(posts[-1])
     # "they" became Hainan Zhang: the 2021 product-description papers are hers.
     assert "Posterior" in follow_up
+
+
+def test_a_mention_opens_a_thread_where_follow_ups_keep_the_context(answerer):
+    async def body(bot, standin):
+        state = bot._connection
+        guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
+        state._add_guild(guild)
+        channel = discord.TextChannel(
+            state=state,
+            guild=guild,
+            data={  # type: ignore[typeddict-item]
+                "id": str(CHANNEL_ID),
+                "type": 0,
+                "name": "reading-group",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            },
+        )
+        guild._add_channel(channel)
+        cog = bot.get_cog("Ask")
+        first = dm_message(f"<@{BOT_ID}> {CARD}", channel_id=CHANNEL_ID)
+        first.update(guild_id=str(GUILD_ID), mentions=[BOT_USER])
+        await cog.on_message(discord.Message(state=state, channel=channel, data=first))  # type: ignore[union-attr,arg-type]
+
+        assert len([s for s in standin.sent if s.path.endswith("/threads")]) == 1  # one thread per question
+        thread_json = standin.threads[-1]
+        thread = discord.Thread(guild=guild, state=state, data=thread_json)  # type: ignore[arg-type]
+        follow = dm_message("and on dialogue?", channel_id=thread.id)
+        follow["guild_id"] = str(GUILD_ID)
+        await cog.on_message(discord.Message(state=state, channel=thread, data=follow))  # type: ignore[union-attr,arg-type]
+
+    standin = _run(answerer, body)
+    thread_id = standin.threads[-1]["id"]
+    posts = [m for m in standin.messages() if m.path == f"/channels/{thread_id}/messages"]
+    assert len(posts) >= 2  # the answer and the follow-up's answer, both inside the thread
+    assert "Zhiming Zheng" in _all_text(posts[0])
+    # "and on dialogue?" kept Hainan Zhang: her dialogue-era work is in the corpus.
+    assert "dialogue" in _all_text(posts[-1]).lower()

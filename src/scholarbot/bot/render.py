@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import math
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,6 @@ SELECT_OPTIONS_LIMIT = 25
 OPTION_LABEL_LIMIT = 100
 OPTION_VALUE_LIMIT = 100
 OPTION_DESCRIPTION_LIMIT = 100
-
 #: Description chunk size: two chunks and a question title fill one message (2 * 2900 + 200 = 6000).
 CHUNK = 2900
 QUESTION_TITLE = 200
@@ -62,8 +60,6 @@ _BREAKS = (
     re.compile(r"(?<=\S)(?=\s)"),
 )
 _MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
-_CITATION = re.compile(r"\[(\d+)\]")
-_HELD = re.compile("\ue000(\\d+)\ue001")
 
 
 @dataclass
@@ -86,12 +82,13 @@ def split_text(text: str, limit: int) -> list[str]:
     """
     if limit < 1:
         raise ValueError(f"limit must be positive, got {limit!r}")
-    spans = [m.span() for m in _PROTECTED.finditer(text)]
-    starts = [s for s, _ in spans]
+    inside = bytearray(len(text) + 1)  # inside[b]: a cut at b would fall inside a protected span
+    for m in _PROTECTED.finditer(text):
+        inside[m.start() + 1 : m.end()] = b"\x01" * (m.end() - m.start() - 1)
     chunks: list[str] = []
     pos = 0
     while len(text) - pos > limit:
-        cut = _cut(text, pos, limit, spans, starts)
+        cut = _cut(text, pos, limit, inside)
         if chunk := text[pos:cut].rstrip():
             chunks.append(chunk)
         pos = cut
@@ -102,12 +99,7 @@ def split_text(text: str, limit: int) -> list[str]:
     return chunks
 
 
-def _inside(b: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
-    i = bisect_left(starts, b) - 1
-    return i >= 0 and spans[i][1] > b
-
-
-def _cut(text: str, pos: int, limit: int, spans: list[tuple[int, int]], starts: list[int]) -> int:
+def _cut(text: str, pos: int, limit: int, inside: bytearray) -> int:
     last = pos + limit
     # First look for a break in the window's second half, so a paragraph end near the start
     # does not leave a tiny chunk; only then accept any break at all.
@@ -116,14 +108,14 @@ def _cut(text: str, pos: int, limit: int, spans: list[tuple[int, int]], starts: 
             found = [
                 m.start()
                 for m in pattern.finditer(text, pos, min(len(text), last + 1))
-                if floor <= m.start() <= last and not _inside(m.start(), spans, starts)
+                if floor <= m.start() <= last and not inside[m.start()]
             ]
             if found:
                 return found[-1]
-    i = bisect_left(starts, last) - 1
-    if i >= 0 and spans[i][1] > last and spans[i][0] > pos:
-        return spans[i][0]  # a link straddles the limit: cut just before it
-    return last  # no whitespace and one unbreakable token: hard cut as a last resort
+    cut = last
+    while cut > pos and inside[cut]:
+        cut -= 1  # a link straddles the limit: cut just before it
+    return cut if cut > pos else last  # one unbreakable token longer than limit: hard cut, last resort
 
 
 def escape(text: str) -> str:
@@ -192,20 +184,13 @@ def answer_messages(answer: Answer) -> list[RenderedMessage]:
 def _answer_text(answer: Answer) -> str:
     """Escape the answer, then turn [n] into [[n]](url) where source n has a usable url."""
     urls = {s.n: _link_url(s.url) for s in answer.sources}
-    held: list[int] = []
 
-    def hold(m: re.Match[str]) -> str:
-        held.append(int(m.group(1)))
-        return f"\ue000{len(held) - 1}\ue001"
+    def link(m: re.Match[str]) -> str:
+        url = urls.get(int(m.group(1)))
+        return f"[[{m.group(1)}]]({url})" if url else f"[{m.group(1)}]"
 
-    def put(m: re.Match[str]) -> str:
-        n = held[int(m.group(1))]
-        url = urls.get(n)
-        return f"[[{n}]]({url})" if url else f"[{n}]"
-
-    # Placeholders keep escape_markdown from escaping the citations' brackets.
-    text = _CITATION.sub(hold, answer.text.replace("\ue000", "").replace("\ue001", ""))
-    return _HELD.sub(put, escape(text))
+    # escape_markdown escapes a citation's "[" when a masked link follows on its line; undo that too.
+    return re.sub(r"\\?\[(\d+)\]", link, escape(answer.text))
 
 
 def _source_line(s: Source) -> str:
@@ -247,8 +232,6 @@ def _pack_embeds(embeds: list[discord.Embed]) -> list[RenderedMessage]:
 
 # --- people -----------------------------------------------------------------------------------
 
-_METRIC_NAMES = {"h_index": "h-index", "i10_index": "i10-index", "hindex": "h-index"}
-
 
 def researcher_card(profile: dict[str, Any]) -> discord.Embed:
     """Render a `compose.profile_json` profile (plus optional "namesakes") as one embed."""
@@ -267,7 +250,11 @@ def researcher_card(profile: dict[str, Any]) -> discord.Embed:
         ("Affiliations", [escape(_clip(str(a), 200)) for a in profile.get("affiliations") or []], True),
         ("Metrics", _metric_lines(profile), True),
         ("Top papers", [_paper_line(p) for p in papers], False),
-        ("Top collaborators (shared papers)", [_collab_line(c) for c in collabs], False),
+        (
+            "Top collaborators (shared papers)",
+            [escape(f"{_clip(str(c.get('name')), 80)} ({c.get('count')})") for c in collabs],
+            False,
+        ),
         ("Sources", [escape(_clip(str(x), 200)) for x in profile.get("sources") or []], False),
         ("Others with this name", [_namesake_line(n) for n in namesakes], False),
     ]
@@ -286,21 +273,15 @@ def _metric_lines(profile: dict[str, Any]) -> list[str]:
     items = {str(k).replace("_in_store", "_in_records"): v for k, v in (profile.get("metrics") or {}).items()}
     if profile.get("paper_count") is not None:
         items.setdefault("papers_in_records", profile["paper_count"])
-    return [escape(f"{_METRIC_NAMES.get(k, k.replace('_', ' '))}: {_number(v)}") for k, v in items.items()]
-
-
-def _number(v: Any) -> str:
-    return f"{v:,}" if type(v) is int else str(v)  # 12,345 citations; floats and text as given
+    # "h_index" -> "h-index"; ints get separators (12,345), floats and text are shown as given.
+    name = {k: k.replace("_index", "-index").replace("_", " ") for k in items}
+    return [escape(f"{name[k]}: {f'{v:,}' if type(v) is int else v}") for k, v in items.items()]
 
 
 def _paper_line(p: dict[str, Any]) -> str:
     venue, year = str(p.get("venue") or ""), str(p.get("year") or "")
     where = venue if year and year in venue else f"{venue} {year}".strip()  # "ACL 2023" holds its year
     return escape(f"• {_clip(str(p.get('title') or 'untitled'), 180)}" + (f" ({where})" if where else ""))
-
-
-def _collab_line(c: dict[str, Any]) -> str:
-    return escape(f"{_clip(str(c.get('name')), 80)} ({int(c.get('count') or 0)})")
 
 
 def _namesake_line(n: dict[str, Any]) -> str:
@@ -312,27 +293,17 @@ def _namesake_line(n: dict[str, Any]) -> str:
 
 def candidate_options(people: list[dict[str, Any]]) -> list[discord.SelectOption]:
     """Select options for an ambiguous name; each value is the researcher id (or '#<index>' if too long)."""
-    options: list[discord.SelectOption] = []
-    seen: set[str] = set()
+    options: dict[str, discord.SelectOption] = {}  # keyed by value: Discord rejects repeated values
     for i, person in enumerate(people):
         pid = str(person.get("id") or "")
         value = pid if pid and len(pid) <= OPTION_VALUE_LIMIT else f"#{i}"
-        if value in seen:
-            continue  # Discord rejects a select with two equal values
-        seen.add(value)
         affiliation = person.get("affiliation") or next(iter(person.get("affiliations") or []), None)
-        count = person.get("paper_count")
-        if count is None and isinstance(person.get("papers"), list):
-            count = len(person["papers"])
-        bits = ([str(affiliation)] if affiliation else []) + (
-            [f"{count} paper(s)"] if count is not None else []
-        )
+        count = person.get("paper_count", len(person.get("papers") or []) if "papers" in person else None)
+        bits = [str(affiliation)] * bool(affiliation) + [f"{count} paper(s)"] * (count is not None)
         label = _clip(_plain(str(person.get("name") or "Unknown")), OPTION_LABEL_LIMIT)
         description = _clip(_plain(" · ".join(bits)), OPTION_DESCRIPTION_LIMIT) if bits else None
-        options.append(discord.SelectOption(label=label, value=value, description=description))
-        if len(options) == SELECT_OPTIONS_LIMIT:
-            break
-    return options
+        options.setdefault(value, discord.SelectOption(label=label, value=value, description=description))
+    return list(options.values())[:SELECT_OPTIONS_LIMIT]
 
 
 # --- coauthor network image -------------------------------------------------------------------
@@ -367,9 +338,7 @@ def coauthor_network_png(profile: dict[str, Any], max_nodes: int = 12) -> bytes:
         step = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
         norm = math.hypot(dx, dy)
         bx, by = spot[0] + dx * step + 28 * dx / norm, spot[1] + dy * step + 28 * dy / norm
-        draw.ellipse(
-            [bx - 24, by - 24, bx + 24, by + 24], fill=(255, 214, 102), outline=(60, 70, 120), width=2
-        )
+        draw.ellipse((bx - 24, by - 24, bx + 24, by + 24), fill="#ffd666", outline="#3c4678", width=2)
         draw.text((bx, by), str(n), font=font, fill=(20, 20, 40), anchor="mm")
     caption = "Line width and number: papers together" if people else "No coauthors in the records"
     draw.text((IMAGE_SIZE // 2, IMAGE_SIZE - 30), caption, font=font, fill=(90, 90, 90), anchor="mm")
