@@ -251,3 +251,45 @@ def test_a_mention_opens_a_thread_where_follow_ups_keep_the_context(answerer):
     assert "Zhiming Zheng" in _all_text(posts[0])
     # "and on dialogue?" kept Hainan Zhang: her dialogue-era work is in the corpus.
     assert "dialogue" in _all_text(posts[-1]).lower()
+
+
+class _Slow:
+    """Answers after a pause, in the worker thread, like a cold index or a slow LLM."""
+
+    def __init__(self, inner: Answerer) -> None:
+        self.inner = inner
+        self.store = inner.store
+
+    def ask(self, question: str) -> Any:
+        import time
+
+        time.sleep(1.0)
+        return self.inner.ask(question)
+
+
+def test_a_slow_answer_does_not_block_other_users(answerer):
+    async def body(bot, standin):
+        slow = asyncio.create_task(_invoke(bot, "ask", question="Who is Hanlin Gu?"))
+        await asyncio.sleep(0.1)
+        await _invoke(bot, "help")
+        await slow
+
+    standin = _run(_Slow(answerer), body)
+    contents = [m.payload.get("content") or "" for m in standin.messages()]
+    help_at = next(i for i, c in enumerate(contents) if "Ask me about papers" in c)
+    assert help_at == 0  # /help was answered while the slow question was still being worked on
+
+
+def test_about_and_name_autocomplete(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "about")
+        payload = command_interaction("profile", {"name": "Hanl"})
+        payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+        payload["data"]["options"][0]["focused"] = True
+        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
+
+    standin = _run(answerer, body)
+    about = _all_text(standin.messages()[0])
+    assert "Papers" in about and "minilm-static" in about
+    (auto,) = [c for c in standin.callbacks() if c["type"] == 8]
+    assert "Hanlin Gu" in [c["name"] for c in auto["data"]["choices"]]
