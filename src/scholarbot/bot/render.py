@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import discord
 from PIL import Image, ImageDraw, ImageFont
@@ -39,13 +40,13 @@ CHUNK = 2900
 QUESTION_TITLE = 200
 #: Longer URLs are left unlinked; they would eat the per-message budget.
 MAX_LINK_URL = 512
-#: Card budget: 256 title + 400 description + 6 * (40 name + 800 value) + 100 footer = 5796 < 6000.
-CARD_DESCRIPTION = 400
+#: Card budget: 256 title + 2 * 200 description + 6 * (40 name + 800 value) + 100 footer = 5796 < 6000.
 CARD_FIELD = 800
 IMAGE_SIZE = 1000
 FONT_SIZE = 28
 COLOUR = discord.Colour.blurple()
 _CENTRE = (47, 62, 140)
+_Pt = tuple[float, float]
 
 _LINK = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\((?:[^()\s]|\([^()\s]*\))*\)"
 _URL = r"<?https?://[^\s<>]+>?"
@@ -71,15 +72,10 @@ class RenderedMessage:
     files: list[discord.File] = field(default_factory=list)
 
 
-# --- text -------------------------------------------------------------------------------------
-
-
 def split_text(text: str, limit: int) -> list[str]:
-    """Split text into chunks of at most `limit` characters at the cleanest boundary available.
-
-    Never cuts inside a markdown link, a bare URL or a citation like [12], unless one alone is longer
-    than `limit`. Whitespace at cut points is dropped; nothing else is.
-    """
+    """Split text into chunks of at most `limit` characters: at paragraphs, else sentences, else list
+    items or semicolons, else whitespace; never inside a markdown link, bare URL or citation like [12]
+    unless one alone is longer than `limit`. Whitespace at cut points is dropped; nothing else is."""
     if limit < 1:
         raise ValueError(f"limit must be positive, got {limit!r}")
     inside = bytearray(len(text) + 1)  # inside[b]: a cut at b would fall inside a protected span
@@ -91,9 +87,7 @@ def split_text(text: str, limit: int) -> list[str]:
         cut = _cut(text, pos, limit, inside)
         if chunk := text[pos:cut].rstrip():
             chunks.append(chunk)
-        pos = cut
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
+        pos = len(text) - len(text[cut:].lstrip())
     if text[pos:].strip():
         chunks.append(text[pos:])
     return chunks
@@ -105,12 +99,8 @@ def _cut(text: str, pos: int, limit: int, inside: bytearray) -> int:
     # does not leave a tiny chunk; only then accept any break at all.
     for floor in (pos + limit // 2, pos + 1):
         for pattern in _BREAKS:
-            found = [
-                m.start()
-                for m in pattern.finditer(text, pos, min(len(text), last + 1))
-                if floor <= m.start() <= last and not inside[m.start()]
-            ]
-            if found:
+            breaks = [m.start() for m in pattern.finditer(text, pos, min(len(text), last + 1))]
+            if found := [b for b in breaks if floor <= b <= last and not inside[b]]:
                 return found[-1]
     cut = last
     while cut > pos and inside[cut]:
@@ -141,10 +131,7 @@ def _clip(text: str, limit: int) -> str:
 def _link_url(url: str | None) -> str | None:
     if not url or not url.startswith(("https://", "http://")) or len(url) > MAX_LINK_URL:
         return None
-    # Spaces and parentheses would end a masked link early.
-    for ch, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
-        url = url.replace(ch, code)
-    return url
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")  # spaces and parentheses would end a masked link early
 
 
 def _lines_value(lines: Sequence[str], total: int, limit: int) -> str:
@@ -160,9 +147,6 @@ def _lines_value(lines: Sequence[str], total: int, limit: int) -> str:
     return "\n".join(out + ([f"… and {total - len(out)} more"] if total > len(out) else []))
 
 
-# --- answers ----------------------------------------------------------------------------------
-
-
 def answer_messages(answer: Answer) -> list[RenderedMessage]:
     """Render an answer as embeds (text, then numbered sources, notes in the last footer) in messages."""
     embeds: list[discord.Embed] = []
@@ -171,14 +155,17 @@ def answer_messages(answer: Answer) -> list[RenderedMessage]:
         if i == 0 and answer.question.strip():
             embed.title = _clip(escape(" ".join(answer.question.split())), QUESTION_TITLE)
         embeds.append(embed)
-    for i, chunk in enumerate(_pack_lines([_source_line(s) for s in answer.sources], CHUNK)):
-        title = "Sources" if i == 0 else "Sources (continued)"
-        embeds.append(discord.Embed(title=title, description=chunk, colour=COLOUR))
+    # A source line is at most ~1,650 characters (escaped 250-char title, 512-char url, 300-char tail).
+    lines = [_source_line(s) for s in answer.sources]
+    for i, group in enumerate(_groups([len(line) + 1 for line in lines], CHUNK + 1, len(lines))):
+        chunk = "\n".join(lines[j] for j in group)
+        embeds.append(discord.Embed(title="Sources" if i == 0 else "Sources (continued)", description=chunk))
     if not embeds:
         embeds.append(discord.Embed(description="No answer.", colour=COLOUR))
     if answer.notes:
         embeds[-1].set_footer(text=_clip(_plain(" · ".join(answer.notes)), FOOTER_LIMIT))
-    return _pack_embeds(embeds)
+    groups = _groups([len(e) for e in embeds], EMBEDS_TOTAL_LIMIT, EMBEDS_PER_MESSAGE)
+    return [RenderedMessage(None, [embeds[i] for i in group]) for group in groups]
 
 
 def _answer_text(answer: Answer) -> str:
@@ -203,69 +190,48 @@ def _source_line(s: Source) -> str:
     return f"**[{s.n}]** {head} — {tail}"
 
 
-def _pack_lines(lines: list[str], limit: int) -> list[str]:
-    # A source line is at most ~1,650 characters (escaped 250-char title, 512-char url, 300-char tail).
-    chunks: list[str] = []
-    for line in lines:
-        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
-            chunks[-1] += "\n" + line
-        else:
-            chunks.append(line)
-    return chunks
-
-
-def _pack_embeds(embeds: list[discord.Embed]) -> list[RenderedMessage]:
-    """Fill messages in order, up to 10 embeds and 6000 characters across the embeds of each."""
-    messages: list[RenderedMessage] = []
-    current: list[discord.Embed] = []
-    size = 0
-    for embed in embeds:
-        n = len(embed)
-        if current and (len(current) == EMBEDS_PER_MESSAGE or size + n > EMBEDS_TOTAL_LIMIT):
-            messages.append(RenderedMessage(None, current))
-            current, size = [], 0
-        current.append(embed)
-        size += n
-    messages.append(RenderedMessage(None, current))
-    return messages
-
-
-# --- people -----------------------------------------------------------------------------------
+def _groups(sizes: list[int], limit: int, most: int) -> list[list[int]]:
+    """Group consecutive items (by index) so that each group holds at most `most` and sums to `limit`."""
+    groups: list[list[int]] = []
+    total = 0
+    for i, n in enumerate(sizes):
+        if not groups or len(groups[-1]) == most or total + n > limit:
+            groups.append([])
+            total = 0
+        groups[-1].append(i)
+        total += n
+    return groups
 
 
 def researcher_card(profile: dict[str, Any]) -> discord.Embed:
     """Render a `compose.profile_json` profile (plus optional "namesakes") as one embed."""
     embed = discord.Embed(title=_clip(escape(str(profile.get("name") or "Unknown")), 256), colour=COLOUR)
-    about = []
-    if topics := [str(t) for t in profile.get("topics") or []]:
-        about.append("**Topics:** " + escape(_clip(", ".join(topics[:8]), 250)))
-    if aliases := [str(a) for a in profile.get("aliases") or []]:
-        about.append("**Also listed as:** " + escape(_clip(", ".join(aliases[:6]), 120)))
-    if about:
-        embed.description = _clip("\n".join(about), CARD_DESCRIPTION)
-    papers = list(profile.get("papers") or [])
-    collabs = sorted(profile.get("collaborators") or [], key=lambda c: -int(c.get("count") or 0))
-    namesakes = list(profile.get("namesakes") or [])
-    fields = [
-        ("Affiliations", [escape(_clip(str(a), 200)) for a in profile.get("affiliations") or []], True),
-        ("Metrics", _metric_lines(profile), True),
-        ("Top papers", [_paper_line(p) for p in papers], False),
-        (
-            "Top collaborators (shared papers)",
-            [escape(f"{_clip(str(c.get('name')), 80)} ({c.get('count')})") for c in collabs],
-            False,
-        ),
-        ("Sources", [escape(_clip(str(x), 200)) for x in profile.get("sources") or []], False),
-        ("Others with this name", [_namesake_line(n) for n in namesakes], False),
+    about = {"Topics": profile.get("topics"), "Also listed as": profile.get("aliases")}
+    lines = [f"**{k}:** " + _clip(escape(", ".join(map(str, v))), 180) for k, v in about.items() if v]
+    embed.description = "\n".join(lines) or None
+    papers, namesakes = profile.get("papers") or [], profile.get("namesakes") or []
+    collabs = sorted(profile.get("collaborators") or [], key=_count, reverse=True)
+    top = [escape(f"{_clip(str(c.get('name')), 80)} ({_count(c)})") for c in collabs[:8]]
+    fields = [  # name, lines shown, how many there are, inline
+        ("Affiliations", [escape(_clip(str(a), 200)) for a in profile.get("affiliations") or []], 0, True),
+        ("Metrics", _metric_lines(profile), 0, True),
+        ("Top papers", [_paper_line(p) for p in papers[:5]], len(papers), False),
+        ("Top collaborators (shared papers)", top, len(collabs), False),
+        ("Sources", [escape(_clip(str(x), 200)) for x in profile.get("sources") or []], 0, False),
+        ("Others with this name", [_namesake_line(n) for n in namesakes[:5]], len(namesakes), False),
     ]
-    shown = {"Top papers": 5, "Top collaborators (shared papers)": 8, "Others with this name": 5}
-    for name, lines, inline in fields:
+    for name, lines, total, inline in fields:
         if lines:
-            value = _lines_value(lines[: shown.get(name, len(lines))], len(lines), CARD_FIELD)
-            embed.add_field(name=name, value=value, inline=inline)
+            embed.add_field(
+                name=name, value=_lines_value(lines, total or len(lines), CARD_FIELD), inline=inline
+            )
     if profile.get("id"):
         embed.set_footer(text=_clip(_plain(f"Researcher id: {profile['id']}"), 100))
     return embed
+
+
+def _count(c: dict[str, Any]) -> int:
+    return int(c.get("count") or 0)
 
 
 def _metric_lines(profile: dict[str, Any]) -> list[str]:
@@ -285,9 +251,8 @@ def _paper_line(p: dict[str, Any]) -> str:
 
 
 def _namesake_line(n: dict[str, Any]) -> str:
-    bits = [_clip(str(n["affiliation"]), 120)] if n.get("affiliation") else []
-    if n.get("paper_count") is not None:
-        bits.append(f"{n['paper_count']} paper(s)")
+    bits = [_clip(str(n["affiliation"]), 120)] * bool(n.get("affiliation"))
+    bits += [f"{n['paper_count']} paper(s)"] * (n.get("paper_count") is not None)
     return escape(_clip(str(n.get("name") or "?"), 80) + (f" — {', '.join(bits)}" if bits else ""))
 
 
@@ -306,8 +271,6 @@ def candidate_options(people: list[dict[str, Any]]) -> list[discord.SelectOption
     return list(options.values())[:SELECT_OPTIONS_LIMIT]
 
 
-# --- coauthor network image -------------------------------------------------------------------
-
 _Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
@@ -316,30 +279,28 @@ def coauthor_network_png(profile: dict[str, Any], max_nodes: int = 12) -> bytes:
     font = ImageFont.load_default(size=FONT_SIZE)
     img = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), "white")
     draw = ImageDraw.Draw(img)
-    people = [c for c in profile.get("collaborators") or [] if c.get("name")]
-    people = sorted(people, key=lambda c: -int(c.get("count") or 0))[: max(0, max_nodes - 1)]
-    counts = [int(c.get("count") or 0) for c in people]
+    people = sorted(
+        (c for c in profile.get("collaborators") or [] if c.get("name")), key=_count, reverse=True
+    )
+    people = people[: max(0, max_nodes - 1)]
+    most = max(map(_count, people), default=1) or 1
     cx, cy = IMAGE_SIZE // 2, IMAGE_SIZE // 2 - 20
     spots = []
-    for i in range(len(people)):
+    for i, c in enumerate(people):
         # Alternate two rings when crowded so neighbouring labels do not overlap; with an odd count the
         # two outer neighbours meet at the right-hand side, where the ring leaves them most room.
-        angle = 2 * math.pi * i / len(people)
-        ring = 0.85 if len(people) > 8 and i % 2 else 1.0
+        angle, ring = 2 * math.pi * i / len(people), 0.85 if len(people) > 8 and i % 2 else 1.0
         spots.append((cx + 370 * ring * math.cos(angle), cy + 400 * ring * math.sin(angle)))
-    for (x, y), n in zip(spots, counts, strict=True):
-        draw.line([(cx, cy), (x, y)], fill=(120, 140, 200), width=2 + round(16 * n / max(max(counts), 1)))
+        draw.line([(cx, cy), spots[-1]], fill=(120, 140, 200), width=2 + round(16 * _count(c) / most))
     _pill(draw, (cx, cy), str(profile.get("name") or "?"), font, 300, _CENTRE)
-    for spot, c, n in zip(spots, people, counts, strict=True):
-        w, h = _pill(draw, spot, str(c["name"]), font, 230, (232, 236, 250))
-        # The count sits on the edge just outside the box, towards the centre: e.g. a box 200 wide
-        # on the right of the centre puts it 100 + 28 px left of the box's middle.
-        dx, dy = cx - spot[0], cy - spot[1]
-        step = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
-        norm = math.hypot(dx, dy)
-        bx, by = spot[0] + dx * step + 28 * dx / norm, spot[1] + dy * step + 28 * dy / norm
+    for (x, y), c in zip(spots, people, strict=True):
+        w, h = _pill(draw, (x, y), str(c["name"]), font, 230, (232, 236, 250))
+        # The count sits on the edge 28 px outside the box, towards the centre.
+        dx, dy = cx - x, cy - y
+        t = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
+        bx, by = x + dx * (t + 28 / math.hypot(dx, dy)), y + dy * (t + 28 / math.hypot(dx, dy))
         draw.ellipse((bx - 24, by - 24, bx + 24, by + 24), fill="#ffd666", outline="#3c4678", width=2)
-        draw.text((bx, by), str(n), font=font, fill=(20, 20, 40), anchor="mm")
+        draw.text((bx, by), str(_count(c)), font=font, fill=(20, 20, 40), anchor="mm")
     caption = "Line width and number: papers together" if people else "No coauthors in the records"
     draw.text((IMAGE_SIZE // 2, IMAGE_SIZE - 30), caption, font=font, fill=(90, 90, 90), anchor="mm")
     out = io.BytesIO()
@@ -352,9 +313,7 @@ def network_file(profile: dict[str, Any]) -> discord.File:
     return discord.File(io.BytesIO(coauthor_network_png(profile)), filename="coauthors.png")
 
 
-def _pill(
-    draw: ImageDraw.ImageDraw, at: tuple[float, float], name: str, font: _Font, width: int, fill: Any
-) -> tuple[float, float]:
+def _pill(draw: ImageDraw.ImageDraw, at: _Pt, name: str, font: _Font, width: int, fill: Any) -> _Pt:
     """Draw a rounded box holding the name wrapped to `width`; return the box's size."""
     text = "\n".join(_wrap_name(name, font, width - 24))
     left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=4, align="center")
@@ -367,12 +326,10 @@ def _pill(
 
 
 def _wrap_name(name: str, font: _Font, width: int, max_lines: int = 2) -> list[str]:
-    """Wrap a name in at most two lines, abbreviating given names, then cutting with '…'."""
+    """Wrap a name in at most two lines: whole, with initials for given names, broken at hyphens, cut."""
     # The built-in font has ASCII glyphs only: "Łukasz" would draw "□ukasz", so fold to "Lukasz".
-    name = " ".join(unidecode(name).split()) or "?"
-    words = name.split()
+    words = unidecode(name).split() or ["?"]
     short = [w[0] + "." for w in words[:-1]] + words[-1:]
-    # Try whole names, then initials for given names, then also break after hyphens.
     for attempt in (words, short, re.findall(r"[^\s-]+-*", " ".join(short))):
         lines: list[str] = []
         for word in attempt:
@@ -383,11 +340,10 @@ def _wrap_name(name: str, font: _Font, width: int, max_lines: int = 2) -> list[s
                 lines.append(word)
         if len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines):
             return lines
-    out = []
-    for i, line in enumerate(lines[:max_lines]):
+    out = lines[:max_lines]
+    for i, line in enumerate(out):
         if font.getlength(line) > width or (len(lines) > max_lines and i == max_lines - 1):
             while line and font.getlength(line + "…") > width:
                 line = line[:-1]
-            line = line.rstrip() + "…"
-        out.append(line)
+            out[i] = line.rstrip() + "…"
     return out
