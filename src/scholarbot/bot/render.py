@@ -20,6 +20,8 @@ from unidecode import unidecode
 from scholarbot.compose import Answer, Source, format_authors, venue_year
 
 # SEE: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+#: Messages one answer may take in a channel; composed answers need one, this only guards floods.
+MAX_PARTS = 4
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096

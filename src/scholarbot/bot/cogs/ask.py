@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot.bot.conversation import Turn, resolve_followup
-from scholarbot.bot.render import answer_messages
+from scholarbot.bot.render import MAX_PARTS, answer_messages
 from scholarbot.intents import parse_question
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Ask(commands.Cog):
         question = resolve_followup(question, self.history[key])
         answer = await self.bot.ask(question)
         self._remember(key, question)
-        for part in answer_messages(answer):
+        for part in answer_messages(answer)[:MAX_PARTS]:
             await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
 
     @app_commands.command(name="help")
@@ -103,7 +103,7 @@ class Ask(commands.Cog):
 
 async def send_answer(channel: discord.abc.Messageable, answer: Answer) -> None:
     """Send every rendered part of an answer, in order."""
-    for part in answer_messages(answer):
+    for part in answer_messages(answer)[:MAX_PARTS]:
         await channel.send(content=part.content, embeds=part.embeds, files=part.files)
 
 

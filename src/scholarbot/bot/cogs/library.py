@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.render import answer_messages, candidate_options, network_file, researcher_card
+from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
 from scholarbot.intents import Parsed
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Library(commands.Cog):
 
 async def send_parts(interaction: discord.Interaction, answer: Answer) -> None:
     """Send a rendered answer as follow-ups to a deferred interaction."""
-    for part in answer_messages(answer):
+    for part in answer_messages(answer)[:MAX_PARTS]:
         await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
 
 
