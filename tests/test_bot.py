@@ -293,3 +293,93 @@ def test_about_and_name_autocomplete(answerer):
     assert "Papers" in about and "minilm-static" in about
     (auto,) = [c for c in standin.callbacks() if c["type"] == 8]
     assert "Hanlin Gu" in [c["name"] for c in auto["data"]["choices"]]
+
+
+class _ListSource:
+    """New papers from memory, in the PaperSource shape (the real sources have their own tests)."""
+
+    name = "memory"
+
+    def __init__(self, papers: list[Any]) -> None:
+        self.papers = papers
+
+    def fetch(self, since: Any, until: Any, *, topics: Any, authors: Any) -> Any:
+        from scholarbot.digest.types import Fetched
+
+        return Fetched(self.name, list(self.papers))
+
+
+def test_digest_commands_and_a_scheduled_post(answerer, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from scholarbot.digest.post import ChannelPoster
+    from scholarbot.digest.service import Digests
+    from scholarbot.records import Author, Paper, paper_id_for
+
+    title = "FedTiny: Federated Fine-Tuning of Large Language Models on Phones"
+    new = Paper(
+        id=paper_id_for(title),
+        title=title,
+        abstract="We fine-tune large language models across phones with federated learning.",
+        authors=(Author("Hanlin Gu"), Author("Ada Lovelace")),
+        year=2026,
+        venue="arXiv",
+        url="https://arxiv.org/abs/2611.00001",
+        sources=("memory",),
+    )
+    settings = Settings()
+    settings.digest.state_path = tmp_path / "digests.sqlite3"
+    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
+    digests = Digests(
+        settings,
+        services,
+        sources=[_ListSource([new])],
+        background=answerer.index.matrix,  # type: ignore[arg-type]
+    )
+
+    async def body(bot, standin):
+        bot.digests = digests
+        await bot.reload_extension("scholarbot.bot.cogs.digest")  # now with digests configured
+        bot.get_cog("Digest").loop.cancel()  # the test drives time itself
+        state = bot._connection
+        guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
+        state._add_guild(guild)
+        channel = discord.TextChannel(
+            state=state,
+            guild=guild,
+            data={
+                "id": str(CHANNEL_ID),
+                "type": 0,
+                "name": "papers",
+                "position": 0,
+                "permission_overwrites": [],
+            },  # type: ignore[typeddict-item]
+        )
+        guild._add_channel(channel)
+        group = bot.tree.get_command("digest")
+        sub_cmd = group.get_command("subscribe")  # type: ignore[union-attr]
+        payload = command_interaction("digest", {})
+        payload["data"]["options"] = [
+            {
+                "type": 1,
+                "name": "subscribe",
+                "options": [{"type": 3, "name": "topics", "value": "federated LLMs"}],
+            }
+        ]
+        await bot.tree._call(discord.Interaction(data=payload, state=state))  # type: ignore[arg-type]
+        assert sub_cmd is not None
+        assert len(digests.state.list_subscriptions(channel_id=CHANNEL_ID)) == 1
+        later = datetime.now(UTC) + timedelta(days=2)
+        first = await digests.run(later, ChannelPoster(bot))
+        again = await digests.run(later + timedelta(days=1), ChannelPoster(bot))
+        assert [r.posted for r in first] == [True], first
+        assert all(not r.posted for r in again)  # the same paper is never sent to a channel twice
+
+    standin = _run(answerer, body)
+    replies = [m for m in standin.messages() if "Subscribed" in (m.payload.get("content") or "")]
+    assert replies and replies[0].payload["flags"] & EPHEMERAL
+    posts = [m for m in standin.messages() if m.path == f"/channels/{CHANNEL_ID}/messages"]
+    assert len(posts) == 1
+    embed = posts[0].payload["embeds"][0]
+    assert "FedTiny" in embed["description"] and "federated LLMs" in embed["description"]
+    assert embed["footer"]["text"].startswith("digest:")

@@ -177,11 +177,69 @@ def run(
     except ScholarbotError as e:
         _fail(str(e))
     from scholarbot.bot.client import ScholarBot
+    from scholarbot.digest.service import Digests
 
     bot = ScholarBot(
-        settings=settings, answerer=answerer, dev_guild_id=dev_guild or settings.discord.dev_guild_id
+        settings=settings,
+        answerer=answerer,
+        digests=Digests(settings, svc),
+        dev_guild_id=dev_guild or settings.discord.dev_guild_id,
     )
     bot.run(token, log_level=logging.INFO, root_logger=True)
+
+
+digest_app = typer.Typer(help="Scheduled digests of new papers.", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("run")
+def digest_run(
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what is due; post and record nothing.")
+    ] = False,
+    channel: Annotated[int | None, typer.Option(help="Only this channel's subscriptions.")] = None,
+) -> None:
+    """Post every digest that is due now (for cron; the running bot does this by itself)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from scholarbot.digest.post import ChannelPoster, PrintPoster
+    from scholarbot.digest.service import Digests
+
+    settings = _settings(config, store)
+    digests = Digests(settings, _services(settings))
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not dry_run and not token:
+        _fail("DISCORD_TOKEN is not set: digests are posted through the bot's account (or use --dry-run).")
+
+    async def main() -> list[Any]:
+        if dry_run:
+            poster = PrintPoster(out.print)
+            results = await digests.run(datetime.now(UTC), poster, channel_id=channel, dry_run=True)
+            for r in results:
+                if r.digest is not None:
+                    await poster.post(r.digest)
+            return results
+        import discord
+
+        client = discord.Client(intents=discord.Intents.none())
+        await client.login(token)  # REST only: no gateway connection is needed to post
+        try:
+            return await digests.run(datetime.now(UTC), ChannelPoster(client), channel_id=channel)
+        finally:
+            await client.close()
+
+    results = asyncio.run(main())
+    for r in results:
+        status = "posted" if r.posted else (r.skipped_reason or "not posted")
+        out.print(
+            f"subscription {r.subscription_id}: {status}"
+            + (f" ({'; '.join(r.problems)})" if r.problems else "")
+        )
+    if not results:
+        out.print("No digest is due.")
 
 
 @app.command()

@@ -71,6 +71,26 @@ class DiscordSettings(_Section):
     max_question_chars: int = Field(1000, ge=50, description="Longer questions are cut with a note.")
 
 
+SourceName = Literal["arxiv", "openalex", "local"]
+_ALL_SOURCES: tuple[SourceName, ...] = ("arxiv", "openalex", "local")
+
+
+class DigestSettings(_Section):
+    state_path: Path | None = Field(
+        None,
+        description="SQLite file of subscriptions and sent papers (default: <store.path>/digests.sqlite3).",
+    )
+    sources: list[SourceName] = Field(
+        default_factory=lambda: list(_ALL_SOURCES), description="Where new papers come from."
+    )
+    arxiv_url: str = Field("https://export.arxiv.org/api/query", description="arXiv API endpoint.")
+    openalex_url: str = Field("https://api.openalex.org", description="OpenAlex API endpoint.")
+    openalex_email: str | None = Field(
+        None, description="Polite-pool email for OpenAlex (key: $OPENALEX_API_KEY)."
+    )
+    check_minutes: float = Field(5.0, gt=0, description="How often the bot checks for due digests.")
+
+
 class Settings(BaseSettings):
     """Everything configurable, mirroring the tables of config.example.toml."""
 
@@ -80,6 +100,7 @@ class Settings(BaseSettings):
     embeddings: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
     discord: DiscordSettings = Field(default_factory=lambda: DiscordSettings())
+    digest: DigestSettings = Field(default_factory=lambda: DigestSettings())
 
     @classmethod
     def settings_customise_sources(

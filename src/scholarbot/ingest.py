@@ -96,14 +96,35 @@ def ingest_paths(
         for page in batch.profiles:
             pages[profile_id(page)] = page  # the same page given twice is one page
 
+    ingest_records(list(papers.values()), list(pages.values()), store, embedder, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_records(
+    papers: Sequence[Paper],
+    pages: Sequence[ProfilePage],
+    store: Store,
+    embedder: Embedder,
+    report: IngestReport | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Write records that did not come from files (new papers from arXiv, OpenAlex) the same way."""
+    started = time.perf_counter()
+    report = report or IngestReport()
+    merged: dict[str, Paper] = {}
+    for paper in papers:
+        merged[paper.id] = merge_papers(merged[paper.id], paper) if paper.id in merged else paper
+    papers = list(merged.values())
+    pages = list({profile_id(p): p for p in pages}.values())
     was_empty = store.counts()["papers"] == 0
     changed = False
     if papers:
-        changed = _write_papers(list(papers.values()), store, embedder, report, progress)
+        changed = _write_papers(papers, store, embedder, report, progress)
     if pages:
         report.profiles = len(pages)
         stored_pages = {profile_id(p): p for p in store.iter_profiles()}
-        new_pages = [p for pid, p in pages.items() if stored_pages.get(pid) != p]
+        new_pages = [p for p in pages if stored_pages.get(profile_id(p)) != p]
         if new_pages:
             if not changed:
                 store.set_flag(PEOPLE_STALE, True)
@@ -111,11 +132,11 @@ def ingest_paths(
             changed = True
     if changed or store.get_flag(PEOPLE_STALE):
         # On a first ingest everything stored is in memory already: skip reading it back.
-        in_memory = list(papers.values()) if was_empty else None
+        in_memory = papers if was_empty else None
         refresh_people(store, embedder, report, progress, papers=in_memory)
     else:
         report.researchers_total = store.counts()["researchers"]
-    report.seconds = time.perf_counter() - started
+    report.seconds += time.perf_counter() - started
     return report
 
 
@@ -158,7 +179,9 @@ def _write_papers(
             wrote = True
         if to_embed:
             vectors = embedder.embed_documents([paper_text(p) for p in to_embed])
-            store.upsert_papers(to_embed, vectors)
+            # Rewritten papers keep the time they first arrived; only new ones are "new".
+            seen = store.first_seen([p.id for p in to_embed if p.id in stored])
+            store.upsert_papers(to_embed, vectors, seen)
         if to_update:
             store.update_paper_records(to_update)
         _progress(progress, "papers", min(start + size, len(incoming)), len(incoming))

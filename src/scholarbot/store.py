@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,13 +159,34 @@ class Store:
                 out[pid] = (str(meta.get("record_hash", "")), str(meta.get("text_hash", "")))
         return out
 
-    def upsert_papers(self, papers: Sequence[Paper], embeddings: np.ndarray) -> None:
-        """Write papers with their vectors (one row per paper)."""
-        self._upsert(self.papers, [p.id for p in papers], embeddings, [paper_to_chroma(p) for p in papers])
+    def upsert_papers(
+        self, papers: Sequence[Paper], embeddings: np.ndarray, first_seen: Mapping[str, int] | None = None
+    ) -> None:
+        """Write papers with their vectors (one row per paper).
+
+        `first_seen` keeps the time a paper first entered the store across rewrites; papers not in it
+        are new now. Digests find "papers newly ingested" by it.
+        """
+        now = int(time.time())
+        seen = first_seen or {}
+        rows = [paper_to_chroma(p, seen.get(p.id, now)) for p in papers]
+        self._upsert(self.papers, [p.id for p in papers], embeddings, rows)
+
+    def first_seen(self, ids: Sequence[str]) -> dict[str, int]:
+        """When each stored paper first entered the store (unix seconds)."""
+        out: dict[str, int] = {}
+        for start in range(0, len(ids), SCAN_PAGE):
+            res = self.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
+            for pid, meta in zip(res["ids"], res["metadatas"], strict=True):
+                if "first_seen" in meta:
+                    out[pid] = int(meta["first_seen"])
+        return out
 
     def update_paper_records(self, papers: Sequence[Paper]) -> None:
         """Rewrite records whose embedded text did not change, keeping their vectors."""
-        docs_metas = [paper_to_chroma(p) for p in papers]
+        seen = self.first_seen([p.id for p in papers])
+        now = int(time.time())
+        docs_metas = [paper_to_chroma(p, seen.get(p.id, now)) for p in papers]
         for start in range(0, len(papers), self.settings.batch_size):
             chunk = slice(start, start + self.settings.batch_size)
             self.papers.update(
@@ -371,12 +393,13 @@ def researcher_dict(person: Researcher) -> dict[str, Any]:
     }
 
 
-def paper_to_chroma(paper: Paper) -> tuple[str, dict[str, Any]]:
+def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> tuple[str, dict[str, Any]]:
     """Split a paper into Chroma's document (title + abstract) and flat metadata."""
     rec = paper_dict(paper)
     del rec["title"], rec["abstract"], rec["id"]
     meta: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
+        "first_seen": first_seen if first_seen is not None else int(time.time()),
         "record": json.dumps(rec, ensure_ascii=False),
         "record_hash": record_hash(paper),
         "text_hash": _hash(paper_text(paper)),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from scholarbot.answers import Answerer
     from scholarbot.compose import Answer
     from scholarbot.config import Settings
+    from scholarbot.digest.service import Digests
 
 log = logging.getLogger("scholarbot.bot")
 
@@ -23,6 +24,7 @@ INITIAL_EXTENSIONS = (
     "scholarbot.bot.cogs.ask",
     "scholarbot.bot.cogs.library",
     "scholarbot.bot.cogs.admin",
+    "scholarbot.bot.cogs.digest",
 )
 
 NOT_HERE = "scholarbot is not enabled in this channel; ask an admin, or DM me."
@@ -47,7 +49,14 @@ class _Tree(app_commands.CommandTree):
 class ScholarBot(commands.Bot):
     """scholarbot on Discord: a thin layer over `Answerer`."""
 
-    def __init__(self, *, settings: Settings, answerer: Answerer, dev_guild_id: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        answerer: Answerer,
+        digests: Digests | None = None,
+        dev_guild_id: int | None = None,
+    ) -> None:
         # Mentions and DMs carry their text without the privileged message-content intent.
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -59,6 +68,7 @@ class ScholarBot(commands.Bot):
         )
         self.settings = settings
         self.answerer = answerer
+        self.digests = digests
         self.dev_guild_id = dev_guild_id
         d = settings.discord
         self.cooldowns = commands.CooldownMapping.from_cooldown(

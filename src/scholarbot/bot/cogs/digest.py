@@ -1,0 +1,217 @@
+"""/digest: channels follow topics and researchers; due digests are posted on schedule, once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from scholarbot.digest.post import ChannelPoster, PrintPoster
+from scholarbot.digest.types import Subscription
+
+if TYPE_CHECKING:
+    from scholarbot.bot.client import ScholarBot
+    from scholarbot.digest.service import Digests
+
+log = logging.getLogger("scholarbot.digest")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_channels=True)
+class Digest(commands.GroupCog, group_name="digest"):
+    """Scheduled digests of new papers for this channel."""
+
+    def __init__(self, bot: ScholarBot, digests: Digests) -> None:
+        self.bot: ScholarBot = bot
+        self.digests = digests
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.loop.change_interval(minutes=self.bot.settings.digest.check_minutes)
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(minutes=5)
+    async def loop(self) -> None:
+        # A missed schedule (the bot was down) is caught up here: due digests coalesce into one.
+        try:
+            results = await self.digests.run(datetime.now(UTC), ChannelPoster(self.bot))
+        except Exception:
+            log.exception("digest run failed; the subscriptions keep their place and retry next time")
+            return
+        for r in results:
+            if r.problems:
+                log.warning("digest %s for subscription %s: %s", r.due_at, r.subscription_id, r.problems)
+
+    @loop.before_loop
+    async def _ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @app_commands.command(name="subscribe")
+    @app_commands.describe(
+        topics="Topics, comma-separated (e.g. federated LLMs, speaker diarization)",
+        researcher="A researcher to follow (pick from the suggestions to choose among namesakes)",
+        cadence="How often",
+        hour="Hour of the day to post (0-23) in your time zone",
+        timezone="IANA time zone, e.g. Europe/Berlin",
+        weekday="Day for weekly digests",
+        top_n="Papers per digest at most",
+        threshold="Minimum relevance 0-1 (higher: fewer, closer papers)",
+    )
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        topics: app_commands.Range[str, 0, 300] = "",
+        researcher: app_commands.Range[str, 1, 100] | None = None,
+        cadence: Literal["daily", "weekly"] = "daily",
+        hour: app_commands.Range[int, 0, 23] = 9,
+        timezone: str = "UTC",
+        weekday: Literal[
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+        ] = "monday",
+        top_n: app_commands.Range[int, 1, 10] = 5,
+        threshold: app_commands.Range[float, 0.0, 1.0] = 0.35,
+    ) -> None:
+        """Follow topics and/or a researcher in this channel."""
+        if not _can_manage(interaction):
+            await interaction.response.send_message(
+                "You need Manage Channels to change digests.", ephemeral=True
+            )
+            return
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            await interaction.response.send_message(f"Unknown time zone {timezone!r}.", ephemeral=True)
+            return
+        wanted = tuple(t.strip() for t in topics.split(",") if t.strip())
+        ids: tuple[str, ...] = ()
+        names: tuple[str, ...] = ()
+        if researcher:
+            resolved = await self.bot.call(self._resolve, researcher)
+            if isinstance(resolved, str):
+                await interaction.response.send_message(resolved, ephemeral=True)
+                return
+            ids, names = (resolved[0],), (resolved[1],)
+        if not wanted and not ids:
+            await interaction.response.send_message("Give topics, a researcher, or both.", ephemeral=True)
+            return
+        sub = self.digests.state.add_subscription(
+            Subscription(
+                id=0,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id or 0,
+                topics=wanted,
+                researcher_ids=ids,
+                researcher_names=names,
+                cadence=cadence,
+                weekday=WEEKDAYS.index(weekday),
+                hour=hour,
+                timezone=timezone,
+                top_n=top_n,
+                threshold=threshold,
+                created_by=interaction.user.id,
+            )
+        )
+        await interaction.response.send_message(f"Subscribed: {describe(sub)}", ephemeral=True)
+
+    @subscribe.autocomplete("researcher")
+    async def researcher_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        def choices() -> list[app_commands.Choice[str]]:
+            people = self.bot.answerer.names.lookup(current).people if current else ()
+            out = []
+            for e in people[:25]:
+                label = f"{e.name} · {len(e.paper_ids)} paper(s) · id {e.id[-6:]}"
+                out.append(app_commands.Choice(name=label[:100], value=f"id:{e.id}"))
+            return out or [
+                app_commands.Choice(name=n[:100], value=n[:100])
+                for n in self.bot.answerer.suggest_names(current)
+            ]
+
+        return await self.bot.call(choices)
+
+    def _resolve(self, value: str) -> tuple[str, str] | str:
+        """A researcher id and name, or a message explaining why the name needs a choice."""
+        people = self.bot.answerer.people
+        if value.startswith("id:") and value[3:] in people.entries:
+            entry = people.entries[value[3:]]
+            return entry.id, entry.name
+        match = self.bot.answerer.names.lookup(value)
+        if not match.people:
+            return f"{value} is not in the records." + (
+                f" Closest: {', '.join(match.suggestions)}." if match.suggestions else ""
+            )
+        if len(match.people) > 1:
+            return (
+                f"{len(match.people)} researchers are named {match.people[0].name}; "
+                "pick one from the suggestions of the `researcher` option."
+            )
+        return match.people[0].id, match.people[0].name
+
+    @app_commands.command(name="list")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        """This channel's digest subscriptions."""
+        subs = self.digests.state.list_subscriptions(channel_id=interaction.channel_id)
+        text = "\n".join(f"**#{s.id}** {describe(s)}" for s in subs) or "No digests in this channel."
+        await interaction.response.send_message(text[:2000], ephemeral=True)
+
+    @app_commands.command(name="unsubscribe")
+    @app_commands.describe(subscription="The number shown by /digest list")
+    async def unsubscribe(self, interaction: discord.Interaction, subscription: int) -> None:
+        """Stop a digest in this channel."""
+        if not _can_manage(interaction):
+            await interaction.response.send_message(
+                "You need Manage Channels to change digests.", ephemeral=True
+            )
+            return
+        removed = self.digests.state.remove_subscription(subscription, interaction.channel_id or 0)
+        message = (
+            f"Digest #{subscription} stopped." if removed else f"No digest #{subscription} in this channel."
+        )
+        await interaction.response.send_message(message, ephemeral=True)
+
+    @app_commands.command(name="preview")
+    async def preview(self, interaction: discord.Interaction) -> None:
+        """What this channel's digests would post now (only you see it; nothing is recorded)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lines: list[str] = []
+        results = await self.digests.run(
+            datetime.now(UTC), PrintPoster(lines.append), channel_id=interaction.channel_id, dry_run=True
+        )
+        for r in results:
+            if r.digest is not None:
+                await PrintPoster(lines.append).post(r.digest)
+        text = "\n".join(lines) or "Nothing is due in this channel right now."
+        await interaction.followup.send(discord.utils.escape_mentions(text)[:2000], ephemeral=True)
+
+
+def describe(sub: Subscription) -> str:
+    """One line a channel can read: what, when, how many."""
+    what = ", ".join([*(f"“{t}”" for t in sub.topics), *sub.researcher_names]) or "nothing"
+    when = (
+        f"daily at {sub.hour:02d}:00"
+        if sub.cadence == "daily"
+        else f"{WEEKDAYS[sub.weekday]}s at {sub.hour:02d}:00"
+    )
+    return f"{what} — {when} {sub.timezone}, top {sub.top_n}, threshold {sub.threshold:.2f}"
+
+
+def _can_manage(interaction: discord.Interaction) -> bool:
+    perms = interaction.permissions
+    return bool(perms.manage_channels or perms.administrator)
+
+
+async def setup(bot: ScholarBot) -> None:
+    if bot.digests is None:
+        log.info("digests are not configured for this bot; /digest is not loaded")
+        return
+    await bot.add_cog(Digest(bot, bot.digests))
