@@ -118,3 +118,35 @@ def test_doctor_reports_each_part_and_how_to_fix_it(env: Path, monkeypatch: pyte
     monkeypatch.setenv("SCHOLARBOT_LLM__BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
     broken = runner.invoke(app, ["doctor", "--store", str(env)])
     assert broken.exit_code == 1 and "did not answer" in broken.output
+
+
+def test_digest_run_dry_run_prints_what_is_due_and_records_nothing(env: Path, tmp_path: Path):
+    from datetime import UTC, datetime, timedelta
+
+    from scholarbot.config import load_settings
+    from scholarbot.digest.state import DigestState
+    from scholarbot.digest.types import Subscription
+    from scholarbot.services import open_services
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[digest]\nsources = ["local"]\nstate_path = "{tmp_path / "d.sqlite3"}"\n')
+    svc = open_services(load_settings(cfg, store=env))
+    yesterday = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
+    from scholarbot.importers import read_file
+
+    papers = read_file(SEEDS / "002_9ae034b0383cefe3.txt").papers  # Hanlin Gu's page: federated LLM work
+    svc.store.upsert_papers(
+        papers, svc.embedder.embed_documents([p.title for p in papers]), {p.id: yesterday for p in papers}
+    )
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(
+        Subscription(
+            id=0, guild_id=1, channel_id=77, topics=("federated large language models",), threshold=0.2
+        ),
+        created_at=datetime.now(UTC) - timedelta(days=3),
+    )
+    result = runner.invoke(app, ["digest", "run", "--dry-run", "--store", str(env), "--config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert "channel 77" in result.output and "FedMKT" in result.output
+    assert state.pending_intents() == [] and state.already_sent(77, [p.id for p in papers]) == set()
+    state.close()

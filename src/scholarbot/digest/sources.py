@@ -9,7 +9,9 @@ import email.utils
 import io
 import logging
 import re
+import threading
 import time
+import xml.sax
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +24,7 @@ import tenacity
 from scholarbot.digest.types import Fetched
 from scholarbot.errors import ScholarbotError
 from scholarbot.records import Author, Paper, merge_papers, paper_id_for, split_arxiv_id
-from scholarbot.store import paper_from_chroma
+from scholarbot.store import Store, paper_from_chroma
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +155,17 @@ class ArxivSource(_WebSource):
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     _last_request: float | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _pace(self) -> None:
         # SEE: https://info.arxiv.org/help/api/tou.html ("no more than one request every three seconds")
-        if self._last_request is not None:
-            wait = self.min_interval_s - (self.clock() - self._last_request)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request = self.clock()
+        # The lock is held while sleeping so that digests fetched from several threads queue up.
+        with self._lock:
+            if self._last_request is not None:
+                wait = self.min_interval_s - (self.clock() - self._last_request)
+                if wait > 0:
+                    self.sleep(wait)
+            self._last_request = self.clock()
 
     def fetch(
         self, since: datetime, until: datetime, *, topics: tuple[str, ...], authors: tuple[str, ...]
@@ -181,7 +186,7 @@ class ArxivSource(_WebSource):
                     papers.append(paper)
                 else:
                     problems.append(f"arXiv entry {entry.get('id', '?')} has no title; skipped")
-        return Fetched(self.name, _dedupe(papers), problems)
+        return Fetched(self.name, _dedupe(papers), list(dict.fromkeys(problems)))
 
     def _entries(self, client: httpx.Client, query: str, since: datetime) -> Iterator[Any]:
         params: dict[str, Any] = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending"}
@@ -215,7 +220,10 @@ def _parse_feed(response: httpx.Response) -> Any:
     # Bytes in a stream: feedparser would fetch or open a *string* that looks like a URL or path.
     feed = feedparser.parse(io.BytesIO(response.content), response_headers=dict(response.headers))
     version = str(feed.get("version") or "")
-    if (feed.bozo and not feed.entries) or not version.startswith("atom"):
+    # A document that is not well-formed was cut off or garbled: its entries cannot be trusted to be
+    # complete. Other bozo reasons (a charset the headers got wrong) are harmless when entries parsed.
+    broken = isinstance(feed.get("bozo_exception"), xml.sax.SAXException) or not feed.entries
+    if (feed.bozo and broken) or not version.startswith("atom"):
         why = feed.get("bozo_exception") or f"not an Atom feed (format {version or 'unknown'!r})"
         raise SourceError("arXiv", f"returned a malformed feed: {why}")
     for entry in feed.entries:
@@ -304,7 +312,7 @@ class OpenAlexSource(_WebSource):
                         problems.append(f"OpenAlex work {work.get('id', '?')} has no title; skipped")
                     elif paper.date and first <= paper.date <= last:  # the API's filter, double-checked
                         papers.append(paper)
-        return Fetched(self.name, _dedupe(papers), problems)
+        return Fetched(self.name, _dedupe(papers), list(dict.fromkeys(problems)))
 
     def _works(self, client: httpx.Client, flt: str) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"filter": flt, "per_page": self.per_page}
@@ -355,9 +363,11 @@ def openalex_paper(work: dict[str, Any]) -> Paper | None:
     primary = work.get("primary_location") or {}
     # arXiv's own DOIs are 10.48550/arXiv.<id>; otherwise an arxiv.org location names the id.
     locations = [primary, *(work.get("locations") or [])]
-    urls = [doi, *(loc.get(k) for loc in locations for k in ("landing_page_url", "pdf_url"))]
-    if found := next((split_arxiv_id(u) for u in urls if u and "arxiv" in u.lower()), None):
-        external_ids["arxiv"] = found[0]
+    urls = [loc.get(k) for loc in locations for k in ("landing_page_url", "pdf_url")]
+    if doi.lower().startswith("10.48550/arxiv."):
+        external_ids["arxiv"] = doi[len("10.48550/arxiv.") :]
+    elif found := [hit for u in urls if u and "arxiv.org" in u and (hit := split_arxiv_id(u))]:
+        external_ids["arxiv"] = found[0][0]
     return Paper(
         id=paper_id_for(title),
         title=title,
@@ -394,7 +404,7 @@ class LocalSource:
 
     name = "local"
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def fetch(
