@@ -55,7 +55,10 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Ans
 
 
 def _run(
-    answerer: Any, body: Callable[[ScholarBot, DiscordStandIn], Awaitable[None]], **discord_cfg: Any
+    answerer: Any,
+    body: Callable[[ScholarBot, DiscordStandIn], Awaitable[None]],
+    digests: Any = None,
+    **discord_cfg: Any,
 ) -> DiscordStandIn:
     """Log a bot in against the stand-in, run `body`, close everything."""
     standin = DiscordStandIn()
@@ -67,7 +70,7 @@ def _run(
         base = await standin.start()
         old_base = Route.BASE
         Route.BASE = base  # discord.py builds every request URL from this
-        bot = ScholarBot(settings=settings, answerer=answerer)
+        bot = ScholarBot(settings=settings, answerer=answerer, digests=digests)
         try:
             await bot.login("not-a-real-token")  # REST only: /users/@me, application info, command sync
             await body(bot, standin)
@@ -383,3 +386,29 @@ def test_digest_commands_and_a_scheduled_post(answerer, tmp_path):
     embed = posts[0].payload["embeds"][0]
     assert "FedTiny" in embed["description"] and "federated LLMs" in embed["description"]
     assert embed["footer"]["text"].startswith("digest:")
+
+
+def test_changing_digests_needs_manage_channels(answerer, tmp_path):
+    from scholarbot.digest.service import Digests
+
+    settings = Settings()
+    settings.digest.state_path = tmp_path / "digests.sqlite3"
+    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
+    digests = Digests(settings, services, sources=[], background=answerer.index.matrix)  # type: ignore[arg-type]
+
+    async def body(bot, standin):
+        bot.get_cog("Digest").loop.cancel()
+        payload = command_interaction("digest", {})
+        payload["member"]["permissions"] = "0"  # a member without Manage Channels
+        payload["data"]["options"] = [
+            {"type": 1, "name": "subscribe", "options": [{"type": 3, "name": "topics", "value": "graphs"}]}
+        ]
+        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
+
+    standin = _run(answerer, body, digests=digests)
+    (reply,) = standin.messages()
+    assert "Manage Channels" in reply.payload["content"] and reply.payload["flags"] & EPHEMERAL
+    assert digests.state.list_subscriptions() == []
+    # The synced group also asks Discord to hide it from members without the permission.
+    (group,) = [c for c in standin.synced_commands if c["name"] == "digest"]
+    assert int(group["default_member_permissions"]) & (1 << 4)

@@ -65,6 +65,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         weekday="Day for weekly digests",
         top_n="Papers per digest at most",
         threshold="Minimum relevance 0-1 (higher: fewer, closer papers)",
+        post_empty="Post a short note even when nothing new clears the threshold",
     )
     async def subscribe(
         self,
@@ -79,6 +80,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         ] = "monday",
         top_n: app_commands.Range[int, 1, 10] = 5,
         threshold: app_commands.Range[float, 0.0, 1.0] = 0.35,
+        post_empty: bool = False,
     ) -> None:
         """Follow topics and/or a researcher in this channel."""
         if not _can_manage(interaction):
@@ -117,6 +119,7 @@ class Digest(commands.GroupCog, group_name="digest"):
                 timezone=timezone,
                 top_n=top_n,
                 threshold=threshold,
+                post_empty=post_empty,
                 created_by=interaction.user.id,
             )
         )
