@@ -197,8 +197,10 @@ async def _run_one(
             by_id.setdefault(paper.id, paper)  # first copy wins; absorb() merges versions in the store
     papers = list(by_id.values())
     if not dry_run and papers:
-        absorb(papers)
-    ranked = rank(papers, sub)
+        # Upserting (and re-resolving people) and embedding take seconds: off the event loop, so the
+        # bot keeps its gateway heartbeat and answers other users meanwhile.
+        await asyncio.to_thread(absorb, papers)
+    ranked = await asyncio.to_thread(rank, papers, sub)
     exclude = chosen | state.already_sent(sub.channel_id, [r.paper.id for r in ranked])
     items = _choose(ranked, sub, exclude)
 
