@@ -91,6 +91,23 @@ async def _invoke(bot: ScholarBot, command: str, **options: Any) -> None:
     await bot.tree._call(interaction)
 
 
+def _guild_channel(bot: ScholarBot) -> tuple[discord.Guild, discord.TextChannel]:
+    """Put the stand-in's guild and text channel into the client's cache, as the gateway would."""
+    state = bot._connection
+    guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
+    state._add_guild(guild)
+    data = {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "name": "reading-group",
+        "position": 0,
+        "permission_overwrites": [],
+    }
+    channel = discord.TextChannel(state=state, guild=guild, data=data)  # type: ignore[arg-type]
+    guild._add_channel(channel)
+    return guild, channel
+
+
 def _all_text(sent: Any) -> str:
     parts = [sent.payload.get("content") or ""]
     for e in sent.payload.get("embeds") or []:
@@ -219,22 +236,7 @@ def test_a_conversation_carries_the_person_into_follow_ups(answerer):
 def test_a_mention_opens_a_thread_where_follow_ups_keep_the_context(answerer):
     async def body(bot, standin):
         state = bot._connection
-        guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
-        state._add_guild(guild)
-        channel = discord.TextChannel(
-            state=state,
-            guild=guild,
-            data={  # type: ignore[typeddict-item]
-                "id": str(CHANNEL_ID),
-                "type": 0,
-                "name": "reading-group",
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-            },
-        )
-        guild._add_channel(channel)
+        guild, channel = _guild_channel(bot)
         cog = bot.get_cog("Ask")
         first = dm_message(f"<@{BOT_ID}> {CARD}", channel_id=CHANNEL_ID)
         first.update(guild_id=str(GUILD_ID), mentions=[BOT_USER])
@@ -341,24 +343,9 @@ def test_digest_commands_and_a_scheduled_post(answerer, tmp_path):
     )
 
     async def body(bot, standin):
-        bot.digests = digests
-        await bot.reload_extension("scholarbot.bot.cogs.digest")  # now with digests configured
         bot.get_cog("Digest").loop.cancel()  # the test drives time itself
         state = bot._connection
-        guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
-        state._add_guild(guild)
-        channel = discord.TextChannel(
-            state=state,
-            guild=guild,
-            data={
-                "id": str(CHANNEL_ID),
-                "type": 0,
-                "name": "papers",
-                "position": 0,
-                "permission_overwrites": [],
-            },  # type: ignore[typeddict-item]
-        )
-        guild._add_channel(channel)
+        _guild_channel(bot)
         group = bot.tree.get_command("digest")
         sub_cmd = group.get_command("subscribe")  # type: ignore[union-attr]
         payload = command_interaction("digest", {})
@@ -378,7 +365,7 @@ def test_digest_commands_and_a_scheduled_post(answerer, tmp_path):
         assert [r.posted for r in first] == [True], first
         assert all(not r.posted for r in again)  # the same paper is never sent to a channel twice
 
-    standin = _run(answerer, body)
+    standin = _run(answerer, body, digests=digests)
     replies = [m for m in standin.messages() if "Subscribed" in (m.payload.get("content") or "")]
     assert replies and replies[0].payload["flags"] & EPHEMERAL
     posts = [m for m in standin.messages() if m.path == f"/channels/{CHANNEL_ID}/messages"]
