@@ -169,11 +169,29 @@ def _application() -> dict[str, Any]:
 
 
 def _message(payload: dict[str, Any], channel_id: str) -> dict[str, Any]:
+    return message_payload(
+        channel_id,
+        BOT_USER,
+        payload.get("content") or "",
+        embeds=payload.get("embeds") or [],
+        flags=payload.get("flags", 0),
+    )
+
+
+def message_payload(
+    channel_id: str | int,
+    author: dict[str, Any],
+    content: str,
+    *,
+    embeds: list[Any] | None = None,
+    flags: int = 0,
+) -> dict[str, Any]:
+    """A message object as Discord returns and dispatches it."""
     return {
         "id": str(next(_ids)),
-        "channel_id": channel_id,
-        "author": BOT_USER,
-        "content": payload.get("content") or "",
+        "channel_id": str(channel_id),
+        "author": author,
+        "content": content,
         "timestamp": "2026-11-22T12:00:00.000000+00:00",
         "edited_timestamp": None,
         "tts": False,
@@ -181,10 +199,10 @@ def _message(payload: dict[str, Any], channel_id: str) -> dict[str, Any]:
         "mentions": [],
         "mention_roles": [],
         "attachments": [],
-        "embeds": payload.get("embeds") or [],
+        "embeds": embeds or [],
         "pinned": False,
         "type": 0,
-        "flags": payload.get("flags", 0),
+        "flags": flags,
     }
 
 
@@ -272,19 +290,4 @@ def command_interaction(
 
 def dm_message(content: str, *, channel_id: int = 700, uid: int = 42) -> dict[str, Any]:
     """A MESSAGE_CREATE payload for a direct message to the bot."""
-    return {
-        "id": str(next(_ids)),
-        "channel_id": str(channel_id),
-        "author": user(uid),
-        "content": content,
-        "timestamp": "2026-11-22T12:00:00.000000+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
+    return message_payload(channel_id, user(uid), content)

@@ -22,7 +22,8 @@ from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
 from scholarbot.records import Paper, Researcher
-from scholarbot.search import Mode, PaperIndex
+from scholarbot.search import Mode, PaperIndex, lexical_share
+from scholarbot.store import GENERATION
 
 if TYPE_CHECKING:
     from scholarbot.llm import LLMWriter
@@ -96,18 +97,20 @@ class Answerer:
     def names(self) -> NameIndex:
         return self.people.names
 
-    def _follow_store(self) -> None:
+    def _follow_store(self) -> dict[str, Any]:
         """Drop indexes built from an older state of the store (another process ingested since).
 
         A long-lived Answerer (the bot, `ask -`) would otherwise answer from stale indexes and
-        look up researcher ids that re-resolution has replaced.
+        look up researcher ids that re-resolution has replaced. Returns the store's flags, read once.
         """
-        generation = self.store.generation()
+        flags = self.store.flags()
+        generation = str(flags.get(GENERATION) or "empty")
         if generation != self._generation:
             self._index = None
             self._people = None
             self._topic_cache.clear()
             self._generation = generation
+        return flags
 
     def warm(self) -> None:
         """Open (and cache) both indexes now rather than on the first question."""
@@ -146,11 +149,11 @@ class Answerer:
 
     def _answer(self, question: str, produce: Callable[[], Answer]) -> Answer:
         started = time.perf_counter()
-        self._follow_store()
+        flags = self._follow_store()
         _ = self.index  # raises EmptyStoreError before any work
         answer = produce()
         answer.question = question[:MAX_QUESTION_CHARS]
-        if self.store.get_flag(PEOPLE_STALE):
+        if flags.get(PEOPLE_STALE):
             answer.notes.append(
                 "The people index is incomplete (an ingest did not finish); run `scholarbot ingest` again."
             )
@@ -324,8 +327,7 @@ class Answerer:
             idx = self.index
             z = idx.meaning_scores(topic)
             lex = idx.lexical_scores(topic)
-            best = float(lex.max()) if lex.size else 0.0
-            share = lex / best if best > 0 else np.zeros_like(lex)
+            share = lexical_share(lex)
             if len(self._topic_cache) > 64:
                 self._topic_cache.clear()
             self._topic_cache[topic] = (z, share)

@@ -243,10 +243,15 @@ def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:
     store in meaning is worth the dense weight. Full-model vectors earn more weight than static
     ones because they read paraphrases far better (benchmarks/embedders.py).
     """
-    best = float(lex.max()) if lex.size else 0.0
-    share = lex / best if best > 0 else np.zeros_like(lex)
+    share = lexical_share(lex)
     weight = DENSE_WEIGHT_DEEP if deep else DENSE_WEIGHT_STATIC
     return share.astype(np.float64) + weight * np.clip(dense_z, 0.0, None) / DENSE_Z_SCALE
+
+
+def lexical_share(lex: np.ndarray) -> np.ndarray:
+    """BM25 scores as a share of the best one in the store (1.0 = the best lexical match)."""
+    best = float(lex.max()) if lex.size else 0.0
+    return lex / best if best > 0 else np.zeros_like(lex)
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:

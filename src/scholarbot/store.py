@@ -263,10 +263,14 @@ class Store:
             "profiles": self.profiles.count(),
         }
 
+    def flags(self) -> dict[str, Any]:
+        """Every bookkeeping value, read fresh (another process may have written since)."""
+        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
+        return dict(self.papers.metadata or {})
+
     def get_flag(self, name: str) -> Any:
         """Read a bookkeeping value kept in the papers collection's metadata."""
-        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
-        return (self.papers.metadata or {}).get(name)
+        return self.flags().get(name)
 
     def set_flag(self, name: str, value: str | int | bool) -> None:
         """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest).
@@ -402,7 +406,7 @@ def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> tuple[str, d
         "first_seen": first_seen if first_seen is not None else int(time.time()),
         "record": json.dumps(rec, ensure_ascii=False),
         "record_hash": record_hash(paper),
-        "text_hash": _hash(paper_text(paper)),
+        "text_hash": text_hash(paper),
         "title": paper.title,
     }
     if paper.year is not None:
