@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scholarbot.intents import MAX_QUESTION_CHARS, parse_question
+from scholarbot.answers.reader import MAX_QUESTION_CHARS, parse_question
 
 CASES = [
     # question, intent, person, topic

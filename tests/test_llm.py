@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import tiktoken
 
-from scholarbot import llm
-from scholarbot.compose import Answer, Source
+from scholarbot.answers import llm
+from scholarbot.answers.types import Answer, Source
 from scholarbot.config import LLMSettings
-from scholarbot.llm import LLMWriter, estimate_tokens, person_like_names, split_sentences
+from scholarbot.answers.llm import LLMWriter, estimate_tokens, person_like_names, split_sentences
 from scholarbot.prompts import CANNOT_ANSWER
 from scholarbot.records import Author, Paper
 

@@ -20,7 +20,7 @@ from scholarbot.bot.render import (
     researcher_card,
     split_text,
 )
-from scholarbot.compose import Answer, Source
+from scholarbot.answers.types import Answer, Source
 
 NASTY = "*Deep* _learning_ ~~for~~ |spoil| `code` @everyone @here <@123> <@!123> <@&456> <@12345678901234567>"
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>", re.IGNORECASE)

@@ -359,7 +359,7 @@ def _answerer(svc: Services) -> Any:
 
     writer = None
     if svc.settings.llm.enabled:
-        from scholarbot.llm import LLMWriter  # optional extra: scholarbot[llm]
+        from scholarbot.answers.llm import LLMWriter  # optional extra: scholarbot[llm]
 
         try:
             writer = LLMWriter(svc.settings.llm)

@@ -14,7 +14,7 @@ from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
     from scholarbot.answers import Answerer
-    from scholarbot.compose import Answer
+    from scholarbot.answers.types import Answer
     from scholarbot.config import Settings
     from scholarbot.digest.service import Digests
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scholarbot.intents import Parsed, parse_question
+from scholarbot.answers.reader import Parsed, parse_question
 
 #: Turns of history consulted, newest first.
 MAX_TURNS = 8

@@ -17,7 +17,7 @@ import discord
 from PIL import Image, ImageDraw, ImageFont
 from unidecode import unidecode
 
-from scholarbot.compose import Answer, Source, format_authors, venue_year
+from scholarbot.answers.types import Answer, Source, format_authors, venue_year
 
 # SEE: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 #: Messages one answer may take in a channel; composed answers need one, this only guards floods.

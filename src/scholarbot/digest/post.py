@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from scholarbot.compose import Source
+from scholarbot.answers.types import Source
 from scholarbot.digest.types import Digest
 
 #: Recent messages searched when reconciling a digest that may have gone out before a crash.

@@ -12,11 +12,11 @@ from discord.ext import commands
 
 from scholarbot.bot.conversation import Turn, resolve_followup
 from scholarbot.bot.render import MAX_PARTS, answer_messages
-from scholarbot.intents import parse_question
+from scholarbot.answers.reader import parse_question
 
 if TYPE_CHECKING:
     from scholarbot.bot.client import ScholarBot
-    from scholarbot.compose import Answer
+    from scholarbot.answers.types import Answer
 
 #: Turns remembered per thread (older ones are never consulted; see conversation.MAX_TURNS).
 KEEP_TURNS = 8

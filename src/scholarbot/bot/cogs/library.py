@@ -9,11 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
-from scholarbot.intents import Parsed
+from scholarbot.answers.reader import Parsed
 
 if TYPE_CHECKING:
     from scholarbot.bot.client import ScholarBot
-    from scholarbot.compose import Answer
+    from scholarbot.answers.types import Answer
 
 
 class Library(commands.Cog):

@@ -16,17 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scholarbot.compose import Answer, Composer, Source
+from scholarbot.answers.compose import Composer
+from scholarbot.answers.types import Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
-from scholarbot.intents import MAX_QUESTION_CHARS, Parsed, parse_question
+from scholarbot.answers.reader import MAX_QUESTION_CHARS, Parsed, parse_question
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
 from scholarbot.records import Paper, Researcher
 from scholarbot.search import Mode, PaperIndex, lexical_share
 from scholarbot.store import GENERATION
 
 if TYPE_CHECKING:
-    from scholarbot.llm import LLMWriter
+    from scholarbot.answers.llm import LLMWriter
 
 #: A paper is on a topic when its similarity to the topic is this many standard deviations above
 #: the store's mean (about the top 1.5% of papers)...

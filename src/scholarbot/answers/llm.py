@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
-from scholarbot.compose import Answer, Source, format_authors, venue_year
+from scholarbot.answers.types import Answer, Source, format_authors, venue_year
 from scholarbot.config import LLMSettings
 from scholarbot.errors import ConfigError
 from scholarbot.prompts import CANNOT_ANSWER, load_prompt

@@ -1,0 +1,144 @@
+"""The typed query: what a question asks, as one frozen value the engine executes.
+
+The offline reader builds it from the words of a question; the LLM planner builds it from a tool
+call; the bot's follow-ups build the next one from the previous turn's. Nothing downstream reads
+the question's text again except as the topic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+Op = Literal[
+    "collaborators",  # who works with P (optionally on a topic / in years)
+    "joint_papers",  # papers P1 and P2 wrote together
+    "common_coauthors",  # people who wrote with both P1 and P2
+    "collab_check",  # yes/no: have P1 and P2 written a paper together
+    "papers_by",  # P's papers, filtered and sorted (most cited / top-N is sort="citations")
+    "count",  # how many papers / collaborators / papers per year
+    "top_venue",  # the venue P publishes in most
+    "top_year",  # the year P published most
+    "compare",  # P1 against P2
+    "who_works_on",  # people with papers on a topic (optionally at an institution or venue)
+    "profile",  # who is P
+    "overview",  # what the papers on a topic say, grouped into themes
+    "find_papers",  # papers matching a description
+    "help",  # nothing to look up (a greeting, an empty question)
+]
+Sort = Literal["relevance", "citations", "date"]
+CountOf = Literal["papers", "collaborators", "papers_per_year"]
+
+OPS: tuple[str, ...] = get_args(Op)
+#: Operations about one or two named people; the rest need a topic or nothing.
+PERSON_OPS = frozenset({"collaborators", "papers_by", "count", "top_venue", "top_year", "profile"})
+PAIR_OPS = frozenset({"joint_papers", "common_coauthors", "collab_check", "compare"})
+#: Lists longer than this are cut, with the total stated.
+MAX_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Query:
+    """One operation and its arguments.
+
+    `people` are names as asked ("Hanlin Gu", "gu hanlin"); `person_ids` pin researchers by store id
+    when a caller already knows them (a namesake picked from a menu), position by position.
+    Years are an inclusive range, either side open.
+    """
+
+    op: Op
+    people: tuple[str, ...] = ()
+    person_ids: tuple[str | None, ...] = ()
+    topic: str | None = None
+    institution: str | None = None
+    venue: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: Sort = "relevance"
+    limit: int | None = None
+    count_of: CountOf | None = None
+
+    @property
+    def years(self) -> tuple[int | None, int | None]:
+        return (self.year_from, self.year_to)
+
+    def with_(self, **changes: Any) -> Query:
+        """A copy with some fields changed (follow-ups: "and in 2022?")."""
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The query as the JSON contract shows it: fields left at their defaults are omitted."""
+        out: dict[str, Any] = {"op": self.op}
+        for f in dataclasses.fields(self):
+            if f.name == "op":
+                continue
+            value = getattr(self, f.name)
+            if value != f.default:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Query:
+        """Build a query from JSON (an LLM's tool arguments, a saved turn); raise ValueError if invalid."""
+        if not isinstance(data, dict):
+            raise ValueError("a query must be a JSON object")
+        op = data.get("op")
+        if op not in OPS:
+            raise ValueError(f"unknown operation {op!r}; known: {', '.join(OPS)}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown query fields: {', '.join(unknown)}")
+        people = data.get("people") or ()
+        if isinstance(people, str):
+            people = (people,)
+        if not isinstance(people, list | tuple) or not all(isinstance(p, str) for p in people):
+            raise ValueError("people must be a list of names")
+        kwargs: dict[str, Any] = {"op": op, "people": tuple(p.strip() for p in people if p.strip())}
+        for name in ("topic", "institution", "venue"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+            kwargs[name] = value.strip() or None if isinstance(value, str) else None
+        for name in ("year_from", "year_to", "limit"):
+            value = data.get(name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError(f"{name} must be an integer")
+            try:
+                kwargs[name] = int(value)
+            except ValueError as e:
+                raise ValueError(f"{name} must be an integer") from e
+        if "limit" in kwargs:
+            kwargs["limit"] = max(1, min(MAX_LIMIT, kwargs["limit"]))
+        sort = data.get("sort", "relevance")
+        if sort not in get_args(Sort):
+            raise ValueError(f"sort must be one of {', '.join(get_args(Sort))}")
+        kwargs["sort"] = sort
+        count_of = data.get("count_of")
+        if count_of is not None and count_of not in get_args(CountOf):
+            raise ValueError(f"count_of must be one of {', '.join(get_args(CountOf))}")
+        kwargs["count_of"] = count_of
+        ids = data.get("person_ids") or ()
+        kwargs["person_ids"] = tuple(str(i) if i else None for i in ids)
+        query = cls(**kwargs)
+        problem = query.problem()
+        if problem:
+            raise ValueError(problem)
+        return query
+
+    def problem(self) -> str | None:
+        """Why this query cannot run as it stands, or None."""
+        if self.op in PAIR_OPS and len(self.people) < 2:
+            return f"{self.op} needs two people"
+        if self.op in PERSON_OPS and not self.people:
+            return f"{self.op} needs a person"
+        if self.op in {"who_works_on", "overview", "find_papers"} and not (
+            self.topic or self.institution or self.venue
+        ):
+            return f"{self.op} needs a topic"
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            return "year_from is after year_to"
+        return None

@@ -1,0 +1,123 @@
+"""The answer types every front end shares: an answer, its numbered sources, and their text forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scholarbot.records import Paper
+
+#: Titles longer than this are shortened inside sentences (the source list keeps them whole).
+TITLE_IN_TEXT = 90
+
+
+@dataclass
+class Source:
+    """A numbered source under an answer."""
+
+    n: int
+    id: str
+    title: str
+    authors: list[str]
+    year: int | None
+    venue: str | None
+    url: str | None
+    authors_complete: bool = True
+    authors_omitted: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "id": self.id,
+            "title": self.title,
+            "authors": self.authors,
+            "year": self.year,
+            "venue": self.venue,
+            "url": self.url,
+        }
+
+
+@dataclass
+class Answer:
+    """An answer: text with [n] citations, its sources, the people it names, and timing."""
+
+    intent: str
+    text: str = ""
+    question: str = ""
+    sources: list[Source] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
+    profile: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    took_ms: float = 0.0
+    #: The direct answer when one fact was asked: a count, True/False, a venue or year; else None.
+    value: int | bool | str | None = None
+    #: How the question was read (Query.to_json()), so a user can see what was answered.
+    query: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract shared by the CLI, the bot and the benchmarks."""
+        out: dict[str, Any] = {
+            "question": self.question,
+            "intent": self.intent,
+            "answer": self.text,
+            "value": self.value,
+            "sources": [s.to_json() for s in self.sources],
+            "people": self.people,
+            "took_ms": self.took_ms,
+        }
+        if self.query is not None:
+            out["query"] = self.query
+        if self.profile is not None:
+            out["profile"] = self.profile
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+    def render_text(self) -> str:
+        """Plain text for a terminal: answer, notes, then numbered sources."""
+        lines = [self.text]
+        lines += [f"({note})" for note in self.notes]
+        if self.sources:
+            lines.append("")
+            lines.append("Sources:")
+            for s in self.sources:
+                lines.append(
+                    f"[{s.n}] {s.title}. {format_authors(s)}. {venue_year(s)}"
+                    + (f" {s.url}" if s.url else "")
+                )
+        return "\n".join(lines)
+
+
+def format_authors(s: Source, limit: int = 6) -> str:
+    """'A, B, C et al.' honouring what the source said about truncation."""
+    names = s.authors[:limit]
+    text = ", ".join(names) if names else "authors not listed"
+    hidden = len(s.authors) - len(names)
+    if s.authors_omitted:
+        hidden += s.authors_omitted
+    if hidden > 0:
+        text += f" +{hidden} more"
+    elif not s.authors_complete:
+        text += " et al. (list incomplete at source)"
+    return text
+
+
+def venue_year(s: Source | Paper) -> str:
+    """'COLING 2025' / 'arXiv 2026' / '2021' for a source or a paper."""
+    parts = [p for p in (s.venue, str(s.year) if s.year else None) if p]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        return parts[0]
+    return " ".join(parts) or "year unknown"
+
+
+def short(title: str) -> str:
+    """Shorten a long title for use inside a sentence."""
+    return title if len(title) <= TITLE_IN_TEXT else title[: TITLE_IN_TEXT - 1].rstrip() + "…"
+
+
+def join_names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
