@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scholarbot.config import StoreSettings
+from scholarbot.config import Settings, StoreSettings
+from scholarbot.services import Services, open_services
 from scholarbot.store import Store
 
 from fakes import HashChromaEF, HashEmbedder
@@ -32,6 +33,23 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One distilled-model cache for the whole session (distillation runs at most once)."""
     shared = os.environ.get("SCHOLARBOT_TEST_MODEL_CACHE")
     return Path(shared) if shared else tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def sample_services(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Services:
+    """The bundled sample in a real store with the real offline models, enriched as `scholarbot demo` does.
+
+    Built once per session: the answer, reader and engine tests only read it.
+    """
+    from scholarbot.enrich import enrich
+    from scholarbot.ingest import ingest_paths
+
+    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("sample-store")))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    ingest_paths([SAMPLE], svc.store, svc.embedder)
+    enrich(svc.store)  # full-model vectors for reworded questions
+    return svc
 
 
 @pytest.fixture

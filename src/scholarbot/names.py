@@ -37,6 +37,8 @@ class PersonEntry:
     name: str
     aliases: tuple[str, ...]
     paper_ids: tuple[str, ...]
+    #: Affiliations in the records, most used first (institution questions filter on them).
+    affiliations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class NameMatch:
     people: tuple[PersonEntry, ...]
     exact: bool
     suggestions: tuple[str, ...] = ()
+
+
+def entry_of(r: Researcher) -> PersonEntry:
+    """The compact directory entry of a full researcher record."""
+    return PersonEntry(r.id, r.name, r.aliases, r.paper_ids, r.affiliations)
 
 
 def person_name_keys(person: PersonEntry) -> list[str]:
@@ -154,15 +161,13 @@ class PeopleDirectory:
             data = json.loads(path.read_text())
             if data["generation"] == generation:
                 rows = data["people"]
-                entries = [PersonEntry(e[0], e[1], tuple(e[2]), tuple(e[3])) for e in rows]
+                entries = [PersonEntry(e[0], e[1], tuple(e[2]), tuple(e[3]), tuple(e[5])) for e in rows]
                 return cls(entries, store, keys=[e[4] for e in rows])
         except (OSError, ValueError, KeyError, IndexError):
             pass  # rebuilt below
-        directory = cls(
-            [PersonEntry(r.id, r.name, r.aliases, r.paper_ids) for r in store.iter_researchers()], store
-        )
+        directory = cls([entry_of(r) for r in store.iter_researchers()], store)
         rows = [
-            [e.id, e.name, list(e.aliases), list(e.paper_ids), keys]
+            [e.id, e.name, list(e.aliases), list(e.paper_ids), keys, list(e.affiliations)]
             for e, keys in zip(directory.entries.values(), directory.keys, strict=True)
         ]
         with contextlib.suppress(OSError):

@@ -27,6 +27,10 @@ DENSE_Z_SCALE = 4.0
 DENSE_WEIGHT_STATIC = 1.0
 DENSE_WEIGHT_DEEP = 2.0
 
+#: Titles used as probe queries when calibrating the "related" cosine floor, and the quantile taken.
+DENSE_FLOOR_PROBES = 200
+DENSE_FLOOR_QUANTILE = 0.999
+
 Mode = Literal["hybrid", "bm25", "dense"]
 
 
@@ -52,10 +56,16 @@ class PaperIndex:
         embedder: object,
         deep: np.ndarray | None = None,
         deep_rows: np.ndarray | None = None,
+        venues: list[str] | None = None,
+        years: list[int] | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
         self.titles = titles
+        #: Venue string and year (0 when unknown) of every paper, for filters and linking.
+        self.venues = venues if venues is not None else [""] * len(ids)
+        self.years = np.asarray(years if years is not None else [0] * len(ids), dtype=np.int32)
+        self._floors: dict[bool, float] = {}
         self.row = {pid: i for i, pid in enumerate(ids)}
         self.matrix = matrix
         self.bm25 = bm25
@@ -73,6 +83,8 @@ class PaperIndex:
         texts: list[str] = []
         vectors: list[np.ndarray] = []
         text_hashes: list[str] = []
+        venues: list[str] = []
+        years: list[int] = []
         offset = 0
         while True:
             res = store.papers.get(
@@ -82,6 +94,8 @@ class PaperIndex:
                 break
             ids.extend(res["ids"])
             text_hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
+            venues.extend(str(m.get("venue") or "") for m in res["metadatas"])
+            years.extend(int(m.get("year") or 0) for m in res["metadatas"])
             for doc in res["documents"]:
                 texts.append(doc)
                 titles.append(doc.partition("\n\n")[0])
@@ -108,7 +122,7 @@ class PaperIndex:
             ]
             deep = deep_matrix[keep]
             deep_rows = np.array([row[deep_ids[j]] for j in keep], dtype=np.int64)
-        return cls(ids, titles, matrix, bm25, embedder, deep, deep_rows)
+        return cls(ids, titles, matrix, bm25, embedder, deep, deep_rows, venues, years)
 
     @classmethod
     def open(cls, store: Store, embedder: object, cache_dir: Path) -> PaperIndex:
@@ -133,7 +147,11 @@ class PaperIndex:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        (tmp / "papers.json").write_text(json.dumps({"ids": self.ids, "titles": self.titles}))
+        (tmp / "papers.json").write_text(
+            json.dumps(
+                {"ids": self.ids, "titles": self.titles, "venues": self.venues, "years": self.years.tolist()}
+            )
+        )
         np.save(tmp / "vectors.npy", self.matrix)
         if self.bm25 is not None:
             self.bm25.save(str(tmp / "bm25"))
@@ -152,7 +170,9 @@ class PaperIndex:
         deep = deep_rows = None
         if (folder / "deep.npy").exists():
             deep, deep_rows = np.load(folder / "deep.npy"), np.load(folder / "deep_rows.npy")
-        return cls(meta["ids"], meta["titles"], matrix, bm25, embedder, deep, deep_rows)
+        return cls(
+            meta["ids"], meta["titles"], matrix, bm25, embedder, deep, deep_rows, meta["venues"], meta["years"]
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -173,6 +193,93 @@ class PaperIndex:
         if not words:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
+
+    def _query_terms(self, query: str) -> list[str]:
+        q = bm25s.tokenize(
+            [query], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
+        )
+        return list(dict.fromkeys(w for w in q[0] if w))
+
+    def _postings(self, term: str) -> np.ndarray:
+        """Rows of the papers whose text contains a (stemmed) term."""
+        if self.bm25 is None:
+            return np.zeros(0, dtype=np.int64)
+        tid = self.bm25.vocab_dict.get(term)
+        if tid is None:
+            return np.zeros(0, dtype=np.int64)
+        scores = self.bm25.scores
+        lo, hi = int(scores["indptr"][tid]), int(scores["indptr"][tid + 1])
+        return np.asarray(scores["indices"][lo:hi], dtype=np.int64)
+
+    def word_frequency(self, word: str) -> int:
+        """How many papers use a word (after stemming); 0 for stop words and unknown words."""
+        terms = self._query_terms(word)
+        return len(self._postings(terms[0])) if len(terms) == 1 else 0
+
+    def term_coverage(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per paper: the share of the query's informative words (IDF-weighted) it contains, and
+        whether it contains the query's most specific word.
+
+        A word no paper uses weighs as much as the rarest word and is the most specific one: a
+        question about "tokamak plasma" is not covered by papers that only share "prediction" with it.
+        """
+        n = len(self.ids)
+        out = np.zeros(n, dtype=np.float32)
+        rarest = np.zeros(n, dtype=bool)
+        terms = self._query_terms(query)
+        if not terms or not n:
+            return out, rarest
+        postings = [self._postings(t) for t in terms]
+        total = 0.0
+        for rows in postings:
+            idf = float(np.log((n + 1) / (len(rows) + 0.5)))
+            total += idf
+            out[rows] += idf
+        rarest[min(postings, key=len)] = True
+        return (out / total if total > 0 else out), rarest
+
+    def related_margin(self, query: str) -> np.ndarray:
+        """How far each paper's cosine to the query is above the store's "unrelated" floor (> 0: related).
+
+        Full-model vectors replace static ones where enrichment made them, each judged against
+        its own model's floor.
+        """
+        margin = self.dense_scores(self.embed(query)) - self.dense_floor(deep=False)
+        if self.deep is not None and self.deep_rows is not None and len(self.deep_rows):
+            q = np.asarray(self._deep().embed_query(query), dtype=np.float32).reshape(-1)
+            margin[self.deep_rows] = self.deep @ q - self.dense_floor(deep=True)
+        return margin
+
+    def dense_floor(self, *, deep: bool) -> float:
+        """Cosine that unrelated text rarely reaches in this store, calibrated on the store itself.
+
+        Paper titles are used as queries against the other papers: the 99.9th percentile of those
+        similarities is what an unrelated paper can score by chance, whatever the model's baseline.
+        """
+        cache = self._floors
+        if deep not in cache:
+            matrix = self.deep if deep else self.matrix
+            rng = np.random.default_rng(0)
+            if matrix is None or len(matrix) < 50:
+                cache[deep] = 0.5 if deep else 0.8
+            else:
+                probe = rng.choice(len(matrix), size=min(DENSE_FLOOR_PROBES, len(matrix)), replace=False)
+                embedder = self._deep() if deep else self.embedder
+                rows = probe if not deep or self.deep_rows is None else self.deep_rows[probe]
+                titles = [self.titles[int(r)] for r in rows]
+                queries = np.asarray(embedder.embed_documents(titles), dtype=np.float32)  # type: ignore[attr-defined]
+                sims = queries @ matrix.T
+                sims[np.arange(len(probe)), probe] = -1.0  # a title matches its own paper
+                cache[deep] = float(np.quantile(sims, DENSE_FLOOR_QUANTILE))
+        return cache[deep]
+
+    def _deep(self) -> Any:
+        if self._deep_embedder is None:
+            from scholarbot.embeddings import get_embedder
+            from scholarbot.store import DEEP_EMBEDDER
+
+            self._deep_embedder = get_embedder(DEEP_EMBEDDER)
+        return self._deep_embedder
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every paper to a query vector from the static model."""
@@ -195,12 +302,7 @@ class PaperIndex:
         """
         z = _zscore(self.dense_scores(self.embed(query)))
         if self.deep is not None and self.deep_rows is not None and len(self.deep_rows):
-            if self._deep_embedder is None:
-                from scholarbot.embeddings import get_embedder
-                from scholarbot.store import DEEP_EMBEDDER
-
-                self._deep_embedder = get_embedder(DEEP_EMBEDDER)
-            q = np.asarray(self._deep_embedder.embed_query(query), dtype=np.float32).reshape(-1)
+            q = np.asarray(self._deep().embed_query(query), dtype=np.float32).reshape(-1)
             z[self.deep_rows] = _zscore(self.deep @ q)
         return z
 

@@ -1,14 +1,13 @@
-"""Answer questions from the store: resolve people, retrieve papers, compose a cited summary.
+"""The query engine: link a question, read it into a Query, execute it over the records, compose a cited answer.
 
-No LLM is needed: the offline composer writes every sentence from retrieved records and cites
-them as [n]. Nothing that is not in the retrieved records is ever named.
+No LLM is needed: every operation is a filter, relation or aggregation over papers and people, and the
+offline composer writes each sentence from the records it was handed, citing them as [n]. With an LLM
+configured, the planner may choose the query and the writer may reword the answer; both are checked.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,30 +15,31 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scholarbot.answers.compose import Composer
+from scholarbot.answers.compose_facts import FactsComposer
+from scholarbot.answers.followup import follow_up
+from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
+from scholarbot.answers.query import Query
+from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
+from scholarbot.answers.topics import TopicMatch, match_topic
 from scholarbot.answers.types import Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
-from scholarbot.answers.reader import MAX_QUESTION_CHARS, Parsed, parse_question
-from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry
+from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
 from scholarbot.records import Paper, Researcher
-from scholarbot.search import Mode, PaperIndex, lexical_share
+from scholarbot.search import Mode, PaperIndex
 from scholarbot.store import GENERATION
 
 if TYPE_CHECKING:
     from scholarbot.answers.llm import LLMWriter
 
-#: A paper is on a topic when its similarity to the topic is this many standard deviations above
-#: the store's mean (about the top 1.5% of papers)...
-TOPIC_Z_MIN = 2.2
-#: ...or its BM25 score reaches this share of the best-matching paper in the whole store.
-TOPIC_LEXICAL_SHARE = 0.35
-#: z-score that counts as much as a perfect lexical match when ranking on-topic papers.
-TOPIC_Z_SCALE = 4.0
 #: An inclusive (from, to) year range; None leaves that side open.
 Years = tuple[int | None, int | None]
-#: Sources listed under an answer.
-MAX_SOURCES = 8
+#: Papers considered when asking who works on a topic.
+TOPIC_PAPERS = 40
+#: One namesake is "the one meant" when its evidence is at least this many times the next one's...
+DOMINANCE = 2.0
+#: ...and ahead by at least this much.
+DOMINANCE_GAP = 2.0
 
 
 @dataclass
@@ -53,18 +53,39 @@ class PersonView:
     relevance: dict[str, float] = field(default_factory=dict)
 
 
-class Answerer:
-    """Holds the search indexes for a store and answers questions against them."""
+@dataclass(frozen=True)
+class Resolved:
+    """Who a name in the question refers to, as far as the evidence goes."""
 
-    def __init__(self, services: Any, *, retrieval: Mode = "hybrid", writer: LLMWriter | None = None) -> None:
+    match: NameMatch
+    chosen: tuple[PersonEntry, ...]
+    #: Namesakes the evidence points away from (named in one line), or all when it is balanced.
+    others: tuple[PersonEntry, ...] = ()
+    balanced: bool = False
+
+
+class Answerer:
+    """Holds the indexes of a store and answers questions against them."""
+
+    def __init__(
+        self,
+        services: Any,
+        *,
+        retrieval: Mode = "hybrid",
+        writer: LLMWriter | None = None,
+        planner: Any | None = None,
+    ) -> None:
         self.store = services.store
         self.embedder = services.embedder
         self.cache_dir: Path | None = getattr(services, "index_dir", None)
         self.writer = writer
+        #: The optional LLM planner (answers/planner.py): consulted when the reader is unsure.
+        self.planner = planner
         self.retrieval: Mode = retrieval
         self._index: PaperIndex | None = None
         self._people: PeopleDirectory | None = None
-        self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._linker: Linker | None = None
+        self._topics: dict[str, TopicMatch] = {}
         self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
@@ -83,63 +104,85 @@ class Answerer:
 
     @property
     def people(self) -> PeopleDirectory:
-        """Every researcher's name and papers; full records on demand."""
+        """Every researcher's name, affiliations and papers; full records on demand."""
         if self._people is None:
             if self.cache_dir is not None:
                 self._people = PeopleDirectory.open(self.store, self.cache_dir)
             else:
-                entries = [
-                    PersonEntry(r.id, r.name, r.aliases, r.paper_ids) for r in self.store.iter_researchers()
-                ]
-                self._people = PeopleDirectory(entries, self.store)
+                self._people = PeopleDirectory([entry_of(r) for r in self.store.iter_researchers()], self.store)
         return self._people
 
     @property
     def names(self) -> NameIndex:
         return self.people.names
 
-    def _follow_store(self) -> dict[str, Any]:
-        """Drop indexes built from an older state of the store (another process ingested since).
+    @property
+    def linker(self) -> Linker:
+        """Entity linker over this store's names, affiliations and venues."""
+        if self._linker is None:
+            index, people = self.index, self.people
+            affiliations = (a for e in people.entries.values() for a in e.affiliations)
+            self._linker = Linker(people.names, Institutions(affiliations), index.venues, index.word_frequency)
+        return self._linker
 
-        A long-lived Answerer (the bot, `ask -`) would otherwise answer from stale indexes and
-        look up researcher ids that re-resolution has replaced. Returns the store's flags, read once.
-        """
+    def _follow_store(self) -> dict[str, Any]:
+        """Drop indexes built from an older state of the store (another process ingested since)."""
         flags = self.store.flags()
         generation = str(flags.get(GENERATION) or "empty")
         if generation != self._generation:
             self._index = None
             self._people = None
-            self._topic_cache.clear()
+            self._linker = None
+            self._topics.clear()
             self._generation = generation
         return flags
 
     def warm(self) -> None:
-        """Open (and cache) both indexes now rather than on the first question."""
-        _ = self.index, self.people
+        """Open (and cache) the indexes now rather than on the first question."""
+        _ = self.index, self.people, self.linker
 
     # --- entry points -------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question."""
-        parsed = parse_question(question)
-        return self._answer(question, lambda: self._dispatch(parsed))
+    def read(self, question: str) -> Reading:
+        """How the offline reader understands a question (no store access beyond the indexes)."""
+        self._follow_store()
+        return read(self.linker.link(question[:MAX_QUESTION_CHARS]))
+
+    def ask(self, question: str, previous: Query | None = None) -> Answer:
+        """Answer one question; `previous` is the query of the conversation's last turn, if any."""
+
+        def produce() -> tuple[Answer, Query]:
+            reading = read(self.linker.link(question[:MAX_QUESTION_CHARS]))
+            query, notes = follow_up(reading, previous), list(_reading_notes(reading))
+            sure = reading.sure or query is not reading.query
+            if self.planner is not None and not sure:
+                plan = self.planner.plan(question[:MAX_QUESTION_CHARS], hint=query, run=self._preview)
+                if plan is not None:
+                    query = plan.query
+                    notes += list(plan.notes)
+            answer = self.execute(query)
+            answer.notes[:0] = notes
+            return answer, query
+
+        return self._answer(question, produce)
+
+    def ask_query(self, question: str, query: Query) -> Answer:
+        """Answer an already built query (bot commands, follow-ups, the planner)."""
+        return self._answer(question, lambda: (self.execute(query), query))
 
     def profile(self, name: str) -> Answer:
         """Profile of a named researcher, taking the name as given ("Lin, Zheng" included)."""
-        return self.ask_parsed(name, Parsed("profile", person=name))
-
-    def ask_parsed(self, question: str, parsed: Parsed) -> Answer:
-        """Answer an already parsed question (the bot's commands know their intent)."""
-        return self._answer(question, lambda: self._dispatch(parsed))
+        return self.ask_query(name, Query(op="profile", people=(name,)))
 
     def profile_of(self, researcher_id: str) -> Answer:
         """Profile of one researcher by id, e.g. picked from a list of namesakes."""
 
-        def produce() -> Answer:
+        def produce() -> tuple[Answer, Query]:
             entry = self.people.entries.get(researcher_id)
             if entry is None:
                 raise UnknownResearcherError(researcher_id)
-            return self._profile(NameMatch(entry.name, (entry,), exact=True))
+            query = Query(op="profile", people=(entry.name,), person_ids=(entry.id,))
+            return self.execute(query), query
 
         return self._answer(researcher_id, produce)
 
@@ -148,230 +191,390 @@ class Answerer:
         self._follow_store()
         return self.names.suggest(prefix, limit)
 
-    def _answer(self, question: str, produce: Callable[[], Answer]) -> Answer:
+    def _answer(self, question: str, produce: Callable[[], tuple[Answer, Query]]) -> Answer:
         started = time.perf_counter()
         flags = self._follow_store()
         _ = self.index  # raises EmptyStoreError before any work
-        answer = produce()
+        answer, query = produce()
         answer.question = question[:MAX_QUESTION_CHARS]
+        answer.query = query.to_json()
         if flags.get(PEOPLE_STALE):
             answer.notes.append(
                 "The people index is incomplete (an ingest did not finish); run `scholarbot ingest` again."
             )
-        if self.writer is not None:
+        if self.writer is not None and answer.sources:
             answer = self.writer.rewrite(answer, self.store.get_papers([s.id for s in answer.sources]))
         if len(question) > MAX_QUESTION_CHARS:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
 
-    def _dispatch(self, parsed: Parsed) -> Answer:
-        years = (parsed.year_from, parsed.year_to)
-        if parsed.intent == "find_paper":
-            parsed = self._spot_author(parsed)
-        if parsed.intent == "find_paper" or parsed.person is None:
-            if not re.search(r"[^\W_]{2,}", parsed.topic or ""):
-                return self._composer("find_paper").finish(
-                    "Ask about a topic, a paper or a researcher, e.g. “Who collaborates with Hanlin Gu?”"
-                )
-            if parsed.intent == "topic":
-                return self._who_works_on(parsed.topic or "", years)
-            if parsed.intent == "overview":
-                return self._overview(parsed.topic or "", years)
-            return self._find_papers(parsed.topic or "", years)
-        match = self.names.lookup(parsed.person)
-        if not match.people:
-            return self._unknown_person(parsed, match)
-        if parsed.intent == "profile":
-            return self._profile(match)
-        if parsed.intent == "papers_by":
-            return self._papers_by(match, parsed.topic, years)
-        if parsed.intent == "compare" and parsed.other:
-            return self._compare(match, self.names.lookup(parsed.other), parsed)
-        return self._collaborators(match, parsed.topic, years)
+    def _preview(self, query: Query) -> str:
+        """Run a query for the planner and return what it found, as short text."""
+        answer = self.execute(query)
+        return answer.text[:1500]
 
-    def _spot_author(self, parsed: Parsed) -> Parsed:
-        """Read "... by <known name> ..." in a question no pattern parsed as a person question.
+    # --- execution ----------------------------------------------------------------------------
 
-        Only a name right after "by"/"from", or before "'s", counts: a capitalised pair inside a
-        paper description ("Attention Graph") must not turn a paper search into a person search.
-        """
-        text = parsed.topic or ""
-        found = self.names.spot(text)
-        if found is None:
-            return parsed
-        span, _ = found
-        cue = re.search(rf"(?:\b(?:by|from)\s+{re.escape(span)}(?!\w)|{re.escape(span)}'s\b)", text)
-        if cue is None:
-            return parsed
-        rest = (text[: cue.start()] + " " + text[cue.end() :]).strip(" ?.!,")
-        rest = re.sub(
-            r"^(?:(?:which|what|find|show(?:\s+me)?|list|any|get)\s+)+(?:the\s+)?(?:papers?|work|publications?)\s*",
-            "",
-            rest,
-            flags=re.I,
-        )
-        rest = re.sub(r"^(?:on|about|regarding)\s+", "", rest.strip(), flags=re.I)
-        return Parsed(
-            "papers_by", person=span, topic=rest or None, year_from=parsed.year_from, year_to=parsed.year_to
-        )
+    def execute(self, query: Query) -> Answer:
+        """Run a typed query over the records and compose its answer."""
+        c = FactsComposer(query)
+        problem = query.problem()
+        if query.op == "help" or problem:
+            return c.help()
+        if query.people:
+            resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
+            missing = [r for r in resolved if not r.match.people]
+            if missing:
+                return c.unknown_person(missing[0].match)
+            return self._person_op(query, resolved, c)
+        if query.op == "who_works_on":
+            return self._who_works_on(query, c)
+        if query.op == "overview":
+            return self._overview(query, c)
+        if query.op == "count":
+            return self._count_topic(query, c)
+        return self._find_papers(query, c)
 
-    # --- intents ------------------------------------------------------------------------------
+    def _person_op(self, query: Query, resolved: list[Resolved], c: FactsComposer) -> Answer:
+        op = query.op
+        if op in {"joint_papers", "common_coauthors", "collab_check", "compare"} or (
+            op == "count" and len(resolved) == 2
+        ):
+            if len(resolved) < 2:
+                return c.help()
+            a, b = self._pair(resolved[0], resolved[1])
+            va, vb = self._view(a, query), self._view(b, query)
+            if op == "common_coauthors":
+                ca, cb = self._coauthors(va), self._coauthors(vb)
+                records = self.people.records([r for r in ca if r in cb])
+                return c.common_coauthors(va, vb, ca, cb, records)
+            if op == "compare":
+                return c.compare(va, vb, query.topic)
+            joint = self._joint(va, vb)
+            if op == "collab_check":
+                return c.collab_check(va, vb, joint, self._coauthors(va), self._coauthors(vb))
+            if op == "count":
+                return c.count_joint(va, vb, joint)
+            return c.joint_papers(va, vb, joint)
+        r = resolved[0]
+        if op == "profile":
+            return self._profile(r, c)
+        views = [self._view(p, query) for p in r.chosen]
+        if op == "collaborators":
+            if query.topic:
+                on = sorted((v for v in views if v.on_topic), key=lambda v: -max(v.relevance.values()))
+                if not on:
+                    return c.no_topic_work(r.match.query, views, query.topic)
+                views = on[:1] if r.balanced is False else on
+            elif r.balanced:
+                return c.ambiguous(r.match.query, views)
+            return c.collaborators(views, query.topic, self._coauthor_ids, r.others, self._coauthor_count)
+        view = views[0]
+        if r.balanced and len(views) > 1:
+            # Evidence cannot tell them apart: pool nothing, answer for the one with most papers, name the rest.
+            view = max(views, key=lambda v: len(v.papers))
+            c.namesakes_note(view, [v for v in views if v is not view])
+        elif r.others:
+            c.others_note(view, [self._view(o, Query(op="profile")) for o in r.others])
+        papers = (view.on_topic if query.topic else view.papers) or []
+        if op == "count":
+            if query.count_of == "collaborators":
+                return c.count_collaborators(view, self._coauthor_count(view))
+            if query.count_of == "papers_per_year":
+                return c.papers_per_year(view, papers)
+            return c.count_papers(view, _sorted(papers, "citations"), self._scope(query))
+        if op == "top_venue":
+            return c.top_venue(view, papers)
+        if op == "top_year":
+            return c.top_year(view, papers)
+        if query.topic and not view.on_topic:
+            return c.no_topic_papers(view, query.topic)
+        return c.papers_list(view, _sorted(papers, query.sort, view.relevance), self._scope(query))
 
-    def _find_papers(self, query: str, years: Years = (None, None)) -> Answer:
-        # With a year range, search deeper and filter, so five in-range papers can still come back.
-        hits = self.index.search(query, k=5 if years == (None, None) else 100, mode=self.retrieval)
-        c = self._composer("find_paper")
-        papers = _in_years(self._papers([h.id for h in hits]), years)[:5]
-        if not papers:
-            return c.finish("I found no paper matching that in the records.")
-        return c.find_papers(query, papers)
+    # --- people -------------------------------------------------------------------------------
 
-    def _overview(self, topic: str, years: Years = (None, None)) -> Answer:
-        hits = self.index.search(topic, k=5 if years == (None, None) else 100, mode=self.retrieval)
-        papers = _in_years(self._papers([h.id for h in hits]), years)[:5]
-        c = self._composer("overview")
-        if not papers:
-            return c.finish(f"I found no paper on {topic} in the records.")
-        return c.overview(topic, papers)
+    def _resolve(self, i: int, query: Query) -> Resolved:
+        name = query.people[i]
+        pin = query.person_ids[i] if i < len(query.person_ids) else None
+        if pin and pin in self.people.entries:
+            entry = self.people.entries[pin]
+            return Resolved(NameMatch(name, (entry,), exact=True), (entry,))
+        match = self.names.lookup(name)
+        people = match.people
+        if len(people) <= 1:
+            return Resolved(match, people)
+        evidence = {p.id: self._evidence(p, query) for p in people}
+        ranked = sorted(people, key=lambda p: -evidence[p.id])
+        top, second = evidence[ranked[0].id], evidence[ranked[1].id]
+        if top > 0 and top >= DOMINANCE * second and top - second >= DOMINANCE_GAP:
+            return Resolved(match, (ranked[0],), tuple(ranked[1:]))
+        if query.topic and top > 0:
+            with_work = tuple(p for p in ranked if evidence[p.id] > 0)
+            return Resolved(match, with_work, tuple(p for p in ranked if evidence[p.id] == 0), balanced=True)
+        return Resolved(match, tuple(ranked), balanced=True)
 
-    def _who_works_on(self, topic: str, years: Years = (None, None)) -> Answer:
-        hits = self.index.search(topic, k=30 if years == (None, None) else 150, mode=self.retrieval)
-        c = self._composer("topic")
-        papers = _in_years(self._papers([h.id for h in hits]), years)[:30]
-        by_person: dict[str, list[Paper]] = defaultdict(list)
-        weight: dict[str, float] = defaultdict(float)
-        for rank, paper in enumerate(papers):
-            for rid in self._authors_of(paper.id):
-                by_person[rid].append(paper)
-                weight[rid] += 1.0 / (rank + 5)
-        # At most two people per leading paper: the co-authors of the single best match should not
-        # crowd out everyone else who works on the topic.
-        chosen: list[str] = []
-        per_paper: dict[str, int] = defaultdict(int)
-        for rid in sorted(weight, key=lambda r: -weight[r]):
-            lead = by_person[rid][0].id
-            if per_paper[lead] < 2:
-                chosen.append(rid)
-                per_paper[lead] += 1
-            if len(chosen) == 5:
-                break
-        records = self.people.records(chosen)
-        top = [records[rid] for rid in chosen if rid in records]
-        return c.who_works_on(topic, [(p, by_person[p.id][:3]) for p in top])
+    def _evidence(self, entry: PersonEntry, query: Query) -> float:
+        """How strongly the question's other words point at this namesake."""
+        papers = self._papers(list(entry.paper_ids))
+        papers = self._filter(papers, query)
+        if query.topic:
+            topic = self._topic(query.topic)
+            return float(sum(1 for p in papers if topic.on(self.index.row.get(p.id))))
+        if query.institution:
+            return float(any(institution_matches(query.institution, a) for a in entry.affiliations)) * 10
+        return float(len(papers))
 
-    def _profile(self, match: NameMatch) -> Answer:
-        c = self._composer("profile")
-        views = sorted((self._view(p) for p in match.people), key=lambda v: -len(v.papers))
-        # With several namesakes, profile the one with the most work and name the others, so the
-        # reader gets an answer and can see it may not be the person they meant.
-        return c.profile(views[0], self._collaborator_names(views[0].person), others=views[1:])
+    def _pair(self, a: Resolved, b: Resolved) -> tuple[PersonEntry, PersonEntry]:
+        """The namesakes of two names that the records connect most (shared papers, then coauthors)."""
+        best: tuple[float, PersonEntry, PersonEntry] | None = None
+        for pa in a.match.people if len(a.chosen) != 1 or a.others else a.chosen:
+            for pb in b.match.people if len(b.chosen) != 1 or b.others else b.chosen:
+                if pa.id == pb.id:
+                    continue
+                shared = len(set(pa.paper_ids) & set(pb.paper_ids))
+                co = len(self._coauthor_set(pa) & self._coauthor_set(pb))
+                score = shared * 100 + co + 0.001 * (len(pa.paper_ids) + len(pb.paper_ids))
+                if best is None or score > best[0]:
+                    best = (score, pa, pb)
+        if best is None:
+            return a.chosen[0], b.chosen[0]
+        return best[1], best[2]
 
-    def _papers_by(self, match: NameMatch, topic: str | None, years: Years = (None, None)) -> Answer:
-        c = self._composer("papers_by")
-        views = [self._view(p, topic, years) for p in match.people]
-        if years != (None, None):
-            views = [v for v in views if v.papers] or views
-        if topic:
-            hits = [v for v in views if v.on_topic]
-            # The namesake whose work matches the topic best comes first, so [1] is the best match.
-            views = sorted(hits, key=lambda v: -max(v.relevance.values())) or views
-        return c.papers_by(match.query, views, topic)
+    def _coauthor_set(self, entry: PersonEntry) -> set[str]:
+        return {r for pid in entry.paper_ids for r in self.people.authors_of(pid)} - {entry.id}
 
-    def _collaborators(self, match: NameMatch, topic: str | None, years: Years = (None, None)) -> Answer:
-        c = self._composer("collab")
-        views = [self._view(p, topic, years) for p in match.people]
-        if topic:
-            on = [v for v in views if v.on_topic]
-            if not on:
-                return c.no_topic_work(match.query, views, topic)
-            views = sorted(on, key=lambda v: -max(v.relevance.values()))
-        elif len(views) > 1:
-            return c.ambiguous(match.query, views)
-        return c.collaborators(views, topic, self._coauthor_ids)
-
-    def _compare(self, a: NameMatch, b: NameMatch, parsed: Parsed) -> Answer:
-        c = self._composer("compare")
-        if not b.people:
-            return self._unknown_person(Parsed("profile", person=parsed.other), b)
-        return c.compare(
-            self._view(a.people[0], parsed.topic), self._view(b.people[0], parsed.topic), parsed.topic
-        )
-
-    def _unknown_person(self, parsed: Parsed, match: NameMatch) -> Answer:
-        c = self._composer(parsed.intent)
-        return c.unknown_person(match)
-
-    # --- helpers ------------------------------------------------------------------------------
-
-    def _composer(self, intent: str) -> Composer:
-        return Composer(intent)
-
-    def _papers(self, ids: list[str]) -> list[Paper]:
-        found = self.store.get_papers(ids)
-        return [found[i] for i in ids if i in found]
-
-    def _view(self, entry: PersonEntry, topic: str | None = None, years: Years = (None, None)) -> PersonView:
-        person = self.people.record(entry.id)
-        papers = _in_years(self._papers(list(person.paper_ids)), years)
-        view = PersonView(person, papers)
-        if topic and papers:
-            view.relevance = self._on_topic(papers, topic)
-            view.on_topic = sorted(
-                (p for p in papers if p.id in view.relevance), key=lambda p: -view.relevance[p.id]
-            )
-        return view
-
-    def _topic_scores(self, topic: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per-paper topic evidence over the whole store: dense z-scores and BM25 share of the best."""
-        if topic not in self._topic_cache:
-            idx = self.index
-            z = idx.meaning_scores(topic)
-            lex = idx.lexical_scores(topic)
-            share = lexical_share(lex)
-            if len(self._topic_cache) > 64:
-                self._topic_cache.clear()
-            self._topic_cache[topic] = (z, share)
-        return self._topic_cache[topic]
-
-    def _on_topic(self, papers: list[Paper], topic: str) -> dict[str, float]:
-        """Relevance of each paper that is about the topic, by meaning or by words."""
-        z, share = self._topic_scores(topic)
-        out: dict[str, float] = {}
-        for p in papers:
-            row = self.index.row.get(p.id)
-            if row is None:
-                continue
-            if z[row] >= TOPIC_Z_MIN or share[row] >= TOPIC_LEXICAL_SHARE:
-                out[p.id] = max(float(z[row]), 0.0) / TOPIC_Z_SCALE + float(share[row])
+    def _coauthors(self, view: PersonView) -> dict[str, list[Paper]]:
+        """Coauthor id -> the person's papers that list them, over the papers in view."""
+        out: dict[str, list[Paper]] = {}
+        for p in view.papers:
+            for rid in self.people.authors_of(p.id):
+                if rid != view.person.id:
+                    out.setdefault(rid, []).append(p)
         return out
 
-    def _authors_of(self, paper_id: str) -> list[str]:
-        return self.people.authors_of(paper_id)
+    def _coauthor_count(self, view: PersonView) -> int:
+        return len(self._coauthors(view))
 
     def _coauthor_ids(self, paper: Paper, person: Researcher) -> list[Researcher]:
         """The other resolved people on a paper, in the paper's author order."""
-        rids = [r for r in self._authors_of(paper.id) if r != person.id]
+        rids = [r for r in self.people.authors_of(paper.id) if r != person.id]
         records = self.people.records(rids)
         order = {a.name: i for i, a in enumerate(paper.authors)}
         return sorted(records.values(), key=lambda r: order.get(r.name, len(order)))
+
+    def _joint(self, a: PersonView, b: PersonView) -> list[Paper]:
+        ids = {p.id for p in b.papers}
+        return _sorted([p for p in a.papers if p.id in ids], "date")
+
+    def _profile(self, r: Resolved, c: FactsComposer) -> Answer:
+        views = sorted((self._view(p, Query(op="profile")) for p in r.match.people), key=lambda v: -len(v.papers))
+        if len(r.chosen) == 1 and not r.balanced:
+            chosen = next(v for v in views if v.person.id == r.chosen[0].id)
+            views = [chosen] + [v for v in views if v is not chosen]
+        top = views[0]
+        return c.profile(top, self._collaborator_names(top.person), others=views[1:])
 
     def _collaborator_names(self, person: Researcher) -> list[tuple[Researcher, int]]:
         top = person.coauthors[:10]
         records = self.people.records([rid for rid, _ in top])
         return [(records[rid], n) for rid, n in top if rid in records]
 
+    def _view(self, entry: PersonEntry, query: Query) -> PersonView:
+        person = self.people.record(entry.id)
+        papers = self._filter(self._papers(list(person.paper_ids)), query)
+        view = PersonView(person, papers)
+        if query.topic and papers:
+            topic = self._topic(query.topic)
+            for p in papers:
+                row = self.index.row.get(p.id)
+                if topic.on(row):
+                    view.relevance[p.id] = topic.score(row)
+            view.on_topic = sorted((p for p in papers if p.id in view.relevance), key=lambda p: -view.relevance[p.id])
+        return view
 
-def _in_years(papers: list[Paper], years: Years) -> list[Paper]:
-    """Papers within an inclusive year range; papers without a year are kept only without a range."""
-    lo, hi = years
-    if lo is None and hi is None:
-        return papers
-    return [
-        p
-        for p in papers
-        if p.year is not None and (lo is None or p.year >= lo) and (hi is None or p.year <= hi)
-    ]
+    # --- topics -------------------------------------------------------------------------------
+
+    def _topic(self, topic: str) -> TopicMatch:
+        if topic not in self._topics:
+            if len(self._topics) > 64:
+                self._topics.clear()
+            self._topics[topic] = match_topic(self.index, topic, mode=self.retrieval)
+        return self._topics[topic]
+
+    def _topic_papers(self, query: Query, limit: int) -> tuple[list[Paper], list[Paper]]:
+        """On-topic papers within the query's filters (best first), and the nearest ones when none are."""
+        topic_text = query.topic or ""
+        match = self._topic(topic_text)
+        rows = self._filter_rows(query)
+        order = rows[np.argsort(-match.scores[rows], kind="stable")]
+        on = [int(r) for r in order[: limit * 4] if match.on(int(r))][:limit]
+        if query.sort == "date" and on:
+            on = sorted(on, key=lambda r: -int(self.index.years[r]))
+        papers = self._papers([self.index.ids[r] for r in on])
+        if papers:
+            return papers, []
+        nearest = self._papers([self.index.ids[int(r)] for r in order[:3]])
+        return [], nearest
+
+    def _filter_rows(self, query: Query) -> np.ndarray:
+        idx = self.index
+        keep = np.ones(len(idx), dtype=bool)
+        lo, hi = query.years
+        if lo is not None:
+            keep &= idx.years >= lo
+        if hi is not None:
+            keep &= (idx.years <= hi) & (idx.years > 0)
+        if query.venue:
+            family = query.venue.lower()
+            keep &= np.array([(venue_family(v) or "").lower() == family for v in idx.venues], dtype=bool)
+        return np.flatnonzero(keep)
+
+    def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
+        if not query.topic:
+            return self._people_at(query, c)
+        papers, nearest = self._topic_papers(query, TOPIC_PAPERS)
+        if not papers:
+            return c.nothing_on_topic(query, nearest)
+        weight: dict[str, float] = {}
+        by_person: dict[str, list[Paper]] = {}
+        for rank, paper in enumerate(papers):
+            for rid in self._authors_at(paper, query.institution):
+                by_person.setdefault(rid, []).append(paper)
+                weight[rid] = weight.get(rid, 0.0) + 1.0 / (rank + 5)
+        if not weight:
+            return c.nobody_at(query, papers[:3])
+        ranked = sorted(weight, key=lambda r: -weight[r])
+        # At most two people per leading paper, so one paper's author list does not crowd out the field.
+        chosen: list[str] = []
+        per_paper: dict[str, int] = {}
+        for rid in ranked:
+            lead = by_person[rid][0].id
+            if per_paper.get(lead, 0) < (2 if not query.institution else 8):
+                chosen.append(rid)
+                per_paper[lead] = per_paper.get(lead, 0) + 1
+            if len(chosen) == 8:
+                break
+        records = self.people.records(chosen)
+        top = [(records[r], by_person[r][:3]) for r in chosen if r in records]
+        return c.experts(query, top, len(ranked))
+
+    def _authors_at(self, paper: Paper, institution: str | None) -> list[str]:
+        """Resolved authors of a paper, only those at the institution when one is asked for."""
+        rids = self.people.authors_of(paper.id)
+        if not institution:
+            return rids
+        records = self.people.records(rids)
+        out = []
+        for rid in rids:
+            r = records.get(rid)
+            if r is None:
+                continue
+            on_paper = [a for a in paper.authors if a.name == r.name or a.name in r.aliases]
+            affs = [x for a in on_paper for x in a.affiliations] or list(r.affiliations)
+            # Named only when the records place them there (on this paper, or in their affiliations).
+            if any(institution_matches(institution, x) for x in affs) and any(
+                institution_matches(institution, x) for x in r.affiliations
+            ):
+                out.append(rid)
+        return out
+
+    def _people_at(self, query: Query, c: FactsComposer) -> Answer:
+        inst = query.institution or ""
+        entries = [e for e in self.people.entries.values() if any(institution_matches(inst, a) for a in e.affiliations)]
+        scored = []
+        for e in entries:
+            papers = self._filter(self._papers(list(e.paper_ids)), query)
+            if papers:
+                scored.append((e, papers))
+        scored.sort(key=lambda x: -len(x[1]))
+        records = self.people.records([e.id for e, _ in scored[:8]])
+        top = [(records[e.id], _sorted(p, "date")[:2]) for e, p in scored[:8] if e.id in records]
+        return c.experts(query, top, len(scored))
+
+    def _overview(self, query: Query, c: FactsComposer) -> Answer:
+        papers, nearest = self._topic_papers(query, 24)
+        if not papers:
+            return c.nothing_on_topic(query, nearest)
+        rows = np.array([self.index.row[p.id] for p in papers])
+        return c.themes(query, papers, self.index.matrix[rows])
+
+    def _find_papers(self, query: Query, c: FactsComposer) -> Answer:
+        limit = query.limit or (1 if query.sort == "citations" and query.limit == 1 else 8)
+        if query.sort == "citations":
+            papers, nearest = self._topic_papers(query.with_(sort="relevance"), 60)
+            papers = _sorted(papers, "citations")[:limit]
+        else:
+            papers, nearest = self._topic_papers(query, limit)
+        if not papers:
+            return c.nothing_on_topic(query, nearest)
+        return c.search_results(query, papers)
+
+    def _count_topic(self, query: Query, c: FactsComposer) -> Answer:
+        if not query.topic:
+            rows = self._filter_rows(query)
+            return c.count_store(query, len(rows))
+        match = self._topic(query.topic)
+        rows = [int(r) for r in self._filter_rows(query) if match.on(int(r))]
+        rows.sort(key=lambda r: -float(match.scores[r]))
+        return c.count_topic(query, len(rows), self._papers([self.index.ids[r] for r in rows[:5]]))
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _papers(self, ids: list[str]) -> list[Paper]:
+        found = self.store.get_papers(ids)
+        return [found[i] for i in ids if i in found]
+
+    def _filter(self, papers: list[Paper], query: Query) -> list[Paper]:
+        lo, hi = query.years
+        out = []
+        for p in papers:
+            if (lo is not None or hi is not None) and p.year is None:
+                continue
+            if lo is not None and p.year is not None and p.year < lo:
+                continue
+            if hi is not None and p.year is not None and p.year > hi:
+                continue
+            if query.venue and (venue_family(p.venue) or "").lower() != query.venue.lower():
+                continue
+            out.append(p)
+        return out
+
+    @staticmethod
+    def _scope(query: Query) -> str:
+        bits = []
+        if query.venue:
+            bits.append(f"at {query.venue}")
+        lo, hi = query.years
+        if lo is not None and lo == hi:
+            bits.append(f"in {lo}")
+        elif lo is not None and hi is not None:
+            bits.append(f"in {lo}–{hi}")
+        elif lo is not None:
+            bits.append(f"since {lo}")
+        elif hi is not None:
+            bits.append(f"up to {hi}")
+        if query.topic:
+            bits.append(f"on {query.topic}")
+        return " ".join(bits)
 
 
-__all__ = ["Answer", "Answerer", "Source"]
+def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:
+    """Papers most cited first, newest first, or (by default) most relevant then newest."""
+    if sort == "citations":
+        return sorted(papers, key=lambda p: (-(p.citation_count or 0), -(p.year or 0), p.title))
+    if sort == "date" or not relevance:
+        return sorted(papers, key=lambda p: (-(p.year or 0), p.date or "", p.title), reverse=False)
+    return sorted(papers, key=lambda p: (-relevance.get(p.id, 0.0), -(p.year or 0)))
+
+
+def _reading_notes(reading: Reading) -> list[str]:
+    """Say how misspelt names were read, so a wrong guess is visible."""
+    notes = []
+    for m in reading.links.people:
+        if not m.match.exact and m.match.people:
+            notes.append(f"Read “{m.match.query}” as {m.match.people[0].name}.")
+    return notes
+
+
+__all__ = ["Answer", "Answerer", "PersonView", "Source"]

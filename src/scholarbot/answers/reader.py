@@ -1,249 +1,288 @@
-"""Classify a question and pull out the person and topic it names, by rules (no LLM needed)."""
+"""The offline reader: a question's linked entities plus its remaining words -> a typed Query.
+
+Entities are linked first (linking.py); what is asked is then read from cue words in what is left,
+so greetings, politeness, case and word order never change the answer. A reading is "unsure" when
+no cue decided the operation; the optional LLM planner is consulted only then.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-Intent = Literal["collab", "papers_by", "profile", "find_paper", "compare", "topic", "overview"]
+from scholarbot.answers.linking import Links
+from scholarbot.answers.query import MAX_LIMIT, CountOf, Op, Query, Sort
 
-#: Questions longer than this are cut before parsing; the rest is kept as topic text.
+#: Questions longer than this are cut before reading; the answer says so.
 MAX_QUESTION_CHARS = 1000
+#: People listed when a question asks for "top" or "most" without a number.
+DEFAULT_TOP = 5
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """What a question asks for."""
+class Reading:
+    """A query and whether the reader is confident it understood the question."""
 
-    intent: Intent
-    person: str | None = None
-    other: str | None = None
-    topic: str | None = None
-    #: Inclusive year range the question limits itself to ("in 2022", "since 2021").
-    year_from: int | None = None
-    year_to: int | None = None
-
-
-_NAME = r"(?P<person>[^?,;]+?)"
-_NAME2 = r"(?P<person2>[^?,;]+?)"
-_TOPIC = r"(?:\s+(?:on|about|in|regarding|for|around)\s+(?P<topic>.+?))?"
-_END = r"\s*[?.!]*\s*$"
-
-_RULES: list[tuple[Intent, re.Pattern[str]]] = [
-    (
-        "overview",
-        re.compile(
-            r"^(?:what\s+are\s+(?:the\s+|some\s+)?(?:open|unsolved|remaining|main|key)\s+(?:problems|questions|"
-            r"challenges|issues|limitations)|what\s+(?:is|do\s+we)\s+(?:known|know|new)|summari[sz]e(?:\s+the)?"
-            r"(?:\s+(?:research|work|literature))?|(?:give\s+me\s+)?an?\s+overview\s+of(?:\s+the)?"
-            r"(?:\s+(?:research|work|literature))?)\s*(?:in|on|of|for|about|with)?\s+(?P<topic>.+?)" + _END,
-            re.I,
-        ),
-    ),
-    (
-        "collab",
-        re.compile(
-            r"^(?:who|what)\s+(?:are|is)\s+" + _NAME + r"'s\s+(?:collaborators|co-?authors)" + _TOPIC + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^(?:what|which)\s+(?:are|is)\s+" + _NAME + r"'s\s+(?:papers|publications|work)" + _TOPIC + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^(?:what|which)\s+(?:papers|work|publications|articles)\s+(?:has|have|did|does)\s+"
-            + _NAME
-            + r"\s+(?:published|publish|written|write|authored|author|produced)\b"
-            r"(?:\s+(?:on|about|regarding|in)\s+(?P<topic>.+?))?" + _END,
-            re.I,
-        ),
-    ),
-    (
-        "collab",
-        re.compile(
-            r"^(?:who\s+(?:else\s+)?(?:are|is)\s+)?(?:who\s+)?(?:(?:are\s+)?the\s+)?"
-            r"(?:collaborat(?:es|ors?|ed|ing)|co-?authors?|co-?authored|works?|worked|writes?|wrote|"
-            r"publish(?:es|ed)?)\s+(?:of|with)\s+" + _NAME + _TOPIC + _END,
-            re.I,
-        ),
-    ),
-    (
-        "collab",
-        re.compile(r"^who\s+(?:has\s+|have\s+)?(?:\w+\s+)?(?:with)\s+" + _NAME + _TOPIC + _END, re.I),
-    ),
-    (
-        "collab",
-        re.compile(
-            r"^(?:list\s+|show\s+)?" + _NAME + r"'s\s+(?:collaborators|co-?authors)" + _TOPIC + _END, re.I
-        ),
-    ),
-    (
-        "collab",
-        re.compile(
-            r"^(?:who|with\s+whom)\s+(?:does|did|has|have)\s+" + _NAME + r"\s+(?:work|worked|collaborate|"
-            r"collaborated|co-?author|co-?authored|publish|published|write|written)(?:\s+with)?"
-            + _TOPIC
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "profile",
-        re.compile(
-            r"^(?:what\s+does|what\s+did)\s+" + _NAME + r"\s+(?:work|research|study)\s+on" + _END, re.I
-        ),
-    ),
-    (
-        "profile",
-        re.compile(
-            r"^(?:where\s+(?:does|did)\s+"
-            + _NAME
-            + r"\s+work|what\s+is\s+"
-            + _NAME2
-            + r"'s\s+(?:affiliation|institution|h-?index))"
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^(?:which|what)\s+(?:papers|work|publications|articles)\s+(?:by|of|from)\s+"
-            + _NAME
-            + r"\s+(?:are|is|were|was|focus(?:es)?|deal)?\s*(?:on|about|with|regarding|related\s+to)\s+"
-            r"(?P<topic>.+?)" + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^(?:has|did|does|have)\s+" + _NAME + r"\s+(?:published|publish|written|write|worked|work)"
-            r"\s+(?:anything\s+|any\s+papers?\s+)?(?:on|about|in)\s+(?P<topic>.+?)" + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^what\s+(?:has|have|did|does)\s+" + _NAME + r"\s+(?:been\s+)?(?:published|publishing|publish|"
-            r"written|writing|write|worked|working|work)\b(?:\s+(?:on|about|in|regarding))?\s*(?P<topic>.*?)"
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(
-            r"^(?:list\s+|show\s+|find\s+)?(?:the\s+)?(?:papers|work|publications)\s+(?:by|of|from)\s+"
-            + _NAME
-            + _TOPIC
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "papers_by",
-        re.compile(r"^" + _NAME + r"'s\s+(?:papers|work|publications)" + _TOPIC + _END, re.I),
-    ),
-    (
-        "compare",
-        re.compile(
-            r"^compare\s+(?P<person>.+?)\s+(?:and|with|to|vs\.?)\s+(?P<other>.+?)" + _TOPIC + _END, re.I
-        ),
-    ),
-    (
-        "profile",
-        re.compile(r"^(?:who\s+is|who's|tell\s+me\s+about|profile\s+of|about)\s+" + _NAME + _END, re.I),
-    ),
-    (
-        "topic",
-        re.compile(
-            r"^(?:who\s+(?:are|is)\s+(?:the\s+|an?\s+)?(?:experts?|researchers?|people|authors?|specialists?)\s+"
-            r"(?:on|in|of|working\s+on)"
-            r"|who\s+(?:has|have)\s+(?:worked|published|written)\s+(?:on|about))\s+(?P<topic>.+?)" + _END,
-            re.I,
-        ),
-    ),
-    (
-        "topic",
-        re.compile(
-            r"^who\s+(?:works|is\s+working|researches|publishes|writes)\s+(?:on|about)\s+(?P<topic>.+?)"
-            + _END,
-            re.I,
-        ),
-    ),
-    (
-        "find_paper",
-        re.compile(
-            r"^(?:which|what|find|is\s+there\s+a|are\s+there|any)\b.*?\b(?:papers?|work|study|studies|"
-            r"articles?|methods?)\b\s*(?P<topic>.*?)" + _END,
-            re.I,
-        ),
-    ),
-]
+    query: Query
+    sure: bool
+    links: Links
+    #: The question leans on an earlier turn ("what did they publish?", "and on dialogue?").
+    refers_back: bool = False
+    #: What was asked before falling back to a search: it may lack the people a follow-up supplies.
+    asked: Query | None = None
+    #: Whether a cue decided the operation of `asked`.
+    asked_sure: bool = False
 
 
-_YEAR = r"((?:19|20)\d{2})"
-_TIME_PHRASES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\s*\b(?:in|during)\s+(?:the\s+year\s+)?" + _YEAR + r"\b", re.I), "in"),
-    (re.compile(r"\s*\b(?:since|from)\s+" + _YEAR + r"\b", re.I), "since"),
-    (re.compile(r"\s*\bafter\s+" + _YEAR + r"\b", re.I), "after"),
-    (re.compile(r"\s*\bbefore\s+" + _YEAR + r"\b", re.I), "before"),
-    (re.compile(r"\s*\b(?:recently|lately|so\s+far|these\s+days)\b", re.I), "recent"),
-]
-# Topic rules go first: "who is working on X" is a topic question, not a profile of "working on X".
-_ORDERED = sorted(_RULES, key=lambda rule: 0 if rule[0] in {"topic", "overview"} else 1)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
 
 
-def parse_question(question: str) -> Parsed:
-    """Return the intent and slots of a question; anything unrecognised is a paper search."""
-    q = " ".join(question.split())[:MAX_QUESTION_CHARS].replace("’", "'").replace("‘", "'")
-    q, year_from, year_to = _take_years(q)
-    for intent, rule in _ORDERED:
-        m = rule.match(q)
-        if not m:
-            continue
-        groups = m.groupdict()
-        person = _clean(groups.get("person") or groups.get("person2"))
-        topic = _clean(groups.get("topic"))
-        if intent in {"find_paper", "topic", "overview"}:
-            return Parsed(intent, topic=topic or q, year_from=year_from, year_to=year_to)
-        if person and len(person.split()) <= 6:
-            other = _clean(groups.get("other"))
-            return Parsed(intent, person, other, topic, year_from=year_from, year_to=year_to)
-    return Parsed("find_paper", topic=q, year_from=year_from, year_to=year_to)
+# Chit-chat and politeness: removed before anything is read, so they never change the answer.
+_FILLER = _rx(
+    r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|well|btw|lol|"
+    r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|question|q|pls|plz|please|thx|thanks|"
+    r"thank\s+you|ty|cheers|sorry|kindly|just|actually|really|basically|"
+    r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
+    r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
+    r"i\s+wonder(?:ed)?|i'm\s+curious|curious|tell\s+me|show\s+me|give\s+me|let\s+me\s+know|"
+    r"any\s+idea|for\s+me|in\s+the\s+records|in\s+your\s+(?:records|database|store|library)|"
+    r"stuff|things|some|the\s+list\s+of|a\s+list\s+of)\b"
+)
+_COUNT = _rx(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b")
+_COLLAB = _rx(
+    r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-?wr\w+|"
+    r"\bwork(?:s|ed|ing)?\s+(?:together\s+)?with\b|\bwr(?:ote|itten|ites?|iting)\s+(?:\w+\s+){0,2}with\b|"
+    r"\bpublish\w*\s+(?:\w+\s+){0,2}with\b|\bpartner\w*|\bcolleagues?\b|\bteam(?:ed|s)?\s+up\b|"
+    r"\bworked\s+together\b|\bpapers?\s+with\b|\bwith\s+whom\b|\bco-?workers?\b|\bnetwork\b"
+)
+_PAPERS = _rx(
+    r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bwork\b|\bworks\b|\bpublish\w*|\bwr(?:ote|itten|ite)\b|"
+    r"\boutput\b|\bpubs?\b|\bresearch\b|\bbibliography\b"
+)
+_TOGETHER = _rx(r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b")
+_COMMON = _rx(r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b")
+_YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b")
+_COMPARE = _rx(
+    r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
+    r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b"
+)
+_CITED = _rx(
+    r"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
+    r"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|\btop[- ]?\d*\b|\bcitations?\b|\bcited\b|"
+    r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b"
+)
+_VENUE_Q = _rx(
+    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have)\b.*\bpublish|"
+    r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
+)
+_YEAR_Q = _rx(
+    r"\b(?:which|what)\s+year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
+    r"\bbusiest\b|\bbest\s+year\b"
+)
+_PER_YEAR = _rx(r"\bper\s+year\b|\beach\s+year\b|\bevery\s+year\b|\bby\s+year\b|\ba\s+year\b|\bannual\w*|\byearly\b")
+_PROFILE = _rx(
+    r"^\s*(?:who\s+is|who's|who\s+was|whos)\b|\btell\s+me\s+about\b|\bprofile\b|\babout\b|\baffiliat\w*|"
+    r"\bwhere\s+(?:does|did|do|is)\b.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
+    r"\binstitution\b|\bresearch\s+interests?\b|\bwhat\s+(?:does|did|do)\b.*\b(?:work|research|study)\b|"
+    r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b"
+)
+_WHO = _rx(
+    r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
+    r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
+)
+_OVERVIEW = _rx(
+    r"\boverview\b|\bsummar\w*|\bopen\s+(?:problems?|questions?|challenges?|issues?)\b|\bchallenges?\b|"
+    r"\bstate\s+of\s+the\s+art\b|\bsota\b|\b(?:main|key|common|major|different)\s+(?:approaches|methods|ideas|"
+    r"techniques|directions|themes|lines)\b|\bapproaches\s+(?:to|for)\b|\bwhat(?:'s|\s+is)\s+new\b|"
+    r"\btrends?\b|\bsurvey\b|\badvances\b|\blandscape\b|\bhow\s+do\s+(?:people|researchers|papers)\b|"
+    r"\bwhat\s+(?:is|do\s+we)\s+know\w*\b|\bprogress\b|\bdevelopments?\b|\blimitations\b|\bexplain\b"
+)
+_PRONOUN = _rx(r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b")
+_FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only)\b")
+_DATE = _rx(r"\b(?:recent(?:ly)?|latest|newest|new|lately|nowadays|last\s+(?:few\s+)?(?:months|papers))\b")
+_SINGULAR_TOP = _rx(r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+(?:paper|work|article|publication)\b(?!s)")
+_TOP_N = _rx(r"\btop[- ]?(\d{1,2})\b|\b(\d{1,2})\s+most\b|\b(\d{1,2})\s+(?:best|top)\b")
+# Words that ask or connect: stripped from the edges of a segment when reading its topic.
+_CUE_WORDS = frozenset(
+    """a an the and or of in on at to for with by from about into over regarding concerning related re
+    is are was were be been being am do does did has have had having will would can could should shall may
+    might must who whom whose what which when where why how this that these those there here his her their
+    its my our your me you i we they he she it them him us all any anything anyone someone something some
+    each every both either neither ever never yet also too just only even still again much many more most
+    less fewer few lot lots often usually mostly main mainly primarily typically generally frequently
+    times time number count total how list show tell find give get see look looking search name names
+    papers paper work works worked working publish published publishes publishing publication publications
+    wrote written write writes writing article articles research researches researched researching study
+    studies studied studying output pubs pub topic topics field fields area areas subject subjects
+    coauthors coauthor coauthored co-authors co-author co-authored collaborators collaborator collaborate
+    collaborates collaborated collaborating collaboration collaborations together jointly joint common
+    shared mutual people person researcher researchers expert experts author authors specialist
+    specialists scientist scientists group groups lab labs team teams folks ask asking question
+    cited citations citation top best known popular influential famous impactful venue venues conference
+    conferences journal journals year years productive active prolific peak recent recently latest
+    newest new lately nowadays overview summary summarize summarise survey trends trend approaches
+    methods open problems challenges state art sota key major different ideas techniques directions
+    landscape progress developments limitations explain know known yes no not ever compare compared
+    comparison versus vs more than between difference differences differ profile affiliation affiliated
+    institution bio background interests interest metrics h-index hindex based partner partners
+    colleagues colleague network co-workers please thanks thank like want need wanna curious wonder
+    whether if so than then other others else anybody somebody everything one ones kind sort type
+    currently today these days things stuff via per using use used
+    """.split()
+)
+_TOPIC_PREPOSITION = _rx(
+    r"\b(?:on|about|regarding|concerning|around|re|related\s+to|in\s+the\s+(?:area|field|domain|topic)\s+of|"
+    r"in\s+the\s+context\s+of|dealing\s+with|focus(?:ed|ing)?\s+on|in|for|of)\b"
+)
 
 
-def _take_years(q: str) -> tuple[str, int | None, int | None]:
-    """Cut time phrases out of a question and turn them into an inclusive year range."""
-    year_from = year_to = None
-    for pattern, kind in _TIME_PHRASES:
-        m = pattern.search(q)
-        if not m:
-            continue
-        year = int(m.group(1)) if m.groups() else None
-        if kind == "in" and year:
-            year_from = year_to = year
-        elif kind == "since" and year:
-            year_from = year
-        elif kind == "after" and year:
-            year_from = year + 1
-        elif kind == "before" and year:
-            year_to = year - 1
-        q = (q[: m.start()] + q[m.end() :]).strip()
-    return q, year_from, year_to
+def read(links: Links) -> Reading:
+    """Turn a linked question into a Query (and say whether the reading is sure)."""
+    residual = _FILLER.sub(" ", links.residual)
+    residual = " ".join(residual.split())
+    people = tuple(p.text for p in links.people)
+    refers_back = bool(_PRONOUN.search(residual) or _FRAGMENT.match(residual))
+    if not people and links.unknown_names and _person_question(residual):
+        # A name the store does not hold: ask about it anyway, so the answer can say so.
+        people = tuple(links.unknown_names[:2])
+        residual = _mask(residual, links.unknown_names[:2])
+    topic = _topic(residual, links)
+    sort: Sort = "date" if links.recent and _DATE.search(residual) else "relevance"
+    base = {
+        "people": people,
+        "topic": topic,
+        "institution": links.institution,
+        "venue": links.venue,
+        "year_from": links.year_from,
+        "year_to": links.year_to,
+        "sort": sort,
+    }
+    # "what did they publish?" asks a person question about someone named earlier.
+    n = len(people) or (1 if refers_back and _PRONOUN.search(residual) else 0)
+    op, extra, sure = _operation(residual, n, topic, links)
+    query = asked = Query(op=op, **{**base, **extra})  # type: ignore[arg-type]
+    asked_sure = sure
+    if query.problem() is not None:
+        # Not enough to run what the words ask: fall back to a search of the question's words.
+        fallback_topic = topic or _content(links.residual) or None
+        if fallback_topic:
+            query = Query(op="find_papers", topic=fallback_topic, venue=links.venue,
+                          year_from=links.year_from, year_to=links.year_to, sort=sort)
+        else:
+            query = Query(op="help")
+        sure = False
+    return Reading(query, sure, links, refers_back=refers_back, asked=asked, asked_sure=asked_sure)
 
 
-def _clean(text: str | None) -> str | None:
-    if not text:
-        return None
-    text = text.strip().strip("\"'“”").strip()
-    return text or None
+def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[Op, dict[str, object], bool]:
+    """The operation the words ask for, extra arguments, and whether a cue decided it."""
+    r = residual
+    if n >= 2:
+        if _COUNT.search(r):
+            return "count", {"count_of": "papers"}, True
+        if _COMMON.search(r) and (_COLLAB.search(r) or _WHO.search(r)) and not _YESNO.search(r):
+            return "common_coauthors", {}, True
+        if _COMPARE.search(r):
+            return "compare", {}, True
+        if _YESNO.search(r) and (_COLLAB.search(r) or _TOGETHER.search(r) or _PAPERS.search(r)):
+            return "collab_check", {}, True
+        if _PAPERS.search(r) or _TOGETHER.search(r) or _COLLAB.search(r):
+            return "joint_papers", _sorting(r), True
+        return "joint_papers", {}, False
+    if n == 1:
+        if _COUNT.search(r):
+            count_of: CountOf = "papers"
+            if _COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I):
+                count_of = "collaborators"
+            elif _PER_YEAR.search(r):
+                count_of = "papers_per_year"
+            return "count", {"count_of": count_of}, True
+        if _YEAR_Q.search(r):
+            return "top_year", {}, True
+        if _VENUE_Q.search(r) and not _COLLAB.search(r):
+            return "top_venue", {}, True
+        if _CITED.search(r):
+            return "papers_by", {"sort": "citations", **_limit(r)}, True
+        if _COLLAB.search(r):
+            return "collaborators", {}, True
+        if _PROFILE.search(r) and not (topic and _PAPERS.search(r)):
+            return "profile", {}, True
+        if _PAPERS.search(r) or topic or links.year_from or links.year_to or links.venue:
+            return "papers_by", _sorting(r), True
+        return "profile", {}, not _content(r)
+    # No person named.
+    if _COUNT.search(r) and (topic or links.venue or links.institution):
+        return "count", {"count_of": "papers"}, True
+    if _OVERVIEW.search(r):
+        return "overview", {}, True
+    if _WHO.search(r) and (topic or links.institution or links.venue):
+        return "who_works_on", {}, True
+    if _CITED.search(r) and topic:
+        return "find_papers", {"sort": "citations", **_limit(r)}, True
+    if topic or links.title:
+        return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None
+    return "help", {}, not _content(r)
+
+
+def _sorting(r: str) -> dict[str, object]:
+    if _CITED.search(r):
+        return {"sort": "citations", **_limit(r)}
+    if _DATE.search(r):
+        return {"sort": "date"}
+    return {}
+
+
+def _limit(r: str) -> dict[str, object]:
+    m = _TOP_N.search(r)
+    if m:
+        n = int(next(g for g in m.groups() if g))
+        return {"limit": max(1, min(MAX_LIMIT, n))}
+    if _SINGULAR_TOP.search(r):
+        return {"limit": 1}
+    return {"limit": DEFAULT_TOP}
+
+
+def _person_question(r: str) -> bool:
+    return bool(_COLLAB.search(r) or _PROFILE.search(r) or re.search(r"\bby\b|'s\b", r, re.I))
+
+
+def _mask(residual: str, names: list[str]) -> str:
+    for i, name in enumerate(names, 1):
+        residual = re.sub(re.escape(name) + r"(?:'s)?", f"⟨P{i}⟩", residual)
+    return residual
+
+
+def _topic(residual: str, links: Links) -> str | None:
+    """The topic: the longest stretch of content words between entities, edges stripped of cue words."""
+    if links.title:
+        return links.title
+    best = ""
+    for segment in re.split(r"⟨[A-Z]\d*⟩", residual):
+        words = _strip_edges(segment)
+        text = " ".join(words)
+        if len(text) > len(best):
+            best = text
+    return best or None
+
+
+def _strip_edges(segment: str) -> list[str]:
+    words = re.findall(r"[\w][\w'.+#/-]*|[\"“”]", segment)
+    words = [w for w in words if w not in "\"“”"]
+
+    def cue(w: str) -> bool:
+        if w.isdigit():  # "top 3 papers": the number is a limit, not a topic
+            return True
+        return w.lower().strip("'.") in _CUE_WORDS or w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
+
+    while words and cue(words[0]):
+        words.pop(0)
+    while words and cue(words[-1]):
+        words.pop()
+    return words
+
+
+def _content(text: str) -> str:
+    """Words that are not cue words, for telling an empty question from a topic."""
+    words = [w for w in re.findall(r"[\w][\w'-]*", _FILLER.sub(" ", text)) if w.lower() not in _CUE_WORDS]
+    return " ".join(w for w in words if not w.startswith("⟨"))

@@ -14,6 +14,7 @@ from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
     from scholarbot.answers import Answerer
+    from scholarbot.answers.query import Query
     from scholarbot.answers.types import Answer
     from scholarbot.config import Settings
     from scholarbot.digest.service import Digests
@@ -92,11 +93,14 @@ class ScholarBot(commands.Bot):
 
     # --- the domain call, off the event loop --------------------------------------------------
 
-    async def ask(self, question: str) -> Answer:
-        """Answer in a worker thread so other users are served while one question is slow."""
+    async def ask(self, question: str, previous: Query | None = None) -> Answer:
+        """Answer in a worker thread so other users are served while one question is slow.
+
+        `previous` is the query of the conversation's last turn, which a follow-up builds on.
+        """
         async with self._answer_lock:
             return await asyncio.to_thread(
-                self.answerer.ask, question[: self.settings.discord.max_question_chars]
+                self.answerer.ask, question[: self.settings.discord.max_question_chars], previous
             )
 
     async def call(self, fn: Any, *args: Any) -> Any:

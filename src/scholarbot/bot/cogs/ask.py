@@ -10,9 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.conversation import Turn, resolve_followup
+from scholarbot.bot.conversation import Turn, last_query, turn_of
 from scholarbot.bot.render import MAX_PARTS, answer_messages
-from scholarbot.answers.reader import parse_question
 
 if TYPE_CHECKING:
     from scholarbot.bot.client import ScholarBot
@@ -53,9 +52,8 @@ class Ask(commands.Cog):
             )
             return
         key = interaction.channel_id or 0
-        question = resolve_followup(question, self.history[key])
-        answer = await self.bot.ask(question)
-        self._remember(key, question)
+        answer = await self.bot.ask(question, previous=last_query(self.history[key]))
+        self._remember(key, question, answer)
         for part in answer_messages(answer)[:MAX_PARTS]:
             await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
 
@@ -89,15 +87,16 @@ class Ask(commands.Cog):
             # A question in a channel opens a thread so follow-ups have a home and the channel stays tidy.
             channel = await message.create_thread(name=_thread_name(question), auto_archive_duration=1440)
         key = channel.id  # type: ignore[attr-defined]
-        question = resolve_followup(question, self.history[key])
         async with channel.typing():
-            answer = await self.bot.ask(question)
-        self._remember(key, question)
+            answer = await self.bot.ask(question, previous=last_query(self.history[key]))
+        self._remember(key, question, answer)
         await send_answer(channel, answer)
 
-    def _remember(self, key: int, question: str) -> None:
+    def _remember(self, key: int, question: str, answer: Answer) -> None:
         turns = self.history[key]
-        turns.append(Turn(question, parse_question(question)))
+        turn = turn_of(question, answer.query)
+        if turn is not None:
+            turns.append(turn)
         del turns[:-KEEP_TURNS]
 
 

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
-from scholarbot.answers.reader import Parsed
+from scholarbot.answers.query import Query
 
 if TYPE_CHECKING:
     from scholarbot.bot.client import ScholarBot
@@ -45,7 +45,7 @@ class Library(commands.Cog):
     async def paper(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 1000]) -> None:
         """Find papers by meaning and words."""
         await interaction.response.defer(thinking=True)
-        answer = await self.bot.call(self.bot.answerer.ask_parsed, query, Parsed("find_paper", topic=query))
+        answer = await self.bot.call(self.bot.answerer.ask_query, query, Query(op="find_papers", topic=query))
         await send_parts(interaction, answer)
 
     @app_commands.command(name="collaborators")
@@ -58,9 +58,9 @@ class Library(commands.Cog):
     ) -> None:
         """Who a researcher works with, optionally on a topic, ranked by shared papers."""
         await interaction.response.defer(thinking=True)
-        parsed = Parsed("collab", person=name, topic=topic)
+        parsed = Query(op="collaborators", people=(name,), topic=topic or None)
         question = f"Who collaborates with {name}" + (f" on {topic}?" if topic else "?")
-        answer = await self.bot.call(self.bot.answerer.ask_parsed, question, parsed)
+        answer = await self.bot.call(self.bot.answerer.ask_query, question, parsed)
         await send_parts(interaction, answer)
 
     @collaborators.autocomplete("name")

@@ -1,0 +1,414 @@
+"""Answers to relations and aggregations: joint papers, common coauthors, counts, top venue and year,
+ranked lists with honest totals, experts on a topic, and overviews grouped into themes.
+
+Like the rest of the composer, every sentence cites the papers it rests on, and `people` holds exactly
+the people the answer names as its answer (never the people the question asked about).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scholarbot.answers.compose import Composer, _label, namesakes
+from scholarbot.answers.linking import venue_family
+from scholarbot.answers.query import Query
+from scholarbot.answers.types import Answer, join_names, short, venue_year
+from scholarbot.records import Paper, Researcher
+
+if TYPE_CHECKING:
+    from scholarbot.answers.engine import PersonView
+
+#: Papers listed in one answer; the total is always stated.
+MAX_LISTED = 8
+#: People named in one answer; the total is always stated.
+MAX_NAMED = 12
+
+HELP = (
+    "Ask me about researchers and papers in the records, e.g. “Who collaborates with Hanlin Gu?”, "
+    "“Which papers did A and B write together?”, “How many papers did X publish in 2022?”, "
+    "“What is X's most cited paper?”, “Who works on dialogue at Tsinghua?”, or “Overview of federated LLMs”."
+)
+
+
+class FactsComposer(Composer):
+    """Composer for one typed query."""
+
+    def __init__(self, query: Query) -> None:
+        super().__init__(query.op)
+        self.query = query
+        self._lead: list[str] = []
+
+    def finish(self, text: str) -> Answer:
+        return super().finish(" ".join([*self._lead, text]).strip())
+
+    def help(self) -> Answer:
+        problem = self.query.problem() if self.query.op != "help" else None
+        return self.finish((f"I could not run that ({problem}). " if problem else "") + HELP)
+
+    def _item(self, p: Paper, *, cites: bool = False) -> str:
+        extra = f", {p.citation_count} citations" if cites and p.citation_count is not None else ""
+        return f"“{short(p.title)}” ({venue_year(p)}{extra}) [{self.cite(p)}]"
+
+    def _listing(self, papers: Sequence[Paper], *, cites: bool = False) -> str:
+        shown = "; ".join(self._item(p, cites=cites) for p in papers[:MAX_LISTED])
+        more = len(papers) - MAX_LISTED
+        return shown + (f"; and {more} more" if more > 0 else "")
+
+    # --- namesakes ----------------------------------------------------------------------------
+
+    def others_note(self, view: PersonView, others: list[PersonView]) -> None:
+        """One line naming the namesakes the evidence pointed away from."""
+        if not others:
+            return
+        items = [f"{_label(o, True)} ({len(o.papers)} paper(s))" for o in others[:3]]
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        cite = f" [{self.cite(view.papers[0])}]" if view.papers else ""
+        self._lead.append(
+            f"Answering for {_label(view, True)}, whose papers fit the question{cite}; "
+            f"also named {view.person.name}: {'; '.join(items)}{more}."
+        )
+
+    def namesakes_note(self, view: PersonView, others: list[PersonView]) -> None:
+        cite = f" [{self.cite(view.papers[0])}]" if view.papers else ""
+        self._lead.append(
+            namesakes(len(others) + 1, view.person.name)
+            + f"; answering for {_label(view, True)}, the one with the most papers{cite}."
+        )
+
+    # --- two people ---------------------------------------------------------------------------
+
+    def joint_papers(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:
+        who = f"{a.person.name} and {b.person.name}"
+        if not joint:
+            return self.finish(f"The records hold no paper by both {who}.")
+        return self.finish(f"{who} have {len(joint)} paper(s) together in the records: {self._listing(joint)}.")
+
+    def count_joint(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:
+        self.answer.value = len(joint)
+        return self.joint_papers(a, b, joint)
+
+    def collab_check(
+        self,
+        a: PersonView,
+        b: PersonView,
+        joint: list[Paper],
+        ca: dict[str, list[Paper]],
+        cb: dict[str, list[Paper]],
+        names: Callable[[list[str]], dict[str, Researcher]] | None = None,
+    ) -> Answer:
+        who = f"{a.person.name} and {b.person.name}"
+        self.answer.value = bool(joint)
+        if joint:
+            return self.finish(f"Yes: {who} wrote {len(joint)} paper(s) together, e.g. {self._listing(joint[:3])}.")
+        return self.finish(f"No: no paper in the records lists both {who}.")
+
+    def common_coauthors(
+        self,
+        a: PersonView,
+        b: PersonView,
+        ca: dict[str, list[Paper]],
+        cb: dict[str, list[Paper]],
+        records: dict[str, Researcher] | None = None,
+    ) -> Answer:
+        common = [rid for rid in ca if rid in cb and rid not in {a.person.id, b.person.id}]
+        who = f"{a.person.name} and {b.person.name}"
+        if not common:
+            return self.finish(f"The records show no coauthor shared by {who}.")
+        common.sort(key=lambda r: -(len(ca[r]) + len(cb[r])))
+        people = records or {}
+        parts = []
+        for rid in common[:MAX_NAMED]:
+            person = people.get(rid)
+            if person is None:
+                continue
+            pa, pb = ca[rid][0], cb[rid][0]
+            parts.append(f"{person.name} [{self.cite(pa)}][{self.cite(pb)}]")
+            self.answer.people.append(self.person_json(person, [pa, pb]))
+        more = len(common) - MAX_NAMED
+        tail = f"; and {more} more" if more > 0 else ""
+        return self.finish(f"{who} share {len(common)} coauthor(s) in the records: {'; '.join(parts)}{tail}.")
+
+    def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
+        answer = super().compare(a, b, topic)
+        na, nb = (len(v.on_topic) if topic else len(v.papers) for v in (a, b))
+        if na != nb and answer.sources:
+            more, fewer = (a, b) if na > nb else (b, a)
+            self.answer.value = more.person.name
+            scope = f" on {topic}" if topic else ""
+            first = (more.on_topic or more.papers)[0]
+            answer.text += (
+                f" {more.person.name} has more papers{scope} in the records ({max(na, nb)} vs {min(na, nb)}) "
+                f"[{self.cite(first)}]."
+            )
+        answer.text = " ".join([*self._lead, answer.text]).strip()
+        return answer
+
+    # --- one person: counts and aggregates ------------------------------------------------------
+
+    def count_papers(self, view: PersonView, papers: list[Paper], scope: str) -> Answer:
+        self.answer.value = len(papers)
+        name = view.person.name
+        where = f" {scope}" if scope else ""
+        if not papers:
+            return self.finish(f"The records hold no paper by {name}{where}.")
+        return self.finish(
+            f"{name} has {len(papers)} paper(s){where} in the records; most cited first: {self._listing(papers, cites=True)}."
+        )
+
+    def count_collaborators(self, view: PersonView, n: int) -> Answer:
+        self.answer.value = n
+        first = view.papers[:1]
+        cite = f" [{self.cite(first[0])}]" if first else ""
+        return self.finish(
+            f"{view.person.name} has {n} distinct coauthor(s) over {len(view.papers)} paper(s) in the records{cite}."
+        )
+
+    def papers_per_year(self, view: PersonView, papers: list[Paper]) -> Answer:
+        by_year = Counter(p.year for p in papers if p.year)
+        if not by_year:
+            return self.finish(f"The records hold no dated paper by {view.person.name}.")
+        parts = []
+        for year in sorted(by_year):
+            first = next(p for p in papers if p.year == year)
+            parts.append(f"{year}: {by_year[year]} [{self.cite(first)}]")
+        self.answer.value = ", ".join(f"{y}: {by_year[y]}" for y in sorted(by_year))
+        return self.finish(f"Papers by {view.person.name} per year in the records: {'; '.join(parts)}.")
+
+    def top_venue(self, view: PersonView, papers: list[Paper]) -> Answer:
+        families = Counter(venue_family(p.venue) for p in papers if venue_family(p.venue))
+        if not families:
+            return self.finish(f"The records give no venue for {view.person.name}'s papers.")
+        ranked = families.most_common()
+        best, n = ranked[0]
+        tied = [v for v, k in ranked if k == n]
+        self.answer.value = " / ".join(str(v) for v in tied)
+        examples = [p for p in papers if venue_family(p.venue) == best][:3]
+        cites = "".join(f"[{self.cite(p)}]" for p in examples)
+        rest = ", ".join(f"{v} ({k})" for v, k in ranked[1:4])
+        lead = f"{view.person.name} publishes most at {' and '.join(map(str, tied))}: {n} of {len(papers)} paper(s) in the records {cites}"
+        return self.finish(lead + (f"; then {rest}." if rest else "."))
+
+    def top_year(self, view: PersonView, papers: list[Paper]) -> Answer:
+        years = Counter(p.year for p in papers if p.year)
+        if not years:
+            return self.finish(f"The records give no years for {view.person.name}'s papers.")
+        ranked = sorted(years.items(), key=lambda kv: (-kv[1], -kv[0]))
+        year, n = ranked[0]
+        self.answer.value = str(year)
+        examples = [p for p in papers if p.year == year][:3]
+        cites = "".join(f"[{self.cite(p)}]" for p in examples)
+        rest = ", ".join(f"{y} ({k})" for y, k in ranked[1:4])
+        return self.finish(
+            f"{view.person.name}'s most productive year in the records is {year}, with {n} paper(s) {cites}"
+            + (f"; then {rest}." if rest else ".")
+        )
+
+    def papers_list(self, view: PersonView, papers: list[Paper], scope: str) -> Answer:
+        q = self.query
+        name = view.person.name
+        where = f" {scope}" if scope else ""
+        if not papers:
+            return self.finish(f"The records hold no paper by {name}{where}.")
+        if q.sort == "citations":
+            limit = q.limit or MAX_LISTED
+            top = papers[:limit]
+            if limit == 1:
+                p = top[0]
+                self.answer.value = p.title
+                count = f", cited {p.citation_count} times" if p.citation_count is not None else ""
+                return self.finish(
+                    f"{name}'s most cited paper{where} in the records is “{short(p.title)}” ({venue_year(p)}{count}) "
+                    f"[{self.cite(p)}], of {len(papers)} paper(s)."
+                )
+            return self.finish(
+                f"{name} has {len(papers)} paper(s){where} in the records; the {len(top)} most cited: "
+                f"{self._listing(top, cites=True)}."
+            )
+        order = "newest first" if q.sort == "date" or not q.topic else "closest first"
+        return self.finish(f"{name} has {len(papers)} paper(s){where} in the records ({order}): {self._listing(papers)}.")
+
+    def no_topic_papers(self, view: PersonView, topic: str) -> Answer:
+        recent = sorted(view.papers, key=lambda p: -(p.year or 0))[:3]
+        text = f"I found no paper by {view.person.name} on {topic} in the records."
+        if recent:
+            text += f" Their latest papers: {'; '.join(self._item(p) for p in recent)}."
+        return self.finish(text)
+
+    def collaborators(  # type: ignore[override]
+        self,
+        views: list[PersonView],
+        topic: str | None,
+        coauthors_of: Callable[[Paper, Researcher], list[Researcher]],
+        others: Sequence[object] = (),
+        total: Callable[[PersonView], int] | None = None,
+    ) -> Answer:
+        answer = super().collaborators(views, topic, coauthors_of)
+        if total is not None and len(views) == 1 and not topic:
+            n = total(views[0])
+            shown = len(self.answer.people)
+            if n > shown and answer.sources:
+                answer.text += (
+                    f" They have {n} coauthors in all in the records; the {shown} named share the most "
+                    f"papers with them [{answer.sources[0].n}]."
+                )
+        answer.text = " ".join([*self._lead, answer.text]).strip()
+        return answer
+
+    # --- topics -------------------------------------------------------------------------------
+
+    def nothing_on_topic(self, query: Query, nearest: list[Paper]) -> Answer:
+        what = query.topic or query.institution or query.venue or "that"
+        scope = _filters(query)
+        text = f"Nothing in the records is on {what}{scope}."
+        if nearest:
+            listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in nearest)
+            text += f" The nearest papers, which are not on it: {listed}."
+        return self.finish(text)
+
+    def nobody_at(self, query: Query, papers: list[Paper]) -> Answer:
+        listed = "; ".join(self._item(p) for p in papers)
+        return self.finish(
+            f"The records place no author of the papers on {query.topic} at {query.institution}. "
+            f"The closest papers: {listed}."
+        )
+
+    def experts(self, query: Query, ranked: list[tuple[Researcher, list[Paper]]], total: int) -> Answer:
+        what = query.topic or "research"
+        scope = _filters(query)
+        if not ranked:
+            return self.finish(f"I found no one in the records working on {what}{scope}.")
+        parts = []
+        for r, papers in ranked:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
+            parts.append(f"{r.name} {cites}")
+            self.answer.people.append(self.person_json(r, papers[:2]))
+        more = f" ({total} in all)" if total > len(ranked) else ""
+        on = f" on {query.topic}" if query.topic else ""
+        return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
+
+    def search_results(self, query: Query, papers: list[Paper]) -> Answer:
+        if query.sort == "citations":
+            if query.limit == 1:
+                self.answer.value = papers[0].title
+            return self.finish(f"Most cited papers on {query.topic}{_filters(query)}: {self._listing(papers, cites=True)}.")
+        best, rest = papers[0], papers[1:]
+        s = f"The closest match is {self._item(best)}."
+        if rest:
+            s += f" Also on it: {'; '.join(self._item(p) for p in rest)}."
+        return self.finish(s)
+
+    def count_topic(self, query: Query, n: int, examples: list[Paper]) -> Answer:
+        self.answer.value = n
+        if not n:
+            return self.finish(f"The records hold no paper on {query.topic}{_filters(query)}.")
+        return self.finish(
+            f"{n} paper(s) in the records are on {query.topic}{_filters(query)}; the closest: {self._listing(examples)}."
+        )
+
+    def count_store(self, query: Query, n: int) -> Answer:
+        self.answer.value = n
+        return self.finish(f"The records hold {n} paper(s){_filters(query)}.")
+
+    def themes(self, query: Query, papers: list[Paper], vectors: np.ndarray) -> Answer:
+        """Group the papers on a topic into a few themes; one cited line per theme."""
+        groups = _cluster(vectors, _theme_count(len(papers)))
+        lines = []
+        for members in groups:
+            group = [papers[i] for i in members]
+            if query.sort == "date":
+                group.sort(key=lambda p: -(p.year or 0))
+            label = _label_theme(group, papers, query.topic or "")
+            shown = group[:3]
+            items = "; ".join(
+                f"“{short(p.title)}”" + (f" ({p.year})" if p.year and query.sort == "date" else "") + f" [{self.cite(p)}]"
+                for p in shown
+            )
+            lines.append(f"{label} ({len(group)} paper(s)): {items}.")
+        years = sorted(p.year for p in papers if p.year)
+        span = f", {years[0]}–{years[-1]}" if len(years) > 1 and years[0] != years[-1] else ""
+        lead = (
+            f"{len(papers)} paper(s) in the records are on {query.topic}{span}, the closest being "
+            f"“{short(papers[0].title)}” [{self.cite(papers[0])}]; they fall into {len(groups)} theme(s)."
+        )
+        if query.sort == "date":
+            newest = max(papers, key=lambda p: (p.year or 0))
+            lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
+        return self.finish(" ".join([lead, *lines]))
+
+
+def _filters(query: Query) -> str:
+    bits = []
+    if query.institution:
+        bits.append(f" at {query.institution}")
+    if query.venue:
+        bits.append(f" at {query.venue}" if not query.institution else f" ({query.venue})")
+    lo, hi = query.years
+    if lo is not None and lo == hi:
+        bits.append(f" in {lo}")
+    elif lo is not None and hi is not None:
+        bits.append(f" in {lo}–{hi}")
+    elif lo is not None:
+        bits.append(f" since {lo}")
+    elif hi is not None:
+        bits.append(f" up to {hi}")
+    return "".join(bits)
+
+
+def _theme_count(n: int) -> int:
+    return 1 if n < 4 else min(4, max(2, n // 5))
+
+
+def _cluster(vectors: np.ndarray, k: int, iterations: int = 10) -> list[list[int]]:
+    """k-means on unit vectors with farthest-first seeds (deterministic); groups largest first."""
+    n = len(vectors)
+    if k <= 1 or n <= k:
+        return [list(range(n))]
+    x = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    centres = [x[0]]
+    for _ in range(1, k):
+        sims = np.max(np.stack([x @ c for c in centres]), axis=0)
+        centres.append(x[int(np.argmin(sims))])
+    c = np.stack(centres)
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iterations):
+        labels = np.argmax(x @ c.T, axis=1)
+        for j in range(k):
+            members = x[labels == j]
+            if len(members):
+                c[j] = members.mean(axis=0)
+                c[j] /= np.linalg.norm(c[j]) + 1e-9
+    groups = [list(np.flatnonzero(labels == j)) for j in range(k)]
+    return sorted((g for g in groups if g), key=len, reverse=True)
+
+
+_STOP = frozenset(
+    """a an the and or of in on for with to from by via using towards toward into over under based is are
+    we our its their this that these those as at be can new novel approach approaches method methods model
+    models learning study analysis framework task tasks towards large language llm llms neural network
+    networks data paper improving improved effective efficient""".split()
+)
+
+
+def _label_theme(group: list[Paper], everything: list[Paper], topic: str) -> str:
+    """The words that set a group's titles apart from the other papers on the topic."""
+    topic_words = set(re.findall(r"[a-z][a-z0-9-]+", topic.lower()))
+
+    def words(p: Paper) -> set[str]:
+        return {w for w in re.findall(r"[a-z][a-z0-9-]+", p.title.lower()) if w not in _STOP and len(w) > 2}
+
+    inside = Counter(w for p in group for w in words(p))
+    overall = Counter(w for p in everything for w in words(p))
+    scored = sorted(
+        (w for w in inside if w not in topic_words and inside[w] >= 2 or len(group) < 3 and w not in topic_words),
+        key=lambda w: (-(inside[w] / len(group)) * np.log((len(everything) + 1) / overall[w]), w),
+    )
+    terms = scored[:3]
+    return "Theme: " + (", ".join(terms) if terms else "other work")
+
+
+__all__ = ["FactsComposer", "join_names"]

@@ -1,0 +1,39 @@
+"""Follow-ups build on the previous turn's query object, not on re-parsed text.
+
+"and on dialogue?" keeps the person and operation and swaps the topic; "what did they publish in
+2022?" keeps the people and takes the new operation and years; "and Hanlin Gu?" asks the same
+question about someone else. A question that stands on its own is taken as it is.
+"""
+
+from __future__ import annotations
+
+from scholarbot.answers.query import PAIR_OPS, Query
+from scholarbot.answers.reader import Reading
+
+
+def follow_up(reading: Reading, previous: Query | None) -> Query:
+    """The query a question asks, given the query of the turn before it (if any)."""
+    query = reading.query
+    if previous is None or not previous.people:
+        return query
+    asked = reading.asked or query
+    if reading.links.people:
+        if reading.asked_sure and asked.op != "profile" or not reading.refers_back:
+            return query
+        # "and Hanlin Gu?": the same question about someone else.
+        return previous.with_(people=asked.people, person_ids=())
+    if not reading.refers_back:
+        return query
+    people = {"people": previous.people, "person_ids": previous.person_ids}
+    if reading.asked_sure and asked.op != "help" and not (asked.op in PAIR_OPS and len(previous.people) < 2):
+        # A new question about the same people: its own operation, filters and topic.
+        return asked.with_(**people)
+    # A fragment ("and on dialogue?", "and in 2022?"): change only what it names.
+    changes: dict[str, object] = {}
+    for name in ("topic", "institution", "venue", "year_from", "year_to"):
+        value = getattr(asked, name)
+        if value is not None:
+            changes[name] = value
+    if asked.sort != "relevance":
+        changes["sort"] = asked.sort
+    return previous.with_(**changes)

@@ -1,0 +1,445 @@
+"""Entity linking: find the spans of a question that name things in the store.
+
+People (any order, case, diacritics, small typos, possessives), institutions (from the affiliations
+in the records, with short forms: "Tsinghua", "CMU", "JD"), venues ("ACL", "COLING 2025"), years
+("in 2022", "since 2021", "2020-2022", "last year") and quoted titles are linked first; the reader
+then reads what is asked from the words that remain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from scholarbot.names import NameIndex, NameMatch
+from scholarbot.records import fold, name_key
+
+#: Longest run of words tried as a person's name ("Mateus de Oliveira Oliveira").
+MAX_NAME_TOKENS = 5
+#: Longest run of words tried as an institution ("Technion Israel Institute of Technology").
+MAX_INSTITUTION_TOKENS = 9
+#: Similarity (0-100) a misspelt name needs to be linked ("Hetior Murilo Gomes" -> Heitor).
+FUZZY_NAME_MIN = 85
+#: A word is ordinary text, not a name, when papers use it this many times more often than names do.
+ORDINARY_RATIO = 3.0
+
+# Words that make up institution names everywhere; alone they never identify one.
+_GENERIC_INSTITUTION = frozenset(
+    "university universities universidad universidade universite universita universitat college school "
+    "institute institution of the and for at de del da di des du la le van von fur technology technological "
+    "science sciences research center centre laboratory laboratories lab labs department dept faculty "
+    "national state academy engineering international inc ltd co corp corporation company group "
+    "polytechnic key china usa uk city new north south east west central hospital medical foundation ai "
+    "artificial intelligence computer computing information data systems language languages studies".split()
+)
+_ACRONYM_SKIP = frozenset("of the and for at de del da di des du la le van von fur in on".split())
+
+_TOKEN = re.compile(r"[^\W_](?:[\w.'’-]*[^\W_])?|[\"“”«»]")
+_BREAK = re.compile(r"[,;:!?()\[\]/&|]|\s(?:and|or|vs\.?|versus|with|\+)\s", re.I)
+_YEAR = r"((?:19|20)\d{2})"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of the question with its place in the text."""
+
+    text: str
+    start: int
+    end: int
+    #: True when punctuation or a conjunction separates this word from the one before it.
+    breaks: bool
+
+    @property
+    def word(self) -> str:
+        """The word without a possessive ending ("Pang's" -> "Pang")."""
+        return re.sub(r"(?:['’]s|['’])$", "", self.text)
+
+    @property
+    def capitalised(self) -> bool:
+        return self.word[:1].isupper()
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    """A span naming one or more people in the store (namesakes share a span)."""
+
+    text: str
+    start: int
+    end: int
+    match: NameMatch
+
+
+@dataclass
+class Links:
+    """Everything linked in one question, and the text with those spans taken out."""
+
+    text: str
+    people: list[PersonMention] = field(default_factory=list)
+    institution: str | None = None
+    venue: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    #: "recent", "new", "latest": the question wants newest first.
+    recent: bool = False
+    title: str | None = None
+    #: The question with linked spans replaced by placeholders: ⟨P1⟩, ⟨P2⟩, ⟨I⟩, ⟨V⟩, ⟨T⟩.
+    residual: str = ""
+    #: Capitalised runs that look like a name but are not in the store ("Jane Doee").
+    unknown_names: list[str] = field(default_factory=list)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words with offsets; a word after punctuation or "and"/"with" starts a new run."""
+    out: list[Token] = []
+    last_end = 0
+    for m in _TOKEN.finditer(text):
+        gap = text[last_end : m.start()]
+        brk = bool(_BREAK.search(f" {gap} ")) or not out
+        out.append(Token(m.group(0), m.start(), m.end(), brk))
+        last_end = m.end()
+    return out
+
+
+class Institutions:
+    """Every affiliation in the records, findable by a phrase of it or by its acronym."""
+
+    def __init__(self, affiliations: Iterable[str]) -> None:
+        self.phrases: dict[str, str] = {}  # normalised -> display
+        self.by_word: dict[str, set[str]] = defaultdict(set)
+        self.by_acronym: dict[str, set[str]] = defaultdict(set)
+        for aff in affiliations:
+            norm = normalise_institution(aff)
+            if not norm or norm in self.phrases:
+                continue
+            self.phrases[norm] = aff
+            words = norm.split()
+            for w in words:
+                self.by_word[w].add(norm)
+            acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
+            if len(acronym) >= 2:
+                self.by_acronym[acronym].add(norm)
+
+    def find(self, words: list[str]) -> set[str]:
+        """Affiliations containing these words as one contiguous phrase."""
+        if not words or any(w not in self.by_word for w in words):
+            return set()
+        candidates = set.intersection(*(self.by_word[w] for w in words))
+        phrase = " " + " ".join(words) + " "
+        return {c for c in candidates if phrase in f" {c} "}
+
+    def distinctive(self, word: str) -> bool:
+        return (
+            word in self.by_word
+            and word not in _GENERIC_INSTITUTION
+            and word not in _FUNCTION_WORDS
+            and len(word) > 1
+            and not word.isdigit()
+        )
+
+
+def normalise_institution(text: str) -> str:
+    """Fold an institution's name: case, accents, punctuation and a leading "the" do not matter."""
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def institution_matches(mention: str, affiliation: str) -> bool:
+    """Whether an affiliation is the institution a question named (phrase or acronym)."""
+    m, a = normalise_institution(mention), normalise_institution(affiliation)
+    if not m or not a:
+        return False
+    if f" {m} " in f" {a} ":
+        return True
+    words = a.split()
+    acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
+    return " " not in m and len(m) >= 2 and m == acronym
+
+
+def venue_family(venue: str | None) -> str | None:
+    """"COLING 2025" -> "COLING"; "arXiv" -> "arXiv"."""
+    if not venue:
+        return None
+    family = re.sub(r"\s*'?\d{2,4}\b.*$", "", venue).strip(" -")
+    return family or None
+
+
+class Linker:
+    """Links the spans of a question to people, institutions, venues and years in the store."""
+
+    def __init__(
+        self,
+        names: NameIndex,
+        institutions: Institutions,
+        venues: Iterable[str],
+        text_frequency: Callable[[str], int],
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.names = names
+        self.institutions = institutions
+        self.venues = {fold(v): v for v in {venue_family(x) for x in venues} if v}
+        self.text_frequency = text_frequency
+        self.today = today
+        # How many people carry each name word: "wang" is a name word, "long" mostly is not.
+        self.name_words: dict[str, int] = defaultdict(int)
+        self.keys_by_word: dict[str, list[str]] = defaultdict(list)
+        for key, people in names.by_key.items():
+            for w in set(key.split()):
+                self.name_words[w] += len(people)
+                self.keys_by_word[w].append(key)
+
+    # --- the whole question -------------------------------------------------------------------
+
+    def link(self, question: str) -> Links:
+        text = " ".join(question.replace("’", "'").replace("‘", "'").split())
+        links = Links(text=text)
+        spans: list[tuple[int, int, str]] = []  # (start, end, placeholder) in characters
+        text = self._take_title(text, links, spans)
+        self._take_years(text, links, spans)
+        tokens = [t for t in tokenize(text) if not _inside(t, spans) and t.text not in "\"“”«»"]
+        # Exact names first; then venues and institutions; misspelt names last, so "Hong Kong
+        # Baptist University" is not read as a typo of someone called Heng Kong.
+        taken = self._take_people(tokens, links, spans, fuzzy=False)
+        tokens = [t for t in tokens if t.start not in taken]
+        self._take_venue(tokens, links, spans)
+        tokens = [t for t in tokens if not _inside(t, spans)]
+        self._take_institution(tokens, links, spans)
+        tokens = [t for t in tokens if not _inside(t, spans)]
+        taken = self._take_people(tokens, links, spans, fuzzy=True)
+        tokens = [t for t in tokens if t.start not in taken]
+        links.people.sort(key=lambda m: m.start)
+        # Placeholders are numbered in the order the names appear.
+        spans[:] = [s for s in spans if not s[2].startswith("⟨P")]
+        spans += [(m.start, m.end, f"⟨P{n}⟩") for n, m in enumerate(links.people, 1)]
+        links.unknown_names = self._unknown_names(tokens)
+        links.residual = _replace(text, spans)
+        links.recent = bool(re.search(r"\b(?:recent(?:ly)?|latest|newest|new|lately|nowadays)\b", text, re.I))
+        return links
+
+    # --- titles and years ---------------------------------------------------------------------
+
+    def _take_title(self, text: str, links: Links, spans: list[tuple[int, int, str]]) -> str:
+        m = re.search(r"[\"“«]([^\"“”«»]{8,})[\"”»]", text)
+        if m:
+            links.title = m.group(1).strip()
+            spans.append((m.start(), m.end(), "⟨T⟩"))
+        return text
+
+    def _take_years(self, text: str, links: Links, spans: list[tuple[int, int, str]]) -> None:
+        year_now = self.today().year
+        rules: list[tuple[str, Callable[[re.Match[str]], tuple[int | None, int | None]]]] = [
+            (
+                rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|till|-|–)\s+{_YEAR}\b",
+                lambda m: (int(m.group(1)), int(m.group(2))),
+            ),
+            (rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", lambda m: (int(m.group(1)), int(m.group(2)))),
+            (rf"\b(?:since|from|after|starting(?:\s+in)?)\s+{_YEAR}\b", _since),
+            (rf"\b(?:before|until|till|up\s+to|prior\s+to|through)\s+{_YEAR}\b", _before),
+            (
+                r"\b(?:in\s+)?(?:the\s+)?(?:last|past)\s+(\d+|two|three|four|five|six|ten)\s+years?\b",
+                lambda m: (year_now - _number(m.group(1)) + 1, None),
+            ),
+            (r"\b(?:in\s+)?last\s+year\b", lambda m: (year_now - 1, year_now - 1)),
+            (r"\b(?:in\s+)?this\s+year\b", lambda m: (year_now, year_now)),
+            (rf"\b(?:in|during|of|for)?\s*(?:the\s+year\s+)?{_YEAR}\b", lambda m: (int(m.group(1)),) * 2),
+        ]
+        for pattern, years in rules:
+            for m in re.finditer(pattern, text, re.I):
+                if any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
+                    continue
+                lo, hi = years(m)
+                if lo is not None:
+                    links.year_from = lo if links.year_from is None else max(links.year_from, lo)
+                if hi is not None:
+                    links.year_to = hi if links.year_to is None else min(links.year_to, hi)
+                spans.append((m.start(), m.end(), ""))
+
+    # --- people -------------------------------------------------------------------------------
+
+    def _take_people(
+        self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]], *, fuzzy: bool
+    ) -> set[int]:
+        found: list[tuple[int, int, PersonMention]] = []  # token index range
+        used: set[int] = set()
+        candidates: list[tuple[tuple[int, int, int], int, int, NameMatch]] = []
+        for size in range(min(MAX_NAME_TOKENS, len(tokens)), 1, -1):
+            for i in range(len(tokens) - size + 1):
+                run = tokens[i : i + size]
+                if any(t.breaks for t in run[1:]) or any(_POSSESSIVE.search(t.text) for t in run[:-1]):
+                    continue
+                match = self._name_match(run, fuzzy=fuzzy)
+                if match is not None:
+                    # Longer spans first, then exact before fuzzy, then earlier.
+                    candidates.append(((-size, 0 if match.exact else 1, i), i, i + size, match))
+        for _, i, j, match in sorted(candidates, key=lambda c: c[0]):
+            if used & set(range(i, j)):
+                continue
+            used |= set(range(i, j))
+            run = tokens[i:j]
+            # The name is carried on as the records print it ("gu hanlin" -> "Hanlin Gu"; a misspelt
+            # name as the one it was read as), so the query shows how it was understood.
+            text = match.people[0].name if match.people else " ".join(t.word for t in run)
+            mention = PersonMention(text, run[0].start, run[-1].end, match)
+            found.append((i, j, mention))
+        for _, _, mention in found:
+            links.people.append(mention)
+            spans.append((mention.start, mention.end, "⟨P⟩"))
+        return {tokens[k].start for k in used}
+
+    def _name_match(self, run: list[Token], *, fuzzy: bool) -> NameMatch | None:
+        words = [t.word for t in run]
+        key = name_key(" ".join(words))
+        if not key:
+            return None
+        keys = key.split()
+        capitalised = all(t.capitalised for t in run)
+        if key in self.names.by_key:
+            if not capitalised and all(self._ordinary(w) for w in keys):
+                return None  # "long short" is text even if someone is called Short Long
+            return self.names.lookup(" ".join(words))
+        if not fuzzy:
+            return None
+        # A misspelt name: every word looks like a name word or is unknown to the papers, and at
+        # least one word is a known name word.
+        if any(self._ordinary(w) or w in _FUNCTION_WORDS for w in keys):
+            return None
+        if not any(w in self.name_words for w in keys):
+            return None
+        if not capitalised and not any(len(w) > 3 and w not in self.name_words for w in keys):
+            # lower-case runs of name words only ("li wei") must match exactly
+            return None
+        pool = {k for w in keys for k in self.keys_by_word.get(w, ()) if len(k.split()) == len(keys)}
+        if not pool:
+            return None
+        scored = sorted(((fuzz.ratio(key, k), k) for k in pool), reverse=True)[:2]
+        best, best_key = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0
+        if best < FUZZY_NAME_MIN or best - runner_up < 3:
+            return None
+        people = tuple(self.names.by_key[best_key])
+        return NameMatch(" ".join(words), people, exact=False)
+
+    def _ordinary(self, word: str) -> bool:
+        """A word papers use as a word far more than people use it as a name ("long", "can")."""
+        if word in _FUNCTION_WORDS:
+            return True
+        as_text = self.text_frequency(word)
+        return as_text > ORDINARY_RATIO * max(self.name_words.get(word, 0), 1)
+
+    def _unknown_names(self, tokens: list[Token]) -> list[str]:
+        """Runs of 2-4 capitalised words that are not ordinary text: names the store does not hold."""
+        out: list[str] = []
+        run: list[Token] = []
+        for t in [*tokens, None]:
+            ok = (
+                t is not None
+                and t.capitalised
+                and t.word.lower() not in _FUNCTION_WORDS
+                and not t.word.isupper()
+                and (not run or not t.breaks)
+            )
+            if ok and t is not None:
+                run.append(t)
+                continue
+            if 2 <= len(run) <= 4 and not all(self._ordinary(fold(x.word)) for x in run):
+                out.append(" ".join(x.word for x in run))
+            run = [t] if t is not None and t.capitalised and t.word.lower() not in _FUNCTION_WORDS else []
+        return out
+
+    # --- venues and institutions --------------------------------------------------------------
+
+    def _take_venue(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
+        for t in tokens:
+            venue = self.venues.get(fold(t.word))
+            if venue is None:
+                continue
+            # A venue that is also an ordinary word must be written as the venue writes it.
+            if t.word != venue and t.word != venue.upper() and self._ordinary(fold(t.word)):
+                continue
+            links.venue = venue
+            spans.append((t.start, t.end, "⟨V⟩"))
+            return
+
+    def _take_institution(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
+        best: tuple[int, int, int, str] | None = None  # (-length, start index, end index, mention)
+        for i in range(len(tokens)):
+            cue = i > 0 and tokens[i - 1].word.lower() in _INSTITUTION_CUES
+            for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
+                run = tokens[i:j]
+                if any(t.breaks for t in run[1:]) and not all(t.capitalised for t in run):
+                    continue
+                words = normalise_institution(" ".join(t.word for t in run)).split()
+                if not words or not any(self.institutions.distinctive(w) for w in words):
+                    continue
+                if not (cue or any(t.capitalised for t in run)):
+                    continue
+                if len(words) == 1 and self._ordinary(words[0]) and not (cue and run[0].capitalised):
+                    continue
+                if self.institutions.find(words):
+                    if best is None or (-len(words), i) < (best[0], best[1]):
+                        best = (-len(words), i, j, " ".join(t.word for t in run))
+                    break
+            # An acronym in capitals: "CMU", "MIT", "HKUST".
+            t = tokens[i]
+            acronym = t.word.lower()
+            if (
+                best is None
+                and t.word.isupper()
+                and 2 <= len(t.word) <= 7
+                and acronym in self.institutions.by_acronym
+                and acronym not in self.venues
+            ):
+                best = (-1, i, i + 1, t.word)
+        if best is not None:
+            _, i, j, mention = best
+            links.institution = mention
+            spans.append((tokens[i].start, tokens[j - 1].end, "⟨I⟩"))
+
+
+# Words that ask, connect or fill; never part of a name.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or of in on at to for with by from about into over under is are was were be been am do does
+    did has have had who whom whose what which when where why how this that these those his her their its my our
+    your me you i we they he she it papers paper work works worked working published publish publishes wrote
+    written write writes coauthors coauthor collaborators collaborator collaborate collaborates collaborated
+    together both common shared most cited many much count number list show tell find give any some all
+    please pls thanks thx hey hi hello bot quick q question yes no not ever anything anyone someone people
+    researcher researchers author authors venue venues year years conference top best new recent latest
+    """.split()
+)
+_INSTITUTION_CUES = frozenset("at from in of with".split())
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _since(m: re.Match[str]) -> tuple[int | None, int | None]:
+    year = int(m.group(1))
+    return (year + 1 if m.group(0).lower().startswith("after") else year, None)
+
+
+def _before(m: re.Match[str]) -> tuple[int | None, int | None]:
+    year = int(m.group(1))
+    inclusive = re.match(r"(?:up\s+to|through|until|till)", m.group(0), re.I)
+    return (None, year if inclusive else year - 1)
+
+
+def _number(text: str) -> int:
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
+    return words.get(text.lower()) or int(text)
+
+
+def _inside(token: Token, spans: list[tuple[int, int, str]]) -> bool:
+    return any(s <= token.start < e for s, e, _ in spans)
+
+
+def _replace(text: str, spans: list[tuple[int, int, str]]) -> str:
+    out = text
+    for start, end, placeholder in sorted(spans, key=lambda s: -s[0]):
+        out = out[:start] + (f" {placeholder} " if placeholder else " ") + out[end:]
+    return " ".join(out.split())

@@ -1,0 +1,51 @@
+"""Is a paper on a topic? An absolute test, so a topic the store does not cover finds nothing.
+
+Ranking alone always returns a "best" paper, however far off. A paper counts as on the topic when it
+contains most of the topic's informative words (IDF-weighted), or when its meaning is closer to the
+topic than unrelated papers of this store get (a floor calibrated on the store, see
+PaperIndex.dense_floor), or when it is fairly close on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scholarbot.search import Mode, PaperIndex, fuse
+
+#: Share of the topic's IDF-weighted words a paper must contain (its most specific word among them)
+#: to be on it by words alone...
+COVERAGE_ON = 0.7
+#: ...or this share when its meaning also ranks it high in the store (z-score at least MEANING_Z)...
+COVERAGE_SUPPORTED = 0.5
+MEANING_Z = 2.0
+#: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
+COVERAGE_NEAR = 0.4
+MARGIN_NEAR = -0.08
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Per-paper evidence for one topic over the whole index."""
+
+    scores: np.ndarray
+    on_topic: np.ndarray
+
+    def on(self, row: int | None) -> bool:
+        return row is not None and bool(self.on_topic[row])
+
+    def score(self, row: int | None) -> float:
+        return 0.0 if row is None else float(self.scores[row])
+
+
+def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> TopicMatch:
+    """Score every paper for a topic and mark the ones that are on it."""
+    coverage, specific = index.term_coverage(topic)
+    margin = index.related_margin(topic)
+    lex = index.lexical_scores(topic) if mode != "dense" else np.zeros(len(index), dtype=np.float32)
+    dense = index.meaning_scores(topic)
+    scores = fuse(lex, dense if mode != "bm25" else np.zeros_like(dense), deep=index.deep_coverage > 0)
+    words = specific & ((coverage >= COVERAGE_ON) | ((coverage >= COVERAGE_SUPPORTED) & (dense >= MEANING_Z)))
+    on = words | (margin >= 0) | ((coverage >= COVERAGE_NEAR) & (margin >= MARGIN_NEAR))
+    return TopicMatch(scores=scores, on_topic=on)

@@ -1,0 +1,233 @@
+"""Reading questions into typed queries, and running each operation, on the bundled sample in a real store.
+
+The phrasings are tables of how people really ask in chat: greetings, politeness, case, word order,
+possessives and typos must not change how a question is read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scholarbot.answers import Answerer, Query
+from scholarbot.answers.followup import follow_up
+from scholarbot.services import Services
+
+
+@pytest.fixture(scope="module")
+def answerer(sample_services: Services) -> Answerer:
+    return Answerer(sample_services)
+
+
+def _read(answerer: Answerer, question: str) -> dict[str, object]:
+    return answerer.read(question).query.to_json()
+
+
+COLLAB = {"op": "collaborators", "people": ["Hanlin Gu"]}
+
+# (question, the query it must be read as; people compared case-insensitively)
+PHRASINGS: list[tuple[str, dict[str, object]]] = [
+    ("Who collaborates with Hanlin Gu?", COLLAB),
+    ("hey bot, quick q: who does hanlin gu work with?", COLLAB),
+    ("hanlin gu's coauthors pls", COLLAB),
+    ("Gu Hanlin collaborators?", COLLAB),
+    ("who has Hanlin Gu written papers with", COLLAB),
+    ("HANLIN GU co-authors", COLLAB),
+    ("who works with Hanlin Gu on federated learning?", {**COLLAB, "topic": "federated learning"}),
+    ("Hanlin Gu papers 2025", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025}),
+    (
+        "can you list the stuff hanlin gu published since 2025? thx",
+        {"op": "papers_by", "people": ["hanlin gu"], "year_from": 2025},
+    ),
+    ("list Qiang Yang's papers before 2022", {"op": "papers_by", "people": ["Qiang Yang"], "year_to": 2021}),
+    ("Which papers by Hanlin Gu are about privacy?", {"op": "papers_by", "people": ["Hanlin Gu"], "topic": "privacy"}),
+    ("Zheng Lin", {"op": "profile", "people": ["Zheng Lin"]}),
+    ("who is hanlin gu", {"op": "profile", "people": ["hanlin gu"]}),
+    ("where does Hanlin Gu work?", {"op": "profile", "people": ["Hanlin Gu"]}),
+    (
+        "does Fandong Meng collaborate with Zheng Lin?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Zheng Lin"]},
+    ),
+    ("Has fandong meng ever coauthored with zheng lin", {"op": "collab_check", "people": ["fandong meng", "zheng lin"]}),
+    ("papers coauthored by Fandong Meng and Zheng Lin", {"op": "joint_papers", "people": ["Fandong Meng", "Zheng Lin"]}),
+    (
+        "Which papers did Fandong Meng and Zheng Lin write together?",
+        {"op": "joint_papers", "people": ["Fandong Meng", "Zheng Lin"]},
+    ),
+    (
+        "common coauthors of Liang Pang and Hainan Zhang",
+        {"op": "common_coauthors", "people": ["Liang Pang", "Hainan Zhang"]},
+    ),
+    ("what is Furu Wei's most cited paper?", {"op": "papers_by", "people": ["Furu Wei"], "sort": "citations", "limit": 1}),
+    ("top 3 papers of Fandong Meng", {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 3}),
+    (
+        "how many papers did Furu Wei publish in 2022?",
+        {"op": "count", "people": ["Furu Wei"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    ("how many coauthors does Fandong Meng have?", {"op": "count", "people": ["Fandong Meng"], "count_of": "collaborators"}),
+    ("which venue does Fandong Meng publish in most?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    ("which year was Fandong Meng most productive?", {"op": "top_year", "people": ["Fandong Meng"]}),
+    ("who has more papers, Fandong Meng or Liang Pang?", {"op": "compare", "people": ["Fandong Meng", "Liang Pang"]}),
+    ("who works on dialogue at Tsinghua?", {"op": "who_works_on", "topic": "dialogue", "institution": "Tsinghua"}),
+    ("Who should I ask about split learning?", {"op": "who_works_on", "topic": "split learning"}),
+    (
+        "COLING 2025 papers on retrieval augmented generation",
+        {"op": "find_papers", "topic": "retrieval augmented generation", "venue": "COLING", "year_from": 2025, "year_to": 2025},
+    ),
+    ("what are the main approaches to federated learning?", {"op": "overview", "topic": "federated learning"}),
+    ("what's new in federated learning?", {"op": "overview", "topic": "federated learning", "sort": "date"}),
+    ("thanks!", {"op": "help"}),
+    ("hi", {"op": "help"}),
+]
+
+
+def _fold(query: dict[str, object]) -> dict[str, object]:
+    out = dict(query)
+    if "people" in out:
+        out["people"] = [str(p).lower() for p in out["people"]]  # type: ignore[attr-defined]
+    return out
+
+
+@pytest.mark.parametrize(("question", "expected"), PHRASINGS)
+def test_phrasings_are_read_as_the_same_query(answerer, question, expected):
+    assert _fold(_read(answerer, question)) == _fold(expected)
+
+
+def test_chit_chat_never_changes_the_answer(answerer):
+    plain = answerer.ask("who does Hanlin Gu work with?")
+    chatty = answerer.ask("hey bot!! quick q, could you please tell me who does Hanlin Gu work with? thanks a lot")
+    assert [p["name"] for p in chatty.people] == [p["name"] for p in plain.people]
+    assert chatty.text == plain.text
+
+
+def test_a_misspelt_name_is_read_as_the_person_and_said_so(answerer):
+    a = answerer.ask("who does Hanlin Guu work with?")
+    assert a.query is not None and a.query["people"] == ["Hanlin Gu"]
+    assert any("Hanlin Gu" in n for n in a.notes)
+
+
+def test_an_unknown_person_is_not_in_the_records(answerer):
+    a = answerer.ask("who does Jane Wobbleton collaborate with?")
+    assert "not in the records" in a.text and a.people == [] and a.sources == []
+
+
+# --- each operation on the real store ---------------------------------------------------------
+
+
+def test_count_gives_the_number_as_value_and_lists_most_cited_first(answerer):
+    a = answerer.ask("How many papers did Furu Wei publish in 2022?")
+    assert isinstance(a.value, int) and a.value > 0
+    assert all(s.year == 2022 for s in a.sources)
+    assert a.text.startswith(f"Furu Wei has {a.value} paper(s) in 2022")
+    assert a.people == []  # the person asked about is not part of the answer
+
+
+def test_most_cited_is_first_and_is_the_value(answerer):
+    a = answerer.ask("what is Furu Wei's most cited paper?")
+    papers = answerer._papers(list(answerer.people.record(answerer.names.lookup("Furu Wei").people[0].id).paper_ids))
+    best = max(papers, key=lambda p: p.citation_count or 0)
+    assert a.value == best.title and a.sources[0].title == best.title
+
+
+def test_joint_papers_list_only_papers_by_both(answerer):
+    a = answerer.ask("Which papers did Fandong Meng and Zheng Lin write together?")
+    assert a.sources
+    for s in a.sources:
+        assert "Fandong Meng" in s.authors and "Zheng Lin" in s.authors
+
+
+def test_yes_no_collaboration_has_a_boolean_value(answerer):
+    yes = answerer.ask("does Fandong Meng collaborate with Zheng Lin?")
+    assert yes.value is True and yes.sources
+    no = answerer.ask("has Hanlin Gu ever coauthored with Fandong Meng?")
+    assert no.value is False and no.text.startswith("No")
+
+
+def test_common_coauthors_name_only_people_who_wrote_with_both(answerer):
+    a = answerer.ask("common coauthors of Liang Pang and Hainan Zhang")
+    assert a.people
+    by_n = {s.n: s for s in a.sources}
+    for person in a.people:
+        assert person["name"] not in {"Liang Pang", "Hainan Zhang"}
+        authors = [by_n[n].authors for n in person["papers"]]
+        assert any("Liang Pang" in x for x in authors) and any("Hainan Zhang" in x for x in authors)
+
+
+def test_top_venue_and_year_are_values(answerer):
+    venue = answerer.ask("which venue does Fandong Meng publish in most?")
+    year = answerer.ask("which year was Fandong Meng most productive?")
+    assert venue.value == "ACL" and str(year.value).isdigit()
+
+
+def test_count_of_coauthors_is_the_total_not_a_display_cap(answerer):
+    count = answerer.ask("how many coauthors does Fandong Meng have?")
+    listed = answerer.ask("who does Fandong Meng work with?")
+    assert isinstance(count.value, int) and count.value > len(listed.people)
+    assert f"{count.value} coauthors in all" in listed.text
+
+
+def test_institution_filter_names_only_people_there(answerer):
+    a = answerer.ask("who works on dialogue at Tsinghua?")
+    assert a.people
+    for person in a.people:
+        record = answerer.people.record(person["id"])
+        assert any("tsinghua" in x.lower() for x in record.affiliations), record.affiliations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who works on quantum error correction for superconducting qubits?",
+        "Who should I ask about tokamak plasma disruption prediction?",
+        "Which papers are about sourdough fermentation microbiology?",
+        "who are the experts on coral reef bleaching?",
+    ],
+)
+def test_absent_topics_name_nobody(answerer, question):
+    a = answerer.ask(question)
+    assert a.people == [] and a.text.startswith("Nothing in the records is on")
+
+
+def test_overview_groups_into_cited_themes_newest_first_when_asked(answerer):
+    a = answerer.ask("what's new in federated learning?")
+    assert a.intent == "overview" and "Theme:" in a.text
+    assert re.search(r"The newest is .+ \(\d{4}\) \[\d+\]", a.text)
+
+
+def test_venue_filter_is_applied(answerer):
+    a = answerer.ask("COLING 2025 papers on retrieval augmented generation")
+    assert a.sources and all(s.venue and s.venue.startswith("COLING") and s.year == 2025 for s in a.sources)
+
+
+def test_namesake_evidence_picks_one_and_names_the_others(answerer):
+    a = answerer.ask("Who collaborates with Zheng Lin on split learning?")
+    assert a.people and not {"Fandong Meng", "Jiangnan Li"} & {p["name"] for p in a.people}
+
+
+# --- follow-ups build on the previous query ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("and on dialogue?", {"op": "collaborators", "people": ["Hainan Zhang"], "topic": "dialogue"}),
+        ("what did they publish in 2025?", {"op": "papers_by", "people": ["Hainan Zhang"], "year_from": 2025, "year_to": 2025}),
+        ("and Hanlin Gu?", {"op": "collaborators", "people": ["Hanlin Gu"], "topic": "federated LLMs"}),
+        ("how many papers do they have?", {"op": "count", "people": ["Hainan Zhang"], "count_of": "papers"}),
+        ("who works on split learning?", {"op": "who_works_on", "topic": "split learning"}),
+    ],
+)
+def test_follow_ups_build_on_the_last_query(answerer, question, expected):
+    previous = Query(op="collaborators", people=("Hainan Zhang",), topic="federated LLMs")
+    assert follow_up(answerer.read(question), previous).to_json() == expected
+    answer = answerer.ask(question, previous=previous)
+    assert answer.query == expected
+
+
+def test_query_json_round_trips_and_rejects_junk():
+    q = Query(op="papers_by", people=("A B",), sort="citations", limit=3, year_from=2020)
+    assert Query.from_json(q.to_json()) == q
+    for bad in ({"op": "nope"}, {"op": "joint_papers", "people": ["A"]}, {"op": "count", "people": ["A"], "limit": "x"}):
+        with pytest.raises(ValueError):
+            Query.from_json(bad)
