@@ -31,7 +31,9 @@ ROOT = HERE.parent
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(ROOT.parent / "shared"), help="the shared data folder (default ../shared)")
+    ap.add_argument(
+        "--data", default=str(ROOT.parent / "shared"), help="the shared data folder (default ../shared)"
+    )
     ap.add_argument("--store", default=str(HERE / "out" / "store"), help="store holding the shared corpus")
     ap.add_argument("--out", default=str(HERE / "out" / "questions.json"), help="where to write the figures")
     ap.add_argument("--only", choices=["reasoning", "lookup"], help="run one set")
@@ -60,7 +62,9 @@ def main() -> int:
         )
         print(score.stdout)
         figures["reasoning"] = dict(
-            line.split(": ", 1) for line in score.stdout.splitlines() if ": " in line and " " not in line.split(":")[0]
+            line.split(": ", 1)
+            for line in score.stdout.splitlines()
+            if ": " in line and " " not in line.split(":")[0]
         )
         figures["reasoning_ms"] = _percentiles(took)
     Path(args.out).write_text(json.dumps(figures, indent=2))

@@ -13,7 +13,6 @@ from scholarbot.errors import EmptyStoreError
 from scholarbot.ingest import ingest_paths
 from scholarbot.services import Services, open_services
 
-
 CARD_QUESTION = "Who collaborates with Hainan Zhang on federated LLMs?"
 MOR = "Replacing Parameters with Preferences: Federated Alignment of Heterogeneous Vision-Language Models"
 
@@ -118,7 +117,11 @@ def test_find_paper_by_meaning(answerer):
 
 def test_papers_by_with_topic_and_a_free_form_author_question(answerer):
     a = answerer.ask("Which papers by Hanlin Gu are about privacy?")
-    assert a.intent == "papers_by" and a.query == {"op": "papers_by", "people": ["Hanlin Gu"], "topic": "privacy"}
+    assert a.intent == "papers_by" and a.query == {
+        "op": "papers_by",
+        "people": ["Hanlin Gu"],
+        "topic": "privacy",
+    }
     assert a.people == []  # the asked-about person is not part of the answer
     assert a.sources and all("Hanlin Gu" in s.authors for s in a.sources)
     assert any("Privacy" in s.title for s in a.sources)

@@ -197,7 +197,7 @@ class _Exploding:
 
     store = None
 
-    def ask(self, question: str) -> Any:
+    def ask(self, question: str, previous: Any = None) -> Any:
         raise RuntimeError("disk on fire")
 
 
@@ -265,7 +265,7 @@ class _Slow:
         self.inner = inner
         self.store = inner.store
 
-    def ask(self, question: str) -> Any:
+    def ask(self, question: str, previous: Any = None) -> Any:
         import time
 
         time.sleep(1.0)

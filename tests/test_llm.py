@@ -16,9 +16,9 @@ import pytest
 import tiktoken
 
 from scholarbot.answers import llm
+from scholarbot.answers.llm import LLMWriter, estimate_tokens, person_like_names, split_sentences
 from scholarbot.answers.types import Answer, Source
 from scholarbot.config import LLMSettings
-from scholarbot.answers.llm import LLMWriter, estimate_tokens, person_like_names, split_sentences
 from scholarbot.prompts import CANNOT_ANSWER
 from scholarbot.records import Author, Paper
 

@@ -35,13 +35,19 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("who has Hanlin Gu written papers with", COLLAB),
     ("HANLIN GU co-authors", COLLAB),
     ("who works with Hanlin Gu on federated learning?", {**COLLAB, "topic": "federated learning"}),
-    ("Hanlin Gu papers 2025", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025}),
+    (
+        "Hanlin Gu papers 2025",
+        {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025},
+    ),
     (
         "can you list the stuff hanlin gu published since 2025? thx",
         {"op": "papers_by", "people": ["hanlin gu"], "year_from": 2025},
     ),
     ("list Qiang Yang's papers before 2022", {"op": "papers_by", "people": ["Qiang Yang"], "year_to": 2021}),
-    ("Which papers by Hanlin Gu are about privacy?", {"op": "papers_by", "people": ["Hanlin Gu"], "topic": "privacy"}),
+    (
+        "Which papers by Hanlin Gu are about privacy?",
+        {"op": "papers_by", "people": ["Hanlin Gu"], "topic": "privacy"},
+    ),
     ("Zheng Lin", {"op": "profile", "people": ["Zheng Lin"]}),
     ("who is hanlin gu", {"op": "profile", "people": ["hanlin gu"]}),
     ("where does Hanlin Gu work?", {"op": "profile", "people": ["Hanlin Gu"]}),
@@ -49,8 +55,14 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "does Fandong Meng collaborate with Zheng Lin?",
         {"op": "collab_check", "people": ["Fandong Meng", "Zheng Lin"]},
     ),
-    ("Has fandong meng ever coauthored with zheng lin", {"op": "collab_check", "people": ["fandong meng", "zheng lin"]}),
-    ("papers coauthored by Fandong Meng and Zheng Lin", {"op": "joint_papers", "people": ["Fandong Meng", "Zheng Lin"]}),
+    (
+        "Has fandong meng ever coauthored with zheng lin",
+        {"op": "collab_check", "people": ["fandong meng", "zheng lin"]},
+    ),
+    (
+        "papers coauthored by Fandong Meng and Zheng Lin",
+        {"op": "joint_papers", "people": ["Fandong Meng", "Zheng Lin"]},
+    ),
     (
         "Which papers did Fandong Meng and Zheng Lin write together?",
         {"op": "joint_papers", "people": ["Fandong Meng", "Zheng Lin"]},
@@ -59,23 +71,47 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "common coauthors of Liang Pang and Hainan Zhang",
         {"op": "common_coauthors", "people": ["Liang Pang", "Hainan Zhang"]},
     ),
-    ("what is Furu Wei's most cited paper?", {"op": "papers_by", "people": ["Furu Wei"], "sort": "citations", "limit": 1}),
-    ("top 3 papers of Fandong Meng", {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 3}),
+    (
+        "what is Furu Wei's most cited paper?",
+        {"op": "papers_by", "people": ["Furu Wei"], "sort": "citations", "limit": 1},
+    ),
+    (
+        "top 3 papers of Fandong Meng",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 3},
+    ),
     (
         "how many papers did Furu Wei publish in 2022?",
         {"op": "count", "people": ["Furu Wei"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
     ),
-    ("how many coauthors does Fandong Meng have?", {"op": "count", "people": ["Fandong Meng"], "count_of": "collaborators"}),
+    (
+        "how many coauthors does Fandong Meng have?",
+        {"op": "count", "people": ["Fandong Meng"], "count_of": "collaborators"},
+    ),
     ("which venue does Fandong Meng publish in most?", {"op": "top_venue", "people": ["Fandong Meng"]}),
     ("which year was Fandong Meng most productive?", {"op": "top_year", "people": ["Fandong Meng"]}),
-    ("who has more papers, Fandong Meng or Liang Pang?", {"op": "compare", "people": ["Fandong Meng", "Liang Pang"]}),
-    ("who works on dialogue at Tsinghua?", {"op": "who_works_on", "topic": "dialogue", "institution": "Tsinghua"}),
+    (
+        "who has more papers, Fandong Meng or Liang Pang?",
+        {"op": "compare", "people": ["Fandong Meng", "Liang Pang"]},
+    ),
+    (
+        "who works on dialogue at Tsinghua?",
+        {"op": "who_works_on", "topic": "dialogue", "institution": "Tsinghua"},
+    ),
     ("Who should I ask about split learning?", {"op": "who_works_on", "topic": "split learning"}),
     (
         "COLING 2025 papers on retrieval augmented generation",
-        {"op": "find_papers", "topic": "retrieval augmented generation", "venue": "COLING", "year_from": 2025, "year_to": 2025},
+        {
+            "op": "find_papers",
+            "topic": "retrieval augmented generation",
+            "venue": "COLING",
+            "year_from": 2025,
+            "year_to": 2025,
+        },
     ),
-    ("what are the main approaches to federated learning?", {"op": "overview", "topic": "federated learning"}),
+    (
+        "what are the main approaches to federated learning?",
+        {"op": "overview", "topic": "federated learning"},
+    ),
     ("what's new in federated learning?", {"op": "overview", "topic": "federated learning", "sort": "date"}),
     ("thanks!", {"op": "help"}),
     ("hi", {"op": "help"}),
@@ -96,7 +132,9 @@ def test_phrasings_are_read_as_the_same_query(answerer, question, expected):
 
 def test_chit_chat_never_changes_the_answer(answerer):
     plain = answerer.ask("who does Hanlin Gu work with?")
-    chatty = answerer.ask("hey bot!! quick q, could you please tell me who does Hanlin Gu work with? thanks a lot")
+    chatty = answerer.ask(
+        "hey bot!! quick q, could you please tell me who does Hanlin Gu work with? thanks a lot"
+    )
     assert [p["name"] for p in chatty.people] == [p["name"] for p in plain.people]
     assert chatty.text == plain.text
 
@@ -125,7 +163,9 @@ def test_count_gives_the_number_as_value_and_lists_most_cited_first(answerer):
 
 def test_most_cited_is_first_and_is_the_value(answerer):
     a = answerer.ask("what is Furu Wei's most cited paper?")
-    papers = answerer._papers(list(answerer.people.record(answerer.names.lookup("Furu Wei").people[0].id).paper_ids))
+    papers = answerer._papers(
+        list(answerer.people.record(answerer.names.lookup("Furu Wei").people[0].id).paper_ids)
+    )
     best = max(papers, key=lambda p: p.citation_count or 0)
     assert a.value == best.title and a.sources[0].title == best.title
 
@@ -212,7 +252,10 @@ def test_namesake_evidence_picks_one_and_names_the_others(answerer):
     ("question", "expected"),
     [
         ("and on dialogue?", {"op": "collaborators", "people": ["Hainan Zhang"], "topic": "dialogue"}),
-        ("what did they publish in 2025?", {"op": "papers_by", "people": ["Hainan Zhang"], "year_from": 2025, "year_to": 2025}),
+        (
+            "what did they publish in 2025?",
+            {"op": "papers_by", "people": ["Hainan Zhang"], "year_from": 2025, "year_to": 2025},
+        ),
         ("and Hanlin Gu?", {"op": "collaborators", "people": ["Hanlin Gu"], "topic": "federated LLMs"}),
         ("how many papers do they have?", {"op": "count", "people": ["Hainan Zhang"], "count_of": "papers"}),
         ("who works on split learning?", {"op": "who_works_on", "topic": "split learning"}),
@@ -228,6 +271,10 @@ def test_follow_ups_build_on_the_last_query(answerer, question, expected):
 def test_query_json_round_trips_and_rejects_junk():
     q = Query(op="papers_by", people=("A B",), sort="citations", limit=3, year_from=2020)
     assert Query.from_json(q.to_json()) == q
-    for bad in ({"op": "nope"}, {"op": "joint_papers", "people": ["A"]}, {"op": "count", "people": ["A"], "limit": "x"}):
+    for bad in (
+        {"op": "nope"},
+        {"op": "joint_papers", "people": ["A"]},
+        {"op": "count", "people": ["A"], "limit": "x"},
+    ):
         with pytest.raises(ValueError):
             Query.from_json(bad)

@@ -10,6 +10,7 @@ import discord
 import pytest
 from PIL import Image
 
+from scholarbot.answers.types import Answer, Source
 from scholarbot.bot import render
 from scholarbot.bot.render import (
     answer_messages,
@@ -20,7 +21,6 @@ from scholarbot.bot.render import (
     researcher_card,
     split_text,
 )
-from scholarbot.answers.types import Answer, Source
 
 NASTY = "*Deep* _learning_ ~~for~~ |spoil| `code` @everyone @here <@123> <@!123> <@&456> <@12345678901234567>"
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>", re.IGNORECASE)

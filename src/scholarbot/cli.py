@@ -357,15 +357,20 @@ def _answerer(svc: Services) -> Any:
     """One Answerer per process: indexes and the optional LLM writer are built once."""
     from scholarbot.answers import Answerer
 
-    writer = None
+    writer = planner = None
     if svc.settings.llm.enabled:
         from scholarbot.answers.llm import LLMWriter  # optional extra: scholarbot[llm]
 
         try:
             writer = LLMWriter(svc.settings.llm)
+            if getattr(svc.settings.llm, "plan", False):
+                # The model picks the query for questions the offline reader is unsure about.
+                from scholarbot.answers.planner import LLMPlanner
+
+                planner = LLMPlanner(svc.settings.llm)
         except ScholarbotError as e:
             _fail(str(e))
-    return Answerer(svc, writer=writer)
+    return Answerer(svc, writer=writer, planner=planner)
 
 
 def _ask_and_print(answerer: Any, question: str, *, as_json: bool, one_line: bool = False) -> None:

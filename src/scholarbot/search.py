@@ -171,7 +171,15 @@ class PaperIndex:
         if (folder / "deep.npy").exists():
             deep, deep_rows = np.load(folder / "deep.npy"), np.load(folder / "deep_rows.npy")
         return cls(
-            meta["ids"], meta["titles"], matrix, bm25, embedder, deep, deep_rows, meta["venues"], meta["years"]
+            meta["ids"],
+            meta["titles"],
+            matrix,
+            bm25,
+            embedder,
+            deep,
+            deep_rows,
+            meta["venues"],
+            meta["years"],
         )
 
     def __len__(self) -> int:
@@ -194,7 +202,8 @@ class PaperIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
 
-    def _query_terms(self, query: str) -> list[str]:
+    def query_terms(self, query: str) -> list[str]:
+        """The query's informative words, stemmed, without stop words or repeats."""
         q = bm25s.tokenize(
             [query], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
         )
@@ -213,7 +222,7 @@ class PaperIndex:
 
     def word_frequency(self, word: str) -> int:
         """How many papers use a word (after stemming); 0 for stop words and unknown words."""
-        terms = self._query_terms(word)
+        terms = self.query_terms(word)
         return len(self._postings(terms[0])) if len(terms) == 1 else 0
 
     def term_coverage(self, query: str) -> tuple[np.ndarray, np.ndarray]:
@@ -226,7 +235,7 @@ class PaperIndex:
         n = len(self.ids)
         out = np.zeros(n, dtype=np.float32)
         rarest = np.zeros(n, dtype=bool)
-        terms = self._query_terms(query)
+        terms = self.query_terms(query)
         if not terms or not n:
             return out, rarest
         postings = [self._postings(t) for t in terms]
@@ -267,7 +276,7 @@ class PaperIndex:
                 embedder = self._deep() if deep else self.embedder
                 rows = probe if not deep or self.deep_rows is None else self.deep_rows[probe]
                 titles = [self.titles[int(r)] for r in rows]
-                queries = np.asarray(embedder.embed_documents(titles), dtype=np.float32)  # type: ignore[attr-defined]
+                queries = np.asarray(embedder.embed_documents(titles), dtype=np.float32)  # type: ignore[union-attr]
                 sims = queries @ matrix.T
                 sims[np.arange(len(probe)), probe] = -1.0  # a title matches its own paper
                 cache[deep] = float(np.quantile(sims, DENSE_FLOOR_QUANTILE))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scholarbot.answers.compose import Composer, _label, namesakes
-from scholarbot.answers.linking import venue_family
+from scholarbot.answers.linking import venue_family, words
 from scholarbot.answers.query import Query
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher
@@ -67,7 +67,8 @@ class FactsComposer(Composer):
             return
         items = [f"{_label(o, True)} ({len(o.papers)} paper(s))" for o in others[:3]]
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-        cite = f" [{self.cite(view.papers[0])}]" if view.papers else ""
+        best = (view.on_topic or view.papers)[:1]  # the paper the answer leads with anyway
+        cite = f" [{self.cite(best[0])}]" if best else ""
         self._lead.append(
             f"Answering for {_label(view, True)}, whose papers fit the question{cite}; "
             f"also named {view.person.name}: {'; '.join(items)}{more}."
@@ -86,7 +87,9 @@ class FactsComposer(Composer):
         who = f"{a.person.name} and {b.person.name}"
         if not joint:
             return self.finish(f"The records hold no paper by both {who}.")
-        return self.finish(f"{who} have {len(joint)} paper(s) together in the records: {self._listing(joint)}.")
+        return self.finish(
+            f"{who} have {len(joint)} paper(s) together in the records: {self._listing(joint)}."
+        )
 
     def count_joint(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:
         self.answer.value = len(joint)
@@ -104,7 +107,9 @@ class FactsComposer(Composer):
         who = f"{a.person.name} and {b.person.name}"
         self.answer.value = bool(joint)
         if joint:
-            return self.finish(f"Yes: {who} wrote {len(joint)} paper(s) together, e.g. {self._listing(joint[:3])}.")
+            return self.finish(
+                f"Yes: {who} wrote {len(joint)} paper(s) together, e.g. {self._listing(joint[:3])}."
+            )
         return self.finish(f"No: no paper in the records lists both {who}.")
 
     def common_coauthors(
@@ -137,7 +142,7 @@ class FactsComposer(Composer):
         answer = super().compare(a, b, topic)
         na, nb = (len(v.on_topic) if topic else len(v.papers) for v in (a, b))
         if na != nb and answer.sources:
-            more, fewer = (a, b) if na > nb else (b, a)
+            more = a if na > nb else b
             self.answer.value = more.person.name
             scope = f" on {topic}" if topic else ""
             first = (more.on_topic or more.papers)[0]
@@ -157,7 +162,8 @@ class FactsComposer(Composer):
         if not papers:
             return self.finish(f"The records hold no paper by {name}{where}.")
         return self.finish(
-            f"{name} has {len(papers)} paper(s){where} in the records; most cited first: {self._listing(papers, cites=True)}."
+            f"{name} has {len(papers)} paper(s){where} in the records; most cited first: "
+            f"{self._listing(papers, cites=True)}."
         )
 
     def count_collaborators(self, view: PersonView, n: int) -> Answer:
@@ -165,7 +171,8 @@ class FactsComposer(Composer):
         first = view.papers[:1]
         cite = f" [{self.cite(first[0])}]" if first else ""
         return self.finish(
-            f"{view.person.name} has {n} distinct coauthor(s) over {len(view.papers)} paper(s) in the records{cite}."
+            f"{view.person.name} has {n} distinct coauthor(s) over {len(view.papers)} paper(s) "
+            f"in the records{cite}."
         )
 
     def papers_per_year(self, view: PersonView, papers: list[Paper]) -> Answer:
@@ -190,7 +197,9 @@ class FactsComposer(Composer):
         examples = [p for p in papers if venue_family(p.venue) == best][:3]
         cites = "".join(f"[{self.cite(p)}]" for p in examples)
         rest = ", ".join(f"{v} ({k})" for v, k in ranked[1:4])
-        lead = f"{view.person.name} publishes most at {' and '.join(map(str, tied))}: {n} of {len(papers)} paper(s) in the records {cites}"
+        venues = " and ".join(map(str, tied))
+        lead = f"{view.person.name} publishes most at {venues}: {n} of {len(papers)} paper(s) in the records"
+        lead += f" {cites}"
         return self.finish(lead + (f"; then {rest}." if rest else "."))
 
     def top_year(self, view: PersonView, papers: list[Paper]) -> Answer:
@@ -222,7 +231,8 @@ class FactsComposer(Composer):
                 self.answer.value = p.title
                 count = f", cited {p.citation_count} times" if p.citation_count is not None else ""
                 return self.finish(
-                    f"{name}'s most cited paper{where} in the records is “{short(p.title)}” ({venue_year(p)}{count}) "
+                    f"{name}'s most cited paper{where} in the records is “{short(p.title)}” "
+                    f"({venue_year(p)}{count}) "
                     f"[{self.cite(p)}], of {len(papers)} paper(s)."
                 )
             return self.finish(
@@ -230,7 +240,9 @@ class FactsComposer(Composer):
                 f"{self._listing(top, cites=True)}."
             )
         order = "newest first" if q.sort == "date" or not q.topic else "closest first"
-        return self.finish(f"{name} has {len(papers)} paper(s){where} in the records ({order}): {self._listing(papers)}.")
+        return self.finish(
+            f"{name} has {len(papers)} paper(s){where} in the records ({order}): {self._listing(papers)}."
+        )
 
     def no_topic_papers(self, view: PersonView, topic: str) -> Answer:
         recent = sorted(view.papers, key=lambda p: -(p.year or 0))[:3]
@@ -239,7 +251,7 @@ class FactsComposer(Composer):
             text += f" Their latest papers: {'; '.join(self._item(p) for p in recent)}."
         return self.finish(text)
 
-    def collaborators(  # type: ignore[override]
+    def collaborators(
         self,
         views: list[PersonView],
         topic: str | None,
@@ -295,7 +307,9 @@ class FactsComposer(Composer):
         if query.sort == "citations":
             if query.limit == 1:
                 self.answer.value = papers[0].title
-            return self.finish(f"Most cited papers on {query.topic}{_filters(query)}: {self._listing(papers, cites=True)}.")
+            return self.finish(
+                f"Most cited papers on {query.topic}{_filters(query)}: {self._listing(papers, cites=True)}."
+            )
         best, rest = papers[0], papers[1:]
         s = f"The closest match is {self._item(best)}."
         if rest:
@@ -307,7 +321,8 @@ class FactsComposer(Composer):
         if not n:
             return self.finish(f"The records hold no paper on {query.topic}{_filters(query)}.")
         return self.finish(
-            f"{n} paper(s) in the records are on {query.topic}{_filters(query)}; the closest: {self._listing(examples)}."
+            f"{n} paper(s) in the records are on {query.topic}{_filters(query)}; "
+            f"the closest: {self._listing(examples)}."
         )
 
     def count_store(self, query: Query, n: int) -> Answer:
@@ -325,7 +340,9 @@ class FactsComposer(Composer):
             label = _label_theme(group, papers, query.topic or "")
             shown = group[:3]
             items = "; ".join(
-                f"“{short(p.title)}”" + (f" ({p.year})" if p.year and query.sort == "date" else "") + f" [{self.cite(p)}]"
+                f"“{short(p.title)}”"
+                + (f" ({p.year})" if p.year and query.sort == "date" else "")
+                + f" [{self.cite(p)}]"
                 for p in shown
             )
             lines.append(f"{label} ({len(group)} paper(s)): {items}.")
@@ -336,7 +353,7 @@ class FactsComposer(Composer):
             f"“{short(papers[0].title)}” [{self.cite(papers[0])}]; they fall into {len(groups)} theme(s)."
         )
         if query.sort == "date":
-            newest = max(papers, key=lambda p: (p.year or 0))
+            newest = max(papers, key=lambda p: p.year or 0)
             lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
         return self.finish(" ".join([lead, *lines]))
 
@@ -382,15 +399,17 @@ def _cluster(vectors: np.ndarray, k: int, iterations: int = 10) -> list[list[int
             if len(members):
                 c[j] = members.mean(axis=0)
                 c[j] /= np.linalg.norm(c[j]) + 1e-9
-    groups = [list(np.flatnonzero(labels == j)) for j in range(k)]
+    groups = [[int(i) for i in np.flatnonzero(labels == j)] for j in range(k)]
     return sorted((g for g in groups if g), key=len, reverse=True)
 
 
-_STOP = frozenset(
-    """a an the and or of in on for with to from by via using towards toward into over under based is are
-    we our its their this that these those as at be can new novel approach approaches method methods model
-    models learning study analysis framework task tasks towards large language llm llms neural network
-    networks data paper improving improved effective efficient""".split()
+_STOP = words(
+    """
+    a an the and or of in on for with to from by via using towards toward into over under based is
+    are we our its their this that these those as at be can new novel approach approaches method
+    methods model models learning study analysis framework task tasks towards large language llm
+    llms neural network networks data paper improving improved effective efficient
+    """
 )
 
 
@@ -404,7 +423,11 @@ def _label_theme(group: list[Paper], everything: list[Paper], topic: str) -> str
     inside = Counter(w for p in group for w in words(p))
     overall = Counter(w for p in everything for w in words(p))
     scored = sorted(
-        (w for w in inside if w not in topic_words and inside[w] >= 2 or len(group) < 3 and w not in topic_words),
+        (
+            w
+            for w in inside
+            if (w not in topic_words and inside[w] >= 2) or (len(group) < 3 and w not in topic_words)
+        ),
         key=lambda w: (-(inside[w] / len(group)) * np.log((len(everything) + 1) / overall[w]), w),
     )
     terms = scored[:3]

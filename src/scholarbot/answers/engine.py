@@ -1,4 +1,4 @@
-"""The query engine: link a question, read it into a Query, execute it over the records, compose a cited answer.
+"""The query engine: link a question, read it into a Query, run it over the records, compose a cited answer.
 
 No LLM is needed: every operation is a filter, relation or aggregation over papers and people, and the
 offline composer writes each sentence from the records it was handed, citing them as [n]. With an LLM
@@ -109,7 +109,9 @@ class Answerer:
             if self.cache_dir is not None:
                 self._people = PeopleDirectory.open(self.store, self.cache_dir)
             else:
-                self._people = PeopleDirectory([entry_of(r) for r in self.store.iter_researchers()], self.store)
+                self._people = PeopleDirectory(
+                    [entry_of(r) for r in self.store.iter_researchers()], self.store
+                )
         return self._people
 
     @property
@@ -122,7 +124,9 @@ class Answerer:
         if self._linker is None:
             index, people = self.index, self.people
             affiliations = (a for e in people.entries.values() for a in e.affiliations)
-            self._linker = Linker(people.names, Institutions(affiliations), index.venues, index.word_frequency)
+            self._linker = Linker(
+                people.names, Institutions(affiliations), index.venues, index.word_frequency
+            )
         return self._linker
 
     def _follow_store(self) -> dict[str, Any]:
@@ -272,7 +276,7 @@ class Answerer:
             return c.collaborators(views, query.topic, self._coauthor_ids, r.others, self._coauthor_count)
         view = views[0]
         if r.balanced and len(views) > 1:
-            # Evidence cannot tell them apart: pool nothing, answer for the one with most papers, name the rest.
+            # Evidence cannot tell them apart: answer for the one with most papers, name the rest.
             view = max(views, key=lambda v: len(v.papers))
             c.namesakes_note(view, [v for v in views if v is not view])
         elif r.others:
@@ -368,7 +372,9 @@ class Answerer:
         return _sorted([p for p in a.papers if p.id in ids], "date")
 
     def _profile(self, r: Resolved, c: FactsComposer) -> Answer:
-        views = sorted((self._view(p, Query(op="profile")) for p in r.match.people), key=lambda v: -len(v.papers))
+        views = sorted(
+            (self._view(p, Query(op="profile")) for p in r.match.people), key=lambda v: -len(v.papers)
+        )
         if len(r.chosen) == 1 and not r.balanced:
             chosen = next(v for v in views if v.person.id == r.chosen[0].id)
             views = [chosen] + [v for v in views if v is not chosen]
@@ -390,7 +396,9 @@ class Answerer:
                 row = self.index.row.get(p.id)
                 if topic.on(row):
                     view.relevance[p.id] = topic.score(row)
-            view.on_topic = sorted((p for p in papers if p.id in view.relevance), key=lambda p: -view.relevance[p.id])
+            view.on_topic = sorted(
+                (p for p in papers if p.id in view.relevance), key=lambda p: -view.relevance[p.id]
+            )
         return view
 
     # --- topics -------------------------------------------------------------------------------
@@ -481,7 +489,11 @@ class Answerer:
 
     def _people_at(self, query: Query, c: FactsComposer) -> Answer:
         inst = query.institution or ""
-        entries = [e for e in self.people.entries.values() if any(institution_matches(inst, a) for a in e.affiliations)]
+        entries = [
+            e
+            for e in self.people.entries.values()
+            if any(institution_matches(inst, a) for a in e.affiliations)
+        ]
         scored = []
         for e in entries:
             papers = self._filter(self._papers(list(e.paper_ids)), query)
@@ -506,18 +518,31 @@ class Answerer:
             papers = _sorted(papers, "citations")[:limit]
         else:
             papers, nearest = self._topic_papers(query, limit)
+            if papers:
+                # A paper search ranks by score; the floor only decides whether anything is on topic.
+                papers = self._ranked(query, limit)
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.search_results(query, papers)
+
+    def _ranked(self, query: Query, limit: int) -> list[Paper]:
+        match = self._topic(query.topic or "")
+        rows = self._filter_rows(query)
+        order = rows[np.argsort(-match.scores[rows], kind="stable")][:limit]
+        if query.sort == "date":
+            order = np.array(sorted(order, key=lambda r: -int(self.index.years[r])), dtype=np.int64)
+        return self._papers([self.index.ids[int(r)] for r in order])
 
     def _count_topic(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic:
             rows = self._filter_rows(query)
             return c.count_store(query, len(rows))
         match = self._topic(query.topic)
-        rows = [int(r) for r in self._filter_rows(query) if match.on(int(r))]
-        rows.sort(key=lambda r: -float(match.scores[r]))
-        return c.count_topic(query, len(rows), self._papers([self.index.ids[r] for r in rows[:5]]))
+        on = sorted(
+            (int(r) for r in self._filter_rows(query) if match.on(int(r))),
+            key=lambda r: -float(match.scores[r]),
+        )
+        return c.count_topic(query, len(on), self._papers([self.index.ids[r] for r in on[:5]]))
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
         return query
     asked = reading.asked or query
     if reading.links.people:
-        if reading.asked_sure and asked.op != "profile" or not reading.refers_back:
+        if (reading.asked_sure and asked.op != "profile") or not reading.refers_back:
             return query
         # "and Hanlin Gu?": the same question about someone else.
         return previous.with_(people=asked.people, person_ids=())

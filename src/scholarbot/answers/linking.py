@@ -19,6 +19,12 @@ from rapidfuzz import fuzz
 from scholarbot.names import NameIndex, NameMatch
 from scholarbot.records import fold, name_key
 
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as text (easier to read and edit than a list of quoted strings)."""
+    return frozenset(text.split())
+
+
 #: Longest run of words tried as a person's name ("Mateus de Oliveira Oliveira").
 MAX_NAME_TOKENS = 5
 #: Longest run of words tried as an institution ("Technion Israel Institute of Technology").
@@ -29,15 +35,22 @@ FUZZY_NAME_MIN = 85
 ORDINARY_RATIO = 3.0
 
 # Words that make up institution names everywhere; alone they never identify one.
-_GENERIC_INSTITUTION = frozenset(
-    "university universities universidad universidade universite universita universitat college school "
-    "institute institution of the and for at de del da di des du la le van von fur technology technological "
-    "science sciences research center centre laboratory laboratories lab labs department dept faculty "
-    "national state academy engineering international inc ltd co corp corporation company group "
-    "polytechnic key china usa uk city new north south east west central hospital medical foundation ai "
-    "artificial intelligence computer computing information data systems language languages studies".split()
+_GENERIC_INSTITUTION = words(
+    """
+    university universities universidad universidade universite universita universitat college
+    school institute institution of the and for at de del da di des du la le van von fur technology
+    technological science sciences research center centre laboratory laboratories lab labs
+    department dept faculty national state academy engineering international inc ltd co corp
+    corporation company group polytechnic key china usa uk city new north south east west central
+    hospital medical foundation ai artificial intelligence computer computing information data
+    systems language languages studies
+    """
 )
-_ACRONYM_SKIP = frozenset("of the and for at de del da di des du la le van von fur in on".split())
+_ACRONYM_SKIP = words(
+    """
+    of the and for at de del da di des du la le van von fur in on
+    """
+)
 
 _TOKEN = re.compile(r"[^\W_](?:[\w.'’-]*[^\W_])?|[\"“”«»]")
 _BREAK = re.compile(r"[,;:!?()\[\]/&|]|\s(?:and|or|vs\.?|versus|with|\+)\s", re.I)
@@ -163,7 +176,7 @@ def institution_matches(mention: str, affiliation: str) -> bool:
 
 
 def venue_family(venue: str | None) -> str | None:
-    """"COLING 2025" -> "COLING"; "arXiv" -> "arXiv"."""
+    """ "COLING 2025" -> "COLING"; "arXiv" -> "arXiv"."""
     if not venue:
         return None
     family = re.sub(r"\s*'?\d{2,4}\b.*$", "", venue).strip(" -")
@@ -203,7 +216,7 @@ class Linker:
         spans: list[tuple[int, int, str]] = []  # (start, end, placeholder) in characters
         text = self._take_title(text, links, spans)
         self._take_years(text, links, spans)
-        tokens = [t for t in tokenize(text) if not _inside(t, spans) and t.text not in "\"“”«»"]
+        tokens = [t for t in tokenize(text) if not _inside(t, spans) and t.text not in '"“”«»']
         # Exact names first; then venues and institutions; misspelt names last, so "Hong Kong
         # Baptist University" is not read as a typo of someone called Heng Kong.
         taken = self._take_people(tokens, links, spans, fuzzy=False)
@@ -404,17 +417,19 @@ class Linker:
 
 
 # Words that ask, connect or fill; never part of a name.
-_FUNCTION_WORDS = frozenset(
-    """a an the and or of in on at to for with by from about into over under is are was were be been am do does
-    did has have had who whom whose what which when where why how this that these those his her their its my our
-    your me you i we they he she it papers paper work works worked working published publish publishes wrote
-    written write writes coauthors coauthor collaborators collaborator collaborate collaborates collaborated
-    together both common shared most cited many much count number list show tell find give any some all
-    please pls thanks thx hey hi hello bot quick q question yes no not ever anything anyone someone people
-    researcher researchers author authors venue venues year years conference top best new recent latest
-    """.split()
+_FUNCTION_WORDS = words(
+    """
+    a an the and or of in on at to for with by from about into over under is are was were be been am
+    do does did has have had who whom whose what which when where why how this that these those his
+    her their its my our your me you i we they he she it papers paper work works worked working
+    published publish publishes wrote written write writes coauthors coauthor collaborators
+    collaborator collaborate collaborates collaborated together both common shared most cited many
+    much count number list show tell find give any some all please pls thanks thx hey hi hello bot
+    quick q question yes no not ever anything anyone someone people researcher researchers author
+    authors venue venues year years conference top best new recent latest
+    """
 )
-_INSTITUTION_CUES = frozenset("at from in of with".split())
+_INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 

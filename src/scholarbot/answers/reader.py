@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scholarbot.answers.linking import Links
+from scholarbot.answers.linking import Links, words
 from scholarbot.answers.query import MAX_LIMIT, CountOf, Op, Query, Sort
 
 #: Questions longer than this are cut before reading; the answer says so.
 MAX_QUESTION_CHARS = 1000
+#: A capitalised run the store does not know is asked about as a person only when the rest of the
+#: question is at most this many topic words.
+UNKNOWN_NAME_MAX_TOPIC = 4
 #: People listed when a question asks for "top" or "most" without a number.
 DEFAULT_TOP = 5
 
@@ -80,7 +83,9 @@ _YEAR_Q = _rx(
     r"\b(?:which|what)\s+year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
     r"\bbusiest\b|\bbest\s+year\b"
 )
-_PER_YEAR = _rx(r"\bper\s+year\b|\beach\s+year\b|\bevery\s+year\b|\bby\s+year\b|\ba\s+year\b|\bannual\w*|\byearly\b")
+_PER_YEAR = _rx(
+    r"\bper\s+year\b|\beach\s+year\b|\bevery\s+year\b|\bby\s+year\b|\ba\s+year\b|\bannual\w*|\byearly\b"
+)
 _PROFILE = _rx(
     r"^\s*(?:who\s+is|who's|who\s+was|whos)\b|\btell\s+me\s+about\b|\bprofile\b|\babout\b|\baffiliat\w*|"
     r"\bwhere\s+(?:does|did|do|is)\b.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
@@ -98,38 +103,45 @@ _OVERVIEW = _rx(
     r"\btrends?\b|\bsurvey\b|\badvances\b|\blandscape\b|\bhow\s+do\s+(?:people|researchers|papers)\b|"
     r"\bwhat\s+(?:is|do\s+we)\s+know\w*\b|\bprogress\b|\bdevelopments?\b|\blimitations\b|\bexplain\b"
 )
-_PRONOUN = _rx(r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b")
+_PRONOUN = _rx(
+    r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
+)
 _FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only)\b")
 _DATE = _rx(r"\b(?:recent(?:ly)?|latest|newest|new|lately|nowadays|last\s+(?:few\s+)?(?:months|papers))\b")
-_SINGULAR_TOP = _rx(r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+(?:paper|work|article|publication)\b(?!s)")
+_SINGULAR_TOP = _rx(
+    r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+"
+    r"(?:paper|work|article|publication)\b(?!s)"
+)
 _TOP_N = _rx(r"\btop[- ]?(\d{1,2})\b|\b(\d{1,2})\s+most\b|\b(\d{1,2})\s+(?:best|top)\b")
 # Words that ask or connect: stripped from the edges of a segment when reading its topic.
-_CUE_WORDS = frozenset(
-    """a an the and or of in on at to for with by from about into over regarding concerning related re
-    is are was were be been being am do does did has have had having will would can could should shall may
-    might must who whom whose what which when where why how this that these those there here his her their
-    its my our your me you i we they he she it them him us all any anything anyone someone something some
-    each every both either neither ever never yet also too just only even still again much many more most
-    less fewer few lot lots often usually mostly main mainly primarily typically generally frequently
-    times time number count total how list show tell find give get see look looking search name names
-    papers paper work works worked working publish published publishes publishing publication publications
-    wrote written write writes writing article articles research researches researched researching study
-    studies studied studying output pubs pub topic topics field fields area areas subject subjects
-    coauthors coauthor coauthored co-authors co-author co-authored collaborators collaborator collaborate
-    collaborates collaborated collaborating collaboration collaborations together jointly joint common
-    shared mutual people person researcher researchers expert experts author authors specialist
-    specialists scientist scientists group groups lab labs team teams folks ask asking question
-    cited citations citation top best known popular influential famous impactful venue venues conference
-    conferences journal journals year years productive active prolific peak recent recently latest
-    newest new lately nowadays overview summary summarize summarise survey trends trend approaches
-    methods open problems challenges state art sota key major different ideas techniques directions
-    landscape progress developments limitations explain know known yes no not ever compare compared
-    comparison versus vs more than between difference differences differ profile affiliation affiliated
+_CUE_WORDS = words(
+    """
+    a an the and or of in on at to for with by from about into over regarding concerning related re
+    is are was were be been being am do does did has have had having will would can could should
+    shall may might must who whom whose what which when where why how this that these those there
+    here his her their its my our your me you i we they he she it them him us all any anything
+    anyone someone something some each every both either neither ever never yet also too just only
+    even still again much many more most less fewer few lot lots often usually mostly main mainly
+    primarily typically generally frequently times time number count total how list show tell find
+    give get see look looking search name names papers paper work works worked working publish
+    published publishes publishing publication publications wrote written write writes writing
+    article articles research researches researched researching study studies studied studying
+    output pubs pub topic topics field fields area areas subject subjects coauthors coauthor
+    coauthored co-authors co-author co-authored collaborators collaborator collaborate collaborates
+    collaborated collaborating collaboration collaborations together jointly joint common shared
+    mutual people person researcher researchers expert experts author authors specialist specialists
+    scientist scientists group groups lab labs team teams folks ask asking question cited citations
+    citation top best known popular influential famous impactful venue venues conference conferences
+    journal journals year years productive active prolific peak recent recently latest newest new
+    lately nowadays overview summary summarize summarise survey trends trend approaches methods open
+    problems challenges state art sota key major different ideas techniques directions landscape
+    progress developments limitations explain know known yes no not ever compare compared comparison
+    versus vs more than between difference differences differ profile affiliation affiliated
     institution bio background interests interest metrics h-index hindex based partner partners
     colleagues colleague network co-workers please thanks thank like want need wanna curious wonder
     whether if so than then other others else anybody somebody everything one ones kind sort type
     currently today these days things stuff via per using use used
-    """.split()
+    """
 )
 _TOPIC_PREPOSITION = _rx(
     r"\b(?:on|about|regarding|concerning|around|re|related\s+to|in\s+the\s+(?:area|field|domain|topic)\s+of|"
@@ -144,9 +156,13 @@ def read(links: Links) -> Reading:
     people = tuple(p.text for p in links.people)
     refers_back = bool(_PRONOUN.search(residual) or _FRAGMENT.match(residual))
     if not people and links.unknown_names and _person_question(residual):
-        # A name the store does not hold: ask about it anyway, so the answer can say so.
-        people = tuple(links.unknown_names[:2])
-        residual = _mask(residual, links.unknown_names[:2])
+        # A name the store does not hold: ask about it anyway, so the answer can say so; but only
+        # when little else is asked ("Multi-Armed Bandit" inside a paper description is no person).
+        masked = _mask(residual, links.unknown_names[:2])
+        rest = _topic(masked, links)
+        if rest is None or len(rest.split()) <= UNKNOWN_NAME_MAX_TOPIC:
+            people = tuple(links.unknown_names[:2])
+            residual = masked
     topic = _topic(residual, links)
     sort: Sort = "date" if links.recent and _DATE.search(residual) else "relevance"
     base = {
@@ -167,8 +183,14 @@ def read(links: Links) -> Reading:
         # Not enough to run what the words ask: fall back to a search of the question's words.
         fallback_topic = topic or _content(links.residual) or None
         if fallback_topic:
-            query = Query(op="find_papers", topic=fallback_topic, venue=links.venue,
-                          year_from=links.year_from, year_to=links.year_to, sort=sort)
+            query = Query(
+                op="find_papers",
+                topic=fallback_topic,
+                venue=links.venue,
+                year_from=links.year_from,
+                year_to=links.year_to,
+                sort=sort,
+            )
         else:
             query = Query(op="help")
         sure = False
@@ -268,12 +290,14 @@ def _topic(residual: str, links: Links) -> str | None:
 
 def _strip_edges(segment: str) -> list[str]:
     words = re.findall(r"[\w][\w'.+#/-]*|[\"“”]", segment)
-    words = [w for w in words if w not in "\"“”"]
+    words = [w for w in words if w not in '"“”']
 
     def cue(w: str) -> bool:
         if w.isdigit():  # "top 3 papers": the number is a limit, not a topic
             return True
-        return w.lower().strip("'.") in _CUE_WORDS or w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
+        return w.lower().strip("'.") in _CUE_WORDS or (
+            w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
+        )
 
     while words and cue(words[0]):
         words.pop(0)

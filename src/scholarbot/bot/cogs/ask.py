@@ -14,8 +14,8 @@ from scholarbot.bot.conversation import Turn, last_query, turn_of
 from scholarbot.bot.render import MAX_PARTS, answer_messages
 
 if TYPE_CHECKING:
-    from scholarbot.bot.client import ScholarBot
     from scholarbot.answers.types import Answer
+    from scholarbot.bot.client import ScholarBot
 
 #: Turns remembered per thread (older ones are never consulted; see conversation.MAX_TURNS).
 KEEP_TURNS = 8

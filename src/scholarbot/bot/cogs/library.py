@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
 from scholarbot.answers.query import Query
+from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
 
 if TYPE_CHECKING:
-    from scholarbot.bot.client import ScholarBot
     from scholarbot.answers.types import Answer
+    from scholarbot.bot.client import ScholarBot
 
 
 class Library(commands.Cog):
