@@ -233,14 +233,16 @@ class Linker:
         spans += [(m.start, m.end, f"⟨P{n}⟩") for n, m in enumerate(links.people, 1)]
         links.unknown_names = self._unknown_names(tokens)
         links.residual = _replace(text, spans)
-        links.recent = bool(re.search(r"\b(?:recent(?:ly)?|latest|newest|new|lately|nowadays)\b", text, re.I))
+        links.recent = bool(
+            re.search(r"\b(?:recent(?:ly)?|latest|newest|new|newly|lately|nowadays)\b", text, re.I)
+        )
         return links
 
     # --- titles and years ---------------------------------------------------------------------
 
     def _take_title(self, text: str, links: Links, spans: list[tuple[int, int, str]]) -> str:
         m = re.search(r"[\"“«]([^\"“”«»]{8,})[\"”»]", text)
-        if m:
+        if m and len(m.group(1).split()) >= 3:  # a quoted title, not a quoted term ("open-book")
             links.title = m.group(1).strip()
             spans.append((m.start(), m.end(), "⟨T⟩"))
         return text

@@ -44,7 +44,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # Chit-chat and politeness: removed before anything is read, so they never change the answer.
 _FILLER = _rx(
     r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|well|btw|lol|"
-    r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|question|q|pls|plz|please|thx|thanks|"
+    r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|pls|plz|please|thx|thanks|"
     r"thank\s+you|ty|cheers|sorry|kindly|just|actually|really|basically|"
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
     r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
@@ -107,7 +107,11 @@ _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
 _FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only)\b")
-_DATE = _rx(r"\b(?:recent(?:ly)?|latest|newest|new|lately|nowadays|last\s+(?:few\s+)?(?:months|papers))\b")
+# "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
+_DATE = _rx(
+    r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
+    r"\bwhat(?:'s|\s+is)\s+new\b|\bnew\s+(?:papers|work|publications|results)\b"
+)
 _SINGULAR_TOP = _rx(
     r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+"
     r"(?:paper|work|article|publication)\b(?!s)"
