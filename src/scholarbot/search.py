@@ -147,11 +147,16 @@ class PaperIndex:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        (tmp / "papers.json").write_text(
-            json.dumps(
-                {"ids": self.ids, "titles": self.titles, "venues": self.venues, "years": self.years.tolist()}
-            )
-        )
+        # The static model's "unrelated" floor is calibrated once per generation and saved with the index.
+        floor = self.dense_floor(deep=False)
+        meta = {
+            "ids": self.ids,
+            "titles": self.titles,
+            "venues": self.venues,
+            "years": self.years.tolist(),
+            "static_floor": floor,
+        }
+        (tmp / "papers.json").write_text(json.dumps(meta))
         np.save(tmp / "vectors.npy", self.matrix)
         if self.bm25 is not None:
             self.bm25.save(str(tmp / "bm25"))
@@ -170,7 +175,7 @@ class PaperIndex:
         deep = deep_rows = None
         if (folder / "deep.npy").exists():
             deep, deep_rows = np.load(folder / "deep.npy"), np.load(folder / "deep_rows.npy")
-        return cls(
+        index = cls(
             meta["ids"],
             meta["titles"],
             matrix,
@@ -181,6 +186,8 @@ class PaperIndex:
             meta["venues"],
             meta["years"],
         )
+        index._floors[False] = float(meta["static_floor"])
+        return index
 
     def __len__(self) -> int:
         return len(self.ids)

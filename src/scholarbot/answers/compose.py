@@ -130,8 +130,14 @@ class Composer:
                     f"{join_names(names)} on “{short(paper_of[pid].title)}” [{self.cite(paper_of[pid])}]"
                     for pid, names in by_paper.items()
                 ]
+                # The total is the real count; the list is cut to the people with most shared papers.
+                shown = (
+                    f"the {len(ranked)} with the most shared papers"
+                    if len(shared) > len(ranked)
+                    else "they are"
+                )
                 sentences.append(
-                    f"{who} has {len(ranked)} collaborator(s){scope} in the records: {'; '.join(parts)}."
+                    f"{who} has {len(shared)} coauthor(s){scope} in the records; {shown}: {'; '.join(parts)}."
                 )
                 for rid in ranked:
                     self.answer.people.append(self.person_json(people[rid], shared[rid]))

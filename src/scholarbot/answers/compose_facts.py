@@ -41,10 +41,21 @@ class FactsComposer(Composer):
     def __init__(self, query: Query) -> None:
         super().__init__(query.op)
         self.query = query
-        self._lead: list[str] = []
+        self._lead: list[Callable[[], str]] = []
 
     def finish(self, text: str) -> Answer:
-        return super().finish(" ".join([*self._lead, text]).strip())
+        # Lead notes are written last so that their citations reuse the answer's own numbering.
+        lead = [note() for note in self._lead]
+        return super().finish(" ".join([*lead, text]).strip())
+
+    def _first_cited(self, view: PersonView) -> str:
+        """A citation for a note about a person: the first source of theirs the answer already cites."""
+        own = {p.id for p in view.papers}
+        for source in self.answer.sources:
+            if source.id in own:
+                return f" [{source.n}]"
+        best = (view.on_topic or view.papers)[:1]
+        return f" [{self.cite(best[0])}]" if best else ""
 
     def help(self) -> Answer:
         problem = self.query.problem() if self.query.op != "help" else None
@@ -67,18 +78,21 @@ class FactsComposer(Composer):
             return
         items = [f"{_label(o, True)} ({len(o.papers)} paper(s))" for o in others[:3]]
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-        best = (view.on_topic or view.papers)[:1]  # the paper the answer leads with anyway
-        cite = f" [{self.cite(best[0])}]" if best else ""
         self._lead.append(
-            f"Answering for {_label(view, True)}, whose papers fit the question{cite}; "
-            f"also named {view.person.name}: {'; '.join(items)}{more}."
+            lambda: (
+                f"Answering for {_label(view, True)}, the one the question's evidence points at"
+                f"{self._first_cited(view)}; the records also hold {len(others)} other researcher(s) named "
+                f"{view.person.name}: {'; '.join(items)}{more}."
+            )
         )
 
     def namesakes_note(self, view: PersonView, others: list[PersonView]) -> None:
-        cite = f" [{self.cite(view.papers[0])}]" if view.papers else ""
         self._lead.append(
-            namesakes(len(others) + 1, view.person.name)
-            + f"; answering for {_label(view, True)}, the one with the most papers{cite}."
+            lambda: (
+                namesakes(len(others) + 1, view.person.name)
+                + f"; answering for {_label(view, True)}, the one with the most papers"
+                + f"{self._first_cited(view)}."
+            )
         )
 
     # --- two people ---------------------------------------------------------------------------
@@ -150,7 +164,6 @@ class FactsComposer(Composer):
                 f" {more.person.name} has more papers{scope} in the records ({max(na, nb)} vs {min(na, nb)}) "
                 f"[{self.cite(first)}]."
             )
-        answer.text = " ".join([*self._lead, answer.text]).strip()
         return answer
 
     # --- one person: counts and aggregates ------------------------------------------------------
@@ -250,26 +263,6 @@ class FactsComposer(Composer):
         if recent:
             text += f" Their latest papers: {'; '.join(self._item(p) for p in recent)}."
         return self.finish(text)
-
-    def collaborators(
-        self,
-        views: list[PersonView],
-        topic: str | None,
-        coauthors_of: Callable[[Paper, Researcher], list[Researcher]],
-        others: Sequence[object] = (),
-        total: Callable[[PersonView], int] | None = None,
-    ) -> Answer:
-        answer = super().collaborators(views, topic, coauthors_of)
-        if total is not None and len(views) == 1 and not topic:
-            n = total(views[0])
-            shown = len(self.answer.people)
-            if n > shown and answer.sources:
-                answer.text += (
-                    f" They have {n} coauthors in all in the records; the {shown} named share the most "
-                    f"papers with them [{answer.sources[0].n}]."
-                )
-        answer.text = " ".join([*self._lead, answer.text]).strip()
-        return answer
 
     # --- topics -------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from scholarbot.answers.types import Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
-from scholarbot.records import Paper, Researcher
+from scholarbot.records import Paper, ProfilePage, Researcher, name_key
 from scholarbot.search import Mode, PaperIndex
 from scholarbot.store import GENERATION
 
@@ -86,6 +86,7 @@ class Answerer:
         self._people: PeopleDirectory | None = None
         self._linker: Linker | None = None
         self._topics: dict[str, TopicMatch] = {}
+        self._pages: dict[str, list[ProfilePage]] | None = None
         self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
@@ -123,10 +124,12 @@ class Answerer:
         """Entity linker over this store's names, affiliations and venues."""
         if self._linker is None:
             index, people = self.index, self.people
-            affiliations = (a for e in people.entries.values() for a in e.affiliations)
-            self._linker = Linker(
-                people.names, Institutions(affiliations), index.venues, index.word_frequency
-            )
+            entries = people.entries
+
+            def institutions() -> Institutions:
+                return Institutions(a for e in entries.values() for a in e.affiliations)
+
+            self._linker = Linker(people.names, institutions, index.venues, index.word_frequency)
         return self._linker
 
     def _follow_store(self) -> dict[str, Any]:
@@ -137,6 +140,7 @@ class Answerer:
             self._index = None
             self._people = None
             self._linker = None
+            self._pages = None
             self._topics.clear()
             self._generation = generation
         return flags
@@ -273,7 +277,9 @@ class Answerer:
                 views = on[:1] if r.balanced is False else on
             elif r.balanced:
                 return c.ambiguous(r.match.query, views)
-            return c.collaborators(views, query.topic, self._coauthor_ids, r.others, self._coauthor_count)
+            if r.others and len(views) == 1:
+                c.others_note(views[0], [self._view(o, Query(op="profile")) for o in r.others])
+            return c.collaborators(views, query.topic, self._coauthor_ids)
         view = views[0]
         if r.balanced and len(views) > 1:
             # Evidence cannot tell them apart: answer for the one with most papers, name the rest.
@@ -379,7 +385,28 @@ class Answerer:
             chosen = next(v for v in views if v.person.id == r.chosen[0].id)
             views = [chosen] + [v for v in views if v is not chosen]
         top = views[0]
-        return c.profile(top, self._collaborator_names(top.person), others=views[1:])
+        answer = c.profile(top, self._collaborator_names(top.person), others=views[1:])
+        if not any(k for k in top.person.metrics if not k.endswith("_in_store")):
+            for page in self._pages_named(top.person.name):
+                if page.metrics and set(page.paper_ids) & set(top.person.paper_ids):
+                    # The page's figures exist but belong to no one person: say why they are not shown.
+                    shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in page.metrics.items())
+                    answer.text += (
+                        f" A profile page for {page.name} ({page.page_format}) reports {shown}, but it lists "
+                        "papers of researchers the records keep apart, so those figures are not given as "
+                        "this person's."
+                    )
+                    break
+        return answer
+
+    def _pages_named(self, name: str) -> list[ProfilePage]:
+        """Imported profile pages whose name matches (order, case and accents aside)."""
+        if self._pages is None:
+            pages: dict[str, list[ProfilePage]] = {}
+            for page in self.store.iter_profiles():
+                pages.setdefault(name_key(page.name), []).append(page)
+            self._pages = pages
+        return self._pages.get(name_key(name), [])
 
     def _collaborator_names(self, person: Researcher) -> list[tuple[Researcher, int]]:
         top = person.coauthors[:10]
