@@ -311,12 +311,19 @@ def _label(v: PersonView, multi: bool) -> str:
         return f"{v.person.name} ({v.person.affiliations[0]})"
     if not v.papers:
         return v.person.name
-    # Only the first paper: it is the one _distinguish cites, so the label stays checkable.
+    # The same paper _distinguish cites, so the label stays checkable.
+    paper = _telling_paper(v)
     own = name_key(v.person.name)
-    others = [a.name for a in v.papers[0].authors if name_key(a.name) != own]
+    others = [a.name for a in paper.authors if name_key(a.name) != own]
     if others:
         return f"{v.person.name} (coauthor of {others[0]})"
-    return f"{v.person.name} ({venue_year(v.papers[0])} paper)"
+    return f"{v.person.name} ({venue_year(paper)} paper)"
+
+
+def _telling_paper(v: PersonView) -> Paper:
+    """The person's first paper that names a coauthor (the best handle on who they are), else the first."""
+    own = name_key(v.person.name)
+    return next((p for p in v.papers if any(name_key(a.name) != own for a in p.authors)), v.papers[0])
 
 
 _OPEN_CUES = re.compile(
@@ -347,7 +354,7 @@ def _distinguish(v: PersonView, c: Composer) -> str:
     if v.person.topics:
         bits.append("topics " + ", ".join(v.person.topics[:3]))
     if v.papers:
-        p = v.papers[0]
+        p = _telling_paper(v)
         bits.append(f"{len(v.papers)} paper(s) including “{short(p.title)}” [{c.cite(p)}]")
     return "; ".join(bits) or "no papers stored"
 

@@ -80,7 +80,7 @@ class FactsComposer(Composer):
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
         self._lead.append(
             lambda: (
-                f"Answering for {_label(view, True)}, the one the question's evidence points at"
+                f"Answering for {_label(view, True)}, {_why_this_one(self.query)}"
                 f"{self._first_cited(view)}; the records also hold {len(others)} other researcher(s) named "
                 f"{view.person.name}: {'; '.join(items)}{more}."
             )
@@ -349,6 +349,19 @@ class FactsComposer(Composer):
             newest = max(papers, key=lambda p: p.year or 0)
             lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
         return self.finish(" ".join([lead, *lines]))
+
+
+def _why_this_one(query: Query) -> str:
+    """What made the engine pick one namesake, in words."""
+    if query.topic:
+        return f"the one with papers on {query.topic}"
+    if query.institution:
+        return f"the one at {query.institution}"
+    if query.venue or query.year_from or query.year_to:
+        return f"the one with the most papers{_filters(query)}"
+    if len(query.people) > 1:
+        return "the one the records connect to the other person"
+    return "the one with by far the most papers"
 
 
 def _filters(query: Query) -> str:
