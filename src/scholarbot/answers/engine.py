@@ -87,6 +87,7 @@ class Answerer:
         self._linker: Linker | None = None
         self._topics: dict[str, TopicMatch] = {}
         self._pages: dict[str, list[ProfilePage]] | None = None
+        self._institution_members: dict[str, set[str]] = {}
         self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
@@ -141,6 +142,7 @@ class Answerer:
             self._people = None
             self._linker = None
             self._pages = None
+            self._institution_members.clear()
             self._topics.clear()
             self._generation = generation
         return flags
@@ -437,13 +439,27 @@ class Answerer:
             self._topics[topic] = match_topic(self.index, topic, mode=self.retrieval)
         return self._topics[topic]
 
-    def _topic_papers(self, query: Query, limit: int) -> tuple[list[Paper], list[Paper]]:
-        """On-topic papers within the query's filters (best first), and the nearest ones when none are."""
+    def _topic_papers(
+        self, query: Query, limit: int, authors: set[str] | None = None
+    ) -> tuple[list[Paper], list[Paper]]:
+        """On-topic papers within the query's filters (best first), and the nearest ones when none are.
+
+        With `authors`, only papers with one of those researchers among their authors count (the
+        people at an institution), searched through every on-topic paper rather than the best few.
+        """
         topic_text = query.topic or ""
         match = self._topic(topic_text)
         rows = self._filter_rows(query)
         order = rows[np.argsort(-match.scores[rows], kind="stable")]
-        on = [int(r) for r in order[: limit * 4] if match.on(int(r))][:limit]
+        if authors is None:
+            on = [int(r) for r in order[: limit * 4] if match.on(int(r))][:limit]
+        else:
+            on = []
+            for r in order[match.on_topic[order]]:
+                if authors.intersection(self.people.authors_of(self.index.ids[int(r)])):
+                    on.append(int(r))
+                    if len(on) == limit:
+                        break
         if query.sort == "date" and on:
             on = sorted(on, key=lambda r: -int(self.index.years[r]))
         papers = self._papers([self.index.ids[r] for r in on])
@@ -468,8 +484,11 @@ class Answerer:
     def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic:
             return self._people_at(query, c)
-        papers, nearest = self._topic_papers(query, TOPIC_PAPERS)
+        members = self._members(query.institution) if query.institution else None
+        papers, nearest = self._topic_papers(query, TOPIC_PAPERS, members)
         if not papers:
+            if members is not None and self._topic_papers(query.with_(institution=None), 3)[0]:
+                return c.nobody_at(query, self._topic_papers(query.with_(institution=None), 3)[0])
             return c.nothing_on_topic(query, nearest)
         weight: dict[str, float] = {}
         by_person: dict[str, list[Paper]] = {}
@@ -494,6 +513,23 @@ class Answerer:
         top = [(records[r], by_person[r][:3]) for r in chosen if r in records]
         return c.experts(query, top, len(ranked))
 
+    def _members(self, institution: str) -> set[str]:
+        """Ids of the researchers whose affiliations include the institution (cached per name)."""
+        if institution not in self._institution_members:
+            verdict: dict[str, bool] = {}  # each distinct affiliation string is judged once
+            members = set()
+            for e in self.people.entries.values():
+                for a in e.affiliations:
+                    if a not in verdict:
+                        verdict[a] = institution_matches(institution, a)
+                    if verdict[a]:
+                        members.add(e.id)
+                        break
+            if len(self._institution_members) > 32:
+                self._institution_members.clear()
+            self._institution_members[institution] = members
+        return self._institution_members[institution]
+
     def _authors_at(self, paper: Paper, institution: str | None) -> list[str]:
         """Resolved authors of a paper, only those at the institution when one is asked for."""
         rids = self.people.authors_of(paper.id)
@@ -515,12 +551,8 @@ class Answerer:
         return out
 
     def _people_at(self, query: Query, c: FactsComposer) -> Answer:
-        inst = query.institution or ""
-        entries = [
-            e
-            for e in self.people.entries.values()
-            if any(institution_matches(inst, a) for a in e.affiliations)
-        ]
+        members = self._members(query.institution or "")
+        entries = [self.people.entries[rid] for rid in members if rid in self.people.entries]
         scored = []
         for e in entries:
             papers = self._filter(self._papers(list(e.paper_ids)), query)

@@ -302,6 +302,15 @@ class Linker:
                 if match is not None:
                     # Longer spans first, then exact before fuzzy, then earlier.
                     candidates.append(((-size, 0 if match.exact else 1, i), i, i + size, match))
+        if fuzzy:
+            # A bare surname after "by"/"from"/"with" or before "'s" ("papers by Cotterell"), when
+            # exactly one person in the records carries it.
+            for i, t in enumerate(tokens):
+                cue = (i > 0 and tokens[i - 1].word.lower() in {"by", "from", "with", "of"}) or bool(
+                    _POSSESSIVE.search(t.text)
+                )
+                if cue and t.capitalised and (match := self._surname_match(t)) is not None:
+                    candidates.append(((-1, 1, i), i, i + 1, match))
         for _, i, j, match in sorted(candidates, key=lambda c: c[0]):
             if used & set(range(i, j)):
                 continue
@@ -316,6 +325,20 @@ class Linker:
             links.people.append(mention)
             spans.append((mention.start, mention.end, "⟨P⟩"))
         return {tokens[k].start for k in used}
+
+    def _surname_match(self, token: Token) -> NameMatch | None:
+        word = fold(token.word)
+        if word in _FUNCTION_WORDS or self._ordinary(word) or len(word) < 3:
+            return None
+        people = {
+            p.id: p
+            for key in self.keys_by_word.get(word, ())
+            for p in self.names.by_key[key]
+            if fold(p.name).split()[-1:] == [word]
+        }
+        if len(people) != 1:
+            return None
+        return NameMatch(token.word, tuple(people.values()), exact=False)
 
     def _name_match(self, run: list[Token], *, fuzzy: bool) -> NameMatch | None:
         words = [t.word for t in run]

@@ -133,7 +133,14 @@ class Query:
         """Why this query cannot run as it stands, or None."""
         if self.op in PAIR_OPS and len(self.people) < 2:
             return f"{self.op} needs two people"
-        if self.op in PERSON_OPS and not self.people:
+        if (
+            self.op in PERSON_OPS
+            and not self.people
+            and not (
+                self.op == "count"
+                and (self.topic or self.venue or self.institution or self.year_from or self.year_to)
+            )
+        ):
             return f"{self.op} needs a person"
         if self.op in {"who_works_on", "overview", "find_papers"} and not (
             self.topic or self.institution or self.venue

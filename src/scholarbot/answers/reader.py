@@ -63,7 +63,10 @@ _PAPERS = _rx(
     r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bwork\b|\bworks\b|\bpublish\w*|\bwr(?:ote|itten|ite)\b|"
     r"\boutput\b|\bpubs?\b|\bresearch\b|\bbibliography\b"
 )
-_TOGETHER = _rx(r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b")
+_TOGETHER = _rx(
+    r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b|"
+    r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b"
+)
 _COMMON = _rx(r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b")
 _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b")
 _COMPARE = _rx(
@@ -144,7 +147,8 @@ _CUE_WORDS = words(
     institution bio background interests interest metrics h-index hindex based partner partners
     colleagues colleague network co-workers please thanks thank like want need wanna curious wonder
     whether if so than then other others else anybody somebody everything one ones kind sort type
-    currently today these days things stuff via per using use used
+    currently today these days things stuff via per using use used got gotten get gets go goes went
+    going put make makes made done doing overlap overlaps connection connections connected linked
     """
 )
 _TOPIC_PREPOSITION = _rx(
@@ -232,7 +236,12 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", {"sort": "citations", **_limit(r)}, True
         if _COLLAB.search(r):
             return "collaborators", {}, True
+        if _PER_YEAR.search(r) and _PAPERS.search(r):
+            return "count", {"count_of": "papers_per_year"}, True
         if _PROFILE.search(r) and not (topic and _PAPERS.search(r)):
+            # "what did X work on in 2021" asks for the papers of that year, not a profile.
+            if links.year_from or links.year_to or links.venue:
+                return "papers_by", _sorting(r), True
             return "profile", {}, True
         if _PAPERS.search(r) or topic or links.year_from or links.year_to or links.venue:
             return "papers_by", _sorting(r), True
