@@ -1,6 +1,6 @@
 """Rank 10,000 new papers against 100 subscriptions, as one digest run would: seconds and memory.
 
-    python benchmarks/digest.py [--papers 10000] [--subscriptions 100]
+    python benchmarks/digest.py [--data ../shared] [--papers 10000] [--subscriptions 100]
 
 New papers are taken from the shared corpus; subscriptions follow topics and authors drawn from the
 dev questions (so they are realistic, and half of them follow a person).
@@ -20,20 +20,29 @@ from scholarbot.embeddings import get_embedder
 from scholarbot.importers import read_file
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT.parent / "shared"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the shared data folder with corpus/paperlists and eval/ (default: ../shared beside the repo)",
+    )
     ap.add_argument("--papers", type=int, default=10_000)
     ap.add_argument("--subscriptions", type=int, default=100)
     args = ap.parse_args()
+    for need in (args.data / "corpus" / "paperlists", args.data / "eval" / "dev_questions.jsonl"):
+        if not need.exists():
+            ap.error(f"{need} not found; pass the shared data folder as --data")
 
     papers = []
-    for f in sorted((SHARED / "corpus" / "paperlists").glob("*/*.json")):
+    for f in sorted((args.data / "corpus" / "paperlists").glob("*/*.json")):
         papers += read_file(f).papers
     papers = papers[: args.papers]
-    questions = [json.loads(line) for line in (SHARED / "eval" / "dev_questions.jsonl").open()]
+    questions = [json.loads(line) for line in (args.data / "eval" / "dev_questions.jsonl").open()]
     topics = [q["question"].split(" on ", 1)[1].rstrip("?") for q in questions if q["kind"] == "collab"]
     authors = [q["author"] for q in questions if "author" in q]
     subs = [
@@ -54,7 +63,10 @@ def main() -> None:
     sent = sum(len(ranker.rank(batch, s)[: s.top_n]) for s in subs)
     done = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"command: python benchmarks/digest.py --papers {args.papers} --subscriptions {args.subscriptions}")
+    print(
+        f"command: python benchmarks/digest.py --data {args.data} --papers {args.papers} "
+        f"--subscriptions {args.subscriptions}"
+    )
     print("| papers | subscriptions | embed + tokenise s | rank s | total s | papers sent | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
     print(

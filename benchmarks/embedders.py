@@ -1,9 +1,9 @@
 """Retrieval quality and speed of BM25, the static MiniLM, hybrids, and the full int8 MiniLM.
 
-Run:  cd /work/main && PYTHONPATH=src .venv/bin/python benchmarks/embedders.py [--onnx-docs 1500]
+Run:  PYTHONPATH=src .venv/bin/python benchmarks/embedders.py [--data ../shared] [--onnx-docs 1500]
 
-Corpus: /work/shared/corpus/paperlists/*/*.json, one document per paper = title + abstract.
-Questions: dev find_paper + papers_by (/work/shared/eval/dev_questions.jsonl) and the hand-written
+Corpus: <data>/corpus/paperlists/*/*.json, one document per paper = title + abstract.
+Questions: dev find_paper + papers_by (<data>/eval/dev_questions.jsonl) and the hand-written
 paraphrases in benchmarks/paraphrase_questions.jsonl (30 papers drawn with `--show-sample`, seed
 20240601, questions worded to share few content words with the paper). A hit@k is a must_papers
 title among the top-k titles. The full MiniLM is too slow for the whole corpus on 2 cores, so it is
@@ -15,7 +15,6 @@ Everything is printed to stdout as Markdown.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import random
 import re
@@ -32,8 +31,8 @@ import Stemmer
 
 from scholarbot.embeddings import OnnxMiniLMEmbedder, StaticEmbedder
 
-CORPUS = "/work/shared/corpus/paperlists/*/*.json"
-DEV = Path("/work/shared/eval/dev_questions.jsonl")
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared"
 PARAPHRASE = Path(__file__).with_name("paraphrase_questions.jsonl")
 SAMPLE_SEED = 20240601
 RRF_K = 60
@@ -44,9 +43,9 @@ def norm_title(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip().casefold()
 
 
-def load_corpus() -> tuple[list[str], list[str]]:
+def load_corpus(data: Path) -> tuple[list[str], list[str]]:
     titles, docs = [], []
-    for path in sorted(glob.glob(CORPUS)):
+    for path in sorted((data / "corpus" / "paperlists").glob("*/*.json")):
         for paper in json.loads(Path(path).read_text(encoding="utf-8")):
             title = (paper.get("title") or "").strip()
             titles.append(title)
@@ -161,6 +160,12 @@ def evaluate(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the shared data folder with corpus/paperlists and eval/ (default: ../shared beside the repo)",
+    )
+    ap.add_argument(
         "--cache", type=Path, help="distilled-model cache (default: a fresh temp dir, to time distilling)"
     )
     ap.add_argument(
@@ -171,15 +176,17 @@ def main() -> None:
         "--show-sample", action="store_true", help="print the papers the paraphrases were written for"
     )
     args = ap.parse_args()
+    if not (args.data / "corpus" / "paperlists").is_dir():
+        ap.error(f"{args.data}: no corpus/paperlists folder there; pass the shared data folder as --data")
 
-    titles, docs = load_corpus()
+    titles, docs = load_corpus(args.data)
     if args.show_sample:
         with_abs = [i for i, d in enumerate(docs) if len(d) - len(titles[i]) > 200]
         for i in random.Random(SAMPLE_SEED).sample(with_abs, 30):
             print(f"- {titles[i]}\n  {docs[i][:500]}\n")
         return
     qsets = {
-        "dev": load_questions(DEV, {"find_paper", "papers_by"}),
+        "dev": load_questions(args.data / "eval" / "dev_questions.jsonl", {"find_paper", "papers_by"}),
         "para": load_questions(PARAPHRASE),
     }
     known = {norm_title(t) for t in titles}

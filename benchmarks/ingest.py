@@ -14,7 +14,7 @@ find_paper and papers_by questions (hit@1/hit@5 on `must_papers` titles, query l
 Run from the repository root (the full peer run takes ~12 min on 2 cores; --peer-limit N ingests
 only its first N papers and reports its throughput, not its quality):
 
-    PYTHONPATH=src .venv/bin/python benchmarks/ingest.py [--corpus ../shared/corpus/paperlists]
+    PYTHONPATH=src .venv/bin/python benchmarks/ingest.py [--data ../shared] [--corpus DIR]
         [--peer-limit N] [--out benchmarks/out/ingest.json]
 """
 
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # read by Chroma before any Settings exist
 
-QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+DATA = ROOT.parent / "shared"
 PACKAGES = ("chromadb", "langchain-chroma", "langchain-core", "onnxruntime", "model2vec")
 PEER_NOTE = "peer embeds with all-MiniLM-L6-v2 int8 ONNX (OnnxMiniLMEmbedder) behind langchain Embeddings"
 COLUMNS = {  # table header -> (row key, format)
@@ -75,9 +75,11 @@ def norm(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def evaluate(ask: Callable[[str], list[str]]) -> dict[str, Any]:
+def evaluate(questions_file: Path, ask: Callable[[str], list[str]]) -> dict[str, Any]:
     """hit@1 / hit@5 over must_papers titles, and per-query latency (after one warm-up query)."""
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     questions = [q for q in rows if q["kind"] in ("find_paper", "papers_by")]
     ask(questions[0]["question"])
     hit1 = hit5 = 0
@@ -94,7 +96,7 @@ def evaluate(ask: Callable[[str], list[str]]) -> dict[str, Any]:
     return {"questions": n, "hit@1": hit1 / n, "hit@5": hit5 / n, "p50_ms": p50, "p95_ms": p95}
 
 
-def run_ours(corpus: Path, _limit: int | None) -> dict[str, Any]:
+def run_ours(data: Path, corpus: Path, _limit: int | None) -> dict[str, Any]:
     from scholarbot.config import StoreSettings
     from scholarbot.embeddings import ChromaEmbeddingFunction, get_embedder
     from scholarbot.ingest import ingest_paths
@@ -115,7 +117,7 @@ def run_ours(corpus: Path, _limit: int | None) -> dict[str, Any]:
             found = store.get_papers(ids)
             return [found[i].title for i in ids if i in found]
 
-        quality = evaluate(ask)
+        quality = evaluate(data / "eval" / "dev_questions.jsonl", ask)
         papers, size = store.counts()["papers"], store_size_bytes(path) / 2**20
     return {
         **{"system": "scholarbot (minilm-static)", "papers": papers, "seconds": seconds},
@@ -125,7 +127,7 @@ def run_ours(corpus: Path, _limit: int | None) -> dict[str, Any]:
     }
 
 
-def run_peer(corpus: Path, limit: int | None) -> dict[str, Any]:
+def run_peer(data: Path, corpus: Path, limit: int | None) -> dict[str, Any]:
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
@@ -165,7 +167,10 @@ def run_peer(corpus: Path, limit: int | None) -> dict[str, Any]:
             )
         )
         peak = peak_rss_mb()
-        quality = evaluate(lambda q: [str(d.metadata["title"]) for d in db.similarity_search(q, k=5)])
+        quality = evaluate(
+            data / "eval" / "dev_questions.jsonl",
+            lambda q: [str(d.metadata["title"]) for d in db.similarity_search(q, k=5)],
+        )
         if subset:
             quality.update({"hit@1": None, "hit@5": None})
         size = dir_mb(Path(tmp))
@@ -180,7 +185,17 @@ def run_peer(corpus: Path, limit: int | None) -> dict[str, Any]:
 def spawn(which: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json") as result:
         limit = [] if args.peer_limit is None else ["--peer-limit", str(args.peer_limit)]
-        cmd = [sys.executable, __file__, "--child", which, "--corpus", str(args.corpus), *limit]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            which,
+            "--data",
+            str(args.data),
+            "--corpus",
+            str(args.corpus),
+        ]
+        cmd += limit
         cmd += ["--result", result.name]
         print(f"running {which} ...", file=sys.stderr, flush=True)
         subprocess.run(cmd, check=True)
@@ -212,14 +227,26 @@ def machine() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "paperlists")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the shared data folder with corpus/paperlists and eval/ (default: ../shared beside the repo)",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, help="paper lists to ingest (default: <data>/corpus/paperlists)"
+    )
     parser.add_argument("--peer-limit", type=int, default=None, help="peer ingests only its first N papers")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "ingest.json")
     parser.add_argument("--child", choices=["ours", "peer"], help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.corpus = args.corpus or args.data / "corpus" / "paperlists"
+    for need in (args.corpus, args.data / "eval" / "dev_questions.jsonl"):
+        if not need.exists():
+            parser.error(f"{need} not found; pass the shared data folder as --data")
     if args.child:
-        row = (run_ours if args.child == "ours" else run_peer)(args.corpus, args.peer_limit)
+        row = (run_ours if args.child == "ours" else run_peer)(args.data, args.corpus, args.peer_limit)
         args.result.write_text(json.dumps(row, default=float))
         return
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -26,14 +28,13 @@ from scholarbot.services import open_services
 
 from conftest import SAMPLE
 from discord_standin import (
-    BOT_ID,
-    BOT_USER,
     CHANNEL_ID,
-    GUILD_ID,
+    DM_CHANNEL_ID,
     DiscordStandIn,
     command_interaction,
+    component_interaction,
     dm_message,
-    user,
+    guild_message,
 )
 
 pytestmark = pytest.mark.integration
@@ -58,10 +59,11 @@ def _run(
     answerer: Any,
     body: Callable[[ScholarBot, DiscordStandIn], Awaitable[None]],
     digests: Any = None,
+    standin: DiscordStandIn | None = None,
     **discord_cfg: Any,
 ) -> DiscordStandIn:
-    """Log a bot in against the stand-in, run `body`, close everything."""
-    standin = DiscordStandIn()
+    """Log a bot in against the stand-in (its guild cached as after GUILD_CREATE), run `body`, close."""
+    standin = standin or DiscordStandIn()
     settings = Settings()
     for key, value in discord_cfg.items():
         setattr(settings.discord, key, value)
@@ -72,7 +74,8 @@ def _run(
         Route.BASE = base  # discord.py builds every request URL from this
         bot = ScholarBot(settings=settings, answerer=answerer, digests=digests)
         try:
-            await bot.login("not-a-real-token")  # REST only: /users/@me, application info, command sync
+            await bot.login("not-a-real-token")  # REST only: /users/@me, application info
+            standin.connect(bot)
             await body(bot, standin)
         finally:
             Route.BASE = old_base
@@ -83,29 +86,13 @@ def _run(
     return standin
 
 
-async def _invoke(bot: ScholarBot, command: str, **options: Any) -> None:
+async def _invoke(bot: ScholarBot, command: str, uid: int = 42, **options: Any) -> discord.Interaction:
     cmd = bot.tree.get_command(command)
     assert cmd is not None, command
-    payload = command_interaction(command, options)
+    payload = command_interaction(command, options, uid=uid)
     interaction = discord.Interaction(data=payload, state=bot._connection)  # type: ignore[arg-type]
     await bot.tree._call(interaction)
-
-
-def _guild_channel(bot: ScholarBot) -> tuple[discord.Guild, discord.TextChannel]:
-    """Put the stand-in's guild and text channel into the client's cache, as the gateway would."""
-    state = bot._connection
-    guild = discord.Guild(data={"id": str(GUILD_ID), "name": "lab"}, state=state)  # type: ignore[typeddict-item]
-    state._add_guild(guild)
-    data = {
-        "id": str(CHANNEL_ID),
-        "type": 0,
-        "name": "reading-group",
-        "position": 0,
-        "permission_overwrites": [],
-    }
-    channel = discord.TextChannel(state=state, guild=guild, data=data)  # type: ignore[arg-type]
-    guild._add_channel(channel)
-    return guild, channel
+    return interaction
 
 
 def _all_text(sent: Any) -> str:
@@ -116,11 +103,27 @@ def _all_text(sent: Any) -> str:
     return "\n".join(parts)
 
 
+def _text_below_title(sent: Any) -> str:
+    """Everything a message says except its embeds' titles (an answer's title repeats the question)."""
+    parts = [sent.payload.get("content") or ""]
+    for e in sent.payload.get("embeds") or []:
+        parts += [e.get("description") or "", (e.get("footer") or {}).get("text") or ""]
+        parts += [f"{f['name']} {f['value']}" for f in e.get("fields") or []]
+    return "\n".join(parts)
+
+
+def _thread_posts(standin: DiscordStandIn) -> list[Any]:
+    thread_ids = {f"/channels/{t['id']}/messages" for t in standin.threads}
+    return [m for m in standin.messages() if m.path in thread_ids]
+
+
 def test_synced_commands_follow_discords_rules(answerer):
     async def body(bot, standin):
-        pass
+        assert standin.synced_where == []  # logging in (or starting) never syncs: `scholarbot sync` does
+        await bot.sync_commands()
 
     standin = _run(answerer, body)
+    assert standin.synced_where == ["global"]
     names = {c["name"] for c in standin.synced_commands}
     assert {"ask", "profile", "paper", "collaborators", "help", "about"} <= names
     for c in standin.synced_commands:
@@ -133,6 +136,22 @@ def test_synced_commands_follow_discords_rules(answerer):
             assert len(o.get("choices", [])) <= 25
 
 
+def test_a_cog_that_failed_to_load_blocks_the_sync(answerer, monkeypatch):
+    from scholarbot.bot import client as client_module
+    from scholarbot.errors import ScholarbotError
+
+    monkeypatch.setattr(
+        client_module, "INITIAL_EXTENSIONS", (*client_module.INITIAL_EXTENSIONS, "no.such.cog")
+    )
+
+    async def body(bot, standin):
+        with pytest.raises(ScholarbotError, match=r"no\.such\.cog failed to load"):
+            await bot.sync_commands()
+
+    standin = _run(answerer, body)
+    assert standin.synced_where == []  # a sync now would have deleted that cog's commands everywhere
+
+
 def test_ask_defers_at_once_then_answers_with_cited_embeds(answerer):
     async def body(bot, standin):
         await _invoke(bot, "ask", question=CARD)
@@ -140,14 +159,14 @@ def test_ask_defers_at_once_then_answers_with_cited_embeds(answerer):
     standin = _run(answerer, body)
     assert standin.callbacks()[0]["type"] == 5  # deferred before any work
     messages = standin.messages()
-    assert messages
+    assert messages and not standin.rejected()
     text = "\n".join(_all_text(m) for m in messages)
     for name in ("Zhiming Zheng", "Xiaoshan Yang", "Hongwei Zheng", "Shule Lu", "Yujing Wang"):
         assert name in text
     assert "Yanyan Lan" not in text
+    assert messages[0].edited_original and not messages[0].ephemeral  # the answer replaces "thinking…"
     for m in messages:
         assert m.payload.get("allowed_mentions") == {"parse": []}  # paper text can never ping anyone
-        assert len(m.payload.get("content") or "") <= 2000
 
 
 def test_profile_sends_a_card_with_the_coauthor_network(answerer):
@@ -162,25 +181,56 @@ def test_profile_sends_a_card_with_the_coauthor_network(answerer):
     assert "Qiang Yang" in _all_text(card)
 
 
-def test_ambiguous_name_offers_the_namesakes_in_a_menu(answerer):
+def test_namesake_menu_shows_the_chosen_one_and_expires(answerer, monkeypatch):
     async def body(bot, standin):
+        # load_extension imported the cog afresh: patch the module the bot runs.
+        monkeypatch.setattr(sys.modules["scholarbot.bot.cogs.library"], "MENU_TIMEOUT_S", 1.0)
         await _invoke(bot, "profile", name="Zheng Lin")
+        (card,) = [m for m in standin.messages() if m.payload.get("components")]
+        select = card.payload["components"][0]["components"][0]
+        assert select["type"] == 3 and 2 <= len(select["options"]) <= 25
+        assert all(len(o["label"]) <= 100 for o in select["options"])
+        # Pick another namesake the way Discord delivers the choice: a component interaction.
+        choice = select["options"][1]["value"]
+        await standin.interact(bot, component_interaction(card.response, select["custom_id"], [choice]))
+        await asyncio.sleep(1.5)  # past the menu's timeout
 
     standin = _run(answerer, body)
-    (card,) = [m for m in standin.messages() if m.payload.get("components")]
-    select = card.payload["components"][0]["components"][0]
-    assert select["type"] == 3 and 2 <= len(select["options"]) <= 25
-    assert all(len(o["label"]) <= 100 for o in select["options"])
+    cards = [m for m in standin.messages() if m.files]
+    assert len(cards) == 2 and cards[1].payload["embeds"][0]["title"].startswith("Zheng Lin")
+    assert cards[0].payload["embeds"][0] != cards[1].payload["embeds"][0]  # another person's card
+    # The expired menu was disabled in place (an edit of the card's message), not left to fail.
+    (edit,) = [s for s in standin.sent if s.method == "PATCH" and s.path.endswith(cards[0].response["id"])]
+    assert edit.payload["components"][0]["components"][0]["disabled"] is True
 
 
-def test_cooldown_answers_politely_and_privately(answerer):
+def test_a_failing_namesake_choice_is_answered_privately(answerer, caplog):
+    async def body(bot, standin):
+        await _invoke(bot, "profile", name="Zheng Lin")
+        (card,) = [m for m in standin.messages() if m.payload.get("components")]
+        select = card.payload["components"][0]["components"][0]
+        # A stale choice: the id is gone from the store (re-ingested since the menu was sent).
+        payload = component_interaction(card.response, select["custom_id"], ["r_gone"])
+        await standin.interact(bot, payload)
+
+    with caplog.at_level(logging.ERROR, logger="scholarbot.bot"):
+        standin = _run(answerer, body)
+    last = standin.messages()[-1]
+    assert last.ephemeral and not last.edited_original
+    assert "r_gone" in last.payload["content"] or last.payload["content"] == UNEXPECTED
+
+
+def test_cooldown_is_refused_privately_before_deferring(answerer):
     async def body(bot, standin):
         await _invoke(bot, "ask", question="Who is Hanlin Gu?")
-        await _invoke(bot, "ask", question="Who is Hanlin Gu?")
+        await _invoke(bot, "profile", name="Hanlin Gu")  # one budget for every command that does work
 
     standin = _run(answerer, body, cooldown_questions=1, cooldown_seconds=3600)
     last = standin.messages()[-1]
-    assert "try again" in last.payload["content"] and last.payload["flags"] & EPHEMERAL
+    assert "try again" in last.payload["content"]
+    # Private for real: a refusal sent after a public deferral would edit the public "thinking…".
+    assert last.ephemeral and not last.edited_original
+    assert [c["type"] for c in standin.callbacks()] == [5, 4]
 
 
 def test_channels_outside_the_allow_list_get_a_private_refusal(answerer):
@@ -189,7 +239,7 @@ def test_channels_outside_the_allow_list_get_a_private_refusal(answerer):
 
     standin = _run(answerer, body, allowed_channel_ids=[1])
     (reply,) = standin.messages()
-    assert "not enabled" in reply.payload["content"] and reply.payload["flags"] & EPHEMERAL
+    assert "not enabled" in reply.payload["content"] and reply.ephemeral
 
 
 class _Exploding:
@@ -201,75 +251,157 @@ class _Exploding:
         raise RuntimeError("disk on fire")
 
 
-def test_unexpected_errors_are_short_for_users_and_logged_in_full(answerer, caplog):
+def test_unexpected_errors_are_private_short_and_logged_in_full(answerer, caplog):
     async def body(bot, standin):
         await _invoke(bot, "ask", question="Who is Hanlin Gu?")
 
     with caplog.at_level(logging.ERROR, logger="scholarbot.bot"):
         standin = _run(_Exploding(), body)
     reply = standin.messages()[-1]
-    assert reply.payload["content"] == UNEXPECTED and reply.payload["flags"] & EPHEMERAL
+    assert reply.payload["content"] == UNEXPECTED
+    # The public "thinking…" was deleted first, so the apology is private, not an edit of it.
+    assert reply.ephemeral and not reply.edited_original
+    assert any(s.method == "DELETE" and s.path.endswith("/messages/@original") for s in standin.sent)
     assert any("disk on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
     assert all("not-a-real-token" not in r.getMessage() for r in caplog.records)
 
 
 def test_a_conversation_carries_the_person_into_follow_ups(answerer):
     async def body(bot, standin):
-        channel = discord.DMChannel(
-            me=bot.user,  # type: ignore[arg-type]
-            state=bot._connection,
-            data={"id": "700", "type": 1, "recipients": [user()]},  # type: ignore[typeddict-item]
-        )
-        cog = bot.get_cog("Ask")
         for text in (CARD, "what did they publish in 2021?"):
-            message = discord.Message(state=bot._connection, channel=channel, data=dm_message(text))  # type: ignore[arg-type]
-            await cog.on_message(message)  # type: ignore[union-attr]
+            await standin.deliver(bot, dm_message(text))
 
     standin = _run(answerer, body)
-    posts = [m for m in standin.messages() if m.path == "/channels/700/messages"]
+    posts = [m for m in standin.messages() if m.path == f"/channels/{DM_CHANNEL_ID}/messages"]
     assert len(posts) >= 2
     follow_up = _all_text(posts[-1])
     # "they" became Hainan Zhang: the 2021 product-description papers are hers.
     assert "Posterior" in follow_up
 
 
-def test_a_mention_opens_a_thread_where_follow_ups_keep_the_context(answerer):
+def test_a_mention_opens_a_thread_where_mentioned_follow_ups_keep_the_context(answerer):
     async def body(bot, standin):
-        state = bot._connection
-        guild, channel = _guild_channel(bot)
-        cog = bot.get_cog("Ask")
-        first = dm_message(f"<@{BOT_ID}> {CARD}", channel_id=CHANNEL_ID)
-        first.update(guild_id=str(GUILD_ID), mentions=[BOT_USER])
-        await cog.on_message(discord.Message(state=state, channel=channel, data=first))  # type: ignore[union-attr,arg-type]
-
-        assert len([s for s in standin.sent if s.path.endswith("/threads")]) == 1  # one thread per question
-        thread_json = standin.threads[-1]
-        thread = discord.Thread(guild=guild, state=state, data=thread_json)  # type: ignore[arg-type]
-        follow = dm_message("and on dialogue?", channel_id=thread.id)
-        follow["guild_id"] = str(GUILD_ID)
-        await cog.on_message(discord.Message(state=state, channel=thread, data=follow))  # type: ignore[union-attr,arg-type]
+        await standin.deliver(bot, guild_message(CARD, mention_bot=True))
+        assert len(standin.threads) == 1  # one thread per question
+        thread_id = int(standin.threads[-1]["id"])
+        # Without the message-content intent Discord delivers a plain follow-up with empty text:
+        # the bot must stay silent, not answer an empty message with the help text.
+        await standin.deliver(bot, guild_message("and on dialogue?", channel_id=thread_id))
+        assert len(_thread_posts(standin)) == 1
+        await standin.deliver(bot, guild_message("and on dialogue?", channel_id=thread_id, mention_bot=True))
 
     standin = _run(answerer, body)
-    thread_id = standin.threads[-1]["id"]
-    posts = [m for m in standin.messages() if m.path == f"/channels/{thread_id}/messages"]
-    assert len(posts) >= 2  # the answer and the follow-up's answer, both inside the thread
+    posts = _thread_posts(standin)
+    assert len(posts) == 2  # the answer and the mentioned follow-up's answer, both inside the thread
     assert "Zhiming Zheng" in _all_text(posts[0])
-    # "and on dialogue?" kept Hainan Zhang: her dialogue-era work is in the corpus.
-    assert "dialogue" in _all_text(posts[-1]).lower()
+    assert "Mention me" in (posts[0].payload.get("content") or "")  # says how to follow up
+    # "and on dialogue?" kept Hainan Zhang (the title only repeats the question, so read below it).
+    follow_up = _text_below_title(posts[1])
+    assert "Hainan Zhang" in follow_up and "dialogue" in follow_up.lower()
+
+
+def test_with_the_message_content_intent_plain_follow_ups_are_answered(answerer):
+    async def body(bot, standin):
+        assert bot.intents.message_content
+        await standin.deliver(bot, guild_message(CARD, mention_bot=True))
+        thread_id = int(standin.threads[-1]["id"])
+        await standin.deliver(bot, guild_message("and on dialogue?", channel_id=thread_id))
+        await standin.deliver(bot, guild_message("thanks, everyone", channel_id=CHANNEL_ID))  # not for us
+
+    standin = _run(answerer, body, message_content=True)
+    posts = _thread_posts(standin)
+    assert len(posts) == 2 and "Mention me" not in (posts[0].payload.get("content") or "")
+    assert "Hainan Zhang" in _text_below_title(posts[1])
+    assert len(standin.threads) == 1
+
+
+def test_a_mention_never_goes_through_prefix_commands(answerer, caplog):
+    async def body(bot, standin):
+        await standin.deliver(bot, guild_message("Who is Hanlin Gu?", mention_bot=True))
+
+    with caplog.at_level(logging.DEBUG):
+        standin = _run(answerer, body)
+    assert _thread_posts(standin)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not [r for r in caplog.records if "not found" in r.getMessage().lower()]
+
+
+class _Outage:
+    """An answerer whose model endpoint is down (a ScholarbotError with a message for users)."""
+
+    store = None
+
+    def ask(self, question: str, previous: Any = None) -> Any:
+        from scholarbot.errors import ScholarbotError
+
+        raise ScholarbotError("The answer model is not reachable right now; try again in a minute.")
+
+
+def test_a_failed_answer_is_said_in_the_thread_not_left_silent(answerer):
+    async def body(bot, standin):
+        await standin.deliver(bot, guild_message("Who is Hanlin Gu?", mention_bot=True))
+
+    standin = _run(_Outage(), body)
+    (post,) = _thread_posts(standin)
+    assert "not reachable" in post.payload["content"]
+
+
+def test_without_create_threads_the_answer_comes_inline(answerer):
+    from discord_standin import CREATE_PUBLIC_THREADS
+
+    standin = DiscordStandIn()
+    standin.channels[CHANNEL_ID].bot_deny = CREATE_PUBLIC_THREADS
+
+    async def body(bot, standin):
+        await standin.deliver(bot, guild_message(CARD, mention_bot=True))
+
+    _run(answerer, body, standin=standin)
+    assert standin.threads == [] and any(s.status == 403 for s in standin.sent)
+    posts = [m for m in standin.messages() if m.path == f"/channels/{CHANNEL_ID}/messages"]
+    assert posts and "Zhiming Zheng" in _all_text(posts[0])
+    assert posts[0].payload.get("message_reference")  # a reply to the question
+
+
+def test_follow_up_context_belongs_to_its_asker(answerer):
+    async def body(bot, standin):
+        await _invoke(bot, "ask", uid=42, question=CARD)
+        await _invoke(bot, "ask", uid=43, question="what did they publish in 2021?")
+
+    standin = _run(answerer, body)
+    other = _all_text(standin.messages()[-1])
+    # User 43 never named anyone: they do not inherit user 42's Hainan Zhang in a shared channel.
+    assert "Posterior" not in other
+
+
+def test_history_forgets_idle_conversations():
+    from scholarbot.answers.query import Query
+    from scholarbot.bot.cogs.ask import History
+    from scholarbot.bot.conversation import Turn
+
+    history = History(ttl_s=60, most=2)
+    turn = Turn("who is x?", Query(op="profile", people=("X",)))
+    history.add("a", turn, now=0)
+    assert history.get("a", now=30) == [turn]
+    assert history.get("a", now=100) == []  # idle past the ttl
+    for key in ("a", "b", "c"):
+        history.add(key, turn, now=200)
+    assert history.get("a", now=200) == [] and history.get("c", now=200) == [turn]  # most=2
 
 
 class _Slow:
     """Answers after a pause, in the worker thread, like a cold index or a slow LLM."""
 
-    def __init__(self, inner: Answerer) -> None:
+    def __init__(self, inner: Answerer, seconds: float = 1.0) -> None:
         self.inner = inner
         self.store = inner.store
+        self.seconds = seconds
 
     def ask(self, question: str, previous: Any = None) -> Any:
-        import time
-
-        time.sleep(1.0)
+        time.sleep(self.seconds)
         return self.inner.ask(question)
+
+    def suggest_names(self, prefix: str, limit: int = 25) -> Any:
+        return self.inner.suggest_names(prefix, limit)
 
 
 def test_a_slow_answer_does_not_block_other_users(answerer):
@@ -285,6 +417,28 @@ def test_a_slow_answer_does_not_block_other_users(answerer):
     assert help_at == 0  # /help was answered while the slow question was still being worked on
 
 
+def test_autocomplete_never_waits_behind_answers(answerer):
+    waited: list[float] = []
+
+    async def body(bot, standin):
+        slow = [
+            asyncio.create_task(_invoke(bot, "ask", uid=uid, question="Who is Hanlin Gu?")) for uid in (1, 2)
+        ]
+        await asyncio.sleep(0.2)  # both answers now hold the two answer lanes
+        payload = command_interaction("profile", {"name": "Hanl"})
+        payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+        payload["data"]["options"][0]["focused"] = True
+        started = time.perf_counter()
+        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
+        waited.append(time.perf_counter() - started)
+        await asyncio.gather(*slow)
+
+    standin = _run(_Slow(answerer, seconds=3.0), body)
+    (auto,) = [c for c in standin.callbacks() if c["type"] == 8]
+    assert "Hanlin Gu" in [c["name"] for c in auto["data"]["choices"]]
+    assert waited[0] < 1.5  # Discord drops autocomplete answers after 3 s; two answers take 3 s each
+
+
 def test_about_and_name_autocomplete(answerer):
     async def body(bot, standin):
         await _invoke(bot, "about")
@@ -296,106 +450,6 @@ def test_about_and_name_autocomplete(answerer):
     standin = _run(answerer, body)
     about = _all_text(standin.messages()[0])
     assert "Papers" in about and "minilm-static" in about
+    assert standin.messages()[0].ephemeral
     (auto,) = [c for c in standin.callbacks() if c["type"] == 8]
     assert "Hanlin Gu" in [c["name"] for c in auto["data"]["choices"]]
-
-
-class _ListSource:
-    """New papers from memory, in the PaperSource shape (the real sources have their own tests)."""
-
-    name = "memory"
-
-    def __init__(self, papers: list[Any]) -> None:
-        self.papers = papers
-
-    def fetch(self, since: Any, until: Any, *, topics: Any, authors: Any) -> Any:
-        from scholarbot.digest.types import Fetched
-
-        return Fetched(self.name, list(self.papers))
-
-
-def test_digest_commands_and_a_scheduled_post(answerer, tmp_path):
-    from datetime import UTC, datetime, timedelta
-
-    from scholarbot.digest.post import ChannelPoster
-    from scholarbot.digest.service import Digests
-    from scholarbot.records import Author, Paper, paper_id_for
-
-    title = "FedTiny: Federated Fine-Tuning of Large Language Models on Phones"
-    new = Paper(
-        id=paper_id_for(title),
-        title=title,
-        abstract="We fine-tune large language models across phones with federated learning.",
-        authors=(Author("Hanlin Gu"), Author("Ada Lovelace")),
-        year=2026,
-        venue="arXiv",
-        url="https://arxiv.org/abs/2611.00001",
-        sources=("memory",),
-    )
-    settings = Settings()
-    settings.digest.state_path = tmp_path / "digests.sqlite3"
-    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
-    digests = Digests(
-        settings,
-        services,
-        sources=[_ListSource([new])],
-        background=answerer.index.matrix,  # type: ignore[arg-type]
-    )
-
-    async def body(bot, standin):
-        bot.get_cog("Digest").loop.cancel()  # the test drives time itself
-        state = bot._connection
-        _guild_channel(bot)
-        group = bot.tree.get_command("digest")
-        sub_cmd = group.get_command("subscribe")  # type: ignore[union-attr]
-        payload = command_interaction("digest", {})
-        payload["data"]["options"] = [
-            {
-                "type": 1,
-                "name": "subscribe",
-                "options": [{"type": 3, "name": "topics", "value": "federated LLMs"}],
-            }
-        ]
-        await bot.tree._call(discord.Interaction(data=payload, state=state))  # type: ignore[arg-type]
-        assert sub_cmd is not None
-        assert len(digests.state.list_subscriptions(channel_id=CHANNEL_ID)) == 1
-        later = datetime.now(UTC) + timedelta(days=2)
-        first = await digests.run(later, ChannelPoster(bot))
-        again = await digests.run(later + timedelta(days=1), ChannelPoster(bot))
-        assert [r.posted for r in first] == [True], first
-        assert all(not r.posted for r in again)  # the same paper is never sent to a channel twice
-
-    standin = _run(answerer, body, digests=digests)
-    replies = [m for m in standin.messages() if "Subscribed" in (m.payload.get("content") or "")]
-    assert replies and replies[0].payload["flags"] & EPHEMERAL
-    posts = [m for m in standin.messages() if m.path == f"/channels/{CHANNEL_ID}/messages"]
-    assert len(posts) == 1
-    embed = posts[0].payload["embeds"][0]
-    assert "FedTiny" in embed["description"] and "federated LLMs" in embed["description"]
-    assert embed["footer"]["text"].startswith("digest:")
-
-
-def test_changing_digests_needs_manage_channels(answerer, tmp_path):
-    from scholarbot.digest.service import Digests
-
-    settings = Settings()
-    settings.digest.state_path = tmp_path / "digests.sqlite3"
-    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
-    digests = Digests(settings, services, sources=[], background=answerer.index.matrix)  # type: ignore[arg-type]
-
-    async def body(bot, standin):
-        bot.get_cog("Digest").loop.cancel()
-        payload = command_interaction("digest", {})
-        payload["member"]["permissions"] = "0"  # a member without Manage Channels
-        payload["data"]["options"] = [
-            {"type": 1, "name": "subscribe", "options": [{"type": 3, "name": "topics", "value": "graphs"}]}
-        ]
-        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
-
-    standin = _run(answerer, body, digests=digests)
-    (reply,) = standin.messages()
-    assert "Manage Channels" in reply.payload["content"] and reply.payload["flags"] & EPHEMERAL
-    assert digests.state.list_subscriptions() == []
-    # The synced group also asks Discord to hide it from members without the permission.
-    (group,) = [c for c in standin.synced_commands if c["name"] == "digest"]
-    assert int(group["default_member_permissions"]) & (1 << 4)

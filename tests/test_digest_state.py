@@ -51,10 +51,12 @@ class BrokenSource:
     """A source that is down for the whole run."""
 
     name: str = "broken"
+    calls: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def fetch(
         self, since: datetime, until: datetime, *, topics: tuple[str, ...], authors: tuple[str, ...]
     ) -> Fetched:
+        self.calls.append((since, until))
         raise SourceError(self.name, "answered HTTP 503 after 3 attempts")
 
 
@@ -84,7 +86,10 @@ class RecordingPoster:
             raise SimulatedCrash("died after posting, before recording")
         return 1000 + len(self.posted)
 
-    async def find(self, channel_id: int, marker: str) -> int | None:
+    async def notify(self, sub: Subscription, text: str) -> bool:
+        return False
+
+    async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
         self.finds += 1
         if channel_id in self.fail_channels:
             raise RuntimeError("403 Forbidden: Missing Access")
@@ -341,14 +346,23 @@ def test_two_subscriptions_of_one_channel_never_repeat_a_paper(bot: Harness) -> 
     assert bot.poster.titles(1) == [["Transformer trick of 2025-03-03"], ["Cell biology of 2025-03-03"]]
 
 
-def test_a_failing_source_is_reported_and_the_others_still_count(bot: Harness) -> None:
-    bot.sources.append(BrokenSource())
-    bot.state.add_subscription(sub(), created_at=CREATED)
+def test_a_failing_source_is_reported_and_asked_again_for_its_window(bot: Harness) -> None:
+    broken = BrokenSource()
+    bot.sources.append(broken)
+    daily = bot.state.add_subscription(sub(), created_at=CREATED)
     [result] = bot.run(utc("2025-03-03T08:30"))
     assert result.posted
     assert result.problems == ("broken answered HTTP 503 after 3 attempts",)
     assert bot.poster.posted[0].problems == result.problems
     assert bot.poster.titles(1) == [["Transformer trick of 2025-03-03"]]
+    # The others moved on; the broken source keeps its place, so its window is not skipped for good.
+    assert bot.state.source_marks(daily.id) == {
+        "arxiv": utc("2025-03-03T08:00"),
+        "broken": utc("2025-03-02T08:00"),
+    }
+    bot.run(utc("2025-03-04T08:30"))
+    assert broken.calls[1] == (utc("2025-03-02T08:00"), utc("2025-03-04T08:00"))
+    assert bot.sources[0].calls[-1] == (utc("2025-03-03T08:00"), utc("2025-03-04T08:00"))  # type: ignore[attr-defined]
 
 
 def test_all_sources_failing_keeps_the_subscriptions_place(bot: Harness) -> None:
@@ -444,7 +458,7 @@ def test_state_survives_reopening_the_file(tmp_path: Path) -> None:
         assert state.list_subscriptions(guild_id=8) == [other]
         assert state.list_subscriptions(channel_id=1, guild_id=7) == [made]
         assert state.get_subscription(made.id) == made and state.get_subscription(99) is None
-        assert state.marks(made.id) == (CREATED, utc("2025-03-03T08:00"))
+        assert state.marks(made.id)[:2] == (CREATED, utc("2025-03-03T08:00"))
         assert state.already_sent(1, ["p_1", "p_2"]) == {"p_1"}
         assert [p.id for p in state.pending_intents()] == ["d2"]
         assert state.pending_intents()[0].marker == "digest:d2"
@@ -476,3 +490,50 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(DigestState.TooNew, match="Upgrade scholarbot"):
         DigestState(path)
+
+
+def test_recording_the_intent_is_the_claim(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    with DigestState(path) as one, DigestState(path) as two:  # two processes on one file
+        s = one.add_subscription(sub(), created_at=CREATED)
+        digest = Digest("same", s.id, 1, utc("2025-03-03T08:00"), ())
+        assert one.record_intent(digest, at=utc("2025-03-03T08:00")) is True
+        assert two.record_intent(digest, at=utc("2025-03-03T08:00")) is False  # lost: must not post
+        one.record_posted("same", 7, utc("2025-03-03T08:01"))
+        assert two.record_intent(digest) is False  # a posted digest is never claimed again
+
+
+def test_a_lookback_asks_each_source_again_for_late_papers(bot: Harness) -> None:
+    daily = bot.state.add_subscription(sub(), created_at=CREATED)
+    bot.run(utc("2025-03-03T08:30"), lookback={"arxiv": timedelta(days=3)})
+    bot.run(utc("2025-03-04T08:30"), lookback={"arxiv": timedelta(days=3)})
+    source = bot.sources[0]
+    assert isinstance(source, ListSource)
+    assert source.calls[-1] == (utc("2025-02-28T08:00"), utc("2025-03-04T08:00"))  # 3 days before 03-03
+    # Asking again never sends again: each day's paper went out once (the first digest also looked
+    # back 3 days before its window, where late-announced papers of those days would be).
+    first = [
+        f"Transformer trick of {day}" for day in ("2025-02-28", "2025-03-01", "2025-03-02", "2025-03-03")
+    ]
+    assert bot.poster.titles(1) == [first, ["Transformer trick of 2025-03-04"]]
+    assert bot.state.marks(daily.id).last_run_at == utc("2025-03-04T08:00")
+
+
+def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
+    from scholarbot.digest.state import _MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(_MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO subscriptions (guild_id, channel_id, topics, researcher_ids, researcher_names,"
+            " cadence, weekday, hour, timezone, top_n, threshold, post_empty, created_by, last_run_at,"
+            " created_at)"
+            " VALUES (7, 1, '[\"graphs\"]', '[]', '[]', 'daily', 0, 9, 'UTC', 5, 0.35, 0, 42, NULL, ?)",
+            ("2025-03-02T12:00:00.000000+00:00",),
+        )
+        db.execute("PRAGMA user_version = 1")
+    with DigestState(path) as state:
+        [old] = state.list_subscriptions()
+        assert old.topics == ("graphs",) and old.paused is None
+        assert state.marks(old.id).failures == 0 and state.source_marks(old.id) == {}

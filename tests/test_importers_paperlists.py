@@ -1,4 +1,4 @@
-"""The paperlists JSON importer on real corpus files."""
+"""The paperlists JSON importer on real corpus files (the shared corpus, and the bundled sample)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ from scholarbot.errors import MalformedFileError
 from scholarbot.importers import detect, read_file
 from scholarbot.importers.paperlists import PaperlistsImporter
 
-from conftest import CORPUS
+from conftest import SAMPLE
+
+#: The corpus's venue folders; listed here, not globbed, so a folder that goes missing fails a test.
+VENUES = ("aaai", "acl", "coling", "colm", "ijcai", "naacl", "www")
 
 
 def _by_title(path: Path, title: str):
     return next(p for p in read_file(path).papers if p.title == title)
 
 
-def test_acl_file_keeps_ids_affiliations_links_and_year():
+def test_acl_file_keeps_ids_affiliations_links_and_year(corpus: Path):
     p = _by_title(
-        CORPUS / "acl" / "acl2022.json", "A Comparison of Strategies for Source-Free Domain Adaptation"
+        corpus / "acl" / "acl2022.json", "A Comparison of Strategies for Source-Free Domain Adaptation"
     )
     assert [a.name for a in p.authors] == ["Xin Su", "Yiyun Zhao", "Steven Bethard"]
     assert [a.source_id for a in p.authors] == ["/x/xin-su/", "/y/yiyun-zhao/", "/s/steven-bethard/"]
@@ -31,9 +34,9 @@ def test_acl_file_keeps_ids_affiliations_links_and_year():
     assert p.citation_count == 12 and p.authors_complete
 
 
-def test_multiple_affiliations_use_normalised_names():
+def test_multiple_affiliations_use_normalised_names(corpus: Path):
     p = _by_title(
-        CORPUS / "aaai" / "aaai2022.json",
+        corpus / "aaai" / "aaai2022.json",
         "A Causal Debiasing Framework for Unsupervised Salient Object Detection",
     )
     assert p.authors[0].affiliations == ("Sun Yat-sen University", "University of Hong Kong")
@@ -41,8 +44,8 @@ def test_multiple_affiliations_use_normalised_names():
     assert p.external_ids["doi"] == "10.1609/aaai.v36i2.20052"
 
 
-def test_misaligned_affiliations_are_not_shifted_onto_wrong_people():
-    p = _by_title(CORPUS / "www" / "www2024.json", "Masked Graph Autoencoder with Non-discrete Bandwidths")
+def test_misaligned_affiliations_are_not_shifted_onto_wrong_people(corpus: Path):
+    p = _by_title(corpus / "www" / "www2024.json", "Masked Graph Autoencoder with Non-discrete Bandwidths")
     assert len(p.authors) == 5
     assert all(a.affiliations == () for a in p.authors)  # 4 affiliations for 5 authors in the source
     assert p.authors[0].source_id == "~Ziwen_Zhao1"
@@ -50,12 +53,28 @@ def test_misaligned_affiliations_are_not_shifted_onto_wrong_people():
     assert p.citation_count is None  # gs_citation -1 means unknown
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in CORPUS.iterdir()))
-def test_every_corpus_file_imports(folder: str):
-    for path in sorted((CORPUS / folder).glob("*.json")):
+def test_the_corpus_has_exactly_the_listed_venues(corpus: Path):
+    assert sorted(p.name for p in corpus.iterdir() if p.is_dir()) == sorted(VENUES)
+
+
+@pytest.mark.parametrize("folder", VENUES)
+def test_every_corpus_file_imports(corpus: Path, folder: str):
+    files = sorted((corpus / folder).glob("*.json"))
+    assert files, f"no paper lists in {corpus / folder}"
+    for path in files:
         assert isinstance(detect(path), PaperlistsImporter)
         batch = read_file(path)
         assert len(batch.papers) > 200 and not batch.problems
+        assert all(p.title and p.year and p.venue for p in batch.papers)
+
+
+def test_every_bundled_sample_file_imports():
+    files = sorted((SAMPLE / "paperlists").glob("*.json"))
+    assert len(files) == 18  # one extract per corpus file (scripts/make_sample.py)
+    for path in files:
+        assert isinstance(detect(path), PaperlistsImporter)
+        batch = read_file(path)
+        assert len(batch.papers) > 10 and not batch.problems
         assert all(p.title and p.year and p.venue for p in batch.papers)
 
 

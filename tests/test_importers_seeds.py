@@ -17,7 +17,8 @@ from scholarbot.importers.profile_pages import (
 )
 from scholarbot.records import ImportBatch, Paper, paper_id_for
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from conftest import SEEDS
+
 FILES = {
     "bzpeer-profile": "000_c5e46914c73083de.txt",
     "pubs-list": "001_445717024e459980.txt",
@@ -26,8 +27,6 @@ FILES = {
 }
 IMPORTERS = {imp.name: imp for imp in PROFILE_IMPORTERS}
 MOR = "Replacing Parameters with Preferences: Federated Alignment of Heterogeneous Vision-Language Models"
-
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed pages not found at {SEEDS}")
 
 
 def _parse(fmt: str) -> ImportBatch:
@@ -43,6 +42,14 @@ def _by_title(batch: ImportBatch, start: str) -> Paper:
 def _head(path: Path) -> str:
     # As the registry's detect() does: 64 KiB, plain utf-8 (a BOM stays in).
     return path.read_bytes()[: 64 * 1024].decode("utf-8", errors="replace")
+
+
+def test_bundled_seeds_are_the_shared_ones(shared: Path) -> None:
+    # Every other test here reads the copies bundled with the sample, so a bare clone runs them.
+    bundled = {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
+    originals = {p.name: p.read_bytes() for p in (shared / "seeds").glob("*.txt")}
+    assert sorted(bundled) == sorted(FILES.values())
+    assert bundled == originals, "rebuild the sample: python scripts/make_sample.py"
 
 
 # --- sniffing -------------------------------------------------------------------------------

@@ -14,15 +14,15 @@ from scholarbot.ingest import PEOPLE_STALE, ingest_paths
 from scholarbot.records import name_key, paper_id_for
 from scholarbot.store import Store
 
-from conftest import CORPUS, SEEDS
+from conftest import SEEDS
 from fakes import HashChromaEF, HashEmbedder
 
 MOR = "Replacing Parameters with Preferences: Federated Alignment of Heterogeneous Vision-Language Models"
 
 
-def _small_corpus(tmp_path: Path, n: int = 60) -> Path:
+def _small_corpus(corpus: Path, tmp_path: Path, n: int = 60) -> Path:
     """A real paperlists file cut to n entries, named like the real ones (venue+year)."""
-    rows = json.loads((CORPUS / "coling" / "coling2025.json").read_text())
+    rows = json.loads((corpus / "coling" / "coling2025.json").read_text())
     fedmkt = [r for r in rows if r["title"].startswith("FedMKT")]
     out = tmp_path / "in" / "coling2025.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -36,9 +36,9 @@ def _snapshot(store: Store) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]
     return papers, people
 
 
-def test_seeds_and_corpus_ingest_merges_one_paper_from_three_places(hash_store, tmp_path):
+def test_seeds_and_corpus_ingest_merges_one_paper_from_three_places(hash_store, tmp_path, corpus):
     store, emb = hash_store
-    report = ingest_paths([SEEDS, _small_corpus(tmp_path)], store, emb)
+    report = ingest_paths([SEEDS, _small_corpus(corpus, tmp_path)], store, emb)
     assert not report.files_skipped
     assert report.profiles == 4
     mor = store.get_papers([paper_id_for(MOR)])[paper_id_for(MOR)]
@@ -57,9 +57,9 @@ def test_seeds_and_corpus_ingest_merges_one_paper_from_three_places(hash_store, 
     assert store.get_flag(PEOPLE_STALE) is False
 
 
-def test_second_ingest_of_same_files_changes_nothing(hash_store, tmp_path):
+def test_second_ingest_of_same_files_changes_nothing(hash_store, tmp_path, corpus):
     store, emb = hash_store
-    paths = [SEEDS, _small_corpus(tmp_path)]
+    paths = [SEEDS, _small_corpus(corpus, tmp_path)]
     first = ingest_paths(paths, store, emb)
     before = _snapshot(store)
     generation = store.generation()
@@ -85,15 +85,15 @@ class _CrashingEmbedder(HashEmbedder):
         return super().embed_documents(texts)
 
 
-def test_interrupted_ingest_leaves_usable_store_and_rerun_completes(tmp_path):
-    corpus = _small_corpus(tmp_path, n=450)
+def test_interrupted_ingest_leaves_usable_store_and_rerun_completes(tmp_path, corpus):
+    small = _small_corpus(corpus, tmp_path, n=450)
     clean_store = Store(StoreSettings(path=tmp_path / "clean", batch_size=100), HashChromaEF())
-    ingest_paths([SEEDS, corpus], clean_store, HashEmbedder())
+    ingest_paths([SEEDS, small], clean_store, HashEmbedder())
 
     settings = StoreSettings(path=tmp_path / "crashy", batch_size=100)
     store = Store(settings, HashChromaEF())
     with pytest.raises(KeyboardInterrupt):
-        ingest_paths([SEEDS, corpus], store, _CrashingEmbedder(crash_on_call=3))
+        ingest_paths([SEEDS, small], store, _CrashingEmbedder(crash_on_call=3))
 
     reopened = Store(settings, HashChromaEF())
     partial = reopened.counts()["papers"]
@@ -101,7 +101,7 @@ def test_interrupted_ingest_leaves_usable_store_and_rerun_completes(tmp_path):
     assert reopened.get_flag(PEOPLE_STALE) is True
     assert next(reopened.iter_papers()).title  # readable
 
-    rerun = ingest_paths([SEEDS, corpus], reopened, HashEmbedder())
+    rerun = ingest_paths([SEEDS, small], reopened, HashEmbedder())
     assert rerun.papers_unchanged == partial
     assert _snapshot(reopened) == _snapshot(clean_store)
     assert reopened.get_flag(PEOPLE_STALE) is False
@@ -148,9 +148,9 @@ def test_missing_path_raises_file_not_found(hash_store, tmp_path):
         ingest_paths([tmp_path / "no-such"], store, emb)
 
 
-def test_people_are_not_names(hash_store, tmp_path):
+def test_people_are_not_names(hash_store, tmp_path, corpus):
     store, emb = hash_store
-    ingest_paths([SEEDS, _small_corpus(tmp_path)], store, emb)
+    ingest_paths([SEEDS, _small_corpus(corpus, tmp_path)], store, emb)
     people = list(store.iter_researchers())
     zheng_lin = [r for r in people if name_key(r.name) == name_key("Zheng Lin")]
     # The feed page mixes NLP, vision and split-learning researchers: they must stay apart.

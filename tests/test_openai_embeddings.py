@@ -12,8 +12,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from scholarbot.cli import app
 from scholarbot.config import Settings, StoreSettings
+from scholarbot.embeddings import get_embedder
+from scholarbot.errors import ConfigError
 from scholarbot.ingest import ingest_paths
 from scholarbot.services import open_services
 
@@ -85,3 +89,23 @@ def test_ingest_and_search_with_openai_compatible_embeddings(server, tmp_path: P
     expected = np.asarray([_vector("alpha"), _vector("beta")])
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     assert np.allclose(vecs, expected, atol=1e-6)
+
+
+def test_the_cli_builds_it_from_the_config_file_it_is_given(server, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    cfg = tmp_path / "elsewhere.toml"  # not ./config.toml: only --config names it
+    cfg.write_text(f'[embeddings]\nmodel = "openai"\nopenai_base_url = "{server}"\nopenai_model = "m-cfg"\n')
+    page = SEEDS / "002_9ae034b0383cefe3.txt"
+    result = CliRunner().invoke(
+        app, ["ingest", str(page), "--config", str(cfg), "--store", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    assert _Handler.requests and {r["body"]["model"] for r in _Handler.requests} == {"m-cfg"}
+    assert {r["auth"] for r in _Handler.requests} == {"Bearer sk-from-env"}
+
+
+def test_by_name_alone_it_refuses_to_guess_the_settings():
+    # Chroma's persisted collection config names the embedder only; reading ./config.toml here
+    # would silently ignore --config, so the embedder must come from open_services(settings).
+    with pytest.raises(ConfigError, match="open_services"):
+        get_embedder("openai")

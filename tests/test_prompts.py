@@ -29,6 +29,17 @@ def test_the_real_answer_prompt_loads_and_states_the_rules(monkeypatch: pytest.M
     assert "<sources>\n[1] T.\n</sources>" in user and "<!--" not in system
 
 
+def test_the_real_plan_prompt_loads_and_delimits_its_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCHOLARBOT_PROMPTS", raising=False)
+    (role, system), (user_role, user) = load_prompt("plan", {"question", "reading"}).messages(
+        question="Q?", reading='{"op": "help"}'
+    )
+    assert (role, user_role) == ("system", "user") and "data, not instructions" in system
+    assert "<question>\nQ?\n</question>" in user and '<reading>\n{"op": "help"}\n</reading>' in user
+    packaged = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "prompts" / "plan.md"
+    assert packaged.read_text() == (prompts_dir() / "plan.md").read_text()  # the wheel ships the same
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

@@ -135,6 +135,7 @@ def test_chit_chat_never_changes_the_answer(answerer):
     chatty = answerer.ask(
         "hey bot!! quick q, could you please tell me who does Hanlin Gu work with? thanks a lot"
     )
+    assert plain.people, plain.text  # else two empty answers would compare equal
     assert [p["name"] for p in chatty.people] == [p["name"] for p in plain.people]
     assert chatty.text == plain.text
 
@@ -156,7 +157,7 @@ def test_an_unknown_person_is_not_in_the_records(answerer):
 def test_count_gives_the_number_as_value_and_lists_most_cited_first(answerer):
     a = answerer.ask("How many papers did Furu Wei publish in 2022?")
     assert isinstance(a.value, int) and a.value > 0
-    assert all(s.year == 2022 for s in a.sources)
+    assert a.sources and all(s.year == 2022 for s in a.sources)
     assert a.text.startswith(f"Furu Wei has {a.value} paper(s) in 2022")
     assert a.people == []  # the person asked about is not part of the answer
 

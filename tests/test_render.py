@@ -175,7 +175,8 @@ def test_split_text_rejects_bad_limit() -> None:
 def test_escape_neutralises_markdown_and_mentions() -> None:
     out = escape(NASTY)
     _assert_neutralised([out])
-    _assert_markdown_escaped(out)
+    _assert_markdown_escaped(out)  # vacuous if escape dropped the characters, hence the next line
+    assert re.sub(r"\\(.)", r"\1", out).replace("\u200b", "") == NASTY  # escaped, nothing lost
     assert "@\u200beveryone" in out and "<@\u200b&456>" in out
 
 
@@ -346,3 +347,45 @@ def test_candidate_options_limits() -> None:
     tail = candidate_options(people[40:])
     assert [o.value for o in tail] == ["r1", "#1", "#2"]
     assert tail[2].description == "2 paper(s)"
+
+
+# --- against Discord's own checks (the stand-in's copy of them) --------------------------------
+
+
+def test_rendered_messages_pass_discords_form_checks() -> None:
+    from discord_standin import form_errors
+
+    answer = _long_answer()
+    for msg in answer_messages(answer):
+        payload = {"content": msg.content, "embeds": [e.to_dict() for e in msg.embeds]}
+        assert form_errors(payload) == {}
+
+
+FORM_CASES = [
+    # (payload, the path of Discord's error, its code)
+    ({"content": "x" * 2001}, ["content"], "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"description": "x"}] * 11}, ["embeds"], "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"title": "x" * 257}]}, ["embeds", "0", "title"], "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"description": "x" * 4097}]}, ["embeds", "0", "description"], "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"fields": [{"name": "n", "value": "x" * 1025}]}]}, ["embeds", "0", "fields", "0", "value"],
+     "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]}, ["embeds", "0", "fields"],
+     "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"footer": {"text": "x" * 2049}}]}, ["embeds", "0", "footer", "text"],
+     "BASE_TYPE_MAX_LENGTH"),
+    ({"embeds": [{"author": {"name": "x" * 257}}]}, ["embeds", "0", "author", "name"],
+     "BASE_TYPE_MAX_LENGTH"),
+    # 6,000 is summed over every embed of the message: two of 3,500 each are refused.
+    ({"embeds": [{"description": "x" * 3500}] * 2}, ["embeds"], "MAX_EMBED_SIZE_EXCEEDED"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("payload", "path", "code"), FORM_CASES)
+def test_the_stand_in_refuses_what_discord_refuses(payload: dict, path: list[str], code: str) -> None:
+    from discord_standin import form_errors
+
+    node = form_errors(payload)
+    for key in path:
+        node = node[key]
+    assert node["_errors"][0]["code"] == code
+    assert form_errors({"content": "x" * 2000, "embeds": [{"description": "x" * 4096}]}) == {}

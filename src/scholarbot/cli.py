@@ -1,9 +1,11 @@
-"""The `scholarbot` command line: ingest, stats, ask, profile, demo."""
+"""The `scholarbot` command line: ingest, enrich, stats, ask, profile, demo, run, digest, doctor.
+
+Each command's docstring and help texts are also the README's command reference (`make docs`).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -17,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scholarbot.config import Settings, load_settings
+from scholarbot.config import Settings, load_settings, reveal
 from scholarbot.errors import ScholarbotError
 from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
@@ -72,7 +74,11 @@ def ingest(
     store: StoreOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Import paper lists and profile pages into the store (safe to re-run)."""
+    """Import paper lists and profile pages into the store (safe to re-run).
+
+    The format is detected per file. Prints papers added / updated / unchanged, researchers, the
+    files skipped and why, and the seconds taken.
+    """
     svc = _services(_settings(config, store))
     report = _run_ingest(svc, paths)
     _print_report(report, svc)
@@ -138,7 +144,10 @@ def enrich_cmd(
     limit: Annotated[int | None, typer.Option(help="Embed at most this many papers.")] = None,
     minutes: Annotated[float | None, typer.Option(help="Stop after about this many minutes.")] = None,
 ) -> None:
-    """Add full-MiniLM vectors to papers, so reworded questions find them (resumable, ~45 papers/s)."""
+    """Add full-MiniLM vectors to papers that lack them, so search finds reworded questions.
+
+    Resumable; about 45 papers/s on 2 cores.
+    """
     from scholarbot.enrich import enrich
 
     svc = _services(_settings(config, store))
@@ -163,20 +172,24 @@ def run(
     """Start the Discord bot; the token comes from $DISCORD_TOKEN."""
     import logging
 
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    settings = _settings(config, store)
+    token = reveal(settings.secrets.discord_token)
     if not token:
         _fail(
             "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications, "
             "then `export DISCORD_TOKEN=...` (never put it in a file you commit)."
         )
-    settings = _settings(config, store)
     svc = _services(settings)
     answerer = _answerer(svc)
     try:
         answerer.warm()  # build indexes now, not on the first user's question
     except ScholarbotError as e:
         _fail(str(e))
-    from scholarbot.bot.client import ScholarBot
+    import asyncio
+
+    import discord
+
+    from scholarbot.bot.client import ScholarBot, serve
     from scholarbot.digest.service import Digests
 
     bot = ScholarBot(
@@ -185,7 +198,42 @@ def run(
         digests=Digests(settings, svc),
         dev_guild_id=dev_guild or settings.discord.dev_guild_id,
     )
-    bot.run(token, log_level=logging.INFO, root_logger=True)
+    discord.utils.setup_logging(level=logging.INFO, root=True)
+    try:
+        asyncio.run(serve(bot, token))
+    except KeyboardInterrupt:
+        pass
+    except discord.PrivilegedIntentsRequired:
+        _fail(
+            "Discord refused the Message Content intent: switch it on for this bot in the developer portal "
+            "(Bot > Privileged Gateway Intents), or set discord.message_content = false."
+        )
+
+
+@app.command()
+def sync(
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    guild: Annotated[int | None, typer.Option(help="Only this guild (appears at once).")] = None,
+) -> None:
+    """Publish the slash commands to Discord; run it after installing or upgrading, not on every start."""
+    import asyncio
+
+    from scholarbot.bot.client import ScholarBot, publish_commands
+    from scholarbot.digest.service import Digests
+
+    settings = _settings(config, store)
+    token = reveal(settings.secrets.discord_token)
+    if not token:
+        _fail("DISCORD_TOKEN is not set: commands are published with the bot's account.")
+    svc = _services(settings)
+    bot = ScholarBot(settings=settings, answerer=_answerer(svc), digests=Digests(settings, svc))
+    try:
+        count = asyncio.run(publish_commands(bot, token, guild))
+    except ScholarbotError as e:
+        _fail(str(e))
+    where = f"guild {guild}" if guild else "every guild (Discord may take a while to show them)"
+    out.print(f"Published {count} commands to {where}.")
 
 
 digest_app = typer.Typer(help="Scheduled digests of new papers.", no_args_is_help=True)
@@ -205,14 +253,14 @@ def digest_run(
     import asyncio
     from datetime import UTC, datetime
 
-    from scholarbot.digest.post import ChannelPoster, PrintPoster
+    from scholarbot.digest.post import PrintPoster
     from scholarbot.digest.service import Digests
 
     settings = _settings(config, store)
-    digests = Digests(settings, _services(settings))
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    token = reveal(settings.secrets.discord_token) or ""
     if not dry_run and not token:
         _fail("DISCORD_TOKEN is not set: digests are posted through the bot's account (or use --dry-run).")
+    digests = Digests(settings, _services(settings))
 
     async def main() -> list[Any]:
         if dry_run:
@@ -224,6 +272,8 @@ def digest_run(
             return results
         import discord
 
+        from scholarbot.bot.digest_post import ChannelPoster
+
         client = discord.Client(intents=discord.Intents.none())
         await client.login(token)  # REST only: no gateway connection is needed to post
         try:
@@ -231,7 +281,10 @@ def digest_run(
         finally:
             await client.close()
 
-    results = asyncio.run(main())
+    try:
+        results = asyncio.run(main())
+    finally:
+        digests.close()
     for r in results:
         status = "posted" if r.posted else (r.skipped_reason or "not posted")
         out.print(
@@ -244,7 +297,11 @@ def digest_run(
 
 @app.command()
 def doctor(store: StoreOpt = None, config: ConfigOpt = None) -> None:
-    """Check config, store, embedding model, LLM endpoint and Discord token; say how to fix problems."""
+    """Check config, store, embedding model, full-model coverage, LLM endpoint, and on Discord the token,
+    the message-content intent and the bot's permissions where it answers and posts digests.
+
+    Says how to fix each problem; exits 1 only on failures, not warnings.
+    """
     from scholarbot.doctor import run_checks
 
     problems = 0
@@ -260,9 +317,11 @@ def doctor(store: StoreOpt = None, config: ConfigOpt = None) -> None:
 
 @app.command()
 def stats(
-    store: StoreOpt = None, config: ConfigOpt = None, as_json: bool = typer.Option(False, "--json")
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
-    """Show what the store holds."""
+    """Show what the store holds: counts, embedding model, size on disk, whether the last ingest finished."""
     svc = _services(_settings(config, store))
     counts = svc.store.counts()
     info = {
@@ -297,7 +356,7 @@ def demo(
     ),
     question: Annotated[str, typer.Option(help="Question to ask after ingesting.")] = EXAMPLE_QUESTION,
 ) -> None:
-    """Ingest the bundled sample into a fresh store and answer the example question."""
+    """Ingest the bundled sample into a fresh store, enrich it, and answer the example question."""
     sample = Path(str(resources.files("scholarbot") / "data" / "sample"))
     if store.exists():
         shutil.rmtree(store)
@@ -324,7 +383,10 @@ def ask(
     config: ConfigOpt = None,
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Answer a question from the store, citing papers."""
+    """Answer a question from the store, citing papers.
+
+    With `-`, reads one question per line from stdin and loads the indexes once (JSON Lines with --json).
+    """
     answerer = _answerer(_services(_settings(config, store)))
     if question == "-":
         for line in sys.stdin:
@@ -341,7 +403,7 @@ def profile(
     config: ConfigOpt = None,
     as_json: bool = typer.Option(False, "--json", help="Print the profile as JSON."),
 ) -> None:
-    """Show a researcher's profile: affiliations, metrics, papers, collaborators."""
+    """Show a researcher's profile: affiliations, metrics the sources report, papers, collaborators."""
     answerer = _answerer(_services(_settings(config, store)))
     try:
         answer = answerer.profile(name)
@@ -362,12 +424,13 @@ def _answerer(svc: Services) -> Any:
         from scholarbot.answers.llm import LLMWriter  # optional extra: scholarbot[llm]
 
         try:
-            writer = LLMWriter(svc.settings.llm)
+            key = reveal(svc.settings.secrets.openai_api_key)
+            writer = LLMWriter(svc.settings.llm, api_key=key)
             if getattr(svc.settings.llm, "plan", False):
                 # The model picks the query for questions the offline reader is unsure about.
                 from scholarbot.answers.planner import LLMPlanner
 
-                planner = LLMPlanner(svc.settings.llm)
+                planner = LLMPlanner(svc.settings.llm, api_key=key)
         except ScholarbotError as e:
             _fail(str(e))
     return Answerer(svc, writer=writer, planner=planner)

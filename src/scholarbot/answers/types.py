@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from scholarbot.records import Paper
 
+#: Said when an LLM planner was configured but gave no usable query (the offline reading is used).
+PLANNER_FALLBACK_NOTE = "The language model could not plan this question; it was read offline."
 #: Titles longer than this are shortened inside sentences (the source list keeps them whole).
 TITLE_IN_TEXT = 90
 

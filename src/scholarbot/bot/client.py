@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from scholarbot.digest.service import Digests
 
 log = logging.getLogger("scholarbot.bot")
+T = TypeVar("T")
 
 INITIAL_EXTENSIONS = (
     "scholarbot.bot.cogs.ask",
@@ -31,6 +35,20 @@ INITIAL_EXTENSIONS = (
 NOT_HERE = "scholarbot is not enabled in this channel; ask an admin, or DM me."
 #: Shown for failures we did not foresee; the details go to the log, never to the channel.
 UNEXPECTED = "Something went wrong while answering; it has been logged. Please try again."
+#: Answers computed at once; they are CPU-bound and short, and the machine may have 2 cores.
+ANSWER_LANES = 2
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """The gateway intents the bot asks for: the defaults, plus message content when configured.
+
+    Message content is privileged: Discord refuses the connection (close code 4014) unless it is
+    also switched on in the developer portal. Without it, guild messages that do not mention the
+    bot arrive with empty text, so follow-ups in threads must mention the bot.
+    """
+    intents = discord.Intents.default()
+    intents.message_content = settings.discord.message_content
+    return intents
 
 
 class _Tree(app_commands.CommandTree):
@@ -58,10 +76,11 @@ class ScholarBot(commands.Bot):
         digests: Digests | None = None,
         dev_guild_id: int | None = None,
     ) -> None:
-        # Mentions and DMs carry their text without the privileged message-content intent.
         super().__init__(
+            # Required by commands.Bot, never used: mentions are questions (the Ask cog reads them),
+            # and on_message below never looks for prefix commands.
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=intents_for(settings),
             # Paper text may contain @everyone or role pings: nothing the bot sends may ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -71,12 +90,15 @@ class ScholarBot(commands.Bot):
         self.answerer = answerer
         self.digests = digests
         self.dev_guild_id = dev_guild_id
+        self.failed_extensions: list[str] = []
         d = settings.discord
         self.cooldowns = commands.CooldownMapping.from_cooldown(
             d.cooldown_questions, d.cooldown_seconds, commands.BucketType.user
         )
-        # Two answers at a time: they are CPU-bound and short, and the machine may have 2 cores.
-        self._answer_lock = asyncio.Semaphore(2)
+        self._answer_lock = asyncio.Semaphore(ANSWER_LANES)
+        # Autocomplete must answer within Discord's 3 s, so lookups never queue behind answers
+        # (or behind anything else in the default executor): they get threads of their own.
+        self._lookups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scholarbot-lookup")
 
     async def setup_hook(self) -> None:
         for extension in INITIAL_EXTENSIONS:
@@ -84,29 +106,54 @@ class ScholarBot(commands.Bot):
                 await self.load_extension(extension)
             except Exception:
                 log.exception("failed to load extension %s", extension)
-        if self.dev_guild_id:
-            guild = discord.Object(self.dev_guild_id)
+                self.failed_extensions.append(extension)
+        # Global commands are synced by `scholarbot sync`, never on start: a sync per restart counts
+        # against Discord's daily limit, and a cog that failed to load would have its commands
+        # deleted for every guild. A development guild is synced at once (that is its purpose).
+        if self.dev_guild_id and not self.failed_extensions:
+            await self.sync_commands(self.dev_guild_id)
+
+    async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
+        """Publish the slash commands, globally or to one guild; refuse while a cog failed to load."""
+        if self.failed_extensions:
+            raise ScholarbotError(
+                f"not syncing: {', '.join(self.failed_extensions)} failed to load, and a sync now would "
+                "delete its commands everywhere. Fix the error in the log first."
+            )
+        if guild_id:
+            guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
-        else:
-            await self.tree.sync()
+            return await self.tree.sync(guild=guild)
+        return await self.tree.sync()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: without this, every mention would be parsed as one and fail."""
+
+    async def close(self) -> None:
+        await super().close()
+        self._lookups.shutdown(wait=False, cancel_futures=True)
+        if self.digests is not None:
+            self.digests.close()
 
     # --- the domain call, off the event loop --------------------------------------------------
 
     async def ask(self, question: str, previous: Query | None = None) -> Answer:
         """Answer in a worker thread so other users are served while one question is slow.
 
-        `previous` is the query of the conversation's last turn, which a follow-up builds on.
+        `previous` is the query of the conversation's last turn, which a follow-up builds on. The
+        question is passed whole: the answerer applies its own length rule and says so in the answer.
         """
         async with self._answer_lock:
-            return await asyncio.to_thread(
-                self.answerer.ask, question[: self.settings.discord.max_question_chars], previous
-            )
+            return await asyncio.to_thread(self.answerer.ask, question, previous)
 
-    async def call(self, fn: Any, *args: Any) -> Any:
-        """Run any blocking domain call in a worker thread."""
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking domain call that does real work (an answer, a profile) in a worker thread."""
         async with self._answer_lock:
             return await asyncio.to_thread(fn, *args)
+
+    async def lookup(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a cheap blocking call (autocomplete, counts, a SQLite write) without waiting for answers."""
+        return await asyncio.get_running_loop().run_in_executor(self._lookups, fn, *args)
 
     # --- who may ask, how often ---------------------------------------------------------------
 
@@ -123,7 +170,7 @@ class ScholarBot(commands.Bot):
         return True
 
     def retry_after(self, message_or_interaction: Any) -> float | None:
-        """Seconds the user must wait, or None when they may ask now."""
+        """Seconds the user must wait, or None when they may ask now (this counts as one question)."""
         user = getattr(message_or_interaction, "user", None) or message_or_interaction.author
         fake = discord.Object(id=user.id)
         bucket = self.cooldowns.get_bucket(_UserOnly(fake))  # type: ignore[arg-type]
@@ -134,7 +181,7 @@ class ScholarBot(commands.Bot):
         if self.allowed_here(interaction.guild_id, interaction.channel):
             return True
         if interaction.type is discord.InteractionType.application_command:
-            await send_ephemeral(interaction, NOT_HERE)
+            await send_private(interaction, NOT_HERE)
         return False
 
     # --- errors -------------------------------------------------------------------------------
@@ -143,7 +190,11 @@ class ScholarBot(commands.Bot):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        if isinstance(original, ScholarbotError):
+        if isinstance(error, app_commands.CommandOnCooldown):
+            message = slow_down(error.retry_after)
+        elif isinstance(error, app_commands.CheckFailure) and str(error):
+            message = str(error)
+        elif isinstance(original, ScholarbotError):
             message = str(original)
         else:
             log.exception(
@@ -154,7 +205,35 @@ class ScholarBot(commands.Bot):
                 exc_info=original,
             )
             message = UNEXPECTED
-        await send_ephemeral(interaction, message)
+        try:
+            await send_private(interaction, message)
+        except discord.HTTPException:
+            log.exception("could not tell user %s about an error", interaction.user.id)
+
+
+def slow_down(seconds: float) -> str:
+    """The cooldown refusal."""
+    return f"You're asking quickly — try again in {seconds:.0f} s."
+
+
+def answer_cooldown() -> Callable[[T], T]:
+    """Refuse a command that does real work, before it defers, when the user is over their rate.
+
+    One budget per user, shared with mentions and DMs (ScholarBot.retry_after). Refusing before the
+    deferral is what keeps the refusal private (see send_private).
+    """
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        bot = interaction.client
+        assert isinstance(bot, ScholarBot)
+        wait = bot.retry_after(interaction)
+        if wait is not None:
+            d = bot.settings.discord
+            cooldown = app_commands.Cooldown(d.cooldown_questions, d.cooldown_seconds)
+            raise app_commands.CommandOnCooldown(cooldown, wait)
+        return True
+
+    return app_commands.check(predicate)
 
 
 class _UserOnly:
@@ -164,9 +243,41 @@ class _UserOnly:
         self.author = author
 
 
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    """Reply privately whether or not the interaction was already deferred."""
-    if interaction.response.is_done():
-        await interaction.followup.send(message, ephemeral=True)
-    else:
-        await interaction.response.send_message(message, ephemeral=True)
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """Reply so that only the user sees it, whether or not the interaction was deferred.
+
+    After a public deferral, Discord turns the first follow-up into an edit of the public
+    "thinking…" message and ignores its ephemeral flag, so that message is deleted first.
+    SEE: https://github.com/discord/discord-api-docs/issues/2860
+    """
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(message, ephemeral=True)
+        return
+    if response.type is discord.InteractionResponseType.deferred_channel_message:
+        original = await interaction.original_response()
+        if original.flags.loading and not original.flags.ephemeral:
+            await interaction.delete_original_response()
+    await interaction.followup.send(message, ephemeral=True)
+
+
+async def serve(bot: ScholarBot, token: str) -> None:
+    """Run the bot until it is closed, by Ctrl-C or by SIGTERM (systemd, docker stop).
+
+    `Client.run` handles only Ctrl-C: SIGTERM would kill the process without `close()`, leaving the
+    gateway session open and the digest database without a clean close.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
+    except (NotImplementedError, RuntimeError):  # Windows event loops have no signal handlers
+        log.info("SIGTERM cannot be handled on this platform; stop the bot with Ctrl-C")
+    async with bot:
+        await bot.start(token)
+
+
+async def publish_commands(bot: ScholarBot, token: str, guild_id: int | None = None) -> int:
+    """Log in over REST only, load the cogs and sync the slash commands once; return how many."""
+    async with bot:
+        await bot.login(token)  # runs setup_hook: the cogs load, so the tree is complete
+        return len(await bot.sync_commands(guild_id))

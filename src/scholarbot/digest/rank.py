@@ -7,7 +7,7 @@ product and a few set lookups, so 10,000 papers against 100 subscriptions take s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import bm25s
@@ -45,8 +45,15 @@ class Ranker:
         authors = [{name_key(a.name): a.name for a in p.authors} for p in papers]
         return _Batch(list(papers), vectors, postings, authors)
 
-    def rank(self, batch: _Batch, sub: Subscription) -> list[Ranked]:
-        """Papers of the batch for one subscription, best first, with reasons; nothing below threshold."""
+    def rank(
+        self, batch: _Batch, sub: Subscription, followed: Mapping[str, Collection[str]] | None = None
+    ) -> list[Ranked]:
+        """Papers of the batch for one subscription, best first, with reasons; nothing below threshold.
+
+        `followed` maps each followed researcher's name to the batch's paper ids that are theirs (see
+        follow.py). Without it, followed researchers are matched by name, which cannot tell namesakes
+        apart: only callers without a store (the benchmark) should rely on that.
+        """
         n = len(batch.papers)
         if n == 0:
             return []
@@ -58,10 +65,14 @@ class Ranker:
             best = np.where(better, topic_scores, best)
             for hit in np.nonzero(better)[0]:
                 best_topic[int(hit)] = topic
-        followed = {name_key(x): x for x in sub.researcher_names}
+        by_name = {name_key(x): x for x in sub.researcher_names}
         raw: list[tuple[float, int, str]] = []
         for i in range(n):
-            hits = [batch.authors[i][k] for k in followed if k in batch.authors[i]]
+            if followed is not None:
+                pid = batch.papers[i].id
+                hits = [name for name, ids in followed.items() if pid in ids]
+            else:
+                hits = [batch.authors[i][k] for k in by_name if k in batch.authors[i]]
             total = float(best[i])
             reasons = []
             if best_topic[i] and total > 0:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from scholarbot.config import Settings
+from scholarbot.digest.follow import followed_papers
 from scholarbot.digest.rank import Ranker
-from scholarbot.digest.runner import RunResult, run_due
+from scholarbot.digest.runner import RunResult, preview, run_due
 from scholarbot.digest.state import DigestState
 from scholarbot.digest.types import PaperSource, Poster, Ranked, Subscription
 from scholarbot.ingest import ingest_records
@@ -41,6 +44,16 @@ def build_sources(settings: Settings, svc: Services) -> list[PaperSource]:
     return out
 
 
+def lookbacks(settings: Settings) -> dict[str, timedelta]:
+    """How far each source is asked again before its mark (announcement and indexing lag)."""
+    d = settings.digest
+    return {
+        "arxiv": timedelta(days=d.arxiv_lookback_days),
+        "openalex": timedelta(days=d.openalex_lookback_days),
+        "local": timedelta(days=d.local_lookback_days),
+    }
+
+
 class Digests:
     """Everything a digest run needs, built once (the bot keeps one; cron builds one per run)."""
 
@@ -56,22 +69,41 @@ class Digests:
         self.state = DigestState(state_path(settings))
         self.sources = sources if sources is not None else build_sources(settings, svc)
         self.ranker = Ranker(svc.embedder, background)
+        self.lookback = lookbacks(settings)
+        # Source HTTP (arXiv's 3 s pacing, retries of several minutes) waits in threads of its own, so
+        # a slow source never holds the threads that answers and autocomplete run in.
+        self.http = ThreadPoolExecutor(max_workers=3, thread_name_prefix="scholarbot-digest-http")
         self._prepared: tuple[tuple[str, ...], Any] | None = None
+        # Several subscriptions rank the same batch from worker threads: prepare it once, under a lock.
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the state file and stop the source threads."""
+        self.http.shutdown(wait=False, cancel_futures=True)
+        self.state.close()
 
     def rank(self, papers: list[Paper], sub: Subscription) -> list[Ranked]:
         """Rank papers for one subscription; the batch is embedded once however many subscriptions ask."""
-        if self.ranker.background is None and getattr(self.svc, "index_dir", None) is not None:
-            # The store's vectors say what "unusually close to this topic" means; a handful of new
-            # papers cannot. Loaded lazily (cached per store generation) on the first digest.
-            from scholarbot.search import PaperIndex
-
-            self.ranker.background = PaperIndex.open(
-                self.svc.store, self.svc.embedder, self.svc.index_dir
-            ).matrix
         key = tuple(p.id for p in papers)
-        if self._prepared is None or self._prepared[0] != key:
-            self._prepared = (key, self.ranker.prepare(papers))
-        return self.ranker.rank(self._prepared[1], sub)
+        with self._lock:
+            if self.ranker.background is None and getattr(self.svc, "index_dir", None) is not None:
+                # The store's vectors say what "unusually close to this topic" means; a handful of new
+                # papers cannot. Loaded lazily (cached per store generation) on the first digest.
+                from scholarbot.search import PaperIndex
+
+                self.ranker.background = PaperIndex.open(
+                    self.svc.store, self.svc.embedder, self.svc.index_dir
+                ).matrix
+            prepared = self._prepared
+            if prepared is None or prepared[0] != key:
+                prepared = self._prepared = (key, self.ranker.prepare(papers))
+        followed = None
+        if sub.researcher_ids:
+            anchors = self.state.followed(sub.id) if sub.id else {}
+            wanted = {rid: anchors.get(rid, ()) for rid in sub.researcher_ids}
+            names = dict(zip(sub.researcher_ids, sub.researcher_names, strict=False))
+            followed = followed_papers(papers, wanted, names, self.svc.store)
+        return self.ranker.rank(prepared[1], sub, followed)
 
     def absorb(self, papers: list[Paper]) -> None:
         """New papers join the store (merged across versions and sources) before they are ranked."""
@@ -82,6 +114,7 @@ class Digests:
         self, now: datetime, poster: Poster, *, channel_id: int | None = None, dry_run: bool = False
     ) -> list[RunResult]:
         """Post (or, dry, just build) every digest due at `now`."""
+        d = self.settings.digest
         return await run_due(
             now,
             state=self.state,
@@ -91,4 +124,22 @@ class Digests:
             poster=poster,
             channel_id=channel_id,
             dry_run=dry_run,
+            lookback=self.lookback,
+            grace=timedelta(minutes=d.reconcile_grace_minutes),
+            backoff=timedelta(minutes=d.check_minutes),
+            max_failures=d.max_failures,
+            executor=self.http,
+        )
+
+    async def preview(self, now: datetime, channel_id: int, poster: Poster) -> list[RunResult]:
+        """Build each of a channel's next digests as if due now; nothing is recorded or posted."""
+        return await preview(
+            now,
+            channel_id,
+            state=self.state,
+            sources=self.sources,
+            rank=self.rank,
+            poster=poster,
+            lookback=self.lookback,
+            executor=self.http,
         )

@@ -1,13 +1,15 @@
 """Digest bookkeeping in one SQLite file: subscriptions, what each channel was sent, and digests in flight.
 
 A digest is written as an 'intent' before it is posted and flipped to 'posted' after, so a crash in
-between can be reconciled on restart instead of posting twice or not at all.
+between can be reconciled on restart instead of posting twice or not at all. Writing the intent is
+also the claim: of two runners (the bot's loop and a cron job) only the one that inserts it posts.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
@@ -44,6 +46,23 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX digests_status ON digests (status);
     """,
+    # 2: pausing and back-off; where each source was last read (a failing source is asked again for
+    # its window); the papers that identify a followed researcher (store ids move when people are
+    # re-resolved).
+    """
+    ALTER TABLE subscriptions ADD COLUMN paused TEXT;
+    ALTER TABLE subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN retry_at TEXT;
+    ALTER TABLE digests ADD COLUMN source_marks TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE source_marks (
+        subscription_id INTEGER NOT NULL, source TEXT NOT NULL, covered_until TEXT NOT NULL,
+        PRIMARY KEY (subscription_id, source)
+    );
+    CREATE TABLE followed (
+        subscription_id INTEGER NOT NULL, researcher_id TEXT NOT NULL, paper_ids TEXT NOT NULL,
+        PRIMARY KEY (subscription_id, researcher_id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -70,6 +89,9 @@ class RunMarks(NamedTuple):
 
     created_at: datetime
     last_run_at: datetime | None
+    #: Failed posts in a row, and when the next attempt may be made (back-off).
+    failures: int = 0
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +131,11 @@ class DigestState:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; _transaction() says where each one starts and ends.
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # check_same_thread=False + one lock: the bot writes from worker threads (a SQLite write may
+        # wait up to busy_timeout for a cron run's lock, which must not freeze the event loop), and
+        # the lock keeps one thread's transaction from interleaving with another's statements.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
         self._db.row_factory = sqlite3.Row
         # WAL lets a CLI `digest --dry-run` read while the bot writes; busy_timeout rides out short locks.
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -129,13 +155,19 @@ class DigestState:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         # IMMEDIATE takes the write lock up front, so two processes cannot interleave read-then-write.
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read and fetch every row, under the lock."""
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -154,8 +186,18 @@ class DigestState:
 
     # --- subscriptions ------------------------------------------------------------------------
 
-    def add_subscription(self, sub: Subscription, *, created_at: datetime | None = None) -> Subscription:
-        """Store `sub` (its `id` is ignored; pass 0) and return it with the id it was given."""
+    def add_subscription(
+        self,
+        sub: Subscription,
+        *,
+        created_at: datetime | None = None,
+        followed: dict[str, tuple[str, ...]] | None = None,
+    ) -> Subscription:
+        """Store `sub` (its `id` is ignored; pass 0) and return it with the id it was given.
+
+        `followed` maps each of `sub.researcher_ids` to paper ids of that researcher at subscription
+        time: they keep identifying the person when re-resolution gives them another store id.
+        """
         params = _subscription_params(sub)
         params["created_at"] = _ts(created_at or datetime.now(UTC))
         # Column names come from the Subscription dataclass, never from input; values are all bound.
@@ -163,8 +205,19 @@ class DigestState:
         values = ", ".join(f":{name}" for name in params)
         with self._transaction() as db:
             cursor = db.execute(f"INSERT INTO subscriptions ({columns}) VALUES ({values})", params)
-        assert cursor.lastrowid is not None
+            assert cursor.lastrowid is not None
+            db.executemany(
+                "INSERT INTO followed (subscription_id, researcher_id, paper_ids) VALUES (?, ?, ?)",
+                [(cursor.lastrowid, rid, json.dumps(list(ids))) for rid, ids in (followed or {}).items()],
+            )
         return replace(sub, id=cursor.lastrowid)
+
+    def followed(self, subscription_id: int) -> dict[str, tuple[str, ...]]:
+        """The papers that identified each followed researcher when the subscription was made."""
+        rows = self._query(
+            "SELECT researcher_id, paper_ids FROM followed WHERE subscription_id = ?", (subscription_id,)
+        )
+        return {row[0]: tuple(json.loads(row[1])) for row in rows}
 
     def list_subscriptions(
         self, channel_id: int | None = None, guild_id: int | None = None
@@ -179,13 +232,13 @@ class DigestState:
             clauses.append("guild_id = ?")
             params.append(guild_id)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""  # fixed fragments; values are bound
-        rows = self._db.execute(f"SELECT * FROM subscriptions{where} ORDER BY id", params).fetchall()
+        rows = self._query(f"SELECT * FROM subscriptions{where} ORDER BY id", params)
         return [_subscription(row) for row in rows]
 
     def get_subscription(self, subscription_id: int) -> Subscription | None:
         """Return one subscription, or None when there is no such id."""
-        row = self._db.execute("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)).fetchone()
-        return None if row is None else _subscription(row)
+        rows = self._query("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+        return _subscription(rows[0]) if rows else None
 
     def remove_subscription(self, subscription_id: int, channel_id: int) -> bool:
         """Delete a subscription if it belongs to `channel_id`; return whether one was deleted."""
@@ -194,17 +247,59 @@ class DigestState:
             cursor = db.execute(
                 "DELETE FROM subscriptions WHERE id = ? AND channel_id = ?", (subscription_id, channel_id)
             )
+            if cursor.rowcount:
+                for table in ("source_marks", "followed"):  # fixed names, not input
+                    db.execute(f"DELETE FROM {table} WHERE subscription_id = ?", (subscription_id,))
         return cursor.rowcount > 0
+
+    def pause(self, subscription_id: int, reason: str) -> None:
+        """Stop posting a subscription until `resume`; `reason` is shown by /digest list."""
+        with self._transaction() as db:
+            db.execute("UPDATE subscriptions SET paused = ? WHERE id = ?", (reason, subscription_id))
+
+    def resume(self, subscription_id: int, channel_id: int) -> bool:
+        """Post a paused subscription again, with its failures forgiven; return whether it was found."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE subscriptions SET paused = NULL, failures = 0, retry_at = NULL"
+                " WHERE id = ? AND channel_id = ?",
+                (subscription_id, channel_id),
+            )
+        return cursor.rowcount > 0
+
+    def record_failure(self, subscription_id: int, retry_at: datetime) -> int:
+        """Count a failed post and wait until `retry_at` before the next; return the failures in a row."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE subscriptions SET failures = failures + 1, retry_at = ? WHERE id = ?",
+                (_ts(retry_at), subscription_id),
+            )
+            row = db.execute("SELECT failures FROM subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def source_marks(self, subscription_id: int) -> dict[str, datetime]:
+        """Per source, the instant up to which it was last read successfully for this subscription."""
+        rows = self._query(
+            "SELECT source, covered_until FROM source_marks WHERE subscription_id = ?", (subscription_id,)
+        )
+        return {row[0]: _dt(row[1]) for row in rows}
 
     def marks(self, subscription_id: int) -> RunMarks:
         """Return when a subscription was created and which due instant it last covered."""
-        row = self._db.execute(
-            "SELECT created_at, last_run_at FROM subscriptions WHERE id = ?", (subscription_id,)
-        ).fetchone()
-        if row is None:
+        rows = self._query(
+            "SELECT created_at, last_run_at, failures, retry_at FROM subscriptions WHERE id = ?",
+            (subscription_id,),
+        )
+        if not rows:
             raise DigestState.NotFound(f"No digest subscription {subscription_id!r}.")
-        last = row["last_run_at"]
-        return RunMarks(_dt(row["created_at"]), None if last is None else _dt(last))
+        row = rows[0]
+        last, retry = row["last_run_at"], row["retry_at"]
+        return RunMarks(
+            _dt(row["created_at"]),
+            None if last is None else _dt(last),
+            int(row["failures"]),
+            None if retry is None else _dt(retry),
+        )
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -216,26 +311,37 @@ class DigestState:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            rows = self._db.execute(
+            rows = self._query(
                 f"SELECT paper_id FROM sent WHERE channel_id = ? AND paper_id IN ({marks})",
                 [channel_id, *chunk],
             )
             found.update(row[0] for row in rows)
         return found
 
-    def record_intent(self, digest: Digest, *, at: datetime | None = None) -> None:
-        """Record that `digest` is about to be posted (call before posting)."""
+    def record_intent(
+        self,
+        digest: Digest,
+        *,
+        at: datetime | None = None,
+        source_marks: dict[str, datetime] | None = None,
+    ) -> bool:
+        """Claim `digest` for posting: True when this call recorded it, False when a row already exists.
+
+        Insert-or-nothing: two runners building the same due digest (same id) race here, and only
+        the winner may post. A leftover intent from a crash is settled by reconcile, never overwritten.
+        `source_marks` are applied with the post: the sources read successfully for this digest.
+        """
         d, created = digest, _ts(at or datetime.now(UTC))
         paper_ids = json.dumps([item.paper.id for item in d.items])
+        marks = json.dumps({name: _ts(when) for name, when in (source_marks or {}).items()})
         with self._transaction() as db:
-            # A retry of the same due digest has the same id: refresh a leftover intent, never a posted row.
-            db.execute(
+            cursor = db.execute(
                 "INSERT INTO digests (id, subscription_id, channel_id, due_at, status, message_id, paper_ids,"
-                " created_at, posted_at) VALUES (?, ?, ?, ?, 'intent', NULL, ?, ?, NULL)"
-                " ON CONFLICT (id) DO UPDATE SET paper_ids = excluded.paper_ids,"
-                " created_at = excluded.created_at WHERE digests.status = 'intent'",
-                (d.id, d.subscription_id, d.channel_id, _ts(d.due_at), paper_ids, created),
+                " created_at, posted_at, source_marks) VALUES (?, ?, ?, ?, 'intent', NULL, ?, ?, NULL, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (d.id, d.subscription_id, d.channel_id, _ts(d.due_at), paper_ids, created, marks),
             )
+        return cursor.rowcount == 1
 
     def record_posted(self, digest_id: str, message_id: int | None, posted_at: datetime) -> None:
         """Mark a digest posted, remember its papers as sent, and advance its subscription, atomically."""
@@ -256,16 +362,23 @@ class DigestState:
                 "INSERT OR IGNORE INTO sent (channel_id, paper_id, digest_id, sent_at) VALUES (?, ?, ?, ?)",
                 sent,
             )
-            _advance(db, row["subscription_id"], row["due_at"])
+            _advance(db, row["subscription_id"], row["due_at"], json.loads(row["source_marks"]))
+            db.execute(
+                "UPDATE subscriptions SET failures = 0, retry_at = NULL WHERE id = ?",
+                (row["subscription_id"],),
+            )
 
-    def record_empty_run(self, subscription_id: int, due_at: datetime) -> None:
+    def record_empty_run(
+        self, subscription_id: int, due_at: datetime, source_marks: dict[str, datetime] | None = None
+    ) -> None:
         """Advance a subscription past `due_at` when nothing was worth sending."""
+        marks = {name: _ts(when) for name, when in (source_marks or {}).items()}
         with self._transaction() as db:
-            _advance(db, subscription_id, _ts(due_at))
+            _advance(db, subscription_id, _ts(due_at), marks)
 
     def pending_intents(self) -> list[PendingDigest]:
         """Return digests recorded as intended but not marked posted, oldest due first."""
-        rows = self._db.execute("SELECT * FROM digests WHERE status = 'intent' ORDER BY due_at, id")
+        rows = self._query("SELECT * FROM digests WHERE status = 'intent' ORDER BY due_at, id")
         return [PendingDigest.from_row(row) for row in rows]
 
     def drop_intent(self, digest_id: str) -> None:
@@ -274,11 +387,19 @@ class DigestState:
             db.execute("DELETE FROM digests WHERE id = ? AND status = 'intent'", (digest_id,))
 
 
-def _advance(db: sqlite3.Connection, subscription_id: int, due_at: str) -> None:
+def _advance(db: sqlite3.Connection, subscription_id: int, due_at: str, marks: dict[str, str]) -> None:
     # Only forward: reconciling an old intent after a newer run must not rewind the schedule.
     db.execute(
         "UPDATE subscriptions SET last_run_at = ? WHERE id = ? AND (last_run_at IS NULL OR last_run_at < ?)",
         (due_at, subscription_id, due_at),
+    )
+    # A source's mark moves forward only, like the schedule; a source that failed keeps its old mark
+    # (or gets the window start it was asked for), so the next run asks it for that window again.
+    db.executemany(
+        "INSERT INTO source_marks (subscription_id, source, covered_until) VALUES (?, ?, ?)"
+        " ON CONFLICT (subscription_id, source) DO UPDATE SET covered_until = excluded.covered_until"
+        " WHERE excluded.covered_until > source_marks.covered_until",
+        [(subscription_id, name, when) for name, when in marks.items()],
     )
 
 

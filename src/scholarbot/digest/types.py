@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from scholarbot.errors import ScholarbotError
 from scholarbot.records import Paper
 
 Cadence = Literal["daily", "weekly"]
@@ -33,6 +34,8 @@ class Subscription:
     threshold: float = 0.35
     post_empty: bool = False
     created_by: int | None = None
+    #: Why digests are not being posted (a deleted or forbidden channel, repeated failures); None when active.
+    paused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,13 +88,40 @@ class Digest:
         return f"digest:{self.id}"
 
 
+class PostFailed(ScholarbotError):
+    """A digest could not be posted.
+
+    Args:
+        why: What went wrong, for logs and for the subscription's managers.
+        delivered: False when Discord certainly created no message (a 4xx), None when it may have
+            (a timeout, a 5xx, a failure after the first of several messages).
+        permanent: The channel is gone or the bot may not post there: retrying cannot help.
+    """
+
+    def __init__(self, why: str, *, delivered: bool | None, permanent: bool = False) -> None:
+        super().__init__(why)
+        self.delivered = delivered
+        self.permanent = permanent
+
+
+class ChannelUnreadable(ScholarbotError):
+    """A channel's history cannot be searched (no access, or no Read Message History)."""
+
+
 class Poster(Protocol):
     """Where digests go: the Discord bot, the REST API from cron, or stdout for --dry-run."""
 
     async def post(self, digest: Digest) -> int | None:
-        """Send the digest; return the message id (None for dry runs)."""
+        """Send the digest; return the (first) message id, None for dry runs; raise PostFailed."""
         ...
 
-    async def find(self, channel_id: int, marker: str) -> int | None:
-        """The id of a recent message in the channel carrying `marker`, or None."""
+    async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
+        """The id of a message posted after `after` carrying `marker`, or None.
+
+        Raises ChannelUnreadable when the channel cannot be searched: "not found" must mean "not posted".
+        """
+        ...
+
+    async def notify(self, sub: Subscription, text: str) -> bool:
+        """Tell the people who manage a subscription something; return whether it reached them."""
         ...

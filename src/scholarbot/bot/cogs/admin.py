@@ -26,8 +26,8 @@ class Admin(commands.Cog):
         """Version, store size and models of this scholarbot."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.answerer.store
-        counts = await self.bot.call(store.counts)
-        embedder = await self.bot.call(store.get_flag, EMBEDDER_FLAG)
+        counts = await self.bot.lookup(store.counts)
+        embedder = await self.bot.lookup(store.get_flag, EMBEDDER_FLAG)
         embed = discord.Embed(
             title=f"scholarbot {__version__}", description="Cited answers from the lab's records."
         )

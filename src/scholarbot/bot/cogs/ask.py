@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections import defaultdict
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from scholarbot.bot.client import UNEXPECTED, answer_cooldown, slow_down
 from scholarbot.bot.conversation import Turn, last_query, turn_of
-from scholarbot.bot.render import MAX_PARTS, answer_messages
+from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
+from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
     from scholarbot.answers.types import Answer
     from scholarbot.bot.client import ScholarBot
 
-#: Turns remembered per thread (older ones are never consulted; see conversation.MAX_TURNS).
+log = logging.getLogger("scholarbot.bot")
+
+#: Turns remembered per conversation (older ones are never consulted; see conversation.MAX_TURNS).
 KEEP_TURNS = 8
+#: A conversation untouched this long is forgotten: "what about 2022?" a day later is a new question.
+HISTORY_TTL_S = 2 * 3600
+#: Conversations remembered at once; the least recently used goes first.
+MAX_CONVERSATIONS = 2000
 
 HELP_TEXT = (
     "**Ask me about papers and people in the records.**\n"
@@ -26,10 +37,48 @@ HELP_TEXT = (
     "• `/profile Hanlin Gu` — a researcher card with a coauthor network\n"
     "• `/paper denoising without clean images` — find papers by meaning\n"
     "• `/collaborators Zheng Lin split learning`\n"
+    "• `/digest subscribe` — new papers on a topic or by a researcher, posted on a schedule "
+    "(needs Manage Channels)\n"
     "Mention me or DM me with a question; I answer in a thread, where follow-ups like "
     "“and on dialogue?” or “what did they publish in 2022?” keep the context.\n"
     "Every sentence cites a numbered source; I never name people the records do not hold."
 )
+#: Added to the first answer in a thread when the bot cannot read unmentioned messages.
+MENTION_HINT = "-# Mention me in this thread to follow up."
+
+
+class History:
+    """Recent turns per conversation, forgotten after `ttl_s` idle and beyond `most` conversations."""
+
+    def __init__(self, ttl_s: float = HISTORY_TTL_S, most: int = MAX_CONVERSATIONS) -> None:
+        self.ttl_s = ttl_s
+        self.most = most
+        self._turns: OrderedDict[Hashable, tuple[float, list[Turn]]] = OrderedDict()
+
+    def get(self, key: Hashable, now: float | None = None) -> list[Turn]:
+        """The conversation's turns, oldest first (empty when it expired)."""
+        now = time.monotonic() if now is None else now
+        found = self._turns.get(key)
+        if found is None or now - found[0] > self.ttl_s:
+            self._turns.pop(key, None)
+            return []
+        return found[1]
+
+    def add(self, key: Hashable, turn: Turn, now: float | None = None) -> None:
+        """Remember a turn (keeping the last KEEP_TURNS)."""
+        now = time.monotonic() if now is None else now
+        turns = [*self.get(key, now), turn][-KEEP_TURNS:]
+        self._turns[key] = (now, turns)
+        self._turns.move_to_end(key)
+        while len(self._turns) > self.most:
+            self._turns.popitem(last=False)
+
+
+def conversation_key(channel: object, user_id: int) -> Hashable:
+    """Whose context a question builds on: a bot thread is one conversation; elsewhere, each user's own."""
+    if isinstance(channel, discord.Thread):
+        return ("thread", channel.id)
+    return ("user", getattr(channel, "id", 0), user_id)
 
 
 class Ask(commands.Cog):
@@ -37,22 +86,18 @@ class Ask(commands.Cog):
 
     def __init__(self, bot: ScholarBot) -> None:
         self.bot: ScholarBot = bot
-        self.history: dict[int, list[Turn]] = defaultdict(list)
+        self.history = History()
 
     @app_commands.command(name="ask")
     @app_commands.describe(
         question="Your question, e.g. who collaborates with Hainan Zhang on federated LLMs?"
     )
+    @answer_cooldown()
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
         """Ask about papers and researchers; every claim is cited."""
         await interaction.response.defer(thinking=True)  # the 3-second rule: acknowledge first
-        if (wait := self.bot.retry_after(interaction)) is not None:
-            await interaction.followup.send(
-                f"You're asking quickly — try again in {wait:.0f} s.", ephemeral=True
-            )
-            return
-        key = interaction.channel_id or 0
-        answer = await self.bot.ask(question, previous=last_query(self.history[key]))
+        key = conversation_key(interaction.channel, interaction.user.id)
+        answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
         self._remember(key, question, answer)
         for part in answer_messages(answer)[:MAX_PARTS]:
             await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
@@ -77,33 +122,79 @@ class Ask(commands.Cog):
             return
         question = _strip_mention(message.content, self.bot.user.id)
         if not question:
-            await message.reply(HELP_TEXT, mention_author=False)
+            # An empty text is a question only when the user spoke to the bot directly; in a thread
+            # it is a message the bot may not read (no message-content intent) or one without text.
+            if in_dm or mentioned:
+                await message.reply(HELP_TEXT, mention_author=False)
             return
         if (wait := self.bot.retry_after(message)) is not None:
-            await message.reply(f"You're asking quickly — try again in {wait:.0f} s.", mention_author=False)
+            await message.reply(slow_down(wait), mention_author=False)
             return
         channel: discord.abc.Messageable = message.channel
+        hint = None
         if not in_dm and not isinstance(message.channel, discord.Thread):
             # A question in a channel opens a thread so follow-ups have a home and the channel stays tidy.
-            channel = await message.create_thread(name=_thread_name(question), auto_archive_duration=1440)
-        key = channel.id  # type: ignore[attr-defined]
-        async with channel.typing():
-            answer = await self.bot.ask(question, previous=last_query(self.history[key]))
-        self._remember(key, question, answer)
-        await send_answer(channel, answer)
+            try:
+                channel = await message.create_thread(name=_thread_name(question), auto_archive_duration=1440)
+            except discord.HTTPException as e:
+                # No Create Public Threads here (403), or threads are off: answer in the channel.
+                log.warning(
+                    "could not open a thread in channel %s (%s); answering inline", message.channel.id, e
+                )
+            else:
+                hint = None if self.bot.intents.message_content else MENTION_HINT
+        key = conversation_key(channel, message.author.id)
+        try:
+            async with channel.typing():
+                answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
+            self._remember(key, question, answer)
+            await send_answer(
+                channel, answer, hint=hint, reply_to=message if channel is message.channel else None
+            )
+        except Exception as e:  # one failed question must reach its asker, never leave a silent thread
+            await self._report(channel, message, e)
 
-    def _remember(self, key: int, question: str, answer: Answer) -> None:
-        turns = self.history[key]
+    async def _report(
+        self, channel: discord.abc.Messageable, message: discord.Message, error: Exception
+    ) -> None:
+        if isinstance(error, ScholarbotError):
+            text = str(error)
+        else:
+            log.exception(
+                "question from user %s in channel %s failed",
+                message.author.id,
+                message.channel.id,
+                exc_info=error,
+            )
+            text = UNEXPECTED
+        try:
+            await channel.send(text)
+        except discord.HTTPException:
+            log.exception("could not report a failed question in channel %s", message.channel.id)
+
+    def _remember(self, key: Hashable, question: str, answer: Answer) -> None:
         turn = turn_of(question, answer.query)
         if turn is not None:
-            turns.append(turn)
-        del turns[:-KEEP_TURNS]
+            self.history.add(key, turn)
 
 
-async def send_answer(channel: discord.abc.Messageable, answer: Answer) -> None:
-    """Send every rendered part of an answer, in order."""
-    for part in answer_messages(answer)[:MAX_PARTS]:
-        await channel.send(content=part.content, embeds=part.embeds, files=part.files)
+async def send_answer(
+    channel: discord.abc.Messageable,
+    answer: Answer,
+    *,
+    hint: str | None = None,
+    reply_to: discord.Message | None = None,
+) -> None:
+    """Send every rendered part of an answer, in order; the first replies to `reply_to` when given."""
+    for n, part in enumerate(answer_messages(answer)[:MAX_PARTS]):
+        content = part.content
+        if n == 0 and hint and len(content or "") + len(hint) < CONTENT_LIMIT:
+            content = f"{content}\n{hint}" if content else hint
+        reference = reply_to if n == 0 and reply_to is not None else None
+        if reference is not None:
+            await reference.reply(content=content, embeds=part.embeds, files=part.files, mention_author=False)
+        else:
+            await channel.send(content=content, embeds=part.embeds, files=part.files)
 
 
 def _strip_mention(content: str, bot_id: int) -> str:

@@ -11,7 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from scholarbot.digest.post import ChannelPoster, PrintPoster
+from scholarbot.bot.client import answer_cooldown
+from scholarbot.bot.digest_post import ChannelPoster
+from scholarbot.bot.render import CONTENT_LIMIT
+from scholarbot.digest.post import PrintPoster
 from scholarbot.digest.types import Subscription
 
 if TYPE_CHECKING:
@@ -96,33 +99,34 @@ class Digest(commands.GroupCog, group_name="digest"):
         wanted = tuple(t.strip() for t in topics.split(",") if t.strip())
         ids: tuple[str, ...] = ()
         names: tuple[str, ...] = ()
+        followed: dict[str, tuple[str, ...]] = {}
         if researcher:
-            resolved = await self.bot.call(self._resolve, researcher)
+            resolved = await self.bot.lookup(self._resolve, researcher)
             if isinstance(resolved, str):
                 await interaction.response.send_message(resolved, ephemeral=True)
                 return
             ids, names = (resolved[0],), (resolved[1],)
+            followed = {resolved[0]: resolved[2]}
         if not wanted and not ids:
             await interaction.response.send_message("Give topics, a researcher, or both.", ephemeral=True)
             return
-        sub = self.digests.state.add_subscription(
-            Subscription(
-                id=0,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id or 0,
-                topics=wanted,
-                researcher_ids=ids,
-                researcher_names=names,
-                cadence=cadence,
-                weekday=WEEKDAYS.index(weekday),
-                hour=hour,
-                timezone=timezone,
-                top_n=top_n,
-                threshold=threshold,
-                post_empty=post_empty,
-                created_by=interaction.user.id,
-            )
+        new = Subscription(
+            id=0,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id or 0,
+            topics=wanted,
+            researcher_ids=ids,
+            researcher_names=names,
+            cadence=cadence,
+            weekday=WEEKDAYS.index(weekday),
+            hour=hour,
+            timezone=timezone,
+            top_n=top_n,
+            threshold=threshold,
+            post_empty=post_empty,
+            created_by=interaction.user.id,
         )
+        sub = await self.bot.lookup(lambda: self.digests.state.add_subscription(new, followed=followed))
         await interaction.response.send_message(f"Subscribed: {describe(sub)}", ephemeral=True)
 
     @subscribe.autocomplete("researcher")
@@ -140,14 +144,14 @@ class Digest(commands.GroupCog, group_name="digest"):
                 for n in self.bot.answerer.suggest_names(current)
             ]
 
-        return await self.bot.call(choices)
+        return await self.bot.lookup(choices)
 
-    def _resolve(self, value: str) -> tuple[str, str] | str:
-        """A researcher id and name, or a message explaining why the name needs a choice."""
+    def _resolve(self, value: str) -> tuple[str, str, tuple[str, ...]] | str:
+        """A researcher's id, name and papers, or a message explaining why the name needs a choice."""
         people = self.bot.answerer.people
         if value.startswith("id:") and value[3:] in people.entries:
             entry = people.entries[value[3:]]
-            return entry.id, entry.name
+            return entry.id, entry.name, tuple(entry.paper_ids)
         match = self.bot.answerer.names.lookup(value)
         if not match.people:
             return f"{value} is not in the records." + (
@@ -158,14 +162,17 @@ class Digest(commands.GroupCog, group_name="digest"):
                 f"{len(match.people)} researchers are named {match.people[0].name}; "
                 "pick one from the suggestions of the `researcher` option."
             )
-        return match.people[0].id, match.people[0].name
+        only = match.people[0]
+        return only.id, only.name, tuple(only.paper_ids)
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction) -> None:
         """This channel's digest subscriptions."""
-        subs = self.digests.state.list_subscriptions(channel_id=interaction.channel_id)
-        text = "\n".join(f"**#{s.id}** {describe(s)}" for s in subs) or "No digests in this channel."
-        await interaction.response.send_message(text[:2000], ephemeral=True)
+        subs = await self.bot.lookup(
+            lambda: self.digests.state.list_subscriptions(channel_id=interaction.channel_id)
+        )
+        lines = [f"**#{s.id}** {describe(s)}" for s in subs] or ["No digests in this channel."]
+        await interaction.response.send_message(_fit(lines), ephemeral=True)
 
     @app_commands.command(name="unsubscribe")
     @app_commands.describe(subscription="The number shown by /digest list")
@@ -176,25 +183,47 @@ class Digest(commands.GroupCog, group_name="digest"):
                 "You need Manage Channels to change digests.", ephemeral=True
             )
             return
-        removed = self.digests.state.remove_subscription(subscription, interaction.channel_id or 0)
+        channel_id = interaction.channel_id or 0
+        removed = await self.bot.lookup(self.digests.state.remove_subscription, subscription, channel_id)
         message = (
             f"Digest #{subscription} stopped." if removed else f"No digest #{subscription} in this channel."
         )
         await interaction.response.send_message(message, ephemeral=True)
 
+    @app_commands.command(name="resume")
+    @app_commands.describe(subscription="The number shown by /digest list")
+    async def resume(self, interaction: discord.Interaction, subscription: int) -> None:
+        """Post a paused digest again (after fixing what paused it)."""
+        if not _can_manage(interaction):
+            await interaction.response.send_message(
+                "You need Manage Channels to change digests.", ephemeral=True
+            )
+            return
+        channel_id = interaction.channel_id or 0
+        resumed = await self.bot.lookup(self.digests.state.resume, subscription, channel_id)
+        message = (
+            f"Digest #{subscription} will post again at its next check."
+            if resumed
+            else f"No digest #{subscription} in this channel."
+        )
+        await interaction.response.send_message(message, ephemeral=True)
+
     @app_commands.command(name="preview")
+    @answer_cooldown()
     async def preview(self, interaction: discord.Interaction) -> None:
-        """What this channel's digests would post now (only you see it; nothing is recorded)."""
+        """This channel's next digests, built now (only you see them; nothing is recorded)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         lines: list[str] = []
-        results = await self.digests.run(
-            datetime.now(UTC), PrintPoster(lines.append), channel_id=interaction.channel_id, dry_run=True
-        )
+        poster = PrintPoster(lines.append)
+        results = await self.digests.preview(datetime.now(UTC), interaction.channel_id or 0, poster)
         for r in results:
             if r.digest is not None:
-                await PrintPoster(lines.append).post(r.digest)
-        text = "\n".join(lines) or "Nothing is due in this channel right now."
-        await interaction.followup.send(discord.utils.escape_mentions(text)[:2000], ephemeral=True)
+                await poster.post(r.digest)
+            else:
+                lines.append(f"# digest #{r.subscription_id}: {r.skipped_reason}")
+                lines.extend(f"! {p}" for p in r.problems)
+        text = discord.utils.escape_mentions("\n".join(lines)) or "No digests in this channel."
+        await interaction.followup.send(_fit(text.split("\n")), ephemeral=True)
 
 
 def describe(sub: Subscription) -> str:
@@ -205,7 +234,19 @@ def describe(sub: Subscription) -> str:
         if sub.cadence == "daily"
         else f"{WEEKDAYS[sub.weekday]}s at {sub.hour:02d}:00"
     )
-    return f"{what} — {when} {sub.timezone}, top {sub.top_n}, threshold {sub.threshold:.2f}"
+    paused = f" — **paused**: {sub.paused}" if sub.paused else ""
+    return f"{what} — {when} {sub.timezone}, top {sub.top_n}, threshold {sub.threshold:.2f}{paused}"
+
+
+def _fit(lines: list[str], limit: int = CONTENT_LIMIT) -> str:
+    """Join whole lines up to Discord's message limit and say how many did not fit."""
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        rest = f"… and {len(lines) - n} more"
+        if len("\n".join([*out, line])) > limit - len(rest) - 1:
+            return "\n".join([*out, rest])
+        out.append(line)
+    return "\n".join(out)
 
 
 def _can_manage(interaction: discord.Interaction) -> bool:

@@ -1,0 +1,672 @@
+"""Digests posted through the real discord.py to the strict stand-in: lag, outages, races, crashes, limits.
+
+The runner is driven over simulated time; every post goes through `ChannelPoster` and discord.py's
+HTTP client to the stand-in, which answers as Discord does (400 for oversized messages, 403 without
+permissions, an empty history without Read Message History, one message per enforced nonce).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord.http import Route
+
+from scholarbot.bot.digest_post import ChannelPoster, digest_messages
+from scholarbot.digest.runner import RunResult, run_due
+from scholarbot.digest.sources import SourceError
+from scholarbot.digest.state import DigestState
+from scholarbot.digest.types import Digest, Fetched, Ranked, Subscription
+from scholarbot.records import Author, Paper, paper_id_for
+
+from discord_standin import (
+    CHANNEL_ID,
+    GUILD_ID,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    DiscordStandIn,
+    form_errors,
+    guild_message,
+)
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
+CREATOR = 4242
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# --- fakes ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+
+@dataclass
+class LaggedSource:
+    """A source that lists papers by submission time but shows each only `lag` after it (like arXiv)."""
+
+    name: str
+    clock: Clock
+    items: list[tuple[datetime, timedelta, Paper]]
+    down: tuple[datetime, datetime] | None = None
+    calls: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def fetch(
+        self, since: datetime, until: datetime, *, topics: tuple[str, ...], authors: tuple[str, ...]
+    ) -> Fetched:
+        self.calls.append((since, until))
+        if self.down and self.down[0] <= self.clock.now < self.down[1]:
+            raise SourceError(self.name, "answered HTTP 503 after 5 attempts")
+        visible = [
+            p
+            for published, lag, p in self.items
+            if since <= published < until and published + lag <= self.clock.now
+        ]
+        return Fetched(self.name, visible)
+
+
+def keyword_rank(papers: list[Paper], sub: Subscription) -> list[Ranked]:
+    """0.9 when the title names a topic, else 0.1 (below every threshold used here)."""
+    out = []
+    for p in papers:
+        hits = [t for t in sub.topics if t in p.title.lower()]
+        out.append(Ranked(p, 0.9 if hits else 0.1, f"mentions {', '.join(hits) or 'nothing'}"))
+    return out
+
+
+def paper(title: str, **kw: Any) -> Paper:
+    return Paper(id=paper_id_for(title), title=title, authors=(Author("Ada Lovelace"),), **kw)
+
+
+def sub(**overrides: Any) -> Subscription:
+    fields: dict[str, Any] = {"topics": ("transformer",), "timezone": "UTC", "hour": 9, "created_by": CREATOR}
+    fields.update(overrides)
+    return Subscription(id=0, guild_id=GUILD_ID, channel_id=CHANNEL_ID, **fields)
+
+
+class SimulatedCrash(BaseException):
+    """The process dies: not an Exception, so nothing in the runner may swallow it."""
+
+
+class CrashAfterPost:
+    """A ChannelPoster whose process dies right after Discord accepted the message."""
+
+    def __init__(self, inner: ChannelPoster) -> None:
+        self.inner = inner
+
+    async def post(self, digest: Digest) -> int | None:
+        await self.inner.post(digest)
+        raise SimulatedCrash("died after posting, before recording")
+
+    async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
+        return await self.inner.find(channel_id, marker, after=after)
+
+    async def notify(self, s: Subscription, text: str) -> bool:
+        return await self.inner.notify(s, text)
+
+
+def discord_run(
+    body: Callable[[discord.Client, DiscordStandIn], Awaitable[None]],
+    standin: DiscordStandIn | None = None,
+    *,
+    cached: bool = True,
+) -> DiscordStandIn:
+    """Log a client in against the stand-in: `cached` like the bot (guild from the gateway), else
+    REST only like `scholarbot digest run` from cron."""
+    standin = standin or DiscordStandIn()
+
+    async def main() -> None:
+        base = await standin.start()
+        old = Route.BASE
+        Route.BASE = base
+        client = discord.Client(intents=discord.Intents.default())
+        try:
+            await client.login("not-a-real-token")
+            if cached:
+                standin.connect(client)
+            await body(client, standin)
+        finally:
+            Route.BASE = old
+            await client.close()
+            await standin.stop()
+
+    asyncio.run(main())
+    return standin
+
+
+def posted_titles(standin: DiscordStandIn) -> list[str]:
+    """Every paper title in every digest message the channel holds."""
+    titles = []
+    for m in standin.channel_messages(CHANNEL_ID):
+        for e in m.get("embeds") or []:
+            for line in (e.get("description") or "").split("\n"):
+                if m := re.match(r"\*\*\[\d+\]\*\* (?:\[(.+?)\]\(\S+\)|(.+?)) — ", line):
+                    titles.append(m.group(1) or m.group(2))
+    return titles
+
+
+def digest_posts(standin: DiscordStandIn) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in standin.channel_messages(CHANNEL_ID)
+        if any("digest:" in ((e.get("footer") or {}).get("text") or "") for e in m.get("embeds") or [])
+    ]
+
+
+def run(state: DigestState, now: datetime, poster: Any, sources: list[Any], **kw: Any) -> Any:
+    return run_due(
+        now, state=state, sources=sources, rank=keyword_rank, absorb=lambda papers: None, poster=poster, **kw
+    )
+
+
+# --- a week of lag and an outage ------------------------------------------------------------
+
+
+def _lag(title: str) -> timedelta:
+    # 1 to 3 days, spread by a hash of the title so every run of the test sees the same week.
+    return timedelta(hours=24 + int(hashlib.sha1(title.encode()).hexdigest(), 16) % 49)
+
+
+def test_a_week_with_announcement_lag_and_an_outage_sends_every_paper_once(tmp_path: Path) -> None:
+    clock = Clock()
+    items = []
+    for hour in range(0, 7 * 24, 8):  # a paper every 8 hours for a week; every third off topic
+        when = START + timedelta(hours=hour)
+        title = f"Transformer finding {hour}" if hour % 3 else f"Cell biology note {hour}"
+        items.append((when, _lag(title), paper(title, date=when.date().isoformat())))
+    local = [
+        (START + timedelta(hours=h), timedelta(0), paper(f"Transformer from the lab {h}")) for h in (30, 100)
+    ]
+    arxiv = LaggedSource("arxiv", clock, items, down=(utc("2026-03-05T06:00"), utc("2026-03-06T20:00")))
+    sources = [arxiv, LaggedSource("local", clock, local)]
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(sub(top_n=10), created_at=START)
+    lookback = {"arxiv": timedelta(days=5), "local": timedelta(0)}
+    end = START + timedelta(days=11)
+    results: list[RunResult] = []
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        poster = ChannelPoster(client)
+        while clock.now <= end:
+            standin.now = clock.now
+            results.extend(await run(state, clock.now, poster, sources, lookback=lookback))
+            clock.now += timedelta(hours=1)
+
+    standin = discord_run(body)
+    state.close()
+    relevant = sorted(p.title for _, _, p in items + local if "transformer" in p.title.lower())
+    sent = posted_titles(standin)
+    assert sorted(sent) == relevant  # every relevant paper, each exactly once, nothing else
+    assert not standin.rejected()
+    # The outage was reported in the digests it touched, and arXiv's window was asked for again.
+    assert any(r.problems for r in results) and all(r.posted for r in results if r.digest)
+    assert len(digest_posts(standin)) == len([r for r in results if r.posted])
+
+
+# --- two runners, one post ------------------------------------------------------------------
+
+
+def test_two_runners_racing_post_once(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    bot_state, cron_state = DigestState(path), DigestState(path)  # the bot's loop and a cron job
+    bot_state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer race"))])
+    outcomes: list[list[RunResult]] = []
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        standin.post_delay = 0.5  # the first post is in flight while the second runner starts
+        poster = ChannelPoster(client)
+
+        async def later() -> list[RunResult]:
+            await asyncio.sleep(0.2)
+            return await run(cron_state, clock.now + timedelta(minutes=1), poster, [source])
+
+        outcomes.extend(await asyncio.gather(run(bot_state, clock.now, poster, [source]), later()))
+        # An hour on, both run again: the digest is recorded, nothing is due, nothing is reposted.
+        clock.now += timedelta(hours=1)
+        standin.now = clock.now
+        outcomes.append(await run(cron_state, clock.now, poster, [source]))
+        outcomes.append(await run(bot_state, clock.now, poster, [source]))
+
+    standin = discord_run(body)
+    assert len(digest_posts(standin)) == 1
+    first, second, *after = outcomes
+    assert [r.posted for r in first] == [True]
+    assert [r.skipped_reason for r in second] == ["a digest is being posted by another run"]
+    assert after == [[], []] and bot_state.pending_intents() == []
+    bot_state.close()
+    cron_state.close()
+
+
+def test_the_same_digest_from_two_state_files_is_still_one_message(tmp_path: Path) -> None:
+    # Misconfigured: the bot and cron keep separate state files, so neither sees the other's claim.
+    # The digest id is the nonce, and Discord returns the first message for a repeated nonce.
+    states = [DigestState(tmp_path / f"{n}.sqlite3") for n in (1, 2)]
+    for state in states:
+        state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer twice"))])
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        for state in states:
+            [result] = await run(state, clock.now, ChannelPoster(client), [source])
+            assert result.posted
+
+    standin = discord_run(body, cached=False)
+    assert len(digest_posts(standin)) == 1
+    sends = [s for s in standin.sent if s.method == "POST" and s.path.endswith("/messages")]
+    assert len(sends) == 2 and sends[0].payload["nonce"] == sends[1].payload["nonce"]
+    for state in states:
+        state.close()
+
+
+# --- crashes and reconciling --------------------------------------------------------------
+
+
+def test_reconcile_finds_a_crashed_digest_behind_a_busy_channel(tmp_path: Path) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer crash"))])
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        with pytest.raises(SimulatedCrash):
+            await run(state, clock.now, CrashAfterPost(ChannelPoster(client)), [source])
+        # The channel is busy while the bot is down: 120 messages after the digest.
+        for n in range(120):
+            at = clock.now + timedelta(seconds=10 + n)
+            await standin.deliver(client, guild_message(f"chat {n}", at=at))
+        clock.now += timedelta(hours=1)
+        standin.now = clock.now
+        assert await run(state, clock.now, ChannelPoster(client), [source]) == []  # recorded, not due
+
+    standin = discord_run(body)
+    assert len(digest_posts(standin)) == 1
+    assert state.pending_intents() == [] and state.marks(1).last_run_at == utc("2026-03-03T09:00")
+    state.close()
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["bot", "cron"])
+def test_without_read_message_history_a_crashed_digest_is_held_and_its_creator_told(
+    tmp_path: Path, cached: bool
+) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    made = state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer unreadable"))])
+    standin = DiscordStandIn()
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        with pytest.raises(SimulatedCrash):
+            await run(state, clock.now, CrashAfterPost(ChannelPoster(client)), [source])
+        standin.channels[CHANNEL_ID].bot_deny = READ_MESSAGE_HISTORY  # history now answers []
+        if cached:
+            standin.connect(client)  # the gateway would have sent the new overwrite
+        clock.now += timedelta(hours=1)
+        standin.now = clock.now
+        # Held: it cannot tell whether the digest went out, so it pauses rather than post it twice.
+        assert await run(state, clock.now, ChannelPoster(client), [source]) == []
+        clock.now += timedelta(days=1)
+        standin.now = clock.now
+        assert await run(state, clock.now, ChannelPoster(client), [source]) == []  # paused until resumed
+
+    discord_run(body, standin, cached=cached)
+    assert len(digest_posts(standin)) == 1  # never reposted
+    paused = state.get_subscription(made.id)
+    assert paused is not None and paused.paused and "Read Message History" in paused.paused
+    dms = [m for c, ms in standin.history.items() if standin.channels[c].type == 1 for m in ms]
+    assert dms and "/digest resume" in dms[0]["content"]
+    state.close()
+
+
+# --- limits, failures, pauses ---------------------------------------------------------------
+
+
+def _long_items() -> list[Paper]:
+    authors = tuple(
+        Author(f"Author Number{n} With A Remarkably Long Name To Fill The Line") for n in range(12)
+    )
+    return [
+        Paper(
+            id=paper_id_for(f"Transformer {n} " + "x" * 200),
+            title=f"Transformer {n}: " + "a very long title about attention and its many variants " * 4,
+            authors=authors,
+            year=2026,
+            venue="arXiv",
+            url=f"https://doi.org/10.48550/arXiv.2603.{n:05d}/a-publisher-landing-page-with-a-long-slug-{n}",
+        )
+        for n in range(10)
+    ]
+
+
+def test_an_oversized_digest_is_split_into_messages_discord_accepts(tmp_path: Path) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(sub(top_n=10), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), p) for p in _long_items()])
+
+    def rank(papers: list[Paper], s: Subscription) -> list[Ranked]:
+        # Reasons as long as real ones get when a channel follows several topics and people.
+        why = "matches “transformer”; by Author Number1 and Author Number2, whom this channel follows"
+        return [Ranked(p, 0.9, why) for p in papers]
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        [result] = await run_due(
+            clock.now, state=state, sources=[source], rank=rank, absorb=lambda papers: None,
+            poster=ChannelPoster(client),
+        )  # fmt: skip
+        assert result.posted, result.skipped_reason
+
+    standin = discord_run(body)
+    assert not standin.rejected()
+    posts = digest_posts(standin)
+    assert len(posts) >= 2 and len(posted_titles(standin)) == 10
+    total = sum(len(e["description"]) for m in posts for e in m["embeds"])
+    assert total > 6000  # one message could not have carried it
+
+
+def test_digest_messages_keep_every_limit() -> None:
+    items = tuple(Ranked(p, 0.9, "matches “transformer”; " + "why " * 100) for p in _long_items())
+    digest = Digest("d" * 16, 1, CHANNEL_ID, utc("2026-03-03T09:00"), items, problems=("arxiv down " * 300,))
+    messages = digest_messages(digest)
+    assert len(messages) >= 2
+    for embeds in messages:
+        payload = {"embeds": [e.to_dict() for e in embeds]}
+        assert form_errors(payload) == {}
+        assert digest.marker in embeds[0].footer.text  # type: ignore[operator]
+
+
+def test_a_forbidden_channel_pauses_the_digest_and_tells_its_creator(tmp_path: Path) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    made = state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer forbidden"))])
+    standin = DiscordStandIn()
+    standin.channels[CHANNEL_ID].bot_deny = SEND_MESSAGES
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        [failed] = await run(state, clock.now, ChannelPoster(client), [source])
+        assert not failed.posted and "Send Messages" in (failed.skipped_reason or "")
+        for _ in range(5):  # later checks neither post nor fetch again
+            clock.now += timedelta(hours=2)
+            standin.now = clock.now
+            assert await run(state, clock.now, ChannelPoster(client), [source]) == []
+
+    discord_run(body, standin, cached=False)
+    assert len(source.calls) == 1 and digest_posts(standin) == []
+    paused = state.get_subscription(made.id)
+    assert paused is not None and paused.paused and state.pending_intents() == []
+    dms = [m for c, ms in standin.history.items() if standin.channels[c].type == 1 for m in ms]
+    assert len(dms) == 1 and "paused" in dms[0]["content"]
+    assert state.resume(made.id, CHANNEL_ID) and state.get_subscription(made.id).paused is None  # type: ignore[union-attr]
+    state.close()
+
+
+def test_server_errors_back_off_then_post_once(tmp_path: Path) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    made = state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer flaky"))])
+    standin = DiscordStandIn()
+    standin.fail_posts = [(503, {"message": "Service Unavailable", "code": 0})] * 2
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        for minutes in range(0, 120, 5):  # the bot checks every 5 minutes
+            now = clock.now + timedelta(minutes=minutes)
+            standin.now = now
+            await run(state, now, ChannelPoster(client), [source], backoff=timedelta(minutes=5))
+
+    discord_run(body, standin)
+    assert len(digest_posts(standin)) == 1
+    # Two failures (waits of 5 and 10 minutes, then the grace before checking the channel): a few
+    # fetches, not one every 5 minutes for two hours.
+    assert len(source.calls) <= 4
+    assert state.marks(made.id).failures == 0 and state.pending_intents() == []
+    state.close()
+
+
+def test_repeated_failures_pause_after_max_failures(tmp_path: Path) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    made = state.add_subscription(sub(), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), paper("Transformer broken"))])
+    standin = DiscordStandIn()
+    standin.fail_posts = [(400, {"message": "Invalid Form Body", "code": 50035, "errors": {}})] * 10
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        for hours in range(0, 48):
+            now = clock.now + timedelta(hours=hours)
+            standin.now = now
+            await run(state, now, ChannelPoster(client), [source], max_failures=3)
+
+    discord_run(body, standin)
+    paused = state.get_subscription(made.id)
+    assert paused is not None and paused.paused and "3 posts failed" in paused.paused
+    assert len(source.calls) == 3  # a 400 made no message: each retry rebuilt and posted afresh
+    state.close()
+
+
+# --- /digest through the bot ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Any:
+    """The bundled sample in a store of its own (digests absorb new papers into it)."""
+    from scholarbot.answers import Answerer
+    from scholarbot.config import Settings, StoreSettings
+    from scholarbot.ingest import ingest_paths
+    from scholarbot.services import open_services
+
+    from conftest import SAMPLE
+
+    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("digest-store")))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    ingest_paths([SAMPLE], svc.store, svc.embedder)
+    answerer = Answerer(svc)
+    answerer.warm()
+    return answerer
+
+
+def make_digests(answerer: Any, tmp_path: Path, papers: list[Paper]) -> Any:
+    from scholarbot.config import Settings
+    from scholarbot.digest.service import Digests
+
+    settings = Settings()
+    settings.digest.state_path = tmp_path / "digests.sqlite3"
+    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
+    return Digests(settings, services, sources=[AlwaysSource(papers)], background=answerer.index.matrix)  # type: ignore[arg-type]
+
+
+@dataclass
+class AlwaysSource:
+    """New papers in every window (the window arithmetic has its own tests above)."""
+
+    papers: list[Paper]
+    name: str = "memory"
+
+    def fetch(
+        self, since: datetime, until: datetime, *, topics: tuple[str, ...], authors: tuple[str, ...]
+    ) -> Fetched:
+        return Fetched(self.name, list(self.papers))
+
+
+def bot_run(
+    answerer: Any, digests: Any, body: Callable[[Any, DiscordStandIn], Awaitable[None]], **digest_cfg: Any
+) -> DiscordStandIn:
+    from scholarbot.bot.client import ScholarBot
+    from scholarbot.config import Settings
+
+    standin = DiscordStandIn()
+    settings = Settings()
+    for key, value in digest_cfg.items():
+        setattr(settings.digest, key, value)
+
+    async def main() -> None:
+        base = await standin.start()
+        old = Route.BASE
+        Route.BASE = base
+        bot = ScholarBot(settings=settings, answerer=answerer, digests=digests)
+        try:
+            await bot.login("not-a-real-token")
+            standin.connect(bot)
+            await body(bot, standin)
+        finally:
+            Route.BASE = old
+            await bot.close()
+            await standin.stop()
+
+    asyncio.run(main())
+    return standin
+
+
+async def digest_command(bot: Any, name: str, member_permissions: str = "2147483647", **options: Any) -> None:
+    from discord_standin import command_interaction
+
+    payload = command_interaction("digest", {})
+    payload["member"]["permissions"] = member_permissions
+    types = {bool: 5, int: 4, float: 10}
+    payload["data"]["options"] = [
+        {
+            "type": 1,
+            "name": name,
+            "options": [{"type": types.get(type(v), 3), "name": k, "value": v} for k, v in options.items()],
+        }
+    ]
+    await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))
+
+
+def replies(standin: DiscordStandIn) -> list[str]:
+    return [m.payload.get("content") or "" for m in standin.messages() if m.ephemeral]
+
+
+FEDTINY = Paper(
+    id=paper_id_for("FedTiny: Federated Fine-Tuning of Large Language Models on Phones"),
+    title="FedTiny: Federated Fine-Tuning of Large Language Models on Phones",
+    abstract="We fine-tune large language models across phones with federated learning.",
+    authors=(Author("Hanlin Gu"), Author("Ada Lovelace")),
+    year=2026,
+    venue="arXiv",
+    url="https://arxiv.org/abs/2611.00001",
+    sources=("memory",),
+)
+
+
+def test_digest_commands_preview_and_a_scheduled_post(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [FEDTINY])
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()  # the test drives time itself
+        await digest_command(bot, "subscribe", topics="federated LLMs")
+        [made] = digests.state.list_subscriptions(channel_id=CHANNEL_ID)
+        await digest_command(bot, "list")
+        # Preview builds the next digest now, though none is due for hours.
+        await digest_command(bot, "preview")
+        later = datetime.now(UTC) + timedelta(days=2)
+        standin.now = later
+        first = await digests.run(later, ChannelPoster(bot))
+        again = await digests.run(later + timedelta(days=1), ChannelPoster(bot))
+        assert [r.posted for r in first] == [True], first
+        assert all(not r.posted for r in again)  # the same paper is never sent to a channel twice
+        await digest_command(bot, "unsubscribe", subscription=made.id)
+        await digest_command(bot, "unsubscribe", subscription=made.id)
+
+    standin = bot_run(sample, digests, body)
+    said = replies(standin)
+    assert said[0].startswith("Subscribed") and "federated LLMs" in said[0]
+    assert said[1].startswith("**#1**") and "daily at 09:00 UTC" in said[1]
+    assert "FedTiny" in said[2] and "Nothing is due" not in said[2]
+    assert said[3:] == ["Digest #1 stopped.", "No digest #1 in this channel."]
+    [post] = digest_posts(standin)
+    embed = post["embeds"][0]
+    assert "FedTiny" in embed["description"] and "federated LLMs" in embed["description"]
+    assert embed["footer"]["text"].startswith("digest:") and not standin.rejected()
+
+
+def test_changing_digests_needs_manage_channels(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [])
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "subscribe", member_permissions="0", topics="graphs")
+        assert digests.state.list_subscriptions() == []
+        await bot.sync_commands()
+
+    standin = bot_run(sample, digests, body)
+    (reply,) = standin.messages()
+    assert "Manage Channels" in reply.payload["content"] and reply.ephemeral
+    # The synced group also asks Discord to hide it from members without the permission.
+    (group,) = [c for c in standin.synced_commands if c["name"] == "digest"]
+    assert int(group["default_member_permissions"]) & (1 << 4)
+    assert {o["name"] for o in group["options"]} >= {"subscribe", "list", "unsubscribe", "resume", "preview"}
+
+
+def test_following_a_researcher_sends_their_papers_not_their_namesakes(sample: Any, tmp_path: Path) -> None:
+    # Two new papers by a "Zheng Lin": one with Yuxin Zhang, a frequent coauthor of the split-learning
+    # Zheng Lin this channel follows; one with Weiping Wang, who writes with another Zheng Lin.
+    theirs = Paper(
+        id=paper_id_for("SplitFed on satellites"),
+        title="SplitFed on satellites",
+        authors=(Author("Zheng Lin"), Author("Yuxin Zhang")),
+    )
+    namesake = Paper(
+        id=paper_id_for("Probing dialogue models"),
+        title="Probing dialogue models",
+        authors=(Author("Zheng Lin"), Author("Weiping Wang")),
+    )
+    digests = make_digests(sample, tmp_path, [theirs, namesake])
+    followed = "r_cc89174fda56e2a5"
+    assert sample.people.entries[followed].name == "Zheng Lin"
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "subscribe", researcher=f"id:{followed}")
+        later = datetime.now(UTC) + timedelta(days=2)
+        standin.now = later
+        [result] = await digests.run(later, ChannelPoster(bot))
+        assert result.posted, result
+        [made] = digests.state.list_subscriptions()
+        assert made.researcher_ids == (followed,) and digests.state.followed(made.id)[followed]
+
+    standin = bot_run(sample, digests, body)
+    assert posted_titles(standin) == ["SplitFed on satellites"]
+
+
+def test_the_digest_loop_posts_on_its_own(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [FEDTINY])
+    now = datetime.now(UTC)
+    digests.state.add_subscription(
+        Subscription(0, GUILD_ID, CHANNEL_ID, topics=("federated LLMs",), hour=now.hour),
+        created_at=now - timedelta(days=2),
+    )
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot._ready.set()  # as after the gateway's READY, which the loop waits for
+        for _ in range(100):
+            if digest_posts(standin) and not digests.state.pending_intents():
+                return  # posted and recorded
+            await asyncio.sleep(0.1)
+
+    standin = bot_run(sample, digests, body, check_minutes=0.005)
+    assert len(digest_posts(standin)) == 1
