@@ -67,21 +67,27 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(shared) if shared else tmp_path_factory.mktemp("model-cache")
 
 
-@pytest.fixture(scope="session")
-def sample_services(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Services:
-    """The bundled sample in a real store with the real offline models, enriched as `scholarbot demo` does.
+def sample_store(path: Path, model_cache: Path, *, enriched: bool = False) -> Services:
+    """The bundled sample ingested into a real store at `path` with the real offline models.
 
-    Built once per session: the answer, reader and engine tests only read it.
+    `enriched` adds full-model vectors, as `scholarbot demo` does.
     """
     from scholarbot.enrich import enrich
     from scholarbot.ingest import ingest_paths
 
-    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("sample-store")))
+    settings = Settings(store=StoreSettings(path=path))
     settings.embeddings.cache_dir = model_cache
     svc = open_services(settings)
     ingest_paths([SAMPLE], svc.store, svc.embedder)
-    enrich(svc.store)  # full-model vectors for reworded questions
+    if enriched:
+        enrich(svc.store)  # full-model vectors for reworded questions
     return svc
+
+
+@pytest.fixture(scope="session")
+def sample_services(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Services:
+    """The enriched sample, built once per session: the answer, reader and engine tests only read it."""
+    return sample_store(tmp_path_factory.mktemp("sample-store"), model_cache, enriched=True)
 
 
 @pytest.fixture

@@ -22,11 +22,9 @@ from discord.http import Route
 
 from scholarbot.answers import Answerer
 from scholarbot.bot.client import UNEXPECTED, ScholarBot
-from scholarbot.config import Settings, StoreSettings
-from scholarbot.ingest import ingest_paths
-from scholarbot.services import open_services
+from scholarbot.config import Settings
 
-from conftest import SAMPLE
+from conftest import sample_store
 from discord_standin import (
     CHANNEL_ID,
     DM_CHANNEL_ID,
@@ -46,11 +44,7 @@ NAME_RX = re.compile(r"^[-_\w]{1,32}$")
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Answerer:
-    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("bot-store")))
-    settings.embeddings.cache_dir = model_cache
-    svc = open_services(settings)
-    ingest_paths([SAMPLE], svc.store, svc.embedder)
-    answerer = Answerer(svc)
+    answerer = Answerer(sample_store(tmp_path_factory.mktemp("bot-store"), model_cache))
     answerer.warm()
     return answerer
 

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scholarbot.cli import app
+from scholarbot.records import Paper
 
 from conftest import SEEDS
 
@@ -123,24 +124,32 @@ def test_doctor_reports_each_part_and_how_to_fix_it(env: Path, monkeypatch: pyte
     assert broken.exit_code == 1 and "did not answer" in broken.output
 
 
-def test_digest_run_dry_run_prints_what_is_due_and_records_nothing(env: Path, tmp_path: Path):
+def _local_digest_config(env: Path, tmp_path: Path) -> tuple[Path, list[Paper]]:
+    """A config with digests from papers ingested here; Hanlin Gu's federated-LLM papers are new."""
     from datetime import UTC, datetime, timedelta
 
     from scholarbot.config import load_settings
-    from scholarbot.digest.state import DigestState
-    from scholarbot.digest.types import Subscription
+    from scholarbot.importers import read_file
     from scholarbot.services import open_services
 
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[digest]\nsources = ["local"]\nstate_path = "{tmp_path / "d.sqlite3"}"\n')
     svc = open_services(load_settings(cfg, store=env))
     yesterday = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
-    from scholarbot.importers import read_file
-
-    papers = read_file(SEEDS / "002_9ae034b0383cefe3.txt").papers  # Hanlin Gu's page: federated LLM work
+    papers = read_file(SEEDS / "002_9ae034b0383cefe3.txt").papers
     svc.store.upsert_papers(
         papers, svc.embedder.embed_documents([p.title for p in papers]), {p.id: yesterday for p in papers}
     )
+    return cfg, papers
+
+
+def test_digest_run_dry_run_prints_what_is_due_and_records_nothing(env: Path, tmp_path: Path):
+    from datetime import UTC, datetime, timedelta
+
+    from scholarbot.digest.state import DigestState
+    from scholarbot.digest.types import Subscription
+
+    cfg, papers = _local_digest_config(env, tmp_path)
     state = DigestState(tmp_path / "d.sqlite3")
     state.add_subscription(
         Subscription(
@@ -246,22 +255,12 @@ def test_readme_lists_the_permissions_the_bot_checks():
 def test_digest_run_from_cron_posts_once_through_discord(env: Path, tmp_path: Path, discord_standin: Any):
     from datetime import UTC, datetime, timedelta
 
-    from scholarbot.config import load_settings
     from scholarbot.digest.state import DigestState
     from scholarbot.digest.types import Subscription
-    from scholarbot.importers import read_file
-    from scholarbot.services import open_services
 
     from discord_standin import CHANNEL_ID, GUILD_ID
 
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(f'[digest]\nsources = ["local"]\nstate_path = "{tmp_path / "d.sqlite3"}"\n')
-    svc = open_services(load_settings(cfg, store=env))
-    yesterday = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
-    papers = read_file(SEEDS / "002_9ae034b0383cefe3.txt").papers  # Hanlin Gu's page: federated LLM work
-    svc.store.upsert_papers(
-        papers, svc.embedder.embed_documents([p.title for p in papers]), {p.id: yesterday for p in papers}
-    )
+    cfg, _ = _local_digest_config(env, tmp_path)
     with DigestState(tmp_path / "d.sqlite3") as state:
         state.add_subscription(
             Subscription(0, GUILD_ID, CHANNEL_ID, topics=("federated large language models",), threshold=0.2),

@@ -474,17 +474,10 @@ def test_repeated_failures_pause_after_max_failures(tmp_path: Path) -> None:
 def sample(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Any:
     """The bundled sample in a store of its own (digests absorb new papers into it)."""
     from scholarbot.answers import Answerer
-    from scholarbot.config import Settings, StoreSettings
-    from scholarbot.ingest import ingest_paths
-    from scholarbot.services import open_services
 
-    from conftest import SAMPLE
+    from conftest import sample_store
 
-    settings = Settings(store=StoreSettings(path=tmp_path_factory.mktemp("digest-store")))
-    settings.embeddings.cache_dir = model_cache
-    svc = open_services(settings)
-    ingest_paths([SAMPLE], svc.store, svc.embedder)
-    answerer = Answerer(svc)
+    answerer = Answerer(sample_store(tmp_path_factory.mktemp("digest-store"), model_cache))
     answerer.warm()
     return answerer
 

@@ -5,7 +5,6 @@ It only ever names people and papers handed to it, and says where records are in
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -53,34 +52,6 @@ class Composer:
 
     def person_json(self, person: Researcher, papers: list[Paper]) -> dict[str, Any]:
         return {"name": person.name, "id": person.id, "papers": [self.cite(p) for p in papers]}
-
-    # --- papers -------------------------------------------------------------------------------
-
-    def find_papers(self, query: str, papers: list[Paper]) -> Answer:
-        best, rest = papers[0], papers[1:]
-        s = [f"The closest match is “{short(best.title)}” ({_by(best)}) [{self.cite(best)}]."]
-        if rest:
-            listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in rest[:4])
-            s.append(f"Also related: {listed}.")
-        return self.finish(" ".join(s))
-
-    def papers_by(self, query: str, views: list[PersonView], topic: str | None) -> Answer:
-        sentences = []
-        multi = len(views) > 1
-        for v in views:
-            papers = (v.on_topic or v.papers) if topic else v.papers
-            papers = papers[:5]
-            who = _label(v, multi)
-            if topic and not v.on_topic:
-                sentences.append(f"I found no paper by {who} on {topic}; their latest work:")
-            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in papers)
-            if listed:
-                lead = f"{who} on {topic}" if topic and v.on_topic else who
-                sentences.append(f"Papers by {lead}: {listed}.")
-            self.answer.people.append(self.person_json(v.person, papers))
-        if multi:
-            sentences.insert(0, namesakes(len(views), views[0].person.name) + ".")
-        return self.finish(" ".join(sentences))
 
     # --- people -------------------------------------------------------------------------------
 
@@ -260,27 +231,6 @@ class Composer:
             )
         return self.finish(" ".join(s))
 
-    def overview(self, topic: str, papers: list[Paper]) -> Answer:
-        """What the closest papers say, one quoted abstract sentence each: limits and open problems first."""
-        s = []
-        for i, p in enumerate(papers):
-            sentence = _telling_sentence(p.abstract)
-            n = self.cite(p)
-            lead = f"On {topic}, the closest paper in the records, " if i == 0 else ""
-            what = f"notes: “{sentence}”" if sentence else f"({venue_year(p)}) has no abstract in the records"
-            s.append(f"{lead}“{short(p.title)}” {what} [{n}].")
-        return self.finish(" ".join(s))
-
-    def who_works_on(self, topic: str, ranked: list[tuple[Researcher, list[Paper]]]) -> Answer:
-        if not ranked:
-            return self.finish(f"I found no one working on {topic} in the records.")
-        parts = []
-        for r, papers in ranked:
-            cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
-            parts.append(f"{r.name} {cites}")
-            self.answer.people.append(self.person_json(r, papers[:2]))
-        return self.finish(f"Researchers in the records with work on {topic}: {'; '.join(parts)}.")
-
     def unknown_person(self, match: NameMatch) -> Answer:
         text = f"{match.query} is not in the records."
         if match.suggestions:
@@ -294,13 +244,6 @@ def namesakes(n: int, name: str) -> str:
         f"The records hold {n} researchers named {name}, kept apart because nothing in the records "
         "(a shared coauthor, affiliation or author id) shows they are one person"
     )
-
-
-def _by(p: Paper) -> str:
-    names = [a.name for a in p.authors[:3]]
-    more = len(p.authors) > 3 or not p.authors_complete
-    who = join_names(names) + (" et al." if more else "") if names else "authors not listed"
-    return f"{who}, {venue_year(p)}"
 
 
 def _label(v: PersonView, multi: bool) -> str:
@@ -324,22 +267,6 @@ def _telling_paper(v: PersonView) -> Paper:
     """The person's first paper that names a coauthor (the best handle on who they are), else the first."""
     own = name_key(v.person.name)
     return next((p for p in v.papers if any(name_key(a.name) != own for a in p.authors)), v.papers[0])
-
-
-_OPEN_CUES = re.compile(
-    r"\b(?:however|challeng\w*|limitation\w*|remain\w*|open|lack\w*|difficult\w*|unclear|fail\w*|"
-    r"bottleneck\w*|suffer\w*|struggl\w*|gap)\b",
-    re.I,
-)
-
-
-def _telling_sentence(abstract: str, limit: int = 300) -> str:
-    """The abstract sentence that states a problem or limit, else its first sentence, trimmed."""
-    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", abstract) if x.strip()]
-    if not sentences:
-        return ""
-    pick = next((x for x in sentences if _OPEN_CUES.search(x)), sentences[0])
-    return pick if len(pick) <= limit else pick[: limit - 1].rstrip() + "…"
 
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:

@@ -168,7 +168,8 @@ class FactsComposer(Composer):
 
     # --- one person: counts and aggregates ------------------------------------------------------
 
-    def count_papers(self, view: PersonView, papers: list[Paper], scope: str) -> Answer:
+    def count_papers(self, view: PersonView, papers: list[Paper]) -> Answer:
+        scope = _scope(self.query)
         self.answer.value = len(papers)
         name = view.person.name
         where = f" {scope}" if scope else ""
@@ -230,7 +231,8 @@ class FactsComposer(Composer):
             + (f"; then {rest}." if rest else ".")
         )
 
-    def papers_list(self, view: PersonView, papers: list[Paper], scope: str) -> Answer:
+    def papers_list(self, view: PersonView, papers: list[Paper]) -> Answer:
+        scope = _scope(self.query)
         q = self.query
         name = view.person.name
         where = f" {scope}" if scope else ""
@@ -364,22 +366,42 @@ def _why_this_one(query: Query) -> str:
     return "the one with by far the most papers"
 
 
+def _years_phrase(query: Query) -> str | None:
+    """ "in 2022", "in 2020–2022", "since 2021", "up to 2021", or None without a year range."""
+    lo, hi = query.years
+    if lo is not None and lo == hi:
+        return f"in {lo}"
+    if lo is not None and hi is not None:
+        return f"in {lo}–{hi}"
+    if lo is not None:
+        return f"since {lo}"
+    if hi is not None:
+        return f"up to {hi}"
+    return None
+
+
 def _filters(query: Query) -> str:
+    """The query's institution, venue and years as a phrase to append (" at ACL in 2022")."""
     bits = []
     if query.institution:
         bits.append(f" at {query.institution}")
     if query.venue:
         bits.append(f" at {query.venue}" if not query.institution else f" ({query.venue})")
-    lo, hi = query.years
-    if lo is not None and lo == hi:
-        bits.append(f" in {lo}")
-    elif lo is not None and hi is not None:
-        bits.append(f" in {lo}–{hi}")
-    elif lo is not None:
-        bits.append(f" since {lo}")
-    elif hi is not None:
-        bits.append(f" up to {hi}")
+    years = _years_phrase(query)
+    if years:
+        bits.append(f" {years}")
     return "".join(bits)
+
+
+def _scope(query: Query) -> str:
+    """What limits a person's papers in this query ("at ACL in 2022 on dialogue"), or ""."""
+    years = _years_phrase(query)
+    bits = [
+        f"at {query.venue}" if query.venue else None,
+        years,
+        f"on {query.topic}" if query.topic else None,
+    ]
+    return " ".join(b for b in bits if b)
 
 
 def _theme_count(n: int) -> int:

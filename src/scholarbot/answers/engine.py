@@ -32,8 +32,6 @@ from scholarbot.store import GENERATION
 if TYPE_CHECKING:
     from scholarbot.answers.llm import LLMWriter
 
-#: An inclusive (from, to) year range; None leaves that side open.
-Years = tuple[int | None, int | None]
 #: Papers considered when asking who works on a topic.
 TOPIC_PAPERS = 40
 #: One namesake is "the one meant" when its evidence is at least this many times the next one's...
@@ -297,14 +295,14 @@ class Answerer:
                 return c.count_collaborators(view, self._coauthor_count(view))
             if query.count_of == "papers_per_year":
                 return c.papers_per_year(view, papers)
-            return c.count_papers(view, _sorted(papers, "citations"), self._scope(query))
+            return c.count_papers(view, _sorted(papers, "citations"))
         if op == "top_venue":
             return c.top_venue(view, papers)
         if op == "top_year":
             return c.top_year(view, papers)
         if query.topic and not view.on_topic:
             return c.no_topic_papers(view, query.topic)
-        return c.papers_list(view, _sorted(papers, query.sort, view.relevance), self._scope(query))
+        return c.papers_list(view, _sorted(papers, query.sort, view.relevance))
 
     # --- people -------------------------------------------------------------------------------
 
@@ -489,8 +487,9 @@ class Answerer:
         members = self._members(query.institution) if query.institution else None
         papers, nearest = self._topic_papers(query, TOPIC_PAPERS, members)
         if not papers:
-            if members is not None and self._topic_papers(query.with_(institution=None), 3)[0]:
-                return c.nobody_at(query, self._topic_papers(query.with_(institution=None), 3)[0])
+            anywhere = self._topic_papers(query.with_(institution=None), 3)[0] if members is not None else []
+            if anywhere:
+                return c.nobody_at(query, anywhere)
             return c.nothing_on_topic(query, nearest)
         weight: dict[str, float] = {}
         by_person: dict[str, list[Paper]] = {}
@@ -625,24 +624,6 @@ class Answerer:
                 continue
             out.append(p)
         return out
-
-    @staticmethod
-    def _scope(query: Query) -> str:
-        bits = []
-        if query.venue:
-            bits.append(f"at {query.venue}")
-        lo, hi = query.years
-        if lo is not None and lo == hi:
-            bits.append(f"in {lo}")
-        elif lo is not None and hi is not None:
-            bits.append(f"in {lo}–{hi}")
-        elif lo is not None:
-            bits.append(f"since {lo}")
-        elif hi is not None:
-            bits.append(f"up to {hi}")
-        if query.topic:
-            bits.append(f"on {query.topic}")
-        return " ".join(bits)
 
 
 def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:

@@ -10,7 +10,6 @@ import functools
 import itertools
 import logging
 import math
-import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -66,8 +65,9 @@ _NOT_NAME = re.compile(
 
 def open_chat(cls: type[_Chat], settings: LLMSettings, api_key: str | None = None) -> _Chat:
     """A chat client for the endpoint in `settings`, as the writer and the planner use it."""
-    # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client insists on one.
-    key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"
+    # The key comes from Settings.secrets (config.py reads the environment); local servers (Ollama,
+    # vLLM, llama.cpp) ignore it, but the client insists on one.
+    key = api_key or "not-needed"
     return cls(
         base_url=settings.base_url,
         model=settings.model,

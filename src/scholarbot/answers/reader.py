@@ -151,10 +151,6 @@ _CUE_WORDS = words(
     going put make makes made done doing overlap overlaps connection connections connected linked
     """
 )
-_TOPIC_PREPOSITION = _rx(
-    r"\b(?:on|about|regarding|concerning|around|re|related\s+to|in\s+the\s+(?:area|field|domain|topic)\s+of|"
-    r"in\s+the\s+context\s+of|dealing\s+with|focus(?:ed|ing)?\s+on|in|for|of)\b"
-)
 
 
 def read(links: Links) -> Reading:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -11,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from scholarbot.config import Settings
+from scholarbot.config import Settings, reveal
 from scholarbot.digest.follow import followed_papers
 from scholarbot.digest.rank import Ranker
 from scholarbot.digest.runner import RunResult, preview, run_due
@@ -37,7 +36,7 @@ def build_sources(settings: Settings, svc: Services) -> list[PaperSource]:
         if name == "arxiv":
             out.append(src.ArxivSource(base_url=d.arxiv_url))
         elif name == "openalex":
-            key = os.environ.get("OPENALEX_API_KEY") or None
+            key = reveal(settings.secrets.openalex_api_key)
             out.append(src.OpenAlexSource(base_url=d.openalex_url, api_key=key, email=d.openalex_email))
         elif name == "local":
             out.append(src.LocalSource(svc.store))
