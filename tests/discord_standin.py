@@ -176,6 +176,66 @@ def form_errors(payload: dict[str, Any]) -> dict[str, Any]:
             errors,
             _form_error(["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"),
         )
+    _merge(errors, component_errors(payload.get("components") or []))
+    return errors
+
+
+def component_errors(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Discord's errors for message components (action rows of buttons or one select menu).
+
+    SEE: https://discord.com/developers/docs/components/reference
+    """
+    errors: dict[str, Any] = {}
+
+    def bad(path: list[str], code: str, message: str) -> None:
+        _merge(errors, _form_error(path, code, message))
+
+    if len(rows) > 5:
+        bad(["components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        at = ["components", str(i)]
+        items = row.get("components") or []
+        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
+        if row.get("type") != 1 or not items or len(items) > 5 or (selects and len(items) > 1):
+            bad(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width")
+        for j, c in enumerate(items):
+            cat = [*at, "components", str(j)]
+            cid = c.get("custom_id")
+            if c.get("type") != 2 or c.get("style") != 5:  # every component but a link button has an id
+                if not isinstance(cid, str) or not 1 <= len(cid) <= 100:
+                    bad([*cat, "custom_id"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+                elif cid in seen:
+                    bad(
+                        [*cat, "custom_id"],
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated",
+                    )
+                seen.add(str(cid))
+            if c.get("type") == 2 and len(c.get("label") or "") > 80:
+                bad([*cat, "label"], "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                if not 1 <= len(options) <= 25:
+                    bad([*cat, "options"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length.")
+                if len(c.get("placeholder") or "") > 150:
+                    bad([*cat, "placeholder"], "BASE_TYPE_MAX_LENGTH", "Must be 150 or fewer in length.")
+                values = [o.get("value") for o in options]
+                if len(set(values)) != len(values):
+                    bad(
+                        [*cat, "options"],
+                        "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                        "Option values must be unique",
+                    )
+                for k, o in enumerate(options):
+                    for key in ("label", "value", "description"):
+                        value = o.get(key)
+                        if value is not None and not 1 <= len(value) <= 100:
+                            bad(
+                                [*cat, "options", str(k), key],
+                                "BASE_TYPE_BAD_LENGTH",
+                                "Must be between 1 and 100 in length.",
+                            )
     return errors
 
 
@@ -373,7 +433,14 @@ class DiscordStandIn:
             self.synced_where.append("global" if len(parts) == 3 else f"guild:{parts[3]}")
             return _json(
                 [
-                    {**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"}
+                    # Discord answers context menus with an empty description, as every command has one.
+                    {
+                        "description": "",
+                        **c,
+                        "id": str(snowflake()),
+                        "application_id": str(APP_ID),
+                        "version": "1",
+                    }
                     for c in self.synced_commands
                 ]
             )
@@ -671,7 +738,14 @@ async def settle() -> None:
             for t in asyncio.all_tasks()
             if t is not me
             and not t.done()
-            and t.get_name().startswith(("discord.py: ", "discord-ui-view-dispatch", "CommandTree-invoker"))
+            and t.get_name().startswith(
+                (
+                    "discord.py: ",
+                    "discord-ui-view-dispatch",
+                    "discord-ui-dynamic-item-",
+                    "CommandTree-invoker",
+                )
+            )
         ]
         if not pending:
             return
@@ -859,13 +933,32 @@ def command_interaction(
 
 
 def component_interaction(
-    message: dict[str, Any], custom_id: str, values: list[str], *, uid: int = 42
+    message: dict[str, Any], custom_id: str, values: list[str] | None = None, *, uid: int = 42
 ) -> dict[str, Any]:
-    """A MESSAGE_COMPONENT interaction (a select menu choice) on `message`."""
+    """A MESSAGE_COMPONENT interaction on `message`: a select menu choice, or a button when no `values`."""
     data = command_interaction("", {}, uid=uid)
     data["type"] = 3
     data["message"] = message
-    data["data"] = {"custom_id": custom_id, "component_type": 3, "values": values}
+    if values is None:
+        data["data"] = {"custom_id": custom_id, "component_type": 2}
+    else:
+        data["data"] = {"custom_id": custom_id, "component_type": 3, "values": values}
+    return data
+
+
+def message_command_interaction(name: str, target: dict[str, Any], *, uid: int = 42) -> dict[str, Any]:
+    """An APPLICATION_COMMAND interaction for a message context menu, the target message resolved.
+
+    Discord sends the target's content here whatever the bot's intents.
+    """
+    data = command_interaction(name, {}, uid=uid)
+    data["data"] = {
+        "id": "7",
+        "name": name,
+        "type": 3,
+        "target_id": target["id"],
+        "resolved": {"messages": {target["id"]: target}},
+    }
     return data
 
 

@@ -119,8 +119,12 @@ def test_synced_commands_follow_discords_rules(answerer):
     standin = _run(answerer, body)
     assert standin.synced_where == ["global"]
     names = {c["name"] for c in standin.synced_commands}
-    assert {"ask", "profile", "paper", "collaborators", "help", "about"} <= names
+    assert {"ask", "profile", "paper", "collaborators", "help", "about", "saved", "Ask scholarbot"} <= names
     for c in standin.synced_commands:
+        if c.get("type", 1) != 1:
+            # Context menus: 1-32 characters, case and spaces allowed, and no description at all.
+            assert 1 <= len(c["name"]) <= 32 and not c.get("description") and not c.get("options")
+            continue
         assert NAME_RX.match(c["name"]) and c["name"] == c["name"].lower()
         assert 1 <= len(c["description"]) <= 100
         options = c.get("options", [])

@@ -191,12 +191,15 @@ def run(
 
     from scholarbot.bot.client import ScholarBot, serve
     from scholarbot.digest.service import Digests
+    from scholarbot.readers import ReaderState, readers_path
 
+    digests = Digests(settings, svc)
     bot = ScholarBot(
         settings=settings,
         answerer=answerer,
-        digests=Digests(settings, svc),
+        digests=digests,
         dev_guild_id=dev_guild or settings.discord.dev_guild_id,
+        readers=ReaderState(readers_path(digests.state.path)),
     )
     discord.utils.setup_logging(level=logging.INFO, root=True)
     try:

@@ -55,3 +55,13 @@ class UnknownResearcherError(ScholarbotError):
             f"No researcher {researcher_id!r} in the records; the store may have changed since. "
             "Ask again by name."
         )
+
+
+class UnknownPaperError(ScholarbotError):
+    """A paper id (from a saved list or an old button) is not, or no longer, in the store."""
+
+    def __init__(self, paper_id: str) -> None:
+        super().__init__(
+            f"That paper ({paper_id}) is no longer in the records; the store may have been rebuilt since."
+        )
+        self.paper_id = paper_id

@@ -27,6 +27,9 @@ class Composer:
         self.answer = Answer(intent=intent)
         self._n: dict[str, int] = {}
 
+    def more_from(self, offset: int) -> None:
+        """A list was cut and continues at `offset` (composers that know their query record it)."""
+
     def cite(self, paper: Paper) -> int:
         if paper.id not in self._n:
             n = len(self._n) + 1
@@ -60,7 +63,9 @@ class Composer:
         views: list[PersonView],
         topic: str | None,
         coauthors_of: Callable[[Paper, Researcher], list[Researcher]],
+        offset: int = 0,
     ) -> Answer:
+        """Each person's coauthors (on `topic`), most shared papers first, MAX_PEOPLE from `offset`."""
         sentences: list[str] = []
         multi = len(views) > 1
         if multi:
@@ -88,7 +93,11 @@ class Composer:
             def weight(rid: str, v: PersonView = v, shared: dict[str, list[Paper]] = shared) -> float:
                 return sum(v.relevance.get(p.id, 1.0) ** 2 for p in shared[rid])
 
-            ranked = sorted(shared, key=lambda rid: (-weight(rid), first_seen[rid]))[:MAX_PEOPLE]
+            everyone = sorted(shared, key=lambda rid: (-weight(rid), first_seen[rid]))
+            start = 0 if multi else min(offset, len(everyone))
+            ranked = everyone[start : start + MAX_PEOPLE]
+            if not multi and len(everyone) > start + len(ranked):
+                self.more_from(start + len(ranked))
             who = _label(v, multi)
             scope = f" on {topic}" if topic else ""
             if ranked:
@@ -102,16 +111,21 @@ class Composer:
                     for pid, names in by_paper.items()
                 ]
                 # The total is the real count; the list is cut to the people with most shared papers.
-                shown = (
-                    f"the {len(ranked)} with the most shared papers"
-                    if len(shared) > len(ranked)
-                    else "they are"
-                )
+                if start:
+                    shown = f"from {start + 1} to {start + len(ranked)} by shared papers"
+                elif len(shared) > len(ranked):
+                    shown = f"the {len(ranked)} with the most shared papers"
+                else:
+                    shown = "they are"
                 sentences.append(
                     f"{who} has {len(shared)} coauthor(s){scope} in the records; {shown}: {'; '.join(parts)}."
                 )
                 for rid in ranked:
                     self.answer.people.append(self.person_json(people[rid], shared[rid]))
+            elif start:
+                sentences.append(
+                    f"{who} has {len(shared)} coauthor(s){scope} in the records; all are listed."
+                )
             else:
                 sentences.append(f"The records name no coauthors of {who}{scope}.")
             truncated = [

@@ -65,10 +65,23 @@ class FactsComposer(Composer):
         extra = f", {p.citation_count} citations" if cites and p.citation_count is not None else ""
         return f"“{short(p.title)}” ({venue_year(p)}{extra}) [{self.cite(p)}]"
 
-    def _listing(self, papers: Sequence[Paper], *, cites: bool = False) -> str:
-        shown = "; ".join(self._item(p, cites=cites) for p in papers[:MAX_LISTED])
-        more = len(papers) - MAX_LISTED
-        return shown + (f"; and {more} more" if more > 0 else "")
+    def _listing(self, papers: Sequence[Paper], *, cites: bool = False, page: bool = True) -> str:
+        """Up to MAX_LISTED papers; a list that is the answer (`page`) starts at the query's offset
+        and, when cut, leaves the next page's query in `answer.more`."""
+        start = min(self.query.offset, len(papers)) if page else 0
+        window = papers[start : start + MAX_LISTED]
+        more = len(papers) - start - len(window)
+        if page and more > 0:
+            self.more_from(start + len(window))
+        head = f"from {start + 1} to {start + len(window)}: " if start and window else ""
+        if start and not window:
+            return f"none after the first {start}"
+        shown = "; ".join(self._item(p, cites=cites) for p in window)
+        return head + shown + (f"; and {more} more" if more > 0 else "")
+
+    def more_from(self, offset: int) -> None:
+        """Record that the answer's list continues at `offset` (the bot offers a "Next" button)."""
+        self.answer.more = self.query.with_(offset=offset).to_json()
 
     # --- namesakes ----------------------------------------------------------------------------
 
@@ -122,7 +135,8 @@ class FactsComposer(Composer):
         self.answer.value = bool(joint)
         if joint:
             return self.finish(
-                f"Yes: {who} wrote {len(joint)} paper(s) together, e.g. {self._listing(joint[:3])}."
+                f"Yes: {who} wrote {len(joint)} paper(s) together, "
+                f"e.g. {self._listing(joint[:3], page=False)}."
             )
         return self.finish(f"No: no paper in the records lists both {who}.")
 
@@ -141,16 +155,22 @@ class FactsComposer(Composer):
         common.sort(key=lambda r: -(len(ca[r]) + len(cb[r])))
         people = records or {}
         parts = []
-        for rid in common[:MAX_NAMED]:
+        start = min(self.query.offset, len(common))
+        for rid in common[start : start + MAX_NAMED]:
             person = people.get(rid)
             if person is None:
                 continue
             pa, pb = ca[rid][0], cb[rid][0]
-            parts.append(f"{person.name} [{self.cite(pa)}][{self.cite(pb)}]")
+            cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
+            parts.append(f"{person.name} {cites}")
             self.answer.people.append(self.person_json(person, [pa, pb]))
-        more = len(common) - MAX_NAMED
+        more = len(common) - start - MAX_NAMED
         tail = f"; and {more} more" if more > 0 else ""
-        return self.finish(f"{who} share {len(common)} coauthor(s) in the records: {'; '.join(parts)}{tail}.")
+        if more > 0:
+            self.more_from(start + MAX_NAMED)
+        head = f"from {start + 1}: " if start else ""
+        listed = "; ".join(parts) or "no more"
+        return self.finish(f"{who} share {len(common)} coauthor(s) in the records: {head}{listed}{tail}.")
 
     def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
         answer = super().compare(a, b, topic)
@@ -250,9 +270,14 @@ class FactsComposer(Composer):
                     f"({venue_year(p)}{count}) "
                     f"[{self.cite(p)}], of {len(papers)} paper(s)."
                 )
+            if q.limit is None:  # no number asked for: the whole list, a page at a time
+                return self.finish(
+                    f"{name} has {len(papers)} paper(s){where} in the records, most cited first: "
+                    f"{self._listing(papers, cites=True)}."
+                )
             return self.finish(
                 f"{name} has {len(papers)} paper(s){where} in the records; the {len(top)} most cited: "
-                f"{self._listing(top, cites=True)}."
+                f"{self._listing(top, cites=True, page=False)}."
             )
         order = "newest first" if q.sort == "date" or not q.topic else "closest first"
         return self.finish(
@@ -288,6 +313,8 @@ class FactsComposer(Composer):
         what = query.topic or "research"
         scope = _filters(query)
         if not ranked:
+            if query.offset:
+                return self.finish(f"All {total} researchers with work on {what}{scope} are listed already.")
             return self.finish(f"I found no one in the records working on {what}{scope}.")
         parts = []
         for r, papers in ranked:
@@ -295,6 +322,8 @@ class FactsComposer(Composer):
             parts.append(f"{r.name} {cites}")
             self.answer.people.append(self.person_json(r, papers[:2]))
         more = f" ({total} in all)" if total > len(ranked) else ""
+        if query.offset:
+            more = f" ({total} in all; from {query.offset + 1})"
         on = f" on {query.topic}" if query.topic else ""
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
 
@@ -303,7 +332,8 @@ class FactsComposer(Composer):
             if query.limit == 1:
                 self.answer.value = papers[0].title
             return self.finish(
-                f"Most cited papers on {query.topic}{_filters(query)}: {self._listing(papers, cites=True)}."
+                f"Most cited papers on {query.topic}{_filters(query)}: "
+                f"{self._listing(papers, cites=True, page=False)}."
             )
         best, rest = papers[0], papers[1:]
         s = f"The closest match is {self._item(best)}."
@@ -311,13 +341,20 @@ class FactsComposer(Composer):
             s += f" Also on it: {'; '.join(self._item(p) for p in rest)}."
         return self.finish(s)
 
+    def similar(self, paper: Paper, papers: list[Paper]) -> Answer:
+        """Papers like one paper; the paper itself is source [1]."""
+        lead = f"Papers closest to {self._item(paper)}"
+        if not papers:
+            return self.finish(f"{lead}: none; it is the only paper in the records.")
+        return self.finish(f"{lead}: {'; '.join(self._item(p) for p in papers)}.")
+
     def count_topic(self, query: Query, n: int, examples: list[Paper]) -> Answer:
         self.answer.value = n
         if not n:
             return self.finish(f"The records hold no paper on {query.topic}{_filters(query)}.")
         return self.finish(
             f"{n} paper(s) in the records are on {query.topic}{_filters(query)}; "
-            f"the closest: {self._listing(examples)}."
+            f"the closest: {self._listing(examples, page=False)}."
         )
 
     def count_store(self, query: Query, n: int) -> Answer:

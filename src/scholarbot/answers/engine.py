@@ -22,7 +22,7 @@ from scholarbot.answers.query import Query
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.topics import TopicMatch, match_topic
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
-from scholarbot.errors import EmptyStoreError, UnknownResearcherError
+from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 #: Papers considered when asking who works on a topic.
 TOPIC_PAPERS = 40
+#: People named per page of a "who works on" answer.
+EXPERTS_SHOWN = 8
+#: Papers listed by "More like this".
+SIMILAR_SHOWN = 6
 #: One namesake is "the one meant" when its evidence is at least this many times the next one's...
 DOMINANCE = 2.0
 #: ...and ahead by at least this much.
@@ -196,6 +200,27 @@ class Answerer:
 
         return self._answer(researcher_id, produce)
 
+    def paper(self, paper_id: str) -> Paper | None:
+        """One paper by store id (a saved paper, a digest item), or None when the store lacks it."""
+        return self.store.get_papers([paper_id]).get(paper_id)
+
+    def similar(self, paper_id: str, limit: int = SIMILAR_SHOWN) -> Answer:
+        """Papers closest in meaning to one paper ("More like this"), the paper itself left out."""
+        paper = self.paper(paper_id)
+        if paper is None:
+            raise UnknownPaperError(paper_id)
+
+        def produce() -> tuple[Answer, Query]:
+            query = Query(op="find_papers", topic=paper.title)
+            # The same hybrid scores as a paper search: the title is the paper's most telling text.
+            match = self._topic(paper.title)
+            rows = self._filter_rows(query)
+            order = rows[np.argsort(-match.scores[rows], kind="stable")][: limit + 1]
+            ids = [self.index.ids[int(r)] for r in order if self.index.ids[int(r)] != paper_id][:limit]
+            return FactsComposer(query).similar(paper, self._papers(ids)), query
+
+        return self._answer(f"More like “{paper.title}”", produce)
+
     def suggest_names(self, prefix: str, limit: int = 25) -> list[str]:
         """Researcher names for autocompletion: prefix matches first, then close spellings."""
         self._follow_store()
@@ -281,7 +306,7 @@ class Answerer:
                 return c.ambiguous(r.match.query, views)
             if r.others and len(views) == 1:
                 c.others_note(views[0], [self._view(o, Query(op="profile")) for o in r.others])
-            return c.collaborators(views, query.topic, self._coauthor_ids)
+            return c.collaborators(views, query.topic, self._coauthor_ids, query.offset)
         view = views[0]
         if r.balanced and len(views) > 1:
             # Evidence cannot tell them apart: answer for the one with most papers, name the rest.
@@ -503,15 +528,19 @@ class Answerer:
         # At most two people per leading paper, so one paper's author list does not crowd out the field.
         chosen: list[str] = []
         per_paper: dict[str, int] = {}
-        for rid in ranked:
+        end = query.offset + EXPERTS_SHOWN
+        for i, rid in enumerate(ranked):
             lead = by_person[rid][0].id
             if per_paper.get(lead, 0) < (2 if not query.institution else 8):
                 chosen.append(rid)
                 per_paper[lead] = per_paper.get(lead, 0) + 1
-            if len(chosen) == 8:
+            if len(chosen) == end:
+                if i + 1 < len(ranked):
+                    c.more_from(end)
                 break
-        records = self.people.records(chosen)
-        top = [(records[r], by_person[r][:3]) for r in chosen if r in records]
+        page = chosen[query.offset :]
+        records = self.people.records(page)
+        top = [(records[r], by_person[r][:3]) for r in page if r in records]
         return c.experts(query, top, len(ranked))
 
     def _members(self, institution: str) -> set[str]:
@@ -560,8 +589,11 @@ class Answerer:
             if papers:
                 scored.append((e, papers))
         scored.sort(key=lambda x: -len(x[1]))
-        records = self.people.records([e.id for e, _ in scored[:8]])
-        top = [(records[e.id], _sorted(p, "date")[:2]) for e, p in scored[:8] if e.id in records]
+        page = scored[query.offset : query.offset + EXPERTS_SHOWN]
+        if len(scored) > query.offset + EXPERTS_SHOWN:
+            c.more_from(query.offset + EXPERTS_SHOWN)
+        records = self.people.records([e.id for e, _ in page])
+        top = [(records[e.id], _sorted(p, "date")[:2]) for e, p in page if e.id in records]
         return c.experts(query, top, len(scored))
 
     def _overview(self, query: Query, c: FactsComposer) -> Answer:

@@ -58,6 +58,8 @@ class Query:
     sort: Sort = "relevance"
     limit: int | None = None
     count_of: CountOf | None = None
+    #: Items of the answer's list to skip: the bot's "Next" button asks for the following page.
+    offset: int = 0
 
     @property
     def years(self) -> tuple[int | None, int | None]:
@@ -101,7 +103,7 @@ class Query:
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
             kwargs[name] = value.strip() or None if isinstance(value, str) else None
-        for name in ("year_from", "year_to", "limit"):
+        for name in ("year_from", "year_to", "limit", "offset"):
             value = data.get(name)
             if value is None:
                 continue
@@ -113,6 +115,8 @@ class Query:
                 raise ValueError(f"{name} must be an integer") from e
         if "limit" in kwargs:
             kwargs["limit"] = max(1, min(MAX_LIMIT, kwargs["limit"]))
+        if "offset" in kwargs:
+            kwargs["offset"] = max(0, kwargs["offset"])
         sort = data.get("sort", "relevance")
         if sort not in get_args(Sort):
             raise ValueError(f"sort must be one of {', '.join(get_args(Sort))}")

@@ -56,6 +56,8 @@ class Answer:
     value: int | bool | str | None = None
     #: How the question was read (Query.to_json()), so a user can see what was answered.
     query: dict[str, Any] | None = None
+    #: The query of the next page when the answer's list was cut (Query.to_json()), else None.
+    more: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract shared by the CLI, the bot and the benchmarks."""
@@ -74,6 +76,8 @@ class Answer:
             out["profile"] = self.profile
         if self.notes:
             out["notes"] = self.notes
+        if self.more is not None:
+            out["more"] = self.more
         return out
 
     def render_text(self) -> str:

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from scholarbot.bot.actions import DYNAMIC_ITEMS
 from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from scholarbot.answers.types import Answer
     from scholarbot.config import Settings
     from scholarbot.digest.service import Digests
+    from scholarbot.readers import ReaderState
 
 log = logging.getLogger("scholarbot.bot")
 T = TypeVar("T")
@@ -30,6 +32,7 @@ INITIAL_EXTENSIONS = (
     "scholarbot.bot.cogs.library",
     "scholarbot.bot.cogs.admin",
     "scholarbot.bot.cogs.digest",
+    "scholarbot.bot.cogs.saved",
 )
 
 NOT_HERE = "scholarbot is not enabled in this channel; ask an admin, or DM me."
@@ -75,6 +78,7 @@ class ScholarBot(commands.Bot):
         answerer: Answerer,
         digests: Digests | None = None,
         dev_guild_id: int | None = None,
+        readers: ReaderState | None = None,
     ) -> None:
         super().__init__(
             # Required by commands.Bot, never used: mentions are questions (the Ask cog reads them),
@@ -89,6 +93,8 @@ class ScholarBot(commands.Bot):
         self.settings = settings
         self.answerer = answerer
         self.digests = digests
+        #: Reading lists and digest votes; None runs the bot without them (the buttons say so).
+        self.readers = readers
         self.dev_guild_id = dev_guild_id
         self.failed_extensions: list[str] = []
         d = settings.discord
@@ -101,6 +107,8 @@ class ScholarBot(commands.Bot):
         self._lookups = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scholarbot-lookup")
 
     async def setup_hook(self) -> None:
+        # Buttons and menus on messages sent before a restart (or by cron) find their handlers here.
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in INITIAL_EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -134,6 +142,8 @@ class ScholarBot(commands.Bot):
         self._lookups.shutdown(wait=False, cancel_futures=True)
         if self.digests is not None:
             self.digests.close()
+        if self.readers is not None:
+            self.readers.close()
 
     # --- the domain call, off the event loop --------------------------------------------------
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import discord
 
 from scholarbot.answers.types import Source
+from scholarbot.bot.actions import digest_menu
 from scholarbot.bot.render import EMBED_DESCRIPTION_LIMIT, _groups, _plain, _source_line, escape
 from scholarbot.digest.types import ChannelUnreadable, Digest, PostFailed, Subscription
 
@@ -32,6 +33,11 @@ def digest_messages(digest: Digest) -> list[list[discord.Embed]]:
     Ten items with 250-character titles, three authors and a reason come to about 7,000 characters:
     more than one message may carry (6,000 summed over its embeds), so they go out as two.
     """
+    return [embeds for embeds, _ in digest_parts(digest)]
+
+
+def digest_parts(digest: Digest) -> list[tuple[list[discord.Embed], list[int]]]:
+    """Each message of the digest with the indices of the items it lists (for its paper menu)."""
     blocks = []
     for n, item in enumerate(digest.items, 1):
         p = item.paper
@@ -56,7 +62,7 @@ def digest_messages(digest: Digest) -> list[list[discord.Embed]]:
         # The marker lets a later run find this digest in the channel (every part carries it).
         marker = digest.marker if len(groups) == 1 else f"{digest.marker} · {i}/{len(groups)}"
         embed.set_footer(text=_plain(marker))
-        out.append([embed])
+        out.append(([embed], [j for j in group if j < len(digest.items)]))
     return out
 
 
@@ -119,12 +125,16 @@ class ChannelPoster:
             raise PostFailed(f"the bot lacks {need} in the channel", delivered=False, permanent=True)
         assert isinstance(channel, discord.abc.Messageable)
         first: int | None = None
-        for i, embeds in enumerate(digest_messages(digest)):
+        for i, (embeds, items) in enumerate(digest_parts(digest)):
+            menu = digest_menu(digest, items)
             try:
                 # discord.py sends enforce_nonce with every nonce: within Discord's window, the same
                 # nonce returns the message already made (a second runner, a retried request).
                 message = await channel.send(
-                    embeds=embeds, nonce=nonce(digest, i), allowed_mentions=discord.AllowedMentions.none()
+                    embeds=embeds,
+                    view=menu or discord.utils.MISSING,
+                    nonce=nonce(digest, i),
+                    allowed_mentions=discord.AllowedMentions.none(),
                 )
             except discord.NotFound as e:
                 raise PostFailed(

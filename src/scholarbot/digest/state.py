@@ -267,6 +267,28 @@ class DigestState:
             )
         return cursor.rowcount > 0
 
+    def nudge_threshold(
+        self, subscription_id: int, by: float, low: float, high: float
+    ) -> tuple[float, float] | None:
+        """Move a subscription's threshold by `by`, kept within [low, high] (readers' votes tune it).
+
+        Returns (before, after), or None when the subscription is gone. One statement, so two votes
+        at once both count.
+        """
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT threshold FROM subscriptions WHERE id = ?", (subscription_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            before = float(row["threshold"])
+            # A threshold a manager set outside the range stays put rather than jumping into it.
+            after = before + by
+            after = min(after, max(before, high)) if by > 0 else max(after, min(before, low))
+            after = round(after, 4)
+            db.execute("UPDATE subscriptions SET threshold = ? WHERE id = ?", (after, subscription_id))
+        return before, after
+
     def record_failure(self, subscription_id: int, retry_at: datetime) -> int:
         """Count a failed post and wait until `retry_at` before the next; return the failures in a row."""
         with self._transaction() as db:

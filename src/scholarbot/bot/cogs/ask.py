@@ -13,7 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.client import UNEXPECTED, answer_cooldown, slow_down
+from scholarbot.bot.actions import answer_view, send_answer_followups
+from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
 from scholarbot.bot.conversation import Turn, last_query, turn_of
 from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
 from scholarbot.errors import ScholarbotError
@@ -32,16 +33,23 @@ HISTORY_TTL_S = 2 * 3600
 MAX_CONVERSATIONS = 2000
 
 HELP_TEXT = (
-    "**Ask me about papers and people in the records.**\n"
-    "• `/ask Who collaborates with Hainan Zhang on federated LLMs?`\n"
-    "• `/profile Hanlin Gu` — a researcher card with a coauthor network\n"
-    "• `/paper denoising without clean images` — find papers by meaning\n"
-    "• `/collaborators Zheng Lin split learning`\n"
-    "• `/digest subscribe` — new papers on a topic or by a researcher, posted on a schedule "
-    "(needs Manage Channels)\n"
-    "Mention me or DM me with a question; I answer in a thread, where follow-ups like "
-    "“and on dialogue?” or “what did they publish in 2022?” keep the context.\n"
-    "Every sentence cites a numbered source; I never name people the records do not hold."
+    "**Ask me about papers and people in the records.** Every sentence cites a numbered source, "
+    "and I never name people the records do not hold.\n"
+    "**Asking**\n"
+    "• `/ask Who collaborates with Hainan Zhang on federated LLMs?` — or mention me, or DM me; in a "
+    "channel I answer in a thread, where follow-ups like “and on dialogue?” keep the context{mention}.\n"
+    "• Right-click a message → *Apps* → **Ask scholarbot** to ask about what it says.\n"
+    "• `/profile Hanlin Gu` — a researcher card with who works with whom · `/paper denoising without "
+    "clean images` — papers by meaning · `/collaborators Zheng Lin split learning`\n"
+    "**Papers you see**\n"
+    "• The menu under an answer or digest: **Save** a paper (your list: `/saved`), **More like this**, "
+    "and on digests 👍/👎, which nudge that digest's threshold. **Next** shows more of a long list.\n"
+    "**Digests** (need *Manage Channels*)\n"
+    "• `/digest subscribe` new papers on a topic or by a researcher, daily or weekly · `/digest list` · "
+    "`/digest preview` · `/digest edit` · `/digest pause` / `resume` · `/digest unsubscribe`\n"
+    "**Permissions the bot needs here**: View Channel, Send Messages, Embed Links, Attach Files "
+    "(network pictures), Read Message History (digests find what they posted), Create Public Threads "
+    "and Send Messages in Threads (answers to mentions)."
 )
 #: Added to the first answer in a thread when the bot cannot read unmentioned messages.
 MENTION_HINT = "-# Mention me in this thread to follow up."
@@ -87,6 +95,15 @@ class Ask(commands.Cog):
     def __init__(self, bot: ScholarBot) -> None:
         self.bot: ScholarBot = bot
         self.history = History()
+        # Context menus cannot be declared in a cog like slash commands; they are added to the tree.
+        self.context_menu = app_commands.ContextMenu(name="Ask scholarbot", callback=self.ask_about_message)
+        answer_cooldown()(self.context_menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.context_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -99,13 +116,28 @@ class Ask(commands.Cog):
         key = conversation_key(interaction.channel, interaction.user.id)
         answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
         self._remember(key, question, answer)
-        for part in answer_messages(answer)[:MAX_PARTS]:
-            await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
+        await send_answer_followups(interaction, answer)
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
-        """How to use scholarbot."""
-        await interaction.response.send_message(HELP_TEXT, ephemeral=True)
+        """How to use scholarbot: questions, papers, digests, and the permissions each needs."""
+        await interaction.response.send_message(help_text(self.bot.intents.message_content), ephemeral=True)
+
+    async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Ask scholarbot" message command: the message's text is the question.
+
+        Discord includes the target message's content in the interaction itself, so this works
+        without the message-content intent.
+        """
+        question = _message_text(message, self.bot.user.id if self.bot.user else 0)
+        if not question:
+            await send_private(interaction, "That message has no text I can read; try `/ask`.")
+            return
+        await interaction.response.defer(thinking=True)
+        key = conversation_key(interaction.channel, interaction.user.id)
+        answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
+        self._remember(key, question, answer)
+        await send_answer_followups(interaction, answer)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -125,7 +157,7 @@ class Ask(commands.Cog):
             # An empty text is a question only when the user spoke to the bot directly; in a thread
             # it is a message the bot may not read (no message-content intent) or one without text.
             if in_dm or mentioned:
-                await message.reply(HELP_TEXT, mention_author=False)
+                await message.reply(help_text(self.bot.intents.message_content), mention_author=False)
             return
         if (wait := self.bot.retry_after(message)) is not None:
             await message.reply(slow_down(wait), mention_author=False)
@@ -185,16 +217,39 @@ async def send_answer(
     hint: str | None = None,
     reply_to: discord.Message | None = None,
 ) -> None:
-    """Send every rendered part of an answer, in order; the first replies to `reply_to` when given."""
-    for n, part in enumerate(answer_messages(answer)[:MAX_PARTS]):
+    """Send every rendered part of an answer, in order; the first replies to `reply_to` when given.
+
+    The last part carries the answer's components (its papers' menu, "Next" for a cut list).
+    """
+    parts = answer_messages(answer)[:MAX_PARTS]
+    view = answer_view(answer)
+    for n, part in enumerate(parts):
         content = part.content
         if n == 0 and hint and len(content or "") + len(hint) < CONTENT_LIMIT:
             content = f"{content}\n{hint}" if content else hint
+        components = view if view is not None and n == len(parts) - 1 else discord.utils.MISSING
         reference = reply_to if n == 0 and reply_to is not None else None
         if reference is not None:
-            await reference.reply(content=content, embeds=part.embeds, files=part.files, mention_author=False)
+            sent = await reference.reply(
+                content=content, embeds=part.embeds, files=part.files, view=components, mention_author=False
+            )
         else:
-            await channel.send(content=content, embeds=part.embeds, files=part.files)
+            sent = await channel.send(content=content, embeds=part.embeds, files=part.files, view=components)
+        if components is view and view is not None:
+            view.message = sent
+
+
+def help_text(message_content: bool) -> str:
+    """/help, saying how follow-ups work with the intents this bot runs with."""
+    return HELP_TEXT.format(mention="" if message_content else " (mention me there too)")
+
+
+def _message_text(message: discord.Message, bot_id: int) -> str:
+    """What a message says: its text, else its embeds' titles and descriptions (a digest, an answer)."""
+    parts = [_strip_mention(message.content or "", bot_id)]
+    for embed in message.embeds:
+        parts += [embed.title or "", embed.description or ""]
+    return "\n".join(p for p in parts if p).strip()
 
 
 def _strip_mention(content: str, bot_id: int) -> str:

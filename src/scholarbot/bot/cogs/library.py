@@ -10,8 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot.answers.query import Query
+from scholarbot.bot.actions import send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private
-from scholarbot.bot.render import MAX_PARTS, answer_messages, candidate_options, network_file, researcher_card
+from scholarbot.bot.render import candidate_options, network_file, researcher_card
 from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class Library(commands.Cog):
         """Find papers by meaning and words."""
         await interaction.response.defer(thinking=True)
         answer = await self.bot.call(self.bot.answerer.ask_query, query, Query(op="find_papers", topic=query))
-        await send_parts(interaction, answer)
+        await send_answer_followups(interaction, answer)
 
     @app_commands.command(name="collaborators")
     @app_commands.describe(name="The researcher", topic="Only collaborations on this topic (optional)")
@@ -71,7 +72,7 @@ class Library(commands.Cog):
         parsed = Query(op="collaborators", people=(name,), topic=topic or None)
         question = f"Who collaborates with {name}" + (f" on {topic}?" if topic else "?")
         answer = await self.bot.call(self.bot.answerer.ask_query, question, parsed)
-        await send_parts(interaction, answer)
+        await send_answer_followups(interaction, answer)
 
     @collaborators.autocomplete("name")
     async def collaborator_names(
@@ -80,16 +81,10 @@ class Library(commands.Cog):
         return await self._name_choices(current)
 
 
-async def send_parts(interaction: discord.Interaction, answer: Answer) -> None:
-    """Send a rendered answer as follow-ups to a deferred interaction."""
-    for part in answer_messages(answer)[:MAX_PARTS]:
-        await interaction.followup.send(content=part.content or "", embeds=part.embeds, files=part.files)
-
-
 async def send_profile(interaction: discord.Interaction, answer: Answer, bot: ScholarBot) -> None:
     """A card and network picture for a profile; the plain answer when the name is unknown."""
     if answer.profile is None:
-        await send_parts(interaction, answer)
+        await send_answer_followups(interaction, answer)
         return
     namesakes = answer.profile.get("namesakes") or []
     # Drawing the picture takes ~100 ms of CPU: off the event loop, like every other blocking call.

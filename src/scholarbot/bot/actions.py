@@ -1,0 +1,353 @@
+"""What readers can do with a paper the bot showed them: save it, find more like it, vote on it.
+
+Answers and digests carry one menu of their papers ("Pick a paper…"). Picking one shows, only to
+that reader, the paper with its buttons: Save (to `/saved`), More like this, and on digest items 👍/👎,
+which tune the subscription's threshold. Every one of these components is a `DynamicItem`: its
+state lives in its custom id, so the buttons keep working after the bot restarts, on digests that
+cron posted, and weeks later. Only "Next", which carries a whole query, lives in memory and says so
+when it has expired.
+
+SEE: https://discord.com/developers/docs/components/reference (custom_id ≤ 100, 25 options, 5 rows)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from scholarbot.answers.query import Query
+from scholarbot.answers.types import Answer, Source, format_authors, venue_year
+from scholarbot.bot.render import (
+    OPTION_DESCRIPTION_LIMIT,
+    OPTION_LABEL_LIMIT,
+    OPTION_VALUE_LIMIT,
+    SELECT_OPTIONS_LIMIT,
+    _clip,
+    _plain,
+    _source_line,
+)
+from scholarbot.digest.feedback import apply_vote
+from scholarbot.errors import ScholarbotError, UnknownPaperError
+
+if TYPE_CHECKING:
+    from scholarbot.bot.client import ScholarBot
+    from scholarbot.digest.types import Digest
+
+log = logging.getLogger("scholarbot.bot")
+
+#: How long a "Next" button works: it holds its query in memory, which a restart forgets.
+NEXT_TIMEOUT_S = 15 * 60
+#: Paper ids that fit a custom id with its prefix (store ids are "p_" + 16 hex digits).
+_PAPER = r"(?P<paper>[^:\s]{1,60})"
+NO_READING_LIST = "Reading lists are not set up on this bot (the operator runs it without a data folder)."
+
+
+def _bot(interaction: discord.Interaction) -> ScholarBot:
+    from scholarbot.bot.client import ScholarBot
+
+    bot = interaction.client
+    assert isinstance(bot, ScholarBot)
+    return bot
+
+
+async def _report(interaction: discord.Interaction, error: Exception, what: str) -> None:
+    """A component's failure, told to the one who clicked (views are not commands: no tree handler)."""
+    from scholarbot.bot.client import UNEXPECTED, send_private
+
+    if isinstance(error, ScholarbotError):
+        text = str(error)
+    else:
+        log.exception("%s failed for user %s", what, interaction.user.id, exc_info=error)
+        text = UNEXPECTED
+    try:
+        await send_private(interaction, text)
+    except discord.HTTPException:
+        log.exception("could not tell user %s that %s failed", interaction.user.id, what)
+
+
+# --- the menu on answers and digests ------------------------------------------------------------
+
+
+def paper_options(sources: Sequence[Source]) -> list[discord.SelectOption]:
+    """One option per paper: '[n] Title', its authors and venue below; ids too long are left out."""
+    options: dict[str, discord.SelectOption] = {}
+    for s in sources:
+        if not s.id or len(s.id) > OPTION_VALUE_LIMIT or not re.fullmatch(_PAPER, s.id):
+            continue
+        label = _clip(_plain(f"[{s.n}] {s.title}"), OPTION_LABEL_LIMIT)
+        description = _clip(
+            _plain(f"{format_authors(s, limit=2)}, {venue_year(s)}"), OPTION_DESCRIPTION_LIMIT
+        )
+        options.setdefault(s.id, discord.SelectOption(label=label, value=s.id, description=description))
+    return list(options.values())[:SELECT_OPTIONS_LIMIT]
+
+
+class PaperMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sb:pick:(?P<where>a|s\d{1,18})"):
+    """'Pick a paper…' on an answer (`a`) or on a digest of subscription N (`sN`)."""
+
+    def __init__(self, where: str, options: list[discord.SelectOption] | None = None) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"sb:pick:{where}",
+                placeholder="Pick a paper to save, vote on, or find more like it…",
+                options=options or [discord.SelectOption(label="-", value="-")],
+            )
+        )
+        self.where = where
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PaperMenu:
+        return cls(match["where"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            paper_id = self.item.values[0]
+            bot = _bot(interaction)
+            paper = await bot.lookup(bot.answerer.paper, paper_id)
+            if paper is None:
+                raise UnknownPaperError(paper_id)
+            subscription = int(self.where[1:]) if self.where.startswith("s") else None
+            source = Source(
+                1, paper.id, paper.title, [a.name for a in paper.authors], paper.year, paper.venue,
+                paper.url or paper.pdf_url, paper.authors_complete, paper.authors_omitted,
+            )  # fmt: skip
+            line = _source_line(source).removeprefix("**[1]** ")
+            await interaction.response.send_message(
+                line, view=paper_actions(paper.id, subscription), ephemeral=True, suppress_embeds=True
+            )
+        except Exception as e:
+            await _report(interaction, e, "the paper menu")
+
+
+def paper_actions(paper_id: str, subscription_id: int | None) -> discord.ui.View:
+    """The buttons for one paper; digest items add the two votes."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(SaveButton(paper_id))
+    view.add_item(MoreButton(paper_id))
+    if subscription_id is not None:
+        view.add_item(VoteButton(subscription_id, "up", paper_id))
+        view.add_item(VoteButton(subscription_id, "down", paper_id))
+    return view
+
+
+class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sb:save:{_PAPER}"):
+    """Add the paper to the clicker's reading list."""
+
+    def __init__(self, paper_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Save", emoji="🔖", style=discord.ButtonStyle.primary, custom_id=f"sb:save:{paper_id}"
+            )
+        )
+        self.paper_id = paper_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SaveButton:
+        return cls(match["paper"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot = _bot(interaction)
+            if bot.readers is None:
+                raise ScholarbotError(NO_READING_LIST)
+            paper = await bot.lookup(bot.answerer.paper, self.paper_id)
+            if paper is None:
+                raise UnknownPaperError(self.paper_id)
+            added = await bot.lookup(bot.readers.save, interaction.user.id, paper)
+            count = len(await bot.lookup(bot.readers.saved, interaction.user.id))
+            said = "Saved" if added else "Already on your list"
+            await interaction.response.send_message(
+                f"{said}: “{_clip(_plain(paper.title), 200)}”. "
+                f"Your reading list has {count} paper(s): `/saved`.",
+                ephemeral=True,
+            )
+        except Exception as e:
+            await _report(interaction, e, "Save")
+
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sb:more:{_PAPER}"):
+    """Papers closest in meaning to this one, shown to the clicker."""
+
+    def __init__(self, paper_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(label="More like this", emoji="🔎", custom_id=f"sb:more:{paper_id}")
+        )
+        self.paper_id = paper_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MoreButton:
+        return cls(match["paper"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        from scholarbot.bot.client import send_private, slow_down
+
+        try:
+            bot = _bot(interaction)
+            if (wait := bot.retry_after(interaction)) is not None:
+                await send_private(interaction, slow_down(wait))
+                return
+            # Private: one reader's curiosity should not fill a digest channel.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            answer = await bot.call(bot.answerer.similar, self.paper_id)
+            await send_answer_followups(interaction, answer, ephemeral=True)
+        except Exception as e:
+            await _report(interaction, e, "More like this")
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"sb:vote:(?P<sub>\d{{1,18}}):(?P<kind>up|down):{_PAPER}",
+):
+    """👍/👎 on a digest item: recorded once per reader, and the channel's threshold moves a step."""
+
+    def __init__(self, subscription_id: int, kind: str, paper_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if kind == "up" else "👎",
+                label="More of these" if kind == "up" else "Fewer of these",
+                style=discord.ButtonStyle.success if kind == "up" else discord.ButtonStyle.danger,
+                custom_id=f"sb:vote:{subscription_id}:{kind}:{paper_id}",
+            )
+        )
+        self.subscription_id, self.kind, self.paper_id = subscription_id, kind, paper_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(int(match["sub"]), match["kind"], match["paper"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot = _bot(interaction)
+            if bot.readers is None or bot.digests is None:
+                raise ScholarbotError("Votes are not set up on this bot (it runs without digests).")
+            kind = "up" if self.kind == "up" else "down"
+            tuned = await bot.lookup(
+                apply_vote, bot.readers, bot.digests.state, self.subscription_id, self.paper_id,
+                interaction.user.id, kind,
+            )  # fmt: skip
+            if tuned is None:
+                raise ScholarbotError("That digest's subscription no longer exists.")
+            if tuned.after == tuned.before:
+                moved = f"the threshold stays at {tuned.after:.2f}"
+            else:
+                moved = f"this digest's threshold went from {tuned.before:.2f} to {tuned.after:.2f}"
+            await interaction.response.send_message(
+                f"Thanks: {moved} ({tuned.ups} 👍, {tuned.downs} 👎 so far). "
+                "Channel managers can set it with `/digest edit`.",
+                ephemeral=True,
+            )
+        except Exception as e:
+            await _report(interaction, e, "a vote")
+
+
+# --- answers: the menu, and "Next" for cut lists ------------------------------------------------
+
+
+class AnswerView(discord.ui.View):
+    """The last message of an answer: its papers' menu and, when the answer's list was cut, "Next"."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(timeout=NEXT_TIMEOUT_S if answer.more else None)
+        self.message: discord.Message | discord.WebhookMessage | None = None
+        self.question = answer.question
+        self.more = answer.more
+        options = paper_options(answer.sources)
+        if options:
+            self.add_item(PaperMenu("a", options))
+        self.next: discord.ui.Button[AnswerView] | None = None
+        if answer.more:
+            shown = int(answer.more.get("offset") or 0)
+            self.next = discord.ui.Button(label=f"Next (after {shown})", emoji="➡️")
+            self.next.callback = self.show_next  # type: ignore[method-assign]
+            self.add_item(self.next)
+
+    @property
+    def empty(self) -> bool:
+        return not self.children
+
+    async def show_next(self, interaction: discord.Interaction) -> None:
+        from scholarbot.bot.client import send_private, slow_down
+
+        try:
+            bot = _bot(interaction)
+            if (wait := bot.retry_after(interaction)) is not None:
+                await send_private(interaction, slow_down(wait))
+                return
+            assert self.more is not None
+            query = Query.from_json(self.more)
+            await interaction.response.defer(thinking=True)
+            answer = await bot.call(bot.answerer.ask_query, self.question, query)
+            await send_answer_followups(interaction, answer)
+        except Exception as e:
+            await _report(interaction, e, "Next")
+
+    async def on_timeout(self) -> None:
+        # The menu keeps working (it is dynamic); only "Next" forgets its query.
+        if self.next is None or self.message is None:
+            return
+        self.next.disabled = True
+        self.next.label = "Expired: ask again for more"
+        try:
+            await self.message.edit(view=self)
+        except discord.HTTPException:
+            log.info("could not disable an expired Next button", exc_info=True)
+
+
+def answer_view(answer: Answer) -> AnswerView | None:
+    """The components for an answer's last message, or None when it has none."""
+    view = AnswerView(answer)
+    return None if view.empty else view
+
+
+async def send_answer_followups(
+    interaction: discord.Interaction, answer: Answer, *, ephemeral: bool = False
+) -> None:
+    """Send a rendered answer as follow-ups to a deferred interaction, components on the last part."""
+    from scholarbot.bot.render import MAX_PARTS, answer_messages
+
+    parts = answer_messages(answer)[:MAX_PARTS]
+    view = answer_view(answer)
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        message = await interaction.followup.send(
+            content=part.content or "",
+            embeds=part.embeds,
+            files=part.files,
+            view=view if last and view is not None else discord.utils.MISSING,
+            ephemeral=ephemeral,
+            wait=True,
+        )
+        if last and view is not None:
+            view.message = message
+
+
+# --- digests ------------------------------------------------------------------------------------
+
+
+def digest_menu(digest: Digest, items: Sequence[int]) -> discord.ui.View | None:
+    """The menu under one digest message, listing that message's papers (`items` index the digest's)."""
+    sources = []
+    for i in items:
+        p = digest.items[i].paper
+        sources.append(Source(i + 1, p.id, p.title, [a.name for a in p.authors], p.year, p.venue, p.url))
+    options = paper_options(sources)
+    if not options:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(PaperMenu(f"s{digest.subscription_id}", options))
+    return view
+
+
+DYNAMIC_ITEMS = (PaperMenu, SaveButton, MoreButton, VoteButton)
