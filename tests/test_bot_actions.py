@@ -261,12 +261,14 @@ def test_digest_items_get_a_menu_whose_votes_tune_the_threshold(tmp_path: Path) 
 
 def test_components_keep_discords_limits(answerer: Answerer) -> None:
     """The menu lists at most 25 papers whatever the answer cites; the stand-in checks the rest."""
-    from scholarbot.bot.actions import AnswerView
+    from scholarbot.bot.actions import Pages, answer_view
 
-    answer = answerer.ask("papers on language models")
+    answer = answerer.ask("papers by Jie Zhou")
     answer.sources = [*answer.sources] * 5
-    view = AnswerView(answer)
+    view = answer_view(answer, Pages())
+    assert view is not None
     rows = view.to_components()
+    assert len(rows) == 2 and len(rows[0]["components"][0]["options"]) <= 25
     assert not component_errors(rows)
     assert component_errors([{"type": 1, "components": [{"type": 3, "custom_id": "x" * 101, "options": []}]}])
 
@@ -297,3 +299,15 @@ def test_digest_posts_carry_a_paper_menu_with_the_subscription(tmp_path: Path, a
         ]
 
     _run(answerer, tmp_path / "readers.sqlite3", body)
+
+
+def test_next_after_the_bot_forgot_the_page_says_so_privately(answerer: Answerer) -> None:
+    from scholarbot.bot.actions import PAGE_EXPIRED
+
+    async def body(bot: ScholarBot, standin: DiscordStandIn) -> None:
+        custom_id = "sb:next:0123456789abcdef"  # from before a restart: no query behind it
+        await standin.interact(bot, component_interaction(_button(custom_id), custom_id))
+
+    standin = _run(answerer, None, body)
+    (reply,) = standin.messages()
+    assert reply.ephemeral and _text(reply) == PAGE_EXPIRED

@@ -4,8 +4,9 @@ Answers and digests carry one menu of their papers ("Pick a paper…"). Picking 
 that reader, the paper with its buttons: Save (to `/saved`), More like this, and on digest items 👍/👎,
 which tune the subscription's threshold. Every one of these components is a `DynamicItem`: its
 state lives in its custom id, so the buttons keep working after the bot restarts, on digests that
-cron posted, and weeks later. Only "Next", which carries a whole query, lives in memory and says so
-when it has expired.
+cron posted, and weeks later; and discord.py keeps no per-message state for them (a view that timed
+out would also unregister the dynamic items it held). Only "Next" needs more than an id can carry:
+its query stays in memory for a day, and the button says so when it has gone.
 
 SEE: https://discord.com/developers/docs/components/reference (custom_id ≤ 100, 25 options, 5 rows)
 """
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +43,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scholarbot.bot")
 
-#: How long a "Next" button works: it holds its query in memory, which a restart forgets.
-NEXT_TIMEOUT_S = 15 * 60
+#: How long a "Next" button works: its query is kept in memory, which a restart forgets.
+NEXT_TTL_S = 24 * 3600
+#: Queries kept for "Next" buttons; the oldest goes first.
+MAX_PAGES = 5000
+PAGE_EXPIRED = "This list's next page has expired (the bot restarted or a day passed); ask again."
 #: Paper ids that fit a custom id with its prefix (store ids are "p_" + 16 hex digits).
 _PAPER = r"(?P<paper>[^:\s]{1,60})"
 NO_READING_LIST = "Reading lists are not set up on this bot (the operator runs it without a data folder)."
@@ -255,60 +262,85 @@ class VoteButton(
 # --- answers: the menu, and "Next" for cut lists ------------------------------------------------
 
 
-class AnswerView(discord.ui.View):
-    """The last message of an answer: its papers' menu and, when the answer's list was cut, "Next"."""
+class Pages:
+    """The queries behind "Next" buttons: a custom id holds 100 characters, a query may need more.
 
-    def __init__(self, answer: Answer) -> None:
-        super().__init__(timeout=NEXT_TIMEOUT_S if answer.more else None)
-        self.message: discord.Message | discord.WebhookMessage | None = None
-        self.question = answer.question
-        self.more = answer.more
-        options = paper_options(answer.sources)
-        if options:
-            self.add_item(PaperMenu("a", options))
-        self.next: discord.ui.Button[AnswerView] | None = None
-        if answer.more:
-            shown = int(answer.more.get("offset") or 0)
-            self.next = discord.ui.Button(label=f"Next (after {shown})", emoji="➡️")
-            self.next.callback = self.show_next  # type: ignore[method-assign]
-            self.add_item(self.next)
+    Kept in memory for a day (at most `most` of them); a button whose query is gone, after a restart
+    or a day, says so instead of failing.
+    """
 
-    @property
-    def empty(self) -> bool:
-        return not self.children
+    def __init__(self, ttl_s: float = NEXT_TTL_S, most: int = MAX_PAGES) -> None:
+        self.ttl_s = ttl_s
+        self.most = most
+        self._pages: OrderedDict[str, tuple[float, str, dict[str, Any]]] = OrderedDict()
 
-    async def show_next(self, interaction: discord.Interaction) -> None:
+    def put(self, question: str, more: dict[str, Any]) -> str:
+        """Remember the next page's query; return the key its button carries."""
+        key = secrets.token_hex(8)
+        self._pages[key] = (time.monotonic(), question, more)
+        while len(self._pages) > self.most:
+            self._pages.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> tuple[str, Query] | None:
+        """The question and query of a page, or None when it has been forgotten."""
+        found = self._pages.get(key)
+        if found is None or time.monotonic() - found[0] > self.ttl_s:
+            self._pages.pop(key, None)
+            return None
+        return found[1], Query.from_json(found[2])
+
+
+class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:next:(?P<key>[0-9a-f]{16})"):
+    """Shows the next page of a cut list, publicly, as an answer of its own."""
+
+    def __init__(self, key: str, after: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Next (after {after})" if after else "Next", emoji="➡️", custom_id=f"sb:next:{key}"
+            )
+        )
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NextButton:
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
         from scholarbot.bot.client import send_private, slow_down
 
         try:
             bot = _bot(interaction)
+            page = bot.pages.get(self.key)
+            if page is None:
+                await send_private(interaction, PAGE_EXPIRED)
+                return
             if (wait := bot.retry_after(interaction)) is not None:
                 await send_private(interaction, slow_down(wait))
                 return
-            assert self.more is not None
-            query = Query.from_json(self.more)
             await interaction.response.defer(thinking=True)
-            answer = await bot.call(bot.answerer.ask_query, self.question, query)
+            answer = await bot.call(bot.answerer.ask_query, *page)
             await send_answer_followups(interaction, answer)
         except Exception as e:
             await _report(interaction, e, "Next")
 
-    async def on_timeout(self) -> None:
-        # The menu keeps working (it is dynamic); only "Next" forgets its query.
-        if self.next is None or self.message is None:
-            return
-        self.next.disabled = True
-        self.next.label = "Expired: ask again for more"
-        try:
-            await self.message.edit(view=self)
-        except discord.HTTPException:
-            log.info("could not disable an expired Next button", exc_info=True)
 
+def answer_view(answer: Answer, pages: Pages) -> discord.ui.View | None:
+    """The components of an answer's last message (its papers' menu; "Next" for a cut list), or None.
 
-def answer_view(answer: Answer) -> AnswerView | None:
-    """The components for an answer's last message, or None when it has none."""
-    view = AnswerView(answer)
-    return None if view.empty else view
+    Every item is dynamic, so discord.py keeps no per-message state and nothing expires.
+    """
+    view = discord.ui.View(timeout=None)
+    options = paper_options(answer.sources)
+    if options:
+        view.add_item(PaperMenu("a", options))
+    if answer.more:
+        view.add_item(
+            NextButton(pages.put(answer.question, answer.more), int(answer.more.get("offset") or 0))
+        )
+    return view if view.children else None
 
 
 async def send_answer_followups(
@@ -318,19 +350,16 @@ async def send_answer_followups(
     from scholarbot.bot.render import MAX_PARTS, answer_messages
 
     parts = answer_messages(answer)[:MAX_PARTS]
-    view = answer_view(answer)
+    view = answer_view(answer, _bot(interaction).pages)
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
-        message = await interaction.followup.send(
+        await interaction.followup.send(
             content=part.content or "",
             embeds=part.embeds,
             files=part.files,
             view=view if last and view is not None else discord.utils.MISSING,
             ephemeral=ephemeral,
-            wait=True,
         )
-        if last and view is not None:
-            view.message = message
 
 
 # --- digests ------------------------------------------------------------------------------------
@@ -350,4 +379,4 @@ def digest_menu(digest: Digest, items: Sequence[int]) -> discord.ui.View | None:
     return view
 
 
-DYNAMIC_ITEMS = (PaperMenu, SaveButton, MoreButton, VoteButton)
+DYNAMIC_ITEMS = (PaperMenu, SaveButton, MoreButton, VoteButton, NextButton)

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.actions import DYNAMIC_ITEMS
+from scholarbot.bot.actions import DYNAMIC_ITEMS, Pages
 from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
@@ -95,6 +95,8 @@ class ScholarBot(commands.Bot):
         self.digests = digests
         #: Reading lists and digest votes; None runs the bot without them (the buttons say so).
         self.readers = readers
+        #: The queries behind "Next" buttons.
+        self.pages = Pages()
         self.dev_guild_id = dev_guild_id
         self.failed_extensions: list[str] = []
         d = settings.discord

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from scholarbot.bot.actions import answer_view, send_answer_followups
+from scholarbot.bot.actions import Pages, answer_view, send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
 from scholarbot.bot.conversation import Turn, last_query, turn_of
 from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
@@ -181,7 +181,11 @@ class Ask(commands.Cog):
                 answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
             self._remember(key, question, answer)
             await send_answer(
-                channel, answer, hint=hint, reply_to=message if channel is message.channel else None
+                channel,
+                answer,
+                self.bot.pages,
+                hint=hint,
+                reply_to=message if channel is message.channel else None,
             )
         except Exception as e:  # one failed question must reach its asker, never leave a silent thread
             await self._report(channel, message, e)
@@ -213,6 +217,7 @@ class Ask(commands.Cog):
 async def send_answer(
     channel: discord.abc.Messageable,
     answer: Answer,
+    pages: Pages,
     *,
     hint: str | None = None,
     reply_to: discord.Message | None = None,
@@ -222,7 +227,7 @@ async def send_answer(
     The last part carries the answer's components (its papers' menu, "Next" for a cut list).
     """
     parts = answer_messages(answer)[:MAX_PARTS]
-    view = answer_view(answer)
+    view = answer_view(answer, pages)
     for n, part in enumerate(parts):
         content = part.content
         if n == 0 and hint and len(content or "") + len(hint) < CONTENT_LIMIT:
@@ -230,13 +235,11 @@ async def send_answer(
         components = view if view is not None and n == len(parts) - 1 else discord.utils.MISSING
         reference = reply_to if n == 0 and reply_to is not None else None
         if reference is not None:
-            sent = await reference.reply(
+            await reference.reply(
                 content=content, embeds=part.embeds, files=part.files, view=components, mention_author=False
             )
         else:
-            sent = await channel.send(content=content, embeds=part.embeds, files=part.files, view=components)
-        if components is view and view is not None:
-            view.message = sent
+            await channel.send(content=content, embeds=part.embeds, files=part.files, view=components)
 
 
 def help_text(message_content: bool) -> str:
