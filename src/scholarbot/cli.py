@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,10 +25,31 @@ from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
 from scholarbot.store import EMBEDDER_FLAG
 
+if TYPE_CHECKING:
+    from typer._click.core import Context as ClickContext  # typer vendors click
+
+    from scholarbot.answers import Answerer
+
+
+class _Commands(typer.core.TyperGroup):
+    """Turns a ScholarbotError from any command into one red line and exit code 1, in one place.
+
+    ScholarbotError messages are written for users (what went wrong and what to do); anything else is
+    a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScholarbotError as e:
+            _fail(str(e))
+
+
 app = typer.Typer(
     help="Research assistant: researcher and paper records in a Chroma store, with cited answers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_Commands,
 )
 out = Console(soft_wrap=True)  # no hard line breaks: paths and answers copy-paste whole
 err = Console(stderr=True, soft_wrap=True)
@@ -50,17 +71,11 @@ EXAMPLE_QUESTION = "Who collaborates with Hainan Zhang on federated LLMs?"
 
 
 def _settings(config: Path | None, store: Path | None) -> Settings:
-    try:
-        return load_settings(config, store=store)
-    except ScholarbotError as e:
-        _fail(str(e))
+    return load_settings(config, store=store)
 
 
 def _services(settings: Settings) -> Services:
-    try:
-        return open_services(settings)
-    except ScholarbotError as e:
-        _fail(str(e))
+    return open_services(settings)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -106,8 +121,6 @@ def _run_ingest(svc: Services, paths: list[Path]) -> IngestReport:
         try:
             return ingest_paths(paths, svc.store, svc.embedder, progress=progress)
         except FileNotFoundError as e:
-            _fail(str(e))
-        except ScholarbotError as e:
             _fail(str(e))
 
 
@@ -181,10 +194,7 @@ def run(
         )
     svc = _services(settings)
     answerer = _answerer(svc)
-    try:
-        answerer.warm()  # build indexes now, not on the first user's question
-    except ScholarbotError as e:
-        _fail(str(e))
+    answerer.warm()  # build indexes now, not on the first user's question
     import asyncio
 
     import discord
@@ -231,10 +241,7 @@ def sync(
         _fail("DISCORD_TOKEN is not set: commands are published with the bot's account.")
     svc = _services(settings)
     bot = ScholarBot(settings=settings, answerer=_answerer(svc), digests=Digests(settings, svc))
-    try:
-        count = asyncio.run(publish_commands(bot, token, guild))
-    except ScholarbotError as e:
-        _fail(str(e))
+    count = asyncio.run(publish_commands(bot, token, guild))
     where = f"guild {guild}" if guild else "every guild (Discord may take a while to show them)"
     out.print(f"Published {count} commands to {where}.")
 
@@ -408,17 +415,14 @@ def profile(
 ) -> None:
     """Show a researcher's profile: affiliations, metrics the sources report, papers, collaborators."""
     answerer = _answerer(_services(_settings(config, store)))
-    try:
-        answer = answerer.profile(name)
-    except ScholarbotError as e:
-        _fail(str(e))
+    answer = answerer.profile(name)
     if as_json:
         out.print_json(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         out.print(answer.render_text(), highlight=False)
 
 
-def _answerer(svc: Services) -> Any:
+def _answerer(svc: Services) -> Answerer:
     """One Answerer per process: indexes and the optional LLM writer are built once."""
     from scholarbot.answers import Answerer
 
@@ -426,20 +430,17 @@ def _answerer(svc: Services) -> Any:
     if svc.settings.llm.enabled:
         from scholarbot.answers.llm import LLMWriter  # optional extra: scholarbot[llm]
 
-        try:
-            key = reveal(svc.settings.secrets.openai_api_key)
-            writer = LLMWriter(svc.settings.llm, api_key=key)
-            if getattr(svc.settings.llm, "plan", False):
-                # The model picks the query for questions the offline reader is unsure about.
-                from scholarbot.answers.planner import LLMPlanner
+        key = reveal(svc.settings.secrets.openai_api_key)
+        writer = LLMWriter(svc.settings.llm, api_key=key)
+        if getattr(svc.settings.llm, "plan", False):
+            # The model picks the query for questions the offline reader is unsure about.
+            from scholarbot.answers.planner import LLMPlanner
 
-                planner = LLMPlanner(svc.settings.llm, api_key=key)
-        except ScholarbotError as e:
-            _fail(str(e))
+            planner = LLMPlanner(svc.settings.llm, api_key=key)
     return Answerer(svc, writer=writer, planner=planner)
 
 
-def _ask_and_print(answerer: Any, question: str, *, as_json: bool, one_line: bool = False) -> None:
+def _ask_and_print(answerer: Answerer, question: str, *, as_json: bool, one_line: bool = False) -> None:
     try:
         answer = answerer.ask(question)
     except ScholarbotError as e:
