@@ -11,9 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from scholarbot.errors import ScholarbotError
 from scholarbot.importers import expand_paths, read_file
@@ -30,19 +28,14 @@ from scholarbot.store import (
     text_hash,
 )
 
+if TYPE_CHECKING:
+    from scholarbot.embeddings import Embedder  # one protocol for every model; importing it loads none
+
 #: Flag set while papers are written and cleared once people are resolved again.
 PEOPLE_STALE = "people_stale"
 
 #: Called as progress(stage, done, total).
 Progress = Callable[[str, int, int], None]
-
-
-class Embedder(Protocol):
-    """What ingest needs from an embedding model."""
-
-    name: str
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
 
 @dataclass

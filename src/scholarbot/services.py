@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from scholarbot.config import Settings, reveal
-from scholarbot.embeddings import ChromaEmbeddingFunction, OpenAIEmbedder, default_cache_dir, get_embedder
+from scholarbot.embeddings import (
+    ChromaEmbeddingFunction,
+    Embedder,
+    OpenAIEmbedder,
+    default_cache_dir,
+    get_embedder,
+)
 from scholarbot.errors import ConfigError
 from scholarbot.store import EMBEDDER_FLAG, Store
 
@@ -17,7 +22,7 @@ class Services:
     """The long-lived objects a command needs."""
 
     settings: Settings
-    embedder: Any
+    embedder: Embedder
     store: Store
     #: Where search indexes derived from the store are cached between processes.
     index_dir: Path
@@ -27,7 +32,7 @@ def open_services(settings: Settings) -> Services:
     """Load the embedding model and open the store named by the settings."""
     emb = settings.embeddings
     if emb.model == "openai":
-        embedder: Any = OpenAIEmbedder(
+        embedder: Embedder = OpenAIEmbedder(
             emb.openai_model,
             emb.openai_base_url,
             emb.openai_timeout_s,

@@ -31,6 +31,8 @@ from scholarbot.store import GENERATION
 
 if TYPE_CHECKING:
     from scholarbot.answers.llm import LLMWriter
+    from scholarbot.answers.planner import LLMPlanner
+    from scholarbot.services import Services
 
 #: Papers considered when asking who works on a topic.
 TOPIC_PAPERS = 40
@@ -71,11 +73,11 @@ class Answerer:
 
     def __init__(
         self,
-        services: Any,
+        services: Services,
         *,
         retrieval: Mode = "hybrid",
         writer: LLMWriter | None = None,
-        planner: Any | None = None,
+        planner: LLMPlanner | None = None,
     ) -> None:
         self.store = services.store
         self.embedder = services.embedder
