@@ -663,3 +663,108 @@ def test_the_digest_loop_posts_on_its_own(sample: Any, tmp_path: Path) -> None:
 
     standin = bot_run(sample, digests, body, check_minutes=0.005)
     assert len(digest_posts(standin)) == 1
+
+
+async def digest_autocomplete(
+    bot: Any, name: str, focused: str, channel_id: int = CHANNEL_ID, **options: Any
+) -> None:
+    """An APPLICATION_COMMAND_AUTOCOMPLETE for /digest `name`, `focused` being typed."""
+    from discord_standin import command_interaction
+
+    payload = command_interaction("digest", {}, channel_id=channel_id)
+    payload["type"] = 4
+    typed = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
+    typed.append(
+        {"type": 4 if focused == "subscription" else 3, "name": focused, "value": "", "focused": True}
+    )
+    payload["data"]["options"] = [{"type": 1, "name": name, "options": typed}]
+    await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))
+
+
+def test_edit_keeps_history_and_schedule_and_pause_stops_posting(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [FEDTINY])
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "subscribe", topics="federated LLMs")
+        [made] = digests.state.list_subscriptions(channel_id=CHANNEL_ID)
+        later = datetime.now(UTC) + timedelta(days=2)
+        standin.now = later
+        [first] = await digests.run(later, ChannelPoster(bot))
+        assert first.posted
+        before = digests.state.marks(made.id)
+        await digest_command(bot, "edit", subscription=made.id, hour=7, timezone="Europe/Berlin", top_n=3)
+        edited = digests.state.get_subscription(made.id)
+        assert (edited.hour, edited.timezone, edited.top_n, edited.topics) == (
+            7,
+            "Europe/Berlin",
+            3,
+            made.topics,
+        )
+        assert digests.state.marks(made.id).last_run_at == before.last_run_at  # its place in the schedule
+        assert digests.state.already_sent(CHANNEL_ID, [FEDTINY.id]) == {FEDTINY.id}  # and its history
+        await digest_command(bot, "edit", subscription=made.id, timezone="Mars/Olympus")
+        await digest_command(bot, "edit", subscription=made.id + 1, hour=3)
+        await digest_command(bot, "edit", subscription=made.id)
+        # Paused: a due digest is not posted; resumed: it is.
+        await digest_command(bot, "pause", subscription=made.id)
+        await digest_command(bot, "list")
+        digests.sources[0].papers.append(replace_paper(FEDTINY, "FedTiny 2: federated LLMs on watches"))
+        much_later = later + timedelta(days=3)
+        standin.now = much_later
+        assert not any(r.posted for r in await digests.run(much_later, ChannelPoster(bot)))
+        await digest_command(bot, "resume", subscription=made.id)
+        assert [r.posted for r in await digests.run(much_later, ChannelPoster(bot))] == [True]
+
+    standin = bot_run(sample, digests, body)
+    said = replies(standin)
+    assert said[1].startswith("Digest #1 now:") and "07:00 Europe/Berlin, top 3" in said[1]
+    assert said[2] == "Unknown time zone 'Mars/Olympus'."
+    assert said[3] == "No digest #2 in this channel."
+    assert said[4].startswith("Nothing to change")
+    assert "is paused" in said[5] and "**paused**: paused by" in said[6]
+    assert posted_titles(standin) == [FEDTINY.title, "FedTiny 2: federated LLMs on watches"]
+
+
+def replace_paper(paper: Paper, title: str) -> Paper:
+    from dataclasses import replace
+
+    return replace(paper, id=paper_id_for(title), title=title)
+
+
+def test_subscription_and_time_zone_autocomplete(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [])
+    other = digests.state.add_subscription(
+        Subscription(id=0, guild_id=1, channel_id=CHANNEL_ID + 1, topics=("x",))
+    )
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "subscribe", topics="graph neural networks")
+        await digest_command(bot, "subscribe", topics="speech", cadence="weekly")
+        for command in ("edit", "pause", "resume", "unsubscribe"):
+            await digest_autocomplete(bot, command, "subscription")
+        await digest_autocomplete(bot, "subscribe", "timezone")
+        from discord_standin import command_interaction
+
+        payload = command_interaction("digest", {})
+        payload["type"] = 4
+        payload["data"]["options"] = [
+            {"type": 1, "name": "edit", "options": [
+                {"type": 4, "name": "subscription", "value": 1},
+                {"type": 3, "name": "timezone", "value": "berl", "focused": True},
+            ]},
+        ]  # fmt: skip
+        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))
+
+    standin = bot_run(sample, digests, body)
+    answers = [c["data"]["choices"] for c in standin.callbacks() if c["type"] == 8]
+    assert len(answers) == 6
+    for choices in answers[
+        :4
+    ]:  # this channel's subscriptions only, labelled so a manager can tell them apart
+        assert [c["value"] for c in choices] == [other.id + 1, other.id + 2]
+        assert "graph neural networks" in choices[0]["name"] and "mondays at 09:00" in choices[1]["name"]
+        assert all(len(c["name"]) <= 100 for c in choices)
+    assert 1 <= len(answers[4]) <= 25
+    assert [c["value"] for c in answers[5]] == ["Europe/Berlin"]

@@ -252,6 +252,35 @@ class DigestState:
                     db.execute(f"DELETE FROM {table} WHERE subscription_id = ?", (subscription_id,))
         return cursor.rowcount > 0
 
+    def update_subscription(
+        self, subscription_id: int, channel_id: int, **changes: Any
+    ) -> Subscription | None:
+        """Change a subscription of `channel_id` in place (what it follows, its schedule, its limits).
+
+        Its id, what the channel was sent, where each source was read to and when it last ran stay,
+        so an edit neither repeats papers nor loses its place in the schedule. Returns the updated
+        subscription, or None when the channel has no such subscription.
+        """
+        fixed = {"guild_id", "channel_id", "created_by", "paused", "researcher_ids", "researcher_names"}
+        if bad := sorted(set(changes) - (set(_SUBSCRIPTION_FIELDS) - fixed)):
+            raise ValueError(f"these cannot be edited: {', '.join(bad)}")
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT * FROM subscriptions WHERE id = ? AND channel_id = ?", (subscription_id, channel_id)
+            ).fetchone()
+            if row is None:
+                return None
+            updated = replace(_subscription(row), **changes)
+            params = {name: value for name, value in _subscription_params(updated).items() if name in changes}
+            if params:
+                # Column names come from the Subscription dataclass (checked above), values are bound.
+                assignments = ", ".join(f"{name} = :{name}" for name in params)
+                db.execute(
+                    f"UPDATE subscriptions SET {assignments} WHERE id = :id",
+                    {**params, "id": subscription_id},
+                )
+        return updated
+
     def pause(self, subscription_id: int, reason: str) -> None:
         """Stop posting a subscription until `resume`; `reason` is shown by /digest list."""
         with self._transaction() as db:

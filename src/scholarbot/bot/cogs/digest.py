@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import discord
 from discord import app_commands
@@ -91,9 +92,7 @@ class Digest(commands.GroupCog, group_name="digest"):
                 "You need Manage Channels to change digests.", ephemeral=True
             )
             return
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not _known_zone(timezone):
             await interaction.response.send_message(f"Unknown time zone {timezone!r}.", ephemeral=True)
             return
         wanted = tuple(t.strip() for t in topics.split(",") if t.strip())
@@ -208,6 +207,125 @@ class Digest(commands.GroupCog, group_name="digest"):
         )
         await interaction.response.send_message(message, ephemeral=True)
 
+    @app_commands.command(name="edit")
+    @app_commands.describe(
+        subscription="The digest to change (suggestions list this channel's)",
+        topics="New topics, comma-separated (replaces the old ones; empty: follow only the researcher)",
+        cadence="How often",
+        hour="Hour of the day to post (0-23) in its time zone",
+        timezone="IANA time zone, e.g. Europe/Berlin",
+        weekday="Day for weekly digests",
+        top_n="Papers per digest at most",
+        threshold="Minimum relevance 0-1 (higher: fewer, closer papers)",
+        post_empty="Post a short note even when nothing new clears the threshold",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        subscription: int,
+        topics: app_commands.Range[str, 0, 300] | None = None,
+        cadence: Literal["daily", "weekly"] | None = None,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+        timezone: str | None = None,
+        weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        | None = None,
+        top_n: app_commands.Range[int, 1, 10] | None = None,
+        threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
+        post_empty: bool | None = None,
+    ) -> None:
+        """Change a digest of this channel; what it already sent and its place in the schedule stay."""
+        if not _can_manage(interaction):
+            await interaction.response.send_message(
+                "You need Manage Channels to change digests.", ephemeral=True
+            )
+            return
+        if timezone is not None and not _known_zone(timezone):
+            await interaction.response.send_message(f"Unknown time zone {timezone!r}.", ephemeral=True)
+            return
+        changes: dict[str, object] = {
+            name: value
+            for name, value in (
+                ("cadence", cadence), ("hour", hour), ("timezone", timezone), ("top_n", top_n),
+                ("threshold", threshold), ("post_empty", post_empty),
+            )
+            if value is not None
+        }  # fmt: skip
+        if weekday is not None:
+            changes["weekday"] = WEEKDAYS.index(weekday)
+        if topics is not None:
+            changes["topics"] = tuple(t.strip() for t in topics.split(",") if t.strip())
+        if not changes:
+            await interaction.response.send_message(
+                "Nothing to change: give at least one option.", ephemeral=True
+            )
+            return
+        channel_id = interaction.channel_id or 0
+        current = await self.bot.lookup(self.digests.state.get_subscription, subscription)
+        if current is None or current.channel_id != channel_id:
+            await interaction.response.send_message(
+                f"No digest #{subscription} in this channel.", ephemeral=True
+            )
+            return
+        if changes.get("topics") == () and not current.researcher_ids:
+            await interaction.response.send_message(
+                "A digest needs topics or a researcher; to stop it, use `/digest unsubscribe`.",
+                ephemeral=True,
+            )
+            return
+        updated = await self.bot.lookup(
+            lambda: self.digests.state.update_subscription(subscription, channel_id, **changes)
+        )
+        message = (
+            f"Digest #{subscription} now: {describe(updated)}" if updated else f"No digest #{subscription}."
+        )
+        await interaction.response.send_message(message, ephemeral=True)
+
+    @app_commands.command(name="pause")
+    @app_commands.describe(subscription="The digest to pause (suggestions list this channel's)")
+    async def pause(self, interaction: discord.Interaction, subscription: int) -> None:
+        """Stop posting a digest until `/digest resume`; it keeps its settings and history."""
+        if not _can_manage(interaction):
+            await interaction.response.send_message(
+                "You need Manage Channels to change digests.", ephemeral=True
+            )
+            return
+        channel_id = interaction.channel_id or 0
+        current = await self.bot.lookup(self.digests.state.get_subscription, subscription)
+        if current is None or current.channel_id != channel_id:
+            await interaction.response.send_message(
+                f"No digest #{subscription} in this channel.", ephemeral=True
+            )
+            return
+        reason = f"paused by {interaction.user.display_name} with /digest pause"
+        await self.bot.lookup(self.digests.state.pause, subscription, reason)
+        await interaction.response.send_message(
+            f"Digest #{subscription} is paused; `/digest resume subscription:{subscription}` restarts it.",
+            ephemeral=True,
+        )
+
+    @edit.autocomplete("subscription")
+    @pause.autocomplete("subscription")
+    @resume.autocomplete("subscription")
+    @unsubscribe.autocomplete("subscription")
+    async def subscription_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        subs = await self.bot.lookup(self.digests.state.list_subscriptions, interaction.channel_id or -1)
+        typed = current.strip().lstrip("#").casefold()
+        out = []
+        for sub in subs:
+            label = f"#{sub.id} · {describe(sub)}"
+            if typed in label.casefold():
+                out.append(app_commands.Choice(name=_clip_choice(label), value=sub.id))
+        return out[:25]
+
+    @subscribe.autocomplete("timezone")
+    @edit.autocomplete("timezone")
+    async def timezone_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in matching_zones(current)]
+
     @app_commands.command(name="preview")
     @answer_cooldown()
     async def preview(self, interaction: discord.Interaction) -> None:
@@ -247,6 +365,35 @@ def _fit(lines: list[str], limit: int = CONTENT_LIMIT) -> str:
             return "\n".join([*out, rest])
         out.append(line)
     return "\n".join(out)
+
+
+def matching_zones(typed: str, most: int = 25) -> list[str]:
+    """IANA zones for autocomplete: those starting with what was typed first, then those containing it."""
+    text = typed.strip().casefold().replace(" ", "_")
+    zones = _zones()
+    starts = [z for z in zones if z.casefold().startswith(text)]
+    inside = [z for z in zones if text in z.casefold() and z not in starts]
+    return (starts + inside)[:most]
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    # Sorted once; the "Etc/GMT+5"-style and legacy aliases sort after the city names people type.
+    zones = available_timezones()
+    return tuple(sorted(zones, key=lambda z: (z.startswith(("Etc/", "SystemV/")) or "/" not in z, z)))
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _clip_choice(label: str) -> str:
+    # Autocomplete choice names are at most 100 characters.
+    return label if len(label) <= 100 else label[:99] + "…"
 
 
 def _can_manage(interaction: discord.Interaction) -> bool:
