@@ -108,8 +108,8 @@ class CrashAfterPost:
     def __init__(self, inner: ChannelPoster) -> None:
         self.inner = inner
 
-    async def post(self, digest: Digest) -> int | None:
-        await self.inner.post(digest)
+    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+        await self.inner.post(digest, resume_after=resume_after)
         raise SimulatedCrash("died after posting, before recording")
 
     async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
@@ -768,3 +768,47 @@ def test_subscription_and_time_zone_autocomplete(sample: Any, tmp_path: Path) ->
         assert all(len(c["name"]) <= 100 for c in choices)
     assert 1 <= len(answers[4]) <= 25
     assert [c["value"] for c in answers[5]] == ["Europe/Berlin"]
+
+
+def test_a_digest_that_died_between_its_messages_is_finished_not_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(sub(top_n=10), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), p) for p in _long_items()])
+    send = discord.abc.Messageable.send
+    calls = 0
+
+    async def dies_on_the_second(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise SimulatedCrash("the process died between the digest's two messages")
+        return await send(self, *args, **kwargs)
+
+    def rank(papers: list[Paper], s: Subscription) -> list[Ranked]:
+        return [Ranked(p, 0.9, "matches “transformer”; by people this channel follows " * 2) for p in papers]
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        standin.now = clock.now
+        monkeypatch.setattr(discord.abc.Messageable, "send", dies_on_the_second)
+        with pytest.raises(SimulatedCrash):
+            await run_due(clock.now, state=state, sources=[source], rank=rank, absorb=lambda p: None,
+                          poster=ChannelPoster(client))  # fmt: skip
+        monkeypatch.setattr(discord.abc.Messageable, "send", send)
+        assert len(digest_posts(standin)) == 1
+        # The next runs (a restart, the cron job) find the first part and send only the rest.
+        for minutes in (5, 30, 60):
+            later = clock.now + timedelta(minutes=minutes)
+            standin.now = later
+            await run_due(later, state=state, sources=[source], rank=rank, absorb=lambda p: None,
+                          poster=ChannelPoster(client))  # fmt: skip
+
+    standin = discord_run(body)
+    titles = posted_titles(standin)
+    assert len(titles) == len(set(titles)) == 10  # every paper once, none lost
+    footers = [e["footer"]["text"] for m in digest_posts(standin) for e in m["embeds"]]
+    assert len(footers) == len(set(footers)) >= 2  # every part once
+    assert state.pending_intents() == [] and not standin.rejected()
+    state.close()

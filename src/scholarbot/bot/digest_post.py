@@ -60,10 +60,14 @@ def digest_parts(digest: Digest) -> list[tuple[list[discord.Embed], list[int]]]:
             colour=discord.Colour.teal(),
         )
         # The marker lets a later run find this digest in the channel (every part carries it).
-        marker = digest.marker if len(groups) == 1 else f"{digest.marker} · {i}/{len(groups)}"
-        embed.set_footer(text=_plain(marker))
+        embed.set_footer(text=_plain(part_marker(digest, i, len(groups))))
         out.append(([embed], [j for j in group if j < len(digest.items)]))
     return out
+
+
+def part_marker(digest: Digest, part: int, parts: int) -> str:
+    """The footer of part `part` (1-based) of `parts`: the digest's marker, numbered when split."""
+    return digest.marker if parts == 1 else f"{digest.marker} · {part}/{parts}"
 
 
 def nonce(digest: Digest, part: int) -> str:
@@ -103,8 +107,12 @@ class ChannelPoster:
         assert isinstance(channel, discord.abc.GuildChannel)
         return channel, channel.permissions_for(me)
 
-    async def post(self, digest: Digest) -> int | None:
-        """Post every part with a stable nonce, so a repeated request cannot create a second message."""
+    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+        """Post every part with a stable nonce, so a repeated request cannot create a second message.
+
+        With `resume_after` (finishing a digest a crash interrupted), the parts already in the channel
+        are found by their footers and only the missing ones are sent.
+        """
         try:
             channel, perms = await self.permissions(digest.channel_id)
         except discord.NotFound as e:
@@ -124,8 +132,17 @@ class ChannelPoster:
             need = ", ".join(missing or ["View Channel"])
             raise PostFailed(f"the bot lacks {need} in the channel", delivered=False, permanent=True)
         assert isinstance(channel, discord.abc.Messageable)
+        parts = digest_parts(digest)
+        posted: dict[str, int] = {}
+        if resume_after is not None:
+            if not perms.read_message_history:
+                raise ChannelUnreadable(f"the bot lacks Read Message History in channel {digest.channel_id}")
+            posted = await self._footers(channel, digest.marker, after=resume_after)
         first: int | None = None
-        for i, (embeds, items) in enumerate(digest_parts(digest)):
+        for i, (embeds, items) in enumerate(parts):
+            if (done := posted.get(part_marker(digest, i + 1, len(parts)))) is not None:
+                first = first if first is not None else done
+                continue
             menu = digest_menu(digest, items)
             try:
                 # discord.py sends enforce_nonce with every nonce: within Discord's window, the same
@@ -152,6 +169,23 @@ class ChannelPoster:
                 raise PostFailed(f"no answer from Discord ({type(e).__name__})", delivered=None) from e
             first = first if first is not None else int(message.id)
         return first
+
+    async def _footers(
+        self, channel: discord.abc.Messageable, marker: str, *, after: datetime
+    ) -> dict[str, int]:
+        """The footers starting with `marker` on the bot's messages since `after`, with their ids."""
+        me = getattr(self.client.user, "id", None)
+        found: dict[str, int] = {}
+        async for message in channel.history(limit=None, after=after, oldest_first=True):
+            if message.created_at > after + SEARCH_SPAN:
+                break
+            if message.author.id != me:
+                continue
+            for e in message.embeds:
+                text = e.footer.text if e.footer else None
+                if text and text.startswith(marker):
+                    found.setdefault(text, int(message.id))
+        return found
 
     async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
         """Search the channel from `after` for the bot's message carrying `marker`."""

@@ -17,7 +17,7 @@ class PrintPoster:
     def __init__(self, write: Callable[[str], object] = print) -> None:
         self.write = write
 
-    async def post(self, digest: Digest) -> int | None:
+    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
         self.write(
             f"# channel {digest.channel_id} · {digest.marker} · due {digest.due_at:%Y-%m-%d %H:%M} UTC"
         )

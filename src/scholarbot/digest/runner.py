@@ -121,7 +121,25 @@ async def reconcile(
             result.unresolved.add(pending.subscription_id)
             continue
         if message_id is not None:
-            # The post went out and the process died before recording it: record it now, never repost.
+            # Some of it went out and the process died before recording it. A digest split into
+            # several messages may have stopped between them: send the missing parts (the ones in
+            # the channel are found and skipped), then record it. Never repost a part.
+            digest = pending.digest()
+            if digest is not None:
+                try:
+                    message_id = (
+                        await poster.post(digest, resume_after=pending.created_at - CLOCK_SKEW) or message_id
+                    )
+                except Exception as e:  # left as an intent: the next run tries again
+                    log.warning(
+                        "could not finish digest %s in channel %s: %s", pending.id, pending.channel_id, e
+                    )
+                    result.unresolved.add(pending.subscription_id)
+                    if isinstance(e, PostFailed) and e.permanent:
+                        await _pause(
+                            state, poster, pending.subscription_id, f"cannot finish digest {pending.id}: {e}"
+                        )
+                    continue
             await _db(state.record_posted, pending.id, message_id, now)
             result.recorded.append(pending.id)
         else:

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from scholarbot.digest.types import Digest, Subscription
+from scholarbot.digest.types import Digest, Ranked, Subscription
 from scholarbot.errors import ScholarbotError
+from scholarbot.records import Author, Paper
 
 DEFAULT_FILENAME = "digests.sqlite3"
 
@@ -63,6 +64,10 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (subscription_id, researcher_id)
     );
     """,
+    # 3: what an intended digest says, so one that stopped between its messages can be finished.
+    """
+    ALTER TABLE digests ADD COLUMN items TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -104,13 +109,23 @@ class PendingDigest:
     due_at: datetime
     paper_ids: tuple[str, ...]
     created_at: datetime
+    #: The digest as it was built (None for intents written before schema 3).
+    items: tuple[Ranked, ...] | None = None
+    problems: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> PendingDigest:
         """Build one from a `digests` row."""
         ids = tuple(json.loads(row["paper_ids"]))
         due, created = _dt(row["due_at"]), _dt(row["created_at"])
-        return cls(row["id"], row["subscription_id"], row["channel_id"], due, ids, created)
+        items, problems = _items_from_json(row["items"])
+        return cls(row["id"], row["subscription_id"], row["channel_id"], due, ids, created, items, problems)
+
+    def digest(self) -> Digest | None:
+        """The digest this intent recorded, to finish posting it; None when the row predates that."""
+        if self.items is None:
+            return None
+        return Digest(self.id, self.subscription_id, self.channel_id, self.due_at, self.items, self.problems)
 
     @property
     def marker(self) -> str:
@@ -385,12 +400,13 @@ class DigestState:
         d, created = digest, _ts(at or datetime.now(UTC))
         paper_ids = json.dumps([item.paper.id for item in d.items])
         marks = json.dumps({name: _ts(when) for name, when in (source_marks or {}).items()})
+        items = _items_to_json(d)
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO digests (id, subscription_id, channel_id, due_at, status, message_id, paper_ids,"
-                " created_at, posted_at, source_marks) VALUES (?, ?, ?, ?, 'intent', NULL, ?, ?, NULL, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (d.id, d.subscription_id, d.channel_id, _ts(d.due_at), paper_ids, created, marks),
+                " created_at, posted_at, source_marks, items)"
+                " VALUES (?, ?, ?, ?, 'intent', NULL, ?, ?, NULL, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (d.id, d.subscription_id, d.channel_id, _ts(d.due_at), paper_ids, created, marks, items),
             )
         return cursor.rowcount == 1
 
@@ -452,6 +468,39 @@ def _advance(db: sqlite3.Connection, subscription_id: int, due_at: str, marks: d
         " WHERE excluded.covered_until > source_marks.covered_until",
         [(subscription_id, name, when) for name, when in marks.items()],
     )
+
+
+def _items_to_json(digest: Digest) -> str:
+    """What the digest's messages show, enough to render them again (not the papers' whole records)."""
+    items = [
+        {
+            "id": p.id, "title": p.title, "authors": [a.name for a in p.authors], "year": p.year,
+            "venue": p.venue, "url": p.url or p.pdf_url, "authors_complete": p.authors_complete,
+            "authors_omitted": p.authors_omitted, "score": item.score, "reason": item.reason,
+        }
+        for item in digest.items
+        for p in (item.paper,)
+    ]  # fmt: skip
+    return json.dumps({"items": items, "problems": list(digest.problems)})
+
+
+def _items_from_json(text: str | None) -> tuple[tuple[Ranked, ...] | None, tuple[str, ...]]:
+    if not text:
+        return None, ()
+    data = json.loads(text)
+    items = tuple(
+        Ranked(
+            Paper(
+                id=i["id"], title=i["title"], authors=tuple(Author(n) for n in i["authors"]), year=i["year"],
+                venue=i["venue"], url=i["url"], authors_complete=i["authors_complete"],
+                authors_omitted=i["authors_omitted"],
+            ),
+            float(i["score"]),
+            str(i["reason"]),
+        )
+        for i in data["items"]
+    )  # fmt: skip
+    return items, tuple(data.get("problems") or ())
 
 
 def _subscription_params(sub: Subscription) -> dict[str, Any]:

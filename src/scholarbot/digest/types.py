@@ -111,8 +111,13 @@ class ChannelUnreadable(ScholarbotError):
 class Poster(Protocol):
     """Where digests go: the Discord bot, the REST API from cron, or stdout for --dry-run."""
 
-    async def post(self, digest: Digest) -> int | None:
-        """Send the digest; return the (first) message id, None for dry runs; raise PostFailed."""
+    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+        """Send the digest; return the (first) message id, None for dry runs; raise PostFailed.
+
+        With `resume_after`, the digest was started before (its intent is older): parts found in the
+        channel since then are not sent again, only the rest. Raises ChannelUnreadable when the
+        channel cannot be searched.
+        """
         ...
 
     async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
