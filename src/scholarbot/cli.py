@@ -221,6 +221,8 @@ def run(
             "Discord refused the Message Content intent: switch it on for this bot in the developer portal "
             "(Bot > Privileged Gateway Intents), or set discord.message_content = false."
         )
+    finally:
+        svc.close()  # after the bot closed its digest and reader files
 
 
 @app.command()

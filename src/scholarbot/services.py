@@ -27,6 +27,10 @@ class Services:
     #: Where search indexes derived from the store are cached between processes.
     index_dir: Path
 
+    def close(self) -> None:
+        """Close the store; whoever opened the services closes them (the bot does not own them)."""
+        self.store.close()
+
 
 def open_services(settings: Settings) -> Services:
     """Load the embedding model and open the store named by the settings."""

@@ -80,6 +80,12 @@ class Store:
             raise StoreError(f"could not open collections in {self.where}: {e}") from e
         self._deep: Any | None = None
 
+    def close(self) -> None:
+        """Release the client (Chroma's SQLite connections and file locks when embedded)."""
+        close = getattr(self.client, "close", None)  # chromadb >= 1.1; older clients hold nothing to release
+        if close is not None:
+            close()
+
     # --- the optional full-model vectors ("deep" index, filled by `scholarbot enrich`) ---------
 
     def deep_collection(self, create: bool = False) -> Any | None:
