@@ -201,20 +201,14 @@ class PaperIndex:
         """BM25 score of every paper for the query (zeros when nothing matches)."""
         if self.bm25 is None:
             return np.zeros(0, dtype=np.float32)
-        q = bm25s.tokenize(
-            [query], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
-        )
-        words = [w for w in q[0] if w]
+        words = [w for w in stemmed_words([query], self.stemmer)[0] if w]
         if not words:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
 
     def query_terms(self, query: str) -> list[str]:
         """The query's informative words, stemmed, without stop words or repeats."""
-        q = bm25s.tokenize(
-            [query], stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
-        )
-        return list(dict.fromkeys(w for w in q[0] if w))
+        return list(dict.fromkeys(w for w in stemmed_words([query], self.stemmer)[0] if w))
 
     def _postings(self, term: str) -> np.ndarray:
         """Rows of the papers whose text contains a (stemmed) term."""
@@ -316,10 +310,10 @@ class PaperIndex:
         thresholds independent of a model's baseline similarity: static vectors sit near 0.6
         cosine for unrelated text, full MiniLM near 0.1.
         """
-        z = _zscore(self.dense_scores(self.embed(query)))
+        z = zscore(self.dense_scores(self.embed(query)))
         if self.deep is not None and self.deep_rows is not None and len(self.deep_rows):
             q = np.asarray(self._deep().embed_query(query), dtype=np.float32).reshape(-1)
-            z[self.deep_rows] = _zscore(self.deep @ q)
+            z[self.deep_rows] = zscore(self.deep @ q)
         return z
 
     def search(
@@ -372,5 +366,15 @@ def lexical_share(lex: np.ndarray) -> np.ndarray:
     return lex / best if best > 0 else np.zeros_like(lex)
 
 
-def _zscore(x: np.ndarray) -> np.ndarray:
-    return ((x - x.mean()) / (float(x.std()) + 1e-9)).astype(np.float32)
+def stemmed_words(texts: list[str], stemmer: Stemmer.Stemmer) -> list[list[str]]:
+    """Each text's words as BM25 sees them: lower-cased, English stop words out, stemmed.
+
+    The paper index and the digest ranker both use this, so a topic matches the same words in both.
+    """
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
+
+
+def zscore(x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """`x` in standard deviations from the mean of `reference` (default: of `x` itself)."""
+    ref = x if reference is None else reference
+    return ((x - ref.mean()) / (float(ref.std()) + 1e-9)).astype(np.float32)

@@ -10,12 +10,12 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-import bm25s
 import numpy as np
 import Stemmer
 
 from scholarbot.digest.types import Ranked, Subscription
 from scholarbot.records import Paper, name_key
+from scholarbot.search import stemmed_words, zscore
 from scholarbot.store import paper_text
 
 #: A paper this many standard deviations above the store's average similarity to a topic scores 1.
@@ -90,7 +90,7 @@ class Ranker:
         q = np.asarray(self.embedder.embed_query(topic), dtype=np.float32).reshape(-1)
         sims = batch.vectors @ q
         ref = self.background @ q if self.background is not None and len(self.background) > 30 else sims
-        z = (sims - ref.mean()) / (float(ref.std()) + 1e-9)
+        z = zscore(sims, ref)
         meaning = np.clip(z / Z_FULL, 0.0, None)
         # Words: the share of the topic's stemmed words a paper contains.
         stems = self._stems([topic])[0]
@@ -103,10 +103,7 @@ class Ranker:
         return (0.6 * meaning + 0.6 * words).astype(np.float32)
 
     def _stems(self, texts: list[str]) -> list[set[str]]:
-        tokens = bm25s.tokenize(
-            texts, stopwords="en", stemmer=self.stemmer, show_progress=False, return_ids=False
-        )
-        return [set(t) for t in tokens]
+        return [set(t) for t in stemmed_words(texts, self.stemmer)]
 
 
 class _Batch:
