@@ -18,6 +18,7 @@ import numpy as np
 from scholarbot.answers.compose_facts import FactsComposer
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
+from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.topics import TopicMatch, match_topic
@@ -415,6 +416,12 @@ class Answerer:
             views = [chosen] + [v for v in views if v is not chosen]
         top = views[0]
         answer = c.profile(top, self._collaborator_names(top.person), others=views[1:])
+        person = self.people.entries.get(top.person.id) or entry_of(top.person)
+        answer.network = coauthor_graph(
+            person, top.person.coauthors, self.people.entries, paper_count=len(top.papers)
+        )
+        if answer.profile is not None:
+            answer.profile["network"] = answer.network.to_json()
         if not any(k for k in top.person.metrics if not k.endswith("_in_store")):
             for page in self._pages_named(top.person.name):
                 if page.metrics and set(page.paper_ids) & set(top.person.paper_ids):

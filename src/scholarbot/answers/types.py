@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from scholarbot.answers.network import CoauthorGraph
     from scholarbot.records import Paper
 
 #: Said when an LLM planner was configured but gave no usable query (the offline reading is used).
@@ -50,6 +51,8 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     people: list[dict[str, Any]] = field(default_factory=list)
     profile: dict[str, Any] | None = None
+    #: A profile's coauthor network, typed (`profile["network"]` holds its JSON form), else None.
+    network: CoauthorGraph | None = None
     notes: list[str] = field(default_factory=list)
     took_ms: float = 0.0
     #: The direct answer when one fact was asked: a count, True/False, a venue or year; else None.

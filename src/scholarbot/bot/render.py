@@ -8,15 +8,18 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import discord
+import networkx as nx
 from PIL import Image, ImageDraw, ImageFont
 from unidecode import unidecode
 
+from scholarbot.answers.network import NETWORK_COAUTHORS, CoauthorGraph, GraphEdge, GraphNode
 from scholarbot.answers.types import Answer, Source, format_authors, venue_year
 
 # SEE: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -47,7 +50,31 @@ CARD_FIELD = 800
 IMAGE_SIZE = 1000
 FONT_SIZE = 28
 COLOUR = discord.Colour.blurple()
+LEGEND_FONT_SIZE = 22
+#: Room on the right of a coauthor's box for the number of papers with the person.
+BADGE = 40
+#: Pixels under the network kept for its legend.
+LEGEND_HEIGHT = 80
+#: The network layout's seed: the same graph is drawn the same way every time.
+LAYOUT_SEED = 7
+#: How far coauthors' angles around the person are evened out (0: as laid out, 1: evenly spaced).
+SPREAD = 0.7
 _CENTRE = (47, 62, 140)
+#: Per group of coauthors: a light box fill (dark text stays readable on it) and a strong link colour.
+GROUP_COLOURS: tuple[tuple[tuple[int, int, int], tuple[int, int, int]], ...] = (
+    ((255, 214, 165), (230, 126, 34)),
+    ((178, 223, 219), (0, 137, 123)),
+    ((248, 187, 208), (216, 27, 96)),
+    ((200, 230, 201), (67, 160, 71)),
+    ((209, 196, 233), (126, 87, 194)),
+    ((179, 229, 252), (3, 155, 229)),
+    ((255, 245, 157), (190, 150, 20)),
+    ((215, 204, 200), (121, 85, 72)),
+)
+#: Boxes of coauthors in no group (they publish with none of the others shown).
+_NO_GROUP = (236, 236, 240)
+_TO_PERSON = (200, 206, 226)
+_BETWEEN_GROUPS = (165, 165, 175)
 _Pt = tuple[float, float]
 
 _LINK = r"\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\((?:[^()\s]|\([^()\s]*\))*\)"
@@ -276,55 +303,208 @@ def candidate_options(people: list[dict[str, Any]]) -> list[discord.SelectOption
 _Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def coauthor_network_png(profile: dict[str, Any], max_nodes: int = 12) -> bytes:
-    """Draw the person in the centre and up to `max_nodes - 1` top collaborators around; PNG bytes."""
+def coauthor_network_png(
+    network: CoauthorGraph | dict[str, Any], max_nodes: int = 1 + NETWORK_COAUTHORS
+) -> bytes:
+    """Draw a coauthor network (a `CoauthorGraph`, or a profile holding one under "network"); PNG bytes.
+
+    The person sits in the centre; each coauthor's box is coloured by their group and shows the papers
+    they share with the person; lines join people who share papers, wider for more. networkx lays it
+    out with a fixed seed, so the same graph gives the same bytes.
+    """
+    graph = _network_of(network, max_nodes)
     font = ImageFont.load_default(size=FONT_SIZE)
+    small = ImageFont.load_default(size=LEGEND_FONT_SIZE)
+    tiny = ImageFont.load_default(size=LEGEND_FONT_SIZE - 6)  # three digits in a badge
     img = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), "white")
     draw = ImageDraw.Draw(img)
-    people = sorted(
-        (c for c in profile.get("collaborators") or [] if c.get("name")), key=_count, reverse=True
+    person = graph.person
+    texts = {n.id: "\n".join(_wrap_name(n.name, font, 276 if n is person else 206)) for n in graph.nodes}
+    sizes = {n.id: _box_size(draw, texts[n.id], font, badge=n is not person) for n in graph.nodes}
+    spots = _layout(graph, sizes)
+    palette = _group_colours(graph)
+    # Wide enough to see one paper, not so wide that a long-time pair hides the rest.
+    most = max(4, *(e.papers for e in graph.edges)) if graph.edges else 4
+    # Links to the person first and faint, then the links among coauthors over them.
+    for e in sorted(graph.edges, key=lambda e: (person.id not in (e.a, e.b), e.papers)):
+        ink = _TO_PERSON if person.id in (e.a, e.b) else _BETWEEN_GROUPS
+        if person.id not in (e.a, e.b) and palette.get(e.a) and palette.get(e.a) == palette.get(e.b):
+            ink = GROUP_COLOURS[palette[e.a] - 1][1]
+        draw.line([spots[e.a], spots[e.b]], fill=ink, width=2 + round(12 * min(e.papers, most) / most))
+    _box(draw, spots[person.id], texts[person.id], font, _CENTRE, "white")
+    for n in graph.coauthors:
+        fill = GROUP_COLOURS[palette[n.id] - 1][0] if palette[n.id] else _NO_GROUP
+        _box(
+            draw,
+            spots[n.id],
+            texts[n.id],
+            font,
+            fill,
+            (20, 20, 40),
+            badge=(str(n.papers), small if n.papers < 100 else tiny),
+        )
+    legend = (
+        [
+            "colour = group of coauthors who publish together (grey: none); line width = shared papers",
+            f"number = papers with {unidecode(person.name)}",
+        ]
+        if graph.coauthors
+        else ["No coauthors in the records"]
     )
-    people = people[: max(0, max_nodes - 1)]
-    most = max(map(_count, people), default=1) or 1
-    cx, cy = IMAGE_SIZE // 2, IMAGE_SIZE // 2 - 20
-    spots = []
-    for i, c in enumerate(people):
-        # Alternate two rings when crowded so neighbouring labels do not overlap; with an odd count the
-        # two outer neighbours meet at the right-hand side, where the ring leaves them most room.
-        angle, ring = 2 * math.pi * i / len(people), 0.85 if len(people) > 8 and i % 2 else 1.0
-        spots.append((cx + 370 * ring * math.cos(angle), cy + 400 * ring * math.sin(angle)))
-        draw.line([(cx, cy), spots[-1]], fill=(120, 140, 200), width=2 + round(16 * _count(c) / most))
-    _pill(draw, (cx, cy), str(profile.get("name") or "?"), font, 300, _CENTRE)
-    for (x, y), c in zip(spots, people, strict=True):
-        w, h = _pill(draw, (x, y), str(c["name"]), font, 230, (232, 236, 250))
-        # The count sits on the edge 28 px outside the box, towards the centre.
-        dx, dy = cx - x, cy - y
-        t = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
-        bx, by = x + dx * (t + 28 / math.hypot(dx, dy)), y + dy * (t + 28 / math.hypot(dx, dy))
-        draw.ellipse((bx - 24, by - 24, bx + 24, by + 24), fill="#ffd666", outline="#3c4678", width=2)
-        draw.text((bx, by), str(_count(c)), font=font, fill=(20, 20, 40), anchor="mm")
-    caption = "Line width and number: papers together" if people else "No coauthors in the records"
-    draw.text((IMAGE_SIZE // 2, IMAGE_SIZE - 30), caption, font=font, fill=(90, 90, 90), anchor="mm")
+    for i, line in enumerate(legend):
+        at = (IMAGE_SIZE // 2, IMAGE_SIZE - LEGEND_HEIGHT + 20 + i * (LEGEND_FONT_SIZE + 8))
+        draw.text(at, _fit(line, small, IMAGE_SIZE - 40), font=small, fill=(90, 90, 90), anchor="mm")
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def network_file(profile: dict[str, Any]) -> discord.File:
+def _group_colours(graph: CoauthorGraph) -> dict[str, int]:
+    """Coauthor id -> 1 + palette index for members of a group of two or more; 0 for the rest."""
+    size = Counter(n.group for n in graph.coauthors)
+    colours: dict[int, int] = {}
+    for n in graph.coauthors:  # palette order follows the nodes' order: the top coauthor's group first
+        if n.group is not None and size[n.group] > 1 and n.group not in colours:
+            colours[n.group] = len(colours) % len(GROUP_COLOURS) + 1
+    return {n.id: colours.get(n.group, 0) if n.group is not None else 0 for n in graph.coauthors}
+
+
+def network_file(network: CoauthorGraph | dict[str, Any]) -> discord.File:
     """The coauthor network as an attachment named coauthors.png (a File can be sent only once)."""
-    return discord.File(io.BytesIO(coauthor_network_png(profile)), filename="coauthors.png")
+    return discord.File(io.BytesIO(coauthor_network_png(network)), filename="coauthors.png")
 
 
-def _pill(draw: ImageDraw.ImageDraw, at: _Pt, name: str, font: _Font, width: int, fill: Any) -> _Pt:
-    """Draw a rounded box holding the name wrapped to `width`; return the box's size."""
-    text = "\n".join(_wrap_name(name, font, width - 24))
+def _network_of(network: CoauthorGraph | dict[str, Any], max_nodes: int) -> CoauthorGraph:
+    """The graph to draw, cut to `max_nodes` people; a profile without one: a star of its collaborators."""
+    if isinstance(network, CoauthorGraph):
+        graph = network
+    elif network.get("network"):
+        graph = CoauthorGraph.from_json(network["network"])
+    else:  # a profile made before networks (or by hand): the person and their coauthors, no links known
+        person = GraphNode(str(network.get("id") or "_person"), str(network.get("name") or "?"), 0)
+        people = sorted(
+            (c for c in network.get("collaborators") or [] if c.get("name")), key=_count, reverse=True
+        )
+        star = [
+            GraphNode(str(c.get("id") or f"_c{i}"), str(c["name"]), _count(c), i)
+            for i, c in enumerate(people)
+        ]
+        graph = CoauthorGraph((person, *star), tuple(GraphEdge(person.id, n.id, n.papers) for n in star))
+    if not graph.nodes:
+        graph = CoauthorGraph((GraphNode("_person", "?", 0),))
+    nodes = graph.nodes[: max(1, max_nodes)]
+    kept = {n.id for n in nodes}
+    return CoauthorGraph(nodes, tuple(e for e in graph.edges if e.a in kept and e.b in kept))
+
+
+def _layout(graph: CoauthorGraph, sizes: dict[str, _Pt]) -> dict[str, _Pt]:
+    """Pixel centres: networkx's seeded spring layout with the person pinned at the centre, stretched so
+    every box clears the centre and fits the picture, then boxes nudged apart where they overlap."""
+    cx, cy = IMAGE_SIZE / 2, (IMAGE_SIZE - LEGEND_HEIGHT) / 2
+    person = graph.person.id
+    spots: dict[str, _Pt] = {person: (cx, cy)}
+    if not graph.coauthors:
+        return spots
+    g = nx.Graph()
+    g.add_nodes_from(n.id for n in graph.nodes)
+    group = {n.id: n.group for n in graph.coauthors}
+    for e in graph.edges:
+        # Links to the person keep everyone around the centre; links within a group pull it together.
+        pull = 1.0 if person in (e.a, e.b) else (1.0 if group[e.a] == group[e.b] else 0.2)
+        g.add_edge(e.a, e.b, weight=pull * math.log1p(e.papers))
+    pos = nx.spring_layout(
+        g, k=1.0, pos={person: (0.0, 0.0)}, fixed=[person], weight="weight", iterations=200, seed=LAYOUT_SEED
+    )
+    # The layout keeps a group together but may leave the person at its edge, every name on one side:
+    # keep its order around the person and its distances, and even out the angles between neighbours.
+    ids = [n.id for n in graph.coauthors]
+    angle = {i: math.atan2(pos[i][1], pos[i][0]) for i in ids}
+    ring = sorted(ids, key=angle.__getitem__)  # stable: equal angles keep the coauthors' order
+    step = 2 * math.pi / len(ring)
+    turn = math.atan2(
+        sum(math.sin(angle[i] - k * step) for k, i in enumerate(ring)),
+        sum(math.cos(angle[i] - k * step) for k, i in enumerate(ring)),
+    )
+    far = max(math.hypot(*pos[i]) for i in ids) or 1.0
+    rx, ry = cx - 130, cy - 60  # the outer ellipse, leaving room for the widest box
+    for k, i in enumerate(ring):
+        t = SPREAD * (turn + k * step) + (1 - SPREAD) * _near(angle[i], turn + k * step)
+        r = 0.5 + 0.5 * math.hypot(*pos[i]) / far  # no closer than half way out: the person's box is there
+        spots[i] = (cx + rx * r * math.cos(t), cy + ry * r * math.sin(t))
+    return _spread(spots, sizes, person)
+
+
+def _near(a: float, b: float) -> float:
+    """Angle `a` moved by whole turns to lie within half a turn of `b`."""
+    return b + (a - b + math.pi) % (2 * math.pi) - math.pi
+
+
+def _spread(spots: dict[str, _Pt], sizes: dict[str, _Pt], fixed: str, rounds: int = 200) -> dict[str, _Pt]:
+    """Push overlapping boxes apart (the `fixed` one stays), keeping every box inside the picture."""
+    pad = 14
+    at = {k: list(v) for k, v in spots.items()}
+    ids = list(at)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                dx, dy = at[b][0] - at[a][0], at[b][1] - at[a][1]
+                ox = (sizes[a][0] + sizes[b][0]) / 2 + pad - abs(dx)
+                oy = (sizes[a][1] + sizes[b][1]) / 2 + pad - abs(dy)
+                if ox <= 0 or oy <= 0:
+                    continue
+                moved = True
+                # Move along the axis that needs less, each box half the way (all of it when one is fixed).
+                axis, need = (
+                    (0, ox)
+                    if ox / (sizes[a][0] + sizes[b][0]) < oy / (sizes[a][1] + sizes[b][1])
+                    else (1, oy)
+                )
+                sign = 1.0 if (dx, dy)[axis] >= 0 else -1.0
+                share_a = 0.0 if a == fixed else (1.0 if b == fixed else 0.5)
+                at[a][axis] -= sign * need * share_a
+                at[b][axis] += sign * need * (1.0 - share_a)
+        for k, (w, h) in sizes.items():
+            at[k][0] = min(max(at[k][0], w / 2 + 4), IMAGE_SIZE - w / 2 - 4)
+            at[k][1] = min(max(at[k][1], h / 2 + 24), IMAGE_SIZE - LEGEND_HEIGHT - h / 2)
+        if not moved:
+            break
+    return {k: (v[0], v[1]) for k, v in at.items()}
+
+
+def _fit(text: str, font: _Font, width: int) -> str:
+    """Text cut with an ellipsis to fit `width` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _box_size(draw: ImageDraw.ImageDraw, text: str, font: _Font, badge: bool = False) -> _Pt:
     left, top, right, bottom = draw.multiline_textbbox((0, 0), text, font=font, spacing=4, align="center")
-    w, h = right - left + 24, bottom - top + 18
+    return right - left + 24 + BADGE * badge, bottom - top + 18
+
+
+def _box(
+    draw: ImageDraw.ImageDraw,
+    at: _Pt,
+    text: str,
+    font: _Font,
+    fill: Any,
+    ink: Any,
+    badge: tuple[str, _Font] | None = None,
+) -> None:
+    """A rounded box centred at `at` holding the (wrapped) text, and a number in a circle at its right."""
+    left, top, _, _ = draw.multiline_textbbox((0, 0), text, font=font, spacing=4, align="center")
+    w, h = _box_size(draw, text, font, badge is not None)
     x, y = at[0] - w / 2, at[1] - h / 2
     draw.rounded_rectangle([x, y, x + w, y + h], radius=16, fill=fill, outline=(60, 70, 120), width=2)
-    ink = "white" if fill == _CENTRE else (20, 20, 40)
     draw.multiline_text((x + 12 - left, y + 9 - top), text, font=font, fill=ink, spacing=4, align="center")
-    return w, h
+    if badge is not None:
+        bx, by, r = x + w - BADGE / 2 - 4, at[1], BADGE / 2 - 3
+        draw.ellipse((bx - r, by - r, bx + r, by + r), fill="#ffd666", outline=(60, 70, 120), width=2)
+        draw.text((bx, by), badge[0], font=badge[1], fill=(20, 20, 40), anchor="mm")
 
 
 def _wrap_name(name: str, font: _Font, width: int, max_lines: int = 2) -> list[str]:

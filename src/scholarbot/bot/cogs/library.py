@@ -87,8 +87,9 @@ async def send_profile(interaction: discord.Interaction, answer: Answer, bot: Sc
         await send_answer_followups(interaction, answer)
         return
     namesakes = answer.profile.get("namesakes") or []
-    # Drawing the picture takes ~100 ms of CPU: off the event loop, like every other blocking call.
-    picture = await bot.lookup(network_file, answer.profile)
+    # Laying out and drawing the picture takes a few hundred ms of CPU: off the event loop, like every
+    # other blocking call.
+    picture = await bot.lookup(network_file, answer.network or answer.profile)
     view = NamesakeView(bot, namesakes) if namesakes else None
     message = await interaction.followup.send(
         content=_first_sentence(answer.text) if namesakes else "",
