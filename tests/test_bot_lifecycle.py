@@ -63,3 +63,37 @@ def test_sigterm_closes_the_bot_and_its_files(tmp_path: Path) -> None:
     assert digests.closed
     with pytest.raises(sqlite3.ProgrammingError):  # closed, not left for the process exit
         readers.saved(1)
+
+
+def test_scholarbot_run_closes_the_store_after_the_bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import discord
+    from typer.testing import CliRunner
+
+    from scholarbot import cli
+    from scholarbot.bot import client
+    from scholarbot.config import StoreSettings
+    from scholarbot.services import Services
+    from scholarbot.store import Store
+
+    from fakes import HashChromaEF, HashEmbedder
+
+    where = StoreSettings(path=tmp_path / "store")
+    store = Store(where, HashChromaEF())
+    svc = Services(Settings(store=where), HashEmbedder(), store, tmp_path / "index")  # type: ignore[arg-type]
+    monkeypatch.setattr(cli, "_services", lambda settings: svc)
+    monkeypatch.setattr(cli, "_answerer", lambda services: type("A", (), {"warm": lambda self: None})())
+    monkeypatch.setattr(discord.utils, "setup_logging", lambda **kw: None)  # leave the test's logging be
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    seen: list[str] = []
+
+    async def serve(bot: ScholarBot, token: str) -> None:  # the gateway, stopped at once (SIGTERM: above)
+        await bot.close()
+        seen.append("bot closed, store open" if not store.client._closed else "store closed by the bot")
+
+    monkeypatch.setattr(client, "serve", serve)
+    result = CliRunner().invoke(cli.app, ["run", "--store", str(where.path)])
+    assert result.exit_code == 0, result.output
+    assert seen == ["bot closed, store open"]  # the bot does not own the store; `run` does
+    assert store.client._closed  # Chroma's SQLite connections and file locks released

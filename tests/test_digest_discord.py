@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from scholarbot.bot.digest_post import ChannelPoster, digest_messages
 from scholarbot.digest.runner import RunResult, run_due
 from scholarbot.digest.sources import SourceError
 from scholarbot.digest.state import DigestState
-from scholarbot.digest.types import Digest, Fetched, Ranked, Subscription
+from scholarbot.digest.types import Digest, Fetched, PostedParts, Ranked, Subscription
 from scholarbot.records import Author, Paper, paper_id_for
 
 from discord_standin import (
@@ -108,8 +108,10 @@ class CrashAfterPost:
     def __init__(self, inner: ChannelPoster) -> None:
         self.inner = inner
 
-    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
-        await self.inner.post(digest, resume_after=resume_after)
+    async def post(
+        self, digest: Digest, *, resume_after: datetime | None = None, parts: PostedParts | None = None
+    ) -> int | None:
+        await self.inner.post(digest, resume_after=resume_after, parts=parts)
         raise SimulatedCrash("died after posting, before recording")
 
     async def find(self, channel_id: int, marker: str, *, after: datetime) -> int | None:
@@ -341,7 +343,7 @@ def test_without_read_message_history_a_crashed_digest_is_held_and_its_creator_t
 # --- limits, failures, pauses ---------------------------------------------------------------
 
 
-def _long_items() -> list[Paper]:
+def _long_items(count: int = 10) -> list[Paper]:
     authors = tuple(
         Author(f"Author Number{n} With A Remarkably Long Name To Fill The Line") for n in range(12)
     )
@@ -354,7 +356,7 @@ def _long_items() -> list[Paper]:
             venue="arXiv",
             url=f"https://doi.org/10.48550/arXiv.2603.{n:05d}/a-publisher-landing-page-with-a-long-slug-{n}",
         )
-        for n in range(10)
+        for n in range(count)
     ]
 
 
@@ -600,19 +602,31 @@ def test_digest_commands_preview_and_a_scheduled_post(sample: Any, tmp_path: Pat
 def test_changing_digests_needs_manage_channels(sample: Any, tmp_path: Path) -> None:
     digests = make_digests(sample, tmp_path, [])
 
+    made = digests.state.add_subscription(Subscription(0, GUILD_ID, CHANNEL_ID, topics=("graphs",)))
+
     async def body(bot: Any, standin: DiscordStandIn) -> None:
         bot.get_cog("Digest").loop.cancel()
-        await digest_command(bot, "subscribe", member_permissions="0", topics="graphs")
-        assert digests.state.list_subscriptions() == []
+        await digest_command(bot, "subscribe", member_permissions="0", topics="speech")
+        await digest_command(bot, "edit", member_permissions="0", subscription=made.id, hour=3)
+        await digest_command(bot, "pause", member_permissions="0", subscription=made.id)
+        digests.state.pause(made.id, "the bot lacks Send Messages in the channel")
+        await digest_command(bot, "resume", member_permissions="0", subscription=made.id)
+        await digest_command(bot, "unsubscribe", member_permissions="0", subscription=made.id)
+        # Nothing changed: no new digest, the old one as it was (still paused by the bot).
+        [kept] = digests.state.list_subscriptions()
+        assert kept == replace(made, paused="the bot lacks Send Messages in the channel")
         await bot.sync_commands()
 
     standin = bot_run(sample, digests, body)
-    (reply,) = standin.messages()
-    assert "Manage Channels" in reply.payload["content"] and reply.ephemeral
+    said = standin.messages()
+    assert len(said) == 5
+    assert all("Manage Channels" in m.payload["content"] and m.ephemeral for m in said)
     # The synced group also asks Discord to hide it from members without the permission.
     (group,) = [c for c in standin.synced_commands if c["name"] == "digest"]
     assert int(group["default_member_permissions"]) & (1 << 4)
-    assert {o["name"] for o in group["options"]} >= {"subscribe", "list", "unsubscribe", "resume", "preview"}
+    assert {o["name"] for o in group["options"]} >= {
+        "subscribe", "list", "edit", "pause", "resume", "unsubscribe", "preview"
+    }  # fmt: skip
 
 
 def test_following_a_researcher_sends_their_papers_not_their_namesakes(sample: Any, tmp_path: Path) -> None:
@@ -666,19 +680,27 @@ def test_the_digest_loop_posts_on_its_own(sample: Any, tmp_path: Path) -> None:
 
 
 async def digest_autocomplete(
-    bot: Any, name: str, focused: str, channel_id: int = CHANNEL_ID, **options: Any
+    bot: Any, name: str, focused: str, typed: str = "", channel_id: int = CHANNEL_ID, **options: Any
 ) -> None:
-    """An APPLICATION_COMMAND_AUTOCOMPLETE for /digest `name`, `focused` being typed."""
+    """An APPLICATION_COMMAND_AUTOCOMPLETE for /digest `name`: `typed` so far in option `focused`.
+
+    Discord sends the focused option's partial text as a string even for integer options.
+    """
     from discord_standin import command_interaction
 
     payload = command_interaction("digest", {}, channel_id=channel_id)
     payload["type"] = 4
-    typed = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
-    typed.append(
-        {"type": 4 if focused == "subscription" else 3, "name": focused, "value": "", "focused": True}
+    given = [{"type": 4 if k == "subscription" else 3, "name": k, "value": v} for k, v in options.items()]
+    given.append(
+        {"type": 4 if focused == "subscription" else 3, "name": focused, "value": typed, "focused": True}
     )
-    payload["data"]["options"] = [{"type": 1, "name": name, "options": typed}]
+    payload["data"]["options"] = [{"type": 1, "name": name, "options": given}]
     await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))
+
+
+def autocomplete_answers(standin: DiscordStandIn) -> list[list[dict[str, Any]]]:
+    """The choices of every autocomplete answer (callback type 8), in order."""
+    return [c["data"]["choices"] for c in standin.callbacks() if c["type"] == 8]
 
 
 def test_edit_keeps_history_and_schedule_and_pause_stops_posting(sample: Any, tmp_path: Path) -> None:
@@ -727,47 +749,103 @@ def test_edit_keeps_history_and_schedule_and_pause_stops_posting(sample: Any, tm
 
 
 def replace_paper(paper: Paper, title: str) -> Paper:
-    from dataclasses import replace
-
     return replace(paper, id=paper_id_for(title), title=title)
 
 
 def test_subscription_and_time_zone_autocomplete(sample: Any, tmp_path: Path) -> None:
     digests = make_digests(sample, tmp_path, [])
     other = digests.state.add_subscription(
-        Subscription(id=0, guild_id=1, channel_id=CHANNEL_ID + 1, topics=("x",))
+        Subscription(id=0, guild_id=GUILD_ID, channel_id=CHANNEL_ID + 1, topics=("x",))
     )
+    long_topic = "very long topic " * 18
 
     async def body(bot: Any, standin: DiscordStandIn) -> None:
         bot.get_cog("Digest").loop.cancel()
         await digest_command(bot, "subscribe", topics="graph neural networks")
-        await digest_command(bot, "subscribe", topics="speech", cadence="weekly")
+        await digest_command(bot, "subscribe", topics="speech", cadence="weekly", timezone="Asia/Tokyo")
+        await digest_command(bot, "subscribe", topics=long_topic)
+        await digest_command(bot, "pause", subscription=other.id + 2)
         for command in ("edit", "pause", "resume", "unsubscribe"):
             await digest_autocomplete(bot, command, "subscription")
+        await digest_autocomplete(bot, "edit", "subscription", typed="speech")
+        await digest_autocomplete(bot, "resume", "subscription", typed="#4")
+        await digest_autocomplete(bot, "pause", "subscription", typed="9")  # an id, not "09:00"
+        await digest_autocomplete(bot, "unsubscribe", "subscription", channel_id=CHANNEL_ID + 2)
         await digest_autocomplete(bot, "subscribe", "timezone")
-        from discord_standin import command_interaction
-
-        payload = command_interaction("digest", {})
-        payload["type"] = 4
-        payload["data"]["options"] = [
-            {"type": 1, "name": "edit", "options": [
-                {"type": 4, "name": "subscription", "value": 1},
-                {"type": 3, "name": "timezone", "value": "berl", "focused": True},
-            ]},
-        ]  # fmt: skip
-        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))
+        await digest_autocomplete(bot, "edit", "timezone", typed="berl", subscription=other.id + 1)
+        await digest_autocomplete(bot, "subscribe", "timezone", typed="new york")
+        await digest_autocomplete(bot, "subscribe", "timezone", typed="Mars/")
 
     standin = bot_run(sample, digests, body)
-    answers = [c["data"]["choices"] for c in standin.callbacks() if c["type"] == 8]
-    assert len(answers) == 6
-    for choices in answers[
-        :4
-    ]:  # this channel's subscriptions only, labelled so a manager can tell them apart
-        assert [c["value"] for c in choices] == [other.id + 1, other.id + 2]
-        assert "graph neural networks" in choices[0]["name"] and "mondays at 09:00" in choices[1]["name"]
-        assert all(len(c["name"]) <= 100 for c in choices)
-    assert 1 <= len(answers[4]) <= 25
-    assert [c["value"] for c in answers[5]] == ["Europe/Berlin"]
+    answers = autocomplete_answers(standin)
+    assert len(answers) == 12 and not standin.rejected()
+    ours = [other.id + 1, other.id + 2, other.id + 3]
+    for choices in answers[:4]:  # this channel's subscriptions only, labelled so a manager tells them apart
+        assert [c["value"] for c in choices] == ours
+        assert choices[0]["name"] == f"#{ours[0]} · “graph neural networks” · daily at 09:00 UTC"
+        assert choices[1]["name"] == f"#{ours[1]} · “speech” · mondays at 09:00 Asia/Tokyo · paused"
+        assert len(choices[2]["name"]) == 100 and choices[2]["name"].endswith("…")
+    assert [c["value"] for c in answers[4]] == [ours[1]]  # filtered by what was typed
+    assert [c["value"] for c in answers[5]] == [ours[2]]
+    assert answers[6] == []
+    assert answers[7] == []  # another channel's list is its own
+    zones = answers[8]
+    assert len(zones) == 25 and all(c["name"] == c["value"] and len(c["value"]) <= 100 for c in zones)
+    assert [c["value"] for c in answers[9]] == ["Europe/Berlin"]
+    assert [c["value"] for c in answers[10]] == ["America/New_York"]
+    assert answers[11] == []
+
+
+def test_edit_changes_the_researcher_and_keeps_one_thing_to_follow(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [])
+    followed = "r_cc89174fda56e2a5"  # the split-learning Zheng Lin
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "subscribe", topics="graph neural networks")
+        [made] = digests.state.list_subscriptions()
+        await digest_autocomplete(bot, "edit", "researcher", typed="no", subscription=made.id)
+        await digest_command(bot, "edit", subscription=made.id, researcher=f"id:{followed}", topics="")
+        edited = digests.state.get_subscription(made.id)
+        assert edited.topics == () and edited.researcher_ids == (followed,)
+        assert edited.researcher_names == ("Zheng Lin",) and digests.state.followed(made.id)[followed]
+        # Nothing left to follow: refused, and the digest stays as it was.
+        await digest_command(bot, "edit", subscription=made.id, researcher="none")
+        assert digests.state.get_subscription(made.id) == edited
+        await digest_command(bot, "edit", subscription=made.id, researcher="none", topics="speech")
+        edited = digests.state.get_subscription(made.id)
+        assert (edited.topics, edited.researcher_ids) == (("speech",), ())
+        assert digests.state.followed(made.id) == {}
+
+    standin = bot_run(sample, digests, body)
+    [none] = autocomplete_answers(standin)
+    assert none[0] == {"name": "none (follow the topics only)", "value": "none"}
+    said = replies(standin)
+    assert said[1].startswith("Digest #1 now: Zheng Lin — daily at 09:00 UTC")
+    assert said[2].startswith("A digest needs topics or a researcher")
+    assert said[3].startswith("Digest #1 now: “speech”")
+
+
+def test_resume_restarts_a_digest_the_bot_paused_itself(sample: Any, tmp_path: Path) -> None:
+    digests = make_digests(sample, tmp_path, [])
+    made = digests.state.add_subscription(Subscription(0, GUILD_ID, CHANNEL_ID, topics=("graphs",)))
+    digests.state.pause(made.id, "8 posts failed in a row, the last with: Discord answered 400")
+    digests.state.record_failure(made.id, datetime.now(UTC) + timedelta(hours=6))
+
+    async def body(bot: Any, standin: DiscordStandIn) -> None:
+        bot.get_cog("Digest").loop.cancel()
+        await digest_command(bot, "list")
+        await digest_command(bot, "resume", subscription=made.id)
+        await digest_command(bot, "list")
+        marks = digests.state.marks(made.id)
+        assert digests.state.get_subscription(made.id).paused is None
+        assert (marks.failures, marks.retry_at) == (0, None)
+
+    standin = bot_run(sample, digests, body)
+    listed, resumed, relisted = replies(standin)
+    assert "**paused**: 8 posts failed in a row" in listed
+    assert resumed == "Digest #1 will post again at its next check."
+    assert "paused" not in relisted
 
 
 def test_a_digest_that_died_between_its_messages_is_finished_not_repeated(
@@ -810,5 +888,105 @@ def test_a_digest_that_died_between_its_messages_is_finished_not_repeated(
     assert len(titles) == len(set(titles)) == 10  # every paper once, none lost
     footers = [e["footer"]["text"] for m in digest_posts(standin) for e in m["embeds"]]
     assert len(footers) == len(set(footers)) >= 2  # every part once
+    assert state.pending_intents() == [] and not standin.rejected()
+    state.close()
+
+
+def _sends_failing_on(
+    monkeypatch: pytest.MonkeyPatch, failures: dict[int, BaseException]
+) -> Callable[[], None]:
+    """Make the n-th channel send (1-based, counted from now) raise `failures[n]`; return an undo."""
+    send = discord.abc.Messageable.send
+    calls = 0
+
+    async def failing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls in failures:
+            raise failures[calls]
+        return await send(self, *args, **kwargs)
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", failing)
+    return lambda: monkeypatch.setattr(discord.abc.Messageable, "send", send)
+
+
+def _long_rank(papers: list[Paper], s: Subscription) -> list[Ranked]:
+    return [Ranked(p, 0.9, "matches “transformer”; by people this channel follows " * 2) for p in papers]
+
+
+def test_a_digest_stopped_twice_between_its_messages_sends_each_part_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three parts. The process dies after part 1; the bot is down for hours, so the run that finishes
+    # the digest posts part 2 long after the intent (past the span a channel search covers), then dies
+    # again. The last run must still know part 2 is out: it was recorded as it went out.
+    state = DigestState(tmp_path / "d.sqlite3")
+    made = state.add_subscription(sub(top_n=16), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), p) for p in _long_items(16)])
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        async def run_at(at: datetime) -> list[RunResult]:
+            standin.now = at
+            return await run_due(at, state=state, sources=[source], rank=_long_rank, absorb=lambda p: None,
+                                 poster=ChannelPoster(client))  # fmt: skip
+
+        undo = _sends_failing_on(monkeypatch, {2: SimulatedCrash("died after part 1")})
+        with pytest.raises(SimulatedCrash):
+            await run_at(clock.now)
+        undo()
+        [pending] = state.pending_intents()
+        assert list(pending.parts) == [0]  # part 1 is recorded as out
+        undo = _sends_failing_on(monkeypatch, {2: SimulatedCrash("died after part 2")})
+        with pytest.raises(SimulatedCrash):
+            await run_at(clock.now + timedelta(hours=3))
+        undo()
+        assert sorted(state.posted_parts(pending.id)) == [0, 1]
+        assert await run_at(clock.now + timedelta(hours=4)) == []  # finished, recorded, nothing due
+        assert state.marks(made.id).last_run_at == clock.now
+
+    standin = discord_run(body)
+    titles = posted_titles(standin)
+    assert len(titles) == len(set(titles)) == 16  # every paper once, none lost
+    footers = [e["footer"]["text"] for m in digest_posts(standin) for e in m["embeds"]]
+    assert len(footers) == len(set(footers)) == 3 and footers[-1].endswith("3/3")  # every part once
+    assert state.pending_intents() == [] and not standin.rejected()
+    state.close()
+
+
+def test_a_part_that_failed_to_post_is_sent_later_without_repeating_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No crash: Discord does not answer the second message. The bot checks every 5 minutes; once the
+    # intent is past its grace, the run sends part 2 alone (part 1's nonce has long expired).
+    state = DigestState(tmp_path / "d.sqlite3")
+    state.add_subscription(sub(top_n=10), created_at=START)
+    clock = Clock(utc("2026-03-03T09:00"))
+    source = LaggedSource("arxiv", clock, [(START, timedelta(0), p) for p in _long_items()])
+    results: list[RunResult] = []
+
+    async def body(client: discord.Client, standin: DiscordStandIn) -> None:
+        undo = _sends_failing_on(monkeypatch, {2: OSError("connection reset by peer")})
+        for minutes in range(0, 90, 5):
+            now = clock.now + timedelta(minutes=minutes)
+            standin.now = now
+            results.extend(
+                await run_due(
+                    now,
+                    state=state,
+                    sources=[source],
+                    rank=_long_rank,
+                    absorb=lambda p: None,
+                    poster=ChannelPoster(client),
+                )
+            )
+            undo()
+
+    standin = discord_run(body)
+    assert "no answer from Discord" in (results[0].skipped_reason or "")
+    titles = posted_titles(standin)
+    assert len(titles) == len(set(titles)) == 10
+    footers = [e["footer"]["text"] for m in digest_posts(standin) for e in m["embeds"]]
+    assert len(footers) == len(set(footers)) == 2
     assert state.pending_intents() == [] and not standin.rejected()
     state.close()

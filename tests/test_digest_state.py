@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from scholarbot.digest.runner import RunResult, digest_id, run_due
 from scholarbot.digest.schedule import is_due, latest_due, next_due
 from scholarbot.digest.sources import SourceError
 from scholarbot.digest.state import SCHEMA_VERSION, DigestState
-from scholarbot.digest.types import Digest, Fetched, PaperSource, Ranked, Subscription
+from scholarbot.digest.types import Digest, Fetched, PaperSource, PostedParts, Ranked, Subscription
 from scholarbot.records import Paper, paper_id_for
 
 
@@ -74,7 +74,9 @@ class RecordingPoster:
     crash_after_post: bool = False
     fail_channels: set[int] = field(default_factory=set)
 
-    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+    async def post(
+        self, digest: Digest, *, resume_after: datetime | None = None, parts: PostedParts | None = None
+    ) -> int | None:
         if resume_after is not None:  # finishing a digest: what the channel holds is not sent again
             for n, done in enumerate(self.posted, 1001):
                 if done.id == digest.id:
@@ -541,3 +543,41 @@ def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
         [old] = state.list_subscriptions()
         assert old.topics == ("graphs",) and old.paused is None
         assert state.marks(old.id).failures == 0 and state.source_marks(old.id) == {}
+
+
+def test_each_posted_part_is_recorded_and_keeps_its_intent(tmp_path: Path) -> None:
+    with DigestState(tmp_path / "d.sqlite3") as state:
+        s = state.add_subscription(sub(), created_at=CREATED)
+        state.record_intent(Digest("split", s.id, 1, utc("2025-03-03T08:00"), ()), at=utc("2025-03-03T08:00"))
+        state.record_part("split", 0, 111)
+        state.record_part("split", 0, 999)  # a part's first message stays its own
+        state.record_part("split", 1, 112)
+        assert state.posted_parts("split") == {0: 111, 1: 112}
+        [pending] = state.pending_intents()
+        assert pending.parts == {0: 111, 1: 112}
+        state.drop_intent("split")  # part of it is out: never forgotten (rebuilt and posted again)
+        assert [p.id for p in state.pending_intents()] == ["split"]
+        state.record_posted("split", 111, utc("2025-03-03T08:05"))
+        assert state.pending_intents() == [] and state.marks(s.id).last_run_at == utc("2025-03-03T08:00")
+
+
+def test_an_edit_keeps_the_schedule_and_changes_researchers_together(tmp_path: Path) -> None:
+    with DigestState(tmp_path / "d.sqlite3") as state:
+        s = state.add_subscription(
+            sub(researcher_ids=("r_1",), researcher_names=("Ada",)), followed={"r_1": ("p_1",)}
+        )
+        state.record_empty_run(s.id, utc("2025-03-03T08:00"), {"arxiv": utc("2025-03-03T08:00")})
+        edited = state.update_subscription(s.id, 1, hour=7, timezone="UTC", top_n=3)
+        assert edited == replace(s, hour=7, timezone="UTC", top_n=3) == state.get_subscription(s.id)
+        assert state.marks(s.id).last_run_at == utc("2025-03-03T08:00")
+        assert state.source_marks(s.id) == {"arxiv": utc("2025-03-03T08:00")}
+        assert state.update_subscription(s.id, 2, hour=3) is None  # another channel's
+        with pytest.raises(ValueError, match="researchers change together"):
+            state.update_subscription(s.id, 1, researcher_ids=("r_2",))
+        with pytest.raises(ValueError, match="cannot be edited"):
+            state.update_subscription(s.id, 1, channel_id=2)
+        state.update_subscription(
+            s.id, 1, researcher_ids=("r_2",), researcher_names=("Grace",), followed={"r_2": ("p_2",)}
+        )
+        assert state.followed(s.id) == {"r_2": ("p_2",)}
+        assert state.get_subscription(s.id).researcher_names == ("Grace",)  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ import discord
 from scholarbot.answers.types import Source
 from scholarbot.bot.actions import digest_menu
 from scholarbot.bot.render import EMBED_DESCRIPTION_LIMIT, _groups, _plain, _source_line, escape
-from scholarbot.digest.types import ChannelUnreadable, Digest, PostFailed, Subscription
+from scholarbot.digest.types import ChannelUnreadable, Digest, PostedParts, PostFailed, Subscription
 
 log = logging.getLogger("scholarbot.digest")
 
@@ -107,12 +107,16 @@ class ChannelPoster:
         assert isinstance(channel, discord.abc.GuildChannel)
         return channel, channel.permissions_for(me)
 
-    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+    async def post(
+        self, digest: Digest, *, resume_after: datetime | None = None, parts: PostedParts | None = None
+    ) -> int | None:
         """Post every part with a stable nonce, so a repeated request cannot create a second message.
 
-        With `resume_after` (finishing a digest a crash interrupted), the parts already in the channel
-        are found by their footers and only the missing ones are sent.
+        Parts in `parts.posted` are skipped and each part sent is recorded there as it goes out. With
+        `resume_after` (finishing a digest a crash interrupted), the parts already in the channel are
+        also found by their footers, so one sent just before the crash could record it is not repeated.
         """
+        parts = parts if parts is not None else PostedParts()
         try:
             channel, perms = await self.permissions(digest.channel_id)
         except discord.NotFound as e:
@@ -132,15 +136,17 @@ class ChannelPoster:
             need = ", ".join(missing or ["View Channel"])
             raise PostFailed(f"the bot lacks {need} in the channel", delivered=False, permanent=True)
         assert isinstance(channel, discord.abc.Messageable)
-        parts = digest_parts(digest)
-        posted: dict[str, int] = {}
-        if resume_after is not None:
+        messages = digest_parts(digest)
+        if resume_after is not None and len(parts.posted) < len(messages):
             if not perms.read_message_history:
                 raise ChannelUnreadable(f"the bot lacks Read Message History in channel {digest.channel_id}")
-            posted = await self._footers(channel, digest.marker, after=resume_after)
+            found = await self._footers(channel, digest.marker, after=resume_after)
+            for i in range(len(messages)):
+                if i not in parts.posted and (done := found.get(part_marker(digest, i + 1, len(messages)))):
+                    await parts.add(i, done)
         first: int | None = None
-        for i, (embeds, items) in enumerate(parts):
-            if (done := posted.get(part_marker(digest, i + 1, len(parts)))) is not None:
+        for i, (embeds, items) in enumerate(messages):
+            if (done := parts.posted.get(i)) is not None:
                 first = first if first is not None else done
                 continue
             menu = digest_menu(digest, items)
@@ -167,6 +173,7 @@ class ChannelPoster:
                 raise PostFailed(f"Discord answered {e.status}: {e.text}", delivered=made) from e
             except (OSError, TimeoutError) as e:
                 raise PostFailed(f"no answer from Discord ({type(e).__name__})", delivered=None) from e
+            await parts.add(i, int(message.id))
             first = first if first is not None else int(message.id)
         return first
 

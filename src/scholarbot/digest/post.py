@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scholarbot.digest.types import Digest, Subscription
+from scholarbot.digest.types import Digest, PostedParts, Subscription
 
 
 class PrintPoster:
@@ -17,7 +17,9 @@ class PrintPoster:
     def __init__(self, write: Callable[[str], object] = print) -> None:
         self.write = write
 
-    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+    async def post(
+        self, digest: Digest, *, resume_after: datetime | None = None, parts: PostedParts | None = None
+    ) -> int | None:
         self.write(
             f"# channel {digest.channel_id} · {digest.marker} · due {digest.due_at:%Y-%m-%d %H:%M} UTC"
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +21,7 @@ from scholarbot.digest.types import (
     Digest,
     Fetched,
     PaperSource,
+    PostedParts,
     Poster,
     PostFailed,
     Ranked,
@@ -105,9 +106,13 @@ async def reconcile(
             result.in_flight.add(pending.subscription_id)
             continue
         try:
+            # A part recorded as posted is known to be out; the search also finds what went out just
+            # before a crash could record it (and says whether the channel can be read at all).
             message_id = await poster.find(
                 pending.channel_id, pending.marker, after=pending.created_at - CLOCK_SKEW
             )
+            if message_id is None and pending.parts:
+                message_id = pending.parts[min(pending.parts)]
         except ChannelUnreadable as e:
             # "Cannot read" is not "not posted": reposting could double the digest. Hold it, and make
             # the hold visible, since only a person can grant the permission back.
@@ -122,13 +127,15 @@ async def reconcile(
             continue
         if message_id is not None:
             # Some of it went out and the process died before recording it. A digest split into
-            # several messages may have stopped between them: send the missing parts (the ones in
-            # the channel are found and skipped), then record it. Never repost a part.
+            # several messages may have stopped between them: send the missing parts (those recorded
+            # or found in the channel are skipped), then record it. Never repost a part.
             digest = pending.digest()
             if digest is not None:
+                parts = PostedParts(dict(pending.parts), _part_recorder(state, pending.id))
                 try:
                     message_id = (
-                        await poster.post(digest, resume_after=pending.created_at - CLOCK_SKEW) or message_id
+                        await poster.post(digest, resume_after=pending.created_at - CLOCK_SKEW, parts=parts)
+                        or message_id
                     )
                 except Exception as e:  # left as an intent: the next run tries again
                     log.warning(
@@ -149,6 +156,15 @@ async def reconcile(
     if result.recorded or result.dropped:
         log.info("reconciled digests: recorded %s, dropped %s", result.recorded, result.dropped)
     return result
+
+
+def _part_recorder(state: DigestState, digest_id: str) -> Callable[[int, int], Awaitable[None]]:
+    """Record each part of a digest as it goes out, so a later run sends only the rest."""
+
+    async def record(part: int, message_id: int) -> None:
+        await _db(state.record_part, digest_id, part, message_id)
+
+    return record
 
 
 async def _pause(state: DigestState, poster: Poster, subscription_id: int, reason: str) -> None:
@@ -399,7 +415,7 @@ async def _run_one(
         # Another runner claimed this very digest (same id) between our reconcile and now.
         return RunResult(sub.id, due_at, digest, False, "claimed by another run", digest.problems)
     try:
-        message_id = await run.poster.post(digest)
+        message_id = await run.poster.post(digest, parts=PostedParts(record=_part_recorder(state, digest.id)))
     except Exception as e:  # any failure of one channel (permissions, HTTP) must not stop the others
         await _failed(run, sub, digest, e, now)
         return RunResult(sub.id, due_at, digest, False, f"post failed: {e}", digest.problems)

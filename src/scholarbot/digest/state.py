@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -68,6 +68,13 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE digests ADD COLUMN items TEXT;
     """,
+    # 4: which messages of a digest split into several went out, recorded as each does.
+    """
+    CREATE TABLE digest_parts (
+        digest_id TEXT NOT NULL, part INTEGER NOT NULL, message_id INTEGER NOT NULL, posted_at TEXT NOT NULL,
+        PRIMARY KEY (digest_id, part)
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -112,14 +119,19 @@ class PendingDigest:
     #: The digest as it was built (None for intents written before schema 3).
     items: tuple[Ranked, ...] | None = None
     problems: tuple[str, ...] = ()
+    #: The parts recorded as posted: part index (0-based) -> message id.
+    parts: dict[int, int] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> PendingDigest:
-        """Build one from a `digests` row."""
+    def from_row(cls, row: sqlite3.Row, parts: dict[int, int] | None = None) -> PendingDigest:
+        """Build one from a `digests` row (and its recorded parts)."""
         ids = tuple(json.loads(row["paper_ids"]))
         due, created = _dt(row["due_at"]), _dt(row["created_at"])
         items, problems = _items_from_json(row["items"])
-        return cls(row["id"], row["subscription_id"], row["channel_id"], due, ids, created, items, problems)
+        return cls(
+            row["id"], row["subscription_id"], row["channel_id"], due, ids, created, items, problems,
+            dict(parts or {}),
+        )  # fmt: skip
 
     def digest(self) -> Digest | None:
         """The digest this intent recorded, to finish posting it; None when the row predates that."""
@@ -268,17 +280,29 @@ class DigestState:
         return cursor.rowcount > 0
 
     def update_subscription(
-        self, subscription_id: int, channel_id: int, **changes: Any
+        self,
+        subscription_id: int,
+        channel_id: int,
+        /,
+        *,
+        followed: dict[str, tuple[str, ...]] | None = None,
+        **changes: Any,
     ) -> Subscription | None:
         """Change a subscription of `channel_id` in place (what it follows, its schedule, its limits).
 
         Its id, what the channel was sent, where each source was read to and when it last ran stay,
-        so an edit neither repeats papers nor loses its place in the schedule. Returns the updated
-        subscription, or None when the channel has no such subscription.
+        so an edit neither repeats papers nor loses its place in the schedule. Changing the researchers
+        (`researcher_ids` and `researcher_names`) needs `followed`, as for `add_subscription`. Returns
+        the updated subscription, or None when the channel has no such subscription.
         """
-        fixed = {"guild_id", "channel_id", "created_by", "paused", "researcher_ids", "researcher_names"}
+        fixed = {"guild_id", "channel_id", "created_by", "paused"}
         if bad := sorted(set(changes) - (set(_SUBSCRIPTION_FIELDS) - fixed)):
             raise ValueError(f"these cannot be edited: {', '.join(bad)}")
+        people = {"researcher_ids", "researcher_names"}
+        if (followed is not None or people & set(changes)) and not (
+            people <= set(changes) and followed is not None
+        ):
+            raise ValueError("researchers change together: researcher_ids, researcher_names and followed")
         with self._transaction() as db:
             row = db.execute(
                 "SELECT * FROM subscriptions WHERE id = ? AND channel_id = ?", (subscription_id, channel_id)
@@ -293,6 +317,12 @@ class DigestState:
                 db.execute(
                     f"UPDATE subscriptions SET {assignments} WHERE id = :id",
                     {**params, "id": subscription_id},
+                )
+            if followed is not None:
+                db.execute("DELETE FROM followed WHERE subscription_id = ?", (subscription_id,))
+                db.executemany(
+                    "INSERT INTO followed (subscription_id, researcher_id, paper_ids) VALUES (?, ?, ?)",
+                    [(subscription_id, rid, json.dumps(list(ids))) for rid, ids in followed.items()],
                 )
         return updated
 
@@ -445,13 +475,41 @@ class DigestState:
 
     def pending_intents(self) -> list[PendingDigest]:
         """Return digests recorded as intended but not marked posted, oldest due first."""
-        rows = self._query("SELECT * FROM digests WHERE status = 'intent' ORDER BY due_at, id")
-        return [PendingDigest.from_row(row) for row in rows]
+        with self._lock:  # one snapshot of both tables
+            rows = self._query("SELECT * FROM digests WHERE status = 'intent' ORDER BY due_at, id")
+            parts: dict[str, dict[int, int]] = {}
+            for p in self._query(
+                "SELECT p.digest_id, p.part, p.message_id FROM digest_parts p"
+                " JOIN digests d ON d.id = p.digest_id WHERE d.status = 'intent'"
+            ):
+                parts.setdefault(p[0], {})[int(p[1])] = int(p[2])
+        return [PendingDigest.from_row(row, parts.get(row["id"])) for row in rows]
+
+    def record_part(self, digest_id: str, part: int, message_id: int, at: datetime | None = None) -> None:
+        """Record that part `part` (0-based) of an intended digest is in the channel as `message_id`."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO digest_parts (digest_id, part, message_id, posted_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (digest_id, part) DO NOTHING",  # the first message of a part stays its own
+                (digest_id, part, message_id, _ts(at or datetime.now(UTC))),
+            )
+
+    def posted_parts(self, digest_id: str) -> dict[int, int]:
+        """The parts of a digest recorded as posted: part index -> message id."""
+        rows = self._query("SELECT part, message_id FROM digest_parts WHERE digest_id = ?", (digest_id,))
+        return {int(row[0]): int(row[1]) for row in rows}
 
     def drop_intent(self, digest_id: str) -> None:
-        """Forget an intent that never went out, so the next run builds and posts it afresh."""
+        """Forget an intent that never went out, so the next run builds and posts it afresh.
+
+        An intent with a part recorded as posted did go out (in part): it stays, to be finished.
+        """
         with self._transaction() as db:
-            db.execute("DELETE FROM digests WHERE id = ? AND status = 'intent'", (digest_id,))
+            db.execute(
+                "DELETE FROM digests WHERE id = ? AND status = 'intent'"
+                " AND NOT EXISTS (SELECT 1 FROM digest_parts WHERE digest_id = ?)",
+                (digest_id, digest_id),
+            )
 
 
 def _advance(db: sqlite3.Connection, subscription_id: int, due_at: str, marks: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -108,15 +109,41 @@ class ChannelUnreadable(ScholarbotError):
     """A channel's history cannot be searched (no access, or no Read Message History)."""
 
 
+@dataclass
+class PostedParts:
+    """Which messages of a digest split into several are in the channel, recorded as each goes out.
+
+    A process that dies (or a post that fails) between two parts leaves the later ones unsent; the
+    next run sends only those, never a part again.
+    """
+
+    #: Part index (0-based, as in the nonce) -> its message id.
+    posted: dict[int, int] = field(default_factory=dict)
+    #: Persists one posted part (the digest state's `record_part`), before the next part is sent.
+    record: Callable[[int, int], Awaitable[object]] | None = None
+
+    async def add(self, part: int, message_id: int) -> None:
+        """Note that `part` is in the channel as `message_id`."""
+        if self.posted.get(part) == message_id:
+            return
+        self.posted[part] = message_id
+        if self.record is not None:
+            await self.record(part, message_id)
+
+
 class Poster(Protocol):
     """Where digests go: the Discord bot, the REST API from cron, or stdout for --dry-run."""
 
-    async def post(self, digest: Digest, *, resume_after: datetime | None = None) -> int | None:
+    async def post(
+        self, digest: Digest, *, resume_after: datetime | None = None, parts: PostedParts | None = None
+    ) -> int | None:
         """Send the digest; return the (first) message id, None for dry runs; raise PostFailed.
 
-        With `resume_after`, the digest was started before (its intent is older): parts found in the
-        channel since then are not sent again, only the rest. Raises ChannelUnreadable when the
-        channel cannot be searched.
+        `parts` says which parts are already in the channel (they are skipped) and records each part
+        sent, as it is sent. With `resume_after`, the digest was started before (its intent is
+        older): parts found in the channel since then are skipped too (and recorded), covering a part
+        that went out just before a crash could record it. Raises ChannelUnreadable when the channel
+        cannot be searched.
         """
         ...
 

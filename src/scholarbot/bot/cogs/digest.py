@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scholarbot.digest")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: `/digest edit researcher:none` stops following a researcher.
+NO_RESEARCHER = "none"
 
 
 @app_commands.guild_only()
@@ -132,6 +134,11 @@ class Digest(commands.GroupCog, group_name="digest"):
     async def researcher_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        return await self._researchers(current)
+
+    async def _researchers(self, current: str) -> list[app_commands.Choice[str]]:
+        """Researchers matching what was typed, namesakes told apart by paper count and id."""
+
         def choices() -> list[app_commands.Choice[str]]:
             people = self.bot.answerer.names.lookup(current).people if current else ()
             out = []
@@ -211,6 +218,7 @@ class Digest(commands.GroupCog, group_name="digest"):
     @app_commands.describe(
         subscription="The digest to change (suggestions list this channel's)",
         topics="New topics, comma-separated (replaces the old ones; empty: follow only the researcher)",
+        researcher="The researcher to follow instead (pick from the suggestions); none: topics only",
         cadence="How often",
         hour="Hour of the day to post (0-23) in its time zone",
         timezone="IANA time zone, e.g. Europe/Berlin",
@@ -224,6 +232,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         interaction: discord.Interaction,
         subscription: int,
         topics: app_commands.Range[str, 0, 300] | None = None,
+        researcher: app_commands.Range[str, 1, 100] | None = None,
         cadence: Literal["daily", "weekly"] | None = None,
         hour: app_commands.Range[int, 0, 23] | None = None,
         timezone: str | None = None,
@@ -254,6 +263,17 @@ class Digest(commands.GroupCog, group_name="digest"):
             changes["weekday"] = WEEKDAYS.index(weekday)
         if topics is not None:
             changes["topics"] = tuple(t.strip() for t in topics.split(",") if t.strip())
+        followed: dict[str, tuple[str, ...]] | None = None
+        if researcher is not None:
+            followed = {}
+            changes["researcher_ids"], changes["researcher_names"] = (), ()
+            if researcher.strip().casefold() != NO_RESEARCHER:
+                resolved = await self.bot.lookup(self._resolve, researcher)
+                if isinstance(resolved, str):
+                    await interaction.response.send_message(resolved, ephemeral=True)
+                    return
+                changes["researcher_ids"], changes["researcher_names"] = (resolved[0],), (resolved[1],)
+                followed = {resolved[0]: resolved[2]}
         if not changes:
             await interaction.response.send_message(
                 "Nothing to change: give at least one option.", ephemeral=True
@@ -266,14 +286,18 @@ class Digest(commands.GroupCog, group_name="digest"):
                 f"No digest #{subscription} in this channel.", ephemeral=True
             )
             return
-        if changes.get("topics") == () and not current.researcher_ids:
+        if not changes.get("topics", current.topics) and not changes.get(
+            "researcher_ids", current.researcher_ids
+        ):
             await interaction.response.send_message(
                 "A digest needs topics or a researcher; to stop it, use `/digest unsubscribe`.",
                 ephemeral=True,
             )
             return
         updated = await self.bot.lookup(
-            lambda: self.digests.state.update_subscription(subscription, channel_id, **changes)
+            lambda: self.digests.state.update_subscription(
+                subscription, channel_id, followed=followed, **changes
+            )
         )
         message = (
             f"Digest #{subscription} now: {describe(updated)}" if updated else f"No digest #{subscription}."
@@ -314,17 +338,29 @@ class Digest(commands.GroupCog, group_name="digest"):
         typed = current.strip().lstrip("#").casefold()
         out = []
         for sub in subs:
-            label = f"#{sub.id} · {describe(sub)}"
-            if typed in label.casefold():
+            label = choice_label(sub)
+            # A number is the start of an id ("1" finds #1 and #12, not every digest posting at 10:00).
+            matches = str(sub.id).startswith(typed) if typed.isdigit() else typed in label.casefold()
+            if matches:
                 out.append(app_commands.Choice(name=_clip_choice(label), value=sub.id))
         return out[:25]
+
+    @edit.autocomplete("researcher")
+    async def edit_researcher_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        people = await self._researchers(current)
+        if NO_RESEARCHER.startswith(current.strip().casefold()):
+            people = [app_commands.Choice(name="none (follow the topics only)", value=NO_RESEARCHER), *people]
+        return people[:25]
 
     @subscribe.autocomplete("timezone")
     @edit.autocomplete("timezone")
     async def timezone_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in matching_zones(current)]
+        zones = await self.bot.lookup(matching_zones, current)  # the first call reads the zone files
+        return [app_commands.Choice(name=z, value=z) for z in zones]
 
     @app_commands.command(name="preview")
     @answer_cooldown()
@@ -344,16 +380,25 @@ class Digest(commands.GroupCog, group_name="digest"):
         await interaction.followup.send(_fit(text.split("\n")), ephemeral=True)
 
 
+def choice_label(sub: Subscription) -> str:
+    """An autocomplete label for a subscription: "#3 · “speech”, Ada Lovelace · mondays at 09:00 UTC"."""
+    paused = " · paused" if sub.paused else ""
+    return f"#{sub.id} · {_what(sub)} · {_when(sub)}{paused}"
+
+
+def _what(sub: Subscription) -> str:
+    return ", ".join([*(f"“{t}”" for t in sub.topics), *sub.researcher_names]) or "nothing"
+
+
+def _when(sub: Subscription) -> str:
+    day = "daily" if sub.cadence == "daily" else f"{WEEKDAYS[sub.weekday]}s"
+    return f"{day} at {sub.hour:02d}:00 {sub.timezone}"
+
+
 def describe(sub: Subscription) -> str:
     """One line a channel can read: what, when, how many."""
-    what = ", ".join([*(f"“{t}”" for t in sub.topics), *sub.researcher_names]) or "nothing"
-    when = (
-        f"daily at {sub.hour:02d}:00"
-        if sub.cadence == "daily"
-        else f"{WEEKDAYS[sub.weekday]}s at {sub.hour:02d}:00"
-    )
     paused = f" — **paused**: {sub.paused}" if sub.paused else ""
-    return f"{what} — {when} {sub.timezone}, top {sub.top_n}, threshold {sub.threshold:.2f}{paused}"
+    return f"{_what(sub)} — {_when(sub)}, top {sub.top_n}, threshold {sub.threshold:.2f}{paused}"
 
 
 def _fit(lines: list[str], limit: int = CONTENT_LIMIT) -> str:
