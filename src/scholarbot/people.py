@@ -5,6 +5,11 @@ joined into one person only on evidence: the same source author id, a shared coa
 shared affiliation, or a profile page that lists them together (unless the page itself visibly
 mixes several people). Two different ids from one id scheme (OpenReview ~Xi_Xiao1 vs ~Xi_Xiao2)
 keep people apart whatever else they share.
+
+What that leaves apart under a rare name ("Tor Lattimore" with a new lab and new coauthors) is
+joined when the name's rarity, with venue, topic and time, makes one person far likelier than two
+(:mod:`scholarbot.identity`). A common name ("Wei Wang") still needs the evidence above; so does a
+name whose records show two people (two ids of one scheme, or a profile page that mixes people).
 """
 
 from __future__ import annotations
@@ -13,8 +18,18 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
+from scholarbot.identity import (
+    ClusterEvidence,
+    NameFrequencies,
+    PairEvidence,
+    TopicModel,
+    could_join,
+    ordered_spelling,
+    score_pair,
+)
 from scholarbot.records import (
     Author,
     Paper,
@@ -65,8 +80,28 @@ class _UnionFind:
         return True
 
 
-def resolve_people(papers: Iterable[Paper], profiles: Iterable[ProfilePage] = ()) -> list[Researcher]:
-    """Cluster all authorships into researchers and build their records."""
+@dataclass(frozen=True)
+class RarityMerge:
+    """One join the name-rarity rule made, with its evidence, for reports and review."""
+
+    name_key: str
+    #: Paper ids of the two clusters joined (the second joined the first).
+    papers: tuple[tuple[str, ...], tuple[str, ...]]
+    evidence: PairEvidence
+
+
+def resolve_people(
+    papers: Iterable[Paper],
+    profiles: Iterable[ProfilePage] = (),
+    *,
+    rarity: bool = True,
+    merges: list[RarityMerge] | None = None,
+) -> list[Researcher]:
+    """Cluster all authorships into researchers and build their records.
+
+    `rarity=False` leaves out the name-rarity joins (for comparisons); `merges`, when given, receives
+    one :class:`RarityMerge` per join that rule made.
+    """
     by_id = {p.id: p for p in papers}
     profiles = list(profiles)
     nodes: list[tuple[str, int]] = []
@@ -100,6 +135,14 @@ def resolve_people(papers: Iterable[Paper], profiles: Iterable[ProfilePage] = ()
             for a, b in pairwise(owner_nodes):
                 uf.union(a, b)
 
+    # Judged before rarity joins anything, so a page's verdict rests on evidence alone.
+    mixed_pages = {
+        page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, index), uf, nodes)
+    }
+    if rarity:
+        shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
+        _link_by_rarity(groups, nodes, by_id, uf, shared_names, merges)
+
     clusters: dict[int, list[int]] = defaultdict(list)
     for n in range(len(nodes)):
         clusters[uf.find(n)].append(n)
@@ -119,9 +162,6 @@ def resolve_people(papers: Iterable[Paper], profiles: Iterable[ProfilePage] = ()
             for other in rids - {r}:
                 coauthors[r][other] += 1
 
-    mixed_pages = {
-        page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, index), uf, nodes)
-    }
     return [
         _build(rid, members, nodes, by_id, page_of_node, mixed_pages, coauthors[rid])
         for rid, members in built
@@ -157,6 +197,68 @@ def _link_by_evidence(
                 uf.union(first_seen[ev], n)
             else:
                 first_seen[ev] = n
+
+
+def _link_by_rarity(
+    groups: dict[str, list[int]],
+    nodes: list[tuple[str, int]],
+    by_id: dict[str, Paper],
+    uf: _UnionFind,
+    shared_names: set[str],
+    merges: list[RarityMerge] | None,
+) -> None:
+    """Join the clusters of a rare name that nothing links, when rarity and weak evidence agree.
+
+    Clusters are taken in a fixed order (by their first authorship), each joining the first earlier
+    group it scores high enough with, so the result does not depend on input order.
+    """
+    roots: dict[str, list[int]] = {}
+    for key, members in groups.items():
+        roots[key] = list(dict.fromkeys(uf.find(n) for n in members))
+    freq = NameFrequencies(key for key, rs in roots.items() for _ in rs)
+    topics = TopicModel(by_id.values())
+    for key in sorted(roots):
+        if len(roots[key]) < 2 or key in shared_names:
+            continue
+        expected = freq.expected_namesakes(key)
+        if expected is None or not could_join(expected):
+            continue
+        if _name_is_shared(roots[key], uf):
+            continue
+        romanised = freq.romanised(key)
+        members_of: dict[int, list[int]] = {r: [] for r in roots[key]}
+        for n in groups[key]:
+            members_of[uf.find(n)].append(n)
+        clusters = sorted(members_of.values(), key=lambda ms: min(nodes[n] for n in ms))
+        joined: list[tuple[int, ClusterEvidence, list[str]]] = []
+        for ms in clusters:
+            ev = ClusterEvidence()
+            for n in ms:
+                pid, i = nodes[n]
+                paper = by_id[pid]
+                ev.add(paper, ordered_spelling(paper.authors[i].name))
+            pids = sorted({nodes[n][0] for n in ms})
+            for anchor, group_ev, group_pids in joined:
+                pair = score_pair(expected, romanised, group_ev, ev, topics)
+                if pair is not None and uf.union(anchor, ms[0]):
+                    if merges is not None:
+                        merges.append(RarityMerge(key, (tuple(group_pids), tuple(pids)), pair))
+                    group_ev.absorb(ev)
+                    group_pids.extend(pids)
+                    break
+            else:
+                joined.append((ms[0], ev, pids))
+
+
+def _name_is_shared(roots: list[int], uf: _UnionFind) -> bool:
+    """Whether two clusters of a name carry different ids of one scheme: two people hold it."""
+    seen: set[str] = set()
+    for r in roots:
+        namespaces = {ns for ns, vals in uf.ids[r].items() if vals}
+        if namespaces & seen:
+            return True
+        seen |= namespaces
+    return False
 
 
 def affiliation_key(aff: str) -> str:

@@ -1,0 +1,221 @@
+"""People resolution with and without the name-rarity joins: split names, merges, and merges to check by hand.
+
+Run:  .venv/bin/python benchmarks/identity.py [--data ../shared] [--store DIR]
+      [--sample 10] [--seed 0] [--out benchmarks/out/identity.json]
+
+Papers and profile pages come from --store when given (built from --data when empty), else straight from
+the data folder's seeds and corpus/paperlists (parsed, nothing written). People are resolved twice, with
+`rarity=False` (before: coauthor, affiliation, id and profile-page evidence only) and with it (after).
+Reports researchers and split names (name keys carried by more than one researcher) for both, the joins
+the rarity rule made, and a check against the records' own ids: resolving again with every author id
+hidden, a join of two clusters that carried the same OpenReview or ACL id is confirmed, one of two
+different ids of one scheme is contradicted (some of those are one person's duplicate OpenReview
+profiles: read them). Prints --sample joins, drawn with --seed, with their evidence and papers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from scholarbot.identity import ClusterEvidence, NameFrequencies, TopicModel
+from scholarbot.importers import expand_paths, read_file
+from scholarbot.people import RarityMerge, identifying_id, resolve_people
+from scholarbot.records import Paper, ProfilePage, Researcher, author_id_namespace, merge_papers, name_key
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--data", default=str(ROOT.parent / "shared"), help="the shared data folder (default ../shared)"
+    )
+    ap.add_argument("--store", help="read papers from this store (built from --data when empty)")
+    ap.add_argument("--sample", type=int, default=10, help="joins to print for checking by hand")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(HERE / "out" / "identity.json"), help="where to write the figures")
+    args = ap.parse_args()
+    papers, pages = load(Path(args.data), args.store)
+    by_id = {p.id: p for p in papers}
+    print(f"{len(papers)} papers, {len(pages)} profile pages", file=sys.stderr)
+
+    before, before_s = timed(lambda: resolve_people(papers, pages, rarity=False))
+    merges: list[RarityMerge] = []
+    after, after_s = timed(lambda: resolve_people(papers, pages, merges=merges))
+    hidden: list[RarityMerge] = []
+    resolve_people(hide_ids(papers), pages, merges=hidden)
+    check = Counter(verdict(m, by_id) for m in hidden)
+    figures: dict[str, Any] = {
+        "papers": len(papers),
+        "before": summary(before) | {"resolve_s": before_s},
+        "after": summary(after) | {"resolve_s": after_s},
+        "rarity_joins": len(merges),
+        "rarity_joins_romanised": sum(m.evidence.romanised for m in merges),
+        "names_joined": len({m.name_key for m in merges}),
+        "ids_hidden_check": {"joins": len(hidden), **dict(check)},
+        "contradicted": [
+            {"name": display(m, by_id), "ids": [sorted(ids_of(side, m.name_key, by_id)) for side in m.papers]}
+            for m in hidden
+            if verdict(m, by_id) == "contradicted"
+        ],
+    }
+    rng = random.Random(args.seed)
+    sampled = rng.sample(merges, min(args.sample, len(merges)))
+    topics = TopicModel(papers)
+    figures["sample"] = [describe(m, by_id, topics) for m in sampled]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    print(report(figures))
+    return 0
+
+
+def load(data: Path, store_path: str | None) -> tuple[list[Paper], list[ProfilePage]]:
+    sources = [data / "seeds", data / "corpus" / "paperlists"]
+    if store_path:
+        from scholarbot.config import load_settings
+        from scholarbot.ingest import ingest_paths
+        from scholarbot.services import open_services
+
+        svc = open_services(load_settings(None, store=Path(store_path)))
+        if svc.store.counts()["papers"] == 0:
+            print(f"building {store_path} from {data} ...", file=sys.stderr)
+            ingest_paths(sources, svc.store, svc.embedder)
+        return list(svc.store.iter_papers()), list(svc.store.iter_profiles())
+    papers: dict[str, Paper] = {}
+    pages: list[ProfilePage] = []
+    for path in expand_paths(sources):
+        batch = read_file(path)
+        for p in batch.papers:
+            papers[p.id] = merge_papers(papers[p.id], p) if p.id in papers else p
+        pages.extend(batch.profiles)
+    return list(papers.values()), pages
+
+
+def timed(fn: Any) -> tuple[list[Researcher], float]:
+    t = time.perf_counter()
+    out = fn()
+    return out, round(time.perf_counter() - t, 2)
+
+
+def summary(people: list[Researcher]) -> dict[str, Any]:
+    per_name = Counter(name_key(r.name) for r in people)
+    freq = NameFrequencies(name_key(r.name) for r in people)
+    split = {k: n for k, n in per_name.items() if n > 1}
+    return {
+        "researchers": len(people),
+        "names": len(per_name),
+        "split_names": len(split),
+        "split_names_romanised": sum(freq.romanised(k) for k in split),
+        "researchers_under_split_names": sum(split.values()),
+        "largest_splits": per_name.most_common(5),
+    }
+
+
+def hide_ids(papers: list[Paper]) -> list[Paper]:
+    return [replace(p, authors=tuple(replace(a, source_id=None) for a in p.authors)) for p in papers]
+
+
+def ids_of(paper_ids: tuple[str, ...], key: str, by_id: dict[str, Paper]) -> set[str]:
+    return {
+        a.source_id or ""
+        for pid in paper_ids
+        for a in by_id[pid].authors
+        if name_key(a.name) == key and identifying_id(a)
+    }
+
+
+def verdict(m: RarityMerge, by_id: dict[str, Paper]) -> str:
+    a, b = (ids_of(side, m.name_key, by_id) for side in m.papers)
+    if a & b:
+        return "confirmed"
+    if {author_id_namespace(i) for i in a} & {author_id_namespace(i) for i in b}:
+        return "contradicted"
+    return "no_ids"
+
+
+def display(m: RarityMerge, by_id: dict[str, Paper]) -> str:
+    for pid in m.papers[0]:
+        for a in by_id[pid].authors:
+            if name_key(a.name) == m.name_key:
+                return a.name
+    return m.name_key
+
+
+def describe(m: RarityMerge, by_id: dict[str, Paper], topics: TopicModel) -> dict[str, Any]:
+    sides = []
+    evidence = []
+    for side in m.papers:
+        ev = ClusterEvidence()
+        rows = []
+        for pid in side:
+            p = by_id[pid]
+            me = next(a for a in p.authors if name_key(a.name) == m.name_key)
+            ev.add(p, me.name)
+            others = [a.name for a in p.authors if a is not me]
+            rows.append(
+                {
+                    "venue": p.venue,
+                    "year": p.year,
+                    "title": p.title,
+                    "affiliations": list(me.affiliations),
+                    "id": me.source_id,
+                    "coauthors": others[:6],
+                }
+            )
+        sides.append(rows)
+        evidence.append(ev)
+    cosine, _ = topics.cosine(evidence[0], evidence[1])
+    e = m.evidence
+    return {
+        "name": display(m, by_id),
+        "expected_namesakes": round(e.expected_namesakes, 5),
+        "romanised": e.romanised,
+        "odds": round(e.odds, 1),
+        "shared_venues": list(e.shared_venues),
+        "topic_cosine": round(cosine, 3),
+        "year_gap": e.year_gap,
+        "sides": sides,
+    }
+
+
+def report(f: dict[str, Any]) -> str:
+    b, a = f["before"], f["after"]
+    lines = [
+        "| | before (evidence only) | after (+ name rarity) |",
+        "| --- | --- | --- |",
+        *(f"| {k} | {b[k]} | {a[k]} |" for k in ("researchers", "split_names", "split_names_romanised")),
+        *(f"| {k} | {b[k]} | {a[k]} |" for k in ("researchers_under_split_names", "resolve_s")),
+        "",
+        f"rarity joins: {f['rarity_joins']} ({f['rarity_joins_romanised']} of romanised East Asian names) "
+        f"over {f['names_joined']} names",
+        f"ids hidden: {f['ids_hidden_check']}",
+        *(f"  contradicted: {c['name']} {c['ids']}" for c in f["contradicted"]),
+        "",
+    ]
+    for n, s in enumerate(f["sample"], 1):
+        lines.append(
+            f"{n}. {s['name']}: expected namesakes {s['expected_namesakes']}"
+            f"{' (romanised)' if s['romanised'] else ''}, odds {s['odds']}, shared venues "
+            f"{s['shared_venues'] or '-'}, topic cosine {s['topic_cosine']}, year gap {s['year_gap']}"
+        )
+        for side_no, side in enumerate(s["sides"], 1):
+            for row in side:
+                aff = "; ".join(row["affiliations"][:2]) or "-"
+                lines.append(
+                    f"   [{side_no}] {row['venue']} | {row['title'][:80]} | {aff} | "
+                    f"with {', '.join(row['coauthors'][:3]) or '-'}"
+                )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
