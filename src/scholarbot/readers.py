@@ -7,10 +7,6 @@ vote into a nudge of the subscription's threshold (see `Vote.delta`).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +14,7 @@ from typing import Literal
 
 from scholarbot.errors import ScholarbotError
 from scholarbot.records import Paper
+from scholarbot.sqlite_file import SQLiteFile
 
 DEFAULT_FILENAME = "readers.sqlite3"
 #: A reading list longer than this refuses new papers (a runaway script, not a reader).
@@ -66,42 +63,11 @@ class ReadingListFull(ScholarbotError):
     """A user's reading list is at MAX_SAVED."""
 
 
-class ReaderState:
+class ReaderState(SQLiteFile):
     """Reading lists and votes in one SQLite file; safe to share between the bot's threads."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._lock = threading.RLock()
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(_MIGRATIONS):
-                raise ScholarbotError(
-                    f"{self.path} was written by a newer scholarbot (schema {version}); upgrade scholarbot."
-                )
-            for target in range(version + 1, len(_MIGRATIONS) + 1):
-                for statement in _MIGRATIONS[target - 1].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {int(target)}")
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    MIGRATIONS = _MIGRATIONS
+    KIND = "readers"
 
     # --- reading lists ------------------------------------------------------------------------
 
@@ -113,8 +79,7 @@ class ReaderState:
                 "SELECT 1 FROM saved WHERE user_id = ? AND paper_id = ?", (user_id, paper.id)
             ).fetchone():
                 return False
-            (count,) = db.execute("SELECT COUNT(*) FROM saved WHERE user_id = ?", (user_id,)).fetchone()
-            if count >= MAX_SAVED:
+            if self.count(user_id) >= MAX_SAVED:
                 raise ReadingListFull(
                     f"Your reading list holds {MAX_SAVED} papers, the most it keeps; "
                     "remove some with `/saved remove`."
@@ -132,12 +97,15 @@ class ReaderState:
             cur = db.execute("DELETE FROM saved WHERE user_id = ? AND paper_id = ?", (user_id, paper_id))
             return cur.rowcount > 0
 
+    def count(self, user_id: int) -> int:
+        """How many papers the user's list holds."""
+        return int(self._query("SELECT COUNT(*) FROM saved WHERE user_id = ?", (user_id,))[0][0])
+
     def saved(self, user_id: int) -> list[SavedPaper]:
         """The user's list, most recently saved first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM saved WHERE user_id = ? ORDER BY saved_at DESC, rowid DESC", (user_id,)
-            ).fetchall()
+        rows = self._query(
+            "SELECT * FROM saved WHERE user_id = ? ORDER BY saved_at DESC, rowid DESC", (user_id,)
+        )
         return [
             SavedPaper(
                 r["paper_id"],

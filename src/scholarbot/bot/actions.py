@@ -169,7 +169,7 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"sb:
             if paper is None:
                 raise UnknownPaperError(self.paper_id)
             added = await bot.lookup(bot.readers.save, interaction.user.id, paper)
-            count = len(await bot.lookup(bot.readers.saved, interaction.user.id))
+            count = await bot.lookup(bot.readers.count, interaction.user.id)
             said = "Saved" if added else "Already on your list"
             await interaction.response.send_message(
                 f"{said}: “{_clip(_plain(paper.title), 200)}”. "

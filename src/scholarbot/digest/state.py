@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from scholarbot.digest.types import Digest, Ranked, Subscription
 from scholarbot.errors import ScholarbotError
 from scholarbot.records import Author, Paper
+from scholarbot.sqlite_file import SQLiteFile
 
 DEFAULT_FILENAME = "digests.sqlite3"
 
@@ -145,71 +143,14 @@ class PendingDigest:
         return Digest(self.id, self.subscription_id, self.channel_id, self.due_at, items=()).marker
 
 
-class DigestState:
+class DigestState(SQLiteFile):
     """The digest database: open it once per process, close it on shutdown."""
 
     class NotFound(ScholarbotError):
         """A digest or subscription id is not in the database."""
 
-    class TooNew(ScholarbotError):
-        """The file was written by a newer scholarbot with a schema this one does not know."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; _transaction() says where each one starts and ends.
-        # check_same_thread=False + one lock: the bot writes from worker threads (a SQLite write may
-        # wait up to busy_timeout for a cron run's lock, which must not freeze the event loop), and
-        # the lock keeps one thread's transaction from interleaving with another's statements.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._lock = threading.RLock()
-        self._db.row_factory = sqlite3.Row
-        # WAL lets a CLI `digest --dry-run` read while the bot writes; busy_timeout rides out short locks.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._migrate()
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
-
-    def __enter__(self) -> DigestState:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        # IMMEDIATE takes the write lock up front, so two processes cannot interleave read-then-write.
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Run a read and fetch every row, under the lock."""
-        with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise DigestState.TooNew(
-                f"{self.path} has digest schema {version}; this scholarbot knows up to {SCHEMA_VERSION}. "
-                "Upgrade scholarbot or point it at another data directory."
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction() as db:
-                for statement in _MIGRATIONS[target - 1].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                # PRAGMA takes no parameters; `target` is an int from range(), never user text.
-                db.execute(f"PRAGMA user_version = {int(target)}")
+    MIGRATIONS = _MIGRATIONS
+    KIND = "digest"
 
     # --- subscriptions ------------------------------------------------------------------------
 

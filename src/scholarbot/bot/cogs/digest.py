@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import discord
@@ -23,9 +24,24 @@ if TYPE_CHECKING:
     from scholarbot.digest.service import Digests
 
 log = logging.getLogger("scholarbot.digest")
+T = TypeVar("T")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: `/digest edit researcher:none` stops following a researcher.
 NO_RESEARCHER = "none"
+
+
+def managers_only() -> Callable[[T], T]:
+    """Refuse, privately and before anything changes, members without Manage Channels.
+
+    Discord hides /digest from them by default, but a server can show it to anyone (Integrations).
+    """
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if not _can_manage(interaction):
+            raise app_commands.CheckFailure("You need Manage Channels to change digests.")
+        return True
+
+    return app_commands.check(predicate)
 
 
 @app_commands.guild_only()
@@ -62,6 +78,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         await self.bot.wait_until_ready()
 
     @app_commands.command(name="subscribe")
+    @managers_only()
     @app_commands.describe(
         topics="Topics, comma-separated (e.g. federated LLMs, speaker diarization)",
         researcher="A researcher to follow (pick from the suggestions to choose among namesakes)",
@@ -89,15 +106,10 @@ class Digest(commands.GroupCog, group_name="digest"):
         post_empty: bool = False,
     ) -> None:
         """Follow topics and/or a researcher in this channel."""
-        if not _can_manage(interaction):
-            await interaction.response.send_message(
-                "You need Manage Channels to change digests.", ephemeral=True
-            )
-            return
         if not _known_zone(timezone):
             await interaction.response.send_message(f"Unknown time zone {timezone!r}.", ephemeral=True)
             return
-        wanted = tuple(t.strip() for t in topics.split(",") if t.strip())
+        wanted = _topics(topics)
         ids: tuple[str, ...] = ()
         names: tuple[str, ...] = ()
         followed: dict[str, tuple[str, ...]] = {}
@@ -171,6 +183,18 @@ class Digest(commands.GroupCog, group_name="digest"):
         only = match.people[0]
         return only.id, only.name, tuple(only.paper_ids)
 
+    async def _of_this_channel(
+        self, interaction: discord.Interaction, subscription: int
+    ) -> Subscription | None:
+        """The channel's subscription of that number, or None after telling the user there is none."""
+        found = await self.bot.lookup(self.digests.state.get_subscription, subscription)
+        if found is None or found.channel_id != (interaction.channel_id or 0):
+            await interaction.response.send_message(
+                f"No digest #{subscription} in this channel.", ephemeral=True
+            )
+            return None
+        return found
+
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction) -> None:
         """This channel's digest subscriptions."""
@@ -181,14 +205,10 @@ class Digest(commands.GroupCog, group_name="digest"):
         await interaction.response.send_message(_fit(lines), ephemeral=True)
 
     @app_commands.command(name="unsubscribe")
+    @managers_only()
     @app_commands.describe(subscription="The number shown by /digest list")
     async def unsubscribe(self, interaction: discord.Interaction, subscription: int) -> None:
         """Stop a digest in this channel."""
-        if not _can_manage(interaction):
-            await interaction.response.send_message(
-                "You need Manage Channels to change digests.", ephemeral=True
-            )
-            return
         channel_id = interaction.channel_id or 0
         removed = await self.bot.lookup(self.digests.state.remove_subscription, subscription, channel_id)
         message = (
@@ -197,14 +217,10 @@ class Digest(commands.GroupCog, group_name="digest"):
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="resume")
+    @managers_only()
     @app_commands.describe(subscription="The number shown by /digest list")
     async def resume(self, interaction: discord.Interaction, subscription: int) -> None:
         """Post a paused digest again (after fixing what paused it)."""
-        if not _can_manage(interaction):
-            await interaction.response.send_message(
-                "You need Manage Channels to change digests.", ephemeral=True
-            )
-            return
         channel_id = interaction.channel_id or 0
         resumed = await self.bot.lookup(self.digests.state.resume, subscription, channel_id)
         message = (
@@ -215,6 +231,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="edit")
+    @managers_only()
     @app_commands.describe(
         subscription="The digest to change (suggestions list this channel's)",
         topics="New topics, comma-separated (replaces the old ones; empty: follow only the researcher)",
@@ -243,11 +260,6 @@ class Digest(commands.GroupCog, group_name="digest"):
         post_empty: bool | None = None,
     ) -> None:
         """Change a digest of this channel; what it already sent and its place in the schedule stay."""
-        if not _can_manage(interaction):
-            await interaction.response.send_message(
-                "You need Manage Channels to change digests.", ephemeral=True
-            )
-            return
         if timezone is not None and not _known_zone(timezone):
             await interaction.response.send_message(f"Unknown time zone {timezone!r}.", ephemeral=True)
             return
@@ -262,7 +274,7 @@ class Digest(commands.GroupCog, group_name="digest"):
         if weekday is not None:
             changes["weekday"] = WEEKDAYS.index(weekday)
         if topics is not None:
-            changes["topics"] = tuple(t.strip() for t in topics.split(",") if t.strip())
+            changes["topics"] = _topics(topics)
         followed: dict[str, tuple[str, ...]] | None = None
         if researcher is not None:
             followed = {}
@@ -280,11 +292,8 @@ class Digest(commands.GroupCog, group_name="digest"):
             )
             return
         channel_id = interaction.channel_id or 0
-        current = await self.bot.lookup(self.digests.state.get_subscription, subscription)
-        if current is None or current.channel_id != channel_id:
-            await interaction.response.send_message(
-                f"No digest #{subscription} in this channel.", ephemeral=True
-            )
+        current = await self._of_this_channel(interaction, subscription)
+        if current is None:
             return
         if not changes.get("topics", current.topics) and not changes.get(
             "researcher_ids", current.researcher_ids
@@ -305,20 +314,11 @@ class Digest(commands.GroupCog, group_name="digest"):
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="pause")
+    @managers_only()
     @app_commands.describe(subscription="The digest to pause (suggestions list this channel's)")
     async def pause(self, interaction: discord.Interaction, subscription: int) -> None:
         """Stop posting a digest until `/digest resume`; it keeps its settings and history."""
-        if not _can_manage(interaction):
-            await interaction.response.send_message(
-                "You need Manage Channels to change digests.", ephemeral=True
-            )
-            return
-        channel_id = interaction.channel_id or 0
-        current = await self.bot.lookup(self.digests.state.get_subscription, subscription)
-        if current is None or current.channel_id != channel_id:
-            await interaction.response.send_message(
-                f"No digest #{subscription} in this channel.", ephemeral=True
-            )
+        if await self._of_this_channel(interaction, subscription) is None:
             return
         reason = f"paused by {interaction.user.display_name} with /digest pause"
         await self.bot.lookup(self.digests.state.pause, subscription, reason)
@@ -378,6 +378,11 @@ class Digest(commands.GroupCog, group_name="digest"):
                 lines.extend(f"! {p}" for p in r.problems)
         text = discord.utils.escape_mentions("\n".join(lines)) or "No digests in this channel."
         await interaction.followup.send(_fit(text.split("\n")), ephemeral=True)
+
+
+def _topics(text: str) -> tuple[str, ...]:
+    """The topics of a comma-separated option."""
+    return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
 def choice_label(sub: Subscription) -> str:
