@@ -20,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from aiohttp import web
+from discord.http import Route
 
 APP_ID = 881000000000000001
 BOT_ID = 881000000000000002
@@ -727,6 +729,41 @@ class DiscordStandIn:
 
     def rejected(self) -> list[Sent]:
         return [s for s in self.sent if s.status >= 400]
+
+
+C = TypeVar("C")
+
+
+def run_client(
+    standin: DiscordStandIn,
+    make_client: Callable[[], C],
+    body: Callable[[C, DiscordStandIn], Awaitable[None]],
+    *,
+    cached: bool = True,
+) -> DiscordStandIn:
+    """Log a discord.py client in against the stand-in, run `body`, close both; return the stand-in.
+
+    `cached`: the guild arrives as after GUILD_CREATE (the running bot); else REST only, like
+    `scholarbot digest run` from cron. The client is made inside the event loop, as discord.py wants.
+    """
+
+    async def main() -> None:
+        base = await standin.start()
+        old = Route.BASE
+        Route.BASE = base  # discord.py builds every request URL from this
+        client: Any = make_client()
+        try:
+            await client.login("not-a-real-token")  # REST only: /users/@me, application info
+            if cached:
+                standin.connect(client)
+            await body(client, standin)
+        finally:
+            Route.BASE = old
+            await client.close()
+            await standin.stop()
+
+    asyncio.run(main())
+    return standin
 
 
 async def settle() -> None:

@@ -18,7 +18,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.http import Route
 
 from scholarbot.answers import Answerer
 from scholarbot.bot.client import UNEXPECTED, ScholarBot
@@ -33,6 +32,7 @@ from discord_standin import (
     component_interaction,
     dm_message,
     guild_message,
+    run_client,
 )
 
 pytestmark = pytest.mark.integration
@@ -62,22 +62,9 @@ def _run(
     for key, value in discord_cfg.items():
         setattr(settings.discord, key, value)
 
-    async def main() -> None:
-        base = await standin.start()
-        old_base = Route.BASE
-        Route.BASE = base  # discord.py builds every request URL from this
-        bot = ScholarBot(settings=settings, answerer=answerer, digests=digests)
-        try:
-            await bot.login("not-a-real-token")  # REST only: /users/@me, application info
-            standin.connect(bot)
-            await body(bot, standin)
-        finally:
-            Route.BASE = old_base
-            await bot.close()
-            await standin.stop()
-
-    asyncio.run(main())
-    return standin
+    return run_client(
+        standin, lambda: ScholarBot(settings=settings, answerer=answerer, digests=digests), body
+    )
 
 
 async def _invoke(bot: ScholarBot, command: str, uid: int = 42, **options: Any) -> discord.Interaction:

@@ -6,7 +6,6 @@ Discord would reject (custom ids over 100 characters, more than 25 options, dupl
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.http import Route
 
 from scholarbot.answers import Answerer
 from scholarbot.answers.query import Query
@@ -36,6 +34,7 @@ from discord_standin import (
     guild_message,
     message_command_interaction,
     message_payload,
+    run_client,
 )
 
 EPHEMERAL = 1 << 6
@@ -54,24 +53,11 @@ def _run(
     body: Callable[[ScholarBot, DiscordStandIn], Awaitable[None]],
     digests: Any = None,
 ) -> DiscordStandIn:
-    standin = DiscordStandIn()
-
-    async def main() -> None:
-        base = await standin.start()
-        old = Route.BASE
-        Route.BASE = base
+    def make() -> ScholarBot:
         readers = ReaderState(readers_path) if readers_path else None
-        bot = ScholarBot(settings=Settings(), answerer=answerer, digests=digests, readers=readers)
-        try:
-            await bot.login("not-a-real-token")
-            standin.connect(bot)
-            await body(bot, standin)
-        finally:
-            Route.BASE = old
-            await bot.close()
-            await standin.stop()
+        return ScholarBot(settings=Settings(), answerer=answerer, digests=digests, readers=readers)
 
-    asyncio.run(main())
+    standin = run_client(DiscordStandIn(), make, body)
     assert not standin.rejected(), [r.response for r in standin.rejected()]
     return standin
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.http import Route
 
 from scholarbot.bot.digest_post import ChannelPoster, digest_messages
 from scholarbot.digest.runner import RunResult, run_due
@@ -35,6 +34,7 @@ from discord_standin import (
     DiscordStandIn,
     form_errors,
     guild_message,
+    run_client,
 )
 
 pytestmark = pytest.mark.integration
@@ -129,25 +129,12 @@ def discord_run(
 ) -> DiscordStandIn:
     """Log a client in against the stand-in: `cached` like the bot (guild from the gateway), else
     REST only like `scholarbot digest run` from cron."""
-    standin = standin or DiscordStandIn()
-
-    async def main() -> None:
-        base = await standin.start()
-        old = Route.BASE
-        Route.BASE = base
-        client = discord.Client(intents=discord.Intents.default())
-        try:
-            await client.login("not-a-real-token")
-            if cached:
-                standin.connect(client)
-            await body(client, standin)
-        finally:
-            Route.BASE = old
-            await client.close()
-            await standin.stop()
-
-    asyncio.run(main())
-    return standin
+    return run_client(
+        standin or DiscordStandIn(),
+        lambda: discord.Client(intents=discord.Intents.default()),
+        body,
+        cached=cached,
+    )
 
 
 def posted_titles(standin: DiscordStandIn) -> list[str]:
@@ -513,27 +500,12 @@ def bot_run(
     from scholarbot.bot.client import ScholarBot
     from scholarbot.config import Settings
 
-    standin = DiscordStandIn()
     settings = Settings()
     for key, value in digest_cfg.items():
         setattr(settings.digest, key, value)
-
-    async def main() -> None:
-        base = await standin.start()
-        old = Route.BASE
-        Route.BASE = base
-        bot = ScholarBot(settings=settings, answerer=answerer, digests=digests)
-        try:
-            await bot.login("not-a-real-token")
-            standin.connect(bot)
-            await body(bot, standin)
-        finally:
-            Route.BASE = old
-            await bot.close()
-            await standin.stop()
-
-    asyncio.run(main())
-    return standin
+    return run_client(
+        DiscordStandIn(), lambda: ScholarBot(settings=settings, answerer=answerer, digests=digests), body
+    )
 
 
 async def digest_command(bot: Any, name: str, member_permissions: str = "2147483647", **options: Any) -> None:
