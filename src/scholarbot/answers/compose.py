@@ -34,19 +34,7 @@ class Composer:
         if paper.id not in self._n:
             n = len(self._n) + 1
             self._n[paper.id] = n
-            self.answer.sources.append(
-                Source(
-                    n=n,
-                    id=paper.id,
-                    title=paper.title,
-                    authors=[a.name for a in paper.authors],
-                    year=paper.year,
-                    venue=paper.venue,
-                    url=paper.url or paper.pdf_url,
-                    authors_complete=paper.authors_complete,
-                    authors_omitted=paper.authors_omitted,
-                )
-            )
+            self.answer.sources.append(Source.of(n, paper))
         return self._n[paper.id]
 
     def finish(self, text: str) -> Answer:

@@ -29,6 +29,21 @@ class Source:
     authors_complete: bool = True
     authors_omitted: int | None = None
 
+    @classmethod
+    def of(cls, n: int, paper: Paper) -> Source:
+        """Paper `paper` as source [n]: what an answer, a digest or a menu shows of it."""
+        return cls(
+            n=n,
+            id=paper.id,
+            title=paper.title,
+            authors=[a.name for a in paper.authors],
+            year=paper.year,
+            venue=paper.venue,
+            url=paper.url or paper.pdf_url,
+            authors_complete=paper.authors_complete,
+            authors_omitted=paper.authors_omitted,
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n,

@@ -120,10 +120,7 @@ class PaperMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"sb:pi
             if paper is None:
                 raise UnknownPaperError(paper_id)
             subscription = int(self.where[1:]) if self.where.startswith("s") else None
-            source = Source(
-                1, paper.id, paper.title, [a.name for a in paper.authors], paper.year, paper.venue,
-                paper.url or paper.pdf_url, paper.authors_complete, paper.authors_omitted,
-            )  # fmt: skip
+            source = Source.of(1, paper)
             line = _source_line(source).removeprefix("**[1]** ")
             await interaction.response.send_message(
                 line, view=paper_actions(paper.id, subscription), ephemeral=True, suppress_embeds=True
@@ -367,11 +364,7 @@ async def send_answer_followups(
 
 def digest_menu(digest: Digest, items: Sequence[int]) -> discord.ui.View | None:
     """The menu under one digest message, listing that message's papers (`items` index the digest's)."""
-    sources = []
-    for i in items:
-        p = digest.items[i].paper
-        sources.append(Source(i + 1, p.id, p.title, [a.name for a in p.authors], p.year, p.venue, p.url))
-    options = paper_options(sources)
+    options = paper_options([Source.of(i + 1, digest.items[i].paper) for i in items])
     if not options:
         return None
     view = discord.ui.View(timeout=None)

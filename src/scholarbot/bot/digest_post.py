@@ -40,12 +40,7 @@ def digest_parts(digest: Digest) -> list[tuple[list[discord.Embed], list[int]]]:
     """Each message of the digest with the indices of the items it lists (for its paper menu)."""
     blocks = []
     for n, item in enumerate(digest.items, 1):
-        p = item.paper
-        source = Source(
-            n, p.id, p.title, [a.name for a in p.authors], p.year, p.venue, p.url or p.pdf_url,
-            p.authors_complete, p.authors_omitted,
-        )  # fmt: skip
-        blocks.append(f"{_source_line(source)}\n↳ {escape(item.reason)[:600]}")
+        blocks.append(f"{_source_line(Source.of(n, item.paper))}\n↳ {escape(item.reason)[:600]}")
     if digest.problems:
         blocks.append("⚠ " + escape("; ".join(digest.problems))[:1500])
     if not blocks:
