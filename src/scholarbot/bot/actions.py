@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ import discord
 
 from scholarbot.answers.query import Query
 from scholarbot.answers.types import Answer, Source, format_authors, venue_year
+from scholarbot.bot.expiring import Expiring
 from scholarbot.bot.render import (
     OPTION_DESCRIPTION_LIMIT,
     OPTION_LABEL_LIMIT,
@@ -267,25 +266,18 @@ class Pages:
     """
 
     def __init__(self, ttl_s: float = NEXT_TTL_S, most: int = MAX_PAGES) -> None:
-        self.ttl_s = ttl_s
-        self.most = most
-        self._pages: OrderedDict[str, tuple[float, str, dict[str, Any]]] = OrderedDict()
+        self._pages: Expiring[str, tuple[str, dict[str, Any]]] = Expiring(ttl_s, most)
 
     def put(self, question: str, more: dict[str, Any]) -> str:
         """Remember the next page's query; return the key its button carries."""
         key = secrets.token_hex(8)
-        self._pages[key] = (time.monotonic(), question, more)
-        while len(self._pages) > self.most:
-            self._pages.popitem(last=False)
+        self._pages.put(key, (question, more))
         return key
 
     def get(self, key: str) -> tuple[str, Query] | None:
         """The question and query of a page, or None when it has been forgotten."""
         found = self._pages.get(key)
-        if found is None or time.monotonic() - found[0] > self.ttl_s:
-            self._pages.pop(key, None)
-            return None
-        return found[1], Query.from_json(found[2])
+        return None if found is None else (found[0], Query.from_json(found[1]))
 
 
 class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"sb:next:(?P<key>[0-9a-f]{16})"):

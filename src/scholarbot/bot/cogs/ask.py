@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -16,6 +14,7 @@ from discord.ext import commands
 from scholarbot.bot.actions import Pages, answer_view, send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
 from scholarbot.bot.conversation import Turn, last_query, turn_of
+from scholarbot.bot.expiring import Expiring
 from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
 from scholarbot.errors import ScholarbotError
 
@@ -59,27 +58,15 @@ class History:
     """Recent turns per conversation, forgotten after `ttl_s` idle and beyond `most` conversations."""
 
     def __init__(self, ttl_s: float = HISTORY_TTL_S, most: int = MAX_CONVERSATIONS) -> None:
-        self.ttl_s = ttl_s
-        self.most = most
-        self._turns: OrderedDict[Hashable, tuple[float, list[Turn]]] = OrderedDict()
+        self._turns: Expiring[Hashable, list[Turn]] = Expiring(ttl_s, most)
 
     def get(self, key: Hashable, now: float | None = None) -> list[Turn]:
         """The conversation's turns, oldest first (empty when it expired)."""
-        now = time.monotonic() if now is None else now
-        found = self._turns.get(key)
-        if found is None or now - found[0] > self.ttl_s:
-            self._turns.pop(key, None)
-            return []
-        return found[1]
+        return self._turns.get(key, now) or []
 
     def add(self, key: Hashable, turn: Turn, now: float | None = None) -> None:
         """Remember a turn (keeping the last KEEP_TURNS)."""
-        now = time.monotonic() if now is None else now
-        turns = [*self.get(key, now), turn][-KEEP_TURNS:]
-        self._turns[key] = (now, turns)
-        self._turns.move_to_end(key)
-        while len(self._turns) > self.most:
-            self._turns.popitem(last=False)
+        self._turns.put(key, [*self.get(key, now), turn][-KEEP_TURNS:], now)
 
 
 def conversation_key(channel: object, user_id: int) -> Hashable:
