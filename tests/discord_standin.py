@@ -70,6 +70,10 @@ BOT_USER = {"id": str(BOT_ID), "username": "scholarbot", "discriminator": "0", "
 _sequence = itertools.count(1)
 
 
+#: How long Discord waits for the first response to an interaction.
+ACK_DEADLINE = timedelta(seconds=3)
+
+
 def snowflake(at: datetime | None = None) -> int:
     """A fresh id whose timestamp is `at` (now by default), as Discord mints them."""
     ms = int((at or datetime.now(UTC)).timestamp() * 1000) - DISCORD_EPOCH_MS
@@ -619,6 +623,10 @@ class DiscordStandIn:
         state = self._interactions.setdefault(token, _Interaction())
         if state.original is not None or state.deferred:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+        # Discord's 3-second rule: an interaction not answered (or deferred) within 3 s of its creation
+        # is gone. Wall time, not `self.now`: the id was minted from the real clock.
+        if datetime.now(UTC) - snowflake_time(interaction_id) > ACK_DEADLINE:
+            return _json({"message": "Unknown interaction", "code": 10062}, 404)
         kind = payload.get("type") if isinstance(payload, dict) else None
         data = (payload.get("data") or {}) if isinstance(payload, dict) else {}
         flags = int(data.get("flags") or 0)

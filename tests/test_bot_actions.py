@@ -297,3 +297,21 @@ def test_next_after_the_bot_forgot_the_page_says_so_privately(answerer: Answerer
     standin = _run(answerer, None, body)
     (reply,) = standin.messages()
     assert reply.ephemeral and _text(reply) == PAGE_EXPIRED
+
+
+def test_the_stand_in_forgets_an_interaction_not_answered_within_3_seconds(answerer: Answerer) -> None:
+    """Discord's 3-second rule, as the stand-in enforces it: a late first response is a 404."""
+    from datetime import timedelta
+
+    from discord_standin import snowflake
+
+    async def body(bot: ScholarBot, standin: DiscordStandIn) -> None:
+        payload = command_interaction("help", {})
+        payload["id"] = str(snowflake(datetime.now(UTC) - timedelta(seconds=4)))  # arrived 4 s ago
+        with pytest.raises(discord.NotFound):
+            interaction = discord.Interaction(data=payload, state=bot._connection)  # type: ignore[arg-type]
+            await interaction.response.send_message("late", ephemeral=True)
+
+    standin = DiscordStandIn()
+    run_client(standin, lambda: ScholarBot(settings=Settings(), answerer=answerer), body)
+    assert [s.status for s in standin.sent if s.path.endswith("/callback")] == [404]
