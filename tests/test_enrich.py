@@ -33,7 +33,8 @@ def test_enrich_is_resumable_and_search_picks_the_vectors_up(tmp_path: Path, mod
     after = PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
     assert after.deep_coverage == 1.0
     hits = after.search("training vision-language models from many clients' preference rewards", k=3)
-    titles = [after.titles[after.row[h.id]] for h in hits]
+    papers = svc.store.get_papers([h.id for h in hits])
+    titles = [papers[h.id].title for h in hits]
     assert titles[0].startswith("Replacing Parameters with Preferences")
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, paper_id_for
-from scholarbot.store import paper_dict, researcher_dict
+from scholarbot.store import paper_dict, paper_text, paper_to_chroma, researcher_dict
 
 TITLE = "Über-Robust Parsing of “Quoted” Titles: A Study"
 
@@ -73,3 +73,26 @@ def _plain(obj):
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
     return obj
+
+
+def test_rows_written_before_text_moved_to_metadata_still_read(hash_store):
+    """Stores from 0.1 keep title + abstract as the Chroma document and no `abstract` key."""
+    store, emb = hash_store
+
+    meta = paper_to_chroma(PAPER)
+    del meta["abstract"]
+    store.papers.upsert(
+        ids=[PAPER.id],
+        embeddings=np.asarray(emb.embed_documents([PAPER.title]), dtype=np.float32),
+        documents=[paper_text(PAPER)],
+        metadatas=[meta],
+    )
+    assert store.get_papers([PAPER.id]) == {PAPER.id: PAPER}
+    assert store.papers_without_deep_vectors() == [(PAPER.id, paper_text(PAPER), meta["text_hash"])]
+
+
+def test_new_rows_carry_no_document(hash_store):
+    """Chroma full-text-indexes documents on every write; our rows keep their text as metadata."""
+    store, emb = hash_store
+    store.upsert_papers([PAPER], emb.embed_documents([PAPER.title]))
+    assert store.papers.get(ids=[PAPER.id], include=["documents"])["documents"] == [None]

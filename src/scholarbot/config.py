@@ -49,6 +49,14 @@ class StoreSettings(_Section):
         le=5000,
         description="Records per upsert call; also the most work an interrupted ingest can lose.",
     )
+    exact_search_limit: int = Field(
+        150_000,
+        ge=0,
+        description=(
+            "Up to this many papers, meaning search compares a question with every paper's vector; "
+            "above it, the store's approximate (HNSW) index proposes the candidates."
+        ),
+    )
 
 
 class EmbeddingSettings(_Section):

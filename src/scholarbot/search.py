@@ -11,15 +11,16 @@ import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import bm25s
 import numpy as np
 import Stemmer
 
-from scholarbot.store import SCAN_PAGE, Store
+from scholarbot.store import SCAN_PAGE, Store, stored_text
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -30,8 +31,21 @@ DENSE_WEIGHT_DEEP = 2.0
 #: Titles used as probe queries when calibrating the "related" cosine floor, and the quantile taken.
 DENSE_FLOOR_PROBES = 200
 DENSE_FLOOR_QUANTILE = 0.999
+#: Layout of the cache folder; an older one is rebuilt.
+INDEX_FORMAT = 2
 
 Mode = Literal["hybrid", "bm25", "dense"]
+
+#: Candidates asked of the store's approximate index per question, at first and at most. When even
+#: the last candidate is still "related" (above the floor), more may be, so the ask is widened.
+ANN_CANDIDATES = 1000
+ANN_CANDIDATES_MAX = 16_000
+#: Best lexical matches whose meaning is always computed exactly, so fusion sees both halves for them.
+LEXICAL_CANDIDATES = 2000
+#: Papers whose cosines estimate a question's mean and spread over the store (approximate mode).
+SAMPLE_ROWS = 4096
+#: Distinct questions whose cosines are kept (a topic is scored several ways per answer).
+COSINE_CACHE = 32
 
 
 @dataclass(frozen=True)
@@ -44,29 +58,99 @@ class Scored:
     dense: float
 
 
+class Column(Sequence[str]):
+    """Read-only strings by row over a fixed-width byte array (memory-mapped when loaded from disk)."""
+
+    def __init__(self, raw: np.ndarray) -> None:
+        self.raw = raw
+
+    @classmethod
+    def of(cls, values: Sequence[str]) -> Column:
+        return cls(np.array([v.encode() for v in values], dtype=bytes) if values else np.zeros(0, "S1"))
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [bytes(v).decode() for v in self.raw[i]]
+        return bytes(self.raw[int(i)]).decode()
+
+
+class RowLookup:
+    """Paper id -> row through a sorted copy of the ids (binary search; no per-paper Python objects)."""
+
+    def __init__(self, sorted_ids: np.ndarray, order: np.ndarray) -> None:
+        self.sorted_ids = sorted_ids
+        self.order = order
+
+    @classmethod
+    def of(cls, ids: Column) -> RowLookup:
+        order = np.argsort(ids.raw, kind="stable")
+        return cls(ids.raw[order], order.astype(np.int64))
+
+    def rows(self, ids: Iterable[str]) -> np.ndarray:
+        """Rows of the ids that are indexed, in the given order (unknown ids are left out)."""
+        width = self.sorted_ids.dtype.itemsize
+        keys = [k for k in (i.encode() for i in ids) if len(k) <= width]
+        if not keys or not len(self.sorted_ids):
+            return np.zeros(0, dtype=np.int64)
+        wanted = np.array(keys, dtype=self.sorted_ids.dtype)
+        at = np.minimum(np.searchsorted(self.sorted_ids, wanted), len(self.sorted_ids) - 1)
+        found = self.sorted_ids[at] == wanted
+        return np.asarray(self.order[at[found]], dtype=np.int64)
+
+    def get(self, pid: str, default: int | None = None) -> int | None:
+        rows = self.rows([pid])
+        return int(rows[0]) if len(rows) else default
+
+    def __getitem__(self, pid: str) -> int:
+        row = self.get(pid)
+        if row is None:
+            raise KeyError(pid)
+        return row
+
+    def __contains__(self, pid: object) -> bool:
+        return isinstance(pid, str) and self.get(pid) is not None
+
+
 class PaperIndex:
-    """In-memory BM25 and vector matrix over every stored paper."""
+    """BM25 postings and the vector matrix of every stored paper, memory-mapped from a cache folder.
+
+    Nothing is read per paper at load: ids, years, venues, vectors and postings are arrays on disk
+    that the operating system pages in (and shares between processes). Meaning is scored exactly
+    against every vector up to `StoreSettings.exact_search_limit` papers; above it the store's own
+    HNSW index proposes candidates, and only those, the best lexical matches and rows a caller asks
+    about get exact cosines.
+    """
 
     def __init__(
         self,
-        ids: list[str],
-        titles: list[str],
+        ids: Column,
         matrix: np.ndarray,
         bm25: bm25s.BM25 | None,
         embedder: object,
         deep: np.ndarray | None = None,
         deep_rows: np.ndarray | None = None,
-        venues: list[str] | None = None,
-        years: list[int] | None = None,
+        venue_codes: np.ndarray | None = None,
+        venue_names: Sequence[str] = (),
+        years: np.ndarray | None = None,
+        store: Store | None = None,
+        row: RowLookup | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
-        self.titles = titles
-        #: Venue string and year (0 when unknown) of every paper, for filters and linking.
-        self.venues = venues if venues is not None else [""] * len(ids)
-        self.years = np.asarray(years if years is not None else [0] * len(ids), dtype=np.int32)
+        n = len(ids)
+        #: Each paper's venue as a code into `venue_names` (-1 when unknown), and its year (0 unknown).
+        self.venue_codes = venue_codes if venue_codes is not None else np.full(n, -1, dtype=np.int32)
+        self.venue_names = list(venue_names)
+        self.years = years if years is not None else np.zeros(n, dtype=np.int32)
         self._floors: dict[bool, float] = {}
-        self.row = {pid: i for i, pid in enumerate(ids)}
+        self.row = row if row is not None else RowLookup.of(ids)
         self.matrix = matrix
         self.bm25 = bm25
         self.stemmer = Stemmer.Stemmer("english")
@@ -74,12 +158,38 @@ class PaperIndex:
         self.deep = deep
         self.deep_rows = deep_rows
         self._deep_embedder: Any | None = None
+        #: The store's HNSW index answers for the dense half when the store is past the exact limit.
+        self.store = store if store is not None and n > store.settings.exact_search_limit else None
+        self._sample = (
+            np.sort(np.random.default_rng(0).choice(n, size=min(SAMPLE_ROWS, n), replace=False))
+            if self.store is not None
+            else None
+        )
+        self._sample_matrix: np.ndarray | None = None
+        self._cosines: dict[str, Cosines] = {}
+
+    @property
+    def approximate(self) -> bool:
+        """Whether meaning is scored through the store's approximate index (a large store)."""
+        return self.store is not None
+
+    def reference_vectors(self) -> np.ndarray:
+        """Vectors that stand for the whole store when putting a cosine on its scale (all, or a sample)."""
+        if self._sample is None:
+            return np.asarray(self.matrix)
+        if self._sample_matrix is None:
+            self._sample_matrix = np.asarray(self.matrix[self._sample])
+        return self._sample_matrix
+
+    @property
+    def venues(self) -> list[str]:
+        """Every distinct venue string in the index."""
+        return self.venue_names
 
     @classmethod
     def build(cls, store: Store, embedder: object) -> PaperIndex:
         """Read every paper's text and vector from the store and index them."""
         ids: list[str] = []
-        titles: list[str] = []
         texts: list[str] = []
         vectors: list[np.ndarray] = []
         text_hashes: list[str] = []
@@ -96,25 +206,29 @@ class PaperIndex:
             text_hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
             venues.extend(str(m.get("venue") or "") for m in res["metadatas"])
             years.extend(int(m.get("year") or 0) for m in res["metadatas"])
-            for doc in res["documents"]:
-                texts.append(doc)
-                titles.append(doc.partition("\n\n")[0])
+            texts.extend(stored_text(d, m) for d, m in zip(res["documents"], res["metadatas"], strict=True))
             vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
             offset += len(res["ids"])
         matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
+        titles = [t.partition("\n\n")[0] for t in texts]
         bm25 = None
         if ids:
             # Titles count twice: they are the densest statement of what a paper is about.
             corpus = [f"{t}\n{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
+            del texts
             stemmer = Stemmer.Stemmer("english")
             tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=stemmer, show_progress=False)
+            del corpus
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
         deep = deep_rows = None
+        column = Column.of(ids)
+        lookup = RowLookup.of(column)
         found = store.deep_vectors()
         if found is not None:
             deep_ids, deep_hashes, deep_matrix = found
-            row = {pid: i for i, pid in enumerate(ids)}
+            rows = lookup.rows(deep_ids)
+            row = {pid: int(r) for pid, r in zip((p for p in deep_ids if p in lookup), rows, strict=True)}
             # A vector made from an older abstract is dropped until `enrich` redoes it: the
             # static vector of the current text is better than a full one of the wrong text.
             keep = [
@@ -122,22 +236,40 @@ class PaperIndex:
             ]
             deep = deep_matrix[keep]
             deep_rows = np.array([row[deep_ids[j]] for j in keep], dtype=np.int64)
-        return cls(ids, titles, matrix, bm25, embedder, deep, deep_rows, venues, years)
+        names = sorted(set(venues) - {""})
+        code = {v: i for i, v in enumerate(names)}
+        venue_codes = np.array([code.get(v, -1) for v in venues], dtype=np.int32)
+        index = cls(
+            column,
+            matrix,
+            bm25,
+            embedder,
+            deep,
+            deep_rows,
+            venue_codes,
+            names,
+            np.asarray(years, dtype=np.int32),
+            store,
+            lookup,
+        )
+        # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
+        index._calibrate(titles)
+        return index
 
     @classmethod
     def open(cls, store: Store, embedder: object, cache_dir: Path) -> PaperIndex:
         """Load the index from `cache_dir` when it matches the store's generation, else build and save it.
 
-        Building reads and tokenises every paper (seconds at 13k papers); loading the saved
-        arrays takes a fraction of a second, which is what keeps a cold `scholarbot ask` fast.
+        Building reads and tokenises every paper (seconds at 13k papers); opening the saved arrays
+        maps them without reading them, which is what keeps a cold `scholarbot ask` fast.
         """
         generation = store.generation()
         folder = cache_dir / "papers"
         try:
             if (folder / "generation").read_text() == generation:
-                return cls._load(folder, embedder)
+                return cls._load(folder, embedder, store)
         except (OSError, ValueError, KeyError):
-            pass  # a missing or damaged cache is rebuilt below
+            pass  # a missing, damaged or older-format cache is rebuilt below
         index = cls.build(store, embedder)
         with contextlib.suppress(OSError):
             index._save(folder, generation)
@@ -147,16 +279,17 @@ class PaperIndex:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        # The static model's "unrelated" floor is calibrated once per generation and saved with the index.
-        floor = self.dense_floor(deep=False)
         meta = {
-            "ids": self.ids,
-            "titles": self.titles,
-            "venues": self.venues,
-            "years": self.years.tolist(),
-            "static_floor": floor,
+            "format": INDEX_FORMAT,
+            "venues": self.venue_names,
+            "floors": {str(k): v for k, v in self._floors.items()},
         }
-        (tmp / "papers.json").write_text(json.dumps(meta))
+        (tmp / "index.json").write_text(json.dumps(meta))
+        np.save(tmp / "ids.npy", self.ids.raw)
+        np.save(tmp / "ids_sorted.npy", self.row.sorted_ids)
+        np.save(tmp / "ids_order.npy", self.row.order)
+        np.save(tmp / "years.npy", self.years)
+        np.save(tmp / "venue_codes.npy", self.venue_codes)
         np.save(tmp / "vectors.npy", self.matrix)
         if self.bm25 is not None:
             self.bm25.save(str(tmp / "bm25"))
@@ -168,25 +301,33 @@ class PaperIndex:
         tmp.rename(folder)
 
     @classmethod
-    def _load(cls, folder: Path, embedder: object) -> PaperIndex:
-        meta = json.loads((folder / "papers.json").read_text())
-        matrix = np.load(folder / "vectors.npy")
+    def _load(cls, folder: Path, embedder: object, store: Store | None) -> PaperIndex:
+        meta = json.loads((folder / "index.json").read_text())
+        if meta.get("format") != INDEX_FORMAT:
+            raise ValueError("index cache of another format")
+
+        def mapped(name: str) -> np.ndarray:
+            return np.load(folder / name, mmap_mode="r")
+
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if (folder / "bm25").exists() else None
         deep = deep_rows = None
         if (folder / "deep.npy").exists():
             deep, deep_rows = np.load(folder / "deep.npy"), np.load(folder / "deep_rows.npy")
+        ids = Column(mapped("ids.npy"))
         index = cls(
-            meta["ids"],
-            meta["titles"],
-            matrix,
+            ids,
+            mapped("vectors.npy"),
             bm25,
             embedder,
             deep,
             deep_rows,
+            mapped("venue_codes.npy"),
             meta["venues"],
-            meta["years"],
+            mapped("years.npy"),
+            store,
+            RowLookup(mapped("ids_sorted.npy"), mapped("ids_order.npy")),
         )
-        index._floors[False] = float(meta["static_floor"])
+        index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         return index
 
     def __len__(self) -> int:
@@ -248,13 +389,50 @@ class PaperIndex:
         rarest[min(postings, key=len)] = True
         return (out / total if total > 0 else out), rarest
 
-    def related_margin(self, query: str) -> np.ndarray:
+    # --- meaning ------------------------------------------------------------------------------
+
+    def cosines(self, query: str) -> Cosines:
+        """The static model's cosine of every paper to a query: exact, or for the candidates (see class)."""
+        found = self._cosines.get(query)
+        if found is None:
+            if len(self._cosines) >= COSINE_CACHE:
+                self._cosines.clear()
+            found = self._cosines[query] = self._score_cosines(query)
+        return found
+
+    def _score_cosines(self, query: str) -> Cosines:
+        vector = self.embed(query)
+        n = len(self.ids)
+        if self.store is None or self._sample is None:
+            return Cosines(self.matrix, vector, self.matrix @ vector if n else np.zeros(0, np.float32))
+        sample = self.reference_vectors() @ vector
+        values = np.full(n, np.nan, dtype=np.float32)
+        floor = self.dense_floor(deep=False)
+        k = ANN_CANDIDATES
+        while True:
+            hits = self.store.search_papers(vector, k)
+            rows = self.row.rows([h.id for h in hits])
+            if len(hits) < k or hits[-1].score < floor or k >= ANN_CANDIDATES_MAX:
+                break
+            k *= 4  # even the k-th candidate is related: there are more than k related papers
+        rows = np.sort(rows)
+        values[rows] = np.asarray(self.matrix[rows]) @ vector
+        cos = Cosines(self.matrix, vector, values, float(sample.mean()), float(sample.std()))
+        lex = self.lexical_scores(query)
+        if lex.size:
+            cos.complete(top_order(lex, LEXICAL_CANDIDATES))
+        return cos
+
+    def related_margin(self, query: str, rows: np.ndarray | None = None) -> np.ndarray:
         """How far each paper's cosine to the query is above the store's "unrelated" floor (> 0: related).
 
         Full-model vectors replace static ones where enrichment made them, each judged against
-        its own model's floor.
+        its own model's floor. Papers the approximate index did not propose count as unrelated.
         """
-        margin = self.dense_scores(self.embed(query)) - self.dense_floor(deep=False)
+        cos = self.cosines(query)
+        if rows is not None:
+            cos.complete(rows)
+        margin = np.nan_to_num(cos.values - self.dense_floor(deep=False), nan=-1.0)
         if self.deep is not None and self.deep_rows is not None and len(self.deep_rows):
             q = np.asarray(self._deep().embed_query(query), dtype=np.float32).reshape(-1)
             margin[self.deep_rows] = self.deep @ q - self.dense_floor(deep=True)
@@ -265,23 +443,29 @@ class PaperIndex:
 
         Paper titles are used as queries against the other papers: the 99.9th percentile of those
         similarities is what an unrelated paper can score by chance, whatever the model's baseline.
+        Calibrated when the index is built and saved with it.
         """
-        cache = self._floors
-        if deep not in cache:
-            matrix = self.deep if deep else self.matrix
+        return self._floors.get(deep, 0.5 if deep else 0.8)
+
+    def _calibrate(self, titles: Sequence[str]) -> None:
+        for deep in (False, True):
             rng = np.random.default_rng(0)
+            matrix = self.deep if deep else self.matrix
             if matrix is None or len(matrix) < 50:
-                cache[deep] = 0.5 if deep else 0.8
+                continue
+            probe = rng.choice(len(matrix), size=min(DENSE_FLOOR_PROBES, len(matrix)), replace=False)
+            embedder = self._deep() if deep else self.embedder
+            rows = probe if not deep or self.deep_rows is None else self.deep_rows[probe]
+            queries = np.asarray(embedder.embed_documents([titles[int(r)] for r in rows]), dtype=np.float32)  # type: ignore[union-attr]
+            if len(matrix) > SAMPLE_ROWS * 4 and self.store is not None:
+                # Against a sample: the full product would be probes x papers floats.
+                against = np.sort(rng.choice(len(matrix), size=SAMPLE_ROWS * 4, replace=False))
+                sims = queries @ np.asarray(matrix[against]).T
+                sims[against[None, :] == rows[:, None]] = -1.0
             else:
-                probe = rng.choice(len(matrix), size=min(DENSE_FLOOR_PROBES, len(matrix)), replace=False)
-                embedder = self._deep() if deep else self.embedder
-                rows = probe if not deep or self.deep_rows is None else self.deep_rows[probe]
-                titles = [self.titles[int(r)] for r in rows]
-                queries = np.asarray(embedder.embed_documents(titles), dtype=np.float32)  # type: ignore[union-attr]
-                sims = queries @ matrix.T
+                sims = queries @ np.asarray(matrix).T
                 sims[np.arange(len(probe)), probe] = -1.0  # a title matches its own paper
-                cache[deep] = float(np.quantile(sims, DENSE_FLOOR_QUANTILE))
-        return cache[deep]
+            self._floors[deep] = float(np.quantile(sims, DENSE_FLOOR_QUANTILE))
 
     def _deep(self) -> Any:
         if self._deep_embedder is None:
@@ -291,26 +475,23 @@ class PaperIndex:
             self._deep_embedder = get_embedder(DEEP_EMBEDDER)
         return self._deep_embedder
 
-    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every paper to a query vector from the static model."""
-        if not len(self.ids):
-            return np.zeros(0, dtype=np.float32)
-        return self.matrix @ vector
-
     @property
     def deep_coverage(self) -> float:
         """Share of papers that have a full-model vector."""
-        return 0.0 if self.deep_rows is None or not self.ids else len(self.deep_rows) / len(self.ids)
+        return 0.0 if self.deep_rows is None or not len(self.ids) else len(self.deep_rows) / len(self.ids)
 
-    def meaning_scores(self, query: str) -> np.ndarray:
+    def meaning_scores(self, query: str, rows: np.ndarray | None = None) -> np.ndarray:
         """How far above the store's typical paper each paper's meaning is to the query, in z-scores.
 
         Uses the full model's vectors wherever enrichment produced them and the static model's
         elsewhere. z-scores (per model, over the whole store) put both on one scale and make
         thresholds independent of a model's baseline similarity: static vectors sit near 0.6
-        cosine for unrelated text, full MiniLM near 0.1.
+        cosine for unrelated text, full MiniLM near 0.1. `rows` get exact cosines in approximate mode.
         """
-        z = zscore(self.dense_scores(self.embed(query)))
+        cos = self.cosines(query)
+        if rows is not None:
+            cos.complete(rows)
+        z = cos.zscores()
         if self.deep is not None and self.deep_rows is not None and len(self.deep_rows):
             q = np.asarray(self._deep().embed_query(query), dtype=np.float32).reshape(-1)
             z[self.deep_rows] = zscore(self.deep @ q)
@@ -325,27 +506,69 @@ class PaperIndex:
         vote and flattens BM25's margin on exact phrasings (it cost 0.15 hit@1 on the dev set).
         `mode` "bm25" or "dense" uses one retriever alone (the benchmarks' baselines).
         """
-        if not self.ids or not query.strip():
+        if not len(self.ids) or not query.strip():
             return []
-        zeros = np.zeros(len(self.ids), dtype=np.float32)
-        lex = self.lexical_scores(query) if mode != "dense" else zeros
-        dense = self.meaning_scores(query) if mode != "bm25" else zeros
         rows = np.arange(len(self.ids))
         if within is not None:
-            rows = np.array(sorted(self.row[p] for p in within if p in self.row), dtype=int)
+            rows = np.sort(self.row.rows(within))
             if rows.size == 0:
                 return []
+        zeros = np.zeros(len(self.ids), dtype=np.float32)
+        lex = self.lexical_scores(query) if mode != "dense" else zeros
+        dense = self.meaning_scores(query, rows if within is not None else None) if mode != "bm25" else zeros
         if mode == "bm25":
             fused = np.where(lex[rows] > 0, lex[rows], -np.inf)
         elif mode == "dense":
             fused = dense[rows].astype(np.float64)
         else:
             fused = fuse(lex, dense, deep=self.deep_coverage > 0)[rows]
-        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        order = [i for i in top_order(fused, k) if np.isfinite(fused[i])]
         return [
-            Scored(self.ids[rows[i]], float(fused[i]), float(lex[rows[i]]), float(dense[rows[i]]))
+            Scored(self.ids[int(rows[i])], float(fused[i]), float(lex[rows[i]]), float(dense[rows[i]]))
             for i in order
         ]
+
+
+@dataclass
+class Cosines:
+    """One query's cosine to the papers: every paper's (exact mode) or the candidates' so far (NaN elsewhere).
+
+    `complete` fills in rows a caller is about to judge (one person's papers, a venue's), so a
+    paper is never dropped just because the approximate index did not propose it.
+    """
+
+    matrix: np.ndarray
+    vector: np.ndarray
+    values: np.ndarray
+    #: The cosines' mean and spread over the store: exact, or estimated on a fixed sample of papers.
+    mean: float | None = None
+    std: float | None = None
+
+    def complete(self, rows: np.ndarray) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        missing = np.sort(rows[np.isnan(self.values[rows])]) if rows.size else rows
+        if missing.size:
+            self.values[missing] = np.asarray(self.matrix[missing]) @ self.vector
+
+    def zscores(self) -> np.ndarray:
+        """Standard deviations above the store's mean; 0 for papers not scored (not remarkable)."""
+        if self.mean is None or self.std is None:
+            return zscore(self.values)
+        return np.nan_to_num((self.values - self.mean) / (self.std + 1e-9), nan=0.0).astype(np.float32)
+
+
+def top_order(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` highest scores, best first, ties in position order.
+
+    The same as `np.argsort(-scores, kind="stable")[:k]` without sorting every score: only those at
+    or above the k-th best are sorted, ties at the boundary included.
+    """
+    n = len(scores)
+    if k >= n or n <= 4 * k:
+        return np.argsort(-scores, kind="stable")[:k]
+    kth = np.partition(scores, n - k)[n - k]
+    top = np.flatnonzero(scores >= kth)
+    return top[np.argsort(-scores[top], kind="stable")][:k]
 
 
 def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:

@@ -115,7 +115,7 @@ class Store:
         for ids, docs, metas in self._scan(self.papers):
             for pid, doc, meta in zip(ids, docs, metas, strict=True):
                 if have.get(pid) != meta.get("text_hash"):
-                    todo.append((pid, doc, str(meta.get("text_hash"))))
+                    todo.append((pid, stored_text(doc, meta), str(meta.get("text_hash"))))
         return todo
 
     def upsert_deep(self, ids: Sequence[str], vectors: np.ndarray, hashes: Sequence[str]) -> None:
@@ -192,14 +192,10 @@ class Store:
         """Rewrite records whose embedded text did not change, keeping their vectors."""
         seen = self.first_seen([p.id for p in papers])
         now = int(time.time())
-        docs_metas = [paper_to_chroma(p, seen.get(p.id, now)) for p in papers]
+        metas = [paper_to_chroma(p, seen.get(p.id, now)) for p in papers]
         for start in range(0, len(papers), self.settings.batch_size):
             chunk = slice(start, start + self.settings.batch_size)
-            self.papers.update(
-                ids=[p.id for p in papers[chunk]],
-                documents=[d for d, _ in docs_metas[chunk]],
-                metadatas=[m for _, m in docs_metas[chunk]],
-            )
+            self.papers.update(ids=[p.id for p in papers[chunk]], metadatas=metas[chunk])
 
     def iter_papers(self) -> Iterator[Paper]:
         """Scan every stored paper."""
@@ -250,7 +246,7 @@ class Store:
     def upsert_profiles(self, pages: Sequence[ProfilePage], embeddings: np.ndarray) -> None:
         """Keep profile pages as their sources showed them (metrics, notes)."""
         ids = [profile_id(p) for p in pages]
-        rows = [(p.name, {"record": json.dumps(dataclasses.asdict(p), ensure_ascii=False)}) for p in pages]
+        rows = [{"record": json.dumps(dataclasses.asdict(p), ensure_ascii=False)} for p in pages]
         self._upsert(self.profiles, ids, embeddings, rows)
 
     def iter_profiles(self) -> Iterator[ProfilePage]:
@@ -304,8 +300,10 @@ class Store:
     # --- Chroma plumbing ----------------------------------------------------------------------
 
     def _upsert(
-        self, collection: Any, ids: list[str], embeddings: np.ndarray, rows: list[tuple[str, dict[str, Any]]]
+        self, collection: Any, ids: list[str], embeddings: np.ndarray, rows: list[dict[str, Any]]
     ) -> None:
+        # Rows carry no Chroma document: Chroma full-text-indexes documents on every write (4x the
+        # cost of a row without one, measured), and nothing here searches them; the text is metadata.
         if len(ids) != len(embeddings):
             raise ValueError(f"{len(ids)} ids but {len(embeddings)} vectors")
         size = self.settings.batch_size
@@ -314,8 +312,7 @@ class Store:
             collection.upsert(
                 ids=ids[chunk],
                 embeddings=np.asarray(embeddings[chunk], dtype=np.float32),
-                documents=[d for d, _ in rows[chunk]],
-                metadatas=[m for _, m in rows[chunk]],
+                metadatas=rows[chunk],
             )
 
     def _scan(
@@ -351,6 +348,13 @@ class Store:
 def paper_text(paper: Paper) -> str:
     """The text a paper is embedded and searched by."""
     return f"{paper.title}\n\n{paper.abstract}".strip()
+
+
+def stored_text(document: str | None, meta: dict[str, Any]) -> str:
+    """`paper_text` of a stored paper row, without parsing its record."""
+    if "abstract" in meta:
+        return f"{meta['title']}\n\n{meta['abstract']}".strip()
+    return document or ""
 
 
 def _hash(obj: Any) -> str:
@@ -403,8 +407,8 @@ def researcher_dict(person: Researcher) -> dict[str, Any]:
     }
 
 
-def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> tuple[str, dict[str, Any]]:
-    """Split a paper into Chroma's document (title + abstract) and flat metadata."""
+def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> dict[str, Any]:
+    """A paper as one Chroma metadata row: the record as JSON plus the fields filters use."""
     rec = paper_dict(paper)
     del rec["title"], rec["abstract"], rec["id"]
     meta: dict[str, Any] = {
@@ -414,6 +418,7 @@ def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> tuple[str, d
         "record_hash": record_hash(paper),
         "text_hash": text_hash(paper),
         "title": paper.title,
+        "abstract": paper.abstract,
     }
     if paper.year is not None:
         meta["year"] = paper.year
@@ -422,7 +427,7 @@ def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> tuple[str, d
     keys = sorted({name_key(a.name) for a in paper.authors} - {""})
     if keys:  # Chroma rejects empty lists as metadata values
         meta["author_keys"] = keys
-    return paper_text(paper), meta
+    return meta
 
 
 def record_hash(paper: Paper) -> str:
@@ -435,10 +440,13 @@ def text_hash(paper: Paper) -> str:
     return _hash(paper_text(paper))
 
 
-def paper_from_chroma(document: str, meta: dict[str, Any]) -> Paper:
-    """Rebuild a paper from its Chroma row."""
+def paper_from_chroma(document: str | None, meta: dict[str, Any]) -> Paper:
+    """Rebuild a paper from its Chroma row (stores written before 0.2 keep the text as the document)."""
     rec = json.loads(meta["record"])
-    title, _, abstract = document.partition("\n\n")
+    if "abstract" in meta:
+        title, abstract = str(meta["title"]), str(meta["abstract"])
+    else:
+        title, _, abstract = (document or "").partition("\n\n")
     rec["authors"] = tuple(
         Author(a["name"], a["source_id"], tuple(a["affiliations"])) for a in rec["authors"]
     )
@@ -447,8 +455,8 @@ def paper_from_chroma(document: str, meta: dict[str, Any]) -> Paper:
     return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
 
 
-def researcher_to_chroma(person: Researcher) -> tuple[str, dict[str, Any]]:
-    """A researcher row: the document is what name and topic search see."""
+def researcher_to_chroma(person: Researcher) -> dict[str, Any]:
+    """A researcher as one Chroma metadata row (its vector embeds `researcher_text`)."""
     rec = researcher_dict(person)
     meta = {
         "schema": SCHEMA_VERSION,
@@ -458,7 +466,7 @@ def researcher_to_chroma(person: Researcher) -> tuple[str, dict[str, Any]]:
         "record": json.dumps(rec, ensure_ascii=False),
         "record_hash": _hash(rec),
     }
-    return researcher_text(person), meta
+    return meta
 
 
 def researcher_text(person: Researcher) -> str:

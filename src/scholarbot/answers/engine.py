@@ -27,7 +27,7 @@ from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearc
 from scholarbot.ingest import PEOPLE_STALE
 from scholarbot.names import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
-from scholarbot.search import Mode, PaperIndex
+from scholarbot.search import Mode, PaperIndex, top_order
 from scholarbot.store import GENERATION
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ TOPIC_PAPERS = 40
 EXPERTS_SHOWN = 8
 #: Papers listed by "More like this".
 SIMILAR_SHOWN = 6
+#: Filtered rows up to this many get exact meaning scores in a store past the exact-search limit.
+EXACT_ROWS = 50_000
 #: One namesake is "the one meant" when its evidence is at least this many times the next one's...
 DOMINANCE = 2.0
 #: ...and ahead by at least this much.
@@ -218,7 +220,7 @@ class Answerer:
             # The same hybrid scores as a paper search: the title is the paper's most telling text.
             match = self._topic(paper.title)
             rows = self._filter_rows(query)
-            order = rows[np.argsort(-match.scores[rows], kind="stable")][: limit + 1]
+            order = rows[top_order(match.scores[rows], limit + 1)]
             ids = [self.index.ids[int(r)] for r in order if self.index.ids[int(r)] != paper_id][:limit]
             return FactsComposer(query).similar(paper, self._papers(ids)), query
 
@@ -360,7 +362,9 @@ class Answerer:
         papers = self._filter(papers, query)
         if query.topic:
             topic = self._topic(query.topic)
-            return float(sum(1 for p in papers if topic.on(self.index.row.get(p.id))))
+            rows = self.index.row.rows(p.id for p in papers)
+            topic.include(rows)
+            return float(topic.on_topic[rows].sum())
         if query.institution:
             return float(any(institution_matches(query.institution, a) for a in entry.affiliations)) * 10
         return float(len(papers))
@@ -455,6 +459,7 @@ class Answerer:
         view = PersonView(person, papers)
         if query.topic and papers:
             topic = self._topic(query.topic)
+            topic.include(self.index.row.rows(p.id for p in papers))
             for p in papers:
                 row = self.index.row.get(p.id)
                 if topic.on(row):
@@ -484,12 +489,15 @@ class Answerer:
         topic_text = query.topic or ""
         match = self._topic(topic_text)
         rows = self._filter_rows(query)
-        order = rows[np.argsort(-match.scores[rows], kind="stable")]
+        self._judge(match, rows)
         if authors is None:
+            order = rows[top_order(match.scores[rows], max(limit * 4, 3))]
             on = [int(r) for r in order[: limit * 4] if match.on(int(r))][:limit]
         else:
+            on_rows = rows[match.on_topic[rows]]
+            order = on_rows[top_order(match.scores[on_rows], len(on_rows))]
             on = []
-            for r in order[match.on_topic[order]]:
+            for r in order:
                 if authors.intersection(self.people.authors_of(self.index.ids[int(r)])):
                     on.append(int(r))
                     if len(on) == limit:
@@ -502,6 +510,12 @@ class Answerer:
         nearest = self._papers([self.index.ids[int(r)] for r in order[:3]])
         return [], nearest
 
+    def _judge(self, match: TopicMatch, rows: np.ndarray) -> None:
+        # Rows a filter narrowed down get exact meaning evidence when that is cheap; the whole store
+        # (or most of it) stays with the approximate index's candidates.
+        if len(rows) <= EXACT_ROWS and len(rows) < len(self.index):
+            match.include(rows)
+
     def _filter_rows(self, query: Query) -> np.ndarray:
         idx = self.index
         keep = np.ones(len(idx), dtype=bool)
@@ -512,7 +526,8 @@ class Answerer:
             keep &= (idx.years <= hi) & (idx.years > 0)
         if query.venue:
             family = query.venue.lower()
-            keep &= np.array([(venue_family(v) or "").lower() == family for v in idx.venues], dtype=bool)
+            codes = [i for i, v in enumerate(idx.venue_names) if (venue_family(v) or "").lower() == family]
+            keep &= np.isin(idx.venue_codes, codes)
         return np.flatnonzero(keep)
 
     def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
@@ -609,7 +624,7 @@ class Answerer:
         papers, nearest = self._topic_papers(query, 24)
         if not papers:
             return c.nothing_on_topic(query, nearest)
-        rows = np.array([self.index.row[p.id] for p in papers])
+        rows = self.index.row.rows(p.id for p in papers)
         return c.themes(query, papers, self.index.matrix[rows])
 
     def _find_papers(self, query: Query, c: FactsComposer) -> Answer:
@@ -629,7 +644,8 @@ class Answerer:
     def _ranked(self, query: Query, limit: int) -> list[Paper]:
         match = self._topic(query.topic or "")
         rows = self._filter_rows(query)
-        order = rows[np.argsort(-match.scores[rows], kind="stable")][:limit]
+        self._judge(match, rows)
+        order = rows[top_order(match.scores[rows], limit)]
         if query.sort == "date":
             order = np.array(sorted(order, key=lambda r: -int(self.index.years[r])), dtype=np.int64)
         return self._papers([self.index.ids[int(r)] for r in order])
@@ -639,11 +655,11 @@ class Answerer:
             rows = self._filter_rows(query)
             return c.count_store(query, len(rows))
         match = self._topic(query.topic)
-        on = sorted(
-            (int(r) for r in self._filter_rows(query) if match.on(int(r))),
-            key=lambda r: -float(match.scores[r]),
-        )
-        return c.count_topic(query, len(on), self._papers([self.index.ids[r] for r in on[:5]]))
+        rows = self._filter_rows(query)
+        self._judge(match, rows)
+        on = rows[match.on_topic[rows]]
+        top = on[top_order(match.scores[on], 5)]
+        return c.count_topic(query, len(on), self._papers([self.index.ids[int(r)] for r in top]))
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ PaperIndex.dense_floor), or when it is fairly close on both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,10 +28,21 @@ MARGIN_NEAR = -0.08
 
 @dataclass(frozen=True)
 class TopicMatch:
-    """Per-paper evidence for one topic over the whole index."""
+    """Per-paper evidence for one topic over the whole index.
+
+    In a store past the exact-search limit, papers the approximate index did not propose carry
+    lexical evidence only; `include(rows)` scores the given rows' meaning exactly before a caller
+    judges them (one person's papers, a venue's).
+    """
 
     scores: np.ndarray
     on_topic: np.ndarray
+    _complete: Callable[[np.ndarray], None] | None = field(default=None, repr=False, compare=False)
+
+    def include(self, rows: np.ndarray) -> None:
+        """Make the evidence for these rows exact (a no-op when it already is)."""
+        if self._complete is not None and len(rows):
+            self._complete(np.asarray(rows, dtype=np.int64))
 
     def on(self, row: int | None) -> bool:
         return row is not None and bool(self.on_topic[row])
@@ -42,14 +54,22 @@ class TopicMatch:
 def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> TopicMatch:
     """Score every paper for a topic and mark the ones that are on it."""
     coverage, specific = index.term_coverage(topic)
-    margin = index.related_margin(topic)
     lex = index.lexical_scores(topic) if mode != "dense" else np.zeros(len(index), dtype=np.float32)
-    dense = index.meaning_scores(topic)
-    scores = fuse(lex, dense if mode != "bm25" else np.zeros_like(dense), deep=index.deep_coverage > 0)
     # A short topic is defined by its most specific word; a long description may word things its
     # paper does not, so there coverage alone decides.
     if len(index.query_terms(topic)) > SPECIFIC_WORD_TERMS:
         specific = np.ones_like(specific)
     words = specific & (coverage >= COVERAGE_ON)
-    on = words | (margin >= 0) | ((coverage >= COVERAGE_NEAR) & (margin >= MARGIN_NEAR))
-    return TopicMatch(scores=scores, on_topic=on)
+    scores = np.zeros(len(index), dtype=np.float64)
+    on = np.zeros(len(index), dtype=bool)
+
+    def judge(rows: np.ndarray | None) -> None:
+        margin = index.related_margin(topic, rows)
+        dense = index.meaning_scores(topic, rows)
+        fused = fuse(lex, dense if mode != "bm25" else np.zeros_like(dense), deep=index.deep_coverage > 0)
+        near = words | (margin >= 0) | ((coverage >= COVERAGE_NEAR) & (margin >= MARGIN_NEAR))
+        at = slice(None) if rows is None else rows
+        scores[at], on[at] = fused[at], near[at]
+
+    judge(None)
+    return TopicMatch(scores=scores, on_topic=on, _complete=judge if index.approximate else None)

@@ -92,7 +92,7 @@ class Digests:
 
                 self.ranker.background = PaperIndex.open(
                     self.svc.store, self.svc.embedder, self.svc.index_dir
-                ).matrix
+                ).reference_vectors()
             prepared = self._prepared
             if prepared is None or prepared[0] != key:
                 prepared = self._prepared = (key, self.ranker.prepare(papers))

@@ -1,0 +1,119 @@
+"""The paper index on disk: memory-mapped arrays, id lookup, and the approximate (large-store) mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scholarbot import search
+from scholarbot.answers import Answerer
+from scholarbot.search import Column, PaperIndex, RowLookup, top_order
+from scholarbot.services import Services
+
+
+def test_top_order_is_a_stable_descending_sort_without_sorting_everything():
+    rng = np.random.default_rng(1)
+    for n, k in ((10, 3), (1000, 7), (5000, 40), (5000, 5000)):
+        scores = rng.integers(0, 20, size=n).astype(np.float64)  # many ties, at the cut too
+        assert top_order(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+    scores = np.array([1.0, -np.inf, 3.0, 3.0, -np.inf])
+    assert top_order(scores, 4).tolist() == [2, 3, 0, 1]
+
+
+def test_row_lookup_finds_rows_and_skips_unknown_ids():
+    ids = Column.of(["p_b", "p_a", "p_ccc", "p_ä"])
+    rows = RowLookup.of(ids)
+    assert rows.rows(["p_ccc", "nope", "p_a", "p_ä", "p_cccc-longer-than-any"]).tolist() == [2, 1, 3]
+    assert rows.get("p_b") == 0 and rows["p_a"] == 1 and "p_ä" in rows
+    assert rows.get("p_") is None and "p_" not in rows
+    with pytest.raises(KeyError):
+        rows["missing"]
+    assert [ids[i] for i in range(len(ids))] == ["p_b", "p_a", "p_ccc", "p_ä"]
+    assert RowLookup.of(Column.of([])).rows(["x"]).tolist() == []
+
+
+def test_a_reopened_index_is_memory_mapped_and_answers_the_same(sample_services: Services, tmp_path):
+    svc = sample_services
+    built = PaperIndex.open(svc.store, svc.embedder, tmp_path)
+    opened = PaperIndex.open(svc.store, svc.embedder, tmp_path)
+    assert isinstance(opened.matrix, np.memmap) and isinstance(opened.ids.raw, np.memmap)
+    assert not isinstance(built.matrix, np.memmap)
+    for q in ("federated learning with large language models", "split learning privacy", "dialogue"):
+        assert opened.search(q, k=5) == built.search(q, k=5)
+    assert opened.dense_floor(deep=False) == built.dense_floor(deep=False)
+    assert opened.venues == built.venues and opened.years.tolist() == built.years.tolist()
+
+
+QUESTIONS = [
+    "Who works on split learning?",
+    "How many papers are about federated learning?",
+    "papers on dialogue at ACL",
+    "What do people here write about large language models?",
+    "Who works on quantum error correction?",
+]
+#: Questions about one person's papers, judged paper by paper.
+PERSON_QUESTIONS = [
+    "Which papers by Hanlin Gu are about privacy?",
+    "Who collaborates with Zheng Lin on split learning?",
+    "Which papers by Hainan Zhang are about dialogue?",
+]
+
+
+def _static_only(answerer: Answerer) -> Answerer:
+    # The sample is enriched: full-model vectors, scored exactly for every paper, would decide
+    # everything. These tests are about the static vectors' approximate half.
+    answerer.index.deep = answerer.index.deep_rows = None
+    return answerer
+
+
+def _answers(answerer: Answerer, questions: list[str]) -> list[dict[str, object]]:
+    out = []
+    for q in questions:
+        data = answerer.ask(q).to_json()
+        data.pop("took_ms", None)
+        out.append(data)
+    return out
+
+
+def test_approximate_mode_answers_as_exact_mode_does(sample_services: Services, monkeypatch):
+    """A store past the exact limit asks Chroma's HNSW for candidates; answers must not change.
+
+    The sample is small, so the first ask is cut to one candidate: a topic with more related papers
+    than that must widen the ask until the last candidate is unrelated.
+    """
+    svc = sample_services
+    expected = _answers(_static_only(Answerer(svc)), QUESTIONS + PERSON_QUESTIONS)
+    asked: list[int] = []
+    search_papers = svc.store.search_papers
+    monkeypatch.setattr(svc.store, "search_papers", lambda v, k: asked.append(k) or search_papers(v, k))
+    monkeypatch.setattr(search, "ANN_CANDIDATES", 1)
+    monkeypatch.setattr(search, "LEXICAL_CANDIDATES", 4)
+    monkeypatch.setattr(svc.store.settings, "exact_search_limit", 0)
+    approximate = _static_only(Answerer(svc))
+    assert approximate.index.approximate
+    assert _answers(approximate, QUESTIONS + PERSON_QUESTIONS) == expected
+    assert 1 in asked and max(asked) > 1  # some topic needed a wider ask
+
+
+def test_rows_a_caller_judges_get_exact_meaning_whatever_the_candidates(
+    sample_services: Services, monkeypatch
+):
+    """With 4 candidates and no widening, the rows asked about still get their exact cosines."""
+    svc = sample_services
+    exact = PaperIndex.build(svc.store, svc.embedder)
+    for name in ("ANN_CANDIDATES", "ANN_CANDIDATES_MAX", "LEXICAL_CANDIDATES"):
+        monkeypatch.setattr(search, name, 4)
+    monkeypatch.setattr(svc.store.settings, "exact_search_limit", 0)
+    approximate = PaperIndex.build(svc.store, svc.embedder)
+    for index in (exact, approximate):
+        index.deep = index.deep_rows = None
+    topic = "privacy of language model training"
+    rows = np.arange(0, len(exact), 3)
+    margin = approximate.related_margin(topic)
+    assert (margin == -1.0).sum() >= len(exact) - 8  # only the candidates were scored
+    np.testing.assert_allclose(
+        approximate.related_margin(topic, rows)[rows], exact.related_margin(topic)[rows], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        approximate.meaning_scores(topic, rows)[rows], exact.meaning_scores(topic)[rows], rtol=1e-4
+    )
