@@ -25,9 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from scholarbot.identity import ClusterEvidence, NameFrequencies, TopicModel
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.people import RarityMerge, identifying_id, resolve_people
+from scholarbot.ingest.identity import ClusterEvidence, NameFrequencies, TopicModel
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import RarityMerge, identifying_id, resolve_people
 from scholarbot.records import Paper, ProfilePage, Researcher, author_id_namespace, merge_papers, name_key
 
 HERE = Path(__file__).resolve().parent
@@ -82,7 +82,7 @@ def load(data: Path, store_path: str | None) -> tuple[list[Paper], list[ProfileP
     sources = [data / "seeds", data / "corpus" / "paperlists"]
     if store_path:
         from scholarbot.config import load_settings
-        from scholarbot.ingest import ingest_paths
+        from scholarbot.ingest.pipeline import ingest_paths
         from scholarbot.services import open_services
 
         svc = open_services(load_settings(None, store=Path(store_path)))

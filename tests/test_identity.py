@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from scholarbot.identity import NameFrequencies
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.ingest import ingest_paths
-from scholarbot.people import RarityMerge, resolve_people
+from scholarbot.ingest.identity import NameFrequencies
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import RarityMerge, resolve_people
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.records import Paper, ProfilePage, Researcher, merge_papers, name_key
 
 from conftest import SEEDS

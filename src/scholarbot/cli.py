@@ -21,9 +21,9 @@ from rich.table import Table
 
 from scholarbot.config import Settings, load_settings, reveal
 from scholarbot.errors import ScholarbotError
-from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
+from scholarbot.ingest.pipeline import PEOPLE_STALE, IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
-from scholarbot.store import EMBEDDER_FLAG
+from scholarbot.store.store import EMBEDDER_FLAG
 
 if TYPE_CHECKING:
     from typer._click.core import Context as ClickContext  # typer vendors click
@@ -161,7 +161,7 @@ def enrich_cmd(
 
     Resumable; about 45 papers/s on 2 cores.
     """
-    from scholarbot.enrich import enrich
+    from scholarbot.ingest.enrich import enrich
 
     svc = _services(_settings(config, store))
     with _progress_bar() as progress:
@@ -345,7 +345,7 @@ def stats(
     deep = svc.store.deep_collection()
     info["full_model_vectors"] = deep.count() if deep is not None else 0
     if not svc.settings.store.host:
-        from scholarbot.store import store_size_bytes
+        from scholarbot.store.store import store_size_bytes
 
         info["size_mb"] = round(store_size_bytes(svc.settings.store.path) / 1e6, 1)
     if as_json:
@@ -377,7 +377,7 @@ def demo(
     out.print(f"[bold]Ingesting the bundled sample[/bold] ({sample}) into {store} ...")
     report = _run_ingest(svc, [sample])
     _print_report(report, svc)
-    from scholarbot.enrich import enrich
+    from scholarbot.ingest.enrich import enrich
 
     with _progress_bar() as progress:
         deep = enrich(svc.store, progress=progress)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scholarbot.errors import ScholarbotError
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.people import resolve_people
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import resolve_people
 from scholarbot.records import Paper, ProfilePage, merge_papers
-from scholarbot.store import (
+from scholarbot.store.store import (
     EMBEDDER_FLAG,
     Store,
     paper_text,
@@ -29,7 +29,7 @@ from scholarbot.store import (
 )
 
 if TYPE_CHECKING:
-    from scholarbot.embeddings import Embedder  # one protocol for every model; importing it loads none
+    from scholarbot.store.embeddings import Embedder  # one protocol for every model; importing it loads none
 
 #: Flag set while papers are written and cleared once people are resolved again.
 PEOPLE_STALE = "people_stale"
