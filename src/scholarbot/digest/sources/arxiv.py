@@ -18,13 +18,12 @@ from scholarbot.digest.sources.common import (
     MAX_PAGES,
     SourceError,
     WebSource,
-    dedupe,
     http_client,
     squash,
     utc,
 )
 from scholarbot.digest.types import Fetched
-from scholarbot.records import Author, Paper, paper_id_for, split_arxiv_id
+from scholarbot.records import Author, Paper, merge_by_id, paper_id_for, split_arxiv_id
 
 
 @dataclass
@@ -73,7 +72,7 @@ class ArxivSource(WebSource):
                     papers.append(paper)
                 else:
                     problems.append(f"arXiv entry {entry.get('id', '?')} has no title; skipped")
-        return Fetched(self.name, dedupe(papers), list(dict.fromkeys(problems)))
+        return Fetched(self.name, list(merge_by_id(papers).values()), list(dict.fromkeys(problems)))
 
     def _entries(self, client: httpx.Client, query: str, since: datetime) -> Iterator[Any]:
         params: dict[str, Any] = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "descending"}

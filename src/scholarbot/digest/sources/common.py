@@ -16,7 +16,6 @@ import httpx
 import tenacity
 
 from scholarbot.errors import ScholarbotError
-from scholarbot.records import Paper, merge_papers
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +116,3 @@ def squash(text: str | None) -> str:
 def utc(moment: datetime) -> datetime:
     """Naive datetimes are taken as UTC, which is what both APIs report in."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def dedupe(papers: list[Paper]) -> list[Paper]:
-    """One record per paper id, merged (two arXiv versions, or one work found by two queries)."""
-    merged: dict[str, Paper] = {}
-    for paper in papers:
-        merged[paper.id] = merge_papers(merged[paper.id], paper) if paper.id in merged else paper
-    return list(merged.values())

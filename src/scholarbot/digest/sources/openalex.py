@@ -15,13 +15,12 @@ from scholarbot.digest.sources.common import (
     MAX_PAGES,
     SourceError,
     WebSource,
-    dedupe,
     http_client,
     squash,
     utc,
 )
 from scholarbot.digest.types import Fetched
-from scholarbot.records import Author, Paper, paper_id_for, split_arxiv_id
+from scholarbot.records import Author, Paper, merge_by_id, paper_id_for, split_arxiv_id
 
 
 @dataclass
@@ -64,7 +63,7 @@ class OpenAlexSource(WebSource):
                         problems.append(f"OpenAlex work {work.get('id', '?')} has no title; skipped")
                     elif paper.date and first <= paper.date <= last:  # the API's filter, double-checked
                         papers.append(paper)
-        return Fetched(self.name, dedupe(papers), list(dict.fromkeys(problems)))
+        return Fetched(self.name, list(merge_by_id(papers).values()), list(dict.fromkeys(problems)))
 
     def _works(self, client: httpx.Client, flt: str) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"filter": flt, "per_page": self.per_page}
