@@ -183,8 +183,6 @@ def run(
     ] = None,
 ) -> None:
     """Start the Discord bot; the token comes from $DISCORD_TOKEN."""
-    import logging
-
     settings = _settings(config, store)
     token = reveal(settings.secrets.discord_token)
     if not token:
@@ -195,11 +193,7 @@ def run(
     svc = _services(settings)
     answerer = _answerer(svc)
     answerer.warm()  # build indexes now, not on the first user's question
-    import asyncio
-
-    import discord
-
-    from scholarbot.bot.client import ScholarBot, serve
+    from scholarbot.bot.client import ScholarBot, run_bot
     from scholarbot.digest.service import Digests
     from scholarbot.readers import ReaderState, readers_path
 
@@ -211,16 +205,8 @@ def run(
         dev_guild_id=dev_guild or settings.discord.dev_guild_id,
         readers=ReaderState(readers_path(digests.state.path)),
     )
-    discord.utils.setup_logging(level=logging.INFO, root=True)
     try:
-        asyncio.run(serve(bot, token))
-    except KeyboardInterrupt:
-        pass
-    except discord.PrivilegedIntentsRequired:
-        _fail(
-            "Discord refused the Message Content intent: switch it on for this bot in the developer portal "
-            "(Bot > Privileged Gateway Intents), or set discord.message_content = false."
-        )
+        run_bot(bot, token)  # a ConfigError (intent refused) becomes one red line, like every ScholarbotError
     finally:
         svc.close()  # after the bot closed its digest and reader files
 
@@ -282,16 +268,9 @@ def digest_run(
                 if r.digest is not None:
                     await poster.post(r.digest)
             return results
-        import discord
+        from scholarbot.bot.digest_post import post_over_rest
 
-        from scholarbot.bot.digest_post import ChannelPoster
-
-        client = discord.Client(intents=discord.Intents.none())
-        await client.login(token)  # REST only: no gateway connection is needed to post
-        try:
-            return await digests.run(datetime.now(UTC), ChannelPoster(client), channel_id=channel)
-        finally:
-            await client.close()
+        return await post_over_rest(token, lambda p: digests.run(datetime.now(UTC), p, channel_id=channel))
 
     try:
         results = asyncio.run(main())
