@@ -42,16 +42,17 @@ test: lint $(LLAMA_STAMP)  ## lint, then every test, the integration and slow (l
 test-fast: $(STAMP)  ## tests only, without lint, the integration and the slow tests
 	$(PY) -m pytest -m "not integration and not slow"
 
-lint: $(STAMP)  ## ruff check, ruff format --check, mypy src
+lint: $(STAMP)  ## ruff check, ruff format --check, mypy src, the import-graph check
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/ruff format --check src tests benchmarks scripts
 	$(VENV)/bin/mypy src
+	$(PY) scripts/import_graph.py
 
 fix: $(STAMP)  ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix src tests benchmarks scripts
 	$(VENV)/bin/ruff format src tests benchmarks scripts
 
-docs: $(STAMP)  ## regenerate the README's configuration and command references
+docs: $(STAMP)  ## regenerate the README's configuration and command references and its import graph
 	$(PY) scripts/readme.py --write
 
 bench: $(STAMP)  ## run the benchmarks on $(DATA), default ../shared (minutes)

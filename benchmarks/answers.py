@@ -29,8 +29,8 @@ from unidecode import unidecode
 
 from scholarbot.answers import Answerer
 from scholarbot.config import load_settings
-from scholarbot.ingest import ingest_paths, refresh_people
-from scholarbot.search import Mode
+from scholarbot.ingest.pipeline import ingest_paths, refresh_people
+from scholarbot.search.index import Mode
 from scholarbot.services import Services, open_services
 
 HERE = Path(__file__).resolve().parent

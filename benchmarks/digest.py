@@ -16,8 +16,8 @@ from pathlib import Path
 
 from scholarbot.digest.rank import Ranker
 from scholarbot.digest.types import Subscription
-from scholarbot.embeddings import get_embedder
-from scholarbot.importers import read_file
+from scholarbot.ingest.importers import read_file
+from scholarbot.store.embeddings import get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared"

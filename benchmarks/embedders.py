@@ -29,7 +29,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from scholarbot.embeddings import OnnxMiniLMEmbedder, StaticEmbedder
+from scholarbot.store.embeddings import OnnxMiniLMEmbedder, StaticEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared"

@@ -25,10 +25,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from scholarbot.identity import ClusterEvidence, NameFrequencies, TopicModel
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.people import RarityMerge, identifying_id, resolve_people
-from scholarbot.records import Paper, ProfilePage, Researcher, author_id_namespace, merge_papers, name_key
+from scholarbot.ingest.identity import ClusterEvidence, NameFrequencies, TopicModel
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import RarityMerge, identifying_id, resolve_people
+from scholarbot.records import Paper, ProfilePage, Researcher, author_id_namespace, merge_by_id, name_key
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -82,7 +82,7 @@ def load(data: Path, store_path: str | None) -> tuple[list[Paper], list[ProfileP
     sources = [data / "seeds", data / "corpus" / "paperlists"]
     if store_path:
         from scholarbot.config import load_settings
-        from scholarbot.ingest import ingest_paths
+        from scholarbot.ingest.pipeline import ingest_paths
         from scholarbot.services import open_services
 
         svc = open_services(load_settings(None, store=Path(store_path)))
@@ -90,14 +90,13 @@ def load(data: Path, store_path: str | None) -> tuple[list[Paper], list[ProfileP
             print(f"building {store_path} from {data} ...", file=sys.stderr)
             ingest_paths(sources, svc.store, svc.embedder)
         return list(svc.store.iter_papers()), list(svc.store.iter_profiles())
-    papers: dict[str, Paper] = {}
+    papers: list[Paper] = []
     pages: list[ProfilePage] = []
     for path in expand_paths(sources):
         batch = read_file(path)
-        for p in batch.papers:
-            papers[p.id] = merge_papers(papers[p.id], p) if p.id in papers else p
+        papers.extend(batch.papers)
         pages.extend(batch.profiles)
-    return list(papers.values()), pages
+    return list(merge_by_id(papers).values()), pages
 
 
 def timed(fn: Any) -> tuple[list[Researcher], float]:

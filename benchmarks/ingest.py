@@ -98,10 +98,10 @@ def evaluate(questions_file: Path, ask: Callable[[str], list[str]]) -> dict[str,
 
 def run_ours(data: Path, corpus: Path, _limit: int | None) -> dict[str, Any]:
     from scholarbot.config import StoreSettings
-    from scholarbot.embeddings import ChromaEmbeddingFunction, get_embedder
-    from scholarbot.ingest import ingest_paths
-    from scholarbot.search import PaperIndex
-    from scholarbot.store import Store, store_size_bytes
+    from scholarbot.ingest.pipeline import ingest_paths
+    from scholarbot.search.index import PaperIndex
+    from scholarbot.store.embeddings import ChromaEmbeddingFunction, get_embedder
+    from scholarbot.store.store import Store, store_size_bytes
 
     embedder, load_s = timed(lambda: get_embedder("minilm-static"))
     with tempfile.TemporaryDirectory(prefix="bench-ours-") as tmp:
@@ -133,9 +133,9 @@ def run_peer(data: Path, corpus: Path, limit: int | None) -> dict[str, Any]:
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
 
-    from scholarbot.embeddings import OnnxMiniLMEmbedder
-    from scholarbot.importers import expand_paths, read_file
-    from scholarbot.records import Paper, merge_papers
+    from scholarbot.ingest.importers import expand_paths, read_file
+    from scholarbot.records import merge_by_id
+    from scholarbot.store.embeddings import OnnxMiniLMEmbedder
 
     class MiniLMEmbeddings(Embeddings):
         def __init__(self) -> None:
@@ -147,10 +147,8 @@ def run_peer(data: Path, corpus: Path, limit: int | None) -> dict[str, Any]:
         def embed_query(self, text: str) -> list[float]:
             return self.model.embed_query(text).tolist()
 
-    papers: dict[str, Paper] = {}  # merged by id, exactly as ingest_paths sees them
-    for file in expand_paths([corpus]):
-        for p in read_file(file).papers:
-            papers[p.id] = merge_papers(papers[p.id], p) if p.id in papers else p
+    # merged by id, exactly as ingest_paths sees them
+    papers = merge_by_id(p for file in expand_paths([corpus]) for p in read_file(file).papers)
     subset = limit is not None and limit < len(papers)
     docs = [
         Document(page_content=f"{p.title}\n\n{p.abstract}", metadata={"title": p.title})

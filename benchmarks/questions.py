@@ -22,7 +22,7 @@ from pathlib import Path
 
 from scholarbot.answers import Answerer
 from scholarbot.config import load_settings
-from scholarbot.ingest import ingest_paths
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.services import open_services
 
 HERE = Path(__file__).resolve().parent

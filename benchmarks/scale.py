@@ -185,7 +185,7 @@ def _run_child(kind: str, args: argparse.Namespace, **kw: Any) -> dict[str, Any]
 
 def _child_ingest(files: Path, store: Path) -> int:
     from scholarbot.config import load_settings
-    from scholarbot.ingest import ingest_paths
+    from scholarbot.ingest.pipeline import ingest_paths
     from scholarbot.services import open_services
 
     svc = open_services(load_settings(None, store=store))

@@ -1,11 +1,12 @@
-"""Generate the README's configuration and command references from the code, so they cannot drift.
+"""Generate the README's configuration and command references and its import graph from the code.
 
     python scripts/readme.py --check   # exit 1 with a diff when README.md is out of date (tests, CI)
     python scripts/readme.py --write   # rewrite the generated blocks in place (`make docs`)
 
 Each block sits between `<!-- BEGIN GENERATED: name ... -->` and `<!-- END GENERATED: name -->`.
 The configuration reference comes from the `Settings` field descriptions (and `Secrets` for the
-environment-only credentials); the command reference from the CLI's own `--help`.
+environment-only credentials); the command reference from the CLI's own `--help`; the picture of
+the packages and their imports from scripts/import_graph.py.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typer.testing import CliRunner
 
 from scholarbot.cli import app
 from scholarbot.config import Secrets, Settings
+
+from import_graph import mermaid  # scripts/import_graph.py: this script's folder is on sys.path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 PROG = "scholarbot"
@@ -171,7 +174,11 @@ def commands() -> str:
 
 # --- the README -------------------------------------------------------------------------------
 
-GENERATORS: dict[str, Callable[[], str]] = {"configuration": configuration, "commands": commands}
+GENERATORS: dict[str, Callable[[], str]] = {
+    "configuration": configuration,
+    "commands": commands,
+    "import-graph": mermaid,
+}
 
 
 def render(text: str) -> str:

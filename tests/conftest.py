@@ -10,7 +10,7 @@ import pytest
 
 from scholarbot.config import Settings, StoreSettings
 from scholarbot.services import Services, open_services
-from scholarbot.store import Store
+from scholarbot.store.store import Store
 
 from fakes import HashChromaEF, HashEmbedder
 from openai_standin import Endpoint, serve
@@ -72,8 +72,8 @@ def sample_store(path: Path, model_cache: Path, *, enriched: bool = False) -> Se
 
     `enriched` adds full-model vectors, as `scholarbot demo` does.
     """
-    from scholarbot.enrich import enrich
-    from scholarbot.ingest import ingest_paths
+    from scholarbot.ingest.enrich import enrich
+    from scholarbot.ingest.pipeline import ingest_paths
 
     settings = Settings(store=StoreSettings(path=path))
     settings.embeddings.cache_dir = model_cache

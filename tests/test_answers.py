@@ -10,7 +10,7 @@ import pytest
 from scholarbot.answers import Answerer
 from scholarbot.config import Settings, StoreSettings
 from scholarbot.errors import EmptyStoreError
-from scholarbot.ingest import ingest_paths
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.services import Services, open_services
 
 CARD_QUESTION = "Who collaborates with Hainan Zhang on federated LLMs?"

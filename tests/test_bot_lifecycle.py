@@ -75,7 +75,7 @@ def test_scholarbot_run_closes_the_store_after_the_bot(
     from scholarbot.bot import client
     from scholarbot.config import StoreSettings
     from scholarbot.services import Services
-    from scholarbot.store import Store
+    from scholarbot.store.store import Store
 
     from fakes import HashChromaEF, HashEmbedder
 

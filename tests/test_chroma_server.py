@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from scholarbot.config import StoreSettings
-from scholarbot.ingest import ingest_paths
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.records import paper_id_for
-from scholarbot.store import Store
+from scholarbot.store.store import Store
 
 from conftest import SEEDS
 from fakes import HashChromaEF, HashEmbedder

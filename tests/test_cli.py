@@ -129,7 +129,7 @@ def _local_digest_config(env: Path, tmp_path: Path) -> tuple[Path, list[Paper]]:
     from datetime import UTC, datetime, timedelta
 
     from scholarbot.config import load_settings
-    from scholarbot.importers import read_file
+    from scholarbot.ingest.importers import read_file
     from scholarbot.services import open_services
 
     cfg = tmp_path / "config.toml"

@@ -21,7 +21,7 @@ import pytest
 
 from scholarbot.bot.digest_post import ChannelPoster, digest_messages
 from scholarbot.digest.runner import RunResult, run_due
-from scholarbot.digest.sources import SourceError
+from scholarbot.digest.sources.common import SourceError
 from scholarbot.digest.state import DigestState
 from scholarbot.digest.types import Digest, Fetched, PostedParts, Ranked, Subscription
 from scholarbot.records import Author, Paper, paper_id_for

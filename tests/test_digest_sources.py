@@ -19,17 +19,13 @@ import numpy as np
 import pytest
 
 from scholarbot.config import StoreSettings
-from scholarbot.digest import sources
-from scholarbot.digest.sources import (
-    ArxivSource,
-    LocalSource,
-    OpenAlexSource,
-    SourceError,
-    arxiv_query,
-    rebuild_abstract,
-)
+from scholarbot.digest.sources import local
+from scholarbot.digest.sources.arxiv import ArxivSource, arxiv_query
+from scholarbot.digest.sources.common import SourceError
+from scholarbot.digest.sources.local import LocalSource
+from scholarbot.digest.sources.openalex import OpenAlexSource, rebuild_abstract
 from scholarbot.records import Author, Paper, paper_id_for
-from scholarbot.store import Store
+from scholarbot.store.store import Store
 
 from fakes import HashChromaEF, HashEmbedder
 
@@ -444,7 +440,7 @@ def test_local_source_returns_papers_first_seen_in_the_window(
     seen = dict(zip((p.id for p in papers), (t0 - 1, t0, t0 + 3599, t0 + 3600), strict=True))
     vectors = HashEmbedder().embed_documents([p.title for p in papers])
     store.upsert_papers(papers, np.asarray(vectors), first_seen=seen)
-    monkeypatch.setattr(sources, "LOCAL_PAGE", 1)  # page through one row at a time
+    monkeypatch.setattr(local, "LOCAL_PAGE", 1)  # page through one row at a time
 
     got = LocalSource(store).fetch(
         datetime.fromtimestamp(t0, UTC), datetime.fromtimestamp(t0 + 3600, UTC), topics=FL, authors=()

@@ -14,7 +14,7 @@ import pytest
 
 from scholarbot.digest.runner import RunResult, digest_id, run_due
 from scholarbot.digest.schedule import is_due, latest_due, next_due
-from scholarbot.digest.sources import SourceError
+from scholarbot.digest.sources.common import SourceError
 from scholarbot.digest.state import SCHEMA_VERSION, DigestState
 from scholarbot.digest.types import Digest, Fetched, PaperSource, PostedParts, Ranked, Subscription
 from scholarbot.records import Paper, paper_id_for

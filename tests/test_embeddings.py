@@ -14,8 +14,8 @@ import chromadb
 import numpy as np
 import pytest
 
-from scholarbot import embeddings
-from scholarbot.embeddings import (
+from scholarbot.store import embeddings
+from scholarbot.store.embeddings import (
     MANIFEST,
     MODEL_ID,
     ChromaEmbeddingFunction,
@@ -64,11 +64,11 @@ def test_vectors_are_unit_length_and_deterministic(static: StaticEmbedder) -> No
 def test_the_product_path_does_not_import_torch(static: StaticEmbedder, model_cache: Path) -> None:
     # A fresh interpreter: other tests in this session may import torch for their own reasons.
     code = (
-        "import sys; from scholarbot.embeddings import get_embedder; "
+        "import sys; from scholarbot.store.embeddings import get_embedder; "
         f"get_embedder('minilm-static', {str(model_cache)!r}).embed_query('x'); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers')))"
     )
-    src = Path(embeddings.__file__).parents[1]
+    src = Path(embeddings.__file__).parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={
         **os.environ, "PYTHONPATH": str(src)}, check=True, timeout=120)  # fmt: skip
     assert out.stdout.strip() == "[]"

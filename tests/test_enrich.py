@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scholarbot.config import Settings, StoreSettings
-from scholarbot.enrich import enrich
-from scholarbot.ingest import ingest_paths
-from scholarbot.search import PaperIndex
+from scholarbot.ingest.enrich import enrich
+from scholarbot.ingest.pipeline import ingest_paths
+from scholarbot.search.index import PaperIndex
 from scholarbot.services import open_services
 
 from conftest import SEEDS

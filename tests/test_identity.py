@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from scholarbot.identity import NameFrequencies
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.ingest import ingest_paths
-from scholarbot.people import RarityMerge, resolve_people
-from scholarbot.records import Paper, ProfilePage, Researcher, merge_papers, name_key
+from scholarbot.ingest.identity import NameFrequencies
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import RarityMerge, resolve_people
+from scholarbot.ingest.pipeline import ingest_paths
+from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, name_key
 
 from conftest import SEEDS
 
@@ -64,14 +64,13 @@ def _write(folder: Path, files: dict[str, list[dict[str, Any]]]) -> Path:
 
 
 def _resolve(*paths: Path, rarity: bool = True, merges: list[RarityMerge] | None = None) -> list[Researcher]:
-    papers: dict[str, Paper] = {}
+    papers: list[Paper] = []
     pages: list[ProfilePage] = []
     for path in expand_paths(list(paths)):
         batch = read_file(path)
-        for p in batch.papers:
-            papers[p.id] = merge_papers(papers[p.id], p) if p.id in papers else p
+        papers.extend(batch.papers)
         pages.extend(batch.profiles)
-    return resolve_people(list(papers.values()), pages, rarity=rarity, merges=merges)
+    return resolve_people(list(merge_by_id(papers).values()), pages, rarity=rarity, merges=merges)
 
 
 def _named(people: list[Researcher], name: str) -> list[Researcher]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.importers import detect, read_file
-from scholarbot.importers.paperlists import PaperlistsImporter
+from scholarbot.ingest.importers import detect, read_file
+from scholarbot.ingest.importers.paperlists import PaperlistsImporter
 
 from conftest import SAMPLE
 

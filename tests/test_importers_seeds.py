@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.importers.page_pubs_list import split_run_on_names
-from scholarbot.importers.profile_pages import (
+from scholarbot.ingest.importers.page_pubs_list import split_run_on_names
+from scholarbot.ingest.importers.profile_pages import (
     PROFILE_IMPORTERS,
     AclAuthorPageImporter,
     BzpeerProfileImporter,

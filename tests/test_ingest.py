@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from scholarbot.config import StoreSettings
-from scholarbot.ingest import PEOPLE_STALE, ingest_paths
-from scholarbot.records import name_key, paper_id_for
-from scholarbot.store import Store
+from scholarbot.ingest.pipeline import PEOPLE_STALE, ingest_paths
+from scholarbot.records import Author, Paper, merge_by_id, name_key, paper_id_for
+from scholarbot.store.store import Store
 
 from conftest import SEEDS
 from fakes import HashChromaEF, HashEmbedder
@@ -34,6 +34,26 @@ def _snapshot(store: Store) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]
     papers = {p.id: p.title for p in store.iter_papers()}
     people = {r.id: r.paper_ids for r in store.iter_researchers()}
     return papers, people
+
+
+def test_merge_by_id_merges_records_of_one_id_in_order_of_first_appearance() -> None:
+    a_v1 = Paper(
+        id="a", title="A", authors=(Author("Ann Lee"),), authors_complete=False, venue="arXiv",
+        versions=("2401.00001v1",), sources=("arxiv",),
+    )  # fmt: skip
+    b = Paper(id="b", title="B", sources=("openalex",))
+    a_v2 = Paper(
+        id="a", title="A", abstract="We study A.", authors=(Author("Ann Lee"), Author("Bo Chen")),
+        venue="ACL", versions=("2401.00001v2",), external_ids={"doi": "10.1/a"}, sources=("openalex",),
+    )  # fmt: skip
+    merged = merge_by_id([a_v1, b, a_v2])
+    assert list(merged) == ["a", "b"]  # one record per id, ids in the order they first appeared
+    a = merged["a"]
+    assert a.abstract == "We study A." and a.venue == "ACL" and a.external_ids == {"doi": "10.1/a"}
+    assert [x.name for x in a.authors] == ["Ann Lee", "Bo Chen"] and a.authors_complete
+    assert a.versions == ("2401.00001v1", "2401.00001v2") and a.sources == ("arxiv", "openalex")
+    assert merged["b"] is b
+    assert merge_by_id([]) == {}
 
 
 def test_seeds_and_corpus_ingest_merges_one_paper_from_three_places(hash_store, tmp_path, corpus):

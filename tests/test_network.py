@@ -13,9 +13,9 @@ from scholarbot.answers import Answerer
 from scholarbot.answers.network import CoauthorGraph, GraphEdge, GraphNode, coauthor_graph
 from scholarbot.bot import render
 from scholarbot.bot.render import coauthor_network_png, network_file
-from scholarbot.names import entry_of
-from scholarbot.people import resolve_people
+from scholarbot.ingest.people import resolve_people
 from scholarbot.records import Author, Paper, Researcher, paper_id_for
+from scholarbot.search.directory import entry_of
 from scholarbot.services import Services
 
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from scholarbot.cli import app
 from scholarbot.config import Settings, StoreSettings
-from scholarbot.embeddings import get_embedder
 from scholarbot.errors import ConfigError
-from scholarbot.ingest import ingest_paths
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.services import open_services
+from scholarbot.store.embeddings import get_embedder
 
 from conftest import SEEDS
 

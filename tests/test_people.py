@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scholarbot.people import identifying_id, resolve_people
+from scholarbot.ingest.people import identifying_id, resolve_people
 from scholarbot.records import Author, Paper, paper_id_for
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scholarbot import search
 from scholarbot.answers import Answerer
-from scholarbot.search import Column, PaperIndex, RowLookup, top_order
+from scholarbot.search import index as search
+from scholarbot.search.index import Column, PaperIndex, RowLookup, top_order
 from scholarbot.services import Services
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, paper_id_for
-from scholarbot.store import paper_dict, paper_text, paper_to_chroma, researcher_dict
+from scholarbot.store.store import paper_dict, paper_text, paper_to_chroma, researcher_dict
 
 TITLE = "Über-Robust Parsing of “Quoted” Titles: A Study"
 

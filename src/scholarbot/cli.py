@@ -21,9 +21,9 @@ from rich.table import Table
 
 from scholarbot.config import Settings, load_settings, reveal
 from scholarbot.errors import ScholarbotError
-from scholarbot.ingest import PEOPLE_STALE, IngestReport, ingest_paths
+from scholarbot.ingest.pipeline import PEOPLE_STALE, IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
-from scholarbot.store import EMBEDDER_FLAG
+from scholarbot.store.store import EMBEDDER_FLAG
 
 if TYPE_CHECKING:
     from typer._click.core import Context as ClickContext  # typer vendors click
@@ -161,7 +161,7 @@ def enrich_cmd(
 
     Resumable; about 45 papers/s on 2 cores.
     """
-    from scholarbot.enrich import enrich
+    from scholarbot.ingest.enrich import enrich
 
     svc = _services(_settings(config, store))
     with _progress_bar() as progress:
@@ -183,8 +183,6 @@ def run(
     ] = None,
 ) -> None:
     """Start the Discord bot; the token comes from $DISCORD_TOKEN."""
-    import logging
-
     settings = _settings(config, store)
     token = reveal(settings.secrets.discord_token)
     if not token:
@@ -195,11 +193,7 @@ def run(
     svc = _services(settings)
     answerer = _answerer(svc)
     answerer.warm()  # build indexes now, not on the first user's question
-    import asyncio
-
-    import discord
-
-    from scholarbot.bot.client import ScholarBot, serve
+    from scholarbot.bot.client import ScholarBot, run_bot
     from scholarbot.digest.service import Digests
     from scholarbot.readers import ReaderState, readers_path
 
@@ -211,16 +205,8 @@ def run(
         dev_guild_id=dev_guild or settings.discord.dev_guild_id,
         readers=ReaderState(readers_path(digests.state.path)),
     )
-    discord.utils.setup_logging(level=logging.INFO, root=True)
     try:
-        asyncio.run(serve(bot, token))
-    except KeyboardInterrupt:
-        pass
-    except discord.PrivilegedIntentsRequired:
-        _fail(
-            "Discord refused the Message Content intent: switch it on for this bot in the developer portal "
-            "(Bot > Privileged Gateway Intents), or set discord.message_content = false."
-        )
+        run_bot(bot, token)  # a ConfigError (intent refused) becomes one red line, like every ScholarbotError
     finally:
         svc.close()  # after the bot closed its digest and reader files
 
@@ -282,16 +268,9 @@ def digest_run(
                 if r.digest is not None:
                     await poster.post(r.digest)
             return results
-        import discord
+        from scholarbot.bot.digest_post import post_over_rest
 
-        from scholarbot.bot.digest_post import ChannelPoster
-
-        client = discord.Client(intents=discord.Intents.none())
-        await client.login(token)  # REST only: no gateway connection is needed to post
-        try:
-            return await digests.run(datetime.now(UTC), ChannelPoster(client), channel_id=channel)
-        finally:
-            await client.close()
+        return await post_over_rest(token, lambda p: digests.run(datetime.now(UTC), p, channel_id=channel))
 
     try:
         results = asyncio.run(main())
@@ -345,7 +324,7 @@ def stats(
     deep = svc.store.deep_collection()
     info["full_model_vectors"] = deep.count() if deep is not None else 0
     if not svc.settings.store.host:
-        from scholarbot.store import store_size_bytes
+        from scholarbot.store.store import store_size_bytes
 
         info["size_mb"] = round(store_size_bytes(svc.settings.store.path) / 1e6, 1)
     if as_json:
@@ -377,7 +356,7 @@ def demo(
     out.print(f"[bold]Ingesting the bundled sample[/bold] ({sample}) into {store} ...")
     report = _run_ingest(svc, [sample])
     _print_report(report, svc)
-    from scholarbot.enrich import enrich
+    from scholarbot.ingest.enrich import enrich
 
     with _progress_bar() as progress:
         deep = enrich(svc.store, progress=progress)

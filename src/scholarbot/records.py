@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -186,6 +187,18 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
         tags=_union(a.tags, b.tags),
         sources=_union(a.sources, b.sources),
     )
+
+
+def merge_by_id(papers: Iterable[Paper]) -> dict[str, Paper]:
+    """One record per paper id, records of one id merged in order, ids in order of first appearance.
+
+    Two arXiv versions, one work found by two queries, or one paper listed twice on a page all
+    become one record (see `merge_papers`).
+    """
+    merged: dict[str, Paper] = {}
+    for paper in papers:
+        merged[paper.id] = merge_papers(merged[paper.id], paper) if paper.id in merged else paper
+    return merged
 
 
 def _better_authors(a: Paper, b: Paper) -> tuple[tuple[Author, ...], bool, int | None]:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scholarbot.config import Settings, reveal
-from scholarbot.embeddings import (
+from scholarbot.errors import ConfigError
+from scholarbot.store.embeddings import (
     ChromaEmbeddingFunction,
     Embedder,
     OpenAIEmbedder,
     default_cache_dir,
     get_embedder,
 )
-from scholarbot.errors import ConfigError
-from scholarbot.store import EMBEDDER_FLAG, Store
+from scholarbot.store.store import EMBEDDER_FLAG, Store
 
 
 @dataclass

@@ -14,7 +14,7 @@ from scholarbot.records import Paper, Researcher, name_key
 
 if TYPE_CHECKING:
     from scholarbot.answers.engine import PersonView
-    from scholarbot.names import NameMatch
+    from scholarbot.search.directory import NameMatch
 
 #: People named in one answer at most.
 MAX_PEOPLE = 12

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from scholarbot.names import NameIndex, NameMatch
 from scholarbot.records import fold, name_key
+from scholarbot.search.directory import NameIndex, NameMatch
 
 
 def words(text: str) -> frozenset[str]:

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 from networkx.algorithms.community import greedy_modularity_communities
 
-from scholarbot.names import PersonEntry
+from scholarbot.search.directory import PersonEntry
 
 #: Coauthors in one network, most shared papers first; more would not stay readable in one picture.
 NETWORK_COAUTHORS = 12

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scholarbot.search import Mode, PaperIndex, fuse
+from scholarbot.search.index import Mode, PaperIndex, fuse
 
 #: Share of the topic's IDF-weighted words a paper must contain, its most specific word among them,
 #: to be on it by words (measured: absent topics reach 0.51 at most on the 13k corpus, and never

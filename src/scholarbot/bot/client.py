@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot.bot.actions import DYNAMIC_ITEMS, Pages
-from scholarbot.errors import ScholarbotError
+from scholarbot.errors import ConfigError, ScholarbotError
 
 if TYPE_CHECKING:
     from scholarbot.answers import Answerer
@@ -286,6 +286,23 @@ async def serve(bot: ScholarBot, token: str) -> None:
         log.info("SIGTERM cannot be handled on this platform; stop the bot with Ctrl-C")
     async with bot:
         await bot.start(token)
+
+
+def run_bot(bot: ScholarBot, token: str) -> None:
+    """`serve` the bot from plain code (the CLI) with discord.py's log format; Ctrl-C ends it quietly.
+
+    Raises ConfigError when Discord refuses the Message Content intent the settings ask for.
+    """
+    discord.utils.setup_logging(level=logging.INFO, root=True)
+    try:
+        asyncio.run(serve(bot, token))
+    except KeyboardInterrupt:
+        pass
+    except discord.PrivilegedIntentsRequired as e:
+        raise ConfigError(
+            "Discord refused the Message Content intent: switch it on for this bot in the developer portal "
+            "(Bot > Privileged Gateway Intents), or set discord.message_content = false."
+        ) from e
 
 
 async def publish_commands(bot: ScholarBot, token: str, guild_id: int | None = None) -> int:

@@ -8,7 +8,9 @@ member fetched), so both check the same permissions before they post or search.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import discord
 
@@ -18,6 +20,7 @@ from scholarbot.bot.render import EMBED_DESCRIPTION_LIMIT, _groups, _plain, _sou
 from scholarbot.digest.types import ChannelUnreadable, Digest, PostedParts, PostFailed, Subscription
 
 log = logging.getLogger("scholarbot.digest")
+T = TypeVar("T")
 
 #: Room left in each description for nothing in particular: a message holds one embed of at most
 #: 256 (title) + 4,000 + ~60 (footer) characters, far under Discord's 6,000 per message.
@@ -25,6 +28,16 @@ DESCRIPTION_BUDGET = EMBED_DESCRIPTION_LIMIT - 96
 #: A post is made within seconds of its claim (discord.py's own retries take minutes at most), so a
 #: search for it stops at messages this much younger than the claim.
 SEARCH_SPAN = timedelta(hours=1)
+
+
+async def post_over_rest(token: str, post: Callable[[ChannelPoster], Awaitable[T]]) -> T:
+    """Log in over REST only (posting needs no gateway connection), `post` through it, log out."""
+    client = discord.Client(intents=discord.Intents.none())
+    await client.login(token)
+    try:
+        return await post(ChannelPoster(client))
+    finally:
+        await client.close()
 
 
 def digest_messages(digest: Digest) -> list[list[discord.Embed]]:

@@ -2,7 +2,7 @@
 
 Following "Zheng Lin" means following one Zheng Lin (the one picked, with a store id), not every
 author of that name. A new paper is theirs when the evidence that joins authorships into people (a
-shared coauthor, affiliation or author id; see people.py) joins its author to the followed person's
+shared coauthor, affiliation or author id; see ingest/people.py) joins its author to the followed person's
 known papers. A namesake with no such link is someone else, and is not sent.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from scholarbot.people import resolve_people
+from scholarbot.ingest.people import resolve_people
 from scholarbot.records import Paper, Researcher, name_key
 
 

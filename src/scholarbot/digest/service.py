@@ -16,7 +16,7 @@ from scholarbot.digest.rank import Ranker
 from scholarbot.digest.runner import RunResult, preview, run_due
 from scholarbot.digest.state import DigestState
 from scholarbot.digest.types import PaperSource, Poster, Ranked, Subscription
-from scholarbot.ingest import ingest_records
+from scholarbot.ingest.pipeline import ingest_records
 from scholarbot.records import Paper
 from scholarbot.services import Services
 
@@ -28,18 +28,20 @@ def state_path(settings: Settings) -> Path:
 
 def build_sources(settings: Settings, svc: Services) -> list[PaperSource]:
     """The sources the config names, with their endpoints and credentials."""
-    from scholarbot.digest import sources as src
+    from scholarbot.digest.sources.arxiv import ArxivSource
+    from scholarbot.digest.sources.local import LocalSource
+    from scholarbot.digest.sources.openalex import OpenAlexSource
 
     d = settings.digest
     out: list[PaperSource] = []
     for name in d.sources:
         if name == "arxiv":
-            out.append(src.ArxivSource(base_url=d.arxiv_url))
+            out.append(ArxivSource(base_url=d.arxiv_url))
         elif name == "openalex":
             key = reveal(settings.secrets.openalex_api_key)
-            out.append(src.OpenAlexSource(base_url=d.openalex_url, api_key=key, email=d.openalex_email))
+            out.append(OpenAlexSource(base_url=d.openalex_url, api_key=key, email=d.openalex_email))
         elif name == "local":
-            out.append(src.LocalSource(svc.store))
+            out.append(LocalSource(svc.store))
     return out
 
 
@@ -88,7 +90,7 @@ class Digests:
             if self.ranker.background is None and getattr(self.svc, "index_dir", None) is not None:
                 # The store's vectors say what "unusually close to this topic" means; a handful of new
                 # papers cannot. Loaded lazily (cached per store generation) on the first digest.
-                from scholarbot.search import PaperIndex
+                from scholarbot.search.index import PaperIndex
 
                 self.ranker.background = PaperIndex.open(
                     self.svc.store, self.svc.embedder, self.svc.index_dir

@@ -58,7 +58,7 @@ class PaperSource(Protocol):
     ) -> Fetched:
         """Papers first published/announced in [since, until) matching any topic or author name.
 
-        Raises scholarbot.digest.sources.SourceError after retries are exhausted.
+        Raises scholarbot.digest.sources.common.SourceError after retries are exhausted.
         """
         ...
 

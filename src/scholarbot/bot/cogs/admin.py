@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from scholarbot import __version__
-from scholarbot.store import EMBEDDER_FLAG
+from scholarbot.store.store import EMBEDDER_FLAG
 
 if TYPE_CHECKING:
     from scholarbot.bot.client import ScholarBot

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from scholarbot.importers.base import Importer
-from scholarbot.importers.page_acl import AclAuthorPageImporter
-from scholarbot.importers.page_bzpeer import BzpeerProfileImporter
-from scholarbot.importers.page_feed import PaperFeedImporter
-from scholarbot.importers.page_pubs_list import PubsListImporter
+from scholarbot.ingest.importers.base import Importer
+from scholarbot.ingest.importers.page_acl import AclAuthorPageImporter
+from scholarbot.ingest.importers.page_bzpeer import BzpeerProfileImporter
+from scholarbot.ingest.importers.page_feed import PaperFeedImporter
+from scholarbot.ingest.importers.page_pubs_list import PubsListImporter
 
 __all__ = [
     "PROFILE_IMPORTERS",

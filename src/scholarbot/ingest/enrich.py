@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from scholarbot.embeddings import get_embedder
-from scholarbot.ingest import Progress
-from scholarbot.store import DEEP_EMBEDDER, Store
+from scholarbot.ingest.pipeline import Progress
+from scholarbot.store.embeddings import get_embedder
+from scholarbot.store.store import DEEP_EMBEDDER, Store
 
 #: Papers embedded per write: a crash loses at most this much work.
 BATCH = 128

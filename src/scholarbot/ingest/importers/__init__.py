@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from scholarbot.errors import MalformedFileError, UnknownFormatError
-from scholarbot.importers.base import Importer
-from scholarbot.importers.paperlists import PaperlistsImporter
-from scholarbot.importers.profile_pages import PROFILE_IMPORTERS
+from scholarbot.ingest.importers.base import Importer
+from scholarbot.ingest.importers.paperlists import PaperlistsImporter
+from scholarbot.ingest.importers.profile_pages import PROFILE_IMPORTERS
 from scholarbot.records import ImportBatch
 
 IMPORTERS: tuple[Importer, ...] = (PaperlistsImporter(), *PROFILE_IMPORTERS)

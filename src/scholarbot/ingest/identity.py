@@ -1,6 +1,6 @@
 """Name rarity and the other weak evidence that joins authorships of one rare name.
 
-Coauthors, affiliations and ids link most authorships of one person (see :mod:`scholarbot.people`).
+Coauthors, affiliations and ids link most authorships of one person (see :mod:`scholarbot.ingest.people`).
 What is left are clusters of one name with nothing in common: a researcher who changed lab and
 coauthors, or two namesakes. Author-disambiguation systems (S2AND, OpenAlex) settle these with the
 name's rarity, topic, venue and time. This module estimates each and scores a pair of clusters:

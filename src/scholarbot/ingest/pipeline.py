@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scholarbot.errors import ScholarbotError
-from scholarbot.importers import expand_paths, read_file
-from scholarbot.people import resolve_people
-from scholarbot.records import Paper, ProfilePage, merge_papers
-from scholarbot.store import (
+from scholarbot.ingest.importers import expand_paths, read_file
+from scholarbot.ingest.people import resolve_people
+from scholarbot.records import Paper, ProfilePage, merge_by_id, merge_papers
+from scholarbot.store.store import (
     EMBEDDER_FLAG,
     Store,
     paper_text,
@@ -29,7 +29,7 @@ from scholarbot.store import (
 )
 
 if TYPE_CHECKING:
-    from scholarbot.embeddings import Embedder  # one protocol for every model; importing it loads none
+    from scholarbot.store.embeddings import Embedder  # one protocol for every model; importing it loads none
 
 #: Flag set while papers are written and cleared once people are resolved again.
 PEOPLE_STALE = "people_stale"
@@ -69,7 +69,7 @@ def ingest_paths(
     """Import files and folders into the store and report what changed."""
     started = time.perf_counter()
     report = IngestReport()
-    papers: dict[str, Paper] = {}
+    papers: list[Paper] = []
     pages: dict[str, ProfilePage] = {}
     files = list(expand_paths(paths))
     for n, path in enumerate(files, 1):
@@ -84,12 +84,11 @@ def ingest_paths(
             continue
         report.files_read.append(str(path))
         report.problems.extend(f"{path}: {p}" for p in batch.problems)
-        for paper in batch.papers:
-            papers[paper.id] = merge_papers(papers[paper.id], paper) if paper.id in papers else paper
+        papers.extend(batch.papers)  # merged by id in ingest_records
         for page in batch.profiles:
             pages[profile_id(page)] = page  # the same page given twice is one page
 
-    ingest_records(list(papers.values()), list(pages.values()), store, embedder, report, progress)
+    ingest_records(papers, list(pages.values()), store, embedder, report, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -105,10 +104,7 @@ def ingest_records(
     """Write records that did not come from files (new papers from arXiv, OpenAlex) the same way."""
     started = time.perf_counter()
     report = report or IngestReport()
-    merged: dict[str, Paper] = {}
-    for paper in papers:
-        merged[paper.id] = merge_papers(merged[paper.id], paper) if paper.id in merged else paper
-    papers = list(merged.values())
+    papers = list(merge_by_id(papers).values())
     pages = list({profile_id(p): p for p in pages}.values())
     was_empty = store.counts()["papers"] == 0
     changed = False

@@ -20,7 +20,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from scholarbot.store import SCAN_PAGE, Store, stored_text
+from scholarbot.store.store import SCAN_PAGE, Store, stored_text
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -469,8 +469,8 @@ class PaperIndex:
 
     def _deep(self) -> Any:
         if self._deep_embedder is None:
-            from scholarbot.embeddings import get_embedder
-            from scholarbot.store import DEEP_EMBEDDER
+            from scholarbot.store.embeddings import get_embedder
+            from scholarbot.store.store import DEEP_EMBEDDER
 
             self._deep_embedder = get_embedder(DEEP_EMBEDDER)
         return self._deep_embedder

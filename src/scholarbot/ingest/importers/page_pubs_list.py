@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scholarbot.importers.page_common import (
+from scholarbot.ingest.importers.page_common import (
     code_urls,
     finish,
     head_lines,

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from scholarbot.records import Researcher, fold, name_key
 
 if TYPE_CHECKING:
-    from scholarbot.store import Store
+    from scholarbot.store.store import Store
 
 #: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
 FUZZY_ACCEPT = 88

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.records import ImportBatch, Paper, ProfilePage, merge_papers
+from scholarbot.records import ImportBatch, Paper, ProfilePage, merge_by_id
 
 MONTH_RE = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 MONTHS = {m.lower(): i for i, m in enumerate(MONTH_RE.split("|"), start=1)}
@@ -107,9 +107,7 @@ def finish(
     listed = list(papers)
     if not listed:
         raise MalformedFileError(path, fmt, "no papers found")
-    merged: dict[str, Paper] = {}
-    for p in listed:
-        merged[p.id] = merge_papers(merged[p.id], p) if p.id in merged else p
+    merged = merge_by_id(listed)
     notes = list(notes)
     if len(merged) < len(listed):
         notes.append(f"{len(listed)} listed items are {len(merged)} distinct papers (titles repeat)")

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.importers.page_common import (
+from scholarbot.ingest.importers.page_common import (
     MONTH_RE,
     code_urls,
     finish,

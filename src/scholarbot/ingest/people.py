@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from scholarbot.identity import (
+from scholarbot.ingest.identity import (
     ClusterEvidence,
     NameFrequencies,
     PairEvidence,

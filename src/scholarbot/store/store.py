@@ -93,7 +93,7 @@ class Store:
         if self._deep is None:
             name = f"{self.settings.prefix}_papers_deep"
             if create:
-                from scholarbot.embeddings import ChromaEmbeddingFunction
+                from scholarbot.store.embeddings import ChromaEmbeddingFunction
 
                 self._deep = self.client.get_or_create_collection(
                     name,

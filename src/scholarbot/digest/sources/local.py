@@ -1,0 +1,40 @@
+"""Papers newly ingested into the local store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scholarbot.digest.sources.common import SourceError, utc
+from scholarbot.digest.types import Fetched
+from scholarbot.records import Paper
+from scholarbot.store.store import Store, paper_from_chroma
+
+#: Chroma `get` page size when scanning locally ingested papers.
+LOCAL_PAGE = 1000
+
+
+class LocalSource:
+    """Papers first written to the local store in the window (topics and authors are ranked later)."""
+
+    name = "local"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def fetch(
+        self, since: datetime, until: datetime, *, topics: tuple[str, ...] = (), authors: tuple[str, ...] = ()
+    ) -> Fetched:
+        """Papers whose `first_seen` metadata (unix seconds) falls in [since, until)."""
+        lo, hi = utc(since).timestamp(), utc(until).timestamp()
+        where = {"$and": [{"first_seen": {"$gte": lo}}, {"first_seen": {"$lt": hi}}]}
+        papers: list[Paper] = []
+        while True:
+            try:
+                res = self.store.papers.get(
+                    where=where, include=["documents", "metadatas"], limit=LOCAL_PAGE, offset=len(papers)
+                )
+            except Exception as e:  # chromadb raises plain Exception subclasses for a broken store
+                raise SourceError("The local store", f"could not be read: {e}") from e
+            if not res["ids"]:
+                return Fetched(self.name, papers)
+            papers += map(paper_from_chroma, res["documents"], res["metadatas"])

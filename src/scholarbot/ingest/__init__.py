@@ -1,0 +1,1 @@
+"""Files -> records -> store: importers, people resolution, identity evidence, enrichment, the pipeline."""

@@ -1,0 +1,1 @@
+"""The Chroma store and the embedders: the only package that knows Chroma's shapes."""
