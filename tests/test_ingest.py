@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from scholarbot.config import StoreSettings
-from scholarbot.ingest.pipeline import PEOPLE_STALE, ingest_paths
+from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.records import Author, Paper, merge_by_id, name_key, paper_id_for
-from scholarbot.store.store import Store
+from scholarbot.store.store import PEOPLE_STALE, Store
 
 from conftest import SEEDS
 from fakes import HashChromaEF, HashEmbedder

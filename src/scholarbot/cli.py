@@ -21,9 +21,9 @@ from rich.table import Table
 
 from scholarbot.config import Settings, load_settings, reveal
 from scholarbot.errors import ScholarbotError
-from scholarbot.ingest.pipeline import PEOPLE_STALE, IngestReport, ingest_paths
+from scholarbot.ingest.pipeline import IngestReport, ingest_paths
 from scholarbot.services import Services, open_services
-from scholarbot.store.store import EMBEDDER_FLAG
+from scholarbot.store.store import EMBEDDER_FLAG, PEOPLE_STALE
 
 if TYPE_CHECKING:
     from typer._click.core import Context as ClickContext  # typer vendors click

@@ -52,7 +52,8 @@ def run_checks(config: Path | None, store: Path | None) -> Iterator[Check]:
         yield Check(
             "store", "ok", f"{svc.store.where}: {counts['papers']:,} papers, {counts['researchers']:,} people"
         )
-    from scholarbot.ingest.pipeline import PEOPLE_STALE
+
+    from scholarbot.store.store import PEOPLE_STALE
 
     if svc.store.get_flag(PEOPLE_STALE):
         yield Check("people index", "warn", "the last ingest did not finish", "run `scholarbot ingest` again")

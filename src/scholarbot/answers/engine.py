@@ -24,11 +24,10 @@ from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.topics import TopicMatch, match_topic
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
-from scholarbot.ingest.pipeline import PEOPLE_STALE
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
 from scholarbot.search.directory import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
 from scholarbot.search.index import Mode, PaperIndex, top_order
-from scholarbot.store.store import GENERATION
+from scholarbot.store.store import GENERATION, PEOPLE_STALE
 
 if TYPE_CHECKING:
     from scholarbot.answers.llm import LLMWriter

@@ -19,6 +19,7 @@ from scholarbot.ingest.people import resolve_people
 from scholarbot.records import Paper, ProfilePage, merge_by_id, merge_papers
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
+    PEOPLE_STALE,
     Store,
     paper_text,
     profile_id,
@@ -30,9 +31,6 @@ from scholarbot.store.store import (
 
 if TYPE_CHECKING:
     from scholarbot.store.embeddings import Embedder  # one protocol for every model; importing it loads none
-
-#: Flag set while papers are written and cleared once people are resolved again.
-PEOPLE_STALE = "people_stale"
 
 #: Called as progress(stage, done, total).
 Progress = Callable[[str, int, int], None]

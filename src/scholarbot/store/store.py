@@ -28,6 +28,8 @@ SCAN_PAGE = 5000
 DEEP_EMBEDDER = "minilm-onnx"
 #: Collection-metadata key naming the embedder the store's paper vectors come from.
 EMBEDDER_FLAG = "embedder"
+#: Flag set while papers are written and cleared once people are resolved again (ingest/pipeline.py).
+PEOPLE_STALE = "people_stale"
 #: Collection-metadata key of the store's generation id.
 GENERATION = "generation"
 #: Version of the on-disk record layout; bump when the metadata schema changes.
@@ -196,6 +198,18 @@ class Store:
         for start in range(0, len(papers), self.settings.batch_size):
             chunk = slice(start, start + self.settings.batch_size)
             self.papers.update(ids=[p.id for p in papers[chunk]], metadatas=metas[chunk])
+
+    def papers_first_seen(self, lo: float, hi: float, page: int = SCAN_PAGE) -> list[Paper]:
+        """Papers that first entered the store in [lo, hi) (unix seconds), for the local digest source."""
+        where = {"$and": [{"first_seen": {"$gte": lo}}, {"first_seen": {"$lt": hi}}]}
+        papers: list[Paper] = []
+        while True:
+            res = self.papers.get(
+                where=where, include=["documents", "metadatas"], limit=page, offset=len(papers)
+            )
+            if not res["ids"]:
+                return papers
+            papers += map(paper_from_chroma, res["documents"], res["metadatas"])
 
     def iter_papers(self) -> Iterator[Paper]:
         """Scan every stored paper."""

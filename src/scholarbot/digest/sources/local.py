@@ -6,8 +6,7 @@ from datetime import datetime
 
 from scholarbot.digest.sources.common import SourceError, utc
 from scholarbot.digest.types import Fetched
-from scholarbot.records import Paper
-from scholarbot.store.store import Store, paper_from_chroma
+from scholarbot.store.store import Store
 
 #: Chroma `get` page size when scanning locally ingested papers.
 LOCAL_PAGE = 1000
@@ -26,15 +25,7 @@ class LocalSource:
     ) -> Fetched:
         """Papers whose `first_seen` metadata (unix seconds) falls in [since, until)."""
         lo, hi = utc(since).timestamp(), utc(until).timestamp()
-        where = {"$and": [{"first_seen": {"$gte": lo}}, {"first_seen": {"$lt": hi}}]}
-        papers: list[Paper] = []
-        while True:
-            try:
-                res = self.store.papers.get(
-                    where=where, include=["documents", "metadatas"], limit=LOCAL_PAGE, offset=len(papers)
-                )
-            except Exception as e:  # chromadb raises plain Exception subclasses for a broken store
-                raise SourceError("The local store", f"could not be read: {e}") from e
-            if not res["ids"]:
-                return Fetched(self.name, papers)
-            papers += map(paper_from_chroma, res["documents"], res["metadatas"])
+        try:
+            return Fetched(self.name, self.store.papers_first_seen(lo, hi, page=LOCAL_PAGE))
+        except Exception as e:  # chromadb raises plain Exception subclasses for a broken store
+            raise SourceError("The local store", f"could not be read: {e}") from e
