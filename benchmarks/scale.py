@@ -191,7 +191,7 @@ def _child_ingest(files: Path, store: Path) -> int:
     svc = open_services(load_settings(None, store=store))
     svc.embedder.embed_documents(["warm up"])  # model loading is not ingest
     t0 = time.perf_counter()
-    report = ingest_paths([files], svc.store, svc.embedder)
+    report = ingest_paths([files], svc.store, svc.embedder, people_written=svc.people_written)
     seconds = time.perf_counter() - t0
     svc.close()
     print(

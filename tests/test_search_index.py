@@ -117,3 +117,53 @@ def test_rows_a_caller_judges_get_exact_meaning_whatever_the_candidates(
     np.testing.assert_allclose(
         approximate.meaning_scores(topic, rows)[rows], exact.meaning_scores(topic)[rows], rtol=1e-4
     )
+
+
+def _paperlist(path, rows):
+    import json
+
+    path.write_text(json.dumps([{"title": t, "abstract": a, "author": au} for t, a, au in rows]))
+    return path
+
+
+def test_a_changed_store_patches_the_saved_index_to_what_a_full_build_gives(
+    hash_store, tmp_path, monkeypatch
+):
+    from scholarbot.ingest.pipeline import ingest_paths
+
+    store, embedder = hash_store
+    first = [
+        ("Graph neural networks for molecules", "We learn molecular graphs with message passing.", "Ann Lee"),
+        ("Speech recognition in noisy rooms", "Robust acoustic models for far-field speech.", "Bo Chen"),
+        ("Federated learning with language models", "Clients fine-tune a shared model privately.", "Ann Lee"),
+    ]
+    ingest_paths([_paperlist(tmp_path / "naacl2021.json", first)], store, embedder)
+    cache = tmp_path / "index"
+    PaperIndex.open(store, embedder, cache)  # the saved index that later opens patch
+    changed = [first[0], first[1], (first[2][0], "Now about tokamak plasma control instead.", "Ann Lee")]
+    ingest_paths([_paperlist(tmp_path / "naacl2021.json", changed)], store, embedder)
+    more = [
+        ("Tokamak plasma shape control with reinforcement learning", "Magnetic coils steer plasma.", "Cy Do")
+    ]
+    ingest_paths([_paperlist(tmp_path / "acl2022.json", more)], store, embedder)
+
+    def no_build(*_: object) -> None:
+        raise AssertionError("a full build; the saved index should have been patched")
+
+    with monkeypatch.context() as m:
+        m.setattr(PaperIndex, "build", classmethod(no_build))
+        patched = PaperIndex.open(store, embedder, cache)
+    full = PaperIndex.build(store, embedder)
+    assert sorted(patched.ids) == sorted(full.ids) and len(patched) == 4
+    for q in ("tokamak plasma", "federated language models", "speech", "graph molecules"):
+        assert [h.id for h in patched.search(q, k=4)] == [h.id for h in full.search(q, k=4)]
+        lex_p, lex_f = patched.lexical_scores(q), full.lexical_scores(q)
+        for pid in full.ids:
+            assert lex_p[patched.row[pid]] == pytest.approx(lex_f[full.row[pid]])
+    for pid in full.ids:
+        a, b = patched.row[pid], full.row[pid]
+        assert patched.years[a] == full.years[b]
+        assert patched.venue_names[patched.venue_codes[a]] == full.venue_names[full.venue_codes[b]]
+        np.testing.assert_allclose(patched.matrix[a], full.matrix[b])
+    reopened = PaperIndex.open(store, embedder, cache)  # the patched index was saved for this generation
+    assert isinstance(reopened.matrix, np.memmap) and len(reopened) == 4

@@ -119,7 +119,9 @@ def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 def _run_ingest(svc: Services, paths: list[Path]) -> IngestReport:
     with _progress_bar() as progress:
         try:
-            return ingest_paths(paths, svc.store, svc.embedder, progress=progress)
+            return ingest_paths(
+                paths, svc.store, svc.embedder, progress=progress, people_written=svc.people_written
+            )
         except FileNotFoundError as e:
             _fail(str(e))
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from scholarbot.config import Settings, reveal
 from scholarbot.errors import ConfigError
+from scholarbot.records import Researcher
 from scholarbot.store.embeddings import (
     ChromaEmbeddingFunction,
     Embedder,
@@ -26,6 +28,12 @@ class Services:
     store: Store
     #: Where search indexes derived from the store are cached between processes.
     index_dir: Path
+
+    def people_written(self, people: Sequence[Researcher], generation: str) -> None:
+        """Save the people directory an ingest just resolved, so no reader rebuilds it from a full scan."""
+        from scholarbot.search.directory import PeopleDirectory
+
+        PeopleDirectory.save(people, generation, self.index_dir)
 
     def close(self) -> None:
         """Close the store; whoever opened the services closes them (the bot does not own them)."""

@@ -131,10 +131,9 @@ class Answerer:
         """Entity linker over this store's names, affiliations and venues."""
         if self._linker is None:
             index, people = self.index, self.people
-            entries = people.entries
 
             def institutions() -> Institutions:
-                return Institutions(a for e in entries.values() for a in e.affiliations)
+                return Institutions(people.affiliations())
 
             self._linker = Linker(people.names, institutions, index.venues, index.word_frequency)
         return self._linker
@@ -569,15 +568,7 @@ class Answerer:
     def _members(self, institution: str) -> set[str]:
         """Ids of the researchers whose affiliations include the institution (cached per name)."""
         if institution not in self._institution_members:
-            verdict: dict[str, bool] = {}  # each distinct affiliation string is judged once
-            members = set()
-            for e in self.people.entries.values():
-                for a in e.affiliations:
-                    if a not in verdict:
-                        verdict[a] = institution_matches(institution, a)
-                    if verdict[a]:
-                        members.add(e.id)
-                        break
+            members = self.people.members(lambda aff: institution_matches(institution, aff))
             if len(self._institution_members) > 32:
                 self._institution_members.clear()
             self._institution_members[institution] = members

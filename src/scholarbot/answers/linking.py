@@ -202,14 +202,6 @@ class Linker:
         self.venues = {fold(v): v for v in {venue_family(x) for x in set(venues)} if v}
         self.text_frequency = text_frequency
         self.today = today
-        # How many people carry each name word: "wang" is a name word, "long" mostly is not.
-        self.name_words: dict[str, int] = defaultdict(int)
-        self.keys_by_word: dict[str, list[str]] = defaultdict(list)
-        for key, people in names.by_key.items():
-            n = len(people)
-            for w in key.split():
-                self.name_words[w] += n
-                self.keys_by_word[w].append(key)
 
     @property
     def institutions(self) -> Institutions:
@@ -332,7 +324,7 @@ class Linker:
             return None
         people = {
             p.id: p
-            for key in self.keys_by_word.get(word, ())
+            for key in self.names.keys_with_word(word)
             for p in self.names.by_key[key]
             if fold(p.name).split()[-1:] == [word]
         }
@@ -357,12 +349,12 @@ class Linker:
         # least one word is a known name word.
         if any(self._ordinary(w) or w in _FUNCTION_WORDS for w in keys):
             return None
-        if not any(w in self.name_words for w in keys):
+        if not any(self.names.word_count(w) for w in keys):
             return None
-        if not capitalised and not any(len(w) > 3 and w not in self.name_words for w in keys):
+        if not capitalised and not any(len(w) > 3 and not self.names.word_count(w) for w in keys):
             # lower-case runs of name words only ("li wei") must match exactly
             return None
-        pool = {k for w in keys for k in self.keys_by_word.get(w, ()) if len(k.split()) == len(keys)}
+        pool = {k for w in keys for k in self.names.keys_with_word(w) if len(k.split()) == len(keys)}
         if not pool:
             return None
         scored = sorted(((fuzz.ratio(key, k), k) for k in pool), reverse=True)[:2]
@@ -378,7 +370,7 @@ class Linker:
         if word in _FUNCTION_WORDS:
             return True
         as_text = self.text_frequency(word)
-        return as_text > ORDINARY_RATIO * max(self.name_words.get(word, 0), 1)
+        return as_text > ORDINARY_RATIO * max(self.names.word_count(word), 1)
 
     def _unknown_names(self, tokens: list[Token]) -> list[str]:
         """Runs of 2-4 capitalised words that are not ordinary text: names the store does not hold."""

@@ -109,7 +109,13 @@ class Digests:
     def absorb(self, papers: list[Paper]) -> None:
         """New papers join the store (merged across versions and sources) before they are ranked."""
         if papers:
-            ingest_records(papers, [], self.svc.store, self.svc.embedder)
+            ingest_records(
+                papers,
+                [],
+                self.svc.store,
+                self.svc.embedder,
+                people_written=getattr(self.svc, "people_written", None),
+            )
 
     async def run(
         self, now: datetime, poster: Poster, *, channel_id: int | None = None, dry_run: bool = False

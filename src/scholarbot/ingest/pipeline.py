@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scholarbot.errors import ScholarbotError
 from scholarbot.ingest.importers import expand_paths, read_file
 from scholarbot.ingest.people import resolve_people
-from scholarbot.records import Paper, ProfilePage, merge_by_id, merge_papers
+from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
     PEOPLE_STALE,
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 #: Called as progress(stage, done, total).
 Progress = Callable[[str, int, int], None]
+#: Called with every researcher and the store generation they were written at, so derived indexes
+#: (the people directory) can be saved from what ingest holds instead of a later full scan.
+PeopleWritten = Callable[[Sequence[Researcher], str], None]
 
 
 @dataclass
@@ -63,6 +66,7 @@ def ingest_paths(
     store: Store,
     embedder: Embedder,
     progress: Progress | None = None,
+    people_written: PeopleWritten | None = None,
 ) -> IngestReport:
     """Import files and folders into the store and report what changed."""
     started = time.perf_counter()
@@ -86,7 +90,7 @@ def ingest_paths(
         for page in batch.profiles:
             pages[profile_id(page)] = page  # the same page given twice is one page
 
-    ingest_records(papers, list(pages.values()), store, embedder, report, progress)
+    ingest_records(papers, list(pages.values()), store, embedder, report, progress, people_written)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -98,6 +102,7 @@ def ingest_records(
     embedder: Embedder,
     report: IngestReport | None = None,
     progress: Progress | None = None,
+    people_written: PeopleWritten | None = None,
 ) -> IngestReport:
     """Write records that did not come from files (new papers from arXiv, OpenAlex) the same way."""
     started = time.perf_counter()
@@ -120,7 +125,7 @@ def ingest_records(
     if changed or store.get_flag(PEOPLE_STALE):
         # On a first ingest everything stored is in memory already: skip reading it back.
         in_memory = papers if was_empty else None
-        refresh_people(store, embedder, report, progress, papers=in_memory)
+        refresh_people(store, embedder, report, progress, papers=in_memory, people_written=people_written)
     else:
         report.researchers_total = store.counts()["researchers"]
     report.seconds += time.perf_counter() - started
@@ -181,6 +186,7 @@ def refresh_people(
     report: IngestReport | None = None,
     progress: Progress | None = None,
     papers: Sequence[Paper] | None = None,
+    people_written: PeopleWritten | None = None,
 ) -> IngestReport:
     """Re-resolve researchers from every stored paper and profile page, writing only what changed.
 
@@ -199,7 +205,9 @@ def refresh_people(
         _progress(progress, "people", min(start + size, len(changed)), len(changed))
     if gone:
         store.delete_researchers(gone)
-    store.set_flag(PEOPLE_STALE, False)
+    generation = store.set_flag(PEOPLE_STALE, False)
+    if people_written is not None:
+        people_written(people, generation)
     report.researchers_total = len(people)
     report.researchers_changed = len(changed)
     report.researchers_removed = len(gone)

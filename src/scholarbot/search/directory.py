@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
+import sqlite3
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
@@ -65,49 +66,218 @@ def _ordered(name: str) -> str:
     return " ".join(fold(name).replace("-", "").replace(".", " ").split())
 
 
+class _Table:
+    """The directory's SQLite file (or an in-memory database): one row per person, indexed by name key,
+    name word and paper, so opening it reads nothing and every question touches a few rows.
+
+    Reads come from the bot's worker threads; one connection behind a lock is enough for lookups
+    that take microseconds.
+    """
+
+    SCHEMA = """
+        CREATE TABLE people (n INTEGER PRIMARY KEY, id TEXT NOT NULL, name TEXT NOT NULL,
+                             aliases TEXT NOT NULL, paper_ids TEXT NOT NULL, affiliations TEXT NOT NULL,
+                             papers INTEGER NOT NULL);
+        CREATE TABLE keys (key TEXT NOT NULL, n INTEGER NOT NULL);
+        CREATE TABLE display (key TEXT NOT NULL, name TEXT NOT NULL, folded TEXT NOT NULL);
+        CREATE TABLE words (word TEXT NOT NULL, key TEXT NOT NULL, people INTEGER NOT NULL);
+        CREATE TABLE authorship (paper TEXT NOT NULL, n INTEGER NOT NULL);
+        CREATE TABLE affiliations (n INTEGER NOT NULL, pos INTEGER NOT NULL, aff TEXT NOT NULL);
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """
+    #: Indexes are made after the rows are in: one sort each instead of a b-tree insert per row.
+    INDEXES = """
+        CREATE UNIQUE INDEX people_id ON people (id);
+        CREATE INDEX keys_key ON keys (key, n);
+        CREATE UNIQUE INDEX display_key ON display (key);
+        CREATE INDEX display_folded ON display (folded);
+        CREATE INDEX words_word ON words (word, key);
+        CREATE INDEX authorship_paper ON authorship (paper, n);
+        CREATE INDEX affiliations_n ON affiliations (n, pos);
+        CREATE INDEX affiliations_aff ON affiliations (aff);
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.lock = threading.Lock()
+
+    @classmethod
+    def build(cls, entries: Iterable[PersonEntry], path: Path | None, generation: str = "") -> _Table:
+        """Write every entry into a new database at `path` (atomically replaced) or in memory."""
+        tmp = None if path is None else path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(":memory:" if tmp is None else tmp, check_same_thread=False)
+        # A cache file: a crash leaves a temporary file that the next build replaces, so no journal.
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + cls.SCHEMA)
+        people: list[tuple[object, ...]] = []
+        keys: list[tuple[str, int]] = []
+        display: dict[str, tuple[str, str, str]] = {}
+        authorship: list[tuple[str, int]] = []
+        affiliations: list[tuple[int, int, str]] = []
+        key_people: dict[str, int] = defaultdict(int)
+        for n, e in enumerate(entries):
+            people.append(
+                (
+                    n,
+                    e.id,
+                    e.name,
+                    _dump(e.aliases),
+                    _dump(e.paper_ids),
+                    _dump(e.affiliations),
+                    len(e.paper_ids),
+                )
+            )
+            for key in person_name_keys(e):
+                if key:
+                    keys.append((key, n))
+                    key_people[key] += 1
+                    # The first person seen with a key names it in suggestions.
+                    display.setdefault(key, (key, e.name, fold(e.name)))
+            authorship.extend((pid, n) for pid in dict.fromkeys(e.paper_ids))
+            affiliations.extend((n, i, a) for i, a in enumerate(e.affiliations))
+        with db:
+            db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", people)
+            db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
+            db.executemany("INSERT INTO display VALUES (?, ?, ?)", display.values())
+            db.executemany("INSERT INTO authorship VALUES (?, ?)", authorship)
+            db.executemany("INSERT INTO affiliations VALUES (?, ?, ?)", affiliations)
+            db.executemany(
+                "INSERT INTO words VALUES (?, ?, ?)",
+                ((w, key, count) for key, count in key_people.items() for w in set(key.split())),
+            )
+            db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
+        db.executescript(cls.INDEXES)
+        if tmp is None or path is None:
+            return cls(db)
+        db.close()
+        os.replace(tmp, path)
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path) -> _Table:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("PRAGMA query_only = ON")
+        return cls(db)
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def generation(self) -> str | None:
+        found = self.rows("SELECT value FROM meta WHERE name = 'generation'")
+        return str(found[0][0]) if found else None
+
+
+_ENTRY = "SELECT p.id, p.name, p.aliases, p.paper_ids, p.affiliations FROM people p"
+
+
+def _dump(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _entry(row: tuple[Any, ...]) -> PersonEntry:
+    return PersonEntry(
+        row[0], row[1], tuple(json.loads(row[2])), tuple(json.loads(row[3])), tuple(json.loads(row[4]))
+    )
+
+
+class _ByKey(Mapping[str, list[PersonEntry]]):
+    """Name key -> the people with it, most published first (a read-only view of the table)."""
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+
+    def __getitem__(self, key: str) -> list[PersonEntry]:
+        rows = self.table.rows(
+            f"{_ENTRY} JOIN keys k ON k.n = p.n WHERE k.key = ? ORDER BY p.papers DESC, p.id", (key,)
+        )
+        if not rows:
+            raise KeyError(key)
+        return [_entry(r) for r in rows]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(
+            self.table.rows("SELECT 1 FROM keys WHERE key = ? LIMIT 1", (key,))
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([r[0] for r in self.table.rows("SELECT key FROM display ORDER BY key")])
+
+    def __len__(self) -> int:
+        return int(self.table.rows("SELECT count(*) FROM display")[0][0])
+
+
 class NameIndex:
     """All researcher names, for lookup and for spotting names inside free text."""
 
-    def __init__(self, people: Iterable[PersonEntry], keys: Sequence[Sequence[str]] | None = None) -> None:
-        self.by_key: dict[str, list[PersonEntry]] = defaultdict(list)
-        self.display: dict[str, str] = {}
-        for i, person in enumerate(people):
-            person_keys = keys[i] if keys is not None else person_name_keys(person)
-            for key in person_keys:
-                if key and person not in self.by_key[key]:
-                    self.by_key[key].append(person)
-                    self.display.setdefault(key, person.name)
-        for group in self.by_key.values():
-            group.sort(key=lambda r: (-len(r.paper_ids), r.id))
-        self.keys = list(self.by_key)
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.by_key = _ByKey(table)
 
     def __len__(self) -> int:
         return len(self.by_key)
 
+    def word_count(self, word: str) -> int:
+        """How many people carry a (folded) word in their name: "wang" is a name word, "long" mostly not."""
+        return int(
+            self.table.rows("SELECT coalesce(sum(people), 0) FROM words WHERE word = ?", (word,))[0][0]
+        )
+
+    def keys_with_word(self, word: str) -> list[str]:
+        """Name keys that contain a (folded) word."""
+        return [r[0] for r in self.table.rows("SELECT key FROM words WHERE word = ?", (word,))]
+
+    def _keys_near(self, key: str) -> list[str]:
+        """Candidate keys for a misspelt name: those sharing the first three letters of one of its words.
+
+        Fuzzy scoring then runs over these rather than over every name in the store.
+        """
+        found: set[str] = set()
+        for w in set(key.split()):
+            lo = w[:3]
+            found.update(
+                r[0]
+                for r in self.table.rows(
+                    "SELECT key FROM words WHERE word >= ? AND word < ?", (lo, lo + "\uffff")
+                )
+            )
+        return sorted(found)
+
     def lookup(self, name: str) -> NameMatch:
         """Resolve a name: exact key first, then a fuzzy match, else suggestions only."""
         key = name_key(name)
-        if key in self.by_key:
-            people = self.by_key[key]
+        people = self.by_key.get(key) if key else None
+        if people:
             # "Zhao Li" and "Li Zhao" share a key but are usually different people: when some
             # candidates were printed in the asked order, those are the ones meant.
             same_order = [p for p in people if _ordered(name) in {_ordered(n) for n in (p.name, *p.aliases)}]
             return NameMatch(name, tuple(same_order or people), exact=True)
-        if not key or not self.keys:
+        pool = self._keys_near(key) if key else []
+        if not pool:
             return NameMatch(name, (), exact=False)
-        hits = process.extract(key, self.keys, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)
+        hits = process.extract(key, pool, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)
         if hits and hits[0][1] >= FUZZY_ACCEPT and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 3):
             return NameMatch(name, tuple(self.by_key[hits[0][0]]), exact=False)
-        return NameMatch(name, (), exact=False, suggestions=tuple(self.display[k] for k, _, _ in hits))
+        return NameMatch(name, (), exact=False, suggestions=tuple(self._display(k) for k, _, _ in hits))
+
+    def _display(self, key: str) -> str:
+        found = self.table.rows("SELECT name FROM display WHERE key = ?", (key,))
+        return str(found[0][0]) if found else key
 
     def suggest(self, prefix: str, limit: int = 25) -> list[str]:
         """Display names starting with `prefix` (any word order), then fuzzy matches, most published first."""
         key = name_key(prefix)
         if not key:
             return []
-        names = sorted(set(self.display.values()))
-        starts = [n for n in names if fold(n).startswith(fold(prefix).strip()) or name_key(n).startswith(key)]
+        start = fold(prefix).strip()
+        rows = self.table.rows(
+            "SELECT name FROM display WHERE (folded >= ? AND folded < ?) OR (key >= ? AND key < ?)",
+            (start, start + "\uffff", key, key + "\uffff"),
+        )
+        starts = sorted({r[0] for r in rows})
         if len(starts) < limit:
+            names = sorted({self._display(k) for k in self._keys_near(key)})
             extra = process.extract(
                 prefix, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=FUZZY_SUGGEST
             )
@@ -132,62 +302,121 @@ class NameIndex:
         return None
 
 
-class PeopleDirectory:
-    """Every researcher's name and papers in memory; full records fetched from the store on demand.
+class _Entries(Mapping[str, PersonEntry]):
+    """Researcher id -> directory entry, read from the table on demand."""
 
-    The compact table is cached on disk per store generation: parsing 36k full records takes
-    seconds, the table a tenth of that.
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+
+    def __getitem__(self, rid: str) -> PersonEntry:
+        rows = self.table.rows(f"{_ENTRY} WHERE p.id = ?", (rid,))
+        if not rows:
+            raise KeyError(rid)
+        return _entry(rows[0])
+
+    def __contains__(self, rid: object) -> bool:
+        return isinstance(rid, str) and bool(self.table.rows("SELECT 1 FROM people WHERE id = ?", (rid,)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([r[0] for r in self.table.rows("SELECT id FROM people ORDER BY n")])
+
+    def __len__(self) -> int:
+        return int(self.table.rows("SELECT count(*) FROM people")[0][0])
+
+
+#: Layout of the directory's table; a table of another layout is rebuilt.
+TABLE_FORMAT = 2
+TABLE_FILE = "people.sqlite3"
+
+
+def _table_generation(store_generation: str) -> str:
+    # A table of another layout is stale too, whatever the store's generation.
+    return f"{store_generation}/{TABLE_FORMAT}"
+
+
+#: Full researcher records kept in memory after a fetch, at most.
+RECORD_CACHE = 20_000
+
+
+class PeopleDirectory:
+    """Every researcher's name, affiliations and papers in a SQLite table; full records fetched from
+    the store on demand.
+
+    The table is built once per store generation and kept beside the paper index; opening it
+    reads nothing, so a cold process answers at the same speed with 30k or 3M researchers.
     """
 
-    def __init__(
-        self, entries: Sequence[PersonEntry], store: Store, keys: Sequence[Sequence[str]] | None = None
-    ) -> None:
+    def __init__(self, entries: Iterable[PersonEntry] | _Table, store: Store) -> None:
         self.store = store
-        self.entries = {e.id: e for e in entries}
-        self.keys = keys if keys is not None else [person_name_keys(e) for e in entries]
-        self.names = NameIndex(entries, self.keys)
-        self._by_paper: dict[str, list[str]] = defaultdict(list)
-        for e in entries:
-            for pid in e.paper_ids:
-                self._by_paper[pid].append(e.id)
+        self.table = entries if isinstance(entries, _Table) else _Table.build(entries, None)
+        self.entries = _Entries(self.table)
+        self.names = NameIndex(self.table)
         self._records: dict[str, Researcher] = {}
 
     @classmethod
     def open(cls, store: Store, cache_dir: Path) -> PeopleDirectory:
-        """Load the table from cache when it matches the store's generation, else build and save it."""
-        generation = store.generation()
-        path = cache_dir / "people.json"
+        """Open the table when it matches the store's generation, else build and save it."""
+        path, generation = cache_dir / TABLE_FILE, _table_generation(store.generation())
+        with contextlib.suppress(sqlite3.Error):
+            if path.exists():
+                table = _Table.open(path)
+                if table.generation() == generation:
+                    return cls(table, store)
+                table.db.close()
+        entries = (entry_of(r) for r in store.iter_researchers())
         try:
-            data = json.loads(path.read_text())
-            if data["generation"] == generation:
-                rows = data["people"]
-                entries = [PersonEntry(e[0], e[1], tuple(e[2]), tuple(e[3]), tuple(e[5])) for e in rows]
-                return cls(entries, store, keys=[e[4] for e in rows])
-        except (OSError, ValueError, KeyError, IndexError):
-            pass  # rebuilt below
-        directory = cls([entry_of(r) for r in store.iter_researchers()], store)
-        rows = [
-            [e.id, e.name, list(e.aliases), list(e.paper_ids), keys, list(e.affiliations)]
-            for e, keys in zip(directory.entries.values(), directory.keys, strict=True)
-        ]
-        with contextlib.suppress(OSError):
             cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"people.json.tmp-{os.getpid()}")
-            tmp.write_text(json.dumps({"generation": generation, "people": rows}, ensure_ascii=False))
-            shutil.move(tmp, path)
-        return directory
+            return cls(_Table.build(entries, path, generation), store)
+        except (OSError, sqlite3.Error):
+            # A read-only cache folder still gets a working directory, in memory.
+            return cls(_Table.build((entry_of(r) for r in store.iter_researchers()), None), store)
+
+    @staticmethod
+    def save(people: Iterable[Researcher], generation: str, cache_dir: Path) -> None:
+        """Write the table for a store generation from records in hand (ingest has every researcher)."""
+        with contextlib.suppress(OSError, sqlite3.Error):  # a reader then builds it from the store
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            _Table.build(
+                map(entry_of, people), cache_dir / TABLE_FILE, _table_generation(generation)
+            ).db.close()
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def affiliations(self) -> Iterator[str]:
+        """Every person's affiliations, person by person in directory order (strings repeat)."""
+        return iter([r[0] for r in self.table.rows("SELECT aff FROM affiliations ORDER BY n, pos")])
+
+    def members(self, matches: Callable[[str], bool]) -> set[str]:
+        """Ids of the people with an affiliation that `matches` accepts (each distinct string judged once)."""
+        affs = [r[0] for r in self.table.rows("SELECT DISTINCT aff FROM affiliations")]
+        chosen = [a for a in affs if matches(a)]
+        found: set[str] = set()
+        for start in range(0, len(chosen), 500):
+            part = chosen[start : start + 500]
+            rows = self.table.rows(
+                "SELECT DISTINCT p.id FROM affiliations a JOIN people p ON p.n = a.n "
+                f"WHERE a.aff IN ({','.join('?' * len(part))})",
+                part,
+            )
+            found.update(r[0] for r in rows)
+        return found
+
     def authors_of(self, paper_id: str) -> list[str]:
         """Researcher ids of a paper's resolved authors."""
-        return self._by_paper.get(paper_id, [])
+        rows = self.table.rows(
+            "SELECT p.id FROM authorship a JOIN people p ON p.n = a.n WHERE a.paper = ? ORDER BY a.n",
+            (paper_id,),
+        )
+        return [r[0] for r in rows]
 
     def records(self, ids: Iterable[str]) -> dict[str, Researcher]:
         """Full records for the given ids (fetched once, then kept)."""
+        ids = list(ids)
         wanted = [i for i in dict.fromkeys(ids) if i not in self._records]
         if wanted:
+            if len(self._records) > RECORD_CACHE:
+                self._records.clear()
             self._records.update(self.store.get_researchers(wanted))
         return {i: self._records[i] for i in ids if i in self._records}
 

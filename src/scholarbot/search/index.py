@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any, Literal, overload
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.tokenization import Tokenized
 
 from scholarbot.store.store import SCAN_PAGE, Store, stored_text
 
@@ -32,7 +34,13 @@ DENSE_WEIGHT_DEEP = 2.0
 DENSE_FLOOR_PROBES = 200
 DENSE_FLOOR_QUANTILE = 0.999
 #: Layout of the cache folder; an older one is rebuilt.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
+#: Papers written this many seconds before the cache was built are read again when patching it, so
+#: a writer's clock a little behind ours (another machine's, for a Chroma server) loses nothing.
+WRITE_CLOCK_MARGIN_S = 300.0
+#: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
+UPDATE_SHARE = 0.2
+UPDATE_MIN_ROWS = 1000
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
@@ -42,8 +50,10 @@ ANN_CANDIDATES = 1000
 ANN_CANDIDATES_MAX = 16_000
 #: Best lexical matches whose meaning is always computed exactly, so fusion sees both halves for them.
 LEXICAL_CANDIDATES = 2000
-#: Papers whose cosines estimate a question's mean and spread over the store (approximate mode).
-SAMPLE_ROWS = 4096
+#: Papers whose cosines estimate a question's mean and spread over the store (approximate mode): 16 MB
+#: of vectors, a millisecond per question. With 4,096, 4 of 175 answers at 13k listed other "nearest
+#: papers" for absent topics, whose fused scores are close enough for small z-score changes to reorder.
+SAMPLE_ROWS = 16_384
 #: Distinct questions whose cosines are kept (a topic is scored several ways per answer).
 COSINE_CACHE = 32
 
@@ -167,6 +177,8 @@ class PaperIndex:
         )
         self._sample_matrix: np.ndarray | None = None
         self._cosines: dict[str, Cosines] = {}
+        #: What a save needs to patch this index later: token ids, text hashes, when reading began.
+        self._corpus: tuple[_Tokens, Column, float] | None = None
 
     @property
     def approximate(self) -> bool:
@@ -189,56 +201,44 @@ class PaperIndex:
     @classmethod
     def build(cls, store: Store, embedder: object) -> PaperIndex:
         """Read every paper's text and vector from the store and index them."""
-        ids: list[str] = []
-        texts: list[str] = []
-        vectors: list[np.ndarray] = []
-        text_hashes: list[str] = []
-        venues: list[str] = []
-        years: list[int] = []
-        offset = 0
-        while True:
-            res = store.papers.get(
-                include=["documents", "embeddings", "metadatas"], limit=SCAN_PAGE, offset=offset
-            )
-            if not res["ids"]:
-                break
-            ids.extend(res["ids"])
-            text_hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
-            venues.extend(str(m.get("venue") or "") for m in res["metadatas"])
-            years.extend(int(m.get("year") or 0) for m in res["metadatas"])
-            texts.extend(stored_text(d, m) for d, m in zip(res["documents"], res["metadatas"], strict=True))
-            vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
-            offset += len(res["ids"])
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
-        titles = [t.partition("\n\n")[0] for t in texts]
+        since = time.time()
+        rows = _Rows.scan(store, None)
+        titles = [t.partition("\n\n")[0] for t in rows.texts]
+        tokens = _tokenize(rows.texts, {})
+        index = cls._assemble(store, embedder, rows, tokens, since)
+        # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
+        index._calibrate(titles)
+        return index
+
+    @classmethod
+    def _assemble(
+        cls, store: Store, embedder: object, rows: _Rows, tokens: _Tokens, since: float
+    ) -> PaperIndex:
         bm25 = None
-        if ids:
-            # Titles count twice: they are the densest statement of what a paper is about.
-            corpus = [f"{t}\n{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
-            del texts
-            stemmer = Stemmer.Stemmer("english")
-            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=stemmer, show_progress=False)
-            del corpus
+        if rows.ids:
             bm25 = bm25s.BM25()
-            bm25.index(tokens, show_progress=False)
+            bm25.index(Tokenized(ids=tokens.ids, vocab=tokens.vocab), show_progress=False)
         deep = deep_rows = None
-        column = Column.of(ids)
+        column = Column.of(rows.ids)
         lookup = RowLookup.of(column)
         found = store.deep_vectors()
         if found is not None:
             deep_ids, deep_hashes, deep_matrix = found
-            rows = lookup.rows(deep_ids)
-            row = {pid: int(r) for pid, r in zip((p for p in deep_ids if p in lookup), rows, strict=True)}
+            at = lookup.rows(deep_ids)
+            row = {pid: int(r) for pid, r in zip((p for p in deep_ids if p in lookup), at, strict=True)}
             # A vector made from an older abstract is dropped until `enrich` redoes it: the
             # static vector of the current text is better than a full one of the wrong text.
             keep = [
-                j for j, pid in enumerate(deep_ids) if pid in row and deep_hashes[j] == text_hashes[row[pid]]
+                j
+                for j, pid in enumerate(deep_ids)
+                if pid in row and deep_hashes[j] == rows.text_hashes[row[pid]]
             ]
             deep = deep_matrix[keep]
             deep_rows = np.array([row[deep_ids[j]] for j in keep], dtype=np.int64)
-        names = sorted(set(venues) - {""})
+        names = sorted(set(rows.venues) - {""})
         code = {v: i for i, v in enumerate(names)}
-        venue_codes = np.array([code.get(v, -1) for v in venues], dtype=np.int32)
+        venue_codes = np.array([code.get(v, -1) for v in rows.venues], dtype=np.int32)
+        matrix = np.vstack(rows.vectors) if rows.vectors else np.zeros((0, 1), dtype=np.float32)
         index = cls(
             column,
             matrix,
@@ -248,29 +248,87 @@ class PaperIndex:
             deep_rows,
             venue_codes,
             names,
-            np.asarray(years, dtype=np.int32),
+            np.asarray(rows.years, dtype=np.int32),
             store,
             lookup,
         )
-        # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
-        index._calibrate(titles)
+        index._corpus = (tokens, Column.of(rows.text_hashes), since)
+        return index
+
+    @classmethod
+    def _update(cls, folder: Path, store: Store, embedder: object) -> PaperIndex | None:
+        """The saved index with the papers written since it was built applied, or None when a
+        full build is due (an older cache, or a change too large to patch).
+
+        Only the changed papers are read from the store and tokenised; BM25 is re-indexed from the
+        saved token ids, because its scores depend on every paper's length and word counts.
+        """
+        meta = json.loads((folder / "index.json").read_text())
+        if meta.get("format") != INDEX_FORMAT or "since" not in meta:
+            return None
+        since = time.time()
+        delta = _Rows.scan(store, float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
+        old = cls._load(folder, embedder, store)
+        n = len(old)
+        if len(delta.ids) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
+            return None
+        flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "token_offsets.npy")
+        vocab = json.loads((folder / "vocab.json").read_text())
+        token_ids = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(n)]
+        rows = _Rows(
+            ids=list(old.ids),
+            texts=[],
+            vectors=[np.asarray(old.matrix)],
+            text_hashes=[bytes(h).decode() for h in np.load(folder / "text_hashes.npy")],
+            venues=[old.venue_names[c] if c >= 0 else "" for c in old.venue_codes.tolist()],
+            years=old.years.tolist(),
+        )
+        tokens = _Tokens(token_ids, vocab)
+        fresh = _tokenize(delta.texts, vocab)
+        matrix = rows.vectors[0].copy()
+        added: list[np.ndarray] = []
+        for j, pid in enumerate(delta.ids):
+            at = old.row.get(pid)
+            vector = delta.vectors_at(j)
+            if at is None:
+                rows.ids.append(pid)
+                tokens.ids.append(fresh.ids[j])
+                rows.text_hashes.append(delta.text_hashes[j])
+                rows.venues.append(delta.venues[j])
+                rows.years.append(delta.years[j])
+                added.append(vector)
+            else:
+                tokens.ids[at] = fresh.ids[j]
+                rows.text_hashes[at], rows.venues[at], rows.years[at] = (
+                    delta.text_hashes[j],
+                    delta.venues[j],
+                    delta.years[j],
+                )
+                matrix[at] = vector
+        rows.vectors = [matrix, np.asarray(added, dtype=np.float32).reshape(-1, matrix.shape[1])]
+        index = cls._assemble(store, embedder, rows, tokens, since)
+        index._floors = dict(old._floors)  # a store-wide percentile: a small change does not move it
         return index
 
     @classmethod
     def open(cls, store: Store, embedder: object, cache_dir: Path) -> PaperIndex:
-        """Load the index from `cache_dir` when it matches the store's generation, else build and save it.
+        """Load the index from `cache_dir` when it matches the store's generation, else patch or build it.
 
-        Building reads and tokenises every paper (seconds at 13k papers); opening the saved arrays
-        maps them without reading them, which is what keeps a cold `scholarbot ask` fast.
+        Building reads and tokenises every paper (~90 s at 100k papers on 2 cores); patching reads
+        only the papers written since the cache was made; opening the saved arrays maps them without
+        reading them, which is what keeps a cold `scholarbot ask` fast.
         """
         generation = store.generation()
         folder = cache_dir / "papers"
+        index: PaperIndex | None = None
         try:
             if (folder / "generation").read_text() == generation:
                 return cls._load(folder, embedder, store)
-        except (OSError, ValueError, KeyError):
+            index = cls._update(folder, store, embedder)
+        except (OSError, ValueError, KeyError, IndexError):
             pass  # a missing, damaged or older-format cache is rebuilt below
-        index = cls.build(store, embedder)
+        if index is None:
+            index = cls.build(store, embedder)
         with contextlib.suppress(OSError):
             index._save(folder, generation)
         return index
@@ -279,8 +337,12 @@ class PaperIndex:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
+        tokens, text_hashes, since = (
+            self._corpus if self._corpus is not None else (_Tokens([], {}), Column.of([]), 0.0)
+        )
         meta = {
             "format": INDEX_FORMAT,
+            "since": since,
             "venues": self.venue_names,
             "floors": {str(k): v for k, v in self._floors.items()},
         }
@@ -291,6 +353,12 @@ class PaperIndex:
         np.save(tmp / "years.npy", self.years)
         np.save(tmp / "venue_codes.npy", self.venue_codes)
         np.save(tmp / "vectors.npy", self.matrix)
+        lengths = np.fromiter((len(t) for t in tokens.ids), dtype=np.int64, count=len(tokens.ids))
+        np.save(tmp / "token_offsets.npy", np.concatenate([[0], np.cumsum(lengths)]))
+        flat = np.fromiter((t for doc in tokens.ids for t in doc), dtype=np.int32, count=int(lengths.sum()))
+        np.save(tmp / "tokens.npy", flat)
+        (tmp / "vocab.json").write_text(json.dumps(tokens.vocab))
+        np.save(tmp / "text_hashes.npy", text_hashes.raw)
         if self.bm25 is not None:
             self.bm25.save(str(tmp / "bm25"))
         if self.deep is not None and self.deep_rows is not None:
@@ -569,6 +637,62 @@ def top_order(scores: np.ndarray, k: int) -> np.ndarray:
     kth = np.partition(scores, n - k)[n - k]
     top = np.flatnonzero(scores >= kth)
     return top[np.argsort(-scores[top], kind="stable")][:k]
+
+
+@dataclass
+class _Tokens:
+    """Each paper's BM25 token ids, and the words they stand for."""
+
+    ids: list[list[int]]
+    vocab: dict[str, int]
+
+
+def _tokenize(texts: Sequence[str], vocab: dict[str, int]) -> _Tokens:
+    """Token ids of each text as BM25 indexes it (title counted three times), growing `vocab`."""
+    stemmer = Stemmer.Stemmer("english")
+    # Titles count three times: they are the densest statement of what a paper is about.
+    corpus = [f"{t}\n{t}\n{x}" for x in texts for t in (x.partition("\n\n")[0],)]
+    words = stemmed_words(corpus, stemmer)
+    ids = [[vocab.setdefault(w, len(vocab)) for w in doc] for doc in words]
+    return _Tokens(ids, vocab)
+
+
+@dataclass
+class _Rows:
+    """Papers as read from the store for indexing, in store order."""
+
+    ids: list[str]
+    texts: list[str]
+    vectors: list[np.ndarray]
+    text_hashes: list[str]
+    venues: list[str]
+    years: list[int]
+
+    @classmethod
+    def scan(cls, store: Store, written_since: float | None) -> _Rows:
+        """Every paper, or those written since a time (unix seconds; rows from before 0.2 lack the stamp)."""
+        rows = cls([], [], [], [], [], [])
+        where = None if written_since is None else {"written_at": {"$gte": int(written_since * 1000)}}
+        offset = 0
+        while True:
+            res = store.papers.get(
+                where=where, include=["documents", "embeddings", "metadatas"], limit=SCAN_PAGE, offset=offset
+            )
+            if not res["ids"]:
+                return rows
+            metas = res["metadatas"]
+            rows.ids.extend(res["ids"])
+            rows.text_hashes.extend(str(m.get("text_hash")) for m in metas)
+            rows.venues.extend(str(m.get("venue") or "") for m in metas)
+            rows.years.extend(int(m.get("year") or 0) for m in metas)
+            rows.texts.extend(stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True))
+            rows.vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
+            offset += len(res["ids"])
+
+    def vectors_at(self, j: int) -> np.ndarray:
+        matrix = np.vstack(self.vectors) if len(self.vectors) != 1 else self.vectors[0]
+        self.vectors = [matrix]
+        return np.asarray(matrix[j], dtype=np.float32)
 
 
 def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:

@@ -288,19 +288,20 @@ class Store:
         """Read a bookkeeping value kept in the papers collection's metadata."""
         return self.flags().get(name)
 
-    def set_flag(self, name: str, value: str | int | bool) -> None:
+    def set_flag(self, name: str, value: str | int | bool) -> str:
         """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest).
 
         Every flag write also starts a new generation, which is what search caches are keyed on:
-        flags are written around every change to the store.
+        flags are written around every change to the store. Returns the new generation.
         """
         # Re-read first: another process (an enrich run, a second ingest) may have written flags
         # since this handle was opened, and modify() replaces the whole mapping.
         self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
         meta = dict(self.papers.metadata or {})
         meta[name] = value
-        meta[GENERATION] = uuid.uuid4().hex
+        meta[GENERATION] = generation = uuid.uuid4().hex
         self.papers.modify(metadata=meta)
+        return generation
 
     def generation(self) -> str:
         """An id that changes whenever the store's contents may have changed."""
@@ -428,6 +429,8 @@ def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> dict[str, An
     meta: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "first_seen": first_seen if first_seen is not None else int(time.time()),
+        # Milliseconds: what the search index reads to patch itself with the papers written since.
+        "written_at": int(time.time() * 1000),
         "record": json.dumps(rec, ensure_ascii=False),
         "record_hash": record_hash(paper),
         "text_hash": text_hash(paper),

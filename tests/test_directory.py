@@ -1,0 +1,112 @@
+"""The people directory as a SQLite table: built once per store generation, opened without reading it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scholarbot.records import Researcher
+from scholarbot.search.directory import PeopleDirectory
+
+PEOPLE = [
+    Researcher(id="r1", name="Hainan Zhang", affiliations=("Beihang University",), paper_ids=("p1", "p2")),
+    Researcher(
+        id="r2", name="Zhang Hainan", aliases=("H. Zhang",), affiliations=("JD.com",), paper_ids=("p3",)
+    ),
+    Researcher(id="r3", name="Zheng Lin", affiliations=("Beihang University", "HKU"), paper_ids=("p1",)),
+    Researcher(id="r4", name="Noémie Elhadad", paper_ids=("p4",)),
+]
+
+
+class FakeStore:
+    """What the directory needs of a store: its generation, its researchers, and a count of scans."""
+
+    def __init__(self, generation: str = "g1") -> None:
+        self.gen = generation
+        self.scans = 0
+
+    def generation(self) -> str:
+        return self.gen
+
+    def iter_researchers(self) -> Iterator[Researcher]:
+        self.scans += 1
+        return iter(PEOPLE)
+
+    def get_researchers(self, ids: list[str]) -> dict[str, Researcher]:
+        return {p.id: p for p in PEOPLE if p.id in ids}
+
+
+def test_directory_answers_from_its_table(tmp_path: Path):
+    people = PeopleDirectory.open(FakeStore(), tmp_path)  # type: ignore[arg-type]
+    assert len(people) == 4 and len(people.names) == 4  # "hainan zhang" (2 people), "h zhang", 2 more
+    both = people.names.lookup("Hainan Zhang")
+    assert both.exact and [p.id for p in both.people] == ["r1"]  # asked in his printed order
+    assert [p.id for p in people.names.by_key["hainan zhang"]] == ["r1", "r2"]  # most published first
+    typo = people.names.lookup("Hainan Zhnag")
+    assert not typo.exact and {p.id for p in typo.people} == {"r1", "r2"}
+    assert people.names.lookup("Noemie Elhadad").people[0].name == "Noémie Elhadad"
+    assert people.names.lookup("Totally Unknown").people == ()
+    assert people.names.suggest("zhe") == ["Zheng Lin"]
+    assert people.names.spot("what has Zheng Lin written?") == ("Zheng Lin", "lin zheng")
+    assert people.names.word_count("zhang") == 3 and people.names.word_count("long") == 0
+    assert sorted(people.names.keys_with_word("zhang")) == ["h zhang", "hainan zhang"]
+    assert sorted(people.authors_of("p1")) == ["r1", "r3"] and people.authors_of("nope") == []
+    assert people.members(lambda aff: aff.startswith("Beihang")) == {"r1", "r3"}
+    assert list(people.affiliations()) == ["Beihang University", "JD.com", "Beihang University", "HKU"]
+    assert people.entries["r3"].affiliations == ("Beihang University", "HKU") and "r9" not in people.entries
+    assert people.record("r2").aliases == ("H. Zhang",)
+
+
+def test_the_table_is_reused_until_the_store_changes(tmp_path: Path):
+    store = FakeStore("g1")
+    PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    again = PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    assert store.scans == 1 and len(again) == 4  # opened, not rebuilt
+    store.gen = "g2"
+    PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    assert store.scans == 2
+
+
+def test_a_table_of_another_layout_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from scholarbot.search import directory
+
+    store = FakeStore("g1")
+    PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    monkeypatch.setattr(directory, "TABLE_FORMAT", directory.TABLE_FORMAT + 1)
+    PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    assert store.scans == 2
+
+
+def test_a_damaged_table_is_rebuilt(tmp_path: Path):
+    (tmp_path / "people.sqlite3").write_bytes(b"not a database")
+    people = PeopleDirectory.open(FakeStore(), tmp_path)  # type: ignore[arg-type]
+    assert people.names.lookup("Zheng Lin").exact
+
+
+def test_an_in_memory_directory_needs_no_folder():
+    people = PeopleDirectory(iter([]), FakeStore())  # type: ignore[arg-type]
+    assert len(people) == 0 and people.names.lookup("Anyone").people == ()
+    with pytest.raises(KeyError):
+        people.entries["r1"]
+
+
+def test_ingest_saves_the_directory_so_no_reader_scans_the_store(hash_store, tmp_path: Path, monkeypatch):
+    from scholarbot.ingest.pipeline import ingest_paths
+
+    store, embedder = hash_store
+    f = tmp_path / "naacl2021.json"
+    f.write_text('[{"title": "A Paper", "abstract": "words", "author": "Ann Lee; Bo Chen"}]')
+    folder = tmp_path / "index"
+    ingest_paths(
+        [f], store, embedder, people_written=lambda people, gen: PeopleDirectory.save(people, gen, folder)
+    )
+    scan = store.iter_researchers
+    scans: list[int] = []
+    monkeypatch.setattr(store, "iter_researchers", lambda: scans.append(1) or scan())
+    assert PeopleDirectory.open(store, folder).names.lookup("Ann Lee").exact
+    assert scans == []  # the saved table matched the store's generation
+    store.set_flag("something", 1)  # another writer: the saved table is stale now
+    assert PeopleDirectory.open(store, folder).names.lookup("Bo Chen").exact
+    assert scans == [1]
