@@ -14,7 +14,9 @@ Per size it reports: ingest papers/s and peak RSS (one child), store size on dis
 answering child: seconds from process start to the first answer (index caches built by a previous
 process, as a bot restart finds them), its RSS, and p50/p95 per question over the dev questions (the
 reasoning set and the lookup set, interleaved; their truth is about real papers and real names). The
-first answering child builds the index caches; its time is reported as `index_build_s`.
+first answering child builds the index caches; its time is reported as `index_build_s`. Last, a
+child ingests `--late` new papers (a digest's worth) into the built store and times that ingest,
+opening the index afterwards (patched from the saved one) and a full build of the same store.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def main() -> int:
     ap.add_argument("--questions", type=int, default=120, help="questions timed per size")
     ap.add_argument("--keep", action="store_true", help="reuse a store already built for a size")
     ap.add_argument("--out", default=str(HERE / "out" / "scale.json"), help="where to write the figures")
-    ap.add_argument("--child", choices=["ingest", "answer"], help=argparse.SUPPRESS)
+    ap.add_argument("--late", type=int, default=50, help="papers ingested afterwards, as a digest adds them")
+    ap.add_argument("--child", choices=["ingest", "answer", "late"], help=argparse.SUPPRESS)
     ap.add_argument("--store", help=argparse.SUPPRESS)
     ap.add_argument("--files", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -58,6 +61,8 @@ def main() -> int:
         return _child_ingest(Path(args.files), Path(args.store))
     if args.child == "answer":
         return _child_answer(Path(args.data), Path(args.store), args.questions)
+    if args.child == "late":
+        return _child_late(Path(args.data), Path(args.store), args.late)
 
     data, work = Path(args.data), Path(args.work)
     rows: list[dict[str, Any]] = []
@@ -72,6 +77,8 @@ def main() -> int:
         first = _run_child("answer", args, store=store, questions=1)  # builds the index caches
         row["index_build_s"] = first["first_answer_s"]
         row |= _run_child("answer", args, store=store, questions=args.questions)
+        if args.late:
+            row |= _run_child("late", args, store=store)
         rows.append(row)
         print(json.dumps(row), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +182,7 @@ def _run_child(kind: str, args: argparse.Namespace, **kw: Any) -> dict[str, Any]
     cmd = [sys.executable, __file__, "--child", kind, "--data", args.data, "--store", str(kw["store"])]
     if "files" in kw:
         cmd += ["--files", str(kw["files"])]
+    cmd += ["--late", str(args.late)]
     cmd += ["--questions", str(kw.get("questions", args.questions))]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -239,6 +247,45 @@ def _child_answer(data: Path, store: Path, n: int) -> int:
     return 0
 
 
+def _child_late(data: Path, store: Path, n: int) -> int:
+    """A digest's worth of new papers into the built store: how long the ingest and the index take."""
+    from scholarbot.config import load_settings
+    from scholarbot.ingest.pipeline import ingest_paths
+    from scholarbot.search.index import PaperIndex
+    from scholarbot.services import open_services
+
+    svc = open_services(load_settings(None, store=store))
+    PaperIndex.open(svc.store, svc.embedder, svc.index_dir)  # the cache as the bot left it
+    source = sorted((data / "corpus" / "paperlists").glob("*/*.json"))[0]
+    rng = random.Random(int(time.time()))
+    rows = json.loads(source.read_text())[:n]
+    firsts, lasts = _name_parts(rows)
+    late = [_variant(r, 10_000 + rng.randrange(10**6), rng, firsts, lasts) for r in rows]
+    folder = store.parent / f"late-{store.name}"
+    folder.mkdir(exist_ok=True)
+    (folder / source.name).write_text(json.dumps(late))
+    t0 = time.perf_counter()
+    ingest_paths([folder], svc.store, svc.embedder, people_written=svc.people_written)
+    ingest_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
+    patched_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    PaperIndex.build(svc.store, svc.embedder)
+    build_s = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {
+                "late_papers": n,
+                "late_ingest_s": round(ingest_s, 1),
+                "index_patch_s": round(patched_s, 1),
+                "index_full_build_s": round(build_s, 1),
+            }
+        )
+    )
+    return 0
+
+
 def _questions(data: Path, n: int) -> list[str]:
     sets = [
         [
@@ -293,11 +340,14 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         ("cold first answer s", "first_answer_s"),
         ("answering RSS MB", "answer_peak_rss_mb"),
         ("p50 / p95 ms", None),
+        ("late ingest s", "late_ingest_s"),
+        ("index patch / full build s", "index_patch_s"),
     ]
     print("| " + " | ".join(c for c, _ in cols) + " |")
     print("|" + " --- |" * len(cols))
     for r in rows:
         cells = [str(r.get(k, "")) if k else f"{r.get('p50_ms')} / {r.get('p95_ms')}" for _, k in cols]
+        cells[-1] = f"{r.get('index_patch_s')} / {r.get('index_full_build_s')}"
         print("| " + " | ".join(cells) + " |")
 
 

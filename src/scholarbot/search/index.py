@@ -37,7 +37,7 @@ DENSE_FLOOR_QUANTILE = 0.999
 INDEX_FORMAT = 3
 #: Papers written this many seconds before the cache was built are read again when patching it, so
 #: a writer's clock a little behind ours (another machine's, for a Chroma server) loses nothing.
-WRITE_CLOCK_MARGIN_S = 300.0
+WRITE_CLOCK_MARGIN_S = 60.0
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
 UPDATE_SHARE = 0.2
 UPDATE_MIN_ROWS = 1000
@@ -267,11 +267,12 @@ class PaperIndex:
         if meta.get("format") != INDEX_FORMAT or "since" not in meta:
             return None
         since = time.time()
-        delta = _Rows.scan(store, float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
         old = cls._load(folder, embedder, store)
         n = len(old)
-        if len(delta.ids) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
+        changed = _written_since(store, float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
+        if len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
             return None
+        delta = _Rows.scan(store, changed)
         flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "token_offsets.npy")
         vocab = json.loads((folder / "vocab.json").read_text())
         token_ids = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(n)]
@@ -653,6 +654,8 @@ def _tokenize(texts: Sequence[str], vocab: dict[str, int]) -> _Tokens:
     # Titles count three times: they are the densest statement of what a paper is about.
     corpus = [f"{t}\n{t}\n{x}" for x in texts for t in (x.partition("\n\n")[0],)]
     words = stemmed_words(corpus, stemmer)
+    # bm25s gives the empty token an id of its own (max + 1) and fails on an empty vocabulary.
+    vocab.setdefault("", len(vocab))
     ids = [[vocab.setdefault(w, len(vocab)) for w in doc] for doc in words]
     return _Tokens(ids, vocab)
 
@@ -669,15 +672,18 @@ class _Rows:
     years: list[int]
 
     @classmethod
-    def scan(cls, store: Store, written_since: float | None) -> _Rows:
-        """Every paper, or those written since a time (unix seconds; rows from before 0.2 lack the stamp)."""
+    def scan(cls, store: Store, ids: Sequence[str] | None) -> _Rows:
+        """Every paper, or the given ones."""
         rows = cls([], [], [], [], [], [])
-        where = None if written_since is None else {"written_at": {"$gte": int(written_since * 1000)}}
         offset = 0
         while True:
-            res = store.papers.get(
-                where=where, include=["documents", "embeddings", "metadatas"], limit=SCAN_PAGE, offset=offset
-            )
+            include = ["documents", "embeddings", "metadatas"]
+            if ids is None:
+                res = store.papers.get(include=include, limit=SCAN_PAGE, offset=offset)
+            elif offset < len(ids):
+                res = store.papers.get(ids=list(ids[offset : offset + SCAN_PAGE]), include=include)
+            else:
+                return rows
             if not res["ids"]:
                 return rows
             metas = res["metadatas"]
@@ -687,12 +693,23 @@ class _Rows:
             rows.years.extend(int(m.get("year") or 0) for m in metas)
             rows.texts.extend(stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True))
             rows.vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
-            offset += len(res["ids"])
+            offset += SCAN_PAGE if ids is not None else len(res["ids"])
 
     def vectors_at(self, j: int) -> np.ndarray:
         matrix = np.vstack(self.vectors) if len(self.vectors) != 1 else self.vectors[0]
         self.vectors = [matrix]
         return np.asarray(matrix[j], dtype=np.float32)
+
+
+def _written_since(store: Store, when: float) -> list[str]:
+    """Ids of the papers written at or after a time (unix seconds); rows from before 0.2 lack the stamp."""
+    ids: list[str] = []
+    where = {"written_at": {"$gte": int(when * 1000)}}
+    while True:
+        res = store.papers.get(where=where, include=[], limit=SCAN_PAGE, offset=len(ids))
+        if not res["ids"]:
+            return ids
+        ids.extend(res["ids"])
 
 
 def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:
