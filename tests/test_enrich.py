@@ -32,6 +32,9 @@ def test_enrich_is_resumable_and_search_picks_the_vectors_up(tmp_path: Path, mod
     # enrich started a new store generation, so the cached index is rebuilt with the vectors.
     after = PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
     assert after.deep_coverage == 1.0
+    # The saved index is not just patched: the full model's "unrelated" floor is calibrated anew.
+    assert after.dense_floor(deep=True) == PaperIndex.build(svc.store, svc.embedder).dense_floor(deep=True)
+    assert after.dense_floor(deep=True) != 0.5
     hits = after.search("training vision-language models from many clients' preference rewards", k=3)
     papers = svc.store.get_papers([h.id for h in hits])
     titles = [papers[h.id].title for h in hits]
