@@ -41,7 +41,7 @@ def test_a_reopened_index_is_memory_mapped_and_answers_the_same(sample_services:
     for q in ("federated learning with large language models", "split learning privacy", "dialogue"):
         assert opened.search(q, k=5) == built.search(q, k=5)
     assert opened.dense_floor(deep=False) == built.dense_floor(deep=False)
-    assert opened.venues == built.venues and opened.years.tolist() == built.years.tolist()
+    assert opened.venue_names == built.venue_names and opened.years.tolist() == built.years.tolist()
 
 
 QUESTIONS = [

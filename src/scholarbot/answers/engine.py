@@ -135,7 +135,7 @@ class Answerer:
             def institutions() -> Institutions:
                 return Institutions(people.affiliations())
 
-            self._linker = Linker(people.names, institutions, index.venues, index.word_frequency)
+            self._linker = Linker(people.names, institutions, index.venue_names, index.word_frequency)
         return self._linker
 
     def _follow_store(self) -> dict[str, Any]:

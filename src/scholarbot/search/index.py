@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -193,11 +193,6 @@ class PaperIndex:
             self._sample_matrix = np.asarray(self.matrix[self._sample])
         return self._sample_matrix
 
-    @property
-    def venues(self) -> list[str]:
-        """Every distinct venue string in the index."""
-        return self.venue_names
-
     @classmethod
     def build(cls, store: Store, embedder: object) -> PaperIndex:
         """Read every paper's text and vector from the store and index them."""
@@ -238,7 +233,7 @@ class PaperIndex:
         names = sorted(set(rows.venues) - {""})
         code = {v: i for i, v in enumerate(names)}
         venue_codes = np.array([code.get(v, -1) for v in rows.venues], dtype=np.int32)
-        matrix = np.vstack(rows.vectors) if rows.vectors else np.zeros((0, 1), dtype=np.float32)
+        matrix = rows.matrix()
         index = cls(
             column,
             matrix,
@@ -287,10 +282,11 @@ class PaperIndex:
         tokens = _Tokens(token_ids, vocab)
         fresh = _tokenize(delta.texts, vocab)
         matrix = rows.vectors[0].copy()
+        delta_matrix = delta.matrix()
         added: list[np.ndarray] = []
         for j, pid in enumerate(delta.ids):
             at = old.row.get(pid)
-            vector = delta.vectors_at(j)
+            vector = delta_matrix[j]
             if at is None:
                 rows.ids.append(pid)
                 tokens.ids.append(fresh.ids[j])
@@ -677,17 +673,7 @@ class _Rows:
     def scan(cls, store: Store, ids: Sequence[str] | None) -> _Rows:
         """Every paper, or the given ones."""
         rows = cls([], [], [], [], [], [])
-        offset = 0
-        while True:
-            include = ["documents", "embeddings", "metadatas"]
-            if ids is None:
-                res = store.papers.get(include=include, limit=SCAN_PAGE, offset=offset)
-            elif offset < len(ids):
-                res = store.papers.get(ids=list(ids[offset : offset + SCAN_PAGE]), include=include)
-            else:
-                return rows
-            if not res["ids"]:
-                return rows
+        for res in _pages(store, ids):
             metas = res["metadatas"]
             rows.ids.extend(res["ids"])
             rows.text_hashes.extend(str(m.get("text_hash")) for m in metas)
@@ -695,12 +681,27 @@ class _Rows:
             rows.years.extend(int(m.get("year") or 0) for m in metas)
             rows.texts.extend(stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True))
             rows.vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
-            offset += SCAN_PAGE if ids is not None else len(res["ids"])
+        return rows
 
-    def vectors_at(self, j: int) -> np.ndarray:
-        matrix = np.vstack(self.vectors) if len(self.vectors) != 1 else self.vectors[0]
-        self.vectors = [matrix]
-        return np.asarray(matrix[j], dtype=np.float32)
+    def matrix(self) -> np.ndarray:
+        """The vectors as one array, in row order."""
+        return np.vstack(self.vectors) if self.vectors else np.zeros((0, 1), dtype=np.float32)
+
+
+def _pages(store: Store, ids: Sequence[str] | None) -> Iterator[dict[str, Any]]:
+    """`get` results with text, vectors and metadata, page by page: of every paper, or of the given ids."""
+    include = ["documents", "embeddings", "metadatas"]
+    if ids is not None:
+        for start in range(0, len(ids), SCAN_PAGE):
+            yield store.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=include)
+        return
+    offset = 0
+    while True:
+        res = store.papers.get(include=include, limit=SCAN_PAGE, offset=offset)
+        if not res["ids"]:
+            return
+        yield res
+        offset += len(res["ids"])
 
 
 def _written_since(store: Store, when: float) -> list[str]:
