@@ -199,7 +199,7 @@ def _child_ingest(files: Path, store: Path) -> int:
     svc = open_services(load_settings(None, store=store))
     svc.embedder.embed_documents(["warm up"])  # model loading is not ingest
     t0 = time.perf_counter()
-    report = ingest_paths([files], svc.store, svc.embedder, people_written=svc.people_written)
+    report = ingest_paths([files], svc.store, svc.embedder, people=svc.people_table())
     seconds = time.perf_counter() - t0
     svc.close()
     print(
@@ -265,7 +265,7 @@ def _child_late(data: Path, store: Path, n: int) -> int:
     folder.mkdir(exist_ok=True)
     (folder / source.name).write_text(json.dumps(late))
     t0 = time.perf_counter()
-    ingest_paths([folder], svc.store, svc.embedder, people_written=svc.people_written)
+    ingest_paths([folder], svc.store, svc.embedder, people=svc.people_table())
     ingest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     PaperIndex.open(svc.store, svc.embedder, svc.index_dir)

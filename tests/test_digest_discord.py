@@ -477,7 +477,9 @@ def make_digests(answerer: Any, tmp_path: Path, papers: list[Paper]) -> Any:
 
     settings = Settings()
     settings.digest.state_path = tmp_path / "digests.sqlite3"
-    services = type("S", (), {"store": answerer.store, "embedder": answerer.embedder})()
+    services = type(
+        "S", (), {"store": answerer.store, "embedder": answerer.embedder, "people_table": lambda self: None}
+    )()
     return Digests(settings, services, sources=[AlwaysSource(papers)], background=answerer.index.matrix)  # type: ignore[arg-type]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scholarbot.records import Researcher
-from scholarbot.search.directory import PeopleDirectory
+from scholarbot.search.directory import PeopleDirectory, PeopleTable
 
 PEOPLE = [
     Researcher(id="r1", name="Hainan Zhang", affiliations=("Beihang University",), paper_ids=("p1", "p2")),
@@ -27,7 +27,7 @@ class FakeStore:
         self.gen = generation
         self.scans = 0
 
-    def generation(self) -> str:
+    def people_generation(self) -> str:
         return self.gen
 
     def iter_researchers(self) -> Iterator[Researcher]:
@@ -99,14 +99,15 @@ def test_ingest_saves_the_directory_so_no_reader_scans_the_store(hash_store, tmp
     f = tmp_path / "naacl2021.json"
     f.write_text('[{"title": "A Paper", "abstract": "words", "author": "Ann Lee; Bo Chen"}]')
     folder = tmp_path / "index"
-    ingest_paths(
-        [f], store, embedder, people_written=lambda people, gen: PeopleDirectory.save(people, gen, folder)
-    )
+    ingest_paths([f], store, embedder, people=PeopleTable(folder))
     scan = store.iter_researchers
     scans: list[int] = []
     monkeypatch.setattr(store, "iter_researchers", lambda: scans.append(1) or scan())
     assert PeopleDirectory.open(store, folder).names.lookup("Ann Lee").exact
-    assert scans == []  # the saved table matched the store's generation
-    store.set_flag("something", 1)  # another writer: the saved table is stale now
+    assert scans == []  # the saved table matched the store's people generation
+    store.set_flag("something", 1)  # another write that leaves the people as they were
+    assert PeopleDirectory.open(store, folder).names.lookup("Bo Chen").exact
+    assert scans == []
+    store.people_resolved()  # another writer resolved people: the saved table is stale now
     assert PeopleDirectory.open(store, folder).names.lookup("Bo Chen").exact
     assert scans == [1]

@@ -7,7 +7,16 @@ import dataclasses
 import numpy as np
 
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, paper_id_for
-from scholarbot.store.store import paper_dict, paper_text, paper_to_chroma, researcher_dict
+from scholarbot.store.store import (
+    Store,
+    paper_dict,
+    paper_text,
+    paper_to_chroma,
+    researcher_dict,
+    researcher_to_chroma,
+)
+
+from fakes import HashChromaEF
 
 TITLE = "Über-Robust Parsing of “Quoted” Titles: A Study"
 
@@ -51,13 +60,28 @@ def test_researcher_and_profile_round_trip(hash_store):
         paper_ids=(PAPER.id,),
         coauthors=(("r_2", 3),),
     )
-    store.upsert_researchers([person], emb.embed_documents([person.name]))
+    store.upsert_researchers([person])
     assert store.get_researchers(["r_1"]) == {"r_1": person}
     page = ProfilePage(
         name="Zheng Lin", source="seed:paper-feed:x", page_format="paper-feed", metrics={"h_index": 44}
     )
     store.upsert_profiles([page], np.asarray(emb.embed_documents([page.name])))
     assert list(store.iter_profiles()) == [page]
+
+
+def test_researchers_written_before_placeholder_vectors_still_take_writes(hash_store):
+    store, emb = hash_store
+    old = Researcher(id="r_old", name="Ann Lee")
+    # As older stores hold them: a full vector of the researcher's text.
+    store.researchers.upsert(
+        ids=[old.id], embeddings=emb.embed_documents([old.name]), metadatas=[researcher_to_chroma(old)]
+    )
+    new = Researcher(id="r_new", name="Bo Chen")
+    reopened = Store(store.settings, HashChromaEF(emb))
+    reopened.upsert_researchers([new])
+    assert reopened.get_researchers(["r_old", "r_new"]) == {"r_old": old, "r_new": new}
+    fresh = reopened.researchers.get(ids=["r_new"], include=["embeddings"])["embeddings"]
+    assert len(fresh[0]) == len(emb.embed_documents(["x"])[0])
 
 
 def test_hand_written_serialisers_match_asdict():

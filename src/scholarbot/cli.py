@@ -88,6 +88,14 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.", show_default=False)],
     store: StoreOpt = None,
     config: ConfigOpt = None,
+    resolve_all: Annotated[
+        bool,
+        typer.Option(
+            "--resolve-all",
+            help="Resolve every researcher again, not only the names on new papers: name-rarity "
+            "joins are re-decided on the whole store's current figures.",
+        ),
+    ] = False,
 ) -> None:
     """Import paper lists and profile pages into the store (safe to re-run).
 
@@ -95,7 +103,7 @@ def ingest(
     files skipped and why, and the seconds taken.
     """
     svc = _services(_settings(config, store))
-    report = _run_ingest(svc, paths)
+    report = _run_ingest(svc, paths, resolve_all)
     _print_report(report, svc)
     if not report.files_read:
         raise typer.Exit(1)
@@ -116,11 +124,11 @@ def _progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         yield progress
 
 
-def _run_ingest(svc: Services, paths: list[Path]) -> IngestReport:
+def _run_ingest(svc: Services, paths: list[Path], resolve_all: bool = False) -> IngestReport:
     with _progress_bar() as progress:
         try:
             return ingest_paths(
-                paths, svc.store, svc.embedder, progress=progress, people_written=svc.people_written
+                paths, svc.store, svc.embedder, progress, people=svc.people_table(), resolve_all=resolve_all
             )
         except FileNotFoundError as e:
             _fail(str(e))

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TypeVar
 
 from unidecode import unidecode
@@ -132,6 +133,7 @@ def paper_id_for(title: str) -> str:
     return "p_" + hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1 << 18)  # names repeat across papers; resolution keys each authorship many times
 def name_key(name: str) -> str:
     """Key a person's name so order, case, accents, dots and hyphens do not matter.
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scholarbot.config import Settings, reveal
 from scholarbot.errors import ConfigError
-from scholarbot.records import Researcher
 from scholarbot.store.embeddings import (
     ChromaEmbeddingFunction,
     Embedder,
@@ -17,6 +16,9 @@ from scholarbot.store.embeddings import (
     get_embedder,
 )
 from scholarbot.store.store import EMBEDDER_FLAG, Store
+
+if TYPE_CHECKING:
+    from scholarbot.search.directory import PeopleTable
 
 
 @dataclass
@@ -29,11 +31,11 @@ class Services:
     #: Where search indexes derived from the store are cached between processes.
     index_dir: Path
 
-    def people_written(self, people: Sequence[Researcher], generation: str) -> None:
-        """Save the people directory an ingest just resolved, so no reader rebuilds it from a full scan."""
-        from scholarbot.search.directory import PeopleDirectory
+    def people_table(self) -> PeopleTable:
+        """The people directory's table, for ingest to keep current and re-resolve from."""
+        from scholarbot.search.directory import PeopleTable
 
-        PeopleDirectory.save(people, generation, self.index_dir)
+        return PeopleTable(self.index_dir)
 
     def close(self) -> None:
         """Close the store; whoever opened the services closes them (the bot does not own them)."""

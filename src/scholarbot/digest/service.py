@@ -114,7 +114,7 @@ class Digests:
                 [],
                 self.svc.store,
                 self.svc.embedder,
-                people_written=getattr(self.svc, "people_written", None),
+                people=self.svc.people_table(),
             )
 
     async def run(

@@ -14,11 +14,13 @@ name whose records show two people (two ids of one scheme, or a profile page tha
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from scholarbot.ingest.identity import (
@@ -90,26 +92,49 @@ class RarityMerge:
     evidence: PairEvidence
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Resolve only the authorships under some name keys; everyone else stays as resolved before.
+
+    Resolution never joins authorships of two name keys, so the people of these keys can be
+    resolved again from their papers alone (every paper where one of the keys is an author). What
+    else they need from the rest of the store is passed in: who the other authors of those papers
+    are, how common each name is, and the papers topic words are weighed on.
+    """
+
+    keys: frozenset[str]
+    #: Paper id -> ids of that paper's authors whose name key is outside `keys`.
+    others: Mapping[str, set[str]]
+    #: People per name key in the whole store as last resolved (name rarity is judged on it).
+    name_counts: Mapping[str, int]
+    #: The papers with the smallest ids in the store (the topic model's document frequencies).
+    topic_sample: Sequence[Paper]
+
+
 def resolve_people(
     papers: Iterable[Paper],
     profiles: Iterable[ProfilePage] = (),
     *,
     rarity: bool = True,
     merges: list[RarityMerge] | None = None,
+    scope: Scope | None = None,
 ) -> list[Researcher]:
     """Cluster all authorships into researchers and build their records.
 
     `rarity=False` leaves out the name-rarity joins (for comparisons); `merges`, when given, receives
-    one :class:`RarityMerge` per join that rule made.
+    one :class:`RarityMerge` per join that rule made. With a `scope`, `papers` must hold every paper
+    with an author under its keys, and only those authors' people are returned.
     """
     by_id = {p.id: p for p in papers}
     profiles = list(profiles)
+    if scope is not None:
+        profiles = [page for page in profiles if name_key(page.name) in scope.keys]
     nodes: list[tuple[str, int]] = []
     keys: list[str] = []
     for p in by_id.values():
         for i, au in enumerate(p.authors):
             k = name_key(au.name)
-            if k:
+            if k and (scope is None or k in scope.keys):
                 nodes.append((p.id, i))
                 keys.append(k)
     index = {node: n for n, node in enumerate(nodes)}
@@ -141,7 +166,7 @@ def resolve_people(
     }
     if rarity:
         shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
-        _link_by_rarity(groups, nodes, by_id, uf, shared_names, merges)
+        _link_by_rarity(groups, nodes, by_id, uf, shared_names, merges, scope)
 
     clusters: dict[int, list[int]] = defaultdict(list)
     for n in range(len(nodes)):
@@ -158,8 +183,9 @@ def resolve_people(
     coauthors: dict[str, Counter[str]] = defaultdict(Counter)
     for p in by_id.values():
         rids = {node_rid[index[(p.id, i)]] for i in range(len(p.authors)) if (p.id, i) in index}
+        everyone = rids | scope.others.get(p.id, set()) if scope is not None else rids
         for r in rids:
-            for other in rids - {r}:
+            for other in everyone - {r}:
                 coauthors[r][other] += 1
 
     return [
@@ -206,6 +232,7 @@ def _link_by_rarity(
     uf: _UnionFind,
     shared_names: set[str],
     merges: list[RarityMerge] | None,
+    scope: Scope | None = None,
 ) -> None:
     """Join the clusters of a rare name that nothing links, when rarity and weak evidence agree.
 
@@ -215,8 +242,12 @@ def _link_by_rarity(
     roots: dict[str, list[int]] = {}
     for key, members in groups.items():
         roots[key] = list(dict.fromkeys(uf.find(n) for n in members))
-    freq = NameFrequencies(key for key, rs in roots.items() for _ in rs)
-    topics = TopicModel(by_id.values())
+    counts = Counter({key: len(rs) for key, rs in roots.items()})
+    if scope is not None:
+        # The rest of the store as last resolved, with this resolution's own clusters for its keys.
+        counts += Counter({k: n for k, n in scope.name_counts.items() if k not in scope.keys})
+    freq = NameFrequencies(counts.elements())
+    topics = TopicModel(by_id.values() if scope is None else scope.topic_sample)
     for key in sorted(roots):
         if len(roots[key]) < 2 or key in shared_names:
             continue
@@ -261,6 +292,7 @@ def _name_is_shared(roots: list[int], uf: _UnionFind) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 16)
 def affiliation_key(aff: str) -> str:
     """Key an affiliation so spelling variants meet.
 
@@ -400,8 +432,26 @@ def _build(
         links=tuple(links),
         sources=tuple(sources),
         paper_ids=tuple(dict.fromkeys(p.id for p in papers)),
-        coauthors=tuple(sorted(coauthors.items(), key=lambda kv: (-kv[1], kv[0]))),
+        coauthors=_ranked(coauthors),
     )
+
+
+def _ranked(coauthors: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(coauthors.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def relink_coauthors(
+    person: Researcher, replaced: Collection[str], new_authors: Mapping[str, Collection[str]]
+) -> Researcher:
+    """A researcher outside a :class:`Scope`, its coauthors re-pointed at the scope's new people.
+
+    `replaced` are the ids the scope's people had before; `new_authors` maps each paper of the
+    scope to the ids of its people after.
+    """
+    counts = Counter({rid: n for rid, n in person.coauthors if rid not in replaced})
+    for pid in person.paper_ids:
+        counts.update(new_authors.get(pid, ()))
+    return dataclasses.replace(person, coauthors=_ranked(counts))
 
 
 def _diacritics_score(name: str) -> int:

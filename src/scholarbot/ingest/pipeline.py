@@ -3,20 +3,26 @@
 Re-ingesting the same files changes nothing. Papers are written in batches, and a flag marks the
 people index stale until the end, so an interrupted ingest leaves a usable store and a re-run
 finishes the job.
+
+People are resolved again only under the names the written papers carry, when the people table
+(:class:`KnownPeople`) is current: a digest's 50 papers into 100k no longer re-resolve 270k people.
+A first ingest, a large one, an interrupted one, or a missing or stale table resolves everyone.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from scholarbot.errors import ScholarbotError
+from scholarbot.ingest.identity import IDF_SAMPLE
 from scholarbot.ingest.importers import expand_paths, read_file
-from scholarbot.ingest.people import resolve_people
-from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers
+from scholarbot.ingest.people import Scope, relink_coauthors, resolve_people
+from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, name_key
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
     PEOPLE_STALE,
@@ -25,7 +31,6 @@ from scholarbot.store.store import (
     profile_id,
     record_hash,
     researcher_hash,
-    researcher_text,
     text_hash,
 )
 
@@ -34,9 +39,38 @@ if TYPE_CHECKING:
 
 #: Called as progress(stage, done, total).
 Progress = Callable[[str, int, int], None]
-#: Called with every researcher and the store generation they were written at, so derived indexes
-#: (the people directory) can be saved from what ingest holds instead of a later full scan.
-PeopleWritten = Callable[[Sequence[Researcher], str], None]
+#: Papers written, as a share of the store, above which everyone is resolved again: past it the
+#: people touched are most of the store and one full pass is cheaper than lookups.
+INCREMENTAL_SHARE = 0.2
+
+
+class KnownPeople(Protocol):
+    """The researchers as last resolved, indexed by name key and paper (the people table readers use).
+
+    Ingest keeps it current (`write`, `patch`), so no reader rebuilds it from a scan, and reads it
+    to re-resolve only the names that new papers touch.
+    """
+
+    def generation(self) -> str | None:
+        """The people generation it holds, None when there is none."""
+
+    def ids_named(self, keys: Collection[str]) -> set[str]:
+        """Ids of the people under these name keys."""
+
+    def authors_of(self, paper_ids: Collection[str]) -> dict[str, set[str]]:
+        """Ids of each paper's people."""
+
+    def name_counts(self) -> dict[str, int]:
+        """People per name key."""
+
+    def paper_sample(self, n: int) -> list[str]:
+        """The `n` smallest paper ids with people."""
+
+    def write(self, people: Iterable[Researcher], generation: str) -> None:
+        """Hold exactly these people, as of a people generation."""
+
+    def patch(self, removed: Collection[str], added: Sequence[Researcher], generation: str) -> None:
+        """Drop people by id and add (or replace) others, as of a people generation."""
 
 
 @dataclass
@@ -66,9 +100,13 @@ def ingest_paths(
     store: Store,
     embedder: Embedder,
     progress: Progress | None = None,
-    people_written: PeopleWritten | None = None,
+    people: KnownPeople | None = None,
+    resolve_all: bool = False,
 ) -> IngestReport:
-    """Import files and folders into the store and report what changed."""
+    """Import files and folders into the store and report what changed.
+
+    `resolve_all` resolves every researcher again even when few papers (or none) changed.
+    """
     started = time.perf_counter()
     report = IngestReport()
     papers: list[Paper] = []
@@ -90,7 +128,7 @@ def ingest_paths(
         for page in batch.profiles:
             pages[profile_id(page)] = page  # the same page given twice is one page
 
-    ingest_records(papers, list(pages.values()), store, embedder, report, progress, people_written)
+    ingest_records(papers, list(pages.values()), store, embedder, report, progress, people, resolve_all)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -102,17 +140,22 @@ def ingest_records(
     embedder: Embedder,
     report: IngestReport | None = None,
     progress: Progress | None = None,
-    people_written: PeopleWritten | None = None,
+    people: KnownPeople | None = None,
+    resolve_all: bool = False,
 ) -> IngestReport:
     """Write records that did not come from files (new papers from arXiv, OpenAlex) the same way."""
     started = time.perf_counter()
     report = report or IngestReport()
     papers = list(merge_by_id(papers).values())
     pages = list({profile_id(p): p for p in pages}.values())
-    was_empty = store.counts()["papers"] == 0
+    stored_papers = store.papers.count()
+    # Judged before anything is written: the table must hold the people the store holds now.
+    known = people if people is not None and _is_current(people, store) else None
     changed = False
+    touched: _Touched = _Touched()
     if papers:
-        changed = _write_papers(papers, store, embedder, report, progress)
+        touched = _write_papers(papers, store, embedder, report, progress)
+        changed = bool(touched.papers)
     if pages:
         report.profiles = len(pages)
         stored_pages = {profile_id(p): p for p in store.iter_profiles()}
@@ -121,15 +164,39 @@ def ingest_records(
             if not changed:
                 store.set_flag(PEOPLE_STALE, True)
             store.upsert_profiles(new_pages, embedder.embed_documents([p.name for p in new_pages]))
+            touched.keys.update(name_key(p.name) for p in new_pages)
             changed = True
-    if changed or store.get_flag(PEOPLE_STALE):
-        # On a first ingest everything stored is in memory already: skip reading it back.
-        in_memory = papers if was_empty else None
-        refresh_people(store, embedder, report, progress, papers=in_memory, people_written=people_written)
+    if changed or resolve_all or store.get_flag(PEOPLE_STALE):
+        small = len(touched.papers) <= INCREMENTAL_SHARE * stored_papers
+        if known is not None and changed and small and not resolve_all:
+            refresh_touched(store, embedder, known, touched, report, progress)
+        else:
+            # On a first ingest everything stored is in memory already: skip reading it back.
+            in_memory = papers if stored_papers == 0 else None
+            refresh_people(store, embedder, report, progress, papers=in_memory, people=people)
     else:
         report.researchers_total = store.counts()["researchers"]
     report.seconds += time.perf_counter() - started
     return report
+
+
+def _is_current(people: KnownPeople, store: Store) -> bool:
+    return not store.get_flag(PEOPLE_STALE) and people.generation() == store.people_generation()
+
+
+@dataclass
+class _Touched:
+    """What a write changed that people resolution depends on."""
+
+    #: Ids of the papers written (new, or with a changed record).
+    papers: set[str] = field(default_factory=set)
+    #: Name keys of their authors, before and after the change.
+    keys: set[str] = field(default_factory=set)
+
+    def add(self, paper: Paper, before: Paper | None = None) -> None:
+        self.papers.add(paper.id)
+        for p in (paper, before) if before is not None else (paper,):
+            self.keys.update(k for k in (name_key(a.name) for a in p.authors) if k)
 
 
 def _write_papers(
@@ -138,9 +205,10 @@ def _write_papers(
     embedder: Embedder,
     report: IngestReport,
     progress: Progress | None,
-) -> bool:
-    """Write new and changed papers; return whether anything was written."""
+) -> _Touched:
+    """Write new and changed papers; return what was written."""
     size = store.settings.batch_size
+    touched = _Touched()
     wrote = False
     for start in range(0, len(incoming), size):
         chunk = incoming[start : start + size]
@@ -152,16 +220,18 @@ def _write_papers(
             if old is None:
                 to_embed.append(paper)
                 report.papers_added += 1
+                touched.add(paper)
                 continue
             merged = merge_papers(old, paper)
             if record_hash(merged) == record_hash(old):
                 report.papers_unchanged += 1
-            elif text_hash(merged) != text_hash(old):
+                continue
+            report.papers_updated += 1
+            touched.add(merged, old)
+            if text_hash(merged) != text_hash(old):
                 to_embed.append(merged)
-                report.papers_updated += 1
             else:
                 to_update.append(merged)
-                report.papers_updated += 1
         if (to_embed or to_update) and not wrote:
             if store.get_flag(EMBEDDER_FLAG) is None:
                 store.set_flag(EMBEDDER_FLAG, embedder.name)
@@ -177,7 +247,7 @@ def _write_papers(
         if to_update:
             store.update_paper_records(to_update)
         _progress(progress, "papers", min(start + size, len(incoming)), len(incoming))
-    return wrote
+    return touched
 
 
 def refresh_people(
@@ -186,7 +256,7 @@ def refresh_people(
     report: IngestReport | None = None,
     progress: Progress | None = None,
     papers: Sequence[Paper] | None = None,
-    people_written: PeopleWritten | None = None,
+    people: KnownPeople | None = None,
 ) -> IngestReport:
     """Re-resolve researchers from every stored paper and profile page, writing only what changed.
 
@@ -194,24 +264,78 @@ def refresh_people(
     """
     report = report or IngestReport()
     _progress(progress, "people", 0, 1)
-    people = resolve_people(papers if papers is not None else store.iter_papers(), store.iter_profiles())
+    resolved = resolve_people(papers if papers is not None else store.iter_papers(), store.iter_profiles())
     stored = store.researcher_hashes()
-    changed = [r for r in people if stored.get(r.id) != researcher_hash(r)]
-    gone = sorted(set(stored) - {r.id for r in people})
-    size = store.settings.batch_size
-    for start in range(0, len(changed), size):
-        chunk = changed[start : start + size]
-        store.upsert_researchers(chunk, embedder.embed_documents([researcher_text(r) for r in chunk]))
-        _progress(progress, "people", min(start + size, len(changed)), len(changed))
-    if gone:
-        store.delete_researchers(gone)
-    generation = store.set_flag(PEOPLE_STALE, False)
-    if people_written is not None:
-        people_written(people, generation)
-    report.researchers_total = len(people)
+    changed = [r for r in resolved if stored.get(r.id) != researcher_hash(r)]
+    gone = sorted(set(stored) - {r.id for r in resolved})
+    _write_people(store, embedder, changed, gone, progress)
+    generation = store.people_resolved()
+    if people is not None:
+        people.write(resolved, generation)
+    report.researchers_total = len(resolved)
     report.researchers_changed = len(changed)
     report.researchers_removed = len(gone)
     return report
+
+
+def refresh_touched(
+    store: Store,
+    embedder: Embedder,
+    known: KnownPeople,
+    touched: _Touched,
+    report: IngestReport | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Re-resolve the people under the name keys a write touched; everyone else stays as they were.
+
+    Their coauthors are re-pointed at the new people. `known` must hold the store's people as they
+    were before the write; it is patched to hold them after.
+    """
+    report = report or IngestReport()
+    _progress(progress, "people", 0, 1)
+    old_ids = known.ids_named(touched.keys)
+    old = store.get_researchers(sorted(old_ids))
+    if len(old) != len(old_ids):  # the table names people the store lacks: trust neither
+        return refresh_people(store, embedder, report, progress, people=known)
+    paper_ids = touched.papers.union(*(r.paper_ids for r in old.values()))
+    papers = store.get_papers(sorted(paper_ids))
+    others = {pid: ids - old_ids for pid, ids in known.authors_of(paper_ids).items()}
+    sample = sorted({*known.paper_sample(IDF_SAMPLE), *touched.papers})[:IDF_SAMPLE]
+    counts = known.name_counts()
+    scope = Scope(frozenset(touched.keys), others, counts, list(store.get_papers(sample).values()))
+    resolved = resolve_people(papers.values(), store.iter_profiles(), scope=scope)
+
+    new_authors: dict[str, set[str]] = defaultdict(set)
+    for r in resolved:
+        for pid in r.paper_ids:
+            new_authors[pid].add(r.id)
+    neighbours = store.get_researchers(sorted(set().union(*others.values())))
+    relinked = [relink_coauthors(r, old_ids, new_authors) for r in neighbours.values()]
+    changed = [r for r in resolved if r.id not in old or researcher_hash(r) != researcher_hash(old[r.id])]
+    changed += [r for r in relinked if researcher_hash(r) != researcher_hash(neighbours[r.id])]
+    gone = sorted(old_ids - {r.id for r in resolved})
+    _write_people(store, embedder, changed, gone, progress)
+    known.patch(old_ids, resolved, store.people_resolved())
+    report.researchers_total = sum(counts.values()) - len(old_ids) + len(resolved)
+    report.researchers_changed = len(changed)
+    report.researchers_removed = len(gone)
+    return report
+
+
+def _write_people(
+    store: Store,
+    embedder: Embedder,
+    changed: Sequence[Researcher],
+    gone: Sequence[str],
+    progress: Progress | None,
+) -> None:
+    size = store.settings.batch_size
+    for start in range(0, len(changed), size):
+        chunk = changed[start : start + size]
+        store.upsert_researchers(chunk)
+        _progress(progress, "people", min(start + size, len(changed)), len(changed))
+    if gone:
+        store.delete_researchers(gone)
 
 
 def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,7 @@ class _Table:
     """
 
     SCHEMA = """
-        CREATE TABLE people (n INTEGER PRIMARY KEY, id TEXT NOT NULL, name TEXT NOT NULL,
+        CREATE TABLE people (n INTEGER PRIMARY KEY, id TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,
                              aliases TEXT NOT NULL, paper_ids TEXT NOT NULL, affiliations TEXT NOT NULL,
                              papers INTEGER NOT NULL);
         CREATE TABLE keys (key TEXT NOT NULL, n INTEGER NOT NULL);
@@ -94,6 +95,7 @@ class _Table:
         CREATE INDEX words_word ON words (word, key);
         CREATE INDEX authorship_paper ON authorship (paper, n);
         CREATE INDEX affiliations_n ON affiliations (n, pos);
+        CREATE INDEX authorship_n ON authorship (n);
         CREATE INDEX affiliations_aff ON affiliations (aff);
     """
 
@@ -110,42 +112,9 @@ class _Table:
         db = sqlite3.connect(":memory:" if tmp is None else tmp, check_same_thread=False)
         # A cache file: a crash leaves a temporary file that the next build replaces, so no journal.
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + cls.SCHEMA)
-        people: list[tuple[object, ...]] = []
-        keys: list[tuple[str, int]] = []
-        display: dict[str, tuple[str, str, str]] = {}
-        authorship: list[tuple[str, int]] = []
-        affiliations: list[tuple[int, int, str]] = []
-        key_people: dict[str, int] = defaultdict(int)
-        for n, e in enumerate(entries):
-            people.append(
-                (
-                    n,
-                    e.id,
-                    e.name,
-                    _dump(e.aliases),
-                    _dump(e.paper_ids),
-                    _dump(e.affiliations),
-                    len(e.paper_ids),
-                )
-            )
-            for key in person_name_keys(e):
-                if key:
-                    keys.append((key, n))
-                    key_people[key] += 1
-                    # The first person seen with a key names it in suggestions.
-                    display.setdefault(key, (key, e.name, fold(e.name)))
-            authorship.extend((pid, n) for pid in dict.fromkeys(e.paper_ids))
-            affiliations.extend((n, i, a) for i, a in enumerate(e.affiliations))
         with db:
-            db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?)", people)
-            db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
-            db.executemany("INSERT INTO display VALUES (?, ?, ?)", display.values())
-            db.executemany("INSERT INTO authorship VALUES (?, ?)", authorship)
-            db.executemany("INSERT INTO affiliations VALUES (?, ?, ?)", affiliations)
-            db.executemany(
-                "INSERT INTO words VALUES (?, ?, ?)",
-                ((w, key, count) for key, count in key_people.items() for w in set(key.split())),
-            )
+            names = _insert(db, entries, 0)
+            _label(db, names)
             db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
         db.executescript(cls.INDEXES)
         if tmp is None or path is None:
@@ -153,6 +122,48 @@ class _Table:
         db.close()
         os.replace(tmp, path)
         return cls.open(path)
+
+    @classmethod
+    def patch(
+        cls, path: Path, removed: Collection[str], added: Iterable[PersonEntry], generation: str
+    ) -> None:
+        """Replace some people in the file at `path` (a copy, swapped in: open readers keep theirs)."""
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        db = sqlite3.connect(tmp)
+        try:
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            with db:
+                gone = [
+                    n
+                    for part in _parts(sorted(removed))
+                    for (n,) in db.execute(f"SELECT n FROM people WHERE id IN ({_marks(part)})", part)
+                ]
+                touched: set[str] = set()
+                for part in _parts(gone):
+                    touched.update(
+                        k for (k,) in db.execute(f"SELECT key FROM keys WHERE n IN ({_marks(part)})", part)
+                    )
+                    for table in ("people", "keys", "authorship", "affiliations"):
+                        db.execute(f"DELETE FROM {table} WHERE n IN ({_marks(part)})", part)
+                first = db.execute("SELECT coalesce(max(n), -1) + 1 FROM people").fetchone()[0]
+                touched |= set(_insert(db, added, int(first)))
+                names: dict[str, list[str]] = {key: [] for key in touched}
+                for part in _parts(sorted(touched)):
+                    db.execute(f"DELETE FROM display WHERE key IN ({_marks(part)})", part)
+                    db.execute(f"DELETE FROM words WHERE key IN ({_marks(part)})", part)
+                    rows = db.execute(
+                        f"SELECT k.key, p.name FROM keys k JOIN people p ON p.n = k.n "
+                        f"WHERE k.key IN ({_marks(part)}) ORDER BY k.n",
+                        part,
+                    )
+                    for key, name in rows:
+                        names[key].append(name)
+                _label(db, {k: v for k, v in names.items() if v})
+                db.execute("UPDATE meta SET value = ? WHERE name = 'generation'", (generation,))
+        finally:
+            db.close()
+        os.replace(tmp, path)
 
     @classmethod
     def open(cls, path: Path) -> _Table:
@@ -170,6 +181,61 @@ class _Table:
 
 
 _ENTRY = "SELECT p.id, p.name, p.aliases, p.paper_ids, p.affiliations FROM people p"
+
+
+def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) -> dict[str, list[str]]:
+    """Add people numbered from `first`; return each name key's people's names in that order."""
+    people: list[tuple[object, ...]] = []
+    keys: list[tuple[str, int]] = []
+    authorship: list[tuple[str, int]] = []
+    affiliations: list[tuple[int, int, str]] = []
+    names: dict[str, list[str]] = defaultdict(list)
+    for n, e in enumerate(entries, first):
+        people.append(
+            (
+                n,
+                e.id,
+                e.name,
+                name_key(e.name),
+                _dump(e.aliases),
+                _dump(e.paper_ids),
+                _dump(e.affiliations),
+                len(e.paper_ids),
+            )
+        )
+        for key in person_name_keys(e):
+            if key:
+                keys.append((key, n))
+                names[key].append(e.name)
+        authorship.extend((pid, n) for pid in dict.fromkeys(e.paper_ids))
+        affiliations.extend((n, i, a) for i, a in enumerate(e.affiliations))
+    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?)", people)
+    db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
+    db.executemany("INSERT INTO authorship VALUES (?, ?)", authorship)
+    db.executemany("INSERT INTO affiliations VALUES (?, ?, ?)", affiliations)
+    return names
+
+
+def _label(db: sqlite3.Connection, names: Mapping[str, Sequence[str]]) -> None:
+    """Display name and name-word rows of these keys, from their people's names in table order."""
+    # The first person with a key names it in suggestions.
+    db.executemany(
+        "INSERT INTO display VALUES (?, ?, ?)", ((key, ns[0], fold(ns[0])) for key, ns in names.items())
+    )
+    db.executemany(
+        "INSERT INTO words VALUES (?, ?, ?)",
+        ((w, key, len(ns)) for key, ns in names.items() for w in set(key.split())),
+    )
+
+
+def _parts(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    # SQLite caps bound parameters per statement.
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
 
 
 def _dump(values: Sequence[str]) -> str:
@@ -325,13 +391,90 @@ class _Entries(Mapping[str, PersonEntry]):
 
 
 #: Layout of the directory's table; a table of another layout is rebuilt.
-TABLE_FORMAT = 2
+TABLE_FORMAT = 3
 TABLE_FILE = "people.sqlite3"
 
 
-def _table_generation(store_generation: str) -> str:
+def _table_generation(people_generation: str) -> str:
     # A table of another layout is stale too, whatever the store's generation.
-    return f"{store_generation}/{TABLE_FORMAT}"
+    return f"{people_generation}/{TABLE_FORMAT}"
+
+
+class PeopleTable:
+    """The directory's file as ingest sees it: read to re-resolve only touched names, kept current.
+
+    Every method is cheap on a file of any size (indexed lookups, one aggregate); a missing or
+    damaged file reads as no generation, which makes ingest resolve everyone and write it anew.
+    """
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self.path = cache_dir / TABLE_FILE
+        self._table: _Table | None = None
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        if self._table is None:
+            self._table = _Table.open(self.path)
+        return self._table.rows(sql, params)
+
+    def _close(self) -> None:
+        if self._table is not None:
+            self._table.db.close()
+            self._table = None
+
+    def generation(self) -> str | None:
+        if not self.path.exists():
+            return None
+        try:
+            found = self._rows("SELECT value FROM meta WHERE name = 'generation'")
+        except sqlite3.Error:
+            return None
+        if not found or not str(found[0][0]).endswith(f"/{TABLE_FORMAT}"):
+            return None
+        return str(found[0][0]).rsplit("/", 1)[0]
+
+    def ids_named(self, keys: Collection[str]) -> set[str]:
+        out: set[str] = set()
+        for part in _parts(sorted(keys)):
+            sql = (
+                f"SELECT DISTINCT p.id FROM keys k JOIN people p ON p.n = k.n WHERE k.key IN ({_marks(part)})"
+            )
+            out.update(r[0] for r in self._rows(sql, part))
+        return out
+
+    def authors_of(self, paper_ids: Collection[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for part in _parts(sorted(paper_ids)):
+            sql = (
+                "SELECT a.paper, p.id FROM authorship a JOIN people p ON p.n = a.n "
+                f"WHERE a.paper IN ({_marks(part)})"
+            )
+            for pid, rid in self._rows(sql, part):
+                out[pid].add(rid)
+        return dict(out)
+
+    def name_counts(self) -> dict[str, int]:
+        return {k: int(c) for k, c in self._rows("SELECT key, count(*) FROM people GROUP BY key")}
+
+    def paper_sample(self, n: int) -> list[str]:
+        return [
+            r[0] for r in self._rows("SELECT DISTINCT paper FROM authorship ORDER BY paper LIMIT ?", (n,))
+        ]
+
+    def write(self, people: Iterable[Researcher], generation: str) -> None:
+        self._close()
+        with contextlib.suppress(OSError, sqlite3.Error):  # a reader then builds it from the store
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            _Table.build(map(entry_of, people), self.path, _table_generation(generation)).db.close()
+
+    def patch(self, removed: Collection[str], added: Sequence[Researcher], generation: str) -> None:
+        self._close()
+        try:
+            _Table.patch(self.path, removed, map(entry_of, added), _table_generation(generation))
+        except (OSError, sqlite3.Error):
+            # A reader rebuilds it from the store; a stale file must not pass for this generation.
+            with contextlib.suppress(OSError):
+                self.path.unlink()
 
 
 #: Full researcher records kept in memory after a fetch, at most.
@@ -356,7 +499,7 @@ class PeopleDirectory:
     @classmethod
     def open(cls, store: Store, cache_dir: Path) -> PeopleDirectory:
         """Open the table when it matches the store's generation, else build and save it."""
-        path, generation = cache_dir / TABLE_FILE, _table_generation(store.generation())
+        path, generation = cache_dir / TABLE_FILE, _table_generation(store.people_generation())
         with contextlib.suppress(sqlite3.Error):
             if path.exists():
                 table = _Table.open(path)
@@ -370,15 +513,6 @@ class PeopleDirectory:
         except (OSError, sqlite3.Error):
             # A read-only cache folder still gets a working directory, in memory.
             return cls(_Table.build((entry_of(r) for r in store.iter_researchers()), None), store)
-
-    @staticmethod
-    def save(people: Iterable[Researcher], generation: str, cache_dir: Path) -> None:
-        """Write the table for a store generation from records in hand (ingest has every researcher)."""
-        with contextlib.suppress(OSError, sqlite3.Error):  # a reader then builds it from the store
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            _Table.build(
-                map(entry_of, people), cache_dir / TABLE_FILE, _table_generation(generation)
-            ).db.close()
 
     def __len__(self) -> int:
         return len(self.entries)

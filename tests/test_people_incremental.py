@@ -1,0 +1,167 @@
+"""A late ingest re-resolves only the names its papers carry, and ends where a full resolution would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scholarbot.config import StoreSettings
+from scholarbot.ingest.importers import read_file
+from scholarbot.ingest.people import RarityMerge, resolve_people
+from scholarbot.ingest.pipeline import ingest_paths
+from scholarbot.records import name_key
+from scholarbot.search.directory import TABLE_FILE, PeopleDirectory, PeopleTable
+from scholarbot.store.store import Store, researcher_dict
+
+from conftest import SAMPLE, SEEDS
+from fakes import HashChromaEF, HashEmbedder
+
+
+def _split_sample(tmp_path: Path) -> tuple[Path, Path]:
+    """The bundled sample as an early ingest and a late one: the last papers of every file, one
+    early paper again with an author added, and three of the four seed profile pages."""
+    early, late = tmp_path / "early", tmp_path / "late"
+    early.mkdir()
+    late.mkdir()
+    for f in sorted((SAMPLE / "paperlists").glob("*.json")):
+        rows = json.loads(f.read_text())
+        cut = len(rows) - max(1, len(rows) // 8)
+        (early / f.name).write_text(json.dumps(rows[:cut]))
+        tail = rows[cut:]
+        if f.name == "acl2022.json":
+            grown = dict(rows[0], author=f"{rows[0]['author']}; Late Coauthor")
+            tail.append(grown)
+        (late / f.name).write_text(json.dumps(tail))
+    for page in sorted(SEEDS.iterdir()):
+        # The 50-paper "Zheng Lin" page goes early, keeping the late ingest a small share of the store.
+        (early if page.name.startswith("003") else late).joinpath(page.name).write_bytes(page.read_bytes())
+    return early, late
+
+
+def _store(path: Path) -> tuple[Store, HashEmbedder]:
+    embedder = HashEmbedder()
+    return Store(StoreSettings(path=path, batch_size=200), HashChromaEF(embedder)), embedder
+
+
+def _people(store: Store) -> dict[str, Any]:
+    return {r.id: researcher_dict(r) for r in store.iter_researchers()}
+
+
+def _table(folder: Path) -> dict[str, Any]:
+    """What the people table answers, person by person and name by name."""
+    import sqlite3
+
+    db = sqlite3.connect(folder / TABLE_FILE)
+    try:
+        return {
+            "people": sorted(
+                db.execute("SELECT id, name, key, aliases, paper_ids, affiliations FROM people")
+            ),
+            "keys": sorted(db.execute("SELECT k.key, p.id FROM keys k JOIN people p ON p.n = k.n")),
+            "authorship": sorted(
+                db.execute("SELECT a.paper, p.id FROM authorship a JOIN people p USING (n)")
+            ),
+            "affiliations": sorted(
+                db.execute("SELECT p.id, a.pos, a.aff FROM affiliations a JOIN people p USING (n)")
+            ),
+            "words": sorted(db.execute("SELECT word, key, people FROM words")),
+            "display": sorted(db.execute("SELECT key FROM display")),
+        }
+    finally:
+        db.close()
+
+
+def _rarity_joins(store: Store) -> set[str]:
+    """Name keys a full resolution of the store joins on name rarity."""
+    merges: list[RarityMerge] = []
+    resolve_people(list(store.iter_papers()), list(store.iter_profiles()), merges=merges)
+    return {m.name_key for m in merges}
+
+
+def _without(people: dict[str, Any], table: dict[str, Any], keys: set[str]) -> tuple[Any, Any]:
+    """People and table rows with the people of these name keys left out, and every pointer to them."""
+    gone = {rid for rid, r in people.items() if name_key(r["name"]) in keys}
+    kept = {
+        rid: {**r, "coauthors": [c for c in r["coauthors"] if c[0] not in gone]}
+        for rid, r in people.items()
+        if rid not in gone
+    }
+    by_id = {"people": 0, "keys": 1, "authorship": 1, "affiliations": 0}
+    rows = {name: [r for r in table[name] if r[by_id[name]] not in gone] for name in by_id}
+    rows |= {
+        name: [r for r in table[name] if r[-2 if name == "words" else 0] not in keys]
+        for name in ("words", "display")
+    }
+    return kept, rows
+
+
+def test_a_late_ingest_resolves_only_touched_names_and_matches_a_full_resolution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early, late = _split_sample(tmp_path)
+
+    store, emb = _store(tmp_path / "incremental")
+    table = PeopleTable(tmp_path / "incremental-index")
+    ingest_paths([early], store, emb, people=table)
+    before = _people(store)
+    joined_before = _rarity_joins(store)
+    scans: list[str] = []
+    scan_papers, scan_people = store.iter_papers, store.researcher_hashes
+    monkeypatch.setattr(store, "iter_papers", lambda: scans.append("papers") or scan_papers())
+    monkeypatch.setattr(store, "researcher_hashes", lambda: scans.append("people") or scan_people())
+    report = ingest_paths([late], store, emb, people=table)
+    assert scans == []  # neither every paper nor every researcher was read
+    assert report.papers_added > 40 and report.papers_updated >= 1 and report.researchers_changed > 0
+    monkeypatch.undo()
+
+    full, full_emb = _store(tmp_path / "full")
+    full_table = PeopleTable(tmp_path / "full-index")
+    ingest_paths([early], full, full_emb)
+    ingest_paths([late], full, full_emb, people=full_table)  # no table before it: everyone resolved
+
+    # A name-rarity join weighs the whole store's name and topic figures, which every new paper
+    # moves a little. The late ingest re-decides the names its papers carry; a name it does not
+    # touch keeps its person (or people) rather than split or join because unrelated papers came.
+    touched = {name_key(a.name) for f in late.iterdir() for p in read_file(f).papers for a in p.authors}
+    drifted = (joined_before ^ _rarity_joins(full)) - touched
+    incremental, full_people = _people(store), _people(full)
+    assert report.researchers_total == len(incremental)
+    assert _without(incremental, _table(tmp_path / "incremental-index"), drifted) == _without(
+        full_people, _table(tmp_path / "full-index"), drifted
+    )
+    for key in drifted:
+        assert {rid for rid, r in incremental.items() if name_key(r["name"]) == key} == {
+            rid for rid, r in before.items() if name_key(r["name"]) == key
+        }
+    # Readers take the patched table as it is: it carries the store's people generation.
+    built: list[int] = []
+    monkeypatch.setattr(store, "iter_researchers", lambda: built.append(1) or iter(()))
+    directory = PeopleDirectory.open(store, tmp_path / "incremental-index")
+    assert built == [] and directory.names.lookup("Late Coauthor").exact
+
+
+def test_a_stale_or_missing_table_means_a_full_resolution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early, late = _split_sample(tmp_path)
+    store, emb = _store(tmp_path / "store")
+    folder = tmp_path / "index"
+    ingest_paths([early], store, emb, people=PeopleTable(folder))
+    store.people_resolved()  # another writer resolved people since the table was written
+    scans: list[int] = []
+    scan_papers = store.iter_papers
+    monkeypatch.setattr(store, "iter_papers", lambda: scans.append(1) or scan_papers())
+    ingest_paths([late], store, emb, people=PeopleTable(folder))
+    assert scans == [1] and PeopleTable(folder).generation() == store.people_generation()
+    (folder / TABLE_FILE).unlink()
+    one = tmp_path / "naacl2021.json"
+    one.write_text('[{"title": "One More", "abstract": "words", "author": "Ann Lee; Bo Chen"}]')
+    ingest_paths([one], store, emb, people=PeopleTable(folder))  # no table: everyone, and a new table
+    assert scans == [1, 1] and PeopleTable(folder).generation() == store.people_generation()
+    ingest_paths([one], store, emb, people=PeopleTable(folder))  # nothing changed: nothing resolved
+    assert scans == [1, 1]
+    ingest_paths([one], store, emb, people=PeopleTable(folder), resolve_all=True)  # asked for: everyone
+    assert scans == [1, 1, 1]
