@@ -1,6 +1,7 @@
 """Retrieval quality and speed of BM25, the static MiniLM, hybrids, and the full int8 MiniLM.
 
 Run:  PYTHONPATH=src .venv/bin/python benchmarks/embedders.py [--data ../shared] [--onnx-docs 1500]
+      [--model minilm-onnx | FOLDER | owner/name]
 
 Corpus: <data>/corpus/paperlists/*/*.json, one document per paper = title + abstract.
 Questions: dev find_paper + papers_by (<data>/eval/dev_questions.jsonl) and the hand-written
@@ -9,7 +10,9 @@ paraphrases in benchmarks/paraphrase_questions.jsonl (30 papers drawn with `--sh
 title among the top-k titles. The full MiniLM is too slow for the whole corpus on 2 cores, so it is
 scored on a subset (every gold paper plus random distractors), with every other retriever scored on
 the same subset for a like-for-like row, and as a re-ranker of the hybrid's top candidates.
-Everything is printed to stdout as Markdown.
+`--model` scores any model `enrich` accepts the same way, and sweeps the weight search gives its
+meaning evidence (`embeddings.enrich_weight`) through the product's own fusion: the best weight
+follows the model. Everything is printed to stdout as Markdown.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from scholarbot.store.embeddings import OnnxMiniLMEmbedder, StaticEmbedder
+from scholarbot.search.index import fuse as product_fuse
+from scholarbot.search.index import zscore
+from scholarbot.store.embeddings import StaticEmbedder, get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared"
@@ -172,6 +177,7 @@ def main() -> None:
         "--onnx-docs", type=int, default=1000, help="subset size for the full MiniLM (0 skips it)"
     )
     ap.add_argument("--rerank-depth", type=int, default=10, help="hybrid candidates re-ranked by full MiniLM")
+    ap.add_argument("--model", default="minilm-onnx", help="the full model: any name `enrich` accepts")
     ap.add_argument(
         "--show-sample", action="store_true", help="print the papers the paraphrases were written for"
     )
@@ -219,7 +225,7 @@ def main() -> None:
     table("Full corpus (dense = minilm-static)", full_rows, list(qsets))
 
     if args.onnx_docs:
-        onnx = OnnxMiniLMEmbedder()
+        onnx = get_embedder(args.model, args.cache)
         rng = random.Random(0)
         gold_idx = {
             i for i, t in enumerate(titles) if any(norm_title(t) in g for qs in qsets.values() for _, g in qs)
@@ -230,7 +236,7 @@ def main() -> None:
         sub_titles = [titles[i] for i in subset]
         onnx_vecs, onnx_s = timed(lambda: onnx.embed_documents(sub_docs))
         print(
-            f"\nfull MiniLM (int8 ONNX): {len(sub_docs)} docs in {onnx_s:.1f} s "
+            f"\nfull model {args.model}: {len(sub_docs)} docs in {onnx_s:.1f} s "
             f"= {len(sub_docs) / onnx_s:.1f} docs/s"
         )
 
@@ -243,6 +249,16 @@ def main() -> None:
         rows = [(f"{n} [static]", r) for n, r in evaluate(sub_titles, qsets, sb, sd)]
         rows += [(f"{n} [onnx]", r) for n, r in evaluate(sub_titles, qsets, sb, so) if n != "BM25"]
         table(f"Subset of {len(sub_docs)} papers (all gold + random distractors)", rows, list(qsets))
+
+        # The product's fusion (search/index.py `fuse`) at each candidate `embeddings.enrich_weight`.
+        sweep = []
+        for weight in (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0):
+            res = {}
+            for s, qs in qsets.items():
+                fused = np.vstack([product_fuse(sb[s][i], zscore(so[s][i]), weight) for i in range(len(qs))])
+                res[s] = metrics(fused, sub_titles, [g for _, g in qs])
+            sweep.append((f"fuse, enrich_weight={weight:g}", res))
+        table(f"Subset, product fusion of BM25 and {args.model} by weight", sweep, list(qsets))
 
         # Quality mode: full MiniLM re-scores the top candidates of the default hybrid (linear a=0.4).
         depth, cost = args.rerank_depth, 0.0

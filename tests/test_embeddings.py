@@ -14,6 +14,7 @@ import chromadb
 import numpy as np
 import pytest
 
+from scholarbot.errors import ConfigError
 from scholarbot.store import embeddings
 from scholarbot.store.embeddings import (
     MANIFEST,
@@ -151,7 +152,7 @@ def test_damaged_cache_is_rebuilt(
 
 
 def test_get_embedder_rejects_unknown_names() -> None:
-    with pytest.raises(ValueError, match="unknown embedder"):
+    with pytest.raises(ConfigError, match="neither a folder nor a Hugging Face model name"):
         get_embedder("word2vec")
-    with pytest.raises(ValueError, match="unknown embedder"):
-        ChromaEmbeddingFunction("word2vec")
+    with pytest.raises(ConfigError, match="neither a folder"):
+        ChromaEmbeddingFunction("word2vec")(["a paper"])

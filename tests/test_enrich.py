@@ -55,3 +55,88 @@ def test_changed_text_needs_new_vectors(tmp_path: Path, model_cache: Path):
     assert PaperIndex.open(svc.store, svc.embedder, svc.index_dir).deep_coverage == 0.0
     assert enrich(svc.store).embedded == 1
     assert PaperIndex.open(svc.store, svc.embedder, svc.index_dir).deep_coverage == 1.0
+
+
+def _export(folder: Path) -> Path:
+    """The bundled int8 MiniLM laid out as the hub keeps a sentence-transformers ONNX export."""
+    import json
+    import shutil
+
+    from scholarbot.store.embeddings import TEACHER_PATH, TOKENIZER_PATH
+
+    (folder / "onnx").mkdir(parents=True)
+    shutil.copyfile(TEACHER_PATH, folder / "onnx" / "model.onnx")
+    shutil.copyfile(TOKENIZER_PATH, folder / "tokenizer.json")
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 256}))
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
+    return folder
+
+
+def test_a_user_named_model_folder_embeds_as_its_model_does(tmp_path: Path) -> None:
+    import numpy as np
+
+    from scholarbot.store.embeddings import OnnxMiniLMEmbedder, get_embedder
+
+    named = get_embedder(str(_export(tmp_path / "my-model")))
+    texts = ["Federated learning of large language models", "x", "a " * 400]
+    assert named.name == str(tmp_path / "my-model") and named.dim == 384
+    assert np.allclose(named.embed_documents(texts), OnnxMiniLMEmbedder().embed_documents(texts), atol=1e-5)
+
+
+def test_enrich_with_a_named_model_never_mixes_two_models(tmp_path: Path, model_cache: Path) -> None:
+    import pytest
+
+    from scholarbot.errors import ConfigError
+
+    settings = Settings(store=StoreSettings(path=tmp_path / "store"))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    ingest_paths([SEEDS], svc.store, svc.embedder)
+    total = svc.store.counts()["papers"]
+    assert enrich(svc.store, limit=10).embedded == 10  # the bundled model's vectors
+
+    model = str(_export(tmp_path / "my-model"))
+    with pytest.raises(ConfigError, match="--replace"):
+        enrich(svc.store, model=model)
+    assert svc.store.deep_collection().count() == 10  # refused before touching anything
+    report = enrich(svc.store, model=model, weight=3.5, replace=True)
+    assert (report.embedded, report.remaining) == (total, 0)
+
+    index = PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
+    assert (index.deep_model, index.deep_weight, index.dense_weight) == (model, 3.5, 3.5)
+    assert index._deep().name == model  # questions are embedded by the model the papers were
+    enrich(svc.store, model=model, weight=1.5)  # a new weight alone re-embeds nothing
+    assert PaperIndex.open(svc.store, svc.embedder, svc.index_dir).dense_weight == 1.5
+
+
+def test_a_hub_name_is_fetched_once_and_offline_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
+    import huggingface_hub
+    import pytest
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    from scholarbot.errors import ConfigError
+    from scholarbot.store import embeddings
+
+    export = _export(tmp_path / "snapshot")
+    asked: list[tuple[str, list[str]]] = []
+
+    def snapshot(repo: str, allow_patterns: list[str], cache_dir: Path) -> str:
+        asked.append((repo, allow_patterns))
+        return str(export)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot)
+    named = embeddings.load_model("someone/some-model", tmp_path / "cache")
+    assert named.name == "someone/some-model" and named.dim == 384
+    assert asked == [("someone/some-model", embeddings.HUB_FILES)]  # the ONNX export, not PyTorch weights
+
+    def offline(*args: object, **kwargs: object) -> str:
+        raise LocalEntryNotFoundError("no connection")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
+    with pytest.raises(ConfigError, match="name its folder instead"):
+        embeddings.load_model("someone/other-model", tmp_path / "cache")
+    (tmp_path / "weights-only").mkdir()
+    (tmp_path / "weights-only" / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ConfigError, match="no ONNX sentence-transformers export"):
+        embeddings.load_model(str(tmp_path / "weights-only"))

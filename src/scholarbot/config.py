@@ -71,6 +71,20 @@ class EmbeddingSettings(_Section):
         description="Where the distilled model is cached (default: $SCHOLARBOT_CACHE, else "
         "~/.cache/scholarbot).",
     )
+    enrich_model: str = Field(
+        "minilm-onnx",
+        description="The model `scholarbot enrich` gives papers second vectors with: `minilm-onnx` (the "
+        "bundled int8 all-MiniLM-L6-v2), a folder holding a sentence-transformers ONNX export "
+        "(`onnx/model.onnx` and `tokenizer.json`), or a Hugging Face name such as "
+        "`sentence-transformers/all-mpnet-base-v2` (fetched once into the cache; needs internet).",
+    )
+    enrich_weight: float = Field(
+        2.0,
+        ge=0,
+        description="Weight of the enrich model's meaning evidence against a perfect keyword match "
+        "when ranking papers; 2.0 was measured for `minilm-onnx`. A stronger model deserves more: "
+        "measure it with `python benchmarks/embedders.py --model NAME`.",
+    )
     openai_model: str = Field("text-embedding-3-small", description="Embedding model name for `openai`.")
     openai_base_url: str | None = Field(
         None, description="Endpoint for `openai` (default: OpenAI's); the key is $OPENAI_API_KEY."

@@ -66,7 +66,7 @@ def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> Topi
     def judge(rows: np.ndarray | None) -> None:
         margin = index.related_margin(topic, rows)
         dense = index.meaning_scores(topic, rows)
-        fused = fuse(lex, dense if mode != "bm25" else np.zeros_like(dense), deep=index.deep_coverage > 0)
+        fused = fuse(lex, dense if mode != "bm25" else np.zeros_like(dense), index.dense_weight)
         near = words | (margin >= 0) | ((coverage >= COVERAGE_NEAR) & (margin >= MARGIN_NEAR))
         at = slice(None) if rows is None else rows
         scores[at], on[at] = fused[at], near[at]

@@ -22,7 +22,7 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenized
 
-from scholarbot.store.store import SCAN_PAGE, Store, stored_text
+from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, SCAN_PAGE, Store, stored_text
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -167,6 +167,9 @@ class PaperIndex:
         #: Full-model vectors for the papers `deep_rows` points at (see enrich.py), if any.
         self.deep = deep
         self.deep_rows = deep_rows
+        #: The model behind them (a store flag `enrich` sets) and its weight in fusion.
+        self.deep_model = DEEP_EMBEDDER
+        self.deep_weight = DENSE_WEIGHT_DEEP
         self._deep_embedder: Any | None = None
         #: The store's HNSW index answers for the dense half when the store is past the exact limit.
         self.store = store if store is not None and n > store.settings.exact_search_limit else None
@@ -247,6 +250,9 @@ class PaperIndex:
             store,
             lookup,
         )
+        flags = store.flags()
+        index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
+        index.deep_weight = float(flags.get(DEEP_WEIGHT_FLAG, DENSE_WEIGHT_DEEP))
         index._corpus = (tokens, Column.of(rows.text_hashes), since)
         return index
 
@@ -344,6 +350,8 @@ class PaperIndex:
             "since": since,
             "venues": self.venue_names,
             "floors": {str(k): v for k, v in self._floors.items()},
+            "deep_model": self.deep_model,
+            "deep_weight": self.deep_weight,
         }
         (tmp / "index.json").write_text(json.dumps(meta))
         np.save(tmp / "ids.npy", self.ids.raw)
@@ -395,6 +403,8 @@ class PaperIndex:
             RowLookup(mapped("ids_sorted.npy"), mapped("ids_order.npy")),
         )
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
+        index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
+        index.deep_weight = float(meta.get("deep_weight", DENSE_WEIGHT_DEEP))
         return index
 
     def __len__(self) -> int:
@@ -537,10 +547,15 @@ class PaperIndex:
     def _deep(self) -> Any:
         if self._deep_embedder is None:
             from scholarbot.store.embeddings import get_embedder
-            from scholarbot.store.store import DEEP_EMBEDDER
 
-            self._deep_embedder = get_embedder(DEEP_EMBEDDER)
+            # The main embedder's cache folder is where a hub-named model was fetched to.
+            self._deep_embedder = get_embedder(self.deep_model, getattr(self.embedder, "cache_dir", None))
         return self._deep_embedder
+
+    @property
+    def dense_weight(self) -> float:
+        """Weight of meaning in fusion: the enrich model's once it has vectors, else the static model's."""
+        return self.deep_weight if self.deep_coverage > 0 else DENSE_WEIGHT_STATIC
 
     @property
     def deep_coverage(self) -> float:
@@ -588,7 +603,7 @@ class PaperIndex:
         elif mode == "dense":
             fused = dense[rows].astype(np.float64)
         else:
-            fused = fuse(lex, dense, deep=self.deep_coverage > 0)[rows]
+            fused = fuse(lex, dense, self.dense_weight)[rows]
         order = [i for i in top_order(fused, k) if np.isfinite(fused[i])]
         return [
             Scored(self.ids[int(rows[i])], float(fused[i]), float(lex[rows[i]]), float(dense[rows[i]]))
@@ -715,15 +730,15 @@ def _written_since(store: Store, when: float) -> list[str]:
         ids.extend(res["ids"])
 
 
-def fuse(lex: np.ndarray, dense_z: np.ndarray, *, deep: bool) -> np.ndarray:
+def fuse(lex: np.ndarray, dense_z: np.ndarray, weight: float) -> np.ndarray:
     """Lexical share of the best BM25 score plus weighted meaning z-score.
 
     A perfect lexical match is worth 1; a paper DENSE_Z_SCALE standard deviations above the
-    store in meaning is worth the dense weight. Full-model vectors earn more weight than static
-    ones because they read paraphrases far better (benchmarks/embedders.py).
+    store in meaning is worth `weight`. Full-model vectors earn more weight than static ones
+    because they read paraphrases far better (benchmarks/embedders.py), and a stronger model
+    more again: BM25 at MiniLM's weight pulled a strong model's paraphrase hit@1 down.
     """
     share = lexical_share(lex)
-    weight = DENSE_WEIGHT_DEEP if deep else DENSE_WEIGHT_STATIC
     return share.astype(np.float64) + weight * np.clip(dense_z, 0.0, None) / DENSE_Z_SCALE
 
 

@@ -203,35 +203,175 @@ class StaticEmbedder:
         return self.embed_documents([text])[0]
 
 
-class OnnxMiniLMEmbedder:
+class OnnxSentenceEmbedder:
+    """A sentence-transformers model exported to ONNX, run with onnxruntime (no PyTorch).
+
+    One folder holds `onnx/model.onnx` (or `model.onnx`) and `tokenizer.json`, as the Hugging Face
+    hub keeps them for most sentence-transformers models; `sentence_bert_config.json` gives the
+    token limit and `1_Pooling/config.json` the pooling (mean, CLS or max), both optional.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model_path: Path,
+        tokenizer: Tokenizer,
+        *,
+        max_tokens: int = ONNX_MAX_TOKENS,
+        pooling: str = "mean",
+        batch_size: int = 8,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self.pooling = pooling
+        self.cache_dir = cache_dir
+        self.tokenizer = tokenizer
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens)
+        self.session = _onnx_session(model_path)
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        outputs = [o.name for o in self.session.get_outputs()]
+        # Some exports end in the pooled sentence vector; otherwise the first output is per token.
+        self._output = "sentence_embedding" if "sentence_embedding" in outputs else outputs[0]
+        self.dim = int(self.embed_documents(["probe"]).shape[1])
+
+    @classmethod
+    def from_folder(
+        cls, folder: Path, name: str | None = None, cache_dir: Path | None = None
+    ) -> OnnxSentenceEmbedder:
+        """Load the export in `folder`; ConfigError naming what is missing when it is not one."""
+        model = next(
+            (p for p in (folder / "onnx" / "model.onnx", folder / "model.onnx") if p.is_file()), None
+        )
+        if model is None or not (folder / "tokenizer.json").is_file():
+            raise ConfigError(
+                f"{folder} holds no ONNX sentence-transformers export (onnx/model.onnx or model.onnx, "
+                "with tokenizer.json): export it with `optimum-cli export onnx --model NAME DIR`"
+            )
+        config = _json_or_empty(folder / "sentence_bert_config.json")
+        pool = _json_or_empty(folder / "1_Pooling" / "config.json")
+        pooling = (
+            "cls"
+            if pool.get("pooling_mode_cls_token")
+            else "max"
+            if pool.get("pooling_mode_max_tokens")
+            else "mean"
+        )
+        return cls(
+            name or str(folder),
+            model,
+            Tokenizer.from_file(str(folder / "tokenizer.json")),
+            max_tokens=min(int(config.get("max_seq_length") or ONNX_MAX_TOKENS), 512),
+            pooling=pooling,
+            cache_dir=cache_dir,
+        )
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        encoded = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        rows: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(encoded)
+        # Length-sorted batches keep padding (wasted work) near zero; with that, batch size barely matters.
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        for lo in range(0, len(order), self.batch_size):
+            batch = order[lo : lo + self.batch_size]
+            ids = np.zeros((len(batch), max(len(encoded[i]) for i in batch)), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for r, i in enumerate(batch):
+                ids[r, : len(encoded[i])], mask[r, : len(encoded[i])] = encoded[i], 1
+            for r, vector in zip(batch, self._pool(ids, mask), strict=True):
+                rows[r] = vector
+        if not rows:
+            return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
+        return _normalise(np.vstack(rows))
+
+    def _pool(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        out = self.session.run([self._output], {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        if out.ndim == 2:
+            return np.asarray(out, dtype=np.float32)
+        m = mask[:, :, None].astype(np.float32)
+        if self.pooling == "cls":
+            return np.asarray(out[:, 0], dtype=np.float32)
+        if self.pooling == "max":
+            return np.asarray(np.where(m > 0, out, -np.inf).max(1), dtype=np.float32)
+        return np.asarray((out * m).sum(1) / np.maximum(m.sum(1), 1.0), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+class OnnxMiniLMEmbedder(OnnxSentenceEmbedder):
     """The full int8 all-MiniLM-L6-v2: far better on paraphrased queries, hundreds of times slower."""
 
     name = "minilm-onnx"
-    dim = 384
 
     def __init__(self, batch_size: int = 8) -> None:
-        self.batch_size = batch_size
-        self.tokenizer = _bert_tokenizer(special_tokens=True)
-        self.tokenizer.enable_truncation(ONNX_MAX_TOKENS)
-        self.session = _onnx_session(TEACHER_PATH)
+        super().__init__(self.name, TEACHER_PATH, _bert_tokenizer(special_tokens=True), batch_size=batch_size)
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> OnnxMiniLMEmbedder:
         return cls()
 
+
+def _json_or_empty(path: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+#: What a hub download fetches: the ONNX export and the configs beside it, not the PyTorch weights.
+HUB_FILES = ["onnx/model.onnx", "model.onnx", "*.json", "1_Pooling/*", "*.txt"]
+
+
+def load_model(spec: str, cache_dir: Path | None = None) -> Embedder:
+    """A user-named model: a folder holding an ONNX export, or a Hugging Face hub name (downloaded once).
+
+    A model without an ONNX export runs through sentence-transformers (PyTorch) when that is installed.
+    """
+    folder = Path(spec).expanduser()
+    if not folder.is_dir():
+        if spec.count("/") != 1 or spec.startswith((".", "/", "~")):
+            raise ConfigError(f"{spec!r} is neither a folder nor a Hugging Face model name (owner/name)")
+        folder = _download(spec, (cache_dir or default_cache_dir()) / "hub")
+    try:
+        return OnnxSentenceEmbedder.from_folder(folder, spec, cache_dir)
+    except ConfigError as no_onnx:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise ConfigError(
+                f"{no_onnx}; or install sentence-transformers (it brings PyTorch) to run its own weights"
+            ) from None
+        local = Path(spec).expanduser().is_dir()
+        return TorchSentenceEmbedder(
+            spec, SentenceTransformer(spec if not local else str(folder), device="cpu")
+        )
+
+
+def _download(repo: str, cache: Path) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo, allow_patterns=HUB_FILES, cache_dir=cache))
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
+        raise ConfigError(
+            f"could not fetch the model {repo!r} from the Hugging Face hub ({e}); with no internet, "
+            "download it elsewhere and name its folder instead"
+        ) from e
+
+
+class TorchSentenceEmbedder:
+    """A sentence-transformers model with no ONNX export, run by sentence-transformers itself."""
+
+    def __init__(self, name: str, model: Any) -> None:
+        self.name, self.model, self.cache_dir = name, model, None
+        self.dim = int(model.get_sentence_embedding_dimension())
+
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        encoded = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
-        # Length-sorted batches keep padding (wasted work) near zero; with that, batch size barely matters.
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        for lo in range(0, len(order), self.batch_size):
-            rows = order[lo : lo + self.batch_size]
-            ids = np.zeros((len(rows), max(len(encoded[i]) for i in rows)), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for r, i in enumerate(rows):
-                ids[r, : len(encoded[i])], mask[r, : len(encoded[i])] = encoded[i], 1
-            out[rows] = _mean_pool(self.session, ids, mask)
-        return _normalise(out)
+        return _normalise(self.model.encode(list(texts), batch_size=16, show_progress_bar=False))
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
@@ -298,13 +438,15 @@ _lock = threading.Lock()
 
 
 def get_embedder(name: str = StaticEmbedder.name, cache_dir: Path | str | None = None) -> Embedder:
-    """The named embedder, loaded once per process (Chroma rebuilds its function on every open)."""
-    if name not in EMBEDDERS:
-        raise ValueError(f"unknown embedder {name!r}; choose one of {sorted(EMBEDDERS)}")
+    """The named embedder, loaded once per process (Chroma rebuilds its function on every open).
+
+    Names other than the built-in ones are user-named models (see `load_model`).
+    """
     key = (name, str(cache_dir) if cache_dir is not None else None)
     with _lock:
         if key not in _loaded:
-            _loaded[key] = EMBEDDERS[name].load(Path(cache_dir) if cache_dir is not None else None)
+            folder = Path(cache_dir) if cache_dir is not None else None
+            _loaded[key] = EMBEDDERS[name].load(folder) if name in EMBEDDERS else load_model(name, folder)
         return _loaded[key]
 
 
@@ -321,8 +463,6 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
         self._embedder = None if isinstance(embedder, str) else embedder
         self._name = embedder if isinstance(embedder, str) else embedder.name
         self._cache_dir = cache_dir if cache_dir is not None else getattr(embedder, "cache_dir", None)
-        if self._name not in EMBEDDERS:
-            raise ValueError(f"unknown embedder {self._name!r}")
 
     @property
     def embedder(self) -> Embedder:

@@ -28,6 +28,9 @@ SCAN_PAGE = 5000
 DEEP_EMBEDDER = "minilm-onnx"
 #: Collection-metadata key naming the embedder the store's paper vectors come from.
 EMBEDDER_FLAG = "embedder"
+#: Collection-metadata keys naming the model of the second ("deep") vectors and its fusion weight.
+DEEP_FLAG = "deep_model"
+DEEP_WEIGHT_FLAG = "deep_weight"
 #: Flag set while papers are written and cleared once people are resolved again (ingest/pipeline.py).
 PEOPLE_STALE = "people_stale"
 #: Collection-metadata key of the store's generation id.
@@ -93,20 +96,28 @@ class Store:
     # --- the optional full-model vectors ("deep" index, filled by `scholarbot enrich`) ---------
 
     def deep_collection(self, create: bool = False) -> Any | None:
-        """The collection of full-MiniLM paper vectors, or None when it was never created."""
+        """The collection of full-model paper vectors, or None when it was never created."""
         if self._deep is None:
             name = f"{self.settings.prefix}_papers_deep"
             if create:
-                from scholarbot.store.embeddings import ChromaEmbeddingFunction
-
                 self._deep = self.client.get_or_create_collection(
-                    name,
-                    embedding_function=ChromaEmbeddingFunction(DEEP_EMBEDDER),
-                    configuration={"hnsw": {"space": "cosine"}},
+                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
                 )
             elif name in {c.name for c in self.client.list_collections()}:
                 self._deep = self.client.get_collection(name, embedding_function=None)
         return self._deep
+
+    def deep_model(self) -> str | None:
+        """The model the stored full-model vectors come from; None when there are none."""
+        if self.deep_collection() is None:
+            return None
+        return str(self.get_flag(DEEP_FLAG) or DEEP_EMBEDDER)  # stores before the flag had only MiniLM's
+
+    def drop_deep(self) -> None:
+        """Delete every full-model vector (before vectors of another model replace them)."""
+        if self.deep_collection() is not None:
+            self.client.delete_collection(f"{self.settings.prefix}_papers_deep")
+            self._deep = None
 
     def papers_without_deep_vectors(self) -> list[tuple[str, str, str]]:
         """(id, text, text_hash) of papers whose full-model vector is missing or stale."""
@@ -301,7 +312,7 @@ class Store:
         """Read a bookkeeping value kept in the papers collection's metadata."""
         return self.flags().get(name)
 
-    def set_flag(self, name: str, value: str | int | bool) -> str:
+    def set_flag(self, name: str, value: str | float | bool) -> str:
         """Write a bookkeeping value (e.g. that people need re-resolving after an interrupted ingest).
 
         Every flag write also starts a new generation, which is what search caches are keyed on:
@@ -309,7 +320,7 @@ class Store:
         """
         return self.set_flags({name: value})
 
-    def set_flags(self, values: Mapping[str, str | int | bool]) -> str:
+    def set_flags(self, values: Mapping[str, str | float | bool]) -> str:
         """Write several bookkeeping values at once (one new generation); return the generation."""
         # Re-read first: another process (an enrich run, a second ingest) may have written flags
         # since this handle was opened, and modify() replaces the whole mapping.
