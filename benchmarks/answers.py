@@ -75,7 +75,7 @@ def open_store(args: argparse.Namespace) -> tuple[Services, Path]:
         print(f"building store at {path} (has {have} papers) ...", file=sys.stderr)
         report = ingest_paths([Path(args.seeds), Path(args.corpus)], svc.store, svc.embedder)
     elif not args.store:  # a reused store keeps the people of the code that built it: resolve them again
-        report = refresh_people(svc.store, svc.embedder)
+        report = refresh_people(svc.store)
     else:
         return svc, path
     took = time.perf_counter() - t0

@@ -169,11 +169,11 @@ def ingest_records(
     if changed or resolve_all or store.get_flag(PEOPLE_STALE):
         small = len(touched.papers) <= INCREMENTAL_SHARE * stored_papers
         if known is not None and changed and small and not resolve_all:
-            refresh_touched(store, embedder, known, touched, report, progress)
+            refresh_touched(store, known, touched, report, progress)
         else:
             # On a first ingest everything stored is in memory already: skip reading it back.
             in_memory = papers if stored_papers == 0 else None
-            refresh_people(store, embedder, report, progress, papers=in_memory, people=people)
+            refresh_people(store, report, progress, papers=in_memory, people=people)
     else:
         report.researchers_total = store.counts()["researchers"]
     report.seconds += time.perf_counter() - started
@@ -252,7 +252,6 @@ def _write_papers(
 
 def refresh_people(
     store: Store,
-    embedder: Embedder,
     report: IngestReport | None = None,
     progress: Progress | None = None,
     papers: Sequence[Paper] | None = None,
@@ -268,19 +267,16 @@ def refresh_people(
     stored = store.researcher_hashes()
     changed = [r for r in resolved if stored.get(r.id) != researcher_hash(r)]
     gone = sorted(set(stored) - {r.id for r in resolved})
-    _write_people(store, embedder, changed, gone, progress)
+    _write_people(store, changed, gone, report, progress)
     generation = store.people_resolved()
     if people is not None:
         people.write(resolved, generation)
     report.researchers_total = len(resolved)
-    report.researchers_changed = len(changed)
-    report.researchers_removed = len(gone)
     return report
 
 
 def refresh_touched(
     store: Store,
-    embedder: Embedder,
     known: KnownPeople,
     touched: _Touched,
     report: IngestReport | None = None,
@@ -296,7 +292,7 @@ def refresh_touched(
     old_ids = known.ids_named(touched.keys)
     old = store.get_researchers(sorted(old_ids))
     if len(old) != len(old_ids):  # the table names people the store lacks: trust neither
-        return refresh_people(store, embedder, report, progress, people=known)
+        return refresh_people(store, report, progress, people=known)
     paper_ids = touched.papers.union(*(r.paper_ids for r in old.values()))
     papers = store.get_papers(sorted(paper_ids))
     others = {pid: ids - old_ids for pid, ids in known.authors_of(paper_ids).items()}
@@ -314,28 +310,27 @@ def refresh_touched(
     changed = [r for r in resolved if r.id not in old or researcher_hash(r) != researcher_hash(old[r.id])]
     changed += [r for r in relinked if researcher_hash(r) != researcher_hash(neighbours[r.id])]
     gone = sorted(old_ids - {r.id for r in resolved})
-    _write_people(store, embedder, changed, gone, progress)
+    _write_people(store, changed, gone, report, progress)
     known.patch(old_ids, resolved, store.people_resolved())
     report.researchers_total = sum(counts.values()) - len(old_ids) + len(resolved)
-    report.researchers_changed = len(changed)
-    report.researchers_removed = len(gone)
     return report
 
 
 def _write_people(
     store: Store,
-    embedder: Embedder,
     changed: Sequence[Researcher],
     gone: Sequence[str],
+    report: IngestReport,
     progress: Progress | None,
 ) -> None:
     size = store.settings.batch_size
     for start in range(0, len(changed), size):
-        chunk = changed[start : start + size]
-        store.upsert_researchers(chunk)
+        store.upsert_researchers(changed[start : start + size])
         _progress(progress, "people", min(start + size, len(changed)), len(changed))
     if gone:
         store.delete_researchers(gone)
+    report.researchers_changed = len(changed)
+    report.researchers_removed = len(gone)
 
 
 def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
