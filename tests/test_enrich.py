@@ -84,7 +84,9 @@ def test_a_user_named_model_folder_embeds_as_its_model_does(tmp_path: Path) -> N
     assert np.allclose(named.embed_documents(texts), OnnxMiniLMEmbedder().embed_documents(texts), atol=1e-5)
 
 
-def test_enrich_with_a_named_model_never_mixes_two_models(tmp_path: Path, model_cache: Path) -> None:
+def test_enrich_with_a_named_model_never_mixes_two_models(
+    tmp_path: Path, model_cache: Path, monkeypatch
+) -> None:
     import pytest
 
     from scholarbot.errors import ConfigError
@@ -94,14 +96,16 @@ def test_enrich_with_a_named_model_never_mixes_two_models(tmp_path: Path, model_
     svc = open_services(settings)
     ingest_paths([SEEDS], svc.store, svc.embedder)
     total = svc.store.counts()["papers"]
-    assert enrich(svc.store, limit=10).embedded == 10  # the bundled model's vectors
+    assert enrich(svc.store).embedded == total  # the bundled model's vectors
 
     model = str(_export(tmp_path / "my-model"))
+    monkeypatch.chdir(tmp_path)  # named relative to where the command runs...
     with pytest.raises(ConfigError, match="--replace"):
-        enrich(svc.store, model=model)
-    assert svc.store.deep_collection().count() == 10  # refused before touching anything
-    report = enrich(svc.store, model=model, weight=3.5, replace=True)
-    assert (report.embedded, report.remaining) == (total, 0)
+        enrich(svc.store, model="my-model")
+    assert svc.store.deep_collection().count() == total  # refused before touching anything
+    report = enrich(svc.store, model="my-model", weight=3.5, replace=True)
+    assert (report.embedded, report.remaining, report.model) == (total, 0, model)  # ...recorded absolute
+    monkeypatch.chdir(model_cache)
 
     index = PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
     assert (index.deep_model, index.deep_weight, index.dense_weight) == (model, 3.5, 3.5)

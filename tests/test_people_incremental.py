@@ -11,8 +11,15 @@ import pytest
 from scholarbot.config import StoreSettings
 from scholarbot.ingest.importers import read_file
 from scholarbot.ingest.people import RarityMerge, resolve_people
-from scholarbot.ingest.pipeline import ingest_paths
-from scholarbot.records import name_key
+from scholarbot.ingest.pipeline import (
+    IngestReport,
+    _is_current,
+    _write_papers,
+    ingest_paths,
+    ingest_records,
+    refresh_touched,
+)
+from scholarbot.records import Author, Paper, ProfilePage, name_key, paper_id_for
 from scholarbot.search.directory import TABLE_FILE, PeopleDirectory, PeopleTable
 from scholarbot.store.store import Store, researcher_dict
 
@@ -165,3 +172,78 @@ def test_a_stale_or_missing_table_means_a_full_resolution(
     assert scans == [1, 1]
     ingest_paths([one], store, emb, people=PeopleTable(folder), resolve_all=True)  # asked for: everyone
     assert scans == [1, 1, 1]
+
+
+def _paper(title: str, *names: str) -> Paper:
+    return Paper(id=paper_id_for(title), title=title, authors=tuple(Author(n) for n in names))
+
+
+def _filler(n: int) -> list[Paper]:
+    """Papers by distinct people with letters-only names: the population name rarity is judged in."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tags = ["".join(letters[(i // 26**k) % 26] for k in range(3)) for i in range(n)]
+    return [_paper(f"Filler study number {i}", f"Fil{t} Pers{t}") for i, t in enumerate(tags)]
+
+
+def _late_then_full(
+    tmp_path: Path, early: list[Paper], late: list[Paper], pages=((), ())
+) -> tuple[Store, Store]:
+    inc, emb = _store(tmp_path / "inc")
+    ingest_records(early, list(pages[0]), inc, emb, people=PeopleTable(tmp_path / "inc-index"))
+    scan = inc.iter_papers
+    inc.iter_papers = lambda: pytest.fail("a late ingest scanned every paper") or scan()  # type: ignore[method-assign]
+    ingest_records(late, list(pages[1]), inc, emb, people=PeopleTable(tmp_path / "inc-index"))
+    full, full_emb = _store(tmp_path / "full")
+    ingest_records(early, list(pages[0]), full, full_emb)
+    ingest_records(late, list(pages[1]), full, full_emb, resolve_all=True)
+    return inc, full
+
+
+def test_name_rarity_of_touched_names_counts_clusters_before_rarity_joins(tmp_path: Path) -> None:
+    # "Zyx Qqq" is two clusters that name rarity joins into one person; how common the token "zyx"
+    # is must still count both, or the late "Zyx Www" paper is joined where a full pass keeps two people.
+    early = [*_filler(695), _paper("Alpha qqq work", "Zyx Qqq"), _paper("Beta qqq work", "Zyx Qqq")]
+    early.append(_paper("Gamma zebra crossing", "Zyx Www"))
+    inc, full = _late_then_full(tmp_path, early, [_paper("Delta ocelot habitat", "Zyx Www")])
+    assert _people(inc) == _people(full)
+    www = [r for r in full.iter_researchers() if r.name == "Zyx Www"]
+    assert len(www) == 2 and [r.rarity_joins for r in full.iter_researchers() if r.name == "Zyx Qqq"] == [1]
+
+
+def test_pages_of_one_source_are_judged_together(tmp_path: Path) -> None:
+    # One page file read again under another heading: two pages of one source. A full pass judges the
+    # source mixed for both (two unlinked "Zheng Lin" groups), so the late page's metrics are not used.
+    zl = [_paper("NLP one", "Zheng Lin", "Bo Chen"), _paper("NLP two", "Zheng Lin", "Bo Chen")]
+    zl += [_paper("Vision one", "Zheng Lin", "Kim Park"), _paper("Vision two", "Zheng Lin", "Kim Park")]
+    ann = [_paper("Ann first", "Ann Lee"), _paper("Ann second", "Ann Lee")]
+    source = "seed:profile-page:003.html"
+    zl_page = ProfilePage("Zheng Lin", source, "pubs-list", {"h": 3}, paper_ids=tuple(p.id for p in zl))
+    ann_page = ProfilePage("Ann Lee", source, "pubs-list", {"h": 9}, paper_ids=tuple(p.id for p in ann))
+    inc, full = _late_then_full(tmp_path, zl + ann + _filler(40), [], ([zl_page], [ann_page]))
+    assert _people(inc) == _people(full)
+    assert [r.metrics for r in full.iter_researchers() if r.name == "Ann Lee"] == [{"papers_in_store": 2}]
+
+
+def test_an_ingest_that_resolved_people_meanwhile_means_a_full_pass(tmp_path: Path) -> None:
+    # A digest's ingest (B) and a CLI ingest (A) on one store, interleaved: B reads the table and writes
+    # its paper, A runs to the end, then B resolves. B's table lacks A's paper, so B must not trust it.
+    first = _paper("Early joint work", "Wei Wang", "Bo Chen")
+    early = [*_filler(40), first]
+    # Titles whose ids sort after the first paper's, so every person keeps their id (an id the store
+    # lacks would send B to a full pass for another reason).
+    a_title = next(t for t in (f"Digest paper {i}" for i in range(99)) if paper_id_for(t) > first.id)
+    b_title = next(t for t in (f"CLI paper {i}" for i in range(99)) if paper_id_for(t) > first.id)
+    a = _paper(a_title, "Wei Wang", "Bo Chen", "Ann Lee")
+    b = _paper(b_title, "Wei Wang", "Bo Chen")
+    store, emb = _store(tmp_path / "store")
+    folder = tmp_path / "index"
+    ingest_records(early, [], store, emb, people=PeopleTable(folder))
+    table_b = PeopleTable(folder)
+    since = _is_current(table_b, store)
+    touched_b = _write_papers([b], store, emb, IngestReport(), None)
+    ingest_records([a], [], store, emb, people=PeopleTable(folder))
+    refresh_touched(store, table_b, touched_b, since=since)
+    full, full_emb = _store(tmp_path / "full")
+    ingest_records([*early, a, b], [], full, full_emb)
+    assert _people(store) == _people(full)
+    assert PeopleTable(folder).generation() == store.people_generation()

@@ -92,6 +92,9 @@ class Researcher:
     paper_ids: tuple[str, ...] = ()
     #: Coauthor researcher ids with the number of shared papers, most first.
     coauthors: tuple[tuple[str, int], ...] = ()
+    #: Clusters of authorships joined into this person on name rarity alone (0: none). How common a
+    #: name is gets judged by the clusters before such joins, so later resolutions need the count.
+    rarity_joins: int = 0
 
 
 @dataclass

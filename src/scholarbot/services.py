@@ -51,6 +51,7 @@ def open_services(settings: Settings) -> Services:
             emb.openai_base_url,
             emb.openai_timeout_s,
             api_key=reveal(settings.secrets.openai_api_key),
+            cache_dir=emb.cache_dir,
         )
     else:
         embedder = get_embedder(emb.model, emb.cache_dir)

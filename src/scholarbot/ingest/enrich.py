@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scholarbot.errors import ConfigError
 from scholarbot.ingest.pipeline import Progress
-from scholarbot.store.embeddings import get_embedder
+from scholarbot.store.embeddings import get_embedder, model_name
 from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store
 
 #: Papers embedded per write: a crash loses at most this much work.
@@ -51,6 +51,7 @@ def enrich(
     them first, and without it this raises ConfigError.
     """
     started = time.perf_counter()
+    model = model_name(model)
     current = store.deep_model()
     if current is not None and current != model:
         if not replace:

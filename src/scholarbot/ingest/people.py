@@ -164,6 +164,7 @@ def resolve_people(
     mixed_pages = {
         page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, index), uf, nodes)
     }
+    before_rarity = [uf.find(n) for n in range(len(nodes))]
     if rarity:
         shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
         _link_by_rarity(groups, nodes, by_id, uf, shared_names, merges, scope)
@@ -189,7 +190,7 @@ def resolve_people(
                 coauthors[r][other] += 1
 
     return [
-        _build(rid, members, nodes, by_id, page_of_node, mixed_pages, coauthors[rid])
+        _build(rid, members, nodes, by_id, page_of_node, mixed_pages, coauthors[rid], before_rarity)
         for rid, members in built
     ]
 
@@ -381,6 +382,7 @@ def _build(
     page_of_node: dict[int, list[ProfilePage]],
     mixed_pages: set[str],
     coauthors: Counter[str],
+    before_rarity: list[int],
 ) -> Researcher:
     names: Counter[str] = Counter()
     affs: Counter[str] = Counter()
@@ -433,6 +435,7 @@ def _build(
         sources=tuple(sources),
         paper_ids=tuple(dict.fromkeys(p.id for p in papers)),
         coauthors=_ranked(coauthors),
+        rarity_joins=len({before_rarity[n] for n in members}) - 1,
     )
 
 

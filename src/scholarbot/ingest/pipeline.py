@@ -25,6 +25,7 @@ from scholarbot.ingest.people import Scope, relink_coauthors, resolve_people
 from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, name_key
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
+    PEOPLE_GENERATION,
     PEOPLE_STALE,
     Store,
     paper_text,
@@ -150,7 +151,7 @@ def ingest_records(
     pages = list({profile_id(p): p for p in pages}.values())
     stored_papers = store.papers.count()
     # Judged before anything is written: the table must hold the people the store holds now.
-    known = people if people is not None and _is_current(people, store) else None
+    since = _is_current(people, store) if people is not None else None
     changed = False
     touched: _Touched = _Touched()
     if papers:
@@ -168,8 +169,8 @@ def ingest_records(
             changed = True
     if changed or resolve_all or store.get_flag(PEOPLE_STALE):
         small = len(touched.papers) <= INCREMENTAL_SHARE * stored_papers
-        if known is not None and changed and small and not resolve_all:
-            refresh_touched(store, known, touched, report, progress)
+        if people is not None and since is not None and changed and small and not resolve_all:
+            refresh_touched(store, people, touched, report, progress, since)
         else:
             # On a first ingest everything stored is in memory already: skip reading it back.
             in_memory = papers if stored_papers == 0 else None
@@ -180,8 +181,17 @@ def ingest_records(
     return report
 
 
-def _is_current(people: KnownPeople, store: Store) -> bool:
-    return not store.get_flag(PEOPLE_STALE) and people.generation() == store.people_generation()
+def _is_current(people: KnownPeople, store: Store) -> str | None:
+    """The people generation when the table holds exactly the store's people, else None.
+
+    Stores whose people were last written before the people generation existed carry records
+    without their rarity-join counts, so they get one full resolution first.
+    """
+    flags = store.flags()
+    generation = flags.get(PEOPLE_GENERATION)
+    if flags.get(PEOPLE_STALE) or not generation or people.generation() != generation:
+        return None
+    return str(generation)
 
 
 @dataclass
@@ -281,14 +291,20 @@ def refresh_touched(
     touched: _Touched,
     report: IngestReport | None = None,
     progress: Progress | None = None,
+    since: str | None = None,
 ) -> IngestReport:
     """Re-resolve the people under the name keys a write touched; everyone else stays as they were.
 
     Their coauthors are re-pointed at the new people. `known` must hold the store's people as they
-    were before the write; it is patched to hold them after.
+    were before the write (people generation `since`); it is patched to hold them after. When
+    another writer resolved people meanwhile, everyone is resolved instead.
     """
     report = report or IngestReport()
     _progress(progress, "people", 0, 1)
+    pages = list(store.iter_profiles())
+    # "Mixed" is judged per page source, so every name a touched page's source lists is touched too.
+    sources = {page.source for page in pages if name_key(page.name) in touched.keys}
+    touched.keys.update(name_key(page.name) for page in pages if page.source in sources)
     old_ids = known.ids_named(touched.keys)
     old = store.get_researchers(sorted(old_ids))
     if len(old) != len(old_ids):  # the table names people the store lacks: trust neither
@@ -299,7 +315,7 @@ def refresh_touched(
     sample = sorted({*known.paper_sample(IDF_SAMPLE), *touched.papers})[:IDF_SAMPLE]
     counts = known.name_counts()
     scope = Scope(frozenset(touched.keys), others, counts, list(store.get_papers(sample).values()))
-    resolved = resolve_people(papers.values(), store.iter_profiles(), scope=scope)
+    resolved = resolve_people(papers.values(), pages, scope=scope)
 
     new_authors: dict[str, set[str]] = defaultdict(set)
     for r in resolved:
@@ -310,9 +326,12 @@ def refresh_touched(
     changed = [r for r in resolved if r.id not in old or researcher_hash(r) != researcher_hash(old[r.id])]
     changed += [r for r in relinked if researcher_hash(r) != researcher_hash(neighbours[r.id])]
     gone = sorted(old_ids - {r.id for r in resolved})
+    if since is not None and store.people_generation() != since:
+        # Another ingest resolved people while this one ran: the table read above is out of date.
+        return refresh_people(store, report, progress, people=known)
     _write_people(store, changed, gone, report, progress)
     known.patch(old_ids, resolved, store.people_resolved())
-    report.researchers_total = sum(counts.values()) - len(old_ids) + len(resolved)
+    report.researchers_total = store.researchers.count()
     return report
 
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ class PersonEntry:
     paper_ids: tuple[str, ...]
     #: Affiliations in the records, most used first (institution questions filter on them).
     affiliations: tuple[str, ...] = ()
+    #: Clusters of authorships the person was resolved from before name-rarity joins (see people.py).
+    clusters: int = 1
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class NameMatch:
 
 def entry_of(r: Researcher) -> PersonEntry:
     """The compact directory entry of a full researcher record."""
-    return PersonEntry(r.id, r.name, r.aliases, r.paper_ids, r.affiliations)
+    return PersonEntry(r.id, r.name, r.aliases, r.paper_ids, r.affiliations, 1 + r.rarity_joins)
 
 
 def person_name_keys(person: PersonEntry) -> list[str]:
@@ -77,6 +80,7 @@ class _Table:
 
     SCHEMA = """
         CREATE TABLE people (n INTEGER PRIMARY KEY, id TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,
+                             clusters INTEGER NOT NULL,
                              aliases TEXT NOT NULL, paper_ids TEXT NOT NULL, affiliations TEXT NOT NULL,
                              papers INTEGER NOT NULL);
         CREATE TABLE keys (key TEXT NOT NULL, n INTEGER NOT NULL);
@@ -106,21 +110,24 @@ class _Table:
     @classmethod
     def build(cls, entries: Iterable[PersonEntry], path: Path | None, generation: str = "") -> _Table:
         """Write every entry into a new database at `path` (atomically replaced) or in memory."""
-        tmp = None if path is None else path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+        tmp = None if path is None else _scratch(path)
         db = sqlite3.connect(":memory:" if tmp is None else tmp, check_same_thread=False)
-        # A cache file: a crash leaves a temporary file that the next build replaces, so no journal.
-        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + cls.SCHEMA)
-        with db:
-            names = _insert(db, entries, 0)
-            _label(db, names)
-            db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
-        db.executescript(cls.INDEXES)
-        if tmp is None or path is None:
-            return cls(db)
-        db.close()
-        os.replace(tmp, path)
+        try:
+            # A cache file written aside and renamed into place: no journal needed.
+            db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + cls.SCHEMA)
+            with db:
+                names = _insert(db, entries, 0)
+                _label(db, names)
+                db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
+            db.executescript(cls.INDEXES)
+            if tmp is None or path is None:
+                return cls(db)
+            db.close()
+            os.replace(tmp, path)
+        finally:
+            if tmp is not None:
+                db.close()
+                tmp.unlink(missing_ok=True)
         return cls.open(path)
 
     @classmethod
@@ -128,7 +135,7 @@ class _Table:
         cls, path: Path, removed: Collection[str], added: Iterable[PersonEntry], generation: str
     ) -> None:
         """Replace some people in the file at `path` (a copy, swapped in: open readers keep theirs)."""
-        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        tmp = _scratch(path)
         shutil.copyfile(path, tmp)
         db = sqlite3.connect(tmp)
         try:
@@ -161,9 +168,11 @@ class _Table:
                         names[key].append(name)
                 _label(db, {k: v for k, v in names.items() if v})
                 db.execute("UPDATE meta SET value = ? WHERE name = 'generation'", (generation,))
+            db.close()
+            os.replace(tmp, path)
         finally:
             db.close()
-        os.replace(tmp, path)
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def open(cls, path: Path) -> _Table:
@@ -197,6 +206,7 @@ def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) 
                 e.id,
                 e.name,
                 name_key(e.name),
+                e.clusters,
                 _dump(e.aliases),
                 _dump(e.paper_ids),
                 _dump(e.affiliations),
@@ -209,7 +219,7 @@ def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) 
                 names[key].append(e.name)
         authorship.extend((pid, n) for pid in dict.fromkeys(e.paper_ids))
         affiliations.extend((n, i, a) for i, a in enumerate(e.affiliations))
-    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?)", people)
+    db.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
     db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
     db.executemany("INSERT INTO authorship VALUES (?, ?)", authorship)
     db.executemany("INSERT INTO affiliations VALUES (?, ?, ?)", affiliations)
@@ -226,6 +236,12 @@ def _label(db: sqlite3.Connection, names: Mapping[str, Sequence[str]]) -> None:
         "INSERT INTO words VALUES (?, ?, ?)",
         ((w, key, len(ns)) for key, ns in names.items() for w in set(key.split())),
     )
+
+
+def _scratch(path: Path) -> Path:
+    """A temporary name beside `path`, unique per writer: a bot process may build the table from one
+    thread while a digest's ingest patches it from another."""
+    return path.with_name(f"{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def _parts(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -391,7 +407,7 @@ class _Entries(Mapping[str, PersonEntry]):
 
 
 #: Layout of the directory's table; a table of another layout is rebuilt.
-TABLE_FORMAT = 3
+TABLE_FORMAT = 4
 TABLE_FILE = "people.sqlite3"
 
 
@@ -454,7 +470,7 @@ class PeopleTable:
         return dict(out)
 
     def name_counts(self) -> dict[str, int]:
-        return {k: int(c) for k, c in self._rows("SELECT key, count(*) FROM people GROUP BY key")}
+        return {k: int(c) for k, c in self._rows("SELECT key, sum(clusters) FROM people GROUP BY key")}
 
     def paper_sample(self, n: int) -> list[str]:
         return [

@@ -310,8 +310,12 @@ class PaperIndex:
                 matrix[at] = vector
         rows.vectors = [matrix, np.asarray(added, dtype=np.float32).reshape(-1, matrix.shape[1])]
         index = cls._assemble(store, embedder, rows, tokens, since)
-        if index.deep is not None and len(index.deep) >= 50 and True not in old._floors:
-            return None  # the first full-model vectors (an `enrich`): their floor needs the titles
+        if (
+            index.deep is not None
+            and len(index.deep) >= 50
+            and (True not in old._floors or old.deep_model != index.deep_model)
+        ):
+            return None  # a model's first full vectors (an `enrich`): their floor needs the titles
         index._floors = dict(old._floors)  # a store-wide percentile: a small change does not move it
         return index
 

@@ -251,6 +251,15 @@ class OnnxSentenceEmbedder:
             )
         config = _json_or_empty(folder / "sentence_bert_config.json")
         pool = _json_or_empty(folder / "1_Pooling" / "config.json")
+        modules = _json_or_empty(folder / "modules.json", list)
+        extra = [m.get("type", "") for m in modules if not str(m.get("type", "")).endswith(_PLAIN_MODULES)]
+        unknown = [k for k, on in pool.items() if k.startswith("pooling_mode_") and on and k not in _POOLINGS]
+        if extra or unknown:
+            # The transformer's ONNX graph leaves these out; running without them gives other vectors.
+            raise ConfigError(
+                f"{folder}: the model's {', '.join(extra + unknown)} is not in its ONNX transformer; "
+                "install sentence-transformers to run the whole model"
+            )
         pooling = (
             "cls"
             if pool.get("pooling_mode_cls_token")
@@ -313,16 +322,35 @@ class OnnxMiniLMEmbedder(OnnxSentenceEmbedder):
         return cls()
 
 
-def _json_or_empty(path: Path) -> dict[str, Any]:
+#: sentence-transformers modules the ONNX path reproduces: the transformer, pooling, normalising.
+_PLAIN_MODULES = ("models.Transformer", "models.Pooling", "models.Normalize")
+_POOLINGS = {"pooling_mode_mean_tokens", "pooling_mode_cls_token", "pooling_mode_max_tokens"}
+
+
+def _json_or_empty(path: Path, kind: type = dict) -> Any:
     try:
         found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
+        return kind()
+    return found if isinstance(found, kind) else kind()
 
 
 #: What a hub download fetches: the ONNX export and the configs beside it, not the PyTorch weights.
-HUB_FILES = ["onnx/model.onnx", "model.onnx", "*.json", "1_Pooling/*", "*.txt"]
+HUB_FILES = [
+    "onnx/model.onnx",
+    "onnx/model.onnx_data",
+    "model.onnx",
+    "model.onnx_data",
+    "*.json",
+    "1_Pooling/*",
+    "*.txt",
+]
+
+
+def model_name(spec: str) -> str:
+    """How a model is recorded: a folder by its absolute path (a bot may run from another folder)."""
+    folder = Path(spec).expanduser()
+    return str(folder.resolve()) if spec not in EMBEDDERS and folder.is_dir() else spec
 
 
 def load_model(spec: str, cache_dir: Path | None = None) -> Embedder:
@@ -395,6 +423,7 @@ class OpenAIEmbedder:
         timeout_s: float = 30.0,
         *,
         api_key: str | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         import openai  # the [llm] extra
 
@@ -404,7 +433,7 @@ class OpenAIEmbedder:
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=2
         )
         self.dim = 0  # known after the first call
-        self.cache_dir = None
+        self.cache_dir = cache_dir  # not its own: where a model named for `enrich` is fetched
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> OpenAIEmbedder:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -255,11 +256,21 @@ class Store:
         if self._researcher_dim is None:
             first = self.researchers.get(limit=1, include=["embeddings"])
             self._researcher_dim = len(first["embeddings"][0]) if first["ids"] else 1
-        vectors = np.zeros((len(people), self._researcher_dim), dtype=np.float32)
+        ids, rows = [r.id for r in people], [researcher_to_chroma(r) for r in people]
+        try:
+            self._upsert(self.researchers, ids, self._placeholders(len(people)), rows)
+        except Exception as e:  # chromadb raises its own InvalidArgumentError
+            # An emptied collection keeps the dimension of the vectors it once held.
+            held = re.search(r"dimension of (\d+)", str(e))
+            if held is None or int(held[1]) == self._researcher_dim:
+                raise
+            self._researcher_dim = int(held[1])
+            self._upsert(self.researchers, ids, self._placeholders(len(people)), rows)
+
+    def _placeholders(self, n: int) -> np.ndarray:
+        vectors = np.zeros((n, self._researcher_dim or 1), dtype=np.float32)
         vectors[:, 0] = 1.0
-        self._upsert(
-            self.researchers, [r.id for r in people], vectors, [researcher_to_chroma(r) for r in people]
-        )
+        return vectors
 
     def delete_researchers(self, ids: Sequence[str]) -> None:
         """Remove researchers that no longer exist after re-resolution."""
@@ -458,6 +469,7 @@ def researcher_dict(person: Researcher) -> dict[str, Any]:
         "sources": list(person.sources),
         "paper_ids": list(person.paper_ids),
         "coauthors": [[rid, n] for rid, n in person.coauthors],
+        "rarity_joins": person.rarity_joins,
     }
 
 
