@@ -144,3 +144,45 @@ def test_a_hub_name_is_fetched_once_and_offline_says_what_to_do(tmp_path: Path, 
     (tmp_path / "weights-only" / "model.safetensors").write_bytes(b"")
     with pytest.raises(ConfigError, match="no ONNX sentence-transformers export"):
         embeddings.load_model(str(tmp_path / "weights-only"))
+
+
+def test_another_models_vectors_get_their_own_unrelated_floor(hash_store, monkeypatch) -> None:
+    import numpy as np
+
+    from scholarbot.ingest.pipeline import ingest_records
+    from scholarbot.records import Author, Paper, paper_id_for
+    from scholarbot.store import embeddings
+
+    from fakes import HashEmbedder
+
+    class Shifted(HashEmbedder):
+        """A model whose unrelated texts sit closer together (as e5-style models do next to MiniLM)."""
+
+        def __init__(self, name: str, shift: float) -> None:
+            self.name, self.shift = name, shift
+
+        def embed_documents(self, texts: list[str]) -> np.ndarray:
+            v = super().embed_documents(texts)
+            v[:, 1] += self.shift
+            return np.asarray(v / np.linalg.norm(v, axis=1, keepdims=True), dtype=np.float32)
+
+    for name, shift in (("model-a", 0.0), ("model-b", 2.0)):
+        monkeypatch.setitem(embeddings._loaded, (name, None), Shifted(name, shift))
+    store, emb = hash_store
+    # Every paper in words of its own: unrelated to every other under model A, close under model B.
+    papers = [
+        Paper(id=paper_id_for(f"w{i}a w{i}b"), title=f"w{i}a w{i}b", abstract=f"w{i}c w{i}d w{i}e",
+              authors=(Author(f"Ann Lee{i}"),))
+        for i in range(120)
+    ]  # fmt: skip
+    ingest_records(papers, [], store, emb)
+    # Papers written within the last minute would be read again and make the patch a full build.
+    monkeypatch.setattr("scholarbot.search.index.WRITE_CLOCK_MARGIN_S", 0.0)
+    cache = store.settings.path / "index"
+    enrich(store, model="model-a")
+    floor_a = PaperIndex.open(store, emb, cache).dense_floor(deep=True)
+    enrich(store, model="model-b", replace=True)  # writes no paper: the cached index is patched
+    opened = PaperIndex.open(store, emb, cache)
+    built = PaperIndex.build(store, emb).dense_floor(deep=True)
+    assert opened.deep_model == "model-b" and built != floor_a
+    assert opened.dense_floor(deep=True) == built
