@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -68,12 +68,14 @@ def name_tokens(key: str) -> list[str]:
 class NameFrequencies:
     """How common each name token is among the people (clusters) of one resolution."""
 
-    def __init__(self, cluster_keys: Iterable[str]) -> None:
+    def __init__(self, cluster_keys: Iterable[str] | Mapping[str, int]) -> None:
+        """From each cluster's name key, or from clusters counted per key."""
         self.tokens: Counter[str] = Counter()
         self.total = 0
         self._names_with: dict[str, list[tuple[frozenset[str], int]]] = defaultdict(list)
         self._east_asian: dict[str, bool] = {}
-        for key, n in Counter(cluster_keys).items():
+        counts = cluster_keys if isinstance(cluster_keys, Mapping) else Counter(cluster_keys)
+        for key, n in counts.items():
             self.total += n
             tokens = frozenset(name_tokens(key))
             for t in tokens:

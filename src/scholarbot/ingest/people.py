@@ -105,7 +105,8 @@ class Scope:
     keys: frozenset[str]
     #: Paper id -> ids of that paper's authors whose name key is outside `keys`.
     others: Mapping[str, set[str]]
-    #: People per name key in the whole store as last resolved (name rarity is judged on it).
+    #: Clusters per name key before rarity joins, in the whole store as last resolved (name rarity
+    #: is judged on it).
     name_counts: Mapping[str, int]
     #: The papers with the smallest ids in the store (the topic model's document frequencies).
     topic_sample: Sequence[Paper]
@@ -167,7 +168,7 @@ def resolve_people(
     before_rarity = [uf.find(n) for n in range(len(nodes))]
     if rarity:
         shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
-        _link_by_rarity(groups, nodes, by_id, uf, shared_names, merges, scope)
+        _link_by_rarity(groups, before_rarity, nodes, by_id, uf, shared_names, merges, scope)
 
     clusters: dict[int, list[int]] = defaultdict(list)
     for n in range(len(nodes)):
@@ -228,6 +229,7 @@ def _link_by_evidence(
 
 def _link_by_rarity(
     groups: dict[str, list[int]],
+    before_rarity: list[int],
     nodes: list[tuple[str, int]],
     by_id: dict[str, Paper],
     uf: _UnionFind,
@@ -242,12 +244,12 @@ def _link_by_rarity(
     """
     roots: dict[str, list[int]] = {}
     for key, members in groups.items():
-        roots[key] = list(dict.fromkeys(uf.find(n) for n in members))
+        roots[key] = list(dict.fromkeys(before_rarity[n] for n in members))
     counts = Counter({key: len(rs) for key, rs in roots.items()})
     if scope is not None:
         # The rest of the store as last resolved, with this resolution's own clusters for its keys.
         counts += Counter({k: n for k, n in scope.name_counts.items() if k not in scope.keys})
-    freq = NameFrequencies(counts.elements())
+    freq = NameFrequencies(counts)
     topics = TopicModel(by_id.values() if scope is None else scope.topic_sample)
     for key in sorted(roots):
         if len(roots[key]) < 2 or key in shared_names:

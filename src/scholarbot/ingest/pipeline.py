@@ -62,7 +62,7 @@ class KnownPeople(Protocol):
         """Ids of each paper's people."""
 
     def name_counts(self) -> dict[str, int]:
-        """People per name key."""
+        """Clusters per name key before name-rarity joins (how common each name is)."""
 
     def paper_sample(self, n: int) -> list[str]:
         """The `n` smallest paper ids with people."""
@@ -149,7 +149,7 @@ def ingest_records(
     report = report or IngestReport()
     papers = list(merge_by_id(papers).values())
     pages = list({profile_id(p): p for p in pages}.values())
-    stored_papers = store.papers.count()
+    stored_papers = store.count("papers")
     # Judged before anything is written: the table must hold the people the store holds now.
     since = _is_current(people, store) if people is not None else None
     changed = False
@@ -176,7 +176,7 @@ def ingest_records(
             in_memory = papers if stored_papers == 0 else None
             refresh_people(store, report, progress, papers=in_memory, people=people)
     else:
-        report.researchers_total = store.counts()["researchers"]
+        report.researchers_total = store.count("researchers")
     report.seconds += time.perf_counter() - started
     return report
 
@@ -331,7 +331,7 @@ def refresh_touched(
         return refresh_people(store, report, progress, people=known)
     _write_people(store, changed, gone, report, progress)
     known.patch(old_ids, resolved, store.people_resolved())
-    report.researchers_total = store.researchers.count()
+    report.researchers_total = store.count("researchers")
     return report
 
 

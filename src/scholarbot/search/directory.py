@@ -428,10 +428,13 @@ class PeopleTable:
         self.path = cache_dir / TABLE_FILE
         self._table: _Table | None = None
 
-    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    def _open(self) -> _Table:
         if self._table is None:
             self._table = _Table.open(self.path)
-        return self._table.rows(sql, params)
+        return self._table
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._open().rows(sql, params)
 
     def _close(self) -> None:
         if self._table is not None:
@@ -442,12 +445,12 @@ class PeopleTable:
         if not self.path.exists():
             return None
         try:
-            found = self._rows("SELECT value FROM meta WHERE name = 'generation'")
+            found = self._open().generation()
         except sqlite3.Error:
             return None
-        if not found or not str(found[0][0]).endswith(f"/{TABLE_FORMAT}"):
+        if found is None or not found.endswith(f"/{TABLE_FORMAT}"):
             return None
-        return str(found[0][0]).rsplit("/", 1)[0]
+        return found.rsplit("/", 1)[0]
 
     def ids_named(self, keys: Collection[str]) -> set[str]:
         out: set[str] = set()

@@ -359,7 +359,8 @@ def load_model(spec: str, cache_dir: Path | None = None) -> Embedder:
     A model without an ONNX export runs through sentence-transformers (PyTorch) when that is installed.
     """
     folder = Path(spec).expanduser()
-    if not folder.is_dir():
+    local = folder.is_dir()
+    if not local:
         if spec.count("/") != 1 or spec.startswith((".", "/", "~")):
             raise ConfigError(f"{spec!r} is neither a folder nor a Hugging Face model name (owner/name)")
         folder = _download(spec, (cache_dir or default_cache_dir()) / "hub")
@@ -372,7 +373,6 @@ def load_model(spec: str, cache_dir: Path | None = None) -> Embedder:
             raise ConfigError(
                 f"{no_onnx}; or install sentence-transformers (it brings PyTorch) to run its own weights"
             ) from None
-        local = Path(spec).expanduser().is_dir()
         return TorchSentenceEmbedder(
             spec, SentenceTransformer(spec if not local else str(folder), device="cpu")
         )

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -308,11 +308,11 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """How many records each collection holds."""
-        return {
-            "papers": self.papers.count(),
-            "researchers": self.researchers.count(),
-            "profiles": self.profiles.count(),
-        }
+        return {kind: self.count(kind) for kind in ("papers", "researchers", "profiles")}
+
+    def count(self, kind: Literal["papers", "researchers", "profiles"]) -> int:
+        """How many records one collection holds (each count is a query: at 100k, ~0.5 s)."""
+        return int(getattr(self, kind).count())
 
     def flags(self) -> dict[str, Any]:
         """Every bookkeeping value, read fresh (another process may have written since)."""
