@@ -188,7 +188,9 @@ def _run_child(kind: str, args: argparse.Namespace, **kw: Any) -> dict[str, Any]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{kind} child failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{kind}: {json.dumps(result)}", file=sys.stderr, flush=True)  # a long run shows its steps
+    return result
 
 
 def _child_ingest(files: Path, store: Path) -> int:

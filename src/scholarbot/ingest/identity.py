@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,15 +73,16 @@ class NameFrequencies:
         """From each cluster's name key, or from clusters counted per key."""
         self.tokens: Counter[str] = Counter()
         self.total = 0
-        self._names_with: dict[str, list[tuple[frozenset[str], int]]] = defaultdict(list)
+        # Keys, not their token sets: a store's worth of frozensets was most of this object's size,
+        # and only the few tokens `east_asian` asks about need their names' other parts.
+        self._names_with: dict[str, list[str]] = defaultdict(list)
         self._east_asian: dict[str, bool] = {}
-        counts = cluster_keys if isinstance(cluster_keys, Mapping) else Counter(cluster_keys)
-        for key, n in counts.items():
+        self._counts = cluster_keys if isinstance(cluster_keys, Mapping) else Counter(cluster_keys)
+        for key, n in self._counts.items():
             self.total += n
-            tokens = frozenset(name_tokens(key))
-            for t in tokens:
+            for t in set(name_tokens(key)):
                 self.tokens[t] += n
-                self._names_with[t].append((tokens, n))
+                self._names_with[t].append(key)
 
     def east_asian(self, token: str) -> bool:
         """Whether a token is part of a name romanised from Chinese, Korean or Vietnamese.
@@ -91,11 +93,11 @@ class NameFrequencies:
         if token not in self._east_asian:
             verdict = romanised_syllables(token)
             if not verdict and self.tokens[token] >= ASSOCIATION_MIN:
-                partners = sum(
-                    n
-                    for ts, n in self._names_with[token]
-                    if len(ts) > 1 and all(romanised_syllables(o) for o in ts - {token})
-                )
+                partners = 0
+                for key in self._names_with[token]:
+                    others = set(name_tokens(key)) - {token}
+                    if others and all(romanised_syllables(o) for o in others):
+                        partners += self._counts[key]
                 verdict = partners >= 2 / 3 * self.tokens[token]
             self._east_asian[token] = verdict
         return self._east_asian[token]
@@ -248,11 +250,13 @@ class TopicModel:
         self._idf: dict[str, float] | None = None
         self._unseen = 0.0
         self._stop: set[str] = set()
-        self._words: dict[str, set[str]] = {}
+        self._words: dict[str, tuple[str, ...]] = {}
 
-    def words_of(self, paper: Paper) -> set[str]:
+    def words_of(self, paper: Paper) -> tuple[str, ...]:
+        # Kept as a tuple of interned words: a set of fresh strings costs ~8 KB a paper, and at a
+        # million papers rarity touches enough of them for that to be the resolution's peak.
         if paper.id not in self._words:
-            self._words[paper.id] = paper_words(paper)
+            self._words[paper.id] = tuple(sys.intern(w) for w in paper_words(paper))
         return self._words[paper.id]
 
     def _weights(self) -> tuple[dict[str, float], float]:

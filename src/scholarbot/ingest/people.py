@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -46,39 +46,94 @@ from scholarbot.records import (
 _TOPIC_TAG_PREFIXES = ("subject:", "area:", "keyword:")
 
 
-class _UnionFind:
-    """Union-find over authorships that refuses merges the evidence forbids."""
+class _Nodes:
+    """Authorships as (paper id, author position), held as two flat lists (no tuple per authorship)."""
 
-    def __init__(self, nodes: list[tuple[str, int]]) -> None:
-        n = len(nodes)
-        self.parent = list(range(n))
-        self.ids: list[dict[str, set[str]]] = [defaultdict(set) for _ in range(n)]
+    def __init__(self) -> None:
+        self.paper: list[str] = []
+        self.pos: list[int] = []
+        #: Each paper's authorships are consecutive: paper id -> (first, end).
+        self._span: dict[str, tuple[int, int]] = {}
+
+    def add_paper(self, pid: str, positions: Iterable[int]) -> None:
+        start = len(self.paper)
+        for i in positions:
+            self.paper.append(pid)
+            self.pos.append(i)
+        if len(self.paper) > start:
+            self._span[pid] = (start, len(self.paper))
+
+    def __len__(self) -> int:
+        return len(self.paper)
+
+    def __getitem__(self, n: int) -> tuple[str, int]:
+        return self.paper[n], self.pos[n]
+
+    def of_paper(self, pid: str) -> range:
+        return range(*self._span.get(pid, (0, 0)))
+
+    def at(self, pid: str, i: int) -> int | None:
+        """The authorship at position `i` of a paper, if it is one being resolved."""
+        for n in self.of_paper(pid):
+            if self.pos[n] == i:
+                return n
+        return None
+
+
+class _UnionFind:
+    """Union-find over authorships that refuses merges the evidence forbids.
+
+    Per-root state is kept only where it says something (a source id, more than one paper), so a
+    million-paper store does not carry a dict and a set for every one of its authorships.
+    """
+
+    def __init__(self, nodes: _Nodes) -> None:
+        self.nodes = nodes
+        self.parent = list(range(len(nodes)))
+        self.ids: dict[int, dict[str, set[str]]] = {}
         # Two authorships on one paper are two people, whatever else they share.
-        self.papers: list[set[str]] = [{pid} for pid, _ in nodes]
+        self._papers: dict[int, set[str]] = {}
+
+    def add_id(self, n: int, namespace: str, value: str) -> None:
+        self.ids.setdefault(n, {}).setdefault(namespace, set()).add(value)
+
+    def namespaces(self, root: int) -> set[str]:
+        return set(self.ids.get(root, ()))
+
+    def papers(self, root: int) -> set[str]:
+        return self._papers.get(root) or {self.nodes.paper[root]}
 
     def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
         return x
 
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        ida, idb = self.ids[ra], self.ids[rb]
-        for ns in ida.keys() & idb.keys():
-            if ida[ns] and idb[ns] and not (ida[ns] & idb[ns]):
-                return False
-        if self.papers[ra] & self.papers[rb]:
+        ida, idb = self.ids.get(ra), self.ids.get(rb)
+        if ida and idb:
+            for ns in ida.keys() & idb.keys():
+                if not (ida[ns] & idb[ns]):
+                    return False
+        pa, pb = self.papers(ra), self.papers(rb)
+        if pa & pb:
             return False
-        if len(self.papers[ra]) < len(self.papers[rb]):
-            ra, rb = rb, ra
+        if len(pa) < len(pb):
+            ra, rb, pa, pb, ida, idb = rb, ra, pb, pa, idb, ida
         self.parent[rb] = ra
-        for ns, vals in self.ids[rb].items():
-            self.ids[ra][ns] |= vals
-        self.papers[ra] |= self.papers[rb]
-        self.papers[rb] = set()
+        if idb:
+            for ns, vals in idb.items():
+                self.ids.setdefault(ra, {}).setdefault(ns, set()).update(vals)
+            del self.ids[rb]
+        if ra in self._papers:
+            self._papers[ra] |= pb
+        else:
+            self._papers[ra] = pa | pb
+        self._papers.pop(rb, None)
         return True
 
 
@@ -120,8 +175,22 @@ def resolve_people(
     merges: list[RarityMerge] | None = None,
     scope: Scope | None = None,
 ) -> list[Researcher]:
-    """Cluster all authorships into researchers and build their records.
+    """Cluster all authorships into researchers and build their records (see :func:`iter_people`)."""
+    return list(iter_people(papers, profiles, rarity=rarity, merges=merges, scope=scope))
 
+
+def iter_people(
+    papers: Iterable[Paper],
+    profiles: Iterable[ProfilePage] = (),
+    *,
+    rarity: bool = True,
+    merges: list[RarityMerge] | None = None,
+    scope: Scope | None = None,
+) -> Iterator[Researcher]:
+    """Cluster all authorships into researchers and yield their records one at a time.
+
+    Clustering happens before the first record is yielded; records are built as they are taken, so
+    a caller that writes them in batches never holds every researcher of a large store at once.
     `rarity=False` leaves out the name-rarity joins (for comparisons); `merges`, when given, receives
     one :class:`RarityMerge` per join that rule made. With a `scope`, `papers` must hold every paper
     with an author under its keys, and only those authors' people are returned.
@@ -130,20 +199,21 @@ def resolve_people(
     profiles = list(profiles)
     if scope is not None:
         profiles = [page for page in profiles if name_key(page.name) in scope.keys]
-    nodes: list[tuple[str, int]] = []
+    nodes = _Nodes()
     keys: list[str] = []
     for p in by_id.values():
+        positions = []
         for i, au in enumerate(p.authors):
             k = name_key(au.name)
             if k and (scope is None or k in scope.keys):
-                nodes.append((p.id, i))
+                positions.append(i)
                 keys.append(k)
-    index = {node: n for n, node in enumerate(nodes)}
+        nodes.add_paper(p.id, positions)
     uf = _UnionFind(nodes)
-    for n, (pid, i) in enumerate(nodes):
-        au = by_id[pid].authors[i]
+    for n in range(len(nodes)):
+        au = by_id[nodes.paper[n]].authors[nodes.pos[n]]
         if identifying_id(au):
-            uf.ids[n][author_id_namespace(au.source_id or "")].add(au.source_id or "")
+            uf.add_id(n, author_id_namespace(au.source_id or ""), au.source_id or "")
 
     groups: dict[str, list[int]] = defaultdict(list)
     for n, k in enumerate(keys):
@@ -154,51 +224,49 @@ def resolve_people(
 
     page_of_node: dict[int, list[ProfilePage]] = defaultdict(list)
     for page in profiles:
-        owner_nodes = _owner_nodes(page, by_id, index)
+        owner_nodes = _owner_nodes(page, by_id, nodes)
         for n in owner_nodes:
             page_of_node[n].append(page)
-        if not _page_is_mixed(owner_nodes, uf, nodes):
+        if not _page_is_mixed(owner_nodes, uf):
             for a, b in pairwise(owner_nodes):
                 uf.union(a, b)
 
     # Judged before rarity joins anything, so a page's verdict rests on evidence alone.
-    mixed_pages = {
-        page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, index), uf, nodes)
-    }
+    mixed_pages = {page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, nodes), uf)}
     before_rarity = [uf.find(n) for n in range(len(nodes))]
     if rarity:
         shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
         _link_by_rarity(groups, before_rarity, nodes, by_id, uf, shared_names, merges, scope)
+    del groups
 
     clusters: dict[int, list[int]] = defaultdict(list)
     for n in range(len(nodes)):
         clusters[uf.find(n)].append(n)
-
-    node_rid: dict[int, str] = {}
-    built: list[tuple[str, list[int]]] = []
+    del uf
+    # Every id first: a record lists its coauthors' ids.
+    node_rid: list[str] = [""] * len(nodes)
     for members in clusters.values():
-        rid = _researcher_id(keys[members[0]], members, nodes, by_id)
+        rid = _researcher_id(keys[members[0]], members, nodes)
         for n in members:
             node_rid[n] = rid
-        built.append((rid, members))
-
-    coauthors: dict[str, Counter[str]] = defaultdict(Counter)
-    for p in by_id.values():
-        rids = {node_rid[index[(p.id, i)]] for i in range(len(p.authors)) if (p.id, i) in index}
-        everyone = rids | scope.others.get(p.id, set()) if scope is not None else rids
-        for r in rids:
-            for other in everyone - {r}:
-                coauthors[r][other] += 1
-
-    return [
-        _build(rid, members, nodes, by_id, page_of_node, mixed_pages, coauthors[rid], before_rarity)
-        for rid, members in built
-    ]
+    del keys
+    others = scope.others if scope is not None else {}
+    for members in clusters.values():
+        rid = node_rid[members[0]]
+        # A cluster holds at most one authorship per paper, so each paper counts once per coauthor.
+        coauthors: Counter[str] = Counter()
+        for n in members:
+            pid = nodes.paper[n]
+            on_paper = {node_rid[m] for m in nodes.of_paper(pid)}
+            on_paper.update(others.get(pid, ()))
+            on_paper.discard(rid)
+            coauthors.update(on_paper)
+        yield _build(rid, members, nodes, by_id, page_of_node, mixed_pages, coauthors, before_rarity)
 
 
 def _link_by_evidence(
     members: list[int],
-    nodes: list[tuple[str, int]],
+    nodes: _Nodes,
     keys: list[str],
     by_id: dict[str, Paper],
     uf: _UnionFind,
@@ -230,7 +298,7 @@ def _link_by_evidence(
 def _link_by_rarity(
     groups: dict[str, list[int]],
     before_rarity: list[int],
-    nodes: list[tuple[str, int]],
+    nodes: _Nodes,
     by_id: dict[str, Paper],
     uf: _UnionFind,
     shared_names: set[str],
@@ -288,7 +356,7 @@ def _name_is_shared(roots: list[int], uf: _UnionFind) -> bool:
     """Whether two clusters of a name carry different ids of one scheme: two people hold it."""
     seen: set[str] = set()
     for r in roots:
-        namespaces = {ns for ns, vals in uf.ids[r].items() if vals}
+        namespaces = uf.namespaces(r)
         if namespaces & seen:
             return True
         seen |= namespaces
@@ -325,7 +393,7 @@ def _merge_affiliation_variants(counts: Counter[str], last_year: dict[str, int])
     return [spelling for _, _, spelling in merged]
 
 
-def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], index: dict[tuple[str, int], int]) -> list[int]:
+def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], nodes: _Nodes) -> list[int]:
     key = name_key(page.name)
     out = []
     for pid in page.paper_ids:
@@ -333,13 +401,14 @@ def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], index: dict[tuple[s
         if paper is None:
             continue
         for i, au in enumerate(paper.authors):
-            if name_key(au.name) == key and (pid, i) in index:
-                out.append(index[(pid, i)])
+            n = nodes.at(pid, i) if name_key(au.name) == key else None
+            if n is not None:
+                out.append(n)
                 break
     return out
 
 
-def _page_is_mixed(owner_nodes: list[int], uf: _UnionFind, nodes: list[tuple[str, int]]) -> bool:
+def _page_is_mixed(owner_nodes: list[int], uf: _UnionFind) -> bool:
     """Say whether a profile page lists work of several people under one name.
 
     Evidence alone (coauthors, affiliations) groups the page's authorships; two or more groups
@@ -350,9 +419,7 @@ def _page_is_mixed(owner_nodes: list[int], uf: _UnionFind, nodes: list[tuple[str
     return sum(1 for s in sizes.values() if s >= 2) >= 2
 
 
-def _researcher_id(
-    key: str, members: list[int], nodes: list[tuple[str, int]], by_id: dict[str, Paper]
-) -> str:
+def _researcher_id(key: str, members: list[int], nodes: _Nodes) -> str:
     # Anchored on the cluster's first authorship (smallest paper id, then author position):
     # re-ingesting the same data gives the same id whatever order files were read in, and two
     # namesakes on one paper, kept apart, still get different ids.
@@ -379,7 +446,7 @@ def identifying_id(author: Author) -> bool:
 def _build(
     rid: str,
     members: list[int],
-    nodes: list[tuple[str, int]],
+    nodes: _Nodes,
     by_id: dict[str, Paper],
     page_of_node: dict[int, list[ProfilePage]],
     mixed_pages: set[str],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from scholarbot.errors import ScholarbotError
 from scholarbot.ingest.identity import IDF_SAMPLE
 from scholarbot.ingest.importers import expand_paths, read_file
-from scholarbot.ingest.people import Scope, relink_coauthors, resolve_people
+from scholarbot.ingest.people import Scope, iter_people, relink_coauthors, resolve_people
 from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, name_key
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
@@ -67,8 +67,9 @@ class KnownPeople(Protocol):
     def paper_sample(self, n: int) -> list[str]:
         """The `n` smallest paper ids with people."""
 
-    def write(self, people: Iterable[Researcher], generation: str) -> None:
-        """Hold exactly these people, as of a people generation."""
+    def write(self, people: Iterable[Researcher], generation: Callable[[], str]) -> None:
+        """Hold exactly these people, as of the people generation `generation()` gives once they are
+        all taken (the store learns it only after the last one is written)."""
 
     def patch(self, removed: Collection[str], added: Sequence[Researcher], generation: str) -> None:
         """Drop people by id and add (or replace) others, as of a people generation."""
@@ -270,19 +271,73 @@ def refresh_people(
     """Re-resolve researchers from every stored paper and profile page, writing only what changed.
 
     `papers`, when given, must be every paper in the store (a first ingest has them in memory).
+    Researchers go to the store, and to the people table, in batches as they are built: a million
+    papers' 2.7M researchers are never all in memory.
     """
     report = report or IngestReport()
     _progress(progress, "people", 0, 1)
-    resolved = resolve_people(papers if papers is not None else store.iter_papers(), store.iter_profiles())
-    stored = store.researcher_hashes()
-    changed = [r for r in resolved if stored.get(r.id) != researcher_hash(r)]
-    gone = sorted(set(stored) - {r.id for r in resolved})
-    _write_people(store, changed, gone, report, progress)
-    generation = store.people_resolved()
+    writer = _PeopleWriter(store, report, progress)
+    source = papers if papers is not None else store.iter_papers()
+    rows = writer.rows(iter_people(source, store.iter_profiles()))
     if people is not None:
-        people.write(resolved, generation)
-    report.researchers_total = len(resolved)
+        people.write(rows, writer.resolved)
+    for _ in rows:  # what the table did not take (it gives up on a full disk) is still written
+        pass
+    writer.resolved()
     return report
+
+
+class _PeopleWriter:
+    """Writes researchers to the store in batches as they pass through :meth:`rows`, only those whose
+    record changed, and removes the stored ones no longer resolved once all have passed."""
+
+    def __init__(self, store: Store, report: IngestReport, progress: Progress | None) -> None:
+        self.store = store
+        self.report = report
+        self.progress = progress
+        self.stored = store.researcher_hashes()
+        self.batch: list[Researcher] = []
+        self.seen: set[str] = set()
+        self.done = False
+        self.error: BaseException | None = None
+        self.generation: str | None = None
+
+    def rows(self, people: Iterable[Researcher]) -> Iterator[Researcher]:
+        try:
+            for person in people:
+                self.seen.add(person.id)
+                if self.stored.get(person.id) != researcher_hash(person):
+                    self.batch.append(person)
+                    if len(self.batch) >= self.store.settings.batch_size:
+                        self._flush()
+                yield person
+            self._flush()
+            gone = sorted(set(self.stored) - self.seen)
+            if gone:
+                self.store.delete_researchers(gone)
+            self.report.researchers_removed = len(gone)
+            self.report.researchers_total = len(self.seen)
+            self.done = True
+        except BaseException as e:
+            self.error = e  # a consumer that swallows it (the table) must not hide it from ingest
+            raise
+
+    def _flush(self) -> None:
+        if self.batch:
+            self.store.upsert_researchers(self.batch)
+            self.report.researchers_changed += len(self.batch)
+            _progress(self.progress, "people", self.report.researchers_changed, len(self.seen))
+            self.batch = []
+
+    def resolved(self) -> str:
+        """Mark people resolved once every row has been written; the new people generation."""
+        if self.error is not None:
+            raise self.error
+        if self.generation is None:
+            if not self.done:
+                raise RuntimeError("people marked resolved before all were written")
+            self.generation = self.store.people_resolved()
+        return self.generation
 
 
 def refresh_touched(

@@ -108,8 +108,14 @@ class _Table:
         self.lock = threading.Lock()
 
     @classmethod
-    def build(cls, entries: Iterable[PersonEntry], path: Path | None, generation: str = "") -> _Table:
-        """Write every entry into a new database at `path` (atomically replaced) or in memory."""
+    def build(
+        cls, entries: Iterable[PersonEntry], path: Path | None, generation: str | Callable[[], str] = ""
+    ) -> _Table:
+        """Write every entry into a new database at `path` (atomically replaced) or in memory.
+
+        `generation` may be a function, asked once every entry is in: an ingest streams people
+        into the table as it writes them to the store, and learns the generation only at the end.
+        """
         tmp = None if path is None else _scratch(path)
         db = sqlite3.connect(":memory:" if tmp is None else tmp, check_same_thread=False)
         try:
@@ -118,7 +124,8 @@ class _Table:
             with db:
                 names = _insert(db, entries, 0)
                 _label(db, names)
-                db.execute("INSERT INTO meta VALUES ('generation', ?)", (generation,))
+                label = generation() if callable(generation) else generation
+                db.execute("INSERT INTO meta VALUES ('generation', ?)", (label,))
             db.executescript(cls.INDEXES)
             if tmp is None or path is None:
                 return cls(db)
@@ -194,12 +201,36 @@ _ENTRY = "SELECT p.id, p.name, p.aliases, p.paper_ids, p.affiliations FROM peopl
 
 def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) -> dict[str, list[str]]:
     """Add people numbered from `first`; return each name key's people's names in that order."""
+    names: dict[str, list[str]] = defaultdict(list)
+    # In slices, so a store's worth of rows is never held as Python tuples at once.
+    for part in _slices(enumerate(entries, first), INSERT_SLICE):
+        _insert_slice(db, part, names)
+    return names
+
+
+#: People whose rows are inserted together.
+INSERT_SLICE = 20_000
+
+
+def _slices(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    part: list[Any] = []
+    for item in items:
+        part.append(item)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _insert_slice(
+    db: sqlite3.Connection, entries: Iterable[tuple[int, PersonEntry]], names: dict[str, list[str]]
+) -> None:
     people: list[tuple[object, ...]] = []
     keys: list[tuple[str, int]] = []
     authorship: list[tuple[str, int]] = []
     affiliations: list[tuple[int, int, str]] = []
-    names: dict[str, list[str]] = defaultdict(list)
-    for n, e in enumerate(entries, first):
+    for n, e in entries:
         people.append(
             (
                 n,
@@ -223,7 +254,6 @@ def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) 
     db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
     db.executemany("INSERT INTO authorship VALUES (?, ?)", authorship)
     db.executemany("INSERT INTO affiliations VALUES (?, ?, ?)", affiliations)
-    return names
 
 
 def _label(db: sqlite3.Connection, names: Mapping[str, Sequence[str]]) -> None:
@@ -480,11 +510,12 @@ class PeopleTable:
             r[0] for r in self._rows("SELECT DISTINCT paper FROM authorship ORDER BY paper LIMIT ?", (n,))
         ]
 
-    def write(self, people: Iterable[Researcher], generation: str) -> None:
+    def write(self, people: Iterable[Researcher], generation: Callable[[], str]) -> None:
         self._close()
         with contextlib.suppress(OSError, sqlite3.Error):  # a reader then builds it from the store
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            _Table.build(map(entry_of, people), self.path, _table_generation(generation)).db.close()
+            label = lambda: _table_generation(generation())  # noqa: E731  (asked after the last row)
+            _Table.build(map(entry_of, people), self.path, label).db.close()
 
     def patch(self, removed: Collection[str], added: Sequence[Researcher], generation: str) -> None:
         self._close()
