@@ -69,8 +69,12 @@ def name_tokens(key: str) -> list[str]:
 class NameFrequencies:
     """How common each name token is among the people (clusters) of one resolution."""
 
-    def __init__(self, cluster_keys: Iterable[str] | Mapping[str, int]) -> None:
-        """From each cluster's name key, or from clusters counted per key."""
+    def __init__(self, cluster_keys: Iterable[str] | Mapping[str, int], total: int | None = None) -> None:
+        """From each cluster's name key, or from clusters counted per key.
+
+        With `total` (every cluster in the store), the keys may be only those sharing a word with the
+        names that will be asked about: their frequencies come out the same.
+        """
         self.tokens: Counter[str] = Counter()
         self.total = 0
         # Keys, not their token sets: a store's worth of frozensets was most of this object's size,
@@ -83,6 +87,8 @@ class NameFrequencies:
             for t in set(name_tokens(key)):
                 self.tokens[t] += n
                 self._names_with[t].append(key)
+        if total is not None:
+            self.total = total
 
     def east_asian(self, token: str) -> bool:
         """Whether a token is part of a name romanised from Chinese, Korean or Vietnamese.

@@ -160,11 +160,13 @@ class Scope:
     keys: frozenset[str]
     #: Paper id -> ids of that paper's authors whose name key is outside `keys`.
     others: Mapping[str, set[str]]
-    #: Clusters per name key before rarity joins, in the whole store as last resolved (name rarity
-    #: is judged on it).
+    #: Clusters per name key before rarity joins, as last resolved, for every key that shares a name
+    #: word with `keys` (name rarity is judged on the frequencies of those words).
     name_counts: Mapping[str, int]
     #: The papers with the smallest ids in the store (the topic model's document frequencies).
     topic_sample: Sequence[Paper]
+    #: Clusters before rarity joins in the whole store, as last resolved.
+    clusters_total: int
 
 
 def resolve_people(
@@ -314,10 +316,14 @@ def _link_by_rarity(
     for key, members in groups.items():
         roots[key] = list(dict.fromkeys(before_rarity[n] for n in members))
     counts = Counter({key: len(rs) for key, rs in roots.items()})
+    total = None
     if scope is not None:
-        # The rest of the store as last resolved, with this resolution's own clusters for its keys.
+        # The store as last resolved, with this resolution's own clusters for its keys. Only names
+        # sharing a word with those keys are counted: nothing else moves their frequencies.
         counts += Counter({k: n for k, n in scope.name_counts.items() if k not in scope.keys})
-    freq = NameFrequencies(counts)
+        replaced = sum(n for k, n in scope.name_counts.items() if k in scope.keys)
+        total = scope.clusters_total - replaced + sum(len(rs) for rs in roots.values())
+    freq = NameFrequencies(counts, total)
     topics = TopicModel(by_id.values() if scope is None else scope.topic_sample)
     for key in sorted(roots):
         if len(roots[key]) < 2 or key in shared_names:

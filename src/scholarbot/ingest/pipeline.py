@@ -61,8 +61,9 @@ class KnownPeople(Protocol):
     def authors_of(self, paper_ids: Collection[str]) -> dict[str, set[str]]:
         """Ids of each paper's people."""
 
-    def name_counts(self) -> dict[str, int]:
-        """Clusters per name key before name-rarity joins (how common each name is)."""
+    def name_counts(self, keys: Collection[str]) -> tuple[dict[str, int], int]:
+        """Clusters before name-rarity joins (how common a name is) per name key, for every key that
+        shares a word of two or more letters with `keys`; and the total over all keys."""
 
     def paper_sample(self, n: int) -> list[str]:
         """The `n` smallest paper ids with people."""
@@ -368,8 +369,9 @@ def refresh_touched(
     papers = store.get_papers(sorted(paper_ids))
     others = {pid: ids - old_ids for pid, ids in known.authors_of(paper_ids).items()}
     sample = sorted({*known.paper_sample(IDF_SAMPLE), *touched.papers})[:IDF_SAMPLE]
-    counts = known.name_counts()
-    scope = Scope(frozenset(touched.keys), others, counts, list(store.get_papers(sample).values()))
+    counts, total = known.name_counts(touched.keys)
+    topic_sample = list(store.get_papers(sample).values())
+    scope = Scope(frozenset(touched.keys), others, counts, topic_sample, total)
     resolved = resolve_people(papers.values(), pages, scope=scope)
 
     new_authors: dict[str, set[str]] = defaultdict(set)

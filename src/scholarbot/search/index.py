@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -22,7 +22,7 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenized
 
-from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, SCAN_PAGE, Store, stored_text
+from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -270,7 +270,7 @@ class PaperIndex:
         since = time.time()
         old = cls._load(folder, embedder, store)
         n = len(old)
-        changed = _written_since(store, float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
+        changed = store.papers_written_since(float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
         if len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
             return None
         delta = _Rows.scan(store, changed)
@@ -692,46 +692,18 @@ class _Rows:
     def scan(cls, store: Store, ids: Sequence[str] | None) -> _Rows:
         """Every paper, or the given ones."""
         rows = cls([], [], [], [], [], [])
-        for res in _pages(store, ids):
-            metas = res["metadatas"]
-            rows.ids.extend(res["ids"])
-            rows.text_hashes.extend(str(m.get("text_hash")) for m in metas)
-            rows.venues.extend(str(m.get("venue") or "") for m in metas)
-            rows.years.extend(int(m.get("year") or 0) for m in metas)
-            rows.texts.extend(stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True))
-            rows.vectors.append(np.asarray(res["embeddings"], dtype=np.float32))
+        for page in store.paper_pages(ids):
+            rows.ids.extend(page.ids)
+            rows.text_hashes.extend(page.text_hashes)
+            rows.venues.extend(page.venues)
+            rows.years.extend(page.years)
+            rows.texts.extend(page.texts)
+            rows.vectors.append(page.vectors)
         return rows
 
     def matrix(self) -> np.ndarray:
         """The vectors as one array, in row order."""
         return np.vstack(self.vectors) if self.vectors else np.zeros((0, 1), dtype=np.float32)
-
-
-def _pages(store: Store, ids: Sequence[str] | None) -> Iterator[dict[str, Any]]:
-    """`get` results with text, vectors and metadata, page by page: of every paper, or of the given ids."""
-    include = ["documents", "embeddings", "metadatas"]
-    if ids is not None:
-        for start in range(0, len(ids), SCAN_PAGE):
-            yield store.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=include)
-        return
-    offset = 0
-    while True:
-        res = store.papers.get(include=include, limit=SCAN_PAGE, offset=offset)
-        if not res["ids"]:
-            return
-        yield res
-        offset += len(res["ids"])
-
-
-def _written_since(store: Store, when: float) -> list[str]:
-    """Ids of the papers written at or after a time (unix seconds); rows from before 0.2 lack the stamp."""
-    ids: list[str] = []
-    where = {"written_at": {"$gte": int(when * 1000)}}
-    while True:
-        res = store.papers.get(where=where, include=[], limit=SCAN_PAGE, offset=len(ids))
-        if not res["ids"]:
-            return ids
-        ids.extend(res["ids"])
 
 
 def fuse(lex: np.ndarray, dense_z: np.ndarray, weight: float) -> np.ndarray:

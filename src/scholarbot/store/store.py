@@ -49,6 +49,21 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True)
+class PaperPage:
+    """One page of stored papers as the search index reads them: no records are built."""
+
+    ids: list[str]
+    #: `paper_text` of each paper (title, blank line, abstract).
+    texts: list[str]
+    text_hashes: list[str]
+    venues: list[str]
+    #: 0 when unknown.
+    years: list[int]
+    #: One row per paper.
+    vectors: np.ndarray
+
+
 def open_client(settings: StoreSettings) -> Any:
     """Open an embedded or remote Chroma client with telemetry off."""
     import chromadb
@@ -225,6 +240,40 @@ class Store:
                 return papers
             papers += map(paper_from_chroma, res["documents"], res["metadatas"])
 
+    def paper_pages(self, ids: Sequence[str] | None = None) -> Iterator[PaperPage]:
+        """Every stored paper (or the given ones; missing ids are skipped), page by page, with its
+        text, vector and the fields the search index keeps, in store order."""
+        include = ["documents", "embeddings", "metadatas"]
+        pages: Iterator[dict[str, Any]]
+        if ids is not None:
+            pages = (
+                self.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=include)
+                for start in range(0, len(ids), SCAN_PAGE)
+            )
+        else:
+            pages = self._pages(self.papers, include)
+        for res in pages:
+            metas = res["metadatas"]
+            yield PaperPage(
+                ids=list(res["ids"]),
+                texts=[stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True)],
+                text_hashes=[str(m.get("text_hash")) for m in metas],
+                venues=[str(m.get("venue") or "") for m in metas],
+                years=[int(m.get("year") or 0) for m in metas],
+                vectors=np.asarray(res["embeddings"], dtype=np.float32),
+            )
+
+    def papers_written_since(self, when: float) -> list[str]:
+        """Ids of the papers written at or after a time (unix seconds); rows from before 0.2 lack the
+        stamp and never count."""
+        ids: list[str] = []
+        where = {"written_at": {"$gte": int(when * 1000)}}
+        while True:
+            res = self.papers.get(where=where, include=[], limit=SCAN_PAGE, offset=len(ids))
+            if not res["ids"]:
+                return ids
+            ids.extend(res["ids"])
+
     def iter_papers(self) -> Iterator[Paper]:
         """Scan every stored paper."""
         for _ids, docs, metas in self._scan(self.papers):
@@ -383,14 +432,17 @@ class Store:
     def _scan(
         self, collection: Any, include: list[str] | None = None
     ) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
-        include = include or ["documents", "metadatas"]
+        for res in self._pages(collection, include or ["documents", "metadatas"]):
+            docs = res.get("documents") or [""] * len(res["ids"])
+            yield res["ids"], docs, res["metadatas"]
+
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
             res = collection.get(include=include, limit=SCAN_PAGE, offset=offset)
             if not res["ids"]:
                 return
-            docs = res.get("documents") or [""] * len(res["ids"])
-            yield res["ids"], docs, res["metadatas"]
+            yield res
             offset += len(res["ids"])
 
     def _query(self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
