@@ -1,0 +1,128 @@
+"""A full resolution streams researchers to the store and the people table; neither can lose the other's
+rows, and a late ingest judges name rarity from the names that share a word with its own."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+from scholarbot.config import StoreSettings
+from scholarbot.ingest.identity import NameFrequencies
+from scholarbot.ingest.pipeline import ingest_paths
+from scholarbot.records import Researcher
+from scholarbot.search.directory import TABLE_FILE, PeopleTable
+from scholarbot.store.store import PEOPLE_STALE, Store, researcher_dict
+
+from conftest import SAMPLE
+from fakes import HashChromaEF, HashEmbedder
+
+
+def _store(path: Path) -> tuple[Store, HashEmbedder]:
+    embedder = HashEmbedder()
+    return Store(StoreSettings(path=path, batch_size=100), HashChromaEF(embedder)), embedder
+
+
+def _people(store: Store) -> dict[str, object]:
+    return {r.id: researcher_dict(r) for r in store.iter_researchers()}
+
+
+class _GivesUp(PeopleTable):
+    """A table that stops taking rows partway, as PeopleTable does when its disk fills up."""
+
+    def write(self, people: Iterable[Researcher], generation: Callable[[], str]) -> None:
+        for n, _ in enumerate(people):
+            if n == 30:
+                return
+
+
+def test_a_table_that_gives_up_midway_loses_no_researcher(tmp_path: Path) -> None:
+    reference, emb = _store(tmp_path / "reference")
+    ingest_paths([SAMPLE], reference, emb)
+
+    store, emb = _store(tmp_path / "store")
+    report = ingest_paths([SAMPLE], store, emb, people=_GivesUp(tmp_path / "index"))
+
+    assert _people(store) == _people(reference)
+    assert report.researchers_total == len(_people(reference)) > 30
+    assert not store.get_flag(PEOPLE_STALE)
+    assert not (tmp_path / "index" / TABLE_FILE).exists()
+
+
+def test_a_store_error_while_writing_people_reaches_the_caller_though_the_table_swallows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, emb = _store(tmp_path / "store")
+    calls = 0
+    upsert = store.upsert_researchers
+
+    def failing(people: list[Researcher]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError("disk full")  # PeopleTable.write suppresses OSError from its own writes
+        upsert(people)
+
+    monkeypatch.setattr(store, "upsert_researchers", failing)
+    table = PeopleTable(tmp_path / "index")
+    with pytest.raises(OSError, match="disk full"):
+        ingest_paths([SAMPLE], store, emb, people=table)
+    assert store.get_flag(PEOPLE_STALE)  # the next run resolves everyone again
+    assert table.generation() is None
+
+    monkeypatch.setattr(store, "upsert_researchers", upsert)
+    ingest_paths([SAMPLE], store, emb, people=table)
+    reference, emb = _store(tmp_path / "reference")
+    ingest_paths([SAMPLE], reference, emb)
+    assert _people(store) == _people(reference)
+    assert table.generation() == store.people_generation()
+
+
+def test_name_counts_cover_exactly_the_names_sharing_a_word(tmp_path: Path) -> None:
+    store, emb = _store(tmp_path / "store")
+    table = PeopleTable(tmp_path / "index")
+    ingest_paths([SAMPLE], store, emb, people=table)
+    db = sqlite3.connect(tmp_path / "index" / TABLE_FILE)
+    everyone = dict(db.execute("SELECT key, sum(clusters) FROM people GROUP BY key").fetchall())
+    asked = sorted(everyone)[::40]
+    words = {w for k in asked for w in k.split() if len(w) > 1}
+
+    counts, total = table.name_counts(asked)
+
+    assert counts == {k: n for k, n in everyone.items() if words & set(k.split())}
+    assert set(asked) <= set(counts) < set(everyone)
+    assert total == sum(everyone.values())
+
+
+def test_name_frequencies_from_names_sharing_a_word_equal_those_from_every_name() -> None:
+    everyone = Counter(
+        {
+            "wei wang": 40,
+            "wang xin": 12,
+            "jun park": 3,
+            "seongmin park": 2,
+            "park jiho": 2,
+            "minji park": 2,
+            "park sora": 1,
+            "tor lattimore": 1,
+            "anna lattimore": 1,
+            "j smith": 5,
+            "mary smith": 2,
+            "ada lovelace": 1,
+        }
+    )
+    for asked in (["seongmin park"], ["tor lattimore", "wei wang"], ["mary smith"]):
+        words = {w for k in asked for w in k.split() if len(w) > 1}
+        sharing = {k: n for k, n in everyone.items() if words & set(k.split())}
+        full, partial = NameFrequencies(everyone), NameFrequencies(sharing, sum(everyone.values()))
+        for key in asked:
+            assert partial.expected_namesakes(key) == pytest.approx(full.expected_namesakes(key))
+            assert partial.romanised(key) == full.romanised(key)
+    # Without the total the same counts would make every name look commoner than it is.
+    lone = {k: n for k, n in everyone.items() if "lattimore" in k}
+    assert NameFrequencies(lone).expected_namesakes("tor lattimore") != pytest.approx(
+        NameFrequencies(everyone).expected_namesakes("tor lattimore")
+    )
