@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,20 @@ def test_name_rarity_of_touched_names_counts_clusters_before_rarity_joins(tmp_pa
     assert _people(inc) == _people(full)
     www = [r for r in full.iter_researchers() if r.name == "Zyx Www"]
     assert len(www) == 2 and [r.rarity_joins for r in full.iter_researchers() if r.name == "Zyx Qqq"] == [1]
+
+
+def test_a_touched_name_of_initials_only_still_counts_in_the_store_total(tmp_path: Path) -> None:
+    # "J. K." shares no word of two letters with anyone; its old clusters must still leave the total,
+    # or every other touched name looks rarer than a full pass finds it and is joined.
+    def acl(title: str, *names: str) -> Paper:
+        return dataclasses.replace(_paper(title, *names), year=2020, venue="ACL 2020")
+
+    early = [*_filler(126), acl("Bandit regret bounds", "Tor Lattimore")]
+    early += [acl(f"Initials paper {i}", "J. K.") for i in range(3)]
+    late = [acl("Protein folding atlas", "Tor Lattimore", "Xa Ya"), acl("Initials paper late", "J. K.")]
+    inc, full = _late_then_full(tmp_path, early, late)
+    assert _people(inc) == _people(full)
+    assert len([r for r in full.iter_researchers() if r.name == "Tor Lattimore"]) == 2
 
 
 def test_pages_of_one_source_are_judged_together(tmp_path: Path) -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from scholarbot.config import StoreSettings
+from scholarbot.errors import ScholarbotError
 from scholarbot.ingest.identity import NameFrequencies
-from scholarbot.ingest.pipeline import ingest_paths
-from scholarbot.records import Researcher
+from scholarbot.ingest.pipeline import ingest_paths, ingest_records
+from scholarbot.records import Author, Paper, Researcher, name_key, paper_id_for
 from scholarbot.search.directory import TABLE_FILE, PeopleTable
 from scholarbot.store.store import PEOPLE_STALE, Store, researcher_dict
 
@@ -81,18 +82,21 @@ def test_a_store_error_while_writing_people_reaches_the_caller_though_the_table_
     assert table.generation() == store.people_generation()
 
 
-def test_name_counts_cover_exactly_the_names_sharing_a_word(tmp_path: Path) -> None:
+def test_name_counts_cover_exactly_the_names_asked_and_those_sharing_a_word(tmp_path: Path) -> None:
     store, emb = _store(tmp_path / "store")
     table = PeopleTable(tmp_path / "index")
     ingest_paths([SAMPLE], store, emb, people=table)
+    title = "Known by initials"
+    initials = Paper(id=paper_id_for(title), title=title, authors=(Author("J. K."),))
+    ingest_records([initials], [], store, emb, people=table)
     db = sqlite3.connect(tmp_path / "index" / TABLE_FILE)
     everyone = dict(db.execute("SELECT key, sum(clusters) FROM people GROUP BY key").fetchall())
-    asked = sorted(everyone)[::40]
+    asked = [*sorted(everyone)[::40], name_key("J. K.")]
     words = {w for k in asked for w in k.split() if len(w) > 1}
 
     counts, total = table.name_counts(asked)
 
-    assert counts == {k: n for k, n in everyone.items() if words & set(k.split())}
+    assert counts == {k: n for k, n in everyone.items() if k in asked or words & set(k.split())}
     assert set(asked) <= set(counts) < set(everyone)
     assert total == sum(everyone.values())
 
@@ -126,3 +130,31 @@ def test_name_frequencies_from_names_sharing_a_word_equal_those_from_every_name(
     assert NameFrequencies(lone).expected_namesakes("tor lattimore") != pytest.approx(
         NameFrequencies(everyone).expected_namesakes("tor lattimore")
     )
+
+
+class _Closes(PeopleTable):
+    """A table that takes one row and closes the stream."""
+
+    def write(self, people: Iterable[Researcher], generation: Callable[[], str]) -> None:
+        rows = iter(people)
+        next(rows)
+        rows.close()  # type: ignore[attr-defined]
+
+
+def test_a_table_that_closes_the_stream_gets_a_clear_error_and_a_stale_store(tmp_path: Path) -> None:
+    store, emb = _store(tmp_path / "store")
+    with pytest.raises(ScholarbotError, match="stopped before every researcher was written"):
+        ingest_paths([SAMPLE], store, emb, people=_Closes(tmp_path / "index"))
+    assert store.get_flag(PEOPLE_STALE)
+
+
+def test_resolving_everyone_again_marks_the_store_stale_while_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, emb = _store(tmp_path / "store")
+    ingest_paths([SAMPLE], store, emb)
+    monkeypatch.setattr("scholarbot.ingest.pipeline.researcher_hash", lambda r: "changed")  # all rewritten
+    monkeypatch.setattr(store, "upsert_researchers", lambda people: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths([SAMPLE], store, emb, resolve_all=True)
+    assert store.get_flag(PEOPLE_STALE)  # nothing was written, yet an interruption left people half done

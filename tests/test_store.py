@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 
@@ -120,3 +121,33 @@ def test_new_rows_carry_no_document(hash_store):
     store, emb = hash_store
     store.upsert_papers([PAPER], emb.embed_documents([PAPER.title]))
     assert store.papers.get(ids=[PAPER.id], include=["documents"])["documents"] == [None]
+
+
+def test_two_flag_writers_never_undo_each_other(hash_store):
+    """A digest's ingest and an enrich write flags through their own handles at the same time."""
+    store, emb = hash_store
+    other = Store(store.settings, HashChromaEF(emb))
+
+    def write(handle: Store, prefix: str) -> None:
+        for i in range(40):
+            handle.set_flag(f"{prefix}{i}", i)
+
+    threads = [threading.Thread(target=write, args=(h, p)) for h, p in ((store, "a"), (other, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    flags = store.flags()
+    assert {f"{p}{i}": i for p in "ab" for i in range(40)}.items() <= flags.items()
+
+
+def test_flags_kept_by_older_stores_in_collection_metadata_are_adopted(hash_store):
+    store, emb = hash_store
+    store.papers.modify(metadata={"embedder": "old-model", "people_stale": True})
+    assert not store.flags()  # as a store written before flag rows: values only in the metadata
+
+    reopened = Store(store.settings, HashChromaEF(emb))
+    reopened.set_flag("people_stale", False)
+
+    assert reopened.get_flag("embedder") == "old-model"
+    assert Store(store.settings, HashChromaEF(emb)).flags()["people_stale"] is False

@@ -62,8 +62,8 @@ class KnownPeople(Protocol):
         """Ids of each paper's people."""
 
     def name_counts(self, keys: Collection[str]) -> tuple[dict[str, int], int]:
-        """Clusters before name-rarity joins (how common a name is) per name key, for every key that
-        shares a word of two or more letters with `keys`; and the total over all keys."""
+        """Clusters before name-rarity joins (how common a name is) per name key, for `keys` and every
+        key that shares a word of two or more letters with them; and the total over all keys."""
 
     def paper_sample(self, n: int) -> list[str]:
         """The `n` smallest paper ids with people."""
@@ -297,9 +297,11 @@ class _PeopleWriter:
         self.report = report
         self.progress = progress
         self.stored = store.researcher_hashes()
+        self.report.researchers_changed = 0
         self.batch: list[Researcher] = []
         self.seen: set[str] = set()
         self.done = False
+        self.stale = bool(store.get_flag(PEOPLE_STALE))
         self.error: BaseException | None = None
         self.generation: str | None = None
 
@@ -315,16 +317,27 @@ class _PeopleWriter:
             self._flush()
             gone = sorted(set(self.stored) - self.seen)
             if gone:
+                self._mark_stale()
                 self.store.delete_researchers(gone)
             self.report.researchers_removed = len(gone)
             self.report.researchers_total = len(self.seen)
             self.done = True
+        except GeneratorExit:  # closed by its consumer: `resolved` says the rows were not all written
+            raise
         except BaseException as e:
             self.error = e  # a consumer that swallows it (the table) must not hide it from ingest
             raise
 
+    def _mark_stale(self) -> None:
+        # A resolution asked for with no paper written has not raised the flag yet; an interruption
+        # between two batches must still leave a store that says its people are half written.
+        if not self.stale:
+            self.store.set_flag(PEOPLE_STALE, True)
+            self.stale = True
+
     def _flush(self) -> None:
         if self.batch:
+            self._mark_stale()
             self.store.upsert_researchers(self.batch)
             self.report.researchers_changed += len(self.batch)
             _progress(self.progress, "people", self.report.researchers_changed, len(self.seen))
@@ -336,7 +349,7 @@ class _PeopleWriter:
             raise self.error
         if self.generation is None:
             if not self.done:
-                raise RuntimeError("people marked resolved before all were written")
+                raise ScholarbotError("people resolution stopped before every researcher was written")
             self.generation = self.store.people_resolved()
         return self.generation
 

@@ -508,6 +508,10 @@ class PeopleTable:
         # not all 2.7M people of a million-paper store.
         words = sorted({w for k in keys for w in k.split() if len(w) > 1})
         counts: dict[str, int] = {}
+        # The asked keys themselves too: one of only initials ("j k") shares no word with anyone.
+        for part in _parts(sorted(keys)):
+            sql = f"SELECT key, sum(clusters) FROM people WHERE key IN ({_marks(part)}) GROUP BY key"
+            counts.update((k, int(c)) for k, c in self._rows(sql, part))
         for part in _parts(words):
             sql = (
                 "SELECT key, sum(clusters) FROM people WHERE key IN "

@@ -99,6 +99,14 @@ class Store:
             self.papers = self.client.get_or_create_collection(f"{prefix}_papers", **kw)
             self.researchers = self.client.get_or_create_collection(f"{prefix}_researchers", **kw)
             self.profiles = self.client.get_or_create_collection(f"{prefix}_profiles", **kw)
+            # One row per bookkeeping value: an upsert writes just the values named, where rewriting
+            # one metadata mapping let two writers (a digest's ingest, an enrich) undo each other.
+            self._flags = self.client.get_or_create_collection(
+                f"{prefix}_flags", embedding_function=None, configuration=config
+            )
+            self._adopt_metadata_flags()
+        except StoreError:
+            raise
         except Exception as e:
             raise StoreError(f"could not open collections in {self.where}: {e}") from e
         self._deep: Any | None = None
@@ -365,8 +373,14 @@ class Store:
 
     def flags(self) -> dict[str, Any]:
         """Every bookkeeping value, read fresh (another process may have written since)."""
-        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
-        return dict(self.papers.metadata or {})
+        res = self._flags.get(include=["metadatas"])
+        return {fid: meta.get("value") for fid, meta in zip(res["ids"], res["metadatas"], strict=True)}
+
+    def _adopt_metadata_flags(self) -> None:
+        """Copy the values stores before 0.3 kept in the papers collection's metadata, once."""
+        legacy = dict(self.papers.metadata or {})
+        if legacy and not self._flags.count():
+            self._write_flags(legacy)
 
     def get_flag(self, name: str) -> Any:
         """Read a bookkeeping value kept in the papers collection's metadata."""
@@ -382,14 +396,14 @@ class Store:
 
     def set_flags(self, values: Mapping[str, str | float | bool]) -> str:
         """Write several bookkeeping values at once (one new generation); return the generation."""
-        # Re-read first: another process (an enrich run, a second ingest) may have written flags
-        # since this handle was opened, and modify() replaces the whole mapping.
-        self.papers = self.client.get_collection(self.papers.name, embedding_function=self._ef)
-        meta = dict(self.papers.metadata or {})
-        meta.update(values)
-        meta[GENERATION] = generation = uuid.uuid4().hex
-        self.papers.modify(metadata=meta)
+        generation = uuid.uuid4().hex
+        self._write_flags({**values, GENERATION: generation})
         return generation
+
+    def _write_flags(self, values: Mapping[str, Any]) -> None:
+        ids = list(values)
+        vectors = np.ones((len(ids), 1), dtype=np.float32)  # nothing searches flags by vector
+        self._flags.upsert(ids=ids, embeddings=vectors, metadatas=[{"value": values[i]} for i in ids])
 
     def generation(self) -> str:
         """An id that changes whenever the store's contents may have changed."""
