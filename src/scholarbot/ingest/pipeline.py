@@ -309,7 +309,8 @@ class _PeopleWriter:
         try:
             for person in people:
                 self.seen.add(person.id)
-                if self.stored.get(person.id) != researcher_hash(person):
+                # Nothing stored (a first ingest): every record is new, no need to hash it here.
+                if not self.stored or self.stored.get(person.id) != researcher_hash(person):
                     self.batch.append(person)
                     if len(self.batch) >= self.store.settings.batch_size:
                         self._flush()
