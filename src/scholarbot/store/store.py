@@ -493,8 +493,7 @@ def _hash(obj: Any) -> str:
 
 
 def _dumped(obj: Any) -> tuple[str, str]:
-    """A record's JSON and its digest from one serialisation (a row needs both; serialising twice
-    was a tenth of writing 1.3M researchers)."""
+    """A record's JSON and its digest from one serialisation (a row needs both)."""
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False)
     return text, hashlib.sha1(text.encode()).hexdigest()[:16]
 
