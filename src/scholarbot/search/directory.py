@@ -204,24 +204,13 @@ def _insert(db: sqlite3.Connection, entries: Iterable[PersonEntry], first: int) 
     """Add people numbered from `first`; return each name key's people's names in that order."""
     names: dict[str, list[str]] = defaultdict(list)
     # In slices, so a store's worth of rows is never held as Python tuples at once.
-    for part in _slices(enumerate(entries, first), INSERT_SLICE):
+    for part in _parts(enumerate(entries, first), INSERT_SLICE):
         _insert_slice(db, part, names)
     return names
 
 
 #: People whose rows are inserted together.
 INSERT_SLICE = 20_000
-
-
-def _slices(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    part: list[Any] = []
-    for item in items:
-        part.append(item)
-        if len(part) == size:
-            yield part
-            part = []
-    if part:
-        yield part
 
 
 def _insert_slice(
@@ -275,10 +264,16 @@ def _scratch(path: Path) -> Path:
     return path.with_name(f"{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
-def _parts(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
-    # SQLite caps bound parameters per statement.
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
+def _parts(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    # SQLite caps bound parameters per statement; rows are inserted in slices of any iterable.
+    part: list[Any] = []
+    for value in values:
+        part.append(value)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
 
 
 def _marks(values: Sequence[object]) -> str:

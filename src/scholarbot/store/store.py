@@ -105,8 +105,6 @@ class Store:
                 f"{prefix}_flags", embedding_function=None, configuration=config
             )
             self._adopt_metadata_flags()
-        except StoreError:
-            raise
         except Exception as e:
             raise StoreError(f"could not open collections in {self.where}: {e}") from e
         self._deep: Any | None = None
