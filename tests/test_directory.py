@@ -34,8 +34,6 @@ class FakeStore:
         self.scans += 1
         return iter(PEOPLE)
 
-    def get_researchers(self, ids: list[str]) -> dict[str, Researcher]:
-        return {p.id: p for p in PEOPLE if p.id in ids}
 
 
 def test_directory_answers_from_its_table(tmp_path: Path):
@@ -54,7 +52,7 @@ def test_directory_answers_from_its_table(tmp_path: Path):
     assert sorted(people.names.keys_with_word("zhang")) == ["h zhang", "hainan zhang"]
     assert sorted(people.authors_of("p1")) == ["r1", "r3"] and people.authors_of("nope") == []
     assert people.members(lambda aff: aff.startswith("Beihang")) == {"r1", "r3"}
-    assert list(people.affiliations()) == ["Beihang University", "JD.com", "Beihang University", "HKU"]
+    assert people.affiliations() == ["Beihang University", "JD.com", "HKU"]
     assert people.entries["r3"].affiliations == ("Beihang University", "HKU") and "r9" not in people.entries
     assert people.record("r2").aliases == ("H. Zhang",)
 
@@ -79,6 +77,31 @@ def test_a_table_of_another_layout_is_rebuilt(tmp_path: Path, monkeypatch: pytes
     assert store.scans == 2
 
 
+def test_whole_records_come_from_the_table_without_the_store(tmp_path: Path):
+    # FakeStore has no get_researchers: a directory reaching into the store fails here.
+    rich = Researcher(
+        id="r9",
+        name="Tor Lattimore",
+        aliases=("T. Lattimore",),
+        affiliations=("DeepMind",),
+        metrics={"h_index": 40, "citations": 12000.5},
+        topics=("bandits", "RL"),
+        links=("https://example.org/tor",),
+        sources=("openreview", "dblp"),
+        paper_ids=("p7", "p8"),
+        coauthors=(("r1", 3), ("r3", 1)),
+        rarity_joins=2,
+    )
+    store = FakeStore()
+    store_people = [*PEOPLE, rich]
+    store.iter_researchers = lambda: iter(store_people)  # type: ignore[method-assign]
+    people = PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    reopened = PeopleDirectory.open(store, tmp_path)  # type: ignore[arg-type]
+    assert reopened.records(["r9", "nope", "r1", "r9"]) == {"r9": rich, "r1": PEOPLE[0]}
+    assert list(reopened.records(["r4", "r2"])) == ["r4", "r2"]
+    assert people.record("r9") == rich and people.names.lookup("Tor Lattimore").people[0].id == "r9"
+
+
 def test_a_damaged_table_is_rebuilt(tmp_path: Path):
     (tmp_path / "people.sqlite3").write_bytes(b"not a database")
     people = PeopleDirectory.open(FakeStore(), tmp_path)  # type: ignore[arg-type]
@@ -86,7 +109,7 @@ def test_a_damaged_table_is_rebuilt(tmp_path: Path):
 
 
 def test_an_in_memory_directory_needs_no_folder():
-    people = PeopleDirectory(iter([]), FakeStore())  # type: ignore[arg-type]
+    people = PeopleDirectory(iter([]))
     assert len(people) == 0 and people.names.lookup("Anyone").people == ()
     with pytest.raises(KeyError):
         people.entries["r1"]

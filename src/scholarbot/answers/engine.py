@@ -117,9 +117,7 @@ class Answerer:
             if self.cache_dir is not None:
                 self._people = PeopleDirectory.open(self.store, self.cache_dir)
             else:
-                self._people = PeopleDirectory(
-                    [entry_of(r) for r in self.store.iter_researchers()], self.store
-                )
+                self._people = PeopleDirectory(self.store.iter_researchers())
         return self._people
 
     @property
