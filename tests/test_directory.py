@@ -35,7 +35,6 @@ class FakeStore:
         return iter(PEOPLE)
 
 
-
 def test_directory_answers_from_its_table(tmp_path: Path):
     people = PeopleDirectory.open(FakeStore(), tmp_path)  # type: ignore[arg-type]
     assert len(people) == 4 and len(people.names) == 4  # "hainan zhang" (2 people), "h zhang", 2 more

@@ -151,3 +151,17 @@ def test_flags_kept_by_older_stores_in_collection_metadata_are_adopted(hash_stor
 
     assert reopened.get_flag("embedder") == "old-model"
     assert Store(store.settings, HashChromaEF(emb)).flags()["people_stale"] is False
+
+
+def test_a_scan_spanning_many_pages_reads_every_row_once_in_store_order(hash_store, monkeypatch):
+    import scholarbot.store.store as store_module
+
+    store, _emb = hash_store
+    people = [Researcher(id=f"r_{i:03d}", name=f"Person {i}", paper_ids=(f"p{i}",)) for i in range(23)]
+    store.upsert_researchers(people)
+    store.delete_researchers(["r_005"])
+    first = [r.id for r in store.iter_researchers()]
+    monkeypatch.setattr(store_module, "SCAN_PAGE", 4)
+    paged = list(store.iter_researchers())
+    assert [r.id for r in paged] == first and len(first) == 22 and "r_005" not in first
+    assert paged[0] == people[0]

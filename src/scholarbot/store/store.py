@@ -173,8 +173,7 @@ class Store:
         ids: list[str] = []
         hashes: list[str] = []
         chunks: list[np.ndarray] = []
-        for start in range(0, deep.count(), SCAN_PAGE):
-            res = deep.get(include=["embeddings", "metadatas"], limit=SCAN_PAGE, offset=start)
+        for res in self._pages(deep, ["embeddings", "metadatas"]):
             ids.extend(res["ids"])
             hashes.extend(str(m.get("text_hash")) for m in res["metadatas"])
             chunks.append(np.asarray(res["embeddings"], dtype=np.float32))
@@ -449,13 +448,14 @@ class Store:
             yield res["ids"], docs, res["metadatas"]
 
     def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while True:
-            res = collection.get(include=include, limit=SCAN_PAGE, offset=offset)
-            if not res["ids"]:
-                return
-            yield res
-            offset += len(res["ids"])
+        # Ids first, then rows by id: paging with `offset` makes Chroma walk every row before the
+        # page, so a scan is quadratic (at 1.36M researchers the page at 1.3M took 10.6 s and the
+        # scan about 25 min; by id, 5,000 rows take 0.25 s anywhere in the collection).
+        ids = collection.get(include=[])["ids"]
+        for start in range(0, len(ids), SCAN_PAGE):
+            res = collection.get(ids=ids[start : start + SCAN_PAGE], include=include)
+            if res["ids"]:  # rows deleted since the ids were read are skipped
+                yield res
 
     def _query(self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         # No count() first: Chroma returns what there is when asked for more, and counting a 500k
