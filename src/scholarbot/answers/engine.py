@@ -152,7 +152,8 @@ class Answerer:
 
     def warm(self) -> None:
         """Open (and cache) the indexes now rather than on the first question."""
-        _ = self.index, self.people, self.linker
+        _ = self.index, self.people, self.linker.institutions
+        self.store.load_papers()
 
     # --- entry points -------------------------------------------------------------------------
 

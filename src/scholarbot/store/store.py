@@ -285,6 +285,11 @@ class Store:
             for doc, meta in zip(docs, metas, strict=True):
                 yield paper_from_chroma(doc, meta)
 
+    def load_papers(self) -> None:
+        """Have Chroma load the papers' vector index now (it does on a collection's first read: 2 s
+        and most of an answering process's memory at 500k papers), not on a user's first question."""
+        self.papers.get(limit=1, include=[])
+
     def search_papers(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """Nearest papers to a query vector (cosine similarity)."""
         return self._query(self.papers, vector, k, where)
