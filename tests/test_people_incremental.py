@@ -149,6 +149,12 @@ def test_a_late_ingest_resolves_only_touched_names_and_matches_a_full_resolution
     monkeypatch.setattr(store, "iter_researchers", lambda: built.append(1) or iter(()))
     directory = PeopleDirectory.open(store, tmp_path / "incremental-index")
     assert built == [] and directory.names.lookup("Late Coauthor").exact
+    # The patched table holds the store's records whole, and its institution list is the store's.
+    monkeypatch.undo()
+    stored = {r.id: r for r in store.iter_researchers()}
+    assert directory.records(sorted(stored)) == {i: stored[i] for i in sorted(stored)}
+    affiliations = {a for r in stored.values() for a in r.affiliations}
+    assert sorted(directory.affiliations()) == sorted(affiliations) and affiliations
 
 
 def test_a_stale_or_missing_table_means_a_full_resolution(

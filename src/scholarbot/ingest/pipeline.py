@@ -395,13 +395,14 @@ def refresh_touched(
     neighbours = store.get_researchers(sorted(set().union(*others.values())))
     relinked = [relink_coauthors(r, old_ids, new_authors) for r in neighbours.values()]
     changed = [r for r in resolved if r.id not in old or researcher_hash(r) != researcher_hash(old[r.id])]
-    changed += [r for r in relinked if researcher_hash(r) != researcher_hash(neighbours[r.id])]
+    repointed = [r for r in relinked if researcher_hash(r) != researcher_hash(neighbours[r.id])]
     gone = sorted(old_ids - {r.id for r in resolved})
     if since is not None and store.people_generation() != since:
         # Another ingest resolved people while this one ran: the table read above is out of date.
         return refresh_people(store, report, progress, people=known)
-    _write_people(store, changed, gone, report, progress)
-    known.patch(old_ids, resolved, store.people_resolved())
+    _write_people(store, changed + repointed, gone, report, progress)
+    # The table holds whole records, coauthor lists included: re-pointed neighbours are replaced too.
+    known.patch(old_ids | {r.id for r in repointed}, [*resolved, *repointed], store.people_resolved())
     report.researchers_total = store.count("researchers")
     return report
 
