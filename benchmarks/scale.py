@@ -96,6 +96,8 @@ def generate(corpus: Path, out: Path, size: int) -> int:
     files = sorted(corpus.glob("*/*.json"))
     real = {f: json.loads(f.read_text()) for f in files}
     n_real = sum(len(rows) for rows in real.values())
+    if not n_real:  # nothing to vary: the loop below would make empty worlds forever
+        raise SystemExit(f"no papers in {corpus}/*/*.json")
     firsts, lasts = _name_parts(row for rows in real.values() for row in rows)
     total = 0
     world = 0
