@@ -112,7 +112,7 @@ class Answerer:
 
     @property
     def people(self) -> PeopleDirectory:
-        """Every researcher's name, affiliations and papers; full records on demand."""
+        """Every researcher's record, found by name, paper or affiliation (a table beside the store)."""
         if self._people is None:
             if self.cache_dir is not None:
                 self._people = PeopleDirectory.open(self.store, self.cache_dir)

@@ -454,8 +454,8 @@ class Store:
 
     def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
         # Ids first, then rows by id: paging with `offset` makes Chroma walk every row before the
-        # page, so a scan is quadratic (at 1.36M researchers the page at 1.3M took 10.6 s and the
-        # scan about 25 min; by id, 5,000 rows take 0.25 s anywhere in the collection).
+        # page, so a scan is quadratic (at 1.36M researchers the page at 1.3M took 10.6 s and a
+        # table rebuild had not finished in 15 min; by id, 5,000 rows take 0.25 s anywhere: 319 s).
         ids = collection.get(include=[])["ids"]
         for start in range(0, len(ids), SCAN_PAGE):
             res = collection.get(ids=ids[start : start + SCAN_PAGE], include=include)
