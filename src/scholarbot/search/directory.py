@@ -42,8 +42,6 @@ class PersonEntry:
     paper_ids: tuple[str, ...]
     #: Affiliations in the records, most used first (institution questions filter on them).
     affiliations: tuple[str, ...] = ()
-    #: Clusters of authorships the person was resolved from before name-rarity joins (see people.py).
-    clusters: int = 1
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class NameMatch:
 
 def entry_of(r: Researcher) -> PersonEntry:
     """The compact directory entry of a full researcher record."""
-    return PersonEntry(r.id, r.name, r.aliases, r.paper_ids, r.affiliations, 1 + r.rarity_joins)
+    return PersonEntry(r.id, r.name, r.aliases, r.paper_ids, r.affiliations)
 
 
 def person_name_keys(person: PersonEntry | Researcher) -> list[str]:
