@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from scholarbot.records import Researcher, fold, name_key
+from scholarbot.store.store import researcher_dict, researcher_from_dict
 
 if TYPE_CHECKING:
     from scholarbot.store.store import Store
@@ -296,15 +297,16 @@ def _dump(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
+#: Record fields the people table keeps in columns of their own (rarity_joins as `clusters`).
+_COLUMNS = frozenset({"id", "name", "aliases", "paper_ids", "affiliations", "rarity_joins"})
+
+
 def _details(person: Researcher) -> str:
     """The record's fields that have no column of their own, so the table holds whole records and
     answering never reads Chroma's researcher collection (loading its index: 3.7 s and 680 MB at
-    1.36M researchers)."""
-    return json.dumps(
-        [dict(person.metrics), person.topics, person.links, person.sources, person.coauthors],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    1.36M researchers). Taken from the store's own record layout, so a new field is kept too."""
+    rest = {k: v for k, v in researcher_dict(person).items() if k not in _COLUMNS}
+    return json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
 
 
 def _entry(row: tuple[Any, ...]) -> PersonEntry:
@@ -314,20 +316,15 @@ def _entry(row: tuple[Any, ...]) -> PersonEntry:
 
 
 def _record(row: tuple[Any, ...]) -> Researcher:
-    metrics, topics, links, sources, coauthors = json.loads(row[6])
-    return Researcher(
-        id=row[0],
-        name=row[1],
-        aliases=tuple(json.loads(row[2])),
-        affiliations=tuple(json.loads(row[4])),
-        metrics=metrics,
-        topics=tuple(topics),
-        links=tuple(links),
-        sources=tuple(sources),
-        paper_ids=tuple(json.loads(row[3])),
-        coauthors=tuple((rid, int(k)) for rid, k in coauthors),
-        rarity_joins=int(row[5]) - 1,
-    )
+    columns = {
+        "id": row[0],
+        "name": row[1],
+        "aliases": json.loads(row[2]),
+        "paper_ids": json.loads(row[3]),
+        "affiliations": json.loads(row[4]),
+        "rarity_joins": int(row[5]) - 1,
+    }
+    return researcher_from_dict(json.loads(row[6]) | columns)
 
 
 class _ByKey(Mapping[str, list[PersonEntry]]):
@@ -473,7 +470,7 @@ class _Entries(Mapping[str, PersonEntry]):
 
 
 #: Layout of the directory's table; a table of another layout is rebuilt.
-TABLE_FORMAT = 6
+TABLE_FORMAT = 7
 TABLE_FILE = "people.sqlite3"
 
 

@@ -609,7 +609,11 @@ def researcher_hash(person: Researcher) -> str:
 
 def researcher_from_chroma(rid: str, meta: dict[str, Any]) -> Researcher:
     """Rebuild a researcher from its Chroma row."""
-    rec = json.loads(meta["record"])
+    return researcher_from_dict(json.loads(meta["record"]))
+
+
+def researcher_from_dict(rec: dict[str, Any]) -> Researcher:
+    """The inverse of `researcher_dict`."""
     for key in ("aliases", "affiliations", "topics", "links", "sources", "paper_ids"):
         rec[key] = tuple(rec[key])
     rec["coauthors"] = tuple((a, int(b)) for a, b in rec["coauthors"])
