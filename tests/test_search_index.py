@@ -7,6 +7,7 @@ import pytest
 
 from scholarbot.answers import Answerer
 from scholarbot.search import index as search
+from scholarbot.search.ann import Ann
 from scholarbot.search.index import Column, PaperIndex, RowLookup, top_order
 from scholarbot.services import Services
 
@@ -76,7 +77,7 @@ def _answers(answerer: Answerer, questions: list[str]) -> list[dict[str, object]
 
 
 def test_approximate_mode_answers_as_exact_mode_does(sample_services: Services, monkeypatch):
-    """A store past the exact limit asks Chroma's HNSW for candidates; answers must not change.
+    """A store past the exact limit asks the HNSW graph for candidates; answers must not change.
 
     The sample is small, so the first ask is cut to one candidate: a topic with more related papers
     than that must widen the ask until the last candidate is unrelated.
@@ -84,8 +85,8 @@ def test_approximate_mode_answers_as_exact_mode_does(sample_services: Services, 
     svc = sample_services
     expected = _answers(_static_only(Answerer(svc)), QUESTIONS + PERSON_QUESTIONS)
     asked: list[int] = []
-    search_papers = svc.store.search_papers
-    monkeypatch.setattr(svc.store, "search_papers", lambda v, k: asked.append(k) or search_papers(v, k))
+    ann_search = Ann.search
+    monkeypatch.setattr(Ann, "search", lambda self, v, k: asked.append(k) or ann_search(self, v, k))
     monkeypatch.setattr(search, "ANN_CANDIDATES", 1)
     monkeypatch.setattr(search, "LEXICAL_CANDIDATES", 4)
     monkeypatch.setattr(svc.store.settings, "exact_search_limit", 0)
@@ -137,10 +138,18 @@ def test_a_changed_store_patches_the_saved_index_to_what_a_full_build_gives(
         ("Speech recognition in noisy rooms", "Robust acoustic models for far-field speech.", "Bo Chen"),
         ("Federated learning with language models", "Clients fine-tune a shared model privately.", "Ann Lee"),
     ]
+    # Past the exact limit, so the approximate index is saved and patched too.
+    monkeypatch.setattr(store.settings, "exact_search_limit", 0)
     ingest_paths([_paperlist(tmp_path / "naacl2021.json", first)], store, embedder)
     cache = tmp_path / "index"
-    PaperIndex.open(store, embedder, cache)  # the saved index that later opens patch
-    changed = [first[0], first[1], (first[2][0], "Now about tokamak plasma control instead.", "Ann Lee")]
+    before = PaperIndex.open(store, embedder, cache)  # the saved index that later opens patch
+    before = PaperIndex.open(store, embedder, cache)  # ... as a process that opened it reads it
+    records_before = store.get_papers(list(before.ids))
+    changed = [
+        first[0],
+        first[1],
+        (first[2][0], "Now about tokamak plasma control instead, with magnetic coils.", "Ann Lee"),
+    ]
     ingest_paths([_paperlist(tmp_path / "naacl2021.json", changed)], store, embedder)
     more = [
         ("Tokamak plasma shape control with reinforcement learning", "Magnetic coils steer plasma.", "Cy Do")
@@ -167,3 +176,67 @@ def test_a_changed_store_patches_the_saved_index_to_what_a_full_build_gives(
         np.testing.assert_allclose(patched.matrix[a], full.matrix[b])
     reopened = PaperIndex.open(store, embedder, cache)  # the patched index was saved for this generation
     assert isinstance(reopened.matrix, np.memmap) and len(reopened) == 4
+    # Records come from the index's own files, patched: the changed abstract and the new paper.
+    assert (
+        reopened.papers(list(full.ids)) == patched.papers(list(full.ids)) == store.get_papers(list(full.ids))
+    )
+    assert reopened.papers(["not-a-paper"]) == {}
+    # The approximate index was patched, not rebuilt: it holds every row, the new one included.
+    assert patched.approximate and reopened.approximate and len(reopened.ann or []) == 4
+    vector = reopened.embed("tokamak plasma shape control")
+    assert [reopened.ids[int(r)] for r in reopened.ann.search(vector, 1)[0]] == [
+        full.ids[int(r)] for r in full.ann.search(vector, 1)[0]
+    ]
+    # A process still on the first generation reads that generation's records, not the patch's.
+    assert before.papers(list(records_before)) == records_before
+    assert before.papers(list(records_before)) != store.get_papers(list(records_before))
+
+
+def test_many_patches_keep_records_right_and_their_files_few(hash_store, tmp_path, monkeypatch):
+    """Each patch adds a segment of records; past the limit a patch copies the live ones into one."""
+    from scholarbot.ingest.pipeline import ingest_paths
+    from scholarbot.search import paper_records
+
+    store, embedder = hash_store
+    monkeypatch.setattr(paper_records, "MAX_SEGMENTS", 3)
+    cache = tmp_path / "index"
+    opened: list[tuple[PaperIndex, dict[str, object]]] = []
+    counts = []
+    for i in range(6):
+        # Each version's abstracts are longer, so the ingest keeps them (the longer abstract wins).
+        rows = [
+            (f"Paper {j} on topic {j}", f"Abstract {'v' * i} of paper {j}.", "Ann Lee") for j in range(i + 2)
+        ]
+        ingest_paths([_paperlist(tmp_path / "acl2023.json", rows)], store, embedder)
+        index = PaperIndex.open(store, embedder, cache)
+        ids = list(index.ids)
+        assert index.papers(ids) == store.get_papers(ids)
+        assert index.records is not None
+        counts.append(index.records.segments)
+        opened.append((index, dict(index.papers(ids))))
+    assert max(counts) == 3 and 1 in counts[1:], counts  # compacted at least once
+    assert len(list((cache / "papers").glob("records-*.bin"))) == counts[-1]
+    for index, seen in opened:  # every generation still reads its own records
+        assert index.papers(list(seen)) == seen
+
+
+class _Untouchable:
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"answering read Chroma's paper collection ({name})")
+
+
+@pytest.mark.parametrize("limit", [0, 10**9], ids=["approximate", "exact"])
+def test_answering_reads_no_paper_from_chroma(sample_services: Services, monkeypatch, limit):
+    """Chroma loads a collection's whole vector index on its first read of any kind (seconds and
+    hundreds of MB at scale), so questions are answered from the index's own files only."""
+    svc = sample_services
+    monkeypatch.setattr(svc.store.settings, "exact_search_limit", limit)
+    expected = _answers(Answerer(svc), QUESTIONS + PERSON_QUESTIONS)
+    answerer = Answerer(svc)
+    answerer.warm()
+    monkeypatch.setattr(svc.store, "papers", _Untouchable())
+    got = _answers(answerer, QUESTIONS + PERSON_QUESTIONS)
+    assert got == expected
+    assert any(a["sources"] for a in got)
+    first = got[0]["sources"][0]["id"]
+    assert answerer.paper(first) is not None and answerer.similar(first).sources

@@ -54,7 +54,7 @@ class StoreSettings(_Section):
         ge=0,
         description=(
             "Up to this many papers, meaning search compares a question with every paper's vector; "
-            "above it, the store's approximate (HNSW) index proposes the candidates."
+            "above it, an approximate (HNSW) index saved beside the search index proposes the candidates."
         ),
     )
 

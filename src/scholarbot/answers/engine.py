@@ -153,7 +153,6 @@ class Answerer:
     def warm(self) -> None:
         """Open (and cache) the indexes now rather than on the first question."""
         _ = self.index, self.people, self.linker.institutions
-        self.store.load_papers()
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -204,7 +203,11 @@ class Answerer:
 
     def paper(self, paper_id: str) -> Paper | None:
         """One paper by store id (a saved paper, a digest item), or None when the store lacks it."""
-        return self.store.get_papers([paper_id]).get(paper_id)
+        self._follow_store()
+        try:
+            return self.index.papers([paper_id]).get(paper_id)
+        except EmptyStoreError:
+            return None
 
     def similar(self, paper_id: str, limit: int = SIMILAR_SHOWN) -> Answer:
         """Papers closest in meaning to one paper ("More like this"), the paper itself left out."""
@@ -240,7 +243,7 @@ class Answerer:
                 "The people index is incomplete (an ingest did not finish); run `scholarbot ingest` again."
             )
         if self.writer is not None and answer.sources:
-            answer = self.writer.rewrite(answer, self.store.get_papers([s.id for s in answer.sources]))
+            answer = self.writer.rewrite(answer, self.index.papers([s.id for s in answer.sources]))
         if len(question) > MAX_QUESTION_CHARS:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -653,7 +656,7 @@ class Answerer:
     # --- helpers ------------------------------------------------------------------------------
 
     def _papers(self, ids: list[str]) -> list[Paper]:
-        found = self.store.get_papers(ids)
+        found = self.index.papers(ids)
         return [found[i] for i in ids if i in found]
 
     def _filter(self, papers: list[Paper], query: Query) -> list[Paper]:

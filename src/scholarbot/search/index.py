@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -22,7 +22,10 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenized
 
-from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store
+from scholarbot.records import Paper
+from scholarbot.search.ann import Ann
+from scholarbot.search.paper_records import RecordFile, RecordWriter
+from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store, paper_from_blob
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -34,7 +37,9 @@ DENSE_WEIGHT_DEEP = 2.0
 DENSE_FLOOR_PROBES = 200
 DENSE_FLOOR_QUANTILE = 0.999
 #: Layout of the cache folder; an older one is rebuilt.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
+#: The approximate index's file in the cache folder.
+ANN_FILE = "ann.usearch"
 #: Papers written this many seconds before the cache was built are read again when patching it, so
 #: a writer's clock a little behind ours (another machine's, for a Chroma server) loses nothing.
 WRITE_CLOCK_MARGIN_S = 60.0
@@ -44,7 +49,7 @@ UPDATE_MIN_ROWS = 1000
 
 Mode = Literal["hybrid", "bm25", "dense"]
 
-#: Candidates asked of the store's approximate index per question, at first and at most. When even
+#: Candidates asked of the approximate index (ann.py) per question, at first and at most. When even
 #: the last candidate is still "related" (above the floor), more may be, so the ask is widened.
 ANN_CANDIDATES = 1000
 ANN_CANDIDATES_MAX = 16_000
@@ -131,11 +136,11 @@ class RowLookup:
 class PaperIndex:
     """BM25 postings and the vector matrix of every stored paper, memory-mapped from a cache folder.
 
-    Nothing is read per paper at load: ids, years, venues, vectors and postings are arrays on disk
-    that the operating system pages in (and shares between processes). Meaning is scored exactly
-    against every vector up to `StoreSettings.exact_search_limit` papers; above it the store's own
-    HNSW index proposes candidates, and only those, the best lexical matches and rows a caller asks
-    about get exact cosines.
+    Nothing is read per paper at load: ids, years, venues, vectors, postings and records are files
+    that the operating system pages in (and shares between processes), so answering never reads
+    Chroma. Meaning is scored exactly against every vector up to `StoreSettings.exact_search_limit`
+    papers; above it an HNSW graph (ann.py) proposes candidates, and only those, the best lexical
+    matches and rows a caller asks about get exact cosines.
     """
 
     def __init__(
@@ -151,6 +156,8 @@ class PaperIndex:
         years: np.ndarray | None = None,
         store: Store | None = None,
         row: RowLookup | None = None,
+        ann: Ann | None = None,
+        records: RecordFile | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
@@ -171,11 +178,17 @@ class PaperIndex:
         self.deep_model = DEEP_EMBEDDER
         self.deep_weight = DENSE_WEIGHT_DEEP
         self._deep_embedder: Any | None = None
-        #: The store's HNSW index answers for the dense half when the store is past the exact limit.
-        self.store = store if store is not None and n > store.settings.exact_search_limit else None
+        #: Where paper records come from when the index keeps none (built without a cache folder).
+        self.source = store
+        #: The approximate index answers for the dense half when the store is past the exact limit.
+        self.ann: Ann | None = None
+        if store is not None and n > store.settings.exact_search_limit:
+            self.ann = ann if ann is not None and len(ann) == n else Ann.build(matrix)
+        #: Each paper's record by row (see paper_records.py).
+        self.records = records
         self._sample = (
             np.sort(np.random.default_rng(0).choice(n, size=min(SAMPLE_ROWS, n), replace=False))
-            if self.store is not None
+            if self.ann is not None
             else None
         )
         self._sample_matrix: np.ndarray | None = None
@@ -185,8 +198,18 @@ class PaperIndex:
 
     @property
     def approximate(self) -> bool:
-        """Whether meaning is scored through the store's approximate index (a large store)."""
-        return self.store is not None
+        """Whether meaning is scored through the approximate index (a large store)."""
+        return self.ann is not None
+
+    def papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Records of indexed papers by id; ids the index lacks are absent from the result."""
+        if self.records is None:
+            return self.source.get_papers(ids) if self.source is not None else {}
+        rows = self.row.rows(ids)
+        return {
+            self.ids[int(r)]: paper_from_blob(blob)
+            for r, blob in zip(rows.tolist(), self.records.get(rows.tolist()), strict=True)
+        }
 
     def reference_vectors(self) -> np.ndarray:
         """Vectors that stand for the whole store when putting a cosine on its scale (all, or a sample)."""
@@ -197,20 +220,33 @@ class PaperIndex:
         return self._sample_matrix
 
     @classmethod
-    def build(cls, store: Store, embedder: object) -> PaperIndex:
-        """Read every paper's text and vector from the store and index them."""
+    def build(cls, store: Store, embedder: object, staging: Path | None = None) -> PaperIndex:
+        """Read every paper's text and vector from the store and index them.
+
+        With a `staging` folder the papers' records are written there as they are read (`open`
+        saves the index into it); without one they stay in the store.
+        """
         since = time.time()
-        rows = _Rows.scan(store, None)
+        writer = RecordWriter(staging) if staging is not None else None
+        rows = _Rows.scan(store, None, writer.append if writer is not None else None)
         titles = [t.partition("\n\n")[0] for t in rows.texts]
         tokens = _tokenize(rows.texts, {})
-        index = cls._assemble(store, embedder, rows, tokens, since)
+        records = writer.close() if writer is not None else None
+        index = cls._assemble(store, embedder, rows, tokens, since, records=records)
         # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
         index._calibrate(titles)
         return index
 
     @classmethod
     def _assemble(
-        cls, store: Store, embedder: object, rows: _Rows, tokens: _Tokens, since: float
+        cls,
+        store: Store,
+        embedder: object,
+        rows: _Rows,
+        tokens: _Tokens,
+        since: float,
+        ann: Ann | None = None,
+        records: RecordFile | None = None,
     ) -> PaperIndex:
         bm25 = None
         if rows.ids:
@@ -249,6 +285,8 @@ class PaperIndex:
             np.asarray(rows.years, dtype=np.int32),
             store,
             lookup,
+            ann,
+            records,
         )
         flags = store.flags()
         index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
@@ -257,23 +295,25 @@ class PaperIndex:
         return index
 
     @classmethod
-    def _update(cls, folder: Path, store: Store, embedder: object) -> PaperIndex | None:
+    def _update(cls, folder: Path, store: Store, embedder: object, staging: Path) -> PaperIndex | None:
         """The saved index with the papers written since it was built applied, or None when a
         full build is due (an older cache, or a change too large to patch).
 
         Only the changed papers are read from the store and tokenised; BM25 is re-indexed from the
-        saved token ids, because its scores depend on every paper's length and word counts.
+        saved token ids, because its scores depend on every paper's length and word counts. The
+        approximate index and the records take the changed rows only.
         """
         meta = json.loads((folder / "index.json").read_text())
         if meta.get("format") != INDEX_FORMAT or "since" not in meta:
             return None
         since = time.time()
-        old = cls._load(folder, embedder, store)
+        old = cls._load(folder, embedder, store, build_ann=False)
         n = len(old)
         changed = store.papers_written_since(float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
-        if len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
+        if old.records is None or len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
             return None
-        delta = _Rows.scan(store, changed)
+        delta_records: list[bytes] = []
+        delta = _Rows.scan(store, changed, delta_records.extend)
         flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "token_offsets.npy")
         vocab = json.loads((folder / "vocab.json").read_text())
         token_ids = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(n)]
@@ -289,16 +329,20 @@ class PaperIndex:
         fresh = _tokenize(delta.texts, vocab)
         matrix = rows.vectors[0].copy()
         delta_matrix = delta.matrix()
+        writer = RecordWriter(staging, old.records, folder)
         added: list[np.ndarray] = []
+        moved: dict[int, np.ndarray] = {}  # rows whose vector changed or is new: the approximate index's
         for j, pid in enumerate(delta.ids):
             at = old.row.get(pid)
             vector = delta_matrix[j]
             if at is None:
+                moved[len(rows.ids)] = vector
                 rows.ids.append(pid)
                 tokens.ids.append(fresh.ids[j])
                 rows.text_hashes.append(delta.text_hashes[j])
                 rows.venues.append(delta.venues[j])
                 rows.years.append(delta.years[j])
+                writer.append([delta_records[j]])
                 added.append(vector)
             else:
                 tokens.ids[at] = fresh.ids[j]
@@ -307,9 +351,16 @@ class PaperIndex:
                     delta.venues[j],
                     delta.years[j],
                 )
+                writer.replace(at, delta_records[j])
+                if not np.array_equal(matrix[at], vector):
+                    moved[at] = vector
                 matrix[at] = vector
         rows.vectors = [matrix, np.asarray(added, dtype=np.float32).reshape(-1, matrix.shape[1])]
-        index = cls._assemble(store, embedder, rows, tokens, since)
+        ann = Ann.load(folder / ANN_FILE) if (folder / ANN_FILE).exists() else None
+        if ann is not None and moved:
+            ann.put(np.fromiter(moved, dtype=np.int64, count=len(moved)), np.asarray(list(moved.values())))
+        records = writer.close()
+        index = cls._assemble(store, embedder, rows, tokens, since, ann, records)
         if (
             index.deep is not None
             and len(index.deep) >= 50
@@ -329,23 +380,26 @@ class PaperIndex:
         """
         generation = store.generation()
         folder = cache_dir / "papers"
+        staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         index: PaperIndex | None = None
         try:
             if (folder / "generation").read_text() == generation:
                 return cls._load(folder, embedder, store)
-            index = cls._update(folder, store, embedder)
-        except (OSError, ValueError, KeyError, IndexError):
+            shutil.rmtree(staging, ignore_errors=True)
+            index = cls._update(folder, store, embedder, staging)
+        except (OSError, ValueError, KeyError, IndexError, RuntimeError):
             pass  # a missing, damaged or older-format cache is rebuilt below
         if index is None:
-            index = cls.build(store, embedder)
+            # Never write into a half-made patch: its segments are links to the saved generation's.
+            shutil.rmtree(staging, ignore_errors=True)
+            index = cls.build(store, embedder, staging)
         with contextlib.suppress(OSError):
-            index._save(folder, generation)
+            index._save(folder, generation, staging)
         return index
 
-    def _save(self, folder: Path, generation: str) -> None:
-        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+    def _save(self, folder: Path, generation: str, tmp: Path) -> None:
+        """Write the index into `tmp` (where a build or patch wrote the records) and swap it in."""
+        tmp.mkdir(parents=True, exist_ok=True)
         tokens, text_hashes, since = (
             self._corpus if self._corpus is not None else (_Tokens([], {}), Column.of([]), 0.0)
         )
@@ -375,12 +429,16 @@ class PaperIndex:
         if self.deep is not None and self.deep_rows is not None:
             np.save(tmp / "deep.npy", self.deep)
             np.save(tmp / "deep_rows.npy", self.deep_rows)
+        if self.ann is not None:
+            self.ann.save(tmp / ANN_FILE)
+        if self.records is not None:
+            np.save(tmp / "record_spans.npy", self.records.spans)
         (tmp / "generation").write_text(generation)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
 
     @classmethod
-    def _load(cls, folder: Path, embedder: object, store: Store | None) -> PaperIndex:
+    def _load(cls, folder: Path, embedder: object, store: Store | None, build_ann: bool = True) -> PaperIndex:
         meta = json.loads((folder / "index.json").read_text())
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError("index cache of another format")
@@ -393,9 +451,17 @@ class PaperIndex:
         if (folder / "deep.npy").exists():
             deep, deep_rows = np.load(folder / "deep.npy"), np.load(folder / "deep_rows.npy")
         ids = Column(mapped("ids.npy"))
+        records = None
+        if (folder / "record_spans.npy").exists():
+            records = RecordFile(folder, mapped("record_spans.npy"))
+        matrix = mapped("vectors.npy")
+        ann = Ann.open(folder / ANN_FILE) if (folder / ANN_FILE).exists() else None
+        if ann is None and build_ann and store is not None and len(ids) > store.settings.exact_search_limit:
+            # Saved while the store was under the exact limit (or the limit was since lowered).
+            ann = _save_ann(folder, Ann.build(matrix))
         index = cls(
             ids,
-            mapped("vectors.npy"),
+            matrix,
             bm25,
             embedder,
             deep,
@@ -403,9 +469,12 @@ class PaperIndex:
             mapped("venue_codes.npy"),
             meta["venues"],
             mapped("years.npy"),
-            store,
+            store if build_ann else None,
             RowLookup(mapped("ids_sorted.npy"), mapped("ids_order.npy")),
+            ann,
+            records,
         )
+        index.source = store
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
         index.deep_weight = float(meta.get("deep_weight", DENSE_WEIGHT_DEEP))
@@ -484,16 +553,15 @@ class PaperIndex:
     def _score_cosines(self, query: str) -> Cosines:
         vector = self.embed(query)
         n = len(self.ids)
-        if self.store is None or self._sample is None:
+        if self.ann is None or self._sample is None:
             return Cosines(self.matrix, vector, self.matrix @ vector if n else np.zeros(0, np.float32))
         sample = self.reference_vectors() @ vector
         values = np.full(n, np.nan, dtype=np.float32)
         floor = self.dense_floor(deep=False)
         k = ANN_CANDIDATES
         while True:
-            hits = self.store.search_papers(vector, k)
-            rows = self.row.rows([h.id for h in hits])
-            if len(hits) < k or hits[-1].score < floor or k >= ANN_CANDIDATES_MAX:
+            rows, near = self.ann.search(vector, k)
+            if len(rows) < k or near[-1] < floor or k >= ANN_CANDIDATES_MAX:
                 break
             k *= 4  # even the k-th candidate is related: there are more than k related papers
         rows = np.sort(rows)
@@ -538,7 +606,7 @@ class PaperIndex:
             embedder = self._deep() if deep else self.embedder
             rows = probe if not deep or self.deep_rows is None else self.deep_rows[probe]
             queries = np.asarray(embedder.embed_documents([titles[int(r)] for r in rows]), dtype=np.float32)  # type: ignore[union-attr]
-            if len(matrix) > SAMPLE_ROWS * 4 and self.store is not None:
+            if len(matrix) > SAMPLE_ROWS * 4 and self.ann is not None:
                 # Against a sample: the full product would be probes x papers floats.
                 against = np.sort(rng.choice(len(matrix), size=SAMPLE_ROWS * 4, replace=False))
                 sims = queries @ np.asarray(matrix[against]).T
@@ -689,10 +757,14 @@ class _Rows:
     years: list[int]
 
     @classmethod
-    def scan(cls, store: Store, ids: Sequence[str] | None) -> _Rows:
-        """Every paper, or the given ones."""
+    def scan(
+        cls, store: Store, ids: Sequence[str] | None, records: Callable[[list[bytes]], None] | None = None
+    ) -> _Rows:
+        """Every paper, or the given ones; their records go to `records` page by page, not kept."""
         rows = cls([], [], [], [], [], [])
         for page in store.paper_pages(ids):
+            if records is not None:
+                records(page.records)
             rows.ids.extend(page.ids)
             rows.text_hashes.extend(page.text_hashes)
             rows.venues.extend(page.venues)
@@ -704,6 +776,14 @@ class _Rows:
     def matrix(self) -> np.ndarray:
         """The vectors as one array, in row order."""
         return np.vstack(self.vectors) if self.vectors else np.zeros((0, 1), dtype=np.float32)
+
+
+def _save_ann(folder: Path, ann: Ann) -> Ann:
+    """Add an approximate index to a saved folder (atomically: readers see all of it or none)."""
+    tmp = folder / f"{ANN_FILE}.tmp-{os.getpid()}"
+    ann.save(tmp)
+    tmp.replace(folder / ANN_FILE)
+    return ann
 
 
 def fuse(lex: np.ndarray, dense_z: np.ndarray, weight: float) -> np.ndarray:

@@ -62,6 +62,8 @@ class PaperPage:
     years: list[int]
     #: One row per paper.
     vectors: np.ndarray
+    #: Each paper's whole record as `paper_from_blob` reads it back.
+    records: list[bytes]
 
 
 def open_client(settings: StoreSettings) -> Any:
@@ -266,6 +268,7 @@ class Store:
                 venues=[str(m.get("venue") or "") for m in metas],
                 years=[int(m.get("year") or 0) for m in metas],
                 vectors=np.asarray(res["embeddings"], dtype=np.float32),
+                records=[paper_blob(d, m) for d, m in zip(res["documents"], metas, strict=True)],
             )
 
     def papers_written_since(self, when: float) -> list[str]:
@@ -284,11 +287,6 @@ class Store:
         for _ids, docs, metas in self._scan(self.papers):
             for doc, meta in zip(docs, metas, strict=True):
                 yield paper_from_chroma(doc, meta)
-
-    def load_papers(self) -> None:
-        """Have Chroma load the papers' vector index now (it does on a collection's first read: 2 s
-        and most of an answering process's memory at 500k papers), not on a user's first question."""
-        self.papers.get(limit=1, include=[])
 
     def search_papers(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """Nearest papers to a query vector (cosine similarity)."""
@@ -593,6 +591,21 @@ def paper_from_chroma(document: str | None, meta: dict[str, Any]) -> Paper:
     for key in ("code_urls", "versions", "tags", "sources"):
         rec[key] = tuple(rec[key])
     return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
+
+
+def paper_blob(document: str | None, meta: dict[str, Any]) -> bytes:
+    """A stored paper row as one self-contained record (the search index keeps these by row)."""
+    if "abstract" in meta:
+        title, abstract = str(meta["title"]), str(meta["abstract"])
+    else:
+        title, _, abstract = (document or "").partition("\n\n")
+    return json.dumps([title, abstract, meta["record"]], ensure_ascii=False).encode()
+
+
+def paper_from_blob(blob: bytes) -> Paper:
+    """The inverse of `paper_blob`."""
+    title, abstract, record = json.loads(blob)
+    return paper_from_chroma(None, {"title": title, "abstract": abstract, "record": record})
 
 
 def researcher_to_chroma(person: Researcher) -> dict[str, Any]:
