@@ -9,7 +9,8 @@ vector; the approximate index is the saved graph opened as a view, as answering 
 how often the exact top 10 are among the approximate index's first `k` candidates (what answering
 relies on, since it re-scores the candidates exactly) and among its first 10, milliseconds per
 query for both, and the seconds to open the view. `--build` also times building a fresh graph from
-the saved vectors.
+the saved vectors and measures it on the same questions; `--chroma` asks Chroma's own HNSW index
+of the store the same questions.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--k", type=int, default=1000, help="candidates asked per query (answering asks 1,000)")
     ap.add_argument("--build", action="store_true", help="also time a fresh build of the graph")
+    ap.add_argument("--chroma", action="store_true", help="also ask Chroma's own HNSW index, for comparison")
     ap.add_argument("--out", help="write the figures as JSON here too")
     args = ap.parse_args()
 
@@ -58,18 +60,19 @@ def main() -> int:
     queries = np.asarray(embedder.embed_documents(questions), dtype=np.float32)
 
     exact_ms, approx_ms, in_k, in_10 = [], [], 0.0, 0.0
+    tops = []
     for q in queries:
         t = time.perf_counter()
         scores = np.concatenate(
             [np.asarray(matrix[s : s + 200_000]) @ q for s in range(0, len(matrix), 200_000)]
         )
-        top = set(np.argpartition(-scores, 10)[:10].tolist())
+        tops.append(set(np.argpartition(-scores, 10)[:10].tolist()))
         exact_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         found, _ = ann.search(q, args.k)
         approx_ms.append((time.perf_counter() - t) * 1000)
-        in_k += len(top & set(found.tolist())) / 10
-        in_10 += len(top & set(found[:10].tolist())) / 10
+        in_k += len(tops[-1] & set(found.tolist())) / 10
+        in_10 += len(tops[-1] & set(found[:10].tolist())) / 10
     result = {
         "papers": len(ids),
         "queries": len(queries),
@@ -82,9 +85,31 @@ def main() -> int:
         "graph_file_mb": round((folder / ANN_FILE).stat().st_size / 2**20, 1),
     }
     if args.build:
+        # A fresh graph against the saved one (which patches may have grown) on the same questions.
         started = time.perf_counter()
-        Ann.build(matrix)
+        fresh = Ann.build(matrix)
         result["build_s"] = round(time.perf_counter() - started, 1)
+        hits = sum(
+            len(top & set(fresh.search(q, args.k)[0].tolist())) / 10
+            for q, top in zip(queries, tops, strict=True)
+        )
+        result["fresh_exact_top10_in_candidates"] = round(hits / len(queries), 4)
+    if args.chroma:
+        from scholarbot.config import load_settings
+        from scholarbot.search.index import RowLookup
+        from scholarbot.services import open_services
+
+        store = open_services(load_settings(None, store=Path(args.store))).store
+        lookup = RowLookup(np.load(folder / "ids_sorted.npy"), np.load(folder / "ids_order.npy"))
+        store.search_papers(queries[0], args.k)  # Chroma loads its index on the first read
+        chroma_ms, hits = [], 0.0
+        for q, top in zip(queries, tops, strict=True):
+            t = time.perf_counter()
+            found = lookup.rows(h.id for h in store.search_papers(q, args.k))
+            chroma_ms.append((time.perf_counter() - t) * 1000)
+            hits += len(top & set(found.tolist())) / 10
+        result["chroma_exact_top10_in_candidates"] = round(hits / len(queries), 4)
+        result["chroma_ms_p50_p95"] = [round(float(np.percentile(chroma_ms, p)), 2) for p in (50, 95)]
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
