@@ -581,10 +581,7 @@ def text_hash(paper: Paper) -> str:
 def paper_from_chroma(document: str | None, meta: dict[str, Any]) -> Paper:
     """Rebuild a paper from its Chroma row (stores written before 0.2 keep the text as the document)."""
     rec = json.loads(meta["record"])
-    if "abstract" in meta:
-        title, abstract = str(meta["title"]), str(meta["abstract"])
-    else:
-        title, _, abstract = (document or "").partition("\n\n")
+    title, abstract = _title_abstract(document, meta)
     rec["authors"] = tuple(
         Author(a["name"], a["source_id"], tuple(a["affiliations"])) for a in rec["authors"]
     )
@@ -593,13 +590,16 @@ def paper_from_chroma(document: str | None, meta: dict[str, Any]) -> Paper:
     return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
 
 
+def _title_abstract(document: str | None, meta: dict[str, Any]) -> tuple[str, str]:
+    if "abstract" in meta:
+        return str(meta["title"]), str(meta["abstract"])
+    title, _, abstract = (document or "").partition("\n\n")  # a row written before 0.2
+    return title, abstract
+
+
 def paper_blob(document: str | None, meta: dict[str, Any]) -> bytes:
     """A stored paper row as one self-contained record (the search index keeps these by row)."""
-    if "abstract" in meta:
-        title, abstract = str(meta["title"]), str(meta["abstract"])
-    else:
-        title, _, abstract = (document or "").partition("\n\n")
-    return json.dumps([title, abstract, meta["record"]], ensure_ascii=False).encode()
+    return json.dumps([*_title_abstract(document, meta), meta["record"]], ensure_ascii=False).encode()
 
 
 def paper_from_blob(blob: bytes) -> Paper:
