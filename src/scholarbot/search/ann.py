@@ -75,9 +75,10 @@ class Ann:
     def put(self, rows: np.ndarray, vectors: np.ndarray) -> None:
         """Add rows, replacing those already present (a paper whose text, and so vector, changed)."""
         rows = np.asarray(rows, dtype=np.uint64)
-        present = np.asarray(self.index.contains(rows), dtype=bool).reshape(-1) if len(self) else None
-        if present is not None and present.any():
-            self.index.remove(rows[present])
+        if len(self):
+            present = np.asarray(self.index.contains(rows), dtype=bool).reshape(-1)
+            if present.any():
+                self.index.remove(rows[present])
         for start in range(0, len(rows), ADD_SLICE):
             part = slice(start, start + ADD_SLICE)
             shifted = np.asarray(vectors[part], dtype=np.float32) - self.center

@@ -180,10 +180,8 @@ class PaperIndex:
         self._deep_embedder: Any | None = None
         #: Where paper records come from when the index keeps none (built without a cache folder).
         self.source = store
-        #: The approximate index answers for the dense half when the store is past the exact limit.
-        self.ann: Ann | None = None
-        if store is not None and n > store.settings.exact_search_limit:
-            self.ann = ann if ann is not None and len(ann) == n else Ann.build(matrix)
+        #: Proposes the candidates of the dense half when the store is past the exact limit (else None).
+        self.ann = ann
         #: Each paper's record by row (see paper_records.py).
         self.records = records
         self._sample = (
@@ -205,11 +203,9 @@ class PaperIndex:
         """Records of indexed papers by id; ids the index lacks are absent from the result."""
         if self.records is None:
             return self.source.get_papers(ids) if self.source is not None else {}
-        rows = self.row.rows(ids)
-        return {
-            self.ids[int(r)]: paper_from_blob(blob)
-            for r, blob in zip(rows.tolist(), self.records.get(rows.tolist()), strict=True)
-        }
+        rows = self.row.rows(ids).tolist()
+        blobs = self.records.get(rows)
+        return {self.ids[r]: paper_from_blob(blob) for r, blob in zip(rows, blobs, strict=True)}
 
     def reference_vectors(self) -> np.ndarray:
         """Vectors that stand for the whole store when putting a cosine on its scale (all, or a sample)."""
@@ -273,6 +269,10 @@ class PaperIndex:
         code = {v: i for i, v in enumerate(names)}
         venue_codes = np.array([code.get(v, -1) for v in rows.venues], dtype=np.int32)
         matrix = rows.matrix()
+        if not _past_limit(store, len(matrix)):
+            ann = None
+        elif ann is None or len(ann) != len(matrix):
+            ann = Ann.build(matrix)
         index = cls(
             column,
             matrix,
@@ -307,7 +307,7 @@ class PaperIndex:
         if meta.get("format") != INDEX_FORMAT or "since" not in meta:
             return None
         since = time.time()
-        old = cls._load(folder, embedder, store, build_ann=False)
+        old = cls._load(folder, embedder, store, graph=False)
         n = len(old)
         changed = store.papers_written_since(float(meta["since"]) - WRITE_CLOCK_MARGIN_S)
         if old.records is None or len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
@@ -438,7 +438,9 @@ class PaperIndex:
         tmp.rename(folder)
 
     @classmethod
-    def _load(cls, folder: Path, embedder: object, store: Store | None, build_ann: bool = True) -> PaperIndex:
+    def _load(cls, folder: Path, embedder: object, store: Store | None, graph: bool = True) -> PaperIndex:
+        """The saved index, memory-mapped; with `graph`, its approximate index too when the store is
+        past the exact limit (built and saved here if the folder lacks it)."""
         meta = json.loads((folder / "index.json").read_text())
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError("index cache of another format")
@@ -455,10 +457,12 @@ class PaperIndex:
         if (folder / "record_spans.npy").exists():
             records = RecordFile(folder, mapped("record_spans.npy"))
         matrix = mapped("vectors.npy")
-        ann = Ann.open(folder / ANN_FILE) if (folder / ANN_FILE).exists() else None
-        if ann is None and build_ann and store is not None and len(ids) > store.settings.exact_search_limit:
-            # Saved while the store was under the exact limit (or the limit was since lowered).
-            ann = _save_ann(folder, Ann.build(matrix))
+        ann = None
+        if graph and _past_limit(store, len(ids)):
+            ann = Ann.open(folder / ANN_FILE) if (folder / ANN_FILE).exists() else None
+            if ann is None or len(ann) != len(ids):
+                # Saved while the store was under the exact limit (or the limit was since lowered).
+                ann = _save_ann(folder, Ann.build(matrix))
         index = cls(
             ids,
             matrix,
@@ -469,12 +473,11 @@ class PaperIndex:
             mapped("venue_codes.npy"),
             meta["venues"],
             mapped("years.npy"),
-            store if build_ann else None,
+            store,
             RowLookup(mapped("ids_sorted.npy"), mapped("ids_order.npy")),
             ann,
             records,
         )
-        index.source = store
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
         index.deep_weight = float(meta.get("deep_weight", DENSE_WEIGHT_DEEP))
@@ -776,6 +779,11 @@ class _Rows:
     def matrix(self) -> np.ndarray:
         """The vectors as one array, in row order."""
         return np.vstack(self.vectors) if self.vectors else np.zeros((0, 1), dtype=np.float32)
+
+
+def _past_limit(store: Store | None, n: int) -> bool:
+    """Whether a store of `n` papers is searched through the approximate index."""
+    return store is not None and n > store.settings.exact_search_limit
 
 
 def _save_ann(folder: Path, ann: Ann) -> Ann:
