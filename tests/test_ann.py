@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from scholarbot.search import ann as ann_module
 from scholarbot.search.ann import Ann
 
 
@@ -19,21 +21,24 @@ def _leaning_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
+@pytest.fixture(autouse=True)
+def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A multi-threaded build differs run to run (under load one left 8 of 200 true neighbours out);
+    # one thread builds the same graph every time. benchmarks/ann.py measures the threaded build.
+    monkeypatch.setattr(ann_module, "_threads", lambda: 1)
+
+
 def test_search_finds_the_exact_neighbours_with_their_cosines(tmp_path: Path):
     vectors = _leaning_vectors(2000)
     ann = Ann.build(vectors)
     queries = _leaning_vectors(20, seed=1)
-    found = 0
     for q in queries:
         rows, near = ann.search(q, 50)
         exact = vectors @ q
-        found += len(set(np.argsort(-exact)[:10].tolist()) & set(rows.tolist()))
+        assert set(np.argsort(-exact)[:10].tolist()) <= set(rows.tolist())
         # Cosines come back on the cosine scale (the center shift undone), to f16 precision.
         np.testing.assert_allclose(near, exact[rows], atol=2e-3)
         assert list(near) == sorted(near, reverse=True)
-    # An approximate index: a multi-threaded build differs run to run and now and then leaves one
-    # true neighbour out (the worst of 30 builds found 199 of these 200).
-    assert found >= 195
     ann.save(tmp_path / "ann.usearch")
     view = Ann.open(tmp_path / "ann.usearch")
     for q in queries:
