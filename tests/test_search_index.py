@@ -240,3 +240,39 @@ def test_answering_reads_no_paper_from_chroma(sample_services: Services, monkeyp
     assert any(a["sources"] for a in got)
     first = got[0]["sources"][0]["id"]
     assert answerer.paper(first) is not None and answerer.similar(first).sources
+
+
+def test_an_answerer_has_a_large_stale_index_patched_by_a_child_process(
+    tmp_path, model_cache, monkeypatch, caplog
+):
+    """The answering process maps what a child patched; when no child can, it patches the index itself."""
+    from scholarbot.ingest.pipeline import ingest_paths
+
+    from conftest import sample_store
+
+    svc = sample_store(tmp_path / "store", model_cache)
+    Answerer(svc).warm()  # the cache, built here: nothing to patch yet
+    monkeypatch.setattr(search, "REFRESH_ELSEWHERE_ROWS", 1)  # the sample is small; a large store's rule
+    tokamak = ("Tokamak plasma shape control by reinforcement learning", "Coils steer plasma.", "Cy Do")
+    (tmp_path / "new").mkdir()
+    ingest_paths([_paperlist(tmp_path / "new" / "acl2023.json", [tokamak])], svc.store, svc.embedder)
+
+    def here(*_: object) -> None:
+        raise AssertionError("the answering process patched or built the index")
+
+    with monkeypatch.context() as m:
+        m.setattr(PaperIndex, "_update", classmethod(here))
+        m.setattr(PaperIndex, "build", classmethod(here))
+        answer = Answerer(svc).ask("papers on tokamak plasma shape control")
+    assert answer.sources and answer.sources[0].title == tokamak[0]
+
+    stellarator = ("Stellarator coil design by gradient descent", "Coils shaped to confine plasma.", "Di Eu")
+    ingest_paths([_paperlist(tmp_path / "new" / "acl2024.json", [stellarator])], svc.store, svc.embedder)
+
+    def no_child() -> None:
+        raise RuntimeError("cannot start a process here")
+
+    monkeypatch.setattr(svc, "refresh_paper_index", no_child)
+    answer = Answerer(svc).ask("papers on stellarator coil design")
+    assert answer.sources and answer.sources[0].title == stellarator[0]
+    assert "cannot start a process here" in caplog.text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,9 +40,37 @@ class Services:
 
         return PeopleTable(self.index_dir)
 
+    def refresh_paper_index(self) -> None:
+        """Bring the paper index's cache up to date in a child process, and wait for it.
+
+        A patch reads the changed papers from the store (which loads the store's whole vector index
+        into the reading process) and holds the token arrays and BM25 scores it rewrites; in a child,
+        that memory goes back when it exits instead of staying with a long-lived bot. The child is a
+        fresh interpreter (`python -m scholarbot.services`), which re-runs nothing of the caller's.
+        """
+        done = subprocess.run(
+            [sys.executable, "-m", "scholarbot.services"],
+            input=pickle.dumps(self.settings),
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise RuntimeError(f"exit code {done.returncode}: {tail[0]}")
+
     def close(self) -> None:
         """Close the store; whoever opened the services closes them (the bot does not own them)."""
         self.store.close()
+
+
+def _refresh_paper_index(settings: Settings) -> None:
+    from scholarbot.search.index import PaperIndex
+
+    svc = open_services(settings)
+    try:
+        PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
+    finally:
+        svc.close()
 
 
 def open_services(settings: Settings) -> Services:
@@ -69,3 +100,7 @@ def open_services(settings: Settings) -> Services:
         # Beside the embedded store, so deleting the store folder deletes its caches too.
         index_dir = settings.store.path / ".scholarbot-index"
     return Services(settings=settings, embedder=embedder, store=store, index_dir=index_dir)
+
+
+if __name__ == "__main__":  # Services.refresh_paper_index's child: the settings come pickled on stdin
+    _refresh_paper_index(pickle.loads(sys.stdin.buffer.read()))

@@ -84,6 +84,8 @@ class Answerer:
         self.store = services.store
         self.embedder = services.embedder
         self.cache_dir: Path | None = getattr(services, "index_dir", None)
+        #: Updates a stale index cache in another process (Services.refresh_paper_index), if it can.
+        self._refresh: Callable[[], None] | None = getattr(services, "refresh_paper_index", None)
         self.writer = writer
         #: The optional LLM planner (answers/planner.py): consulted when the reader is unsure.
         self.planner = planner
@@ -103,7 +105,7 @@ class Answerer:
         """Search index over every paper (loaded from cache when the store has not changed)."""
         if self._index is None:
             if self.cache_dir is not None:
-                self._index = PaperIndex.open(self.store, self.embedder, self.cache_dir)
+                self._index = PaperIndex.open(self.store, self.embedder, self.cache_dir, self._refresh)
             else:
                 self._index = PaperIndex.build(self.store, self.embedder)
             if not len(self._index):

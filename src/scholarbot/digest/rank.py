@@ -15,7 +15,8 @@ import Stemmer
 
 from scholarbot.digest.types import Ranked, Subscription
 from scholarbot.records import Paper, name_key
-from scholarbot.search.index import stemmed_words, zscore
+from scholarbot.search.index import zscore
+from scholarbot.search.lexical import stemmed_words
 from scholarbot.store.store import paper_text
 
 #: A paper this many standard deviations above the store's average similarity to a topic scores 1.

@@ -93,7 +93,10 @@ class Digests:
                 from scholarbot.search.index import PaperIndex
 
                 self.ranker.background = PaperIndex.open(
-                    self.svc.store, self.svc.embedder, self.svc.index_dir
+                    self.svc.store,
+                    self.svc.embedder,
+                    self.svc.index_dir,
+                    getattr(self.svc, "refresh_paper_index", None),
                 ).reference_vectors()
             prepared = self._prepared
             if prepared is None or prepared[0] != key:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -20,10 +21,10 @@ from typing import Any, Literal, overload
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.tokenization import Tokenized
 
 from scholarbot.records import Paper
 from scholarbot.search.ann import Ann
+from scholarbot.search.lexical import TokenArrays, bm25_index, stemmed_words
 from scholarbot.search.paper_records import RecordFile, RecordWriter
 from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store, paper_from_blob
 
@@ -46,8 +47,17 @@ WRITE_CLOCK_MARGIN_S = 60.0
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
 UPDATE_SHARE = 0.2
 UPDATE_MIN_ROWS = 1000
+#: A stale cache of at least this many papers is patched in a child process when the caller can start
+#: one: at 500k papers a patch peaked at 3 GB (the store's own vector index, loaded to read the
+#: changed papers, was 750 MB of it), where answering needs 1 GB; below it, starting the child
+#: (imports, the model) would cost more than the patch.
+REFRESH_ELSEWHERE_ROWS = 50_000
+#: Bytes copied per read when a patch copies the saved vectors into its new folder.
+COPY_CHUNK = 64 << 20
 
 Mode = Literal["hybrid", "bm25", "dense"]
+
+log = logging.getLogger(__name__)
 
 #: Candidates asked of the approximate index (ann.py) per question, at first and at most. When even
 #: the last candidate is still "related" (above the floor), more may be, so the ask is widened.
@@ -192,7 +202,7 @@ class PaperIndex:
         self._sample_matrix: np.ndarray | None = None
         self._cosines: dict[str, Cosines] = {}
         #: What a save needs to patch this index later: token ids, text hashes, when reading began.
-        self._corpus: tuple[_Tokens, Column, float] | None = None
+        self._corpus: tuple[TokenArrays, Column, float] | None = None
 
     @property
     def approximate(self) -> bool:
@@ -224,13 +234,11 @@ class PaperIndex:
         """
         since = time.time()
         writer = RecordWriter(staging) if staging is not None else None
-        rows = _Rows.scan(store, None, writer.append if writer is not None else None)
-        titles = [t.partition("\n\n")[0] for t in rows.texts]
-        tokens = _tokenize(rows.texts, {})
+        rows = _Rows.scan(store, None, {}, writer.append if writer is not None else None)
         records = writer.close() if writer is not None else None
-        index = cls._assemble(store, embedder, rows, tokens, since, records=records)
+        index = cls._assemble(store, embedder, rows, rows.tokens, since, records=records)
         # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
-        index._calibrate(titles)
+        index._calibrate(rows.titles)
         return index
 
     @classmethod
@@ -239,15 +247,12 @@ class PaperIndex:
         store: Store,
         embedder: object,
         rows: _Rows,
-        tokens: _Tokens,
+        tokens: TokenArrays,
         since: float,
         ann: Ann | None = None,
         records: RecordFile | None = None,
     ) -> PaperIndex:
-        bm25 = None
-        if rows.ids:
-            bm25 = bm25s.BM25()
-            bm25.index(Tokenized(ids=tokens.ids, vocab=tokens.vocab), show_progress=False)
+        bm25 = bm25_index(tokens) if rows.ids else None
         deep = deep_rows = None
         column = Column.of(rows.ids)
         lookup = RowLookup.of(column)
@@ -313,49 +318,53 @@ class PaperIndex:
         if old.records is None or len(changed) > max(UPDATE_MIN_ROWS, UPDATE_SHARE * n):
             return None
         delta_records: list[bytes] = []
-        delta = _Rows.scan(store, changed, delta_records.extend)
-        flat, offsets = np.load(folder / "tokens.npy"), np.load(folder / "token_offsets.npy")
         vocab = json.loads((folder / "vocab.json").read_text())
-        token_ids = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(n)]
+        delta = _Rows.scan(store, changed, vocab, delta_records.extend)
         rows = _Rows(
             ids=list(old.ids),
-            texts=[],
-            vectors=[np.asarray(old.matrix)],
+            titles=[],
+            tokens=TokenArrays(
+                np.load(folder / "tokens.npy", mmap_mode="r"),
+                np.load(folder / "token_offsets.npy", mmap_mode="r"),
+                vocab,
+            ),
+            vectors=[],
             text_hashes=[bytes(h).decode() for h in np.load(folder / "text_hashes.npy")],
             venues=[old.venue_names[c] if c >= 0 else "" for c in old.venue_codes.tolist()],
             years=old.years.tolist(),
         )
-        tokens = _Tokens(token_ids, vocab)
-        fresh = _tokenize(delta.texts, vocab)
-        matrix = rows.vectors[0].copy()
         delta_matrix = delta.matrix()
         writer = RecordWriter(staging, old.records, folder)
-        added: list[np.ndarray] = []
-        moved: dict[int, np.ndarray] = {}  # rows whose vector changed or is new: the approximate index's
+        replaced: dict[int, int] = {}  # row -> its paper's place in the delta
+        added: list[int] = []
         for j, pid in enumerate(delta.ids):
             at = old.row.get(pid)
-            vector = delta_matrix[j]
             if at is None:
-                moved[len(rows.ids)] = vector
+                added.append(j)
                 rows.ids.append(pid)
-                tokens.ids.append(fresh.ids[j])
                 rows.text_hashes.append(delta.text_hashes[j])
                 rows.venues.append(delta.venues[j])
                 rows.years.append(delta.years[j])
                 writer.append([delta_records[j]])
-                added.append(vector)
             else:
-                tokens.ids[at] = fresh.ids[j]
+                replaced[at] = j
                 rows.text_hashes[at], rows.venues[at], rows.years[at] = (
                     delta.text_hashes[j],
                     delta.venues[j],
                     delta.years[j],
                 )
                 writer.replace(at, delta_records[j])
-                if not np.array_equal(matrix[at], vector):
-                    moved[at] = vector
-                matrix[at] = vector
-        rows.vectors = [matrix, np.asarray(added, dtype=np.float32).reshape(-1, matrix.shape[1])]
+        tokens = rows.tokens.patched(
+            list(replaced), delta.tokens.select(list(replaced.values())), delta.tokens.select(added)
+        )
+        staging.mkdir(parents=True, exist_ok=True)
+        matrix = _grown_copy(folder / "vectors.npy", staging / "vectors.npy", len(added))
+        matrix[n:] = delta_matrix[added]
+        moved = {n + i: delta_matrix[j] for i, j in enumerate(added)}  # the approximate index's changes
+        for at, j in replaced.items():
+            if not np.array_equal(matrix[at], delta_matrix[j]):
+                moved[at] = matrix[at] = delta_matrix[j]
+        rows.vectors = [matrix]
         ann = Ann.load(folder / ANN_FILE) if (folder / ANN_FILE).exists() else None
         if ann is not None and moved:
             ann.put(np.fromiter(moved, dtype=np.int64, count=len(moved)), np.asarray(list(moved.values())))
@@ -371,20 +380,38 @@ class PaperIndex:
         return index
 
     @classmethod
-    def open(cls, store: Store, embedder: object, cache_dir: Path) -> PaperIndex:
+    def open(
+        cls, store: Store, embedder: object, cache_dir: Path, refresh: Callable[[], None] | None = None
+    ) -> PaperIndex:
         """Load the index from `cache_dir` when it matches the store's generation, else patch or build it.
 
         Building reads and tokenises every paper (~90 s at 100k papers on 2 cores); patching reads
         only the papers written since the cache was made; opening the saved arrays maps them without
         reading them, which is what keeps a cold `scholarbot ask` fast.
+
+        `refresh`, when given, brings a stale cache of a large store up to date elsewhere (a child
+        process: services.py), so this process never holds what a patch or build needs, nor loads
+        the store's papers; should it fail, the work is done here.
         """
         generation = store.generation()
         folder = cache_dir / "papers"
         staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         index: PaperIndex | None = None
+        saved_rows = 0
         try:
             if (folder / "generation").read_text() == generation:
                 return cls._load(folder, embedder, store)
+            saved_rows = len(np.load(folder / "ids.npy", mmap_mode="r"))
+        except (OSError, ValueError, KeyError, IndexError, RuntimeError):
+            pass  # a missing, damaged or older-format cache is rebuilt below
+        if refresh is not None and saved_rows >= REFRESH_ELSEWHERE_ROWS:
+            try:
+                refresh()
+                # Whatever generation it reached: a store changed again since is followed next question.
+                return cls._load(folder, embedder, store)
+            except Exception as e:  # whatever failed there, the work is done here instead
+                log.warning("no child process refreshed the index at %s (%s); doing it here", folder, e)
+        try:
             shutil.rmtree(staging, ignore_errors=True)
             index = cls._update(folder, store, embedder, staging)
         except (OSError, ValueError, KeyError, IndexError, RuntimeError):
@@ -401,7 +428,7 @@ class PaperIndex:
         """Write the index into `tmp` (where a build or patch wrote the records) and swap it in."""
         tmp.mkdir(parents=True, exist_ok=True)
         tokens, text_hashes, since = (
-            self._corpus if self._corpus is not None else (_Tokens([], {}), Column.of([]), 0.0)
+            self._corpus if self._corpus is not None else (TokenArrays.empty({}), Column.of([]), 0.0)
         )
         meta = {
             "format": INDEX_FORMAT,
@@ -417,11 +444,9 @@ class PaperIndex:
         np.save(tmp / "ids_order.npy", self.row.order)
         np.save(tmp / "years.npy", self.years)
         np.save(tmp / "venue_codes.npy", self.venue_codes)
-        np.save(tmp / "vectors.npy", self.matrix)
-        lengths = np.fromiter((len(t) for t in tokens.ids), dtype=np.int64, count=len(tokens.ids))
-        np.save(tmp / "token_offsets.npy", np.concatenate([[0], np.cumsum(lengths)]))
-        flat = np.fromiter((t for doc in tokens.ids for t in doc), dtype=np.int32, count=int(lengths.sum()))
-        np.save(tmp / "tokens.npy", flat)
+        _save_array(tmp / "vectors.npy", self.matrix)
+        np.save(tmp / "token_offsets.npy", tokens.offsets)
+        np.save(tmp / "tokens.npy", tokens.flat)
         (tmp / "vocab.json").write_text(json.dumps(tokens.vocab))
         np.save(tmp / "text_hashes.npy", text_hashes.raw)
         if self.bm25 is not None:
@@ -729,31 +754,12 @@ def top_order(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 @dataclass
-class _Tokens:
-    """Each paper's BM25 token ids, and the words they stand for."""
-
-    ids: list[list[int]]
-    vocab: dict[str, int]
-
-
-def _tokenize(texts: Sequence[str], vocab: dict[str, int]) -> _Tokens:
-    """Token ids of each text as BM25 indexes it (title counted three times), growing `vocab`."""
-    stemmer = Stemmer.Stemmer("english")
-    # Titles count three times: they are the densest statement of what a paper is about.
-    corpus = [f"{t}\n{t}\n{x}" for x in texts for t in (x.partition("\n\n")[0],)]
-    words = stemmed_words(corpus, stemmer)
-    # bm25s gives the empty token an id of its own (max + 1) and fails on an empty vocabulary.
-    vocab.setdefault("", len(vocab))
-    ids = [[vocab.setdefault(w, len(vocab)) for w in doc] for doc in words]
-    return _Tokens(ids, vocab)
-
-
-@dataclass
 class _Rows:
     """Papers as read from the store for indexing, in store order."""
 
     ids: list[str]
-    texts: list[str]
+    titles: list[str]
+    tokens: TokenArrays
     vectors: list[np.ndarray]
     text_hashes: list[str]
     venues: list[str]
@@ -761,10 +767,17 @@ class _Rows:
 
     @classmethod
     def scan(
-        cls, store: Store, ids: Sequence[str] | None, records: Callable[[list[bytes]], None] | None = None
+        cls,
+        store: Store,
+        ids: Sequence[str] | None,
+        vocab: dict[str, int],
+        records: Callable[[list[bytes]], None] | None = None,
     ) -> _Rows:
-        """Every paper, or the given ones; their records go to `records` page by page, not kept."""
-        rows = cls([], [], [], [], [], [])
+        """Every paper, or the given ones, tokenised against `vocab` (which grows) page by page;
+        their records go to `records` as they are read, and neither text nor record is kept."""
+        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [])
+        stemmer = Stemmer.Stemmer("english")
+        pieces = []
         for page in store.paper_pages(ids):
             if records is not None:
                 records(page.records)
@@ -772,13 +785,45 @@ class _Rows:
             rows.text_hashes.extend(page.text_hashes)
             rows.venues.extend(page.venues)
             rows.years.extend(page.years)
-            rows.texts.extend(page.texts)
+            titles = [x.partition("\n\n")[0] for x in page.texts]
+            rows.titles.extend(titles)
+            # Titles count three times: they are the densest statement of what a paper is about.
+            texts = [f"{t}\n{t}\n{x}" for t, x in zip(titles, page.texts, strict=True)]
+            pieces.append(TokenArrays.of(texts, vocab, stemmer))
             rows.vectors.append(page.vectors)
+        rows.tokens = TokenArrays.join(pieces, vocab)
         return rows
 
     def matrix(self) -> np.ndarray:
         """The vectors as one array, in row order."""
+        if len(self.vectors) == 1:
+            return self.vectors[0]
         return np.vstack(self.vectors) if self.vectors else np.zeros((0, 1), dtype=np.float32)
+
+
+def _grown_copy(src: Path, dst: Path, rows: int) -> np.memmap:
+    """A writable map of a new file `dst` holding the array saved at `src` and `rows` rows after it.
+
+    The saved rows are copied from file to file, so patching an index does not hold its whole
+    matrix in memory (512 MB at 500k papers) to change a few rows.
+    """
+    old = np.load(src, mmap_mode="r")
+    new = np.lib.format.open_memmap(dst, mode="w+", dtype=old.dtype, shape=(len(old) + rows, *old.shape[1:]))
+    with open(src, "rb") as source, open(dst, "r+b") as target:
+        done, total = 0, old.nbytes
+        while done < total:
+            chunk = os.pread(source.fileno(), min(COPY_CHUNK, total - done), old.offset + done)
+            os.pwrite(target.fileno(), chunk, new.offset + done)
+            done += len(chunk)
+    return new
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    """Save an array unless it is already that file, mapped (a patch writes its vectors in place)."""
+    if isinstance(array, np.memmap) and array.filename and Path(array.filename).resolve() == path.resolve():
+        array.flush()
+        return
+    np.save(path, array)
 
 
 def _past_limit(store: Store | None, n: int) -> bool:
@@ -810,14 +855,6 @@ def lexical_share(lex: np.ndarray) -> np.ndarray:
     """BM25 scores as a share of the best one in the store (1.0 = the best lexical match)."""
     best = float(lex.max()) if lex.size else 0.0
     return lex / best if best > 0 else np.zeros_like(lex)
-
-
-def stemmed_words(texts: list[str], stemmer: Stemmer.Stemmer) -> list[list[str]]:
-    """Each text's words as BM25 sees them: lower-cased, English stop words out, stemmed.
-
-    The paper index and the digest ranker both use this, so a topic matches the same words in both.
-    """
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
 
 
 def zscore(x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
