@@ -15,8 +15,9 @@ answering child: seconds from process start to the first answer (index caches bu
 process, as a bot restart finds them), its RSS, and p50/p95 per question over the dev questions (the
 reasoning set and the lookup set, interleaved; their truth is about real papers and real names). The
 first answering child builds the index caches; its time is reported as `index_build_s`. Last, a
-child ingests `--late` new papers (a digest's worth) into the built store and times that ingest,
-opening the index afterwards (patched from the saved one) and a full build of the same store.
+answering child has `--late` new papers (a digest's worth) ingested into the built store by another
+process and times that ingest, its own next question (which brings the index up to date: patched,
+in a child process at 50k papers or more) with its peak memory through it, and a full build.
 """
 
 from __future__ import annotations
@@ -252,28 +253,33 @@ def _child_answer(data: Path, store: Path, n: int) -> int:
 
 
 def _child_late(data: Path, store: Path, n: int) -> int:
-    """A digest's worth of new papers into the built store: how long the ingest and the index take."""
+    """A digest's worth of new papers, ingested by another process while this one answers, as a
+    `scholarbot ingest` beside a running bot: the ingest's time, then this process's next question
+    (which brings the index up to date: patched) and its peak memory through it, then a full build."""
+    from scholarbot.answers import Answerer
     from scholarbot.config import load_settings
-    from scholarbot.ingest.pipeline import ingest_paths
     from scholarbot.search.index import PaperIndex
     from scholarbot.services import open_services
 
     svc = open_services(load_settings(None, store=store))
-    PaperIndex.open(svc.store, svc.embedder, svc.index_dir)  # the cache as the bot left it
+    answerer = Answerer(svc)
+    answerer.ask("Who works on federated learning for large language models?")  # the cache as left
     source = sorted((data / "corpus" / "paperlists").glob("*/*.json"))[0]
     rng = random.Random(int(time.time()))
     rows = json.loads(source.read_text())[:n]
     firsts, lasts = _name_parts(rows)
     late = [_variant(r, 10_000 + rng.randrange(10**6), rng, firsts, lasts) for r in rows]
     folder = store.parent / f"late-{store.name}"
-    folder.mkdir(exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
     (folder / source.name).write_text(json.dumps(late))
+    cmd = [sys.executable, __file__, "--child", "ingest", "--files", str(folder), "--store", str(store)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    ingest_s = json.loads(done.stdout.strip().splitlines()[-1])["ingest_s"]
     t0 = time.perf_counter()
-    ingest_paths([folder], svc.store, svc.embedder, people=svc.people_table())
-    ingest_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
+    answerer.ask(f"papers on {late[0]['title']}")
     patched_s = time.perf_counter() - t0
+    peak = _peak_rss_mb()
     t0 = time.perf_counter()
     PaperIndex.build(svc.store, svc.embedder)
     build_s = time.perf_counter() - t0
@@ -283,6 +289,7 @@ def _child_late(data: Path, store: Path, n: int) -> int:
                 "late_papers": n,
                 "late_ingest_s": round(ingest_s, 1),
                 "index_patch_s": round(patched_s, 1),
+                "late_answer_peak_rss_mb": round(peak),
                 "index_full_build_s": round(build_s, 1),
             }
         )
@@ -345,6 +352,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         ("answering RSS MB", "answer_peak_rss_mb"),
         ("p50 / p95 ms", None),
         ("late ingest s", "late_ingest_s"),
+        ("answering RSS through the late step MB", "late_answer_peak_rss_mb"),
         ("index patch / full build s", "index_patch_s"),
     ]
     print("| " + " | ".join(c for c, _ in cols) + " |")
