@@ -236,7 +236,7 @@ class PaperIndex:
         writer = RecordWriter(staging) if staging is not None else None
         rows = _Rows.scan(store, None, {}, writer.append if writer is not None else None)
         records = writer.close() if writer is not None else None
-        index = cls._assemble(store, embedder, rows, rows.tokens, since, records=records)
+        index = cls._assemble(store, embedder, rows, since, records=records)
         # Floors are calibrated on titles, which only a build has in hand; they are saved with the index.
         index._calibrate(rows.titles)
         return index
@@ -247,12 +247,11 @@ class PaperIndex:
         store: Store,
         embedder: object,
         rows: _Rows,
-        tokens: TokenArrays,
         since: float,
         ann: Ann | None = None,
         records: RecordFile | None = None,
     ) -> PaperIndex:
-        bm25 = bm25_index(tokens) if rows.ids else None
+        bm25 = bm25_index(rows.tokens) if rows.ids else None
         deep = deep_rows = None
         column = Column.of(rows.ids)
         lookup = RowLookup.of(column)
@@ -296,7 +295,7 @@ class PaperIndex:
         flags = store.flags()
         index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
         index.deep_weight = float(flags.get(DEEP_WEIGHT_FLAG, DENSE_WEIGHT_DEEP))
-        index._corpus = (tokens, Column.of(rows.text_hashes), since)
+        index._corpus = (rows.tokens, Column.of(rows.text_hashes), since)
         return index
 
     @classmethod
@@ -354,7 +353,8 @@ class PaperIndex:
                     delta.years[j],
                 )
                 writer.replace(at, delta_records[j])
-        tokens = rows.tokens.patched(
+        # The saved arrays stay mapped only until the patched ones replace them.
+        rows.tokens = rows.tokens.patched(
             list(replaced), delta.tokens.select(list(replaced.values())), delta.tokens.select(added)
         )
         staging.mkdir(parents=True, exist_ok=True)
@@ -369,7 +369,7 @@ class PaperIndex:
         if ann is not None and moved:
             ann.put(np.fromiter(moved, dtype=np.int64, count=len(moved)), np.asarray(list(moved.values())))
         records = writer.close()
-        index = cls._assemble(store, embedder, rows, tokens, since, ann, records)
+        index = cls._assemble(store, embedder, rows, since, ann, records)
         if (
             index.deep is not None
             and len(index.deep) >= 50

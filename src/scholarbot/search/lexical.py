@@ -73,11 +73,9 @@ class TokenArrays:
 
     def select(self, docs: Sequence[int]) -> TokenArrays:
         """The given documents, in the given order."""
-        return TokenArrays.join([self._one(d) for d in docs], self.vocab)
-
-    def _one(self, doc: int) -> TokenArrays:
-        lo, hi = int(self.offsets[doc]), int(self.offsets[doc + 1])
-        return TokenArrays(self.flat[lo:hi], np.array([0, hi - lo], dtype=np.int64), self.vocab)
+        pieces = [self.flat[self.offsets[d] : self.offsets[d + 1]] for d in docs]
+        flat = np.concatenate(pieces).astype(np.int32, copy=False) if pieces else np.zeros(0, dtype=np.int32)
+        return TokenArrays(flat, _offsets(self.lengths[np.asarray(docs, dtype=np.int64)]), self.vocab)
 
     def patched(self, rows: Sequence[int], replacements: TokenArrays, added: TokenArrays) -> TokenArrays:
         """These documents with `rows` replaced by `replacements` (in order) and `added` after them.
@@ -86,8 +84,9 @@ class TokenArrays:
         whatever the number of documents.
         """
         n = len(self)
-        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
-        targets = np.asarray(rows, dtype=np.int64)[order]
+        given = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(given, kind="stable")
+        targets = given[order]
         lengths = self.lengths.copy()
         lengths[targets] = replacements.lengths[order]
         offsets = _offsets(np.concatenate([lengths, added.lengths]))
@@ -117,14 +116,14 @@ def bm25_index(tokens: TokenArrays) -> bm25s.BM25:
     df = np.zeros(n_vocab, dtype=np.int64)
     data, indices = [], []
     for lo, terms, docs, counts in _term_doc_counts(tokens.flat, tokens.offsets, n_vocab):
-        chunk_df = np.bincount(terms - lo)
+        chunk_df = np.bincount(terms)
         df[lo : lo + len(chunk_df)] = chunk_df
         # Lucene's idf in Python floats, as bm25s computes it (one log per distinct frequency).
         values, inverse = np.unique(chunk_df, return_inverse=True)
         logs = np.array([math.log(1 + (n - d + 0.5) / (d + 0.5)) if d else 0.0 for d in values.tolist()])
         idf = logs[inverse].astype(bm25.dtype)
         tf = counts.astype(bm25.dtype)
-        data.append((idf[terms - lo] * (tf / (norm[docs] + tf))).astype(bm25.dtype))
+        data.append((idf[terms] * (tf / (norm[docs] + tf))).astype(bm25.dtype))
         indices.append(docs.astype(bm25.int_dtype))
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
@@ -146,8 +145,8 @@ def _term_doc_counts(
     """Every (term, document) pair that occurs, with its count, sorted by term then document.
 
     Yielded by ranges of terms holding about COUNT_CHUNK occurrences each (a term more frequent
-    than that gets a range of its own), with each range's first term, so memory stays near the
-    result's whatever the corpus.
+    than that gets a range of its own): each range's first term, and its pairs' terms counted from
+    it, so memory stays near the result's whatever the corpus.
     """
     n = len(offsets) - 1
     running = np.cumsum(np.bincount(flat, minlength=n_vocab))
@@ -159,7 +158,7 @@ def _term_doc_counts(
         if len(at):
             doc = np.searchsorted(offsets, at, side="right") - 1
             keys, counts = np.unique((flat[at].astype(np.int64) - lo) * n + doc, return_counts=True)
-            yield lo, (keys // n + lo).astype(np.int32), (keys % n).astype(np.int32), counts
+            yield lo, (keys // n).astype(np.int32), (keys % n).astype(np.int32), counts
         lo = hi
 
 
