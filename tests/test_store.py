@@ -14,6 +14,7 @@ from scholarbot.store.store import (
     paper_text,
     paper_to_chroma,
     researcher_dict,
+    researcher_hash,
     researcher_to_chroma,
 )
 
@@ -165,3 +166,19 @@ def test_a_scan_spanning_many_pages_reads_every_row_once_in_store_order(hash_sto
     paged = list(store.iter_researchers())
     assert [r.id for r in paged] == first and len(first) == 22 and "r_005" not in first
     assert paged[0] == people[0]
+
+
+def test_researcher_hashes_read_rows_with_and_without_a_stored_hash(hash_store):
+    # Older stores wrote each researcher's name and record hash as metadata keys of their own.
+    store, _ = hash_store
+    old, new = Researcher(id="r_old", name="Ann Lee"), Researcher(id="r_new", name="Bo Chen", topics=("NLP",))
+    row = researcher_to_chroma(old)
+    store.researchers.upsert(
+        ids=[old.id],
+        embeddings=np.ones((1, 1), dtype=np.float32),
+        metadatas=[{**row, "name": old.name, "record_hash": researcher_hash(old)}],
+    )
+    store.upsert_researchers([new])
+    assert store.researcher_hashes() == {"r_old": researcher_hash(old), "r_new": researcher_hash(new)}
+    changed = dataclasses.replace(new, topics=("NLP", "IR"))
+    assert researcher_hash(changed) != store.researcher_hashes()["r_new"]
