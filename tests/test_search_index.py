@@ -245,20 +245,25 @@ def test_answering_reads_no_paper_from_chroma(sample_services: Services, monkeyp
 def test_an_answerer_has_a_large_stale_index_patched_by_a_child_process(
     tmp_path, model_cache, monkeypatch, caplog
 ):
-    """The answering process maps what a child patched; when no child can, it patches the index itself."""
+    """The answerer maps what a child built or patched; when no child can, it patches the index itself."""
     from scholarbot.ingest.pipeline import ingest_paths
 
     from conftest import sample_store
 
     svc = sample_store(tmp_path / "store", model_cache)
-    Answerer(svc).warm()  # the cache, built here: nothing to patch yet
     monkeypatch.setattr(search, "REFRESH_ELSEWHERE_ROWS", 1)  # the sample is small; a large store's rule
-    tokamak = ("Tokamak plasma shape control by reinforcement learning", "Coils steer plasma.", "Cy Do")
-    (tmp_path / "new").mkdir()
-    ingest_paths([_paperlist(tmp_path / "new" / "acl2023.json", [tokamak])], svc.store, svc.embedder)
 
     def here(*_: object) -> None:
         raise AssertionError("the answering process patched or built the index")
+
+    with monkeypatch.context() as m:
+        m.setattr(PaperIndex, "_update", classmethod(here))
+        m.setattr(PaperIndex, "build", classmethod(here))
+        Answerer(svc).warm()  # no cache yet: the store is counted, and a child builds it
+    assert search.saved_rows(svc.index_dir) == svc.store.count("papers")
+    tokamak = ("Tokamak plasma shape control by reinforcement learning", "Coils steer plasma.", "Cy Do")
+    (tmp_path / "new").mkdir()
+    ingest_paths([_paperlist(tmp_path / "new" / "acl2023.json", [tokamak])], svc.store, svc.embedder)
 
     with monkeypatch.context() as m:
         m.setattr(PaperIndex, "_update", classmethod(here))

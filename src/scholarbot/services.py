@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scholarbot.config import Settings, reveal
 from scholarbot.errors import ConfigError
+from scholarbot.records import Paper
 from scholarbot.store.embeddings import (
     ChromaEmbeddingFunction,
     Embedder,
@@ -18,10 +20,12 @@ from scholarbot.store.embeddings import (
     default_cache_dir,
     get_embedder,
 )
-from scholarbot.store.store import EMBEDDER_FLAG, Store
+from scholarbot.store.store import EMBEDDER_FLAG, SCAN_PAGE, Store
 
 if TYPE_CHECKING:
     from scholarbot.search.directory import PeopleTable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,37 +44,46 @@ class Services:
 
         return PeopleTable(self.index_dir)
 
-    def refresh_paper_index(self) -> None:
-        """Bring the paper index's cache up to date in a child process, and wait for it.
+    def large(self) -> bool:
+        """Whether the store is large enough that reading it is worth a child process (`in_child`)."""
+        from scholarbot.search.index import REFRESH_ELSEWHERE_ROWS, saved_rows
 
-        A patch reads the changed papers from the store (which loads the store's whole vector index
-        into the reading process) and holds the token arrays and BM25 scores it rewrites; in a child,
-        that memory goes back when it exits instead of staying with a long-lived bot. The child is a
-        fresh interpreter (`python -m scholarbot.services`), which re-runs nothing of the caller's.
+        return saved_rows(self.index_dir) >= REFRESH_ELSEWHERE_ROWS
+
+    def in_child(self, task: str, *args: Any) -> Any:
+        """Run one of `scholarbot.worker`'s tasks in a child process and return its result.
+
+        What the task loads (the store's vector index, a patch's arrays) stays in the child and goes
+        back when it exits, instead of staying with a long-lived bot. Raises RuntimeError naming the
+        child's last error line when it fails.
         """
         done = subprocess.run(
-            [sys.executable, "-m", "scholarbot.services"],
-            input=pickle.dumps(self.settings),
+            [sys.executable, "-m", "scholarbot.worker"],
+            input=pickle.dumps((self.settings, task, args)),
             capture_output=True,
             check=False,
         )
         if done.returncode != 0:
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-            raise RuntimeError(f"exit code {done.returncode}: {tail[0]}")
+            raise RuntimeError(f"{task}: exit code {done.returncode}: {tail[0]}")
+        return pickle.loads(done.stdout)
+
+    def refresh_paper_index(self) -> None:
+        """Bring the paper index's cache up to date in a child process (`in_child`), and wait for it."""
+        self.in_child("refresh_paper_index")
+
+    def papers_first_seen(self, lo: float, hi: float, page: int = SCAN_PAGE) -> list[Paper]:
+        """Papers that first entered the store in [lo, hi) (unix seconds); read in a child when large."""
+        if self.large():
+            try:
+                return list(self.in_child("papers_first_seen", lo, hi, page))
+            except Exception as e:  # whatever failed there, the reading is done here instead
+                log.warning("no child process read the papers new since %s (%s); reading them here", lo, e)
+        return self.store.papers_first_seen(lo, hi, page)
 
     def close(self) -> None:
         """Close the store; whoever opened the services closes them (the bot does not own them)."""
         self.store.close()
-
-
-def _refresh_paper_index(settings: Settings) -> None:
-    from scholarbot.search.index import PaperIndex
-
-    svc = open_services(settings)
-    try:
-        PaperIndex.open(svc.store, svc.embedder, svc.index_dir)
-    finally:
-        svc.close()
 
 
 def open_services(settings: Settings) -> Services:
@@ -100,7 +113,3 @@ def open_services(settings: Settings) -> Services:
         # Beside the embedded store, so deleting the store folder deletes its caches too.
         index_dir = settings.store.path / ".scholarbot-index"
     return Services(settings=settings, embedder=embedder, store=store, index_dir=index_dir)
-
-
-if __name__ == "__main__":  # Services.refresh_paper_index's child: the settings come pickled on stdin
-    _refresh_paper_index(pickle.loads(sys.stdin.buffer.read()))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -17,8 +20,34 @@ from scholarbot.digest.runner import RunResult, preview, run_due
 from scholarbot.digest.state import DigestState
 from scholarbot.digest.types import PaperSource, Poster, Ranked, Subscription
 from scholarbot.ingest.pipeline import ingest_records
-from scholarbot.records import Paper
+from scholarbot.records import Paper, Researcher
 from scholarbot.services import Services
+
+if TYPE_CHECKING:
+    from scholarbot.search.directory import PeopleDirectory
+    from scholarbot.search.index import PaperIndex
+
+log = logging.getLogger(__name__)
+
+
+class _Records(Protocol):
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
+
+    def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]: ...
+
+
+@dataclass
+class _CachedRecords:
+    """Paper and researcher records from the search index and the people table, not the store."""
+
+    index: PaperIndex
+    people: PeopleDirectory
+
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        return self.index.papers(ids)
+
+    def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]:
+        return self.people.records(ids)
 
 
 def state_path(settings: Settings) -> Path:
@@ -41,7 +70,7 @@ def build_sources(settings: Settings, svc: Services) -> list[PaperSource]:
             key = reveal(settings.secrets.openalex_api_key)
             out.append(OpenAlexSource(base_url=d.openalex_url, api_key=key, email=d.openalex_email))
         elif name == "local":
-            out.append(LocalSource(svc.store))
+            out.append(LocalSource(svc))
     return out
 
 
@@ -106,19 +135,43 @@ class Digests:
             anchors = self.state.followed(sub.id) if sub.id else {}
             wanted = {rid: anchors.get(rid, ()) for rid in sub.researcher_ids}
             names = dict(zip(sub.researcher_ids, sub.researcher_names, strict=False))
-            followed = followed_papers(papers, wanted, names, self.svc.store)
+            followed = followed_papers(papers, wanted, names, self._records())
         return self.ranker.rank(prepared[1], sub, followed)
 
+    def _large(self) -> bool:
+        large = getattr(self.svc, "large", None)
+        return bool(large is not None and large())
+
+    def _records(self) -> _Records:
+        """Where followed researchers' records and known papers are read: a large store's own
+        collections would load its vector index into this (long-lived) process; the search index's
+        records and the people table hold the same and are read by the page."""
+        if not self._large():
+            return self.svc.store
+        from scholarbot.search.directory import PeopleDirectory
+        from scholarbot.search.index import PaperIndex
+
+        store, cache = self.svc.store, self.svc.index_dir
+        return _CachedRecords(
+            PaperIndex.open(store, self.svc.embedder, cache, getattr(self.svc, "refresh_paper_index", None)),
+            PeopleDirectory.open(store, cache),
+        )
+
     def absorb(self, papers: list[Paper]) -> None:
-        """New papers join the store (merged across versions and sources) before they are ranked."""
-        if papers:
-            ingest_records(
-                papers,
-                [],
-                self.svc.store,
-                self.svc.embedder,
-                people=self.svc.people_table(),
-            )
+        """New papers join the store (merged across versions and sources) before they are ranked.
+
+        In a child process when the store is large: writing reads the stored versions, which loads
+        the store's vector index into the writer (~750 MB at 500k papers), and the bot would keep it.
+        """
+        if not papers:
+            return
+        if self._large():
+            try:
+                self.svc.in_child("absorb", papers)
+                return
+            except Exception as e:  # whatever failed there, the work is done here instead
+                log.warning("no child process wrote the digest's new papers (%s); writing them here", e)
+        ingest_records(papers, [], self.svc.store, self.svc.embedder, people=self.svc.people_table())
 
     async def run(
         self, now: datetime, poster: Poster, *, channel_id: int | None = None, dry_run: bool = False

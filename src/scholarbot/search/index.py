@@ -47,10 +47,11 @@ WRITE_CLOCK_MARGIN_S = 60.0
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
 UPDATE_SHARE = 0.2
 UPDATE_MIN_ROWS = 1000
-#: A stale cache of at least this many papers is patched in a child process when the caller can start
-#: one: at 500k papers a patch peaked at 3 GB (the store's own vector index, loaded to read the
-#: changed papers, was 750 MB of it), where answering needs 1 GB; below it, starting the child
-#: (imports, the model) would cost more than the patch.
+#: A store of at least this many papers has a stale or missing index patched or built in a child
+#: process when the caller can start one (and the bot's digests read and write it there:
+#: services.py): at 500k papers a patch peaked at 3 GB (the store's own vector index, loaded to read
+#: the changed papers, was 750 MB of it), where answering needs 1 GB; below it, starting the child
+#: (imports, the model) would cost more than the work.
 REFRESH_ELSEWHERE_ROWS = 50_000
 #: Bytes copied per read when a patch copies the saved vectors into its new folder.
 COPY_CHUNK = 64 << 20
@@ -389,22 +390,20 @@ class PaperIndex:
         only the papers written since the cache was made; opening the saved arrays maps them without
         reading them, which is what keeps a cold `scholarbot ask` fast.
 
-        `refresh`, when given, brings a stale cache of a large store up to date elsewhere (a child
-        process: services.py), so this process never holds what a patch or build needs, nor loads
-        the store's papers; should it fail, the work is done here.
+        `refresh`, when given, brings a stale or missing cache of a large store up to date elsewhere
+        (a child process: services.py), so this process never holds what a patch or build needs, nor
+        loads the store's papers; should it fail, the work is done here.
         """
         generation = store.generation()
         folder = cache_dir / "papers"
         staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         index: PaperIndex | None = None
-        saved_rows = 0
         try:
             if (folder / "generation").read_text() == generation:
                 return cls._load(folder, embedder, store)
-            saved_rows = len(np.load(folder / "ids.npy", mmap_mode="r"))
         except (OSError, ValueError, KeyError, IndexError, RuntimeError):
             pass  # a missing, damaged or older-format cache is rebuilt below
-        if refresh is not None and saved_rows >= REFRESH_ELSEWHERE_ROWS:
+        if refresh is not None and _large(store, cache_dir):
             try:
                 refresh()
                 # Whatever generation it reached: a store changed again since is followed next question.
@@ -737,6 +736,20 @@ class Cosines:
         if self.mean is None or self.std is None:
             return zscore(self.values)
         return np.nan_to_num((self.values - self.mean) / (self.std + 1e-9), nan=0.0).astype(np.float32)
+
+
+def _large(store: Store, cache_dir: Path) -> bool:
+    # The saved index says so without asking the store; with none saved (a first build, as in a bot
+    # started on a store nobody indexed), the store is counted: a scan, ~0.1 s at 500k papers.
+    return saved_rows(cache_dir) >= REFRESH_ELSEWHERE_ROWS or store.count("papers") >= REFRESH_ELSEWHERE_ROWS
+
+
+def saved_rows(cache_dir: Path) -> int:
+    """How many papers the index saved in `cache_dir` holds, whatever its generation; 0 when none."""
+    try:
+        return len(np.load(cache_dir / "papers" / "ids.npy", mmap_mode="r"))
+    except (OSError, ValueError):
+        return 0
 
 
 def top_order(scores: np.ndarray, k: int) -> np.ndarray:

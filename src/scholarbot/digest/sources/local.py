@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from scholarbot.digest.sources.common import SourceError, utc
 from scholarbot.digest.types import Fetched
-from scholarbot.store.store import Store
+from scholarbot.records import Paper
 
 #: Chroma `get` page size when scanning locally ingested papers.
 LOCAL_PAGE = 1000
+
+
+class _Papers(Protocol):
+    """The store, or the bot's services (which read a large store in a child process)."""
+
+    def papers_first_seen(self, lo: float, hi: float, page: int = ...) -> list[Paper]: ...
 
 
 class LocalSource:
@@ -17,7 +24,7 @@ class LocalSource:
 
     name = "local"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: _Papers) -> None:
         self.store = store
 
     def fetch(
