@@ -133,3 +133,21 @@ def test_ingest_saves_the_directory_so_no_reader_scans_the_store(hash_store, tmp
     store.people_resolved()  # another writer resolved people: the saved table is stale now
     assert PeopleDirectory.open(store, folder).names.lookup("Bo Chen").exact
     assert scans == [1]
+
+
+def test_names_match_with_a_middle_initial_set_aside_but_not_a_swapped_surname():
+    people = PeopleDirectory(
+        [
+            Researcher(id="n1", name="Noah A. Smith", paper_ids=("p1",)),
+            Researcher(id="n2", name="Ann Lee", paper_ids=("p2",)),
+            Researcher(id="n3", name="Andrew Wang", paper_ids=("p3",)),
+        ]
+    )
+    found = people.names.lookup("Noah Smith")
+    assert [p.id for p in found.people] == ["n1"] and found.exact
+    assert [p.id for p in people.names.lookup("Ann B. Lee").people] == ["n2"]
+    assert people.names.lookup("A. Lee").people == ()  # one full word is too little to go on
+    # "andrew ng" scores 90 against "andrew wang" as a whole; "ng" is no misspelling of "wang".
+    missing = people.names.lookup("Andrew Ng")
+    assert missing.people == () and "Andrew Wang" in missing.suggestions
+    assert [p.id for p in people.names.lookup("Andrew Wnag").people] == ["n3"]  # a real typo still is

@@ -115,6 +115,42 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("what's new in federated learning?", {"op": "overview", "topic": "federated learning", "sort": "date"}),
     ("thanks!", {"op": "help"}),
     ("hi", {"op": "help"}),
+    # "from 2024" is that year; "from 2024 on" is a range.
+    (
+        "Show me Hanlin Gu's papers from 2024",
+        {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024, "year_to": 2024},
+    ),
+    ("Hanlin Gu papers from 2024 onwards", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024}),
+    # Asking where someone is, however it is put, is a profile question.
+    ("which uni is hanlin gu at", {"op": "profile", "people": ["Hanlin Gu"]}),
+    ("where is Hanlin Gu now?", {"op": "profile", "people": ["Hanlin Gu"]}),
+    # Summarization is a field; a summary is a request.
+    ("who works on summarization?", {"op": "who_works_on", "topic": "summarization"}),
+    ("summarize the work on federated learning", {"op": "overview", "topic": "federated learning"}),
+    # Other names of a venue the records hold.
+    (
+        "how many TheWebConf 2024 papers does Liang Pang have",
+        {
+            "op": "count",
+            "people": ["Liang Pang"],
+            "venue": "WWW",
+            "year_from": 2024,
+            "year_to": 2024,
+            "count_of": "papers",
+        },
+    ),
+    (
+        "papers at the Web Conference by Liang Pang",
+        {"op": "papers_by", "people": ["Liang Pang"], "venue": "WWW"},
+    ),
+    # A middle initial left out, or added.
+    ("papers by Mona Diab", {"op": "papers_by", "people": ["Mona T. Diab"]}),
+    ("papers by Hanlin X. Gu", {"op": "papers_by", "people": ["Hanlin Gu"]}),
+    # A second name the records lack is asked about, not read as a topic.
+    (
+        "does Andrew Ng collaborate with Hanlin Gu?",
+        {"op": "collab_check", "people": ["Hanlin Gu", "Andrew Ng"]},
+    ),
 ]
 
 
@@ -149,6 +185,21 @@ def test_a_misspelt_name_is_read_as_the_person_and_said_so(answerer):
 def test_an_unknown_person_is_not_in_the_records(answerer):
     a = answerer.ask("who does Jane Wobbleton collaborate with?")
     assert "not in the records" in a.text and a.people == [] and a.sources == []
+
+
+def test_one_known_and_one_unknown_person_says_which_is_missing(answerer):
+    a = answerer.ask("has Andrew Ng ever written a paper with Hanlin Gu?")
+    assert a.text.startswith("Andrew Ng is not in the records") and a.sources == []
+
+
+def test_a_profile_says_where_the_newest_paper_places_someone_who_moved(answerer):
+    a = answerer.ask("which university is Yankai Lin at?")
+    m = re.search(r"most recently with ([^(]+) \((\w+ \d{4}) \[(\d+)\]\)", a.text)
+    assert m, a.text
+    place, cited = m.group(1), a.sources[int(m.group(3)) - 1]
+    assert "Renmin" in place and cited.year == max(s.year or 0 for s in a.sources)
+    paper = answerer.index.papers([cited.id])[cited.id]
+    assert any(au.name == "Yankai Lin" and place in au.affiliations for au in paper.authors)
 
 
 # --- each operation on the real store ---------------------------------------------------------

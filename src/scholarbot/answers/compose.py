@@ -5,12 +5,13 @@ It only ever names people and papers handed to it, and says where records are in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scholarbot.answers.types import Answer, Source, join_names, short, venue_year
-from scholarbot.records import Paper, Researcher, name_key
+from scholarbot.records import Paper, Researcher, fold, name_key
 
 if TYPE_CHECKING:
     from scholarbot.answers.engine import PersonView
@@ -164,6 +165,14 @@ class Composer:
             years = sorted({p.year for p in papers if p.year})
             span = f" ({years[0]}–{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
             aff = f", affiliated with {r.affiliations[0]}," if r.affiliations else ""
+            moved = _latest_affiliation(r, papers)
+            if moved is not None and r.affiliations:
+                # "Where is X now?": the place most used is not always the current one.
+                place, paper = moved
+                aff = (
+                    f", affiliated with {r.affiliations[0]} and most recently with {place}"
+                    f" ({venue_year(paper)} [{self.cite(paper)}]),"
+                )
             s.append(
                 f"{r.name}{aff} has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
             )
@@ -275,6 +284,28 @@ def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:
     """The first paper whose author list names the person (by name or alias)."""
     keys = {name_key(n) for n in (person.name, *person.aliases)}
     return next((p for p in papers if any(name_key(a.name) in keys for a in p.authors)), None)
+
+
+def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, Paper] | None:
+    """The affiliation on the person's newest paper that gives one, when it is another place than
+    the one they are most often listed with; else None."""
+    keys = {name_key(n) for n in (person.name, *person.aliases)}
+    dated = sorted((p for p in papers if p.year), key=lambda p: (p.year or 0, p.date or ""), reverse=True)
+    for paper in dated:
+        for author in paper.authors:
+            if name_key(author.name) in keys and author.affiliations:
+                place = author.affiliations[0]
+                usual = person.affiliations[0] if person.affiliations else ""
+                if _same_place(place, usual):
+                    return None
+                return place, paper
+    return None
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Whether two affiliation strings name one place ("Stanford" within "Stanford University")."""
+    x, y = (" ".join(re.findall(r"\w+", fold(s))) for s in (a, b))
+    return bool(x and y) and (x in y or y in x)
 
 
 def _distinguish(v: PersonView, c: Composer) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from scholarbot.records import fold, name_key
-from scholarbot.search.directory import NameIndex, NameMatch
+from scholarbot.search.directory import NameIndex, NameMatch, words_close
 
 
 def words(text: str) -> frozenset[str]:
@@ -175,6 +175,22 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     return " " not in m and len(m) >= 2 and m == acronym
 
 
+#: Other names people write for venue families, folded: used only for families the store holds.
+VENUE_ALIASES = {
+    "thewebconf": "WWW",
+    "webconf": "WWW",
+    "the web conference": "WWW",
+    "web conference": "WWW",
+    "nips": "NeurIPS",
+    "sigkdd": "KDD",
+    "acm sigir": "SIGIR",
+    "naacl-hlt": "NAACL",
+    "naacl hlt": "NAACL",
+    "conference on language modeling": "COLM",
+}
+MAX_ALIAS_WORDS = max(len(a.split()) for a in VENUE_ALIASES)
+
+
 def venue_family(venue: str | None) -> str | None:
     """ "COLING 2025" -> "COLING"; "arXiv" -> "arXiv"."""
     if not venue:
@@ -256,7 +272,12 @@ class Linker:
                 lambda m: (int(m.group(1)), int(m.group(2))),
             ),
             (rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", lambda m: (int(m.group(1)), int(m.group(2)))),
-            (rf"\b(?:since|from|after|starting(?:\s+in)?)\s+{_YEAR}\b", _since),
+            # "papers from 2021" is that year; "from 2021 on" is a range (so is "since 2021").
+            (
+                rf"\b(?:since\s+{_YEAR}|after\s+{_YEAR}|starting(?:\s+in)?\s+{_YEAR}|"
+                rf"from\s+{_YEAR}\s+(?:on(?:wards?)?|forwards?|(?:and|or)\s+(?:later|after)))\b",
+                _since,
+            ),
             (rf"\b(?:before|until|till|up\s+to|prior\s+to|through)\s+{_YEAR}\b", _before),
             (
                 r"\b(?:in\s+)?(?:the\s+)?(?:last|past)\s+(\d+|two|three|four|five|six|ten)\s+years?\b",
@@ -339,7 +360,7 @@ class Linker:
             return None
         keys = key.split()
         capitalised = all(t.capitalised for t in run)
-        if key in self.names.by_key:
+        if key in self.names.by_key or self.names.keys_but_initials(key):
             if not capitalised and all(self._ordinary(w) for w in keys):
                 return None  # "long short" is text even if someone is called Short Long
             return self.names.lookup(" ".join(words))
@@ -360,7 +381,7 @@ class Linker:
         scored = sorted(((fuzz.ratio(key, k), k) for k in pool), reverse=True)[:2]
         best, best_key = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0
-        if best < FUZZY_NAME_MIN or best - runner_up < 3:
+        if best < FUZZY_NAME_MIN or best - runner_up < 3 or not words_close(key, best_key):
             return None
         people = tuple(self.names.by_key[best_key])
         return NameMatch(" ".join(words), people, exact=False)
@@ -395,8 +416,16 @@ class Linker:
     # --- venues and institutions --------------------------------------------------------------
 
     def _take_venue(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
-        for t in tokens:
-            venue = self.venues.get(fold(t.word))
+        folded = [fold(t.word) for t in tokens]
+        for i in range(len(tokens)):
+            for size in range(MAX_ALIAS_WORDS, 1, -1):  # another name of several words ("the web conference")
+                family = VENUE_ALIASES.get(" ".join(folded[i : i + size]))
+                if i + size <= len(tokens) and family and fold(family) in self.venues:
+                    links.venue = self.venues[fold(family)]
+                    spans.append((tokens[i].start, tokens[i + size - 1].end, "⟨V⟩"))
+                    return
+        for t, word in zip(tokens, folded, strict=True):
+            venue = self.venues.get(word) or self.venues.get(fold(VENUE_ALIASES.get(word, "")))
             if venue is None:
                 continue
             # A venue that is also an ordinary word must be written as the venue writes it.
@@ -472,7 +501,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 
 def _since(m: re.Match[str]) -> tuple[int | None, int | None]:
-    year = int(m.group(1))
+    year = int(next(g for g in m.groups() if g))
     return (year + 1 if m.group(0).lower().startswith("after") else year, None)
 
 

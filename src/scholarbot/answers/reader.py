@@ -93,14 +93,15 @@ _PROFILE = _rx(
     r"^\s*(?:who\s+is|who's|who\s+was|whos)\b|\btell\s+me\s+about\b|\bprofile\b|\babout\b|\baffiliat\w*|"
     r"\bwhere\s+(?:does|did|do|is)\b.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
     r"\binstitution\b|\bresearch\s+interests?\b|\bwhat\s+(?:does|did|do)\b.*\b(?:work|research|study)\b|"
-    r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b"
+    r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|\bwhere\s+(?:is|are)\b|"
+    r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b"
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
     r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
 )
 _OVERVIEW = _rx(
-    r"\boverview\b|\bsummar\w*|\bopen\s+(?:problems?|questions?|challenges?|issues?)\b|\bchallenges?\b|"
+    r"\boverview\b|\bsummar(?:y|ies|[iy][sz]e[sd]?|[iy][sz]ing)\b|\bsum\s+up\b|\bopen\s+(?:problems?|questions?|challenges?|issues?)\b|\bchallenges?\b|"
     r"\bstate\s+of\s+the\s+art\b|\bsota\b|\b(?:main|key|common|major|different)\s+(?:approaches|methods|ideas|"
     r"techniques|directions|themes|lines)\b|\bapproaches\s+(?:to|for)\b|\bwhat(?:'s|\s+is)\s+new\b|"
     r"\btrends?\b|\bsurvey\b|\badvances\b|\blandscape\b|\bhow\s+do\s+(?:people|researchers|papers)\b|"
@@ -148,6 +149,7 @@ _CUE_WORDS = words(
     colleagues colleague network co-workers please thanks thank like want need wanna curious wonder
     whether if so than then other others else anybody somebody everything one ones kind sort type
     currently today these days things stuff via per using use used got gotten get gets go goes went
+    uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
     """
 )
@@ -159,13 +161,14 @@ def read(links: Links) -> Reading:
     residual = " ".join(residual.split())
     people = tuple(p.text for p in links.people)
     refers_back = bool(_PRONOUN.search(residual) or _FRAGMENT.match(residual))
-    if not people and links.unknown_names and _person_question(residual):
+    if len(people) < 2 and links.unknown_names and _person_question(residual):
         # A name the store does not hold: ask about it anyway, so the answer can say so; but only
         # when little else is asked ("Multi-Armed Bandit" inside a paper description is no person).
-        masked = _mask(residual, links.unknown_names[:2])
+        unknown = links.unknown_names[: 2 - len(people)]
+        masked = _mask(residual, unknown, first=len(people) + 1)
         rest = _topic(masked, links)
         if rest is None or len(rest.split()) <= UNKNOWN_NAME_MAX_TOPIC:
-            people = tuple(links.unknown_names[:2])
+            people = (*people, *unknown)
             residual = masked
     topic = _topic(residual, links)
     sort: Sort = "date" if links.recent and _DATE.search(residual) else "relevance"
@@ -278,8 +281,8 @@ def _person_question(r: str) -> bool:
     return bool(_COLLAB.search(r) or _PROFILE.search(r) or re.search(r"\bby\b|'s\b", r, re.I))
 
 
-def _mask(residual: str, names: list[str]) -> str:
-    for i, name in enumerate(names, 1):
+def _mask(residual: str, names: list[str], first: int = 1) -> str:
+    for i, name in enumerate(names, first):
         residual = re.sub(re.escape(name) + r"(?:'s)?", f"⟨P{i}⟩", residual)
     return residual
 

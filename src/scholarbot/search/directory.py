@@ -31,6 +31,15 @@ if TYPE_CHECKING:
 FUZZY_ACCEPT = 88
 #: Similarity for "did you mean" suggestions.
 FUZZY_SUGGEST = 70
+#: Similarity each word of a misspelt name needs to some word of the name it is read as: a whole-name
+#: score hides a short surname swapped for another ("andrew ng" -> "andrew wang" scores 90).
+FUZZY_WORD = 70
+
+
+def words_close(typed: str, key: str) -> bool:
+    """Whether every word of a typed name key is near some word of `key` (see FUZZY_WORD)."""
+    theirs = key.split()
+    return all(max(fuzz.ratio(w, t) for t in theirs) >= FUZZY_WORD for w in typed.split())
 
 
 @dataclass(frozen=True)
@@ -389,10 +398,25 @@ class NameIndex:
             )
         return sorted(found)
 
+    def keys_but_initials(self, key: str) -> list[str]:
+        """Keys that are `key` once middle initials are set aside on either side: "noah smith" finds
+        "Noah A. Smith", "noah a smith" finds "Noah Smith". At least two full words must remain."""
+        full = [w for w in key.split() if len(w) > 1]
+        if len(full) < 2:
+            return []
+        if len(full) < len(key.split()):
+            bare = " ".join(full)
+            return [bare] if bare in self.by_key else []
+        shared = set.intersection(*(set(self.keys_with_word(w)) for w in full))
+        return sorted(k for k in shared if k != key and sorted(w for w in k.split() if len(w) > 1) == full)
+
     def lookup(self, name: str) -> NameMatch:
-        """Resolve a name: exact key first, then a fuzzy match, else suggestions only."""
+        """Resolve a name: exact key first (middle initials aside), then a fuzzy match, else
+        suggestions only."""
         key = name_key(name)
         people = self.by_key.get(key) if key else None
+        if not people and key:
+            people = [p for k in self.keys_but_initials(key) for p in self.by_key[k]]
         if people:
             # "Zhao Li" and "Li Zhao" share a key but are usually different people: when some
             # candidates were printed in the asked order, those are the ones meant.
@@ -402,7 +426,12 @@ class NameIndex:
         if not pool:
             return NameMatch(name, (), exact=False)
         hits = process.extract(key, pool, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)
-        if hits and hits[0][1] >= FUZZY_ACCEPT and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 3):
+        if (
+            hits
+            and hits[0][1] >= FUZZY_ACCEPT
+            and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 3)
+            and words_close(key, hits[0][0])
+        ):
             return NameMatch(name, tuple(self.by_key[hits[0][0]]), exact=False)
         return NameMatch(name, (), exact=False, suggestions=tuple(self._display(k) for k, _, _ in hits))
 
