@@ -373,6 +373,18 @@ def test_history_forgets_idle_conversations():
     assert history.get("a", now=200) == [] and history.get("c", now=200) == [turn]  # most=2
 
 
+def test_a_follow_up_builds_on_the_last_question_asked_even_about_no_one():
+    from scholarbot.answers.query import Query
+    from scholarbot.bot.conversation import Turn, last_query
+
+    person = Turn("papers by X", Query(op="papers_by", people=("X",)))
+    topic = Turn("who at CMU works on MT?", Query(op="who_works_on", topic="MT", institution="CMU"))
+    thanks = Turn("thanks!", Query(op="help"))
+    assert last_query([person, topic, thanks]) == topic.query  # the help text is no question
+    assert last_query([topic, person]) == person.query
+    assert last_query([thanks]) is None
+
+
 class _Slow:
     """Answers after a pause, in the worker thread, like a cold index or a slow LLM."""
 

@@ -323,6 +323,41 @@ def test_follow_ups_build_on_the_last_query(answerer, question, expected):
     assert answer.query == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "and on federated learning?",
+            {"op": "who_works_on", "topic": "federated learning", "institution": "Tsinghua"},
+        ),
+        (
+            "only in 2024?",
+            {
+                "op": "who_works_on",
+                "topic": "dialogue",
+                "institution": "Tsinghua",
+                "year_from": 2024,
+                "year_to": 2024,
+            },
+        ),
+        # A pronoun has no one to point back to; a question of its own stands alone.
+        ("who works on split learning?", {"op": "who_works_on", "topic": "split learning"}),
+    ],
+)
+def test_fragments_build_on_a_question_about_no_one(answerer, question, expected):
+    previous = Query(op="who_works_on", topic="dialogue", institution="Tsinghua")
+    assert follow_up(answerer.read(question), previous).to_json() == expected
+
+
+def test_a_lower_case_fragment_naming_a_venue_narrows_the_list(answerer):
+    previous = Query(op="papers_by", people=("Liang Pang",))
+    assert follow_up(answerer.read("just the www ones"), previous).to_json() == {
+        "op": "papers_by",
+        "people": ["Liang Pang"],
+        "venue": "WWW",
+    }
+
+
 def test_query_json_round_trips_and_rejects_junk():
     q = Query(op="papers_by", people=("A B",), sort="citations", limit=3, year_from=2020)
     assert Query.from_json(q.to_json()) == q

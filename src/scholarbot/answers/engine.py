@@ -135,7 +135,9 @@ class Answerer:
             def institutions() -> Institutions:
                 return Institutions(people.affiliations())
 
-            self._linker = Linker(people.names, institutions, index.venue_names, index.word_frequency)
+            self._linker = Linker(
+                people.names, institutions, index.venue_names, index.word_frequency, papers=len(index)
+            )
         return self._linker
 
     def _follow_store(self) -> dict[str, Any]:

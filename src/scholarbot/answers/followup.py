@@ -14,9 +14,15 @@ from scholarbot.answers.reader import Reading
 def follow_up(reading: Reading, previous: Query | None) -> Query:
     """The query a question asks, given the query of the turn before it (if any)."""
     query = reading.query
-    if previous is None or not previous.people:
+    if previous is None:
         return query
     asked = reading.asked or query
+    if not previous.people:
+        # After a question about no one ("who at CMU works on MT?"), only a fragment builds on it
+        # ("and on summarization?", "only in 2024?"); a pronoun has no one to point at.
+        if reading.fragment and not reading.links.people and not (reading.asked_sure and asked.op != "help"):
+            return _changed(previous, asked)
+        return query
     if reading.links.people:
         if (reading.asked_sure and asked.op != "profile") or not reading.refers_back:
             return query
@@ -28,7 +34,11 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
     if reading.asked_sure and asked.op != "help" and not (asked.op in PAIR_OPS and len(previous.people) < 2):
         # A new question about the same people: its own operation, filters and topic.
         return asked.with_(**people)
-    # A fragment ("and on dialogue?", "and in 2022?"): change only what it names.
+    return _changed(previous, asked)
+
+
+def _changed(previous: Query, asked: Query) -> Query:
+    """A fragment ("and on dialogue?", "and in 2022?"): the previous query with only what it names changed."""
     changes: dict[str, object] = {}
     for name in ("topic", "institution", "venue", "year_from", "year_to"):
         value = getattr(asked, name)

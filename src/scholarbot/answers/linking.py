@@ -33,6 +33,8 @@ MAX_INSTITUTION_TOKENS = 9
 FUZZY_NAME_MIN = 85
 #: A word is ordinary text, not a name, when papers use it this many times more often than names do.
 ORDINARY_RATIO = 3.0
+#: A word in at least this share of the papers is common text (its lower-case venue name is no venue).
+COMMON_WORD_SHARE = 0.01
 
 # Words that make up institution names everywhere; alone they never identify one.
 _GENERIC_INSTITUTION = words(
@@ -209,9 +211,12 @@ class Linker:
         venues: Iterable[str],
         text_frequency: Callable[[str], int],
         *,
+        papers: int = 0,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.names = names
+        #: How many papers `text_frequency` counts over (0: unknown).
+        self.papers = papers
         # Built on first need: most questions name no institution, and folding every affiliation
         # in the records costs a third of a second at 13k papers.
         self._institutions = institutions
@@ -386,6 +391,10 @@ class Linker:
         people = tuple(self.names.by_key[best_key])
         return NameMatch(" ".join(words), people, exact=False)
 
+    def _common(self, word: str) -> bool:
+        """An ordinary word that a good share of papers use ("findings", "science")."""
+        return self._ordinary(word) and self.text_frequency(word) >= COMMON_WORD_SHARE * self.papers
+
     def _ordinary(self, word: str) -> bool:
         """A word papers use as a word far more than people use it as a name ("long", "can")."""
         if word in _FUNCTION_WORDS:
@@ -428,8 +437,9 @@ class Linker:
             venue = self.venues.get(word) or self.venues.get(fold(VENUE_ALIASES.get(word, "")))
             if venue is None:
                 continue
-            # A venue that is also an ordinary word must be written as the venue writes it.
-            if t.word != venue and t.word != venue.upper() and self._ordinary(fold(t.word)):
+            # A venue that is also an ordinary word must be written as the venue writes it; an
+            # acronym that papers mention now and then ("acl", "colm") is no ordinary word.
+            if t.word != venue and t.word != venue.upper() and self._common(fold(t.word)):
                 continue
             links.venue = venue
             spans.append((t.start, t.end, "⟨V⟩"))

@@ -35,6 +35,8 @@ class Reading:
     asked: Query | None = None
     #: Whether a cue decided the operation of `asked`.
     asked_sure: bool = False
+    #: The question starts as a fragment of one ("and on dialogue?", "only in 2024?").
+    fragment: bool = False
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -110,7 +112,7 @@ _OVERVIEW = _rx(
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
-_FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only)\b")
+_FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but)\b")
 # "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
 _DATE = _rx(
     r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
@@ -160,7 +162,9 @@ def read(links: Links) -> Reading:
     residual = _FILLER.sub(" ", links.residual)
     residual = " ".join(residual.split())
     people = tuple(p.text for p in links.people)
-    refers_back = bool(_PRONOUN.search(residual) or _FRAGMENT.match(residual))
+    # Judged before the filler goes too: "just the COLM ones" is a fragment, "just" is filler.
+    fragment = bool(_FRAGMENT.match(residual) or _FRAGMENT.match(links.residual))
+    refers_back = bool(_PRONOUN.search(residual) or fragment)
     if len(people) < 2 and links.unknown_names and _person_question(residual):
         # A name the store does not hold: ask about it anyway, so the answer can say so; but only
         # when little else is asked ("Multi-Armed Bandit" inside a paper description is no person).
@@ -201,7 +205,9 @@ def read(links: Links) -> Reading:
         else:
             query = Query(op="help")
         sure = False
-    return Reading(query, sure, links, refers_back=refers_back, asked=asked, asked_sure=asked_sure)
+    return Reading(
+        query, sure, links, refers_back=refers_back, asked=asked, asked_sure=asked_sure, fragment=fragment
+    )
 
 
 def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[Op, dict[str, object], bool]:

@@ -27,13 +27,15 @@ class Turn:
 
 
 def last_query(history: list[Turn]) -> Query | None:
-    """The query of the latest turn that named people, within the turn and character budget."""
+    """The query of the latest turn that asked something (not the help text), within the turn and
+    character budget. A turn about no one counts too: "and on summarization?" after "who at CMU
+    works on MT?" keeps CMU, and "what did they publish?" after it has no one to point back to."""
     budget = MAX_HISTORY_CHARS
     for turn in reversed(history[-MAX_TURNS:]):
         budget -= len(turn.question)
         if budget < 0:
             break
-        if turn.query.people:
+        if turn.query.op != "help":
             return turn.query
     return None
 
