@@ -124,6 +124,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     # Asking where someone is, however it is put, is a profile question.
     ("which uni is hanlin gu at", {"op": "profile", "people": ["Hanlin Gu"]}),
     ("where is Hanlin Gu now?", {"op": "profile", "people": ["Hanlin Gu"]}),
+    ("where are Fandong Meng's papers published?", {"op": "top_venue", "people": ["Fandong Meng"]}),
     # Summarization is a field; a summary is a request.
     ("who works on summarization?", {"op": "who_works_on", "topic": "summarization"}),
     ("summarize the work on federated learning", {"op": "overview", "topic": "federated learning"}),

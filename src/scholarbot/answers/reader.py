@@ -81,7 +81,7 @@ _CITED = _rx(
     r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b"
 )
 _VENUE_Q = _rx(
-    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have)\b.*\bpublish|"
+    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
 _YEAR_Q = _rx(
@@ -103,7 +103,8 @@ _WHO = _rx(
     r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
 )
 _OVERVIEW = _rx(
-    r"\boverview\b|\bsummar(?:y|ies|[iy][sz]e[sd]?|[iy][sz]ing)\b|\bsum\s+up\b|\bopen\s+(?:problems?|questions?|challenges?|issues?)\b|\bchallenges?\b|"
+    r"\boverview\b|\bsummar(?:y|ies|[iy][sz]e[sd]?|[iy][sz]ing)\b|\bsum\s+up\b|"
+    r"\bopen\s+(?:problems?|questions?|challenges?|issues?)\b|\bchallenges?\b|"
     r"\bstate\s+of\s+the\s+art\b|\bsota\b|\b(?:main|key|common|major|different)\s+(?:approaches|methods|ideas|"
     r"techniques|directions|themes|lines)\b|\bapproaches\s+(?:to|for)\b|\bwhat(?:'s|\s+is)\s+new\b|"
     r"\btrends?\b|\bsurvey\b|\badvances\b|\blandscape\b|\bhow\s+do\s+(?:people|researchers|papers)\b|"
