@@ -6,9 +6,10 @@ import logging
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from scholarbot.config import Settings, reveal
 from scholarbot.errors import ConfigError
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from scholarbot.search.directory import PeopleTable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,10 +47,20 @@ class Services:
         return PeopleTable(self.index_dir)
 
     def large(self) -> bool:
-        """Whether the store is large enough that reading it is worth a child process (`in_child`)."""
-        from scholarbot.search.index import REFRESH_ELSEWHERE_ROWS, saved_rows
+        """Whether the store is large enough that its heavy work is worth a child process."""
+        from scholarbot.search.index import large_store
 
-        return saved_rows(self.index_dir) >= REFRESH_ELSEWHERE_ROWS
+        return large_store(self.store, self.index_dir)
+
+    def offload(self, task: str, *args: Any, here: Callable[[], T]) -> T:
+        """`scholarbot.worker`'s `task` in a child process when the store is large, else `here()`;
+        should the child fail, `here()` does the work and the log says why."""
+        if self.large():
+            try:
+                return cast(T, self.in_child(task, *args))
+            except Exception as e:  # whatever failed there, the work is done here instead
+                log.warning("no child process ran %s (%s); doing it here", task, e)
+        return here()
 
     def in_child(self, task: str, *args: Any) -> Any:
         """Run one of `scholarbot.worker`'s tasks in a child process and return its result.
@@ -74,12 +86,9 @@ class Services:
 
     def papers_first_seen(self, lo: float, hi: float, page: int = SCAN_PAGE) -> list[Paper]:
         """Papers that first entered the store in [lo, hi) (unix seconds); read in a child when large."""
-        if self.large():
-            try:
-                return list(self.in_child("papers_first_seen", lo, hi, page))
-            except Exception as e:  # whatever failed there, the reading is done here instead
-                log.warning("no child process read the papers new since %s (%s); reading them here", lo, e)
-        return self.store.papers_first_seen(lo, hi, page)
+        return self.offload(
+            "papers_first_seen", lo, hi, page, here=lambda: self.store.papers_first_seen(lo, hi, page)
+        )
 
     def close(self) -> None:
         """Close the store; whoever opened the services closes them (the bot does not own them)."""

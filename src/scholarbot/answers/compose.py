@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from scholarbot.answers.types import Answer, Source, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher, fold, name_key
+from scholarbot.search.directory import person_name_keys
 
 if TYPE_CHECKING:
     from scholarbot.answers.engine import PersonView
@@ -282,14 +283,14 @@ def _telling_paper(v: PersonView) -> Paper:
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:
     """The first paper whose author list names the person (by name or alias)."""
-    keys = {name_key(n) for n in (person.name, *person.aliases)}
+    keys = set(person_name_keys(person))
     return next((p for p in papers if any(name_key(a.name) in keys for a in p.authors)), None)
 
 
 def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, Paper] | None:
     """The affiliation on the person's newest paper that gives one, when it is another place than
     the one they are most often listed with; else None."""
-    keys = {name_key(n) for n in (person.name, *person.aliases)}
+    keys = set(person_name_keys(person))
     dated = sorted((p for p in papers if p.year), key=lambda p: (p.year or 0, p.date or ""), reverse=True)
     for paper in dated:
         for author in paper.authors:

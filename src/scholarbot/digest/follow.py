@@ -15,7 +15,9 @@ from scholarbot.ingest.people import resolve_people
 from scholarbot.records import Paper, Researcher, name_key
 
 
-class _Store(Protocol):
+class RecordSource(Protocol):
+    """Where paper and researcher records are read: the store, or copies of them (digest/service.py)."""
+
     def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
 
     def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]: ...
@@ -25,7 +27,7 @@ def followed_papers(
     papers: Sequence[Paper],
     followed: Mapping[str, tuple[str, ...]],
     names: Mapping[str, str],
-    store: _Store,
+    store: RecordSource,
 ) -> dict[str, set[str]]:
     """Map each followed researcher's display name to the ids of `papers` that are theirs.
 

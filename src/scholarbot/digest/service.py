@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scholarbot.config import Settings, reveal
-from scholarbot.digest.follow import followed_papers
+from scholarbot.digest.follow import RecordSource, followed_papers
 from scholarbot.digest.rank import Ranker
 from scholarbot.digest.runner import RunResult, preview, run_due
 from scholarbot.digest.state import DigestState
@@ -26,14 +25,6 @@ from scholarbot.services import Services
 if TYPE_CHECKING:
     from scholarbot.search.directory import PeopleDirectory
     from scholarbot.search.index import PaperIndex
-
-log = logging.getLogger(__name__)
-
-
-class _Records(Protocol):
-    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
-
-    def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]: ...
 
 
 @dataclass
@@ -48,6 +39,15 @@ class _CachedRecords:
 
     def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]:
         return self.people.records(ids)
+
+
+@dataclass
+class _Batch:
+    """A batch of new papers prepared for ranking, and where its followed researchers are read."""
+
+    key: tuple[str, ...]
+    prepared: Any
+    records: RecordSource
 
 
 def state_path(settings: Settings) -> Path:
@@ -103,7 +103,7 @@ class Digests:
         # Source HTTP (arXiv's 3 s pacing, retries of several minutes) waits in threads of its own, so
         # a slow source never holds the threads that answers and autocomplete run in.
         self.http = ThreadPoolExecutor(max_workers=3, thread_name_prefix="scholarbot-digest-http")
-        self._prepared: tuple[tuple[str, ...], Any] | None = None
+        self._batch: _Batch | None = None
         # Several subscriptions rank the same batch from worker threads: prepare it once, under a lock.
         self._lock = threading.Lock()
 
@@ -116,46 +116,43 @@ class Digests:
         """Rank papers for one subscription; the batch is embedded once however many subscriptions ask."""
         key = tuple(p.id for p in papers)
         with self._lock:
-            if self.ranker.background is None and getattr(self.svc, "index_dir", None) is not None:
-                # The store's vectors say what "unusually close to this topic" means; a handful of new
-                # papers cannot. Loaded lazily (cached per store generation) on the first digest.
-                from scholarbot.search.index import PaperIndex
-
-                self.ranker.background = PaperIndex.open(
-                    self.svc.store,
-                    self.svc.embedder,
-                    self.svc.index_dir,
-                    getattr(self.svc, "refresh_paper_index", None),
-                ).reference_vectors()
-            prepared = self._prepared
-            if prepared is None or prepared[0] != key:
-                prepared = self._prepared = (key, self.ranker.prepare(papers))
+            batch = self._batch
+            if batch is None or batch.key != key:
+                records = self._open_records()  # the store changed since the last batch: it absorbed this one
+                batch = self._batch = _Batch(key, self.ranker.prepare(papers), records)
         followed = None
         if sub.researcher_ids:
             anchors = self.state.followed(sub.id) if sub.id else {}
             wanted = {rid: anchors.get(rid, ()) for rid in sub.researcher_ids}
             names = dict(zip(sub.researcher_ids, sub.researcher_names, strict=False))
-            followed = followed_papers(papers, wanted, names, self._records())
-        return self.ranker.rank(prepared[1], sub, followed)
+            followed = followed_papers(papers, wanted, names, batch.records)
+        return self.ranker.rank(batch.prepared, sub, followed)
 
     def _large(self) -> bool:
         large = getattr(self.svc, "large", None)
         return bool(large is not None and large())
 
-    def _records(self) -> _Records:
-        """Where followed researchers' records and known papers are read: a large store's own
-        collections would load its vector index into this (long-lived) process; the search index's
-        records and the people table hold the same and are read by the page."""
-        if not self._large():
+    def _open_records(self) -> RecordSource:
+        """Load the ranker's background once, and say where this batch's followed researchers' records
+        and known papers are read: a large store's own collections would load its vector index into
+        this (long-lived) process; the search index's records and the people table hold the same and
+        are read by the page."""
+        index_dir = getattr(self.svc, "index_dir", None)
+        large = self._large()
+        if index_dir is None or not (large or self.ranker.background is None):
             return self.svc.store
         from scholarbot.search.directory import PeopleDirectory
         from scholarbot.search.index import PaperIndex
 
-        store, cache = self.svc.store, self.svc.index_dir
-        return _CachedRecords(
-            PaperIndex.open(store, self.svc.embedder, cache, getattr(self.svc, "refresh_paper_index", None)),
-            PeopleDirectory.open(store, cache),
+        store = self.svc.store
+        index = PaperIndex.open(
+            store, self.svc.embedder, index_dir, getattr(self.svc, "refresh_paper_index", None)
         )
+        if self.ranker.background is None:
+            # The store's vectors say what "unusually close to this topic" means; a handful of new
+            # papers cannot. Loaded on the first digest.
+            self.ranker.background = index.reference_vectors()
+        return _CachedRecords(index, PeopleDirectory.open(store, index_dir)) if large else store
 
     def absorb(self, papers: list[Paper]) -> None:
         """New papers join the store (merged across versions and sources) before they are ranked.
@@ -165,13 +162,15 @@ class Digests:
         """
         if not papers:
             return
-        if self._large():
-            try:
-                self.svc.in_child("absorb", papers)
-                return
-            except Exception as e:  # whatever failed there, the work is done here instead
-                log.warning("no child process wrote the digest's new papers (%s); writing them here", e)
-        ingest_records(papers, [], self.svc.store, self.svc.embedder, people=self.svc.people_table())
+
+        def here() -> None:
+            ingest_records(papers, [], self.svc.store, self.svc.embedder, people=self.svc.people_table())
+
+        offload = getattr(self.svc, "offload", None)  # services made for tests may lack it
+        if offload is None:
+            here()
+        else:
+            offload("absorb", papers, here=here)
 
     async def run(
         self, now: datetime, poster: Poster, *, channel_id: int | None = None, dry_run: bool = False

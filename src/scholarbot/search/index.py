@@ -403,7 +403,7 @@ class PaperIndex:
                 return cls._load(folder, embedder, store)
         except (OSError, ValueError, KeyError, IndexError, RuntimeError):
             pass  # a missing, damaged or older-format cache is rebuilt below
-        if refresh is not None and _large(store, cache_dir):
+        if refresh is not None and large_store(store, cache_dir):
             try:
                 refresh()
                 # Whatever generation it reached: a store changed again since is followed next question.
@@ -738,10 +738,13 @@ class Cosines:
         return np.nan_to_num((self.values - self.mean) / (self.std + 1e-9), nan=0.0).astype(np.float32)
 
 
-def _large(store: Store, cache_dir: Path) -> bool:
-    # The saved index says so without asking the store; with none saved (a first build, as in a bot
-    # started on a store nobody indexed), the store is counted. Counting scans (0.12 s at 13k papers,
-    # most of a small patch), so a small saved index is taken at its word.
+def large_store(store: Store, cache_dir: Path) -> bool:
+    """Whether a long-lived process should leave the store's heavy work to a child process.
+
+    The saved index says so without asking the store; with none saved (a first build, as in a bot
+    started on a store nobody indexed), the store is counted. Counting scans (0.12 s at 13k papers,
+    most of a small patch), so a small saved index is taken at its word.
+    """
     saved = saved_rows(cache_dir)
     return (saved or store.count("papers")) >= REFRESH_ELSEWHERE_ROWS
 
