@@ -28,7 +28,15 @@ from typing import Any
 from scholarbot.ingest.identity import ClusterEvidence, NameFrequencies, TopicModel
 from scholarbot.ingest.importers import expand_paths, read_file
 from scholarbot.ingest.people import RarityMerge, identifying_id, resolve_people
-from scholarbot.records import Paper, ProfilePage, Researcher, author_id_namespace, merge_by_id, name_key
+from scholarbot.records import (
+    Paper,
+    ProfilePage,
+    Researcher,
+    author_id_namespace,
+    merge_by_id,
+    name_key,
+    person_key,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -52,26 +60,35 @@ def main() -> int:
     merges: list[RarityMerge] = []
     after, after_s = timed(lambda: resolve_people(papers, pages, merges=merges))
     hidden: list[RarityMerge] = []
-    resolve_people(hide_ids(papers), pages, merges=hidden)
+    hidden_people = resolve_people(hide_ids(papers), pages, merges=hidden)
     check = Counter(verdict(m, by_id) for m in hidden)
+    spellings = spelling_joins(after, by_id)
+    spellings_hidden = spelling_joins(hidden_people, by_id)
     figures: dict[str, Any] = {
         "papers": len(papers),
         "before": summary(before) | {"resolve_s": before_s},
         "after": summary(after) | {"resolve_s": after_s},
         "rarity_joins": len(merges),
         "rarity_joins_romanised": sum(m.evidence.romanised for m in merges),
-        "names_joined": len({m.name_key for m in merges}),
+        "names_joined": len({m.key for m in merges}),
         "ids_hidden_check": {"joins": len(hidden), **dict(check)},
         "contradicted": [
-            {"name": display(m, by_id), "ids": [sorted(ids_of(side, m.name_key, by_id)) for side in m.papers]}
+            {"name": display(m, by_id), "ids": [sorted(ids_of(side, m.key, by_id)) for side in m.papers]}
             for m in hidden
             if verdict(m, by_id) == "contradicted"
         ],
+        "spelling_joins": len(spellings),
+        "spelling_joins_ids_hidden": {
+            "joins": len(spellings_hidden),
+            **Counter(j["verdict"] for j in spellings_hidden),
+        },
+        "spelling_contradicted": [j for j in spellings_hidden if j["verdict"] == "contradicted"],
     }
     rng = random.Random(args.seed)
     sampled = rng.sample(merges, min(args.sample, len(merges)))
     topics = TopicModel(papers)
     figures["sample"] = [describe(m, by_id, topics) for m in sampled]
+    figures["spelling_sample"] = rng.sample(spellings, min(args.sample, len(spellings)))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     print(report(figures))
@@ -109,10 +126,13 @@ def summary(people: list[Researcher]) -> dict[str, Any]:
     per_name = Counter(name_key(r.name) for r in people)
     freq = NameFrequencies(name_key(r.name) for r in people)
     split = {k: n for k, n in per_name.items() if n > 1}
+    # "Christopher Manning" and "Christopher D. Manning" as two researchers are one split name too.
+    per_person_key = Counter(person_key(r.name) for r in people)
     return {
         "researchers": len(people),
         "names": len(per_name),
         "split_names": len(split),
+        "split_names_initials_aside": sum(1 for n in per_person_key.values() if n > 1),
         "split_names_romanised": sum(freq.romanised(k) for k in split),
         "researchers_under_split_names": sum(split.values()),
         "largest_splits": per_name.most_common(5),
@@ -128,12 +148,50 @@ def ids_of(paper_ids: tuple[str, ...], key: str, by_id: dict[str, Paper]) -> set
         a.source_id or ""
         for pid in paper_ids
         for a in by_id[pid].authors
-        if name_key(a.name) == key and identifying_id(a)
+        if person_key(a.name) == key and identifying_id(a)
     }
 
 
+def spelling_joins(people: list[Researcher], by_id: dict[str, Paper]) -> list[dict[str, Any]]:
+    """People whose papers print their name in more than one way once initials are set aside
+    ("Christopher Manning", "Christopher D. Manning"), each judged by the authors' ids on the papers:
+    confirmed when two spellings share an id, contradicted when they carry only different ids of one
+    scheme."""
+    out = []
+    for r in people:
+        key = person_key(r.name)
+        ids: dict[str, set[str]] = {}
+        rows: dict[str, list[str]] = {}
+        for pid in r.paper_ids:
+            mine = [a for a in by_id[pid].authors if person_key(a.name) == key]
+            if len(mine) != 1:
+                continue
+            spelling = name_key(mine[0].name)
+            ids.setdefault(spelling, set())
+            if identifying_id(mine[0]):
+                ids[spelling].add(mine[0].source_id or "")
+            p = by_id[pid]
+            others = ", ".join(a.name for a in p.authors if a is not mine[0])[:60]
+            aff = "; ".join(mine[0].affiliations[:1]) or "-"
+            row = f"{mine[0].name} | {p.venue} | {p.title[:60]} | {aff} | {others}"
+            rows.setdefault(spelling, []).append(row)
+        if len(ids) < 2:
+            continue
+        sets = list(ids.values())
+        pairs = [(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
+        spaces = lambda x: {author_id_namespace(i) for i in x}  # noqa: E731
+        if any(a and b and not (a & b) and spaces(a) & spaces(b) for a, b in pairs):
+            judged = "contradicted"
+        elif any(a & b for a, b in pairs):
+            judged = "confirmed"
+        else:
+            judged = "no_ids"
+        out.append({"name": r.name, "verdict": judged, "ids": [sorted(x) for x in sets], "papers": rows})
+    return out
+
+
 def verdict(m: RarityMerge, by_id: dict[str, Paper]) -> str:
-    a, b = (ids_of(side, m.name_key, by_id) for side in m.papers)
+    a, b = (ids_of(side, m.key, by_id) for side in m.papers)
     if a & b:
         return "confirmed"
     if {author_id_namespace(i) for i in a} & {author_id_namespace(i) for i in b}:
@@ -144,9 +202,9 @@ def verdict(m: RarityMerge, by_id: dict[str, Paper]) -> str:
 def display(m: RarityMerge, by_id: dict[str, Paper]) -> str:
     for pid in m.papers[0]:
         for a in by_id[pid].authors:
-            if name_key(a.name) == m.name_key:
+            if person_key(a.name) == m.key:
                 return a.name
-    return m.name_key
+    return m.key
 
 
 def describe(m: RarityMerge, by_id: dict[str, Paper], topics: TopicModel) -> dict[str, Any]:
@@ -157,7 +215,7 @@ def describe(m: RarityMerge, by_id: dict[str, Paper], topics: TopicModel) -> dic
         rows = []
         for pid in side:
             p = by_id[pid]
-            me = next(a for a in p.authors if name_key(a.name) == m.name_key)
+            me = next(a for a in p.authors if person_key(a.name) == m.key)
             ev.add(p, me.name)
             others = [a.name for a in p.authors if a is not me]
             rows.append(
@@ -191,15 +249,23 @@ def report(f: dict[str, Any]) -> str:
     lines = [
         "| | before (evidence only) | after (+ name rarity) |",
         "| --- | --- | --- |",
-        *(f"| {k} | {b[k]} | {a[k]} |" for k in ("researchers", "split_names", "split_names_romanised")),
+        *(f"| {k} | {b[k]} | {a[k]} |" for k in ("researchers", "split_names", "split_names_initials_aside")),
+        *(f"| {k} | {b[k]} | {a[k]} |" for k in ("split_names_romanised",)),
         *(f"| {k} | {b[k]} | {a[k]} |" for k in ("researchers_under_split_names", "resolve_s")),
         "",
         f"rarity joins: {f['rarity_joins']} ({f['rarity_joins_romanised']} of romanised East Asian names) "
         f"over {f['names_joined']} names",
         f"ids hidden: {f['ids_hidden_check']}",
         *(f"  contradicted: {c['name']} {c['ids']}" for c in f["contradicted"]),
+        f"people printed with and without middle initials: {f['spelling_joins']}; "
+        f"ids hidden: {f['spelling_joins_ids_hidden']}",
+        *(f"  contradicted: {c['name']} {c['ids']}" for c in f["spelling_contradicted"]),
         "",
     ]
+    for n, j in enumerate(f["spelling_sample"], 1):
+        lines.append(f"{n}. {j['name']} ({j['verdict']})")
+        lines.extend(f"   {row}" for rows in j["papers"].values() for row in rows[:3])
+    lines.append("")
     for n, s in enumerate(f["sample"], 1):
         lines.append(
             f"{n}. {s['name']}: expected namesakes {s['expected_namesakes']}"

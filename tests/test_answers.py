@@ -199,3 +199,23 @@ def test_overview_groups_the_papers_on_a_topic_into_cited_themes(answerer):
     assert themes, a.text
     assert all("ederat" in s.title or "ederat" in " ".join(s.authors) or s.title for s in a.sources)
     _assert_well_cited(a)
+
+
+def test_a_name_printed_with_and_without_a_middle_initial_is_one_person_named_as_each_paper_prints_it(
+    tmp_path, model_cache
+):
+    svc = _services(tmp_path / "initials", model_cache)
+    papers = tmp_path / "acl2022.json"
+    papers.write_text(
+        '[{"title": "Graph Parsing for Dialogue", "author": "Rebecca J. Passonneau; Ann Lee"},'
+        ' {"title": "Dialogue Acts Revisited", "author": "Rebecca J. Passonneau; Ann Lee"},'
+        ' {"title": "Few-shot Entity Tagging", "author": "Rebecca Passonneau; Ann Lee; Sarkar Das"}]'
+    )
+    ingest_paths([papers], svc.store, svc.embedder)
+    answerer = Answerer(svc)
+    profile = answerer.ask("Who is Rebecca Passonneau?").profile
+    assert profile is not None and profile["paper_count"] == 3
+    a = answerer.ask("Who does Sarkar Das work with?")
+    assert sorted(p["name"] for p in a.people) == ["Ann Lee", "Rebecca Passonneau"]
+    assert "Rebecca Passonneau" in a.text and "J." not in a.text
+    _assert_well_cited(a)

@@ -18,7 +18,7 @@ from scholarbot.ingest.identity import NameFrequencies
 from scholarbot.ingest.importers import expand_paths, read_file
 from scholarbot.ingest.people import RarityMerge, resolve_people
 from scholarbot.ingest.pipeline import ingest_paths
-from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, name_key
+from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, name_key, person_key
 
 from conftest import SEEDS
 
@@ -77,16 +77,16 @@ def _named(people: list[Researcher], name: str) -> list[Researcher]:
     return [r for r in people if name_key(r.name) == name_key(name)]
 
 
-def _rare_across_venues(tmp_path: Path) -> Path:
+def _rare_across_venues(tmp_path: Path, first: str = RARE, second: str = RARE) -> Path:
     acl = {
         "title": "Risk-aware shortest paths in Markov decision processes",
-        "author": f"{RARE}; Ysolde Marchetti",
+        "author": f"{first}; Ysolde Marchetti",
         "aff": "University of Galway; University of Galway",
         "abstract": MDP,
     }
     ijcai = {
         "title": "Certified policy synthesis for Markov decision processes under uncertainty",
-        "author": f"Thaddeus Ocampo; {RARE}; Brunhild Szabo",
+        "author": f"Thaddeus Ocampo; {second}; Brunhild Szabo",
         "aff": "ETH Zurich; Lancaster University Leipzig; ETH Zurich",
         "abstract": MDP,
     }
@@ -104,8 +104,18 @@ def test_a_rare_name_across_venues_with_disjoint_coauthors_is_one_person(tmp_pat
     (person,) = _named(_resolve(folder, merges=merges), RARE)
     assert len(person.paper_ids) == 2
     assert set(person.affiliations) == {"University of Galway", "Lancaster University Leipzig"}
-    (merge,) = [m for m in merges if m.name_key == name_key(RARE)]
+    (merge,) = [m for m in merges if m.key == person_key(RARE)]
     assert merge.evidence.expected_namesakes < 0.01 and not merge.evidence.romanised
+
+
+def test_a_rare_name_printed_with_and_without_a_middle_initial_is_one_person(tmp_path):
+    folder = _rare_across_venues(tmp_path, RARE, "Orlaith M. Quennevaux")
+    (person,) = _named(_resolve(folder), RARE)
+    assert {person.name, *person.aliases} == {RARE, "Orlaith M. Quennevaux"} and len(person.paper_ids) == 2
+    # Two different middle initials are two people, however rare the rest of the name.
+    folder = _rare_across_venues(tmp_path / "two", "Orlaith K. Quennevaux", "Orlaith M. Quennevaux")
+    people = [r for r in _resolve(folder) if person_key(r.name) == person_key(RARE)]
+    assert sorted(r.name for r in people) == ["Orlaith K. Quennevaux", "Orlaith M. Quennevaux"]
 
 
 def test_two_namesakes_with_different_ids_of_one_scheme_stay_apart(tmp_path):
@@ -149,7 +159,7 @@ def test_a_common_chinese_name_with_disjoint_coauthors_stays_split(tmp_path):
     before = _named(_resolve(folder, rarity=False), "Wei Wang")
     assert len(after) == len(before) > 6  # the background's Wei Wangs too
     assert sum(1 for r in after if r.sources[0].split(":")[1] != "aaai2022") == 6  # one per paper
-    assert not [m for m in merges if m.name_key == name_key("Wei Wang")]
+    assert not [m for m in merges if m.key == person_key("Wei Wang")]
     freq = NameFrequencies(name_key(r.name) for r in _resolve(folder, rarity=False))
     assert freq.romanised("wang wei")
     assert (freq.expected_namesakes("wang wei") or 0) > 1
@@ -189,7 +199,7 @@ def test_the_seeds_zheng_lin_page_still_splits_on_the_whole_corpus(whole_corpus)
     # The feed page mixes NLP, vision and split-learning researchers: no rarity join may undo that.
     assert len(zheng_lin) >= 3
     assert [r for r in zheng_lin if r.metrics.get("h_index") == 44] == []
-    assert not [m for m in merges if m.name_key == name_key("Zheng Lin")]
+    assert not [m for m in merges if m.key == person_key("Zheng Lin")]
     # A name held by many: "Wei Wang" stays as split as its evidence leaves it.
     assert len(_named(people, "Wei Wang")) > 5
 

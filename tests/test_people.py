@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scholarbot.ingest.people import identifying_id, resolve_people
-from scholarbot.records import Author, Paper, paper_id_for
+from scholarbot.records import Author, Paper, paper_id_for, person_key
 
 
 def _paper(title: str, *authors: Author) -> Paper:
@@ -55,3 +55,29 @@ def test_ids_do_not_depend_on_input_order():
 def test_symbol_only_titles_do_not_collide():
     assert paper_id_for("🙂") != paper_id_for("🚀")
     assert paper_id_for("Deep Learning!") == paper_id_for("deep learning")
+
+
+def test_a_middle_initial_left_out_is_the_same_person_on_the_same_evidence():
+    a = _paper("A", Author("Christopher D. Manning"), Author("Percy Liang"))
+    b = _paper("B", Author("Christopher Manning"), Author("Percy Liang"))
+    c = _paper("C", Author("Christopher Manning"), Author("Dan Jurafsky"))  # nothing links this one
+    people = [r for r in resolve_people([a, b, c]) if person_key(r.name) == "christopher manning"]
+    assert sorted(len(r.paper_ids) for r in people) == [1, 2]
+    (joined,) = [r for r in people if len(r.paper_ids) == 2]
+    assert {joined.name, *joined.aliases} == {"Christopher D. Manning", "Christopher Manning"}
+    # A coauthor printed both ways is one piece of evidence: it links Ann Lee's two papers.
+    d = _paper("D", Author("Ann Lee"), Author("Christopher Manning"))
+    e = _paper("E", Author("Ann Lee"), Author("Christopher D. Manning"))
+    assert len([r for r in resolve_people([d, e]) if r.name == "Ann Lee"]) == 1
+
+
+def test_different_middle_initials_are_different_people_even_with_a_shared_coauthor():
+    a = _paper("A", Author("Philip S. Yu"), Author("Bo Li"))
+    b = _paper("B", Author("Philip L. H. Yu"), Author("Bo Li"))
+    c = _paper("C", Author("Philip Yu"), Author("Bo Li"))  # may be either: joins one of them
+    d = _paper("D", Author("J. Smith"), Author("Bo Li"))
+    e = _paper("E", Author("K. Smith"), Author("Bo Li"))  # one full word: initials are the name
+    people = resolve_people([a, b, c, d, e])
+    yus = [{r.name, *r.aliases} for r in people if person_key(r.name) == "philip yu"]
+    assert len(yus) == 2 and not any({"Philip S. Yu", "Philip L. H. Yu"} <= names for names in yus)
+    assert sorted(r.name for r in people if r.name.endswith("Smith")) == ["J. Smith", "K. Smith"]

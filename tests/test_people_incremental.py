@@ -20,7 +20,7 @@ from scholarbot.ingest.pipeline import (
     ingest_records,
     refresh_touched,
 )
-from scholarbot.records import Author, Paper, ProfilePage, name_key, paper_id_for
+from scholarbot.records import Author, Paper, ProfilePage, bare_key, paper_id_for, person_key
 from scholarbot.search.directory import TABLE_FILE, PeopleDirectory, PeopleTable
 from scholarbot.store.store import Store, researcher_dict
 
@@ -83,15 +83,15 @@ def _table(folder: Path) -> dict[str, Any]:
 
 
 def _rarity_joins(store: Store) -> set[str]:
-    """Name keys a full resolution of the store joins on name rarity."""
+    """Person keys a full resolution of the store joins on name rarity."""
     merges: list[RarityMerge] = []
     resolve_people(list(store.iter_papers()), list(store.iter_profiles()), merges=merges)
-    return {m.name_key for m in merges}
+    return {m.key for m in merges}
 
 
 def _without(people: dict[str, Any], table: dict[str, Any], keys: set[str]) -> tuple[Any, Any]:
-    """People and table rows with the people of these name keys left out, and every pointer to them."""
-    gone = {rid for rid, r in people.items() if name_key(r["name"]) in keys}
+    """People and table rows with the people of these person keys left out, and every pointer to them."""
+    gone = {rid for rid, r in people.items() if person_key(r["name"]) in keys}
     kept = {
         rid: {**r, "coauthors": [c for c in r["coauthors"] if c[0] not in gone]}
         for rid, r in people.items()
@@ -100,7 +100,7 @@ def _without(people: dict[str, Any], table: dict[str, Any], keys: set[str]) -> t
     by_id = {"people": 0, "keys": 1, "authorship": 1, "affiliations": 0}
     rows = {name: [r for r in table[name] if r[by_id[name]] not in gone] for name in by_id}
     rows |= {
-        name: [r for r in table[name] if r[-2 if name == "words" else 0] not in keys]
+        name: [r for r in table[name] if bare_key(r[-2 if name == "words" else 0]) not in keys]
         for name in ("words", "display")
     }
     return kept, rows
@@ -133,7 +133,7 @@ def test_a_late_ingest_resolves_only_touched_names_and_matches_a_full_resolution
     # A name-rarity join weighs the whole store's name and topic figures, which every new paper
     # moves a little. The late ingest re-decides the names its papers carry; a name it does not
     # touch keeps its person (or people) rather than split or join because unrelated papers came.
-    touched = {name_key(a.name) for f in late.iterdir() for p in read_file(f).papers for a in p.authors}
+    touched = {person_key(a.name) for f in late.iterdir() for p in read_file(f).papers for a in p.authors}
     drifted = (joined_before ^ _rarity_joins(full)) - touched
     incremental, full_people = _people(store), _people(full)
     assert report.researchers_total == len(incremental)
@@ -141,8 +141,8 @@ def test_a_late_ingest_resolves_only_touched_names_and_matches_a_full_resolution
         full_people, _table(tmp_path / "full-index"), drifted
     )
     for key in drifted:
-        assert {rid for rid, r in incremental.items() if name_key(r["name"]) == key} == {
-            rid for rid, r in before.items() if name_key(r["name"]) == key
+        assert {rid for rid, r in incremental.items() if person_key(r["name"]) == key} == {
+            rid for rid, r in before.items() if person_key(r["name"]) == key
         }
     # Readers take the patched table as it is: it carries the store's people generation.
     built: list[int] = []
@@ -268,3 +268,13 @@ def test_an_ingest_that_resolved_people_meanwhile_means_a_full_pass(tmp_path: Pa
     ingest_records([*early, a, b], [], full, full_emb)
     assert _people(store) == _people(full)
     assert PeopleTable(folder).generation() == store.people_generation()
+
+
+def test_a_late_paper_printing_a_middle_initial_joins_the_person_printed_without_it(tmp_path: Path) -> None:
+    early = [*_filler(40), _paper("Parsing one", "Christopher Manning", "Percy Liang")]
+    early.append(_paper("Parsing two", "Christopher A. Manning", "Dan Klein"))
+    late = [_paper("Parsing three", "Christopher D. Manning", "Percy Liang")]
+    inc, full = _late_then_full(tmp_path, early, late)
+    assert _people(inc) == _people(full)
+    names = sorted(tuple(sorted({r.name, *r.aliases})) for r in full.iter_researchers() if "Mann" in r.name)
+    assert names == [("Christopher A. Manning",), ("Christopher D. Manning", "Christopher Manning")]

@@ -147,6 +147,32 @@ def name_key(name: str) -> str:
     return " ".join(sorted(tokens))
 
 
+def bare_key(key: str) -> str:
+    """A name key without its initials, when at least two full words remain ("christopher d manning"
+    -> "christopher manning"); otherwise the key itself ("j smith": one word says too little)."""
+    full = [t for t in key.split() if len(t) > 1]
+    return " ".join(full) if len(full) >= 2 else key
+
+
+@lru_cache(maxsize=1 << 18)
+def person_key(name: str) -> str:
+    """The key people resolution groups authorships under: the name key, middle initials set aside.
+
+    "Christopher D. Manning" and "Christopher Manning" are candidates for one person (resolution
+    still needs evidence, and keeps "Philip S. Yu" apart from "Philip L. H. Yu", see
+    :func:`initials`); "J. Smith" and "K. Smith" are not.
+    """
+    return bare_key(name_key(name))
+
+
+def initials(name: str) -> str:
+    """The initials :func:`person_key` set aside, sorted ("Philip L. H. Yu" -> "hl"); "" when none."""
+    key = name_key(name)
+    if bare_key(key) == key:
+        return ""
+    return "".join(sorted(t for t in key.split() if len(t) == 1))
+
+
 def split_arxiv_id(text: str) -> tuple[str, str | None] | None:
     """Find an arXiv id in text: ("2605.03426", "v1") or None."""
     m = _ARXIV_ID.search(text)

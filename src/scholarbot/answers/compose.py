@@ -43,8 +43,11 @@ class Composer:
         self.answer.text = text
         return self.answer
 
-    def person_json(self, person: Researcher, papers: list[Paper]) -> dict[str, Any]:
-        return {"name": person.name, "id": person.id, "papers": [self.cite(p) for p in papers]}
+    def person_json(self, person: Researcher, papers: list[Paper], printed: bool = False) -> dict[str, Any]:
+        """A named person and the papers cited for them; `printed` names them as the first of those
+        papers prints them (how a list of people beside their citations names each one)."""
+        name = printed_name(person, papers[0]) if printed and papers else person.name
+        return {"name": name, "id": person.id, "papers": [self.cite(p) for p in papers]}
 
     # --- people -------------------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ class Composer:
                 by_paper: dict[str, list[str]] = {}
                 for rid in ranked:
                     for p in shared[rid][:1]:
-                        by_paper.setdefault(p.id, []).append(people[rid].name)
+                        by_paper.setdefault(p.id, []).append(printed_name(people[rid], p))
                 paper_of = {p.id: p for p in papers}
                 parts = [
                     f"{join_names(names)} on “{short(paper_of[pid].title)}” [{self.cite(paper_of[pid])}]"
@@ -111,7 +114,7 @@ class Composer:
                     f"{who} has {len(shared)} coauthor(s){scope} in the records; {shown}: {'; '.join(parts)}."
                 )
                 for rid in ranked:
-                    self.answer.people.append(self.person_json(people[rid], shared[rid]))
+                    self.answer.people.append(self.person_json(people[rid], shared[rid], printed=True))
             elif start:
                 sentences.append(
                     f"{who} has {len(shared)} coauthor(s){scope} in the records; all are listed."
@@ -192,7 +195,7 @@ class Composer:
         for c, n in collaborators[:5]:
             shared = _paper_with(papers, c)
             if shared is not None:  # each coauthor is cited to a paper that lists them
-                cited_coauthors.append(f"{c.name} ({n}) [{self.cite(shared)}]")
+                cited_coauthors.append(f"{printed_name(c, shared)} ({n}) [{self.cite(shared)}]")
         if cited_coauthors:
             s.append(f"Most frequent coauthors: {join_names(cited_coauthors)}.")
         if others:
@@ -268,8 +271,8 @@ def _label(v: PersonView, multi: bool) -> str:
         return v.person.name
     # The same paper _distinguish cites, so the label stays checkable.
     paper = _telling_paper(v)
-    own = name_key(v.person.name)
-    others = [a.name for a in paper.authors if name_key(a.name) != own]
+    own = set(person_name_keys(v.person))
+    others = [a.name for a in paper.authors if name_key(a.name) not in own]
     if others:
         return f"{v.person.name} (coauthor of {others[0]})"
     return f"{v.person.name} ({venue_year(paper)} paper)"
@@ -277,8 +280,15 @@ def _label(v: PersonView, multi: bool) -> str:
 
 def _telling_paper(v: PersonView) -> Paper:
     """The person's first paper that names a coauthor (the best handle on who they are), else the first."""
-    own = name_key(v.person.name)
-    return next((p for p in v.papers if any(name_key(a.name) != own for a in p.authors)), v.papers[0])
+    own = set(person_name_keys(v.person))
+    return next((p for p in v.papers if any(name_key(a.name) not in own for a in p.authors)), v.papers[0])
+
+
+def printed_name(person: Researcher, paper: Paper) -> str:
+    """The person's name as a paper prints it, so a claim cited to it reads exactly as its source
+    ("Rebecca Passonneau" on a paper without the "J." her record's name carries)."""
+    keys = set(person_name_keys(person))
+    return next((a.name for a in paper.authors if name_key(a.name) in keys), person.name)
 
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scholarbot.answers.compose import Composer, _label, namesakes
+from scholarbot.answers.compose import Composer, _label, namesakes, printed_name
 from scholarbot.answers.linking import venue_family, words
 from scholarbot.answers.query import Query
 from scholarbot.answers.types import Answer, join_names, short, venue_year
@@ -162,8 +162,8 @@ class FactsComposer(Composer):
                 continue
             pa, pb = ca[rid][0], cb[rid][0]
             cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
-            parts.append(f"{person.name} {cites}")
-            self.answer.people.append(self.person_json(person, [pa, pb]))
+            parts.append(f"{printed_name(person, pa)} {cites}")
+            self.answer.people.append(self.person_json(person, [pa, pb], printed=True))
         more = len(common) - start - MAX_NAMED
         tail = f"; and {more} more" if more > 0 else ""
         if more > 0:
@@ -319,8 +319,8 @@ class FactsComposer(Composer):
         parts = []
         for r, papers in ranked:
             cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
-            parts.append(f"{r.name} {cites}")
-            self.answer.people.append(self.person_json(r, papers[:2]))
+            parts.append(f"{printed_name(r, papers[0]) if papers else r.name} {cites}")
+            self.answer.people.append(self.person_json(r, papers[:2], printed=True))
         more = f" ({total} in all)" if total > len(ranked) else ""
         if query.offset:
             more = f" ({total} in all; from {query.offset + 1})"

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from scholarbot.ingest.people import resolve_people
-from scholarbot.records import Paper, Researcher, name_key
+from scholarbot.records import Paper, Researcher, person_key
 
 
 class RecordSource(Protocol):
@@ -44,15 +44,17 @@ def followed_papers(
         record = current.get(rid)
         known_ids = set(anchors) | set(record.paper_ids if record else ())
         name = names.get(rid) or (record.name if record else "")
-        keys = {name_key(n) for n in (name, *(record.aliases if record else ())) if n}
+        # Person keys, as resolution groups names: a paper printing a middle initial the record
+        # lacks ("Christopher D. Manning") is still a candidate, and resolution decides.
+        keys = {person_key(n) for n in (name, *(record.aliases if record else ())) if n}
         mine = {p.id for p in papers if p.id in known_ids}
         candidates = [
-            p for p in papers if p.id not in known_ids and any(name_key(a.name) in keys for a in p.authors)
+            p for p in papers if p.id not in known_ids and any(person_key(a.name) in keys for a in p.authors)
         ]
         if candidates and keys:
             known = list(store.get_papers(sorted(known_ids)).values())
             for person in resolve_people([*known, *candidates]):
-                if name_key(person.name) in keys and known_ids & set(person.paper_ids):
+                if person_key(person.name) in keys and known_ids & set(person.paper_ids):
                     mine |= {pid for pid in person.paper_ids if pid not in known_ids}
         if mine:
             out[name] = mine

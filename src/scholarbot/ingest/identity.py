@@ -227,8 +227,11 @@ class ClusterEvidence:
 
 
 def ordered_spelling(name: str) -> str:
-    """A printed name in its printed order, folded: "Yu-Feng Li" and "YuFeng Li" -> "yufeng li"."""
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", fold(name).replace("-", "")).split())
+    """A printed name in its printed order, folded, middle initials aside (as in the person key):
+    "Yu-Feng Li" and "YuFeng Li" -> "yufeng li"; "Christopher D. Manning" -> "christopher manning"."""
+    tokens = re.sub(r"[^a-z0-9 ]+", " ", fold(name).replace("-", "")).split()
+    full = [t for t in tokens if len(t) > 1]
+    return " ".join(full if len(full) >= 2 else tokens)
 
 
 @dataclass(frozen=True)

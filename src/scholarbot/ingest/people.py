@@ -1,10 +1,13 @@
 """Resolve authorships into people: same name is not same person.
 
-Every author position on every paper is an authorship. Authorships that share a name key are
-joined into one person only on evidence: the same source author id, a shared coauthor, or a
-shared affiliation, or a profile page that lists them together (unless the page itself visibly
-mixes several people). Two different ids from one id scheme (OpenReview ~Xi_Xiao1 vs ~Xi_Xiao2)
-keep people apart whatever else they share.
+Every author position on every paper is an authorship. Authorships that share a name, middle
+initials aside (:func:`~scholarbot.records.person_key`), are joined into one person only on
+evidence: the same source author id, a shared coauthor, or a shared affiliation, or a profile page
+that lists them together (unless the page itself visibly mixes several people). Two different ids
+from one id scheme (OpenReview ~Xi_Xiao1 vs ~Xi_Xiao2) keep people apart whatever else they share;
+so do different middle initials ("Philip S. Yu" and "Philip L. H. Yu"), while a name printed with
+and without one ("Christopher D. Manning", "Christopher Manning") is joined on the same evidence as
+any other spelling.
 
 What that leaves apart under a rare name ("Tor Lattimore" with a new lab and new coauthors) is
 joined when the name's rarity, with venue, topic and time, makes one person far likelier than two
@@ -39,7 +42,9 @@ from scholarbot.records import (
     Researcher,
     author_id_namespace,
     fold,
+    initials,
     name_key,
+    person_key,
 )
 
 #: Tags that describe what a paper is about, in the order they make good topic labels.
@@ -93,6 +98,12 @@ class _UnionFind:
         self.ids: dict[int, dict[str, set[str]]] = {}
         # Two authorships on one paper are two people, whatever else they share.
         self._papers: dict[int, set[str]] = {}
+        #: Middle initials printed in a cluster's names, for the clusters that print any.
+        self.initials: dict[int, frozenset[str]] = {}
+
+    def add_initials(self, n: int, letters: str) -> None:
+        if letters:
+            self.initials[n] = frozenset(letters)
 
     def add_id(self, n: int, namespace: str, value: str) -> None:
         self.ids.setdefault(n, {}).setdefault(namespace, set()).add(value)
@@ -119,12 +130,19 @@ class _UnionFind:
             for ns in ida.keys() & idb.keys():
                 if not (ida[ns] & idb[ns]):
                     return False
+        ia, ib = self.initials.get(ra), self.initials.get(rb)
+        # "Philip S. Yu" and "Philip L. H. Yu" are two people; "Philip Yu" may be either.
+        if ia and ib and not (ia <= ib or ib <= ia):
+            return False
         pa, pb = self.papers(ra), self.papers(rb)
         if pa & pb:
             return False
         if len(pa) < len(pb):
             ra, rb, pa, pb, ida, idb = rb, ra, pb, pa, idb, ida
         self.parent[rb] = ra
+        if ia or ib:
+            self.initials.pop(rb, None)
+            self.initials[ra] = (ia or frozenset()) | (ib or frozenset())
         if idb:
             for ns, vals in idb.items():
                 self.ids.setdefault(ra, {}).setdefault(ns, set()).update(vals)
@@ -141,7 +159,8 @@ class _UnionFind:
 class RarityMerge:
     """One join the name-rarity rule made, with its evidence, for reports and review."""
 
-    name_key: str
+    #: The person key (name key, middle initials aside) whose clusters were joined.
+    key: str
     #: Paper ids of the two clusters joined (the second joined the first).
     papers: tuple[tuple[str, ...], tuple[str, ...]]
     evidence: PairEvidence
@@ -149,9 +168,10 @@ class RarityMerge:
 
 @dataclass(frozen=True)
 class Scope:
-    """Resolve only the authorships under some name keys; everyone else stays as resolved before.
+    """Resolve only the authorships under some person keys; everyone else stays as resolved before.
 
-    Resolution never joins authorships of two name keys, so the people of these keys can be
+    Resolution never joins authorships of two person keys (:func:`~scholarbot.records.person_key`:
+    name keys with middle initials set aside), so the people of these keys can be
     resolved again from their papers alone (every paper where one of the keys is an author). What
     else they need from the rest of the store is passed in: who the other authors of those papers
     are, how common each name is, and the papers topic words are weighed on.
@@ -200,13 +220,13 @@ def iter_people(
     by_id = {p.id: p for p in papers}
     profiles = list(profiles)
     if scope is not None:
-        profiles = [page for page in profiles if name_key(page.name) in scope.keys]
+        profiles = [page for page in profiles if person_key(page.name) in scope.keys]
     nodes = _Nodes()
     keys: list[str] = []
     for p in by_id.values():
         positions = []
         for i, au in enumerate(p.authors):
-            k = name_key(au.name)
+            k = person_key(au.name)
             if k and (scope is None or k in scope.keys):
                 positions.append(i)
                 keys.append(k)
@@ -216,6 +236,7 @@ def iter_people(
         au = by_id[nodes.paper[n]].authors[nodes.pos[n]]
         if identifying_id(au):
             uf.add_id(n, author_id_namespace(au.source_id or ""), au.source_id or "")
+        uf.add_initials(n, initials(au.name))
 
     groups: dict[str, list[int]] = defaultdict(list)
     for n, k in enumerate(keys):
@@ -237,7 +258,7 @@ def iter_people(
     mixed_pages = {page.source for page in profiles if _page_is_mixed(_owner_nodes(page, by_id, nodes), uf)}
     before_rarity = [uf.find(n) for n in range(len(nodes))]
     if rarity:
-        shared_names = {name_key(page.name) for page in profiles if page.source in mixed_pages}
+        shared_names = {person_key(page.name) for page in profiles if page.source in mixed_pages}
         _link_by_rarity(groups, before_rarity, nodes, by_id, uf, shared_names, merges, scope)
     del groups
 
@@ -248,7 +269,7 @@ def iter_people(
     # Every id first: a record lists its coauthors' ids.
     node_rid: list[str] = [""] * len(nodes)
     for members in clusters.values():
-        rid = _researcher_id(keys[members[0]], members, nodes)
+        rid = _researcher_id(members, nodes, by_id)
         for n in members:
             node_rid[n] = rid
     del keys
@@ -285,7 +306,7 @@ def _link_by_evidence(
             evidence.append(("id", au.source_id or ""))
         own = keys[n]
         for j, other in enumerate(paper.authors):
-            ok = name_key(other.name)
+            ok = person_key(other.name)
             if j != i and ok and ok != own:
                 evidence.append(("coauthor", ok))
         for aff in au.affiliations:
@@ -400,14 +421,14 @@ def _merge_affiliation_variants(counts: Counter[str], last_year: dict[str, int])
 
 
 def _owner_nodes(page: ProfilePage, by_id: dict[str, Paper], nodes: _Nodes) -> list[int]:
-    key = name_key(page.name)
+    key = person_key(page.name)
     out = []
     for pid in page.paper_ids:
         paper = by_id.get(pid)
         if paper is None:
             continue
         for i, au in enumerate(paper.authors):
-            n = nodes.at(pid, i) if name_key(au.name) == key else None
+            n = nodes.at(pid, i) if person_key(au.name) == key else None
             if n is not None:
                 out.append(n)
                 break
@@ -425,11 +446,13 @@ def _page_is_mixed(owner_nodes: list[int], uf: _UnionFind) -> bool:
     return sum(1 for s in sizes.values() if s >= 2) >= 2
 
 
-def _researcher_id(key: str, members: list[int], nodes: _Nodes) -> str:
+def _researcher_id(members: list[int], nodes: _Nodes, by_id: dict[str, Paper]) -> str:
     # Anchored on the cluster's first authorship (smallest paper id, then author position):
     # re-ingesting the same data gives the same id whatever order files were read in, and two
-    # namesakes on one paper, kept apart, still get different ids.
+    # namesakes on one paper, kept apart, still get different ids. Keyed on the name as printed
+    # there, initials and all, so people resolved before initials were set aside keep their ids.
     pid, pos = min(nodes[n] for n in members)
+    key = name_key(by_id[pid].authors[pos].name)
     return "r_" + hashlib.sha1(f"{key}|{pid}|{pos}".encode()).hexdigest()[:16]
 
 

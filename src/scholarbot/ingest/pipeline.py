@@ -22,7 +22,7 @@ from scholarbot.errors import ScholarbotError
 from scholarbot.ingest.identity import IDF_SAMPLE
 from scholarbot.ingest.importers import expand_paths, read_file
 from scholarbot.ingest.people import Scope, iter_people, relink_coauthors, resolve_people
-from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, name_key
+from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, person_key
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
     PEOPLE_GENERATION,
@@ -56,13 +56,13 @@ class KnownPeople(Protocol):
         """The people generation it holds, None when there is none."""
 
     def ids_named(self, keys: Collection[str]) -> set[str]:
-        """Ids of the people under these name keys."""
+        """Ids of the people under these person keys (:func:`~scholarbot.records.person_key`)."""
 
     def authors_of(self, paper_ids: Collection[str]) -> dict[str, set[str]]:
         """Ids of each paper's people."""
 
     def name_counts(self, keys: Collection[str]) -> tuple[dict[str, int], int]:
-        """Clusters before name-rarity joins (how common a name is) per name key, for `keys` and every
+        """Clusters before name-rarity joins (how common a name is) per person key, for `keys` and every
         key that shares a word of two or more letters with them; and the total over all keys."""
 
     def paper_sample(self, n: int) -> list[str]:
@@ -167,7 +167,7 @@ def ingest_records(
             if not changed:
                 store.set_flag(PEOPLE_STALE, True)
             store.upsert_profiles(new_pages, embedder.embed_documents([p.name for p in new_pages]))
-            touched.keys.update(name_key(p.name) for p in new_pages)
+            touched.keys.update(person_key(p.name) for p in new_pages)
             changed = True
     if changed or resolve_all or store.get_flag(PEOPLE_STALE):
         small = len(touched.papers) <= INCREMENTAL_SHARE * stored_papers
@@ -202,13 +202,13 @@ class _Touched:
 
     #: Ids of the papers written (new, or with a changed record).
     papers: set[str] = field(default_factory=set)
-    #: Name keys of their authors, before and after the change.
+    #: Person keys of their authors, before and after the change.
     keys: set[str] = field(default_factory=set)
 
     def add(self, paper: Paper, before: Paper | None = None) -> None:
         self.papers.add(paper.id)
         for p in (paper, before) if before is not None else (paper,):
-            self.keys.update(k for k in (name_key(a.name) for a in p.authors) if k)
+            self.keys.update(k for k in (person_key(a.name) for a in p.authors) if k)
 
 
 def _write_papers(
@@ -373,8 +373,8 @@ def refresh_touched(
     _progress(progress, "people", 0, 1)
     pages = list(store.iter_profiles())
     # "Mixed" is judged per page source, so every name a touched page's source lists is touched too.
-    sources = {page.source for page in pages if name_key(page.name) in touched.keys}
-    touched.keys.update(name_key(page.name) for page in pages if page.source in sources)
+    sources = {page.source for page in pages if person_key(page.name) in touched.keys}
+    touched.keys.update(person_key(page.name) for page in pages if page.source in sources)
     old_ids = known.ids_named(touched.keys)
     old = store.get_researchers(sorted(old_ids))
     if len(old) != len(old_ids):  # the table names people the store lacks: trust neither

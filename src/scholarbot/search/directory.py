@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from scholarbot.records import Researcher, fold, name_key
+from scholarbot.records import Researcher, fold, name_key, person_key
 from scholarbot.store.store import researcher_dict, researcher_from_dict
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ def _insert_slice(
                 n,
                 e.id,
                 e.name,
-                name_key(e.name),
+                person_key(e.name),
                 1 + e.rarity_joins,
                 _dump(e.aliases),
                 _dump(e.paper_ids),
@@ -499,7 +499,7 @@ class _Entries(Mapping[str, PersonEntry]):
 
 
 #: Layout of the directory's table; a table of another layout is rebuilt.
-TABLE_FORMAT = 7
+TABLE_FORMAT = 8
 TABLE_FILE = "people.sqlite3"
 
 
@@ -547,9 +547,7 @@ class PeopleTable:
     def ids_named(self, keys: Collection[str]) -> set[str]:
         out: set[str] = set()
         for part in _parts(sorted(keys)):
-            sql = (
-                f"SELECT DISTINCT p.id FROM keys k JOIN people p ON p.n = k.n WHERE k.key IN ({_marks(part)})"
-            )
+            sql = f"SELECT id FROM people WHERE key IN ({_marks(part)})"
             out.update(r[0] for r in self._rows(sql, part))
         return out
 
@@ -574,9 +572,11 @@ class PeopleTable:
             sql = f"SELECT key, sum(clusters) FROM people WHERE key IN ({_marks(part)}) GROUP BY key"
             counts.update((k, int(c)) for k, c in self._rows(sql, part))
         for part in _parts(words):
+            # `words` holds the words of every printed name key; a person's own key is its name's
+            # key with initials aside, so people are found through their printed names.
             sql = (
-                "SELECT key, sum(clusters) FROM people WHERE key IN "
-                f"(SELECT key FROM words WHERE word IN ({_marks(part)})) GROUP BY key"
+                "SELECT key, sum(clusters) FROM people WHERE n IN (SELECT k.n FROM keys k WHERE k.key IN "
+                f"(SELECT key FROM words WHERE word IN ({_marks(part)}))) GROUP BY key"
             )
             counts.update((k, int(c)) for k, c in self._rows(sql, part))
         total = self._rows("SELECT coalesce(sum(clusters), 0) FROM people")[0][0]
