@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,24 +58,19 @@ def test_a_store_error_while_writing_people_reaches_the_caller_though_the_table_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, emb = _store(tmp_path / "store")
-    calls = 0
-    upsert = store.upsert_researchers
+    write = store._write_researcher_rows
 
-    def failing(people: list[Researcher]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise OSError("disk full")  # PeopleTable.write suppresses OSError from its own writes
-        upsert(people)
+    def failing(ids: list[str], rows: list[dict[str, Any]]) -> None:
+        raise OSError("disk full")  # PeopleTable.write suppresses OSError from its own writes
 
-    monkeypatch.setattr(store, "upsert_researchers", failing)
+    monkeypatch.setattr(store, "_write_researcher_rows", failing)
     table = PeopleTable(tmp_path / "index")
     with pytest.raises(OSError, match="disk full"):
         ingest_paths([SAMPLE], store, emb, people=table)
     assert store.get_flag(PEOPLE_STALE)  # the next run resolves everyone again
     assert table.generation() is None
 
-    monkeypatch.setattr(store, "upsert_researchers", upsert)
+    monkeypatch.setattr(store, "_write_researcher_rows", write)
     ingest_paths([SAMPLE], store, emb, people=table)
     reference, emb = _store(tmp_path / "reference")
     ingest_paths([SAMPLE], reference, emb)
@@ -154,7 +150,7 @@ def test_resolving_everyone_again_marks_the_store_stale_while_it_writes(
     store, emb = _store(tmp_path / "store")
     ingest_paths([SAMPLE], store, emb)
     monkeypatch.setattr("scholarbot.ingest.pipeline.researcher_hash", lambda r: "changed")  # all rewritten
-    monkeypatch.setattr(store, "upsert_researchers", lambda people: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(store, "_write_researcher_rows", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         ingest_paths([SAMPLE], store, emb, resolve_all=True)
     assert store.get_flag(PEOPLE_STALE)  # nothing was written, yet an interruption left people half done

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 
 import numpy as np
+import pytest
 
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, paper_id_for
 from scholarbot.store.store import (
@@ -15,7 +17,6 @@ from scholarbot.store.store import (
     paper_to_chroma,
     researcher_dict,
     researcher_hash,
-    researcher_to_chroma,
 )
 
 from fakes import HashChromaEF
@@ -71,19 +72,28 @@ def test_researcher_and_profile_round_trip(hash_store):
     assert list(store.iter_profiles()) == [page]
 
 
+def _legacy_row(person: Researcher) -> dict[str, str]:
+    """A researcher as stores before packs held it: a row of its own."""
+    return {"record": json.dumps(researcher_dict(person), sort_keys=True, ensure_ascii=False)}
+
+
 def test_researchers_written_before_placeholder_vectors_still_take_writes(hash_store):
     store, emb = hash_store
     old = Researcher(id="r_old", name="Ann Lee")
-    # As older stores hold them: a full vector of the researcher's text.
+    # As older stores hold them: a row per researcher with a full vector of the researcher's text.
     store.researchers.upsert(
-        ids=[old.id], embeddings=emb.embed_documents([old.name]), metadatas=[researcher_to_chroma(old)]
+        ids=[old.id], embeddings=emb.embed_documents([old.name]), metadatas=[_legacy_row(old)]
     )
-    new = Researcher(id="r_new", name="Bo Chen")
     reopened = Store(store.settings, HashChromaEF(emb))
+    assert reopened.get_researchers(["r_old"]) == {"r_old": old} and reopened.count("researchers") == 1
+    new = Researcher(id="r_new", name="Bo Chen")
     reopened.upsert_researchers([new])
     assert reopened.get_researchers(["r_old", "r_new"]) == {"r_old": old, "r_new": new}
-    fresh = reopened.researchers.get(ids=["r_new"], include=["embeddings"])["embeddings"]
-    assert len(fresh[0]) == len(emb.embed_documents(["x"])[0])
+    assert reopened.count("researchers") == 2
+    # Both moved into packs, which keep the collection's vector dimension.
+    rows = reopened.researchers.get(include=["embeddings"])
+    assert all(i.startswith("rp_") for i in rows["ids"])
+    assert len(rows["embeddings"][0]) == len(emb.embed_documents(["x"])[0])
 
 
 def test_hand_written_serialisers_match_asdict():
@@ -165,14 +175,14 @@ def test_a_scan_spanning_many_pages_reads_every_row_once_in_store_order(hash_sto
     monkeypatch.setattr(store_module, "SCAN_PAGE", 4)
     paged = list(store.iter_researchers())
     assert [r.id for r in paged] == first and len(first) == 22 and "r_005" not in first
-    assert paged[0] == people[0]
+    assert sorted(paged, key=lambda r: r.id) == [p for p in people if p.id != "r_005"]
 
 
 def test_researcher_hashes_read_rows_with_and_without_a_stored_hash(hash_store):
     # Older stores wrote each researcher's name and record hash as metadata keys of their own.
     store, _ = hash_store
     old, new = Researcher(id="r_old", name="Ann Lee"), Researcher(id="r_new", name="Bo Chen", topics=("NLP",))
-    row = researcher_to_chroma(old)
+    row = _legacy_row(old)
     store.researchers.upsert(
         ids=[old.id],
         embeddings=np.ones((1, 1), dtype=np.float32),
@@ -182,3 +192,82 @@ def test_researcher_hashes_read_rows_with_and_without_a_stored_hash(hash_store):
     assert store.researcher_hashes() == {"r_old": researcher_hash(old), "r_new": researcher_hash(new)}
     changed = dataclasses.replace(new, topics=("NLP", "IR"))
     assert researcher_hash(changed) != store.researcher_hashes()["r_new"]
+
+
+def _many(n: int, start: int = 0) -> list[Researcher]:
+    return [
+        Researcher(
+            id=f"r_{i:05d}", name=f"Person {i}", paper_ids=(f"p{i}",), coauthors=((f"r_{i + 1:05d}", 1),)
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def test_researchers_are_kept_many_to_a_row_and_a_change_rewrites_only_its_row(hash_store, monkeypatch):
+    store, _ = hash_store
+    people = _many(400)
+    store.upsert_researchers(people)
+    assert len(store.researchers.get(include=[])["ids"]) <= len(people) / 8
+    assert store.count("researchers") == 400 and store.get_researchers(["r_00123"]) == {
+        "r_00123": people[123]
+    }
+    written: list[list[str]] = []
+    write = store._write_researcher_rows
+    monkeypatch.setattr(
+        store, "_write_researcher_rows", lambda ids, rows: written.append(ids) or write(ids, rows)
+    )
+    changed = dataclasses.replace(people[7], name="Person Seven")
+    store.upsert_researchers([changed])
+    assert [len(ids) for ids in written] == [1]  # one row rewritten, not the store
+    assert store.get_researchers([changed.id]) == {changed.id: changed}
+    store.delete_researchers([p.id for p in people[:399]])
+    assert store.count("researchers") == 1 and len(store.researchers.get(include=[])["ids"]) == 1
+    assert list(store.iter_researchers()) == [people[399]]
+
+
+def test_a_researcher_write_that_raises_writes_nothing(hash_store):
+    store, _ = hash_store
+    with pytest.raises(RuntimeError), store.researcher_writer() as writer:
+        writer.upsert(_many(5))
+        raise RuntimeError("interrupted")
+    assert store.count("researchers") == 0 and list(store.iter_researchers()) == []
+
+
+def test_a_large_write_spills_to_disk_and_rows_are_remade_as_the_store_grows(hash_store, monkeypatch):
+    import scholarbot.store.packs as packs
+
+    store, _ = hash_store
+    monkeypatch.setattr(packs, "SPILL", 50)
+    first = _many(30)
+    store.upsert_researchers(first)
+    assert store.get_flag(packs.PACKS_FLAG) == 16
+    more = _many(3000, start=30)
+    with store.researcher_writer() as writer:
+        for start in range(0, len(more), 100):
+            writer.upsert(more[start : start + 100])
+    buckets = store.get_flag(packs.PACKS_FLAG)
+    assert buckets > 16 and 3030 / buckets <= packs.PER_PACK
+    assert len(store.researchers.get(include=[])["ids"]) <= buckets  # no row of the old layout left
+    assert store.count("researchers") == 3030
+    assert sorted(store.iter_researchers(), key=lambda r: r.id) == first + more
+    assert store.get_researchers(["r_00005", "r_02000"]) == {"r_00005": first[5], "r_02000": more[1970]}
+
+
+def test_a_move_into_packs_cut_short_leaves_the_old_rows_in_charge(hash_store):
+    from scholarbot.store.packs import encode
+
+    store, _ = hash_store
+    old = _many(3)
+    stray = _many(1, start=50)[0]
+    store.researchers.upsert(
+        ids=[r.id for r in old] + ["rp_0"],
+        embeddings=np.ones((4, 1), dtype=np.float32),
+        # A pack written before the move was cut short, holding a record the old rows do not.
+        metadatas=[*map(_legacy_row, old), {"records": encode({stray.id: _legacy_row(stray)["record"]})}],
+    )
+    assert list(store.iter_researchers()) == old and store.count("researchers") == 4  # rows, not records
+    late = _many(1, start=3)
+    store.upsert_researchers(late)
+    assert sorted(store.iter_researchers(), key=lambda r: r.id) == old + late
+    assert store.count("researchers") == 4
+    assert all(i.startswith("rp_") for i in store.researchers.get(include=[])["ids"])

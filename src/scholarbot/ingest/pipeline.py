@@ -27,6 +27,7 @@ from scholarbot.store.store import (
     EMBEDDER_FLAG,
     PEOPLE_GENERATION,
     PEOPLE_STALE,
+    ResearcherWriter,
     Store,
     paper_text,
     profile_id,
@@ -289,8 +290,9 @@ def refresh_people(
 
 
 class _PeopleWriter:
-    """Writes researchers to the store in batches as they pass through :meth:`rows`, only those whose
-    record changed, and removes the stored ones no longer resolved once all have passed."""
+    """Writes researchers to the store as they pass through :meth:`rows`, only those whose record
+    changed, and removes the stored ones no longer resolved once all have passed (the store writes
+    them together once all have passed: `Store.researcher_writer`)."""
 
     def __init__(self, store: Store, report: IngestReport, progress: Progress | None) -> None:
         self.store = store
@@ -304,22 +306,24 @@ class _PeopleWriter:
         self.stale = bool(store.get_flag(PEOPLE_STALE))
         self.error: BaseException | None = None
         self.generation: str | None = None
+        self.writer: ResearcherWriter | None = None
 
     def rows(self, people: Iterable[Researcher]) -> Iterator[Researcher]:
         try:
-            for person in people:
-                self.seen.add(person.id)
-                # Nothing stored (a first ingest): every record is new, no need to hash it here.
-                if not self.stored or self.stored.get(person.id) != researcher_hash(person):
-                    self.batch.append(person)
-                    if len(self.batch) >= self.store.settings.batch_size:
-                        self._flush()
-                yield person
-            self._flush()
-            gone = sorted(set(self.stored) - self.seen)
-            if gone:
-                self._mark_stale()
-                self.store.delete_researchers(gone)
+            with self.store.researcher_writer() as self.writer:
+                for person in people:
+                    self.seen.add(person.id)
+                    # Nothing stored (a first ingest): every record is new, no need to hash it here.
+                    if not self.stored or self.stored.get(person.id) != researcher_hash(person):
+                        self.batch.append(person)
+                        if len(self.batch) >= self.store.settings.batch_size:
+                            self._flush()
+                    yield person
+                self._flush()
+                gone = sorted(set(self.stored) - self.seen)
+                if gone:
+                    self._mark_stale()
+                    self.writer.delete(gone)
             self.report.researchers_removed = len(gone)
             self.report.researchers_total = len(self.seen)
             self.done = True
@@ -337,9 +341,9 @@ class _PeopleWriter:
             self.stale = True
 
     def _flush(self) -> None:
-        if self.batch:
+        if self.batch and self.writer is not None:
             self._mark_stale()
-            self.store.upsert_researchers(self.batch)
+            self.writer.upsert(self.batch)
             self.report.researchers_changed += len(self.batch)
             _progress(self.progress, "people", self.report.researchers_changed, len(self.seen))
             self.batch = []
@@ -414,12 +418,10 @@ def _write_people(
     report: IngestReport,
     progress: Progress | None,
 ) -> None:
-    size = store.settings.batch_size
-    for start in range(0, len(changed), size):
-        store.upsert_researchers(changed[start : start + size])
-        _progress(progress, "people", min(start + size, len(changed)), len(changed))
-    if gone:
-        store.delete_researchers(gone)
+    with store.researcher_writer() as writer:
+        writer.upsert(changed)
+        writer.delete(gone)
+    _progress(progress, "people", len(changed), len(changed))
     report.researchers_changed = len(changed)
     report.researchers_removed = len(gone)
 

@@ -6,13 +6,14 @@ on an embedded PersistentClient (default, under vectorstore/) or a Chroma server
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ import numpy as np
 from scholarbot.config import StoreSettings
 from scholarbot.errors import StoreError
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key, paper_id_for
+from scholarbot.store.packs import PackWriter, ResearcherRows
 
 #: Chroma keeps an HNSW graph of every paper up to date on every write, and nothing here queries it
 #: (search has its own index, `search/ann.py`); Chroma cannot be told not to keep one, so new stores
@@ -120,6 +122,13 @@ class Store:
                 f"{prefix}_flags", embedding_function=None, configuration=config
             )
             self._adopt_metadata_flags()
+            self._researcher_rows = ResearcherRows(
+                self.researchers,
+                self.flags,
+                self.set_flags,
+                lambda ids, rows: self._write_researcher_rows(ids, rows),
+                lambda: SCAN_PAGE,
+            )
         except Exception as e:
             raise StoreError(f"could not open collections in {self.where}: {e}") from e
         self._deep: Any | None = None
@@ -309,58 +318,59 @@ class Store:
 
     def researcher_hashes(self) -> dict[str, str]:
         """Every stored researcher id with its record hash."""
-        out: dict[str, str] = {}
-        for ids, _docs, metas in self._scan(self.researchers, include=["metadatas"]):
-            for rid, meta in zip(ids, metas, strict=True):
-                out[rid] = str(meta.get("record_hash") or _digest(meta["record"]))
-        return out
+        return {rid: _digest(record) for rid, record in self._researcher_rows.lines()}
+
+    @contextlib.contextmanager
+    def researcher_writer(self) -> Iterator[ResearcherWriter]:
+        """Buffer researcher writes and deletes; they are written together when the block ends
+        (researchers are kept many to a Chroma row: `store/packs.py`), and not at all if it raises."""
+        with self._researcher_rows.writer() as w:
+            yield ResearcherWriter(w)
 
     def upsert_researchers(self, people: Sequence[Researcher]) -> None:
-        """Write researcher records.
+        """Write researcher records."""
+        with self.researcher_writer() as w:
+            w.upsert(people)
 
-        Nothing searches researchers by vector: names go through the people table, topics through
-        papers. Chroma still wants a vector per row and keeps an HNSW index of them on every write,
-        so rows carry a constant placeholder of one dimension (researcher writes 2.7x faster than
-        with 256, measured), or of the collection's own dimension in older stores.
+    def delete_researchers(self, ids: Sequence[str]) -> None:
+        """Remove researchers that no longer exist after re-resolution."""
+        with self.researcher_writer() as w:
+            w.delete(ids)
+
+    def _write_researcher_rows(self, ids: list[str], rows: list[dict[str, Any]]) -> None:
+        """Write rows of the researchers collection.
+
+        Nothing searches researchers by vector. Chroma still wants a vector per row and keeps an
+        HNSW index of them on every write, so rows carry a constant placeholder of one dimension
+        (researcher writes 2.7x faster than with 256, measured), or of the collection's own
+        dimension in older stores.
         """
         if self._researcher_dim is None:
             first = self.researchers.get(limit=1, include=["embeddings"])
             self._researcher_dim = len(first["embeddings"][0]) if first["ids"] else 1
-        ids, rows = [r.id for r in people], [researcher_to_chroma(r) for r in people]
         try:
-            self._upsert(self.researchers, ids, self._placeholders(len(people)), rows)
+            self._upsert(self.researchers, ids, self._placeholders(len(ids)), rows)
         except Exception as e:  # chromadb raises its own InvalidArgumentError
             # An emptied collection keeps the dimension of the vectors it once held.
             held = re.search(r"dimension of (\d+)", str(e))
             if held is None or int(held[1]) == self._researcher_dim:
                 raise
             self._researcher_dim = int(held[1])
-            self._upsert(self.researchers, ids, self._placeholders(len(people)), rows)
+            self._upsert(self.researchers, ids, self._placeholders(len(ids)), rows)
 
     def _placeholders(self, n: int) -> np.ndarray:
         vectors = np.zeros((n, self._researcher_dim or 1), dtype=np.float32)
         vectors[:, 0] = 1.0
         return vectors
 
-    def delete_researchers(self, ids: Sequence[str]) -> None:
-        """Remove researchers that no longer exist after re-resolution."""
-        for start in range(0, len(ids), self.settings.batch_size):
-            self.researchers.delete(ids=list(ids[start : start + self.settings.batch_size]))
-
     def get_researchers(self, ids: Sequence[str]) -> dict[str, Researcher]:
         """Fetch researchers by id."""
-        out: dict[str, Researcher] = {}
-        for start in range(0, len(ids), SCAN_PAGE):
-            res = self.researchers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
-            for rid, meta in zip(res["ids"], res["metadatas"], strict=True):
-                out[rid] = researcher_from_chroma(rid, meta)
-        return out
+        return {rid: researcher_from_json(rec) for rid, rec in self._researcher_rows.lines(ids)}
 
     def iter_researchers(self) -> Iterator[Researcher]:
         """Scan every stored researcher."""
-        for ids, _docs, metas in self._scan(self.researchers, include=["metadatas"]):
-            for rid, meta in zip(ids, metas, strict=True):
-                yield researcher_from_chroma(rid, meta)
+        for _rid, record in self._researcher_rows.lines():
+            yield researcher_from_json(record)
 
     def upsert_profiles(self, pages: Sequence[ProfilePage], embeddings: np.ndarray) -> None:
         """Keep profile pages as their sources showed them (metrics, notes)."""
@@ -382,6 +392,8 @@ class Store:
 
     def count(self, kind: Literal["papers", "researchers", "profiles"]) -> int:
         """How many records one collection holds (each count is a query: at 100k, ~0.5 s)."""
+        if kind == "researchers":
+            return self._researcher_rows.count()
         return int(getattr(self, kind).count())
 
     def flags(self) -> dict[str, Any]:
@@ -624,13 +636,19 @@ def paper_from_blob(blob: bytes) -> Paper:
     return paper_from_chroma(None, {"title": title, "abstract": abstract, "record": record})
 
 
-def researcher_to_chroma(person: Researcher) -> dict[str, Any]:
-    """A researcher as one Chroma metadata row (its vector is a placeholder: `upsert_researchers`)."""
-    # One metadata key: Chroma writes and indexes a SQLite row per key, and the shared corpus's
-    # researchers were written 1.17x as fast with one key as with three (name, record, hash), the
-    # same rows alternating. The hash is the record's own digest (`researcher_hash`), so it need not
-    # be stored; rows of older stores carry it, and their name, and still read.
-    return {"record": _canonical(researcher_dict(person))}
+class ResearcherWriter:
+    """Researcher writes and deletes waiting for the end of a `Store.researcher_writer` block."""
+
+    def __init__(self, packs: PackWriter) -> None:
+        self._packs = packs
+
+    def upsert(self, people: Iterable[Researcher]) -> None:
+        # The record's canonical JSON is what its hash digests (`researcher_hash`), so it need not
+        # be stored beside it.
+        self._packs.upsert((r.id, _canonical(researcher_dict(r))) for r in people)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        self._packs.delete(ids)
 
 
 def researcher_hash(person: Researcher) -> str:
@@ -638,9 +656,9 @@ def researcher_hash(person: Researcher) -> str:
     return _hash(researcher_dict(person))
 
 
-def researcher_from_chroma(rid: str, meta: dict[str, Any]) -> Researcher:
-    """Rebuild a researcher from its Chroma row."""
-    return researcher_from_dict(json.loads(meta["record"]))
+def researcher_from_json(record: str) -> Researcher:
+    """Rebuild a researcher from its stored JSON."""
+    return researcher_from_dict(json.loads(record))
 
 
 def researcher_from_dict(rec: dict[str, Any]) -> Researcher:
