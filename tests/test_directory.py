@@ -151,3 +151,23 @@ def test_names_match_with_a_middle_initial_set_aside_but_not_a_swapped_surname()
     missing = people.names.lookup("Andrew Ng")
     assert missing.people == () and "Andrew Wang" in missing.suggestions
     assert [p.id for p in people.names.lookup("Andrew Wnag").people] == ["n3"]  # a real typo still is
+
+
+def test_a_typo_between_two_names_is_read_as_the_one_with_far_more_papers():
+    people = PeopleDirectory(
+        [
+            Researcher(id="choi", name="Yejin Choi", paper_ids=tuple(f"c{i}" for i in range(44))),
+            Researcher(id="cho", name="Yejin Cho", paper_ids=("x1",)),
+        ]
+    )
+    # One letter off Yejin Cho, two off Yejin Choi: the name written about 44 times as often wins.
+    assert [p.id for p in people.names.lookup("yejin choy").people] == ["choi"]
+    assert [p.id for p in people.names.lookup("Yejin Cho").people] == ["cho"]  # an exact name is exact
+    # With as many papers each, the nearer spelling stays the reading.
+    even = PeopleDirectory(
+        [
+            Researcher(id="choi", name="Yejin Choi", paper_ids=("c1",)),
+            Researcher(id="cho", name="Yejin Cho", paper_ids=("x1",)),
+        ]
+    )
+    assert [p.id for p in even.names.lookup("yejin choy").people] == ["cho"]

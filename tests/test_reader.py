@@ -263,6 +263,14 @@ def test_count_of_coauthors_is_the_total_not_a_display_cap(answerer):
     assert total in listed.text
 
 
+def test_a_list_of_coauthors_says_how_many_papers_each_shares(answerer):
+    listed = answerer.ask("who does Fandong Meng work with the most?")
+    assert listed.intent == "collaborators" and "papers shared in brackets" in listed.text
+    for person in listed.people:
+        assert f"{person['name']} ({len(person['papers'])})" in listed.text
+    assert max(len(p["papers"]) for p in listed.people) > 1
+
+
 def test_institution_filter_names_only_people_there(answerer):
     a = answerer.ask("who works on dialogue at Tsinghua?")
     assert a.people
@@ -357,6 +365,43 @@ def test_a_lower_case_fragment_naming_a_venue_narrows_the_list(answerer):
         "people": ["Liang Pang"],
         "venue": "WWW",
     }
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "expected"),
+    [
+        (
+            Query(op="papers_by", people=("Hanlin Gu",), venue="WWW"),
+            "how many is that?",
+            {"op": "count", "people": ["Hanlin Gu"], "venue": "WWW", "count_of": "papers"},
+        ),
+        (
+            Query(op="papers_by", people=("Hanlin Gu",)),
+            "and how many in 2025?",
+            dict(op="count", people=["Hanlin Gu"], year_from=2025, year_to=2025, count_of="papers"),
+        ),
+        (
+            Query(op="collaborators", people=("Hainan Zhang",)),
+            "how many?",
+            {"op": "count", "people": ["Hainan Zhang"], "count_of": "collaborators"},
+        ),
+        (
+            Query(op="find_papers", topic="federated learning"),
+            "how many are there",
+            {"op": "count", "topic": "federated learning", "count_of": "papers"},
+        ),
+        # A count question of its own is not a follow-up.
+        (
+            Query(op="papers_by", people=("Hanlin Gu",)),
+            "how many papers are on split learning?",
+            {"op": "count", "topic": "split learning", "count_of": "papers"},
+        ),
+    ],
+)
+def test_a_bare_how_many_counts_what_the_turn_before_listed(answerer, previous, question, expected):
+    assert follow_up(answerer.read(question), previous).to_json() == expected
+    answer = answerer.ask(question, previous=previous)
+    assert answer.query == expected and isinstance(answer.value, int)
 
 
 def test_query_json_round_trips_and_rejects_junk():

@@ -94,10 +94,14 @@ class Composer:
             who = _label(v, multi)
             scope = f" on {topic}" if topic else ""
             if ranked:
+                # How many papers each shares, when that tells them apart ("who does X work with most").
+                counted = any(len(shared[rid]) > 1 for rid in ranked)
                 by_paper: dict[str, list[str]] = {}
                 for rid in ranked:
                     for p in shared[rid][:1]:
-                        by_paper.setdefault(p.id, []).append(printed_name(people[rid], p))
+                        name = printed_name(people[rid], p)
+                        label = f"{name} ({len(shared[rid])})" if counted else name
+                        by_paper.setdefault(p.id, []).append(label)
                 paper_of = {p.id: p for p in papers}
                 parts = [
                     f"{join_names(names)} on “{short(paper_of[pid].title)}” [{self.cite(paper_of[pid])}]"
@@ -110,6 +114,8 @@ class Composer:
                     shown = f"the {len(ranked)} with the most shared papers"
                 else:
                     shown = "they are"
+                if counted:
+                    shown += " (papers shared in brackets)"
                 sentences.append(
                     f"{who} has {len(shared)} coauthor(s){scope} in the records; {shown}: {'; '.join(parts)}."
                 )

@@ -2,13 +2,17 @@
 
 "and on dialogue?" keeps the person and operation and swaps the topic; "what did they publish in
 2022?" keeps the people and takes the new operation and years; "and Hanlin Gu?" asks the same
-question about someone else. A question that stands on its own is taken as it is.
+question about someone else; "how many is that?" counts what the turn before listed. A question
+that stands on its own is taken as it is.
 """
 
 from __future__ import annotations
 
 from scholarbot.answers.query import PAIR_OPS, Query
 from scholarbot.answers.reader import Reading
+
+#: Operations whose answer a bare "how many?" can count.
+_COUNTABLE = frozenset({"papers_by", "joint_papers", "find_papers", "collaborators", "count"})
 
 
 def follow_up(reading: Reading, previous: Query | None) -> Query:
@@ -17,6 +21,13 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
     if previous is None:
         return query
     asked = reading.asked or query
+    if reading.count_back and previous.op in _COUNTABLE:
+        counted = _changed(previous, asked)
+        if previous.op != "count":
+            of = "collaborators" if previous.op == "collaborators" else "papers"
+            counted = counted.with_(op="count", count_of=of)
+        if counted.problem() is None:
+            return counted
     if not previous.people:
         # After a question about no one ("who at CMU works on MT?"), only a fragment builds on it
         # ("and on summarization?", "only in 2024?"); a pronoun has no one to point at.

@@ -37,6 +37,9 @@ class Reading:
     asked_sure: bool = False
     #: The question starts as a fragment of one ("and on dialogue?", "only in 2024?").
     fragment: bool = False
+    #: The question asks only how many ("how many is that?", "and how many in 2023?"): it counts
+    #: what the turn before listed.
+    count_back: bool = False
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -176,6 +179,14 @@ def read(links: Links) -> Reading:
             people = (*people, *unknown)
             residual = masked
     topic = _topic(residual, links)
+    # Years may narrow it ("how many in 2023?"); a topic, venue or institution makes a question of its own.
+    count_back = bool(
+        _COUNT.search(residual)
+        and not people
+        and not _PRONOUN.search(residual)  # "how many papers do they have?" asks about a person
+        and topic is None
+        and not (links.venue or links.institution)
+    )
     sort: Sort = "date" if links.recent and _DATE.search(residual) else "relevance"
     base = {
         "people": people,
@@ -207,7 +218,14 @@ def read(links: Links) -> Reading:
             query = Query(op="help")
         sure = False
     return Reading(
-        query, sure, links, refers_back=refers_back, asked=asked, asked_sure=asked_sure, fragment=fragment
+        query,
+        sure,
+        links,
+        refers_back=refers_back,
+        asked=asked,
+        asked_sure=asked_sure,
+        fragment=fragment,
+        count_back=count_back,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -34,6 +35,10 @@ FUZZY_SUGGEST = 70
 #: Similarity each word of a misspelt name needs to some word of the name it is read as: a whole-name
 #: score hides a short surname swapped for another ("andrew ng" -> "andrew wang" scores 90).
 FUZZY_WORD = 70
+#: Similarity points a misspelt name's candidate gains per tenfold papers: a name people write about
+#: more is the likelier one behind a typo ("yejin choy" is one letter off Yejin Cho, 1 paper, and two
+#: off Yejin Choi, 44), as a spelling corrector weighs a word's frequency against its edit distance.
+FUZZY_PRIOR = 6.0
 
 
 def words_close(typed: str, key: str) -> bool:
@@ -426,14 +431,22 @@ class NameIndex:
         if not pool:
             return NameMatch(name, (), exact=False)
         hits = process.extract(key, pool, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)
+        weighed = sorted(
+            ((score + FUZZY_PRIOR * math.log10(1 + self._papers(k)), score, k) for k, score, _ in hits),
+            reverse=True,
+        )
         if (
-            hits
-            and hits[0][1] >= FUZZY_ACCEPT
-            and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 3)
-            and words_close(key, hits[0][0])
+            weighed
+            and weighed[0][1] >= FUZZY_ACCEPT
+            and (len(weighed) == 1 or weighed[0][0] - weighed[1][0] >= 3)
+            and words_close(key, weighed[0][2])
         ):
-            return NameMatch(name, tuple(self.by_key[hits[0][0]]), exact=False)
+            return NameMatch(name, tuple(self.by_key[weighed[0][2]]), exact=False)
         return NameMatch(name, (), exact=False, suggestions=tuple(self._display(k) for k, _, _ in hits))
+
+    def _papers(self, key: str) -> int:
+        """Papers of the people under a name key."""
+        return sum(len(p.paper_ids) for p in self.by_key.get(key) or ())
 
     def _display(self, key: str) -> str:
         found = self.table.rows("SELECT name FROM display WHERE key = ?", (key,))

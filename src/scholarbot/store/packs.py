@@ -2,9 +2,9 @@
 
 Embedded Chroma writes every metadata string twice (its log and its metadata table) and indexes it
 (one SQLite index on key and value), so a row per researcher made researcher writes the largest part
-of an ingest: on the shared corpus's records, 2,150 researchers/s one to a row, 17,800/s with 32 to a
-row compressed (`benchmarks/` note in the README). Nothing queries researchers inside Chroma (names go
-through the people table, topics through papers), so they are kept in packs:
+of an ingest: 32,000 of the shared corpus's records wrote at 1,974/s one to a row and 11,333/s 24 to
+a row compressed (`benchmarks/researcher_rows.py`). Nothing queries researchers inside Chroma (names
+go through the people table, topics through papers), so they are kept in packs:
 
 * A store's researchers are spread over B buckets by a hash of their id (the store's `researcher_packs`
   flag holds B); bucket b is the row ``rp_<b in hex>``, whose one metadata value is every record of the
