@@ -290,9 +290,8 @@ def refresh_people(
 
 
 class _PeopleWriter:
-    """Writes researchers to the store as they pass through :meth:`rows`, only those whose record
-    changed, and removes the stored ones no longer resolved once all have passed (the store writes
-    them together once all have passed: `Store.researcher_writer`)."""
+    """Takes the researchers whose record changed as they pass through :meth:`rows`, and the stored
+    ones no longer resolved, and writes them together once all have passed (`Store.researcher_writer`)."""
 
     def __init__(self, store: Store, report: IngestReport, progress: Progress | None) -> None:
         self.store = store

@@ -139,6 +139,12 @@ class _Buffer:
         if records:
             yield current, records
 
+    def live(self) -> int:
+        """Pending records that are writes, not deletes (exact, unlike `size`)."""
+        if self._db is None:
+            return sum(1 for r in self.memory.values() if r is not None)
+        return int(self._db.execute("SELECT count(*) FROM buf WHERE record IS NOT NULL").fetchone()[0])
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -250,7 +256,7 @@ class PackWriter:
             # the flag names the new layout before the old rows go, so readers never see neither.
             self.buffer.put(rows.lines(), keep_existing=True)
             stale = rows._all_ids()
-            buckets = buckets_for(sum(1 for _ in self._live()))
+            buckets = buckets_for(self.buffer.live())
             count, written = self._write_all(buckets, read_packs=False)
             rows._set_flags({PACKS_FLAG: buckets, COUNT_FLAG: count})
             gone = [i for i in stale if i not in written]
@@ -262,12 +268,6 @@ class PackWriter:
             buckets = buckets_for(self.buffer.size)
         delta, _ = self._write_all(buckets, read_packs=True)
         rows._set_flags({PACKS_FLAG: buckets, COUNT_FLAG: held + delta})
-
-    def _live(self) -> Iterator[str]:
-        if self.buffer._db is None:
-            yield from (rid for rid, r in self.buffer.memory.items() if r is not None)
-        else:
-            yield from (r[0] for r in self.buffer._db.execute("SELECT rid FROM buf WHERE record IS NOT NULL"))
 
     def _write_all(self, buckets: int, read_packs: bool) -> tuple[int, set[str]]:
         """Apply the buffer bucket by bucket: the change in researchers held, and the packs written."""
