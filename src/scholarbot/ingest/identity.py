@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from scholarbot.records import Paper, fold
+from scholarbot.records import Paper, bare_key, fold
 
 #: A pair of clusters is joined when its odds of being one person reach this (P >= 0.99).
 MERGE_ODDS = 100.0
@@ -229,9 +229,7 @@ class ClusterEvidence:
 def ordered_spelling(name: str) -> str:
     """A printed name in its printed order, folded, middle initials aside (as in the person key):
     "Yu-Feng Li" and "YuFeng Li" -> "yufeng li"; "Christopher D. Manning" -> "christopher manning"."""
-    tokens = re.sub(r"[^a-z0-9 ]+", " ", fold(name).replace("-", "")).split()
-    full = [t for t in tokens if len(t) > 1]
-    return " ".join(full if len(full) >= 2 else tokens)
+    return bare_key(" ".join(re.sub(r"[^a-z0-9 ]+", " ", fold(name).replace("-", "")).split()))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from scholarbot.records import Researcher, fold, name_key, person_key
+from scholarbot.records import Researcher, bare_key, fold, name_key, person_key
 from scholarbot.store.store import researcher_dict, researcher_from_dict
 
 if TYPE_CHECKING:
@@ -406,14 +406,16 @@ class NameIndex:
     def keys_but_initials(self, key: str) -> list[str]:
         """Keys that are `key` once middle initials are set aside on either side: "noah smith" finds
         "Noah A. Smith", "noah a smith" finds "Noah Smith". At least two full words must remain."""
-        full = [w for w in key.split() if len(w) > 1]
-        if len(full) < 2:
-            return []
-        if len(full) < len(key.split()):
-            bare = " ".join(full)
+        bare = bare_key(key)
+        if len(bare.split()) < 2 or any(len(w) == 1 for w in bare.split()):
+            return []  # fewer than two full words: the initials are part of the name
+        if bare != key:
             return [bare] if bare in self.by_key else []
-        shared = set.intersection(*(set(self.keys_with_word(w)) for w in full))
-        return sorted(k for k in shared if k != key and sorted(w for w in k.split() if len(w) > 1) == full)
+        # People are filed under their person key (the name key, initials aside, indexed): the keys of
+        # the names of those filed under this one are the keys asked for.
+        rows = self.table.rows("SELECT name, aliases FROM people WHERE key = ?", (key,))
+        found = {name_key(n) for name, aliases in rows for n in (name, *json.loads(aliases))}
+        return sorted(found - {key})
 
     def lookup(self, name: str) -> NameMatch:
         """Resolve a name: exact key first (middle initials aside), then a fuzzy match, else
@@ -446,7 +448,9 @@ class NameIndex:
 
     def _papers(self, key: str) -> int:
         """Papers of the people under a name key."""
-        return sum(len(p.paper_ids) for p in self.by_key.get(key) or ())
+        sql = "SELECT sum(p.papers) FROM keys k JOIN people p ON p.n = k.n WHERE k.key = ?"
+        rows = self.table.rows(sql, (key,))
+        return int(rows[0][0] or 0)
 
     def _display(self, key: str) -> str:
         found = self.table.rows("SELECT name FROM display WHERE key = ?", (key,))
