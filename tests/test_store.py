@@ -5,18 +5,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from scholarbot.records import Author, Paper, ProfilePage, Researcher, paper_id_for
 from scholarbot.store.store import (
+    PAPER_KEY,
     Store,
     paper_dict,
+    paper_from_blob,
     paper_text,
-    paper_to_chroma,
+    record_hash,
     researcher_dict,
     researcher_hash,
+    text_hash,
 )
 
 from fakes import HashChromaEF
@@ -111,20 +115,88 @@ def _plain(obj):
     return obj
 
 
-def test_rows_written_before_text_moved_to_metadata_still_read(hash_store):
-    """Stores from 0.1 keep title + abstract as the Chroma document and no `abstract` key."""
-    store, emb = hash_store
+def _keyed_row(paper: Paper, *, text_as_document: bool = False) -> dict[str, object]:
+    """A paper row as stores before the packed value wrote it: text, record and hashes as keys
+    (0.1 kept title and abstract as the Chroma document instead)."""
+    rec = paper_dict(paper)
+    del rec["title"], rec["abstract"], rec["id"]
+    row: dict[str, object] = {
+        "first_seen": 1_700_000_000,
+        "written_at": 1_700_000_000_000,
+        "record": json.dumps(rec, ensure_ascii=False),
+        "record_hash": record_hash(paper),
+        "text_hash": text_hash(paper),
+        "year": paper.year or 0,
+        "venue": paper.venue or "",
+    }
+    if not text_as_document:
+        row |= {"title": paper.title, "abstract": paper.abstract}
+    return row
 
-    meta = paper_to_chroma(PAPER)
-    del meta["abstract"]
+
+@pytest.mark.parametrize("text_as_document", [False, True], ids=["keys", "document"])
+def test_rows_of_older_layouts_still_read_and_take_rewrites(hash_store, text_as_document):
+    store, emb = hash_store
+    vectors = np.asarray(emb.embed_documents([PAPER.title]), dtype=np.float32)
     store.papers.upsert(
         ids=[PAPER.id],
-        embeddings=np.asarray(emb.embed_documents([PAPER.title]), dtype=np.float32),
-        documents=[paper_text(PAPER)],
-        metadatas=[meta],
+        embeddings=vectors,
+        documents=[paper_text(PAPER)] if text_as_document else None,
+        metadatas=[_keyed_row(PAPER, text_as_document=text_as_document)],
     )
     assert store.get_papers([PAPER.id]) == {PAPER.id: PAPER}
-    assert store.papers_without_deep_vectors() == [(PAPER.id, paper_text(PAPER), meta["text_hash"])]
+    assert store.papers_without_deep_vectors() == [(PAPER.id, paper_text(PAPER), text_hash(PAPER))]
+    (page,) = store.paper_pages()
+    assert (page.texts, page.text_hashes, page.venues, page.years) == (
+        [paper_text(PAPER)],
+        [text_hash(PAPER)],
+        ["COLM 2024"],
+        [2024],
+    )
+    assert paper_from_blob(page.records[0]) == PAPER
+
+    # A record rewritten in place (its text unchanged) keeps the old keys beside the new value,
+    # and the new value is what reads.
+    cited = dataclasses.replace(PAPER, citation_count=40)
+    store.update_paper_records([cited])
+    assert store.get_papers([PAPER.id]) == {PAPER.id: cited}
+    assert store.first_seen([PAPER.id]) == {PAPER.id: 1_700_000_000}
+    assert store.papers_first_seen(1_700_000_000, 1_700_000_001) == [cited]
+
+
+def test_papers_first_seen_in_a_window_across_layouts(hash_store):
+    """A digest's window finds new papers whichever layout their rows have, and only new ones."""
+    store, emb = hash_store
+    now = int(time.time())
+    titles = ["Old keyed row first seen long ago", "Keyed row first seen in the window", "New row"]
+    old, keyed, new = (dataclasses.replace(PAPER, id=paper_id_for(t), title=t) for t in titles)
+    vectors = np.asarray(emb.embed_documents(titles), dtype=np.float32)
+    rows = [_keyed_row(old), _keyed_row(keyed) | {"first_seen": now - 10, "written_at": (now - 10) * 1000}]
+    store.papers.upsert(ids=[old.id, keyed.id], embeddings=vectors[:2], metadatas=rows)
+    store.upsert_papers([new], vectors[2:])
+    window = store.papers_first_seen(now - 100, now + 100)
+    assert sorted(p.title for p in window) == sorted([keyed.title, new.title])
+
+
+def test_a_row_is_the_record_compressed_plus_the_keys_filters_read(hash_store):
+    store, emb = hash_store
+    store.upsert_papers([PAPER], emb.embed_documents([PAPER.title]), first_seen={PAPER.id: 5})
+    (meta,) = store.papers.get(ids=[PAPER.id], include=["metadatas"])["metadatas"]
+    assert set(meta) == {"written_at", PAPER_KEY}
+    assert len(meta[PAPER_KEY]) < len(json.dumps(paper_dict(PAPER), ensure_ascii=False))
+    assert store.first_seen([PAPER.id]) == {PAPER.id: 5}
+    assert store.papers_first_seen(5, 6) == [PAPER]
+    # Written just now, but first seen long before: not new in a window starting an hour ago.
+    assert store.papers_first_seen(time.time() - 3600, time.time() + 60) == []
+    (page,) = store.paper_pages()
+    assert (page.venues, page.years, page.text_hashes) == (["COLM 2024"], [2024], [text_hash(PAPER)])
+
+
+def test_blobs_of_indexes_built_before_the_hashes_joined_them_still_read():
+    rec = paper_dict(PAPER)
+    del rec["title"], rec["abstract"], rec["id"]
+    old = json.dumps([PAPER.title, PAPER.abstract, json.dumps(rec)]).encode()
+    assert paper_from_blob(old) == PAPER
 
 
 def test_new_rows_carry_no_document(hash_store):

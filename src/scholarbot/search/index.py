@@ -26,7 +26,14 @@ from scholarbot.records import Paper
 from scholarbot.search.ann import Ann
 from scholarbot.search.lexical import TokenArrays, bm25_index, stemmed_words
 from scholarbot.search.paper_records import RecordFile, RecordWriter
-from scholarbot.store.store import DEEP_EMBEDDER, DEEP_FLAG, DEEP_WEIGHT_FLAG, Store, paper_from_blob
+from scholarbot.store.store import (
+    DEEP_EMBEDDER,
+    DEEP_FLAG,
+    DEEP_WEIGHT_FLAG,
+    WRITE_CLOCK_MARGIN_S,
+    Store,
+    paper_from_blob,
+)
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
 DENSE_Z_SCALE = 4.0
@@ -41,9 +48,6 @@ DENSE_FLOOR_QUANTILE = 0.999
 INDEX_FORMAT = 4
 #: The approximate index's file in the cache folder.
 ANN_FILE = "ann.usearch"
-#: Papers written this many seconds before the cache was built are read again when patching it, so
-#: a writer's clock a little behind ours (another machine's, for a Chroma server) loses nothing.
-WRITE_CLOCK_MARGIN_S = 60.0
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
 UPDATE_SHARE = 0.2
 UPDATE_MIN_ROWS = 1000

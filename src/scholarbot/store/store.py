@@ -6,6 +6,7 @@ on an embedded PersistentClient (default, under vectorstore/) or a Chroma server
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import hashlib
@@ -13,6 +14,7 @@ import json
 import re
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,9 @@ EMBEDDER_FLAG = "embedder"
 #: Collection-metadata keys naming the model of the second ("deep") vectors and its fusion weight.
 DEEP_FLAG = "deep_model"
 DEEP_WEIGHT_FLAG = "deep_weight"
+#: How far behind this machine's clock another writer's may be (another machine's, for a Chroma
+#: server): rows are stamped by their writer, so reads of "written since" reach back this far.
+WRITE_CLOCK_MARGIN_S = 60.0
 #: Flag set while papers are written and cleared once people are resolved again (ingest/pipeline.py).
 PEOPLE_STALE = "people_stale"
 #: Collection-metadata key of the store's generation id.
@@ -72,7 +77,7 @@ class PaperPage:
     years: list[int]
     #: One row per paper.
     vectors: np.ndarray
-    #: Each paper's whole record as `paper_from_blob` reads it back.
+    #: Each paper's whole record as `paper_from_blob` reads it back (`StoredPaper.blob`).
     records: list[bytes]
 
 
@@ -175,8 +180,9 @@ class Store:
         todo = []
         for ids, docs, metas in self._scan(self.papers):
             for pid, doc, meta in zip(ids, docs, metas, strict=True):
-                if have.get(pid) != meta.get("text_hash"):
-                    todo.append((pid, stored_text(doc, meta), str(meta.get("text_hash"))))
+                row = stored_paper(doc, meta)
+                if have.get(pid) != row.text_hash:
+                    todo.append((pid, row.text, row.text_hash))
         return todo
 
     def upsert_deep(self, ids: Sequence[str], vectors: np.ndarray, hashes: Sequence[str]) -> None:
@@ -216,15 +222,6 @@ class Store:
                 out[pid] = paper_from_chroma(doc, meta)
         return out
 
-    def paper_hashes(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Return (record_hash, text_hash) for stored papers, to skip unchanged ones cheaply."""
-        out: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(ids), SCAN_PAGE):
-            res = self.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
-            for pid, meta in zip(res["ids"], res["metadatas"], strict=True):
-                out[pid] = (str(meta.get("record_hash", "")), str(meta.get("text_hash", "")))
-        return out
-
     def upsert_papers(
         self, papers: Sequence[Paper], embeddings: np.ndarray, first_seen: Mapping[str, int] | None = None
     ) -> None:
@@ -242,10 +239,13 @@ class Store:
         """When each stored paper first entered the store (unix seconds)."""
         out: dict[str, int] = {}
         for start in range(0, len(ids), SCAN_PAGE):
-            res = self.papers.get(ids=list(ids[start : start + SCAN_PAGE]), include=["metadatas"])
-            for pid, meta in zip(res["ids"], res["metadatas"], strict=True):
-                if "first_seen" in meta:
-                    out[pid] = int(meta["first_seen"])
+            res = self.papers.get(
+                ids=list(ids[start : start + SCAN_PAGE]), include=["documents", "metadatas"]
+            )
+            for pid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True):
+                seen = stored_paper(doc, meta).first_seen
+                if seen is not None:
+                    out[pid] = seen
         return out
 
     def update_paper_records(self, papers: Sequence[Paper]) -> None:
@@ -259,15 +259,28 @@ class Store:
 
     def papers_first_seen(self, lo: float, hi: float, page: int = SCAN_PAGE) -> list[Paper]:
         """Papers that first entered the store in [lo, hi) (unix seconds), for the local digest source."""
-        where = {"$and": [{"first_seen": {"$gte": lo}}, {"first_seen": {"$lt": hi}}]}
+        # A paper is written when it first enters and on every rewrite, so one first seen in the
+        # window was written since its start: rows carry `first_seen` inside their packed value
+        # (one key less is a sixth off every paper write) and are filtered after reading. Rows
+        # written before the packed value carry it as a key, and rows from 0.1 no write time.
+        since = int((lo - WRITE_CLOCK_MARGIN_S) * 1000)
+        where = {
+            "$or": [
+                {"written_at": {"$gte": since}},
+                {"$and": [{"first_seen": {"$gte": lo}}, {"first_seen": {"$lt": hi}}]},
+            ]
+        }
         papers: list[Paper] = []
+        read = 0
         while True:
-            res = self.papers.get(
-                where=where, include=["documents", "metadatas"], limit=page, offset=len(papers)
-            )
+            res = self.papers.get(where=where, include=["documents", "metadatas"], limit=page, offset=read)
             if not res["ids"]:
                 return papers
-            papers += map(paper_from_chroma, res["documents"], res["metadatas"])
+            read += len(res["ids"])
+            for doc, meta in zip(res["documents"], res["metadatas"], strict=True):
+                row = stored_paper(doc, meta)
+                if row.first_seen is not None and lo <= row.first_seen < hi:
+                    papers.append(row.paper())
 
     def paper_pages(self, ids: Sequence[str] | None = None) -> Iterator[PaperPage]:
         """Every stored paper (or the given ones; missing ids are skipped), page by page, with its
@@ -282,15 +295,16 @@ class Store:
         else:
             pages = self._pages(self.papers, include)
         for res in pages:
-            metas = res["metadatas"]
+            rows = [stored_paper(d, m) for d, m in zip(res["documents"], res["metadatas"], strict=True)]
+            venues, years = zip(*(row.venue_year() for row in rows), strict=True) if rows else ((), ())
             yield PaperPage(
                 ids=list(res["ids"]),
-                texts=[stored_text(d, m) for d, m in zip(res["documents"], metas, strict=True)],
-                text_hashes=[str(m.get("text_hash")) for m in metas],
-                venues=[str(m.get("venue") or "") for m in metas],
-                years=[int(m.get("year") or 0) for m in metas],
+                texts=[row.text for row in rows],
+                text_hashes=[row.text_hash for row in rows],
+                venues=list(venues),
+                years=list(years),
                 vectors=np.asarray(res["embeddings"], dtype=np.float32),
-                records=[paper_blob(d, m) for d, m in zip(res["documents"], metas, strict=True)],
+                records=[row.blob for row in rows],
             )
 
     def papers_written_since(self, when: float) -> list[str]:
@@ -506,13 +520,6 @@ def paper_text(paper: Paper) -> str:
     return f"{paper.title}\n\n{paper.abstract}".strip()
 
 
-def stored_text(document: str | None, meta: dict[str, Any]) -> str:
-    """`paper_text` of a stored paper row, without parsing its record."""
-    if "abstract" in meta:
-        return f"{meta['title']}\n\n{meta['abstract']}".strip()
-    return document or ""
-
-
 def _hash(obj: Any) -> str:
     return _digest(_canonical(obj))
 
@@ -573,27 +580,34 @@ def researcher_dict(person: Researcher) -> dict[str, Any]:
     }
 
 
+#: The metadata key holding a paper row's whole record: `StoredPaper.blob`, compressed.
+PAPER_KEY = "paper"
+#: zlib level of that value: level 1 compresses paper JSON within a few percent of level 6, faster.
+_PAPER_ZLIB_LEVEL = 1
+
+
 def paper_to_chroma(paper: Paper, first_seen: int | None = None) -> dict[str, Any]:
-    """A paper as one Chroma metadata row: the record as JSON plus the fields filters use."""
+    """A paper as one Chroma metadata row: the record, compressed, and the time it was written.
+
+    Embedded Chroma writes and indexes one row per metadata key, and indexes every string whole
+    (title, abstract and record JSON were 2 kB a paper), with nothing here querying them; so the
+    record travels as one compressed value and the write time, which `where` filters read, is the
+    only other key. Rows written before keep their keys (`title`, `abstract`, `record`, hashes,
+    `first_seen`, `year`, `venue`) and read as before.
+    """
     rec = paper_dict(paper)
     del rec["title"], rec["abstract"], rec["id"]
-    # Chroma writes (and indexes) one row per metadata key, so rows carry only what is read back or
-    # filtered on; each dropped key (a schema number, the authors' name keys) sped upserts up by ~10%.
-    meta: dict[str, Any] = {
-        "first_seen": first_seen if first_seen is not None else int(time.time()),
-        # Milliseconds: what the search index reads to patch itself with the papers written since.
+    record = json.dumps(rec, ensure_ascii=False)
+    seen = first_seen if first_seen is not None else int(time.time())
+    blob = json.dumps(
+        [paper.title, paper.abstract, record, record_hash(paper), text_hash(paper), seen], ensure_ascii=False
+    ).encode()
+    return {
+        # Milliseconds: what the search index reads to patch itself with the papers written since,
+        # and what finds the papers first seen in a window (`Store.papers_first_seen`).
         "written_at": int(time.time() * 1000),
-        "record": json.dumps(rec, ensure_ascii=False),
-        "record_hash": record_hash(paper),
-        "text_hash": text_hash(paper),
-        "title": paper.title,
-        "abstract": paper.abstract,
+        PAPER_KEY: base64.b64encode(zlib.compress(blob, _PAPER_ZLIB_LEVEL)).decode("ascii"),
     }
-    if paper.year is not None:
-        meta["year"] = paper.year
-    if paper.venue:
-        meta["venue"] = paper.venue
-    return meta
 
 
 def record_hash(paper: Paper) -> str:
@@ -606,34 +620,78 @@ def text_hash(paper: Paper) -> str:
     return _hash(paper_text(paper))
 
 
-def paper_from_chroma(document: str | None, meta: dict[str, Any]) -> Paper:
-    """Rebuild a paper from its Chroma row (stores written before 0.2 keep the text as the document)."""
-    rec = json.loads(meta["record"])
-    title, abstract = _title_abstract(document, meta)
+@dataclass(frozen=True)
+class StoredPaper:
+    """A stored paper row, read without building its record."""
+
+    title: str
+    abstract: str
+    #: The record's JSON without title, abstract and id.
+    record: str
+    record_hash: str
+    text_hash: str
+    #: When the paper first entered the store (unix seconds); None in rows of 0.1.
+    first_seen: int | None
+    #: `paper_from_blob`'s input.
+    blob: bytes
+
+    @property
+    def text(self) -> str:
+        """`paper_text` of the paper."""
+        return f"{self.title}\n\n{self.abstract}".strip()
+
+    def venue_year(self) -> tuple[str, int]:
+        """The paper's venue ("" when unknown) and year (0 when unknown)."""
+        rec = json.loads(self.record)
+        return str(rec.get("venue") or ""), int(rec.get("year") or 0)
+
+    def paper(self) -> Paper:
+        """The whole record."""
+        return _paper(self.title, self.abstract, self.record)
+
+
+def stored_paper(document: str | None, meta: Mapping[str, Any]) -> StoredPaper:
+    """Read a paper row of any layout: the packed value, or the keys rows had before it."""
+    if PAPER_KEY in meta:
+        blob = zlib.decompress(base64.b64decode(meta[PAPER_KEY]))
+        title, abstract, record, rhash, thash, seen = json.loads(blob)
+        return StoredPaper(title, abstract, record, rhash, thash, seen, blob)
+    if "abstract" in meta:
+        title, abstract = str(meta["title"]), str(meta["abstract"])
+    else:  # a row written before 0.2 keeps the text as its document
+        title, _, abstract = (document or "").partition("\n\n")
+    record = str(meta["record"])
+    rhash, thash = str(meta.get("record_hash", "")), str(meta.get("text_hash", ""))
+    seen = int(meta["first_seen"]) if "first_seen" in meta else None
+    blob = json.dumps([title, abstract, record, rhash, thash, seen], ensure_ascii=False).encode()
+    return StoredPaper(title, abstract, record, rhash, thash, seen, blob)
+
+
+def stored_text(document: str | None, meta: Mapping[str, Any]) -> str:
+    """`paper_text` of a stored paper row."""
+    return stored_paper(document, meta).text
+
+
+def paper_from_chroma(document: str | None, meta: Mapping[str, Any]) -> Paper:
+    """Rebuild a paper from its Chroma row."""
+    return stored_paper(document, meta).paper()
+
+
+def paper_from_blob(blob: bytes) -> Paper:
+    """Rebuild a paper from `StoredPaper.blob` (the search index keeps these by row; indexes built
+    before the hashes and first-seen time joined it hold three items)."""
+    title, abstract, record = json.loads(blob)[:3]
+    return _paper(title, abstract, record)
+
+
+def _paper(title: str, abstract: str, record: str) -> Paper:
+    rec = json.loads(record)
     rec["authors"] = tuple(
         Author(a["name"], a["source_id"], tuple(a["affiliations"])) for a in rec["authors"]
     )
     for key in ("code_urls", "versions", "tags", "sources"):
         rec[key] = tuple(rec[key])
     return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
-
-
-def _title_abstract(document: str | None, meta: dict[str, Any]) -> tuple[str, str]:
-    if "abstract" in meta:
-        return str(meta["title"]), str(meta["abstract"])
-    title, _, abstract = (document or "").partition("\n\n")  # a row written before 0.2
-    return title, abstract
-
-
-def paper_blob(document: str | None, meta: dict[str, Any]) -> bytes:
-    """A stored paper row as one self-contained record (the search index keeps these by row)."""
-    return json.dumps([*_title_abstract(document, meta), meta["record"]], ensure_ascii=False).encode()
-
-
-def paper_from_blob(blob: bytes) -> Paper:
-    """The inverse of `paper_blob`."""
-    title, abstract, record = json.loads(blob)
-    return paper_from_chroma(None, {"title": title, "abstract": abstract, "record": record})
 
 
 class ResearcherWriter:
