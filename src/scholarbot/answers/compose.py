@@ -186,10 +186,13 @@ class Composer:
             s.append(
                 f"{r.name}{aff} has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
             )
-            top = papers[1:3]
-            if top:
+            # Newest first (records keep papers so), the newest included: "what is X working on".
+            top = papers[:3]
+            if len(top) > 1:
                 s.append(
-                    "Recent work: " + "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in top) + "."
+                    "Recent work: "
+                    + "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in top)
+                    + "."
                 )
         metrics = {k: v for k, v in r.metrics.items() if not k.endswith("_in_store")}
         if metrics:
@@ -301,6 +304,19 @@ def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:
     """The first paper whose author list names the person (by name or alias)."""
     keys = set(person_name_keys(person))
     return next((p for p in papers if any(name_key(a.name) in keys for a in p.authors)), None)
+
+
+def listed_affiliations(person: Researcher, papers: list[Paper]) -> list[tuple[str, Paper]]:
+    """Each affiliation a paper lists the person with, and the paper, newest first."""
+    keys = set(person_name_keys(person))
+    dated = sorted(papers, key=lambda p: (p.year or 0, p.date or ""), reverse=True)
+    return [
+        (aff, paper)
+        for paper in dated
+        for author in paper.authors
+        if name_key(author.name) in keys
+        for aff in author.affiliations
+    ]
 
 
 def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, Paper] | None:

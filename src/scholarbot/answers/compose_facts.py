@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scholarbot.answers.compose import Composer, _label, namesakes, printed_name
-from scholarbot.answers.linking import venue_family, words
+from scholarbot.answers.compose import Composer, _label, listed_affiliations, namesakes, printed_name
+from scholarbot.answers.linking import institution_matches, venue_family, words
 from scholarbot.answers.query import Query
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher
@@ -60,6 +60,52 @@ class FactsComposer(Composer):
     def help(self) -> Answer:
         problem = self.query.problem() if self.query.op != "help" else None
         return self.finish((f"I could not run that ({problem}). " if problem else "") + HELP)
+
+    def profile(
+        self,
+        view: PersonView,
+        collaborators: list[tuple[Researcher, int]],
+        others: list[PersonView] | None = None,
+    ) -> Answer:
+        """A profile; asked with an institution ("is X at Stanford?"), it opens with yes or no."""
+        place = self.query.institution
+        lead = self._at_institution(view, place) if place else ""
+        answer = super().profile(view, collaborators, others)
+        if lead:
+            answer.text = f"{lead} {answer.text}"
+        return answer
+
+    def _at_institution(self, view: PersonView, place: str) -> str:
+        name = view.person.name
+        listed = listed_affiliations(view.person, view.papers)
+        there = [(aff, p) for aff, p in listed if institution_matches(place, aff)]
+        if there:
+            aff, paper = there[0]
+            self.answer.value = "yes"
+            newest = listed[0]
+            now = ""
+            if not institution_matches(place, newest[0]):
+                now = (
+                    f" Their newest paper lists them at {newest[0]} ({venue_year(newest[1])}) "
+                    f"[{self.cite(newest[1])}]."
+                )
+            return (
+                f"Yes: {len({p.id for _, p in there})} paper(s) list {name} at {aff}, the newest "
+                f"“{short(paper.title)}” ({venue_year(paper)}) [{self.cite(paper)}].{now}"
+            )
+        if not listed:
+            return f"The records give no affiliation for {name}, so I cannot say whether they are at {place}."
+        self.answer.value = "no"
+        aff, paper = listed[0]
+        return (
+            f"No paper in the records lists {name} at {place}; the newest lists them at {aff} "
+            f"(“{short(paper.title)}”, {venue_year(paper)}) [{self.cite(paper)}]."
+        )
+
+    def thanks(self) -> Answer:
+        return self.finish(
+            "You're welcome! Ask me anything else about the researchers and papers in the records."
+        )
 
     def _item(self, p: Paper, *, cites: bool = False) -> str:
         extra = f", {p.citation_count} citations" if cites and p.citation_count is not None else ""
@@ -259,8 +305,23 @@ class FactsComposer(Composer):
         if not papers:
             return self.finish(f"The records hold no paper by {name}{where}.")
         if q.sort == "citations":
+            counted = [p for p in papers if p.citation_count is not None]
+            if not counted:
+                # Some sources give no counts (an unknown count is not zero): say so, not rank blindly.
+                return self.finish(
+                    f"The records hold no citation counts for {name}'s {len(papers)} paper(s){where} "
+                    f"(their sources give none), so I cannot say which is most cited. Newest first: "
+                    f"{self._listing(sorted(papers, key=lambda p: -(p.year or 0)), page=False)}."
+                )
+            uncounted = len(papers) - len(counted)
+            papers = counted
             limit = q.limit or MAX_LISTED
             top = papers[:limit]
+            if uncounted:
+                self.answer.notes.append(
+                    f"{uncounted} of {name}'s papers{where} have no citation count in the records; "
+                    "they are left out."
+                )
             if limit == 1:
                 p = top[0]
                 self.answer.value = p.title
@@ -327,19 +388,85 @@ class FactsComposer(Composer):
         on = f" on {query.topic}" if query.topic else ""
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
 
-    def search_results(self, query: Query, papers: list[Paper]) -> Answer:
+    def search_results(self, query: Query, papers: list[Paper], on: int | None = None) -> Answer:
+        """A paper search's results; with `on`, only the first `on` are on the topic, the rest near it."""
         if query.sort == "citations":
+            counted = [p for p in papers if p.citation_count is not None]
+            if not counted:
+                return self.finish(
+                    f"The records hold no citation counts for the papers on {query.topic}{_filters(query)}, "
+                    f"so I cannot rank them by citations. The closest: {self._listing(papers, page=False)}."
+                )
+            papers = counted
             if query.limit == 1:
                 self.answer.value = papers[0].title
             return self.finish(
                 f"Most cited papers on {query.topic}{_filters(query)}: "
                 f"{self._listing(papers, cites=True, page=False)}."
             )
-        best, rest = papers[0], papers[1:]
+        on = len(papers) if on is None else on
+        best, rest, near = papers[0], papers[1:on], papers[max(on, 1) :]
         s = f"The closest match is {self._item(best)}."
         if rest:
             s += f" Also on it: {'; '.join(self._item(p) for p in rest)}."
+        if near:
+            s += f" Nearby, not on it as such: {'; '.join(self._item(p) for p in near)}."
         return self.finish(s)
+
+    def most_cited(self, query: Query, papers: list[Paper], total: int, uncounted: int) -> Answer:
+        """The most cited papers of a venue, years or the whole store (no topic)."""
+        scope = _filters(query) or " in the records"
+        if not total:
+            return self.finish(f"The records hold no paper{scope}.")
+        if not papers:
+            return self.finish(
+                f"The records hold no citation counts for the {total} paper(s){scope} (their sources give "
+                "none), so I cannot say which are most cited."
+            )
+        unknown = f" ({uncounted} of the {total} have no citation count in the records)" if uncounted else ""
+        if len(papers) == 1 or query.limit == 1:
+            p = papers[0]
+            self.answer.value = p.title
+            return self.finish(
+                f"The most cited paper{scope} is “{short(p.title)}” ({venue_year(p)}, "
+                f"{p.citation_count} citations) [{self.cite(p)}]{unknown}."
+            )
+        return self.finish(
+            f"Most cited papers{scope}{unknown}: {self._listing(papers, cites=True, page=False)}."
+        )
+
+    def most_published(self, query: Query, top: list[tuple[Researcher, int, list[Paper]]]) -> Answer:
+        """Who has the most papers within a venue or years, or in the whole store."""
+        scope = _filters(query) or " in the records"
+        if not top:
+            return self.finish(f"The records hold no paper{scope}.")
+        parts = []
+        for r, n, papers in top:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers)
+            parts.append(f"{r.name} ({n}) {cites}".rstrip())
+            self.answer.people.append(self.person_json(r, papers))
+        start = f" from {query.offset + 1}" if query.offset else ""
+        return self.finish(
+            f"Most papers{scope}{start} (papers in brackets; newest cited): {'; '.join(parts)}."
+        )
+
+    def paper_authors(self, query: Query, paper: Paper, others: list[Paper]) -> Answer:
+        """Who wrote the paper best matching a title or description, as the paper lists them."""
+        names = [a.name for a in paper.authors]
+        self.answer.value = paper.title
+        if not names:
+            text = (
+                f"The records list no authors for “{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}]."
+            )
+        else:
+            listed = join_names(names)
+            if not paper.authors_complete:
+                listed += f" and {paper.authors_omitted or 'more'} more not listed in the records"
+            text = f"“{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}] is by {listed}."
+        if others and not set(_plain(query.topic or "").split()) <= set(_plain(paper.title).split()):
+            # Found from a description, not its title: the runners-up may be the one meant.
+            text += f" If you meant another paper: {'; '.join(self._item(p) for p in others)}."
+        return self.finish(text)
 
     def similar(self, paper: Paper, papers: list[Paper]) -> Answer:
         """Papers like one paper; the paper itself is source [1]."""
@@ -415,6 +542,10 @@ def _years_phrase(query: Query) -> str | None:
     if hi is not None:
         return f"up to {hi}"
     return None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def _filters(query: Query) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scholarbot.answers.chat import focus, is_thanks, normalise
 from scholarbot.answers.compose_facts import FactsComposer
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
@@ -163,13 +164,15 @@ class Answerer:
     def read(self, question: str) -> Reading:
         """How the offline reader understands a question (no store access beyond the indexes)."""
         self._follow_store()
-        return read(self.linker.link(question[:MAX_QUESTION_CHARS]))
+        return read(self.linker.link(readable(question)))
 
     def ask(self, question: str, previous: Query | None = None) -> Answer:
         """Answer one question; `previous` is the query of the conversation's last turn, if any."""
 
         def produce() -> tuple[Answer, Query]:
-            reading = read(self.linker.link(question[:MAX_QUESTION_CHARS]))
+            if is_thanks(question):
+                return FactsComposer(THANKS).thanks(), THANKS
+            reading = read(self.linker.link(readable(question)))
             query, notes = follow_up(reading, previous), list(_reading_notes(reading))
             sure = reading.sure or query is not reading.query
             if self.planner is not None and not sure:
@@ -248,7 +251,7 @@ class Answerer:
             )
         if self.writer is not None and answer.sources:
             answer = self.writer.rewrite(answer, self.index.papers([s.id for s in answer.sources]))
-        if len(question) > MAX_QUESTION_CHARS:
+        if len(focus(question)) > MAX_QUESTION_CHARS:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
@@ -278,6 +281,8 @@ class Answerer:
             return self._overview(query, c)
         if query.op == "count":
             return self._count_topic(query, c)
+        if query.op == "paper_authors":
+            return self._paper_authors(query, c)
         return self._find_papers(query, c)
 
     def _person_op(self, query: Query, resolved: list[Resolved], c: FactsComposer) -> Answer:
@@ -535,6 +540,8 @@ class Answerer:
         return np.flatnonzero(keep)
 
     def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
+        if not query.topic and not query.institution:
+            return self._most_published(query, c)
         if not query.topic:
             return self._people_at(query, c)
         members = self._members(query.institution) if query.institution else None
@@ -623,8 +630,39 @@ class Answerer:
         rows = self.index.row.rows(p.id for p in papers)
         return c.themes(query, papers, self.index.matrix[rows])
 
+    def _most_published(self, query: Query, c: FactsComposer) -> Answer:
+        """Who has the most papers within the query's venue and years (or in the whole store)."""
+        filtered = query.venue or query.year_from or query.year_to
+        paper_ids = [self.index.ids[int(r)] for r in self._filter_rows(query)] if filtered else None
+        limit = query.limit or EXPERTS_SHOWN
+        counted = self.people.most_papers(paper_ids, query.offset + limit + 1)
+        page = counted[query.offset : query.offset + limit]
+        if len(counted) > query.offset + limit:
+            c.more_from(query.offset + limit)
+        records = self.people.records(rid for rid, _ in page)
+        top = []
+        for rid, n in page:
+            if rid in records:
+                papers = self._filter(self._papers(list(records[rid].paper_ids)), query)
+                top.append((records[rid], n, _sorted(papers, "date")[:2]))
+        return c.most_published(query, top)
+
+    def _paper_authors(self, query: Query, c: FactsComposer) -> Answer:
+        """The authors of the paper a title or description names (the best match, if it is on it)."""
+        papers, nearest = self._topic_papers(query, 3)
+        if not papers:
+            return c.nothing_on_topic(query, nearest)
+        return c.paper_authors(query, papers[0], papers[1:])
+
     def _find_papers(self, query: Query, c: FactsComposer) -> Answer:
         limit = query.limit or (1 if query.sort == "citations" and query.limit == 1 else 8)
+        if query.sort == "citations" and not query.topic:
+            rows = self._filter_rows(query)
+            cited = self.index.citations[rows]
+            known = rows[cited >= 0]
+            top = known[top_order(np.asarray(self.index.citations[known], dtype=np.float64), limit)]
+            papers = self._papers([self.index.ids[int(r)] for r in top])
+            return c.most_cited(query, papers, len(rows), len(rows) - len(known))
         if query.sort == "citations":
             papers, nearest = self._topic_papers(query.with_(sort="relevance"), 60)
             papers = _sorted(papers, "citations")[:limit]
@@ -632,19 +670,33 @@ class Answerer:
             papers, nearest = self._topic_papers(query, limit)
             if papers:
                 # A paper search ranks by score; the floor only decides whether anything is on topic.
-                papers = self._ranked(query, limit)
+                papers, on = self._ranked(query, limit)
+                return c.search_results(query, papers, on)
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.search_results(query, papers)
 
-    def _ranked(self, query: Query, limit: int) -> list[Paper]:
+    def _ranked(self, query: Query, limit: int) -> tuple[list[Paper], int]:
+        """The best `limit` papers, those on the topic first; and how many of them are on it.
+
+        A paper with a title word of the topic can outscore every paper on the whole topic ("To
+        Fold or Not to Fold", batch-norm folding, above protein papers for "protein folding").
+        """
         match = self._topic(query.topic or "")
         rows = self._filter_rows(query)
         self._judge(match, rows)
-        order = rows[top_order(match.scores[rows], limit)]
+        on_rows, off_rows = rows[match.on_topic[rows]], rows[~match.on_topic[rows]]
+        order = on_rows[top_order(match.scores[on_rows], limit)]
+        on = len(order)
+        if on < limit:
+            order = np.concatenate([order, off_rows[top_order(match.scores[off_rows], limit - on)]])
         if query.sort == "date":
-            order = np.array(sorted(order, key=lambda r: -int(self.index.years[r])), dtype=np.int64)
-        return self._papers([self.index.ids[int(r)] for r in order])
+            order = np.array(
+                sorted(order[:on], key=lambda r: -int(self.index.years[r]))
+                + sorted(order[on:], key=lambda r: -int(self.index.years[r])),
+                dtype=np.int64,
+            )
+        return self._papers([self.index.ids[int(r)] for r in order]), on
 
     def _count_topic(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic:
@@ -698,3 +750,13 @@ def _reading_notes(reading: Reading) -> list[str]:
 
 
 __all__ = ["Answer", "Answerer", "PersonView", "Source"]
+
+
+#: What a message that only thanks is answered as.
+THANKS = Query(op="help")
+
+
+def readable(question: str) -> str:
+    """The text the reader reads: chat spellings normalised, the question of a longer message kept
+    (before the length cut, so a long preamble does not cut the question off), then cut."""
+    return focus(normalise(question))[:MAX_QUESTION_CHARS]

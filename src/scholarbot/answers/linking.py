@@ -33,6 +33,10 @@ MAX_INSTITUTION_TOKENS = 9
 FUZZY_NAME_MIN = 85
 #: A word is ordinary text, not a name, when papers use it this many times more often than names do.
 ORDINARY_RATIO = 3.0
+#: In a question typed all in lower case, an institution's one ordinary word after "at"/"from" still
+#: names it when at most this share of papers use the word ("stanford" 0.08%, "google" 0.4%;
+#: "scale" 11%, which names Scale AI only when written so).
+UNCASED_INSTITUTION_SHARE = 0.01
 #: A word in at least this share of the papers is common text (its lower-case venue name is no venue).
 COMMON_WORD_SHARE = 0.01
 
@@ -395,6 +399,10 @@ class Linker:
         """An ordinary word that a good share of papers use ("findings", "science")."""
         return self._ordinary(word) and self.text_frequency(word) >= COMMON_WORD_SHARE * self.papers
 
+    def _rare_in_text(self, word: str) -> bool:
+        """A word few papers use ("stanford", "google"; not "scale" of "at scale" or Scale AI)."""
+        return self.papers > 0 and self.text_frequency(word) <= UNCASED_INSTITUTION_SHARE * self.papers
+
     def _ordinary(self, word: str) -> bool:
         """A word papers use as a word far more than people use it as a name ("long", "can")."""
         if word in _FUNCTION_WORDS:
@@ -459,6 +467,8 @@ class Linker:
         ):
             return
         best: tuple[int, int, int, str] | None = None  # (-length, start index, end index, mention)
+        # Typed all in lower case, capitals say nothing: "at stanford" is as good as "at Stanford".
+        uncased = not any(t.word[:1].isupper() for t in tokens)
         for i in range(len(tokens)):
             cue = i > 0 and tokens[i - 1].word.lower() in _INSTITUTION_CUES
             for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
@@ -470,7 +480,11 @@ class Linker:
                     continue
                 if not (cue or any(t.capitalised for t in run)):
                     continue
-                if len(words) == 1 and self._ordinary(words[0]) and not (cue and run[0].capitalised):
+                if (
+                    len(words) == 1
+                    and self._ordinary(words[0])
+                    and not (cue and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
+                ):
                     continue
                 if self.institutions.find(words):
                     if best is None or (-len(words), i) < (best[0], best[1]):

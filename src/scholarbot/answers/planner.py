@@ -63,11 +63,14 @@ OP_DOCS: dict[str, str] = {
     "top_venue": "The venue where one researcher publishes most.",
     "top_year": "The year in which one researcher published most.",
     "compare": "Compare two researchers: papers, topics, citations.",
-    "who_works_on": "Researchers with papers on a topic, optionally at an institution or venue.",
+    "who_works_on": "Researchers with papers on a topic, optionally at an institution or venue; with no "
+    "topic, who has the most papers (at a venue, in years, or in the whole store).",
     "profile": "Who a researcher is: affiliation, papers, collaborators, metrics.",
     "overview": "What the papers on a topic say, grouped into themes.",
     "find_papers": "Papers matching a description (a topic, a title, a method), optionally at a venue "
-    "or in years.",
+    "or in years; with sort='citations' and no topic, the most cited papers of a venue, years or the "
+    "whole store.",
+    "paper_authors": "Who wrote a paper, given its title or a description of it.",
     "help": "Nothing to look up: a greeting, thanks, or a question about something other than papers and "
     "researchers.",
 }
@@ -103,6 +106,7 @@ OP_ARGS: dict[str, tuple[str, ...]] = {
     "profile": ("people",),
     "overview": ("topic", "venue", *_YEARS, "limit"),
     "find_papers": ("topic", "venue", *_YEARS, "sort", "limit"),
+    "paper_authors": ("topic", "venue", *_YEARS),
     "help": (),
 }
 

@@ -24,7 +24,8 @@ Op = Literal[
     "who_works_on",  # people with papers on a topic (optionally at an institution or venue)
     "profile",  # who is P
     "overview",  # what the papers on a topic say, grouped into themes
-    "find_papers",  # papers matching a description
+    "find_papers",  # papers matching a description (most cited of a venue or the store: no topic)
+    "paper_authors",  # who wrote the paper matching a title or description
     "help",  # nothing to look up (a greeting, an empty question)
 ]
 Sort = Literal["relevance", "citations", "date"]
@@ -140,14 +141,16 @@ class Query:
         if (
             self.op in PERSON_OPS
             and not self.people
-            and not (
-                self.op == "count"
-                and (self.topic or self.venue or self.institution or self.year_from or self.year_to)
-            )
+            and not (self.op == "count" and self.count_of in {None, "papers"})
         ):
+            # A count without people counts papers: on a topic, at a venue, or in the whole store.
             return f"{self.op} needs a person"
-        if self.op in {"who_works_on", "overview", "find_papers"} and not (
-            self.topic or self.institution or self.venue
+        if self.op in {"overview", "paper_authors"} and not self.topic:
+            return f"{self.op} needs a topic"
+        # Without a topic, "who works on" asks who publishes most (in a venue, years, or anywhere)
+        # and a search by citations asks for the most cited papers there; a plain search needs one.
+        if self.op == "find_papers" and not (
+            self.topic or self.institution or self.venue or self.sort == "citations"
         ):
             return f"{self.op} needs a topic"
         if self.year_from and self.year_to and self.year_from > self.year_to:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from scholarbot.answers.linking import Links, words
-from scholarbot.answers.query import MAX_LIMIT, CountOf, Op, Query, Sort
+from scholarbot.answers.query import MAX_LIMIT, PERSON_OPS, CountOf, Op, Query, Sort
 
 #: Questions longer than this are cut before reading; the answer says so.
 MAX_QUESTION_CHARS = 1000
@@ -54,7 +54,9 @@ _FILLER = _rx(
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
     r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
     r"i\s+wonder(?:ed)?|i'm\s+curious|curious|tell\s+me|show\s+me|give\s+me|let\s+me\s+know|"
-    r"any\s+idea|for\s+me|in\s+the\s+records|in\s+your\s+(?:records|database|store|library)|"
+    r"any\s+idea|for\s+me|in\s+here|overall|of\s+all\s+times?|all\s+time|"
+    r"(?:in|from|of|across)\s+(?:the|your|this|ur)?\s*(?:whole\s+|entire\s+|full\s+)?"
+    r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)|"
     r"stuff|things|some|the\s+list\s+of|a\s+list\s+of)\b"
 )
 _COUNT = _rx(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b")
@@ -113,6 +115,23 @@ _OVERVIEW = _rx(
     r"\btrends?\b|\bsurvey\b|\badvances\b|\blandscape\b|\bhow\s+do\s+(?:people|researchers|papers)\b|"
     r"\bwhat\s+(?:is|do\s+we)\s+know\w*\b|\bprogress\b|\bdevelopments?\b|\blimitations\b|\bexplain\b"
 )
+_WRITTEN = _rx(r"\bpapers?\b|\bpublications?\b|\bpublish\w*|\bwr(?:ote|itten|ites?)\b|\barticles?\b")
+_WHERE = _rx(
+    r"\bwhere\b|\baffiliat\w*|\binstitution\b|\buni\b|\buniv\w*|\bcompany\b|\bemployer\b|\bbased\b|"
+    r"\bwork(?:s|ing)?\s+(?:at|for)\b"
+)
+# "who wrote <a paper>", not "who wrote about X" (people on a topic).
+_AUTHORS_OF = _rx(
+    r"\bwho\s+(?:wrote|writes|authored|is\s+behind|was\s+behind|are\s+behind|were\s+behind|came\s+up\s+with|"
+    r"published|made|did)\b(?!\s+(?:about|on|papers?|anything|something|work|research|the\s+most|most|more|a\s+lot))|"
+    r"\b(?:who\s+(?:are|were|is)\s+the\s+)?authors?\s+(?:of|behind)\s+(?:the|that|this|a)\s+(?:paper|article|work)\b|"
+    r"\bwho\s+(?:are|were|is)\s+the\s+authors?\b|\bwritten\s+by\s+whom\b|\bwhose\s+(?:paper|work)\s+is\b"
+)
+# "who has the most papers", "most prolific authors at IJCAI 2023".
+_PROLIFIC = _rx(
+    r"\bmost\s+(?:papers|publications|pubs|prolific|productive|active)\b|\bprolific\b|"
+    r"\b(?:publish\w*|wr(?:ote|itten|ites?))\s+(?:the\s+)?most\b|\b(?:top|leading)\s+authors\b"
+)
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
@@ -157,6 +176,7 @@ _CUE_WORDS = words(
     currently today these days things stuff via per using use used got gotten get gets go goes went
     uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
+    thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
     """
 )
 
@@ -202,7 +222,8 @@ def read(links: Links) -> Reading:
     op, extra, sure = _operation(residual, n, topic, links)
     query = asked = Query(op=op, **{**base, **extra})  # type: ignore[arg-type]
     asked_sure = sure
-    if query.problem() is not None:
+    if query.problem() is not None or (n and not people and op in PERSON_OPS):
+        # (A pronoun with no one named: a follow-up fills the person in from the turn before.)
         # Not enough to run what the words ask: fall back to a search of the question's words.
         fallback_topic = topic or _content(links.residual) or None
         if fallback_topic:
@@ -262,6 +283,12 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "collaborators", {}, True
         if _PER_YEAR.search(r) and _PAPERS.search(r):
             return "count", {"count_of": "papers_per_year"}, True
+        if _YESNO.search(r) and links.institution and not _WRITTEN.search(r):
+            # "is X at Stanford?", "does X work for Google?": a profile that answers yes or no.
+            return "profile", {}, True
+        if _DATE.search(r) and not _WHERE.search(r):
+            # "what's X been up to lately", "the newest from X": their papers, newest first.
+            return "papers_by", {"sort": "date"}, True
         if _PROFILE.search(r) and not (topic and _PAPERS.search(r)):
             # "what did X work on in 2021" asks for the papers of that year, not a profile.
             if links.year_from or links.year_to or links.venue:
@@ -271,13 +298,20 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", _sorting(r), True
         return "profile", {}, not _content(r)
     # No person named.
+    if _AUTHORS_OF.search(r) and (topic or links.title):
+        return "paper_authors", {}, True
     if _COUNT.search(r) and (topic or links.venue or links.institution):
+        return "count", {"count_of": "papers"}, True
+    if _COUNT.search(r) and _PAPERS.search(r) and not _WHO.search(r):
+        # "how many papers do you have (from 2023)?": the whole store, or its years.
         return "count", {"count_of": "papers"}, True
     if _OVERVIEW.search(r):
         return "overview", {}, True
+    if _WHO.search(r) and _PROLIFIC.search(r) and not topic and not links.institution:
+        return "who_works_on", _limit(r) if _TOP_N.search(r) else {}, True
     if _WHO.search(r) and (topic or links.institution or links.venue):
         return "who_works_on", {}, True
-    if _CITED.search(r) and topic:
+    if _CITED.search(r) and (topic or links.venue or links.year_from or links.year_to or _PAPERS.search(r)):
         return "find_papers", {"sort": "citations", **_limit(r)}, True
     if topic or links.title:
         return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None

@@ -19,8 +19,12 @@ from scholarbot.search.index import Mode, PaperIndex, fuse
 #: to be on it by words (measured: absent topics reach 0.51 at most on the 13k corpus, and never
 #: with their most specific word, which no paper there uses)...
 COVERAGE_ON = 0.5
-#: Topics of at most this many words must contain their most specific word.
+#: Topics of at most this many words must contain their most specific word...
 SPECIFIC_WORD_TERMS = 8
+#: ...and every word carrying at least this share of the weight: a paper on "quantum" computing is
+#: not on "quantum error correction", nor one on batch-norm "folding" on "protein folding"; a
+#: near-generic word ("learning" of "federated learning") may be missing.
+HEAVY_WORD = 0.2
 #: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
@@ -53,13 +57,13 @@ class TopicMatch:
 
 def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> TopicMatch:
     """Score every paper for a topic and mark the ones that are on it."""
-    coverage, specific = index.term_coverage(topic)
+    coverage, specific, whole = index.term_coverage(topic, HEAVY_WORD)
     lex = index.lexical_scores(topic) if mode != "dense" else np.zeros(len(index), dtype=np.float32)
-    # A short topic is defined by its most specific word; a long description may word things its
-    # paper does not, so there coverage alone decides.
+    # A short topic is defined by its most specific word and its other weighty ones; a long
+    # description may word things its paper does not, so there coverage alone decides.
     if len(index.query_terms(topic)) > SPECIFIC_WORD_TERMS:
-        specific = np.ones_like(specific)
-    words = specific & (coverage >= COVERAGE_ON)
+        specific = whole = np.ones_like(specific)
+    words = specific & whole & (coverage >= COVERAGE_ON)
     scores = np.zeros(len(index), dtype=np.float64)
     on = np.zeros(len(index), dtype=bool)
 

@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -678,6 +678,20 @@ class PeopleDirectory:
             (paper_id,),
         )
         return [r[0] for r in rows]
+
+    def most_papers(self, paper_ids: Collection[str] | None, limit: int) -> list[tuple[str, int]]:
+        """Who has the most papers among `paper_ids` (None: in the whole store), with how many, most
+        first (ties by id, so pages follow on)."""
+        if paper_ids is None:
+            rows = self.table.rows("SELECT id, papers FROM people ORDER BY papers DESC, id LIMIT ?", (limit,))
+            return [(rid, int(n)) for rid, n in rows]
+        counts: Counter[str] = Counter()
+        for part in _parts(paper_ids):
+            sql = (
+                f"SELECT p.id FROM authorship a JOIN people p ON p.n = a.n WHERE a.paper IN ({_marks(part)})"
+            )
+            counts.update(r[0] for r in self.table.rows(sql, part))
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def records(self, ids: Iterable[str]) -> dict[str, Researcher]:
         """Full records for the given ids, in the order asked (unknown ids left out)."""

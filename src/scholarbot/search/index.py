@@ -45,7 +45,7 @@ DENSE_WEIGHT_DEEP = 2.0
 DENSE_FLOOR_PROBES = 200
 DENSE_FLOOR_QUANTILE = 0.999
 #: Layout of the cache folder; an older one is rebuilt.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 #: The approximate index's file in the cache folder.
 ANN_FILE = "ann.usearch"
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
@@ -173,6 +173,7 @@ class PaperIndex:
         row: RowLookup | None = None,
         ann: Ann | None = None,
         records: RecordFile | None = None,
+        citations: np.ndarray | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
@@ -181,6 +182,9 @@ class PaperIndex:
         self.venue_codes = venue_codes if venue_codes is not None else np.full(n, -1, dtype=np.int32)
         self.venue_names = list(venue_names)
         self.years = years if years is not None else np.zeros(n, dtype=np.int32)
+        #: Each paper's citation count as its source gave it (-1 when unknown): "most cited" questions
+        #: over a whole venue or store rank by it without reading records.
+        self.citations = citations if citations is not None else np.full(n, -1, dtype=np.int32)
         self._floors: dict[bool, float] = {}
         self.row = row if row is not None else RowLookup.of(ids)
         self.matrix = matrix
@@ -296,6 +300,7 @@ class PaperIndex:
             lookup,
             ann,
             records,
+            np.asarray(rows.citations, dtype=np.int32),
         )
         flags = store.flags()
         index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
@@ -336,6 +341,7 @@ class PaperIndex:
             text_hashes=[bytes(h).decode() for h in np.load(folder / "text_hashes.npy")],
             venues=[old.venue_names[c] if c >= 0 else "" for c in old.venue_codes.tolist()],
             years=old.years.tolist(),
+            citations=old.citations.tolist(),
         )
         delta_matrix = delta.matrix()
         writer = RecordWriter(staging, old.records, folder)
@@ -349,13 +355,15 @@ class PaperIndex:
                 rows.text_hashes.append(delta.text_hashes[j])
                 rows.venues.append(delta.venues[j])
                 rows.years.append(delta.years[j])
+                rows.citations.append(delta.citations[j])
                 writer.append([delta_records[j]])
             else:
                 replaced[at] = j
-                rows.text_hashes[at], rows.venues[at], rows.years[at] = (
+                rows.text_hashes[at], rows.venues[at], rows.years[at], rows.citations[at] = (
                     delta.text_hashes[j],
                     delta.venues[j],
                     delta.years[j],
+                    delta.citations[j],
                 )
                 writer.replace(at, delta_records[j])
         # The saved arrays stay mapped only until the patched ones replace them.
@@ -446,6 +454,7 @@ class PaperIndex:
         np.save(tmp / "ids_sorted.npy", self.row.sorted_ids)
         np.save(tmp / "ids_order.npy", self.row.order)
         np.save(tmp / "years.npy", self.years)
+        np.save(tmp / "citations.npy", self.citations)
         np.save(tmp / "venue_codes.npy", self.venue_codes)
         _save_array(tmp / "vectors.npy", self.matrix)
         np.save(tmp / "token_offsets.npy", tokens.offsets)
@@ -505,6 +514,7 @@ class PaperIndex:
             RowLookup(mapped("ids_sorted.npy"), mapped("ids_order.npy")),
             ann,
             records,
+            mapped("citations.npy"),
         )
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
@@ -548,9 +558,10 @@ class PaperIndex:
         terms = self.query_terms(word)
         return len(self._postings(terms[0])) if len(terms) == 1 else 0
 
-    def term_coverage(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per paper: the share of the query's informative words (IDF-weighted) it contains, and
-        whether it contains the query's most specific word.
+    def term_coverage(self, query: str, heavy: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per paper: the share of the query's informative words (IDF-weighted) it contains, whether
+        it contains the query's most specific word, and whether it contains every word that carries
+        at least `heavy` of the weight.
 
         A word no paper uses weighs as much as the rarest word and is the most specific one: a
         question about "tokamak plasma" is not covered by papers that only share "prediction" with it.
@@ -558,17 +569,21 @@ class PaperIndex:
         n = len(self.ids)
         out = np.zeros(n, dtype=np.float32)
         rarest = np.zeros(n, dtype=bool)
+        whole = np.ones(n, dtype=bool)
         terms = self.query_terms(query)
         if not terms or not n:
-            return out, rarest
+            return out, rarest, whole
         postings = [self._postings(t) for t in terms]
-        total = 0.0
-        for rows in postings:
-            idf = float(np.log((n + 1) / (len(rows) + 0.5)))
-            total += idf
+        idfs = [float(np.log((n + 1) / (len(rows) + 0.5))) for rows in postings]
+        total = sum(idfs)
+        for rows, idf in zip(postings, idfs, strict=True):
             out[rows] += idf
+            if total > 0 and idf >= heavy * total:
+                has = np.zeros(n, dtype=bool)
+                has[rows] = True
+                whole &= has
         rarest[min(postings, key=len)] = True
-        return (out / total if total > 0 else out), rarest
+        return (out / total if total > 0 else out), rarest, whole
 
     # --- meaning ------------------------------------------------------------------------------
 
@@ -786,6 +801,7 @@ class _Rows:
     text_hashes: list[str]
     venues: list[str]
     years: list[int]
+    citations: list[int]
 
     @classmethod
     def scan(
@@ -797,7 +813,7 @@ class _Rows:
     ) -> _Rows:
         """Every paper, or the given ones, tokenised against `vocab` (which grows) page by page;
         their records go to `records` as they are read, and neither text nor record is kept."""
-        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [])
+        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [], [])
         stemmer = Stemmer.Stemmer("english")
         pieces = []
         for page in store.paper_pages(ids):
@@ -807,6 +823,7 @@ class _Rows:
             rows.text_hashes.extend(page.text_hashes)
             rows.venues.extend(page.venues)
             rows.years.extend(page.years)
+            rows.citations.extend(page.citations)
             titles = [x.partition("\n\n")[0] for x in page.texts]
             rows.titles.extend(titles)
             # Titles count three times: they are the densest statement of what a paper is about.

@@ -75,6 +75,8 @@ class PaperPage:
     venues: list[str]
     #: 0 when unknown.
     years: list[int]
+    #: -1 when unknown.
+    citations: list[int]
     #: One row per paper.
     vectors: np.ndarray
     #: Each paper's whole record as `paper_from_blob` reads it back (`StoredPaper.blob`).
@@ -296,13 +298,14 @@ class Store:
             pages = self._pages(self.papers, include)
         for res in pages:
             rows = [stored_paper(d, m) for d, m in zip(res["documents"], res["metadatas"], strict=True)]
-            venues, years = zip(*(row.venue_year() for row in rows), strict=True) if rows else ((), ())
+            facets = [row.facets() for row in rows]
             yield PaperPage(
                 ids=list(res["ids"]),
                 texts=[row.text for row in rows],
                 text_hashes=[row.text_hash for row in rows],
-                venues=list(venues),
-                years=list(years),
+                venues=[f[0] for f in facets],
+                years=[f[1] for f in facets],
+                citations=[f[2] for f in facets],
                 vectors=np.asarray(res["embeddings"], dtype=np.float32),
                 records=[row.blob for row in rows],
             )
@@ -640,10 +643,11 @@ class StoredPaper:
         """`paper_text` of the paper."""
         return f"{self.title}\n\n{self.abstract}".strip()
 
-    def venue_year(self) -> tuple[str, int]:
-        """The paper's venue ("" when unknown) and year (0 when unknown)."""
+    def facets(self) -> tuple[str, int, int]:
+        """The paper's venue ("" when unknown), year (0 when unknown) and citations (-1 when unknown)."""
         rec = json.loads(self.record)
-        return str(rec.get("venue") or ""), int(rec.get("year") or 0)
+        cited = rec.get("citation_count")
+        return str(rec.get("venue") or ""), int(rec.get("year") or 0), -1 if cited is None else int(cited)
 
     def paper(self) -> Paper:
         """The whole record."""

@@ -1,0 +1,238 @@
+"""Chat as people type it in Discord, made readable before any entity is linked.
+
+Three things happen to a message first: informal spellings become the words the reader's cues know
+("whats" → "what's", "u" → "you", "abt" → "about"); a message that wraps its question in other
+sentences ("I'm a new PhD student … Who works on X? Need someone for a collab") is read from its
+question; and a message that only thanks or acknowledges is recognised as such, so it gets a short
+reply instead of a search for "helpful".
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Informal spellings and the words they stand for (whole words, any case).
+_SPELLINGS = {
+    "whats": "what's",
+    "wats": "what's",
+    "wat": "what",
+    "wut": "what",
+    "whos": "who's",
+    "hows": "how's",
+    "wheres": "where's",
+    "whens": "when's",
+    "thats": "that's",
+    "theres": "there's",
+    "u": "you",
+    "ya": "you",
+    "ur": "your",
+    "abt": "about",
+    "bout": "about",
+    "ppl": "people",
+    "smth": "something",
+    "sth": "something",
+    "sb": "somebody",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "cant": "can't",
+    "wont": "won't",
+    "im": "I'm",
+    "ive": "I've",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gimme": "give me",
+    "lemme": "let me",
+    "tho": "though",
+    "w/": "with",
+    "w/o": "without",
+    "b/w": "between",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "thnx": "thanks",
+    "tnx": "thanks",
+    "ty": "thanks",
+    "tysm": "thanks",
+    "fav": "favourite",
+    "fave": "favourite",
+}
+_SPELLING = re.compile(
+    r"(?<![\w'])("
+    + "|".join(re.escape(k) for k in sorted(_SPELLINGS, key=len, reverse=True))
+    + r")(?![\w'/])",
+    re.I,
+)
+
+#: Words that end a sentence with a full stop only when they are not an abbreviation or an initial.
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "al", "etc", "vs", "dr", "prof", "mr", "ms", "mrs", "no", "fig", "cf", "jr", "sr"}
+)
+_BREAK = re.compile(r"(?<=[?!.])\s+")
+#: Words that lean on what was said before ("who does she work with?"): such a question keeps its context.
+_LEANS = re.compile(
+    r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|same)\b|^\s*(?:and|also|what\s+about|how\s+about)\b",
+    re.I,
+)
+
+_QUESTION_START = re.compile(
+    r"^\W*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|would|"
+    r"will|should|has|have|had|any|anyone|anybody|list|show|find|give|tell|name|recommend|suggest)\b",
+    re.I,
+)
+
+# A message made only of these (and punctuation, emoji) thanks or acknowledges.
+_ACK_WORDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "you",
+        "so",
+        "much",
+        "very",
+        "a",
+        "lot",
+        "lots",
+        "many",
+        "tons",
+        "appreciated",
+        "appreciate",
+        "it",
+        "that",
+        "was",
+        "that's",
+        "this",
+        "is",
+        "was",
+        "great",
+        "awesome",
+        "nice",
+        "cool",
+        "perfect",
+        "helpful",
+        "useful",
+        "wonderful",
+        "amazing",
+        "excellent",
+        "brilliant",
+        "good",
+        "job",
+        "work",
+        "got",
+        "ok",
+        "okay",
+        "k",
+        "alright",
+        "sounds",
+        "noted",
+        "fine",
+        "super",
+        "neat",
+        "lovely",
+        "love",
+        "lol",
+        "haha",
+        "hah",
+        "wow",
+        "yay",
+        "bot",
+        "scholarbot",
+        "dear",
+        "again",
+        "indeed",
+        "really",
+    ]
+)
+_ACK_NEEDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "appreciated",
+        "appreciate",
+        "great",
+        "awesome",
+        "nice",
+        "cool",
+        "perfect",
+        "helpful",
+        "useful",
+        "wonderful",
+        "amazing",
+        "excellent",
+        "brilliant",
+        "neat",
+        "lovely",
+        "love",
+    ]
+)
+
+
+def normalise(text: str) -> str:
+    """Informal spellings replaced by the words they stand for; everything else as typed.
+
+    Only as chat types them: lower case, or capitalised where no name is spelt so ("Whats", not
+    "U" of "U Kang" or "Im" of "Jungseock Im").
+    """
+    return _SPELLING.sub(_replace, text)
+
+
+def _replace(m: re.Match[str]) -> str:
+    typed = m.group(0)
+    word = _SPELLINGS[typed.lower()]
+    if typed.islower() or not typed[:1].isalpha():
+        return word
+    if typed[:1].isupper() and typed[1:].islower() and len(typed) >= 4:
+        return word[0].upper() + word[1:]
+    return typed
+
+
+def focus(text: str) -> str:
+    """The question of a message that wraps it in other sentences; otherwise the message itself.
+
+    Only sentences that end in a question mark are kept, and only when they stand on their own: a
+    question that leans on the others ("… Yoav Goldberg. Who does he work with?") keeps them all.
+    """
+    sentences = _sentences(text)
+    asked = [s for s in sentences if s.rstrip("!").endswith("?")]
+    if len(sentences) < 2 or not asked or len(asked) == len(sentences):
+        return text
+    kept = " ".join(asked)
+    # A "sentence" that does not open like a question is more likely the tail of a title with a "!"
+    # or "?!" in it ("Time Waits for No One! Analysis and Challenges?") than a question of its own.
+    if _LEANS.search(kept) or not all(_QUESTION_START.match(s) for s in asked):
+        return text
+    return kept
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _BREAK.finditer(text):
+        before = text[start : m.start()]
+        if before.endswith(".") and not _ends_sentence(before):
+            continue
+        out.append(before)
+        start = m.end()
+    out.append(text[start:])
+    return [s for s in (s.strip() for s in out) if s]
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a full stop ends a sentence: not after an initial ("D."), an abbreviation, or "U.S."."""
+    last = text[:-1].rsplit(None, 1)[-1] if text[:-1].strip() else ""
+    word = last.lower().strip("(\"'“")
+    return len(word) > 1 and word not in _ABBREVIATIONS and "." not in word
+
+
+def is_thanks(text: str) -> bool:
+    """Whether a message only thanks or acknowledges ("thx that was helpful!", "great, thanks")."""
+    tokens = re.findall(r"[a-z']+", normalise(text).lower())
+    return bool(tokens) and set(tokens) <= _ACK_WORDS and bool(set(tokens) & _ACK_NEEDS)

@@ -1,0 +1,77 @@
+"""Chat as typed in Discord: informal spellings, a question wrapped in other sentences, thanks."""
+
+from __future__ import annotations
+
+import pytest
+
+from scholarbot.answers.chat import focus, is_thanks, normalise
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("whats hongzhi yin's most cited paper", "what's hongzhi yin's most cited paper"),
+        ("Whats new in RAG", "What's new in RAG"),
+        ("hey can u tell me abt ur data", "hey can you tell me about your data"),
+        ("who does sb work w/ on MT", "who does somebody work with on MT"),
+        # Names spelt like chat words stay as typed.
+        ("papers by U Kang", "papers by U Kang"),
+        ("coauthors of Jungseock Im", "coauthors of Jungseock Im"),
+        # Inside words and contractions nothing changes.
+        ("urban computing, you're sure", "urban computing, you're sure"),
+    ],
+)
+def test_informal_spellings_become_the_words_they_stand_for(typed, read):
+    assert normalise(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("who works on code-mixing? need someone for a collab", "who works on code-mixing?"),
+        (
+            "Hi! I'm new here and I work on parsing. Who works on dependency parsing? Thanks!",
+            "Who works on dependency parsing?",
+        ),
+        # Initials and abbreviations do not end a sentence.
+        ("Who does Christopher D. Manning work with?", "Who does Christopher D. Manning work with?"),
+        ("Any papers on e.g. RLHF? ok thanks", "Any papers on e.g. RLHF?"),
+        # A question that leans on the other sentences keeps them.
+        (
+            "I read Yoav Goldberg's book. Who does he work with?",
+            "I read Yoav Goldberg's book. Who does he work with?",
+        ),
+        # A title with "!" or "?!" in it is no sentence break.
+        (
+            "What has Daniel Khashabi published on time waits for no one! analysis and challenges?",
+            "What has Daniel Khashabi published on time waits for no one! analysis and challenges?",
+        ),
+        (
+            "Papers by Dafna Shahaf on how did this get funded?! automatically identifying quirky?",
+            "Papers by Dafna Shahaf on how did this get funded?! automatically identifying quirky?",
+        ),
+        # One sentence, or no question mark anywhere: the message as it is.
+        ("papers on parsing. newest first", "papers on parsing. newest first"),
+        ("who works on parsing", "who works on parsing"),
+    ],
+)
+def test_a_message_is_read_from_its_question(message, question):
+    assert focus(message) == question
+
+
+@pytest.mark.parametrize(
+    ("message", "thanks"),
+    [
+        ("thx that was helpful!", True),
+        ("thanks", True),
+        ("Thank you so much!!", True),
+        ("great, thanks :)", True),
+        ("ty", True),
+        ("thanks, who works on parsing?", False),
+        ("ok", False),
+        ("cool paper on parsing", False),
+        ("", False),
+    ],
+)
+def test_a_message_that_only_thanks_is_recognised(message, thanks):
+    assert is_thanks(message) is thanks
