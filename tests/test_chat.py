@@ -14,6 +14,9 @@ from scholarbot.answers.chat import focus, is_thanks, normalise
         ("Whats new in RAG", "What's new in RAG"),
         ("hey can u tell me abt ur data", "hey can you tell me about your data"),
         ("who does sb work w/ on MT", "who does somebody work with on MT"),
+        ("how many ijcai 2024 papers r there", "how many ijcai 2024 papers are there"),
+        # Emoji and ellipses end a sentence, as in chat.
+        ("morning all ☕ … who wrote it?", "morning all . . who wrote it?"),
         # Names spelt like chat words stay as typed.
         ("papers by U Kang", "papers by U Kang"),
         ("coauthors of Jungseock Im", "coauthors of Jungseock Im"),
@@ -41,6 +44,24 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
             "I read Yoav Goldberg's book. Who does he work with?",
             "I read Yoav Goldberg's book. Who does he work with?",
         ),
+        # Chat before the question inside one sentence, or after emoji.
+        (
+            "sorry if this is dumb, first week here 😅 anyway how many papers did X publish in 2022?",
+            "how many papers did X publish in 2022?",
+        ),
+        (
+            "morning all ☕ … who wrote BitFit and where was it published?",
+            "who wrote BitFit and where was it published?",
+        ),
+        (
+            "hey all, quick q for the bot: who at edinburgh works on summarization?",
+            "who at edinburgh works on summarization?",
+        ),
+        # A colon inside a question that is not chat stays: "Papers on X: which are best?".
+        (
+            "Papers on graph transformers: which are the best?",
+            "Papers on graph transformers: which are the best?",
+        ),
         # A title with "!" or "?!" in it is no sentence break.
         (
             "What has Daniel Khashabi published on time waits for no one! analysis and challenges?",
@@ -56,7 +77,7 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
     ],
 )
 def test_a_message_is_read_from_its_question(message, question):
-    assert focus(message) == question
+    assert focus(normalise(message)) == question
 
 
 @pytest.mark.parametrize(
@@ -67,6 +88,7 @@ def test_a_message_is_read_from_its_question(message, question):
         ("Thank you so much!!", True),
         ("great, thanks :)", True),
         ("ty", True),
+        ("thx!! u rock", True),
         ("thanks, who works on parsing?", False),
         ("ok", False),
         ("cool paper on parsing", False),

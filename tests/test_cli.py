@@ -74,8 +74,9 @@ def test_ask_json_and_stdin_batch(env: Path):
     questions = "Who is Hanlin Gu?\n\nWho is Nobody Atall?\n"
     batch = runner.invoke(app, ["ask", "-", "--store", str(env), "--json"], input=questions)
     lines = [json.loads(line) for line in batch.output.splitlines() if line.strip()]
-    assert [d["intent"] for d in lines] == ["profile", "profile"]
-    assert "not in the records" in lines[1]["answer"]
+    # One answer per line, the blank one too (help), so answers line up with their questions.
+    assert [d["intent"] for d in lines] == ["profile", "help", "profile"]
+    assert "not in the records" in lines[2]["answer"]
 
 
 def test_profile_command(env: Path):

@@ -81,3 +81,15 @@ def test_different_middle_initials_are_different_people_even_with_a_shared_coaut
     yus = [{r.name, *r.aliases} for r in people if person_key(r.name) == "philip yu"]
     assert len(yus) == 2 and not any({"Philip S. Yu", "Philip L. H. Yu"} <= names for names in yus)
     assert sorted(r.name for r in people if r.name.endswith("Smith")) == ["J. Smith", "K. Smith"]
+
+
+def test_a_generational_suffix_left_out_is_the_same_person_on_the_same_evidence():
+    a = _paper("A", Author("Hal Daumé III"), Author("Jordan Boyd-Graber"))
+    b = _paper("B", Author("Hal Daume"), Author("Jordan Boyd-Graber"))
+    c = _paper("C", Author("Hal Daumé Iii"), Author("Kianté Brantley"))
+    people = resolve_people([a, b, c])
+    hal = [r for r in people if person_key(r.name) == "daume hal"]
+    assert sorted(len(r.paper_ids) for r in hal) == [1, 2]
+    assert person_key("Hal Daumé III") == person_key("hal daume") == "daume hal"
+    # A suffix alone with one full word is still the name: "J. Smith Jr." is not "Smith".
+    assert person_key("J. Smith Jr.") == "j jr smith"

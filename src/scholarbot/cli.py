@@ -404,9 +404,8 @@ def ask(
     """
     answerer = _answerer(_services(_settings(config, store)))
     if question == "-":
-        for line in sys.stdin:
-            if line.strip():
-                _ask_and_print(answerer, line.strip(), as_json=as_json, one_line=True)
+        for line in sys.stdin:  # a blank line is answered too, so answers line up with questions
+            _ask_and_print(answerer, line.strip(), as_json=as_json, one_line=True)
         return
     _ask_and_print(answerer, question, as_json=as_json)
 

@@ -147,10 +147,15 @@ def name_key(name: str) -> str:
     return " ".join(sorted(tokens))
 
 
+#: Generational suffixes: "Hal Daumé III" is printed "Hal Daume" too, like a middle initial left out.
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def bare_key(key: str) -> str:
-    """A name key without its initials, when at least two full words remain ("christopher d manning"
-    -> "christopher manning"); otherwise the key itself ("j smith": one word says too little)."""
-    full = [t for t in key.split() if len(t) > 1]
+    """A name key without its initials and generational suffix, when at least two full words remain
+    ("christopher d manning" -> "christopher manning", "daume hal iii" -> "daume hal"); otherwise
+    the key itself ("j smith": one word says too little)."""
+    full = [t for t in key.split() if len(t) > 1 and t not in _SUFFIXES]
     return " ".join(full) if len(full) >= 2 else key
 
 
@@ -170,6 +175,7 @@ def initials(name: str) -> str:
     key = name_key(name)
     if bare_key(key) == key:
         return ""
+    # A suffix is no initial: "Hal Daumé III" and "Hal Daume" may be one person.
     return "".join(sorted(t for t in key.split() if len(t) == 1))
 
 

@@ -26,6 +26,7 @@ _SPELLINGS = {
     "u": "you",
     "ya": "you",
     "ur": "your",
+    "r": "are",
     "abt": "about",
     "bout": "about",
     "ppl": "people",
@@ -89,6 +90,22 @@ _QUESTION_START = re.compile(
     re.I,
 )
 
+# Where a question opens inside a sentence: after a clause break or a chat word.
+_INNER_START = re.compile(
+    r"(?:[,:;]|\s[-–—]|\b(?:anyway|anyways|so|btw|lol|ok|okay|but))\s+(?="
+    + _QUESTION_START.pattern[4:]
+    + ")",
+    re.I,
+)
+#: What the words before such a question say when they are chat, not part of the question.
+_CHATTY = re.compile(
+    r"\b(?:i|i'm|my|me|we|our|sorry|hi|hey|hello|morning|evening|lol|quick|guys|all|folks|everyone|"
+    r"thanks|please|week|first|new|dumb|question)\b",
+    re.I,
+)
+#: Emoji, pictographs and ellipses: chat's sentence ends.
+_PAUSE = re.compile(r"(?:[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?|\u2026|\.{3,})\s*")
+
 # A message made only of these (and punctuation, emoji) thanks or acknowledges.
 _ACK_WORDS = frozenset(
     [
@@ -149,6 +166,11 @@ _ACK_WORDS = frozenset(
         "again",
         "indeed",
         "really",
+        "rock",
+        "rocks",
+        "best",
+        "legend",
+        "helped",
     ]
 )
 _ACK_NEEDS = frozenset(
@@ -179,8 +201,9 @@ def normalise(text: str) -> str:
     """Informal spellings replaced by the words they stand for; everything else as typed.
 
     Only as chat types them: lower case, or capitalised where no name is spelt so ("Whats", not
-    "U" of "U Kang" or "Im" of "Jungseock Im").
+    "U" of "U Kang" or "Im" of "Jungseock Im"). Emoji and ellipses end a sentence, as they do in chat.
     """
+    text = _PAUSE.sub(". ", text)
     return _SPELLING.sub(_replace, text)
 
 
@@ -200,7 +223,9 @@ def focus(text: str) -> str:
     Only sentences that end in a question mark are kept, and only when they stand on their own: a
     question that leans on the others ("… Yoav Goldberg. Who does he work with?") keeps them all.
     """
-    sentences = _sentences(text)
+    sentences = [_from_question(s) for s in _sentences(text)]
+    if len(sentences) == 1 and sentences[0] != text.strip():
+        return sentences[0]
     asked = [s for s in sentences if s.rstrip("!").endswith("?")]
     if len(sentences) < 2 or not asked or len(asked) == len(sentences):
         return text
@@ -210,6 +235,17 @@ def focus(text: str) -> str:
     if _LEANS.search(kept) or not all(_QUESTION_START.match(s) for s in asked):
         return text
     return kept
+
+
+def _from_question(sentence: str) -> str:
+    """A question sentence from where its question opens, when chat comes first in the same
+    sentence ("sorry if this is dumb, first week here anyway how many papers did X publish?")."""
+    if not sentence.rstrip("!").endswith("?") or _QUESTION_START.match(sentence):
+        return sentence
+    m = _INNER_START.search(sentence)
+    if m is None or (m.start() > 0 and not _CHATTY.search(sentence[: m.start()])):
+        return sentence
+    return sentence[m.end() :]
 
 
 def _sentences(text: str) -> list[str]:
@@ -222,7 +258,7 @@ def _sentences(text: str) -> list[str]:
         out.append(before)
         start = m.end()
     out.append(text[start:])
-    return [s for s in (s.strip() for s in out) if s]
+    return [s for s in (s.strip().lstrip(". ") for s in out) if s]
 
 
 def _ends_sentence(text: str) -> bool:

@@ -81,21 +81,25 @@ class FactsComposer(Composer):
         there = [(aff, p) for aff, p in listed if institution_matches(place, aff)]
         if there:
             aff, paper = there[0]
-            self.answer.value = "yes"
             newest = listed[0]
-            now = ""
+            count = len({p.id for _, p in there})
             if not institution_matches(place, newest[0]):
-                now = (
-                    f" Their newest paper lists them at {newest[0]} ({venue_year(newest[1])}) "
+                # Listed there once, elsewhere on the newest paper: not there now, by the records.
+                self.answer.value = False
+                return (
+                    f"Not any more, by the records: {count} paper(s) list {name} at {aff}, the newest "
+                    f"“{short(paper.title)}” ({venue_year(paper)}) [{self.cite(paper)}]; their newest paper "
+                    f"lists them at {newest[0]} (“{short(newest[1].title)}”, {venue_year(newest[1])}) "
                     f"[{self.cite(newest[1])}]."
                 )
+            self.answer.value = True
             return (
-                f"Yes: {len({p.id for _, p in there})} paper(s) list {name} at {aff}, the newest "
-                f"“{short(paper.title)}” ({venue_year(paper)}) [{self.cite(paper)}].{now}"
+                f"Yes: {count} paper(s) list {name} at {aff}, the newest "
+                f"“{short(paper.title)}” ({venue_year(paper)}) [{self.cite(paper)}]."
             )
         if not listed:
             return f"The records give no affiliation for {name}, so I cannot say whether they are at {place}."
-        self.answer.value = "no"
+        self.answer.value = False
         aff, paper = listed[0]
         return (
             f"No paper in the records lists {name} at {place}; the newest lists them at {aff} "
@@ -313,7 +317,7 @@ class FactsComposer(Composer):
                     f"(their sources give none), so I cannot say which is most cited. Newest first: "
                     f"{self._listing(sorted(papers, key=lambda p: -(p.year or 0)), page=False)}."
                 )
-            uncounted = len(papers) - len(counted)
+            uncounted, total = len(papers) - len(counted), len(papers)
             papers = counted
             limit = q.limit or MAX_LISTED
             top = papers[:limit]
@@ -329,15 +333,15 @@ class FactsComposer(Composer):
                 return self.finish(
                     f"{name}'s most cited paper{where} in the records is “{short(p.title)}” "
                     f"({venue_year(p)}{count}) "
-                    f"[{self.cite(p)}], of {len(papers)} paper(s)."
+                    f"[{self.cite(p)}], of {total} paper(s)."
                 )
             if q.limit is None:  # no number asked for: the whole list, a page at a time
                 return self.finish(
-                    f"{name} has {len(papers)} paper(s){where} in the records, most cited first: "
+                    f"{name} has {total} paper(s){where} in the records, most cited first: "
                     f"{self._listing(papers, cites=True)}."
                 )
             return self.finish(
-                f"{name} has {len(papers)} paper(s){where} in the records; the {len(top)} most cited: "
+                f"{name} has {total} paper(s){where} in the records; the {len(top)} most cited: "
                 f"{self._listing(top, cites=True, page=False)}."
             )
         order = "newest first" if q.sort == "date" or not q.topic else "closest first"
@@ -484,9 +488,24 @@ class FactsComposer(Composer):
             f"the closest: {self._listing(examples, page=False)}."
         )
 
-    def count_store(self, query: Query, n: int) -> Answer:
+    def count_store(
+        self, query: Query, n: int, coverage: list[tuple[str, int, int, int]] | None = None
+    ) -> Answer:
         self.answer.value = n
-        return self.finish(f"The records hold {n} paper(s){_filters(query)}.")
+        text = f"The records hold {n} paper(s){_filters(query)}."
+        if coverage:
+            held = [v for v in coverage if not query.venue or v[0].lower() == query.venue.lower()] or coverage
+            text += f" They hold {_venues_held(held)}."
+        return self.finish(text)
+
+    def coverage(self, venues: list[tuple[str, int, int, int]], papers: int) -> Answer:
+        """What the records hold; asked about the bot or its data."""
+        self.answer.value = papers
+        return self.finish(
+            f"I answer from the records this server's bot was given, not the web: {papers} paper(s), "
+            f"{_venues_held(venues)}. New papers arrive when the records are ingested again or through "
+            "digests; ask me about researchers, papers, topics, venues and years in them."
+        )
 
     def themes(self, query: Query, papers: list[Paper], vectors: np.ndarray) -> Answer:
         """Group the papers on a topic into a few themes; one cited line per theme."""
@@ -542,6 +561,15 @@ def _years_phrase(query: Query) -> str | None:
     if hi is not None:
         return f"up to {hi}"
     return None
+
+
+def _venues_held(venues: list[tuple[str, int, int, int]]) -> str:
+    """ "ACL 2021–2022 (1,234 papers), NAACL 2021–2024 (…)" """
+
+    def span(first: int, last: int) -> str:
+        return "" if not first else f" {first}" if first == last else f" {first}–{last}"
+
+    return ", ".join(f"{name}{span(first, last)} ({n} papers)" for name, first, last, n in venues)
 
 
 def _plain(text: str) -> str:

@@ -269,6 +269,8 @@ class Answerer:
         problem = query.problem()
         if query.op == "help" or problem:
             return c.help()
+        if query.op == "coverage":
+            return c.coverage(self._coverage(), len(self.index))
         if query.people:
             resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
             missing = [r for r in resolved if not r.match.people]
@@ -630,6 +632,29 @@ class Answerer:
         rows = self.index.row.rows(p.id for p in papers)
         return c.themes(query, papers, self.index.matrix[rows])
 
+    def _coverage(self) -> list[tuple[str, int, int, int]]:
+        """Each venue the records hold: (venue, first year, last year, papers), most papers first;
+        papers without a venue as "other"."""
+        idx = self.index
+        codes = np.asarray(idx.venue_codes)
+        years = np.asarray(idx.years)
+        out = []
+        families: dict[str, list[int]] = {}
+        for code, name in enumerate(idx.venue_names):
+            families.setdefault(venue_family(name) or name, []).append(code)
+        for family, members in families.items():
+            rows = np.isin(codes, members)
+            known = years[rows & (years > 0)]
+            first, last = (int(known.min()), int(known.max())) if len(known) else (0, 0)
+            out.append((family, first, last, int(rows.sum())))
+        other = int((codes < 0).sum())
+        if other:
+            known = years[(codes < 0) & (years > 0)]
+            out.append(
+                ("other", int(known.min()) if len(known) else 0, int(known.max()) if len(known) else 0, other)
+            )
+        return sorted(out, key=lambda v: (-v[3], v[0]))
+
     def _most_published(self, query: Query, c: FactsComposer) -> Answer:
         """Who has the most papers within the query's venue and years (or in the whole store)."""
         filtered = query.venue or query.year_from or query.year_to
@@ -701,7 +726,8 @@ class Answerer:
     def _count_topic(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic:
             rows = self._filter_rows(query)
-            return c.count_store(query, len(rows))
+            # None there: say what the records do hold ("ACL 2021-2022"), the likelier question.
+            return c.count_store(query, len(rows), self._coverage() if not len(rows) else None)
         match = self._topic(query.topic)
         rows = self._filter_rows(query)
         self._judge(match, rows)

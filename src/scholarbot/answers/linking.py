@@ -495,7 +495,7 @@ class Linker:
             acronym = t.word.lower()
             if (
                 best is None
-                and t.word.isupper()
+                and (t.word.isupper() or (uncased and cue and self._rare_in_text(acronym)))
                 and 2 <= len(t.word) <= 7
                 and acronym in self.institutions.by_acronym
                 and acronym not in self.venues

@@ -57,7 +57,10 @@ _FILLER = _rx(
     r"any\s+idea|for\s+me|in\s+here|overall|of\s+all\s+times?|all\s+time|"
     r"(?:in|from|of|across)\s+(?:the|your|this|ur)?\s*(?:whole\s+|entire\s+|full\s+)?"
     r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)|"
-    r"stuff|things|some|the\s+list\s+of|a\s+list\s+of)\b"
+    r"stuff|things|some|the\s+list\s+of|a\s+list\s+of|lmao|haha|tbh|idk|imo|fyi|rn|atm|"
+    r"(?:been\s+)?up\s+to|pull\s+up|look\s+up|altogether|in\s+total|all\s+together|"
+    r"the\s+whole\s+thing|(?:can|could)\s+(?:you|i)\s+(?:get|have|see|pull)|"
+    r"(?:recommend|suggest)(?:\s+(?:me|us))?(?:\s+(?:a|some))?(?:\s+(?:good|great|nice|interesting))?)\b"
 )
 _COUNT = _rx(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b")
 _COLLAB = _rx(
@@ -132,6 +135,23 @@ _PROLIFIC = _rx(
     r"\bmost\s+(?:papers|publications|pubs|prolific|productive|active)\b|\bprolific\b|"
     r"\b(?:publish\w*|wr(?:ote|itten|ites?))\s+(?:the\s+)?most\b|\b(?:top|leading)\s+authors\b"
 )
+# Questions about the bot and what its records cover ("which conferences do u have data for?").
+_ABOUT_STORE = _rx(
+    r"\b(?:you|your|yours)\b.*\b(?:data|records|database|corpus|coverage|cover|sources?|conferences|"
+    r"venues|index|come\s+from|up\s+to\s+date|recent|updated|know\s+about)\b|"
+    r"\b(?:what|which)\s+(?:data|conferences|venues|years|sources)\s+(?:do|does|are|is)\b|\bdo\s+you\s+have\b|"
+    r"\bare\s+you\s+(?:a\s+|an\s+)?(?:chatgpt|gpt|bot|ai|llm|human|real)\b|"
+    r"\b(?:can|could|do)\s+you\s+(?:search|browse|google|access)\s+(?:the\s+)?(?:web|internet|arxiv|google|"
+    r"online|scholar|semantic\s+scholar)\b"
+)
+# What a question about the store may leave as its "topic".
+_STORE_WORDS = words(
+    """
+    data records record database corpus coverage cover covered sources source conferences venues
+    index come came recent updated date chatgpt gpt bot ai llm human real web internet arxiv google
+    online scholar semantic
+    """
+)
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
@@ -177,6 +197,8 @@ _CUE_WORDS = words(
     uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
+    recommend recommendation recommendations suggest suggestion suggestions good great nice
+    interesting read reading worth must whole up pull altogether
     """
 )
 
@@ -298,6 +320,12 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", _sorting(r), True
         return "profile", {}, not _content(r)
     # No person named.
+    about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
+    if _ABOUT_STORE.search(links.residual) and about and not links.title:
+        if links.venue or links.year_from or links.year_to:
+            # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
+            return "count", {"count_of": "papers"}, True
+        return "coverage", {}, True
     if _AUTHORS_OF.search(r) and (topic or links.title):
         return "paper_authors", {}, True
     if _COUNT.search(r) and (topic or links.venue or links.institution):

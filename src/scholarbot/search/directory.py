@@ -516,7 +516,7 @@ class _Entries(Mapping[str, PersonEntry]):
 
 
 #: Layout of the directory's table; a table of another layout is rebuilt.
-TABLE_FORMAT = 8
+TABLE_FORMAT = 9
 TABLE_FILE = "people.sqlite3"
 
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -576,9 +577,11 @@ class PaperIndex:
         postings = [self._postings(t) for t in terms]
         idfs = [float(np.log((n + 1) / (len(rows) + 0.5))) for rows in postings]
         total = sum(idfs)
-        for rows, idf in zip(postings, idfs, strict=True):
+        # A paper may spell an acronym out ("large language models" for "LLMs"): never required.
+        spelt_out = {t for w in _ACRONYM.findall(query) for t in self.query_terms(w)}
+        for term, rows, idf in zip(terms, postings, idfs, strict=True):
             out[rows] += idf
-            if total > 0 and idf >= heavy * total:
+            if total > 0 and idf >= heavy * total and term not in spelt_out:
                 has = np.zeros(n, dtype=bool)
                 has[rows] = True
                 whole &= has
@@ -774,6 +777,10 @@ def saved_rows(cache_dir: Path) -> int:
         return len(np.load(cache_dir / "papers" / "ids.npy", mmap_mode="r"))
     except (OSError, ValueError):
         return 0
+
+
+#: Acronyms as typed: two capitals or more ("LLMs", "RLHF", "GNNs"), or a short word with no vowel ("nlp").
+_ACRONYM = re.compile(r"\b(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[b-df-hj-np-tv-z]{2,6})\b")
 
 
 def top_order(scores: np.ndarray, k: int) -> np.ndarray:
