@@ -147,6 +147,29 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     # A middle initial left out, or added.
     ("papers by Mona Diab", {"op": "papers_by", "people": ["Mona T. Diab"]}),
     ("papers by Hanlin X. Gu", {"op": "papers_by", "people": ["Hanlin Gu"]}),
+    # Chat spellings, chat around the question, and a research word that is also a chat word.
+    ("whats hanlin gu been up to lately?", {"op": "papers_by", "people": ["Hanlin Gu"], "sort": "date"}),
+    (
+        "yo can u pull up hanlin gu's 2024 papers pls",
+        {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024, "year_to": 2024},
+    ),
+    (
+        "who works on federated recommendation? need someone for a collab",
+        {"op": "who_works_on", "topic": "federated recommendation"},
+    ),
+    (
+        "recommend me a good paper to read on federated learning",
+        {"op": "find_papers", "topic": "federated learning"},
+    ),
+    (
+        "how many ACL 2022 papers r there altogether",
+        {"op": "count", "venue": "ACL", "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "who wrote the most papers at ACL 2022?",
+        {"op": "who_works_on", "venue": "ACL", "year_from": 2022, "year_to": 2022},
+    ),
+    ("is hanlin gu at tsinghua?", {"op": "profile", "people": ["Hanlin Gu"], "institution": "tsinghua"}),
     # A second name the records lack is asked about, not read as a topic.
     (
         "does Andrew Ng collaborate with Hanlin Gu?",

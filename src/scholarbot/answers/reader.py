@@ -197,7 +197,7 @@ _CUE_WORDS = words(
     uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
-    recommend recommendation recommendations suggest suggestion suggestions good great nice
+    recommend suggest good great nice
     interesting read reading worth must whole up pull altogether
     """
 )
@@ -322,7 +322,7 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     # No person named.
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
-        if links.venue or links.year_from or links.year_to:
+        if links.venue or links.year_from or links.year_to or _COUNT.search(r):
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
         return "coverage", {}, True
