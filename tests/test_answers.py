@@ -407,3 +407,25 @@ def test_someone_listed_at_a_place_before_but_elsewhere_now_is_not_there_now(ans
     a = answerer.ask(f"is {name} still at tsinghua?")
     assert a.value is False and a.text.startswith("Not any more"), a.text
     _assert_well_cited(a)
+
+
+def test_who_has_more_citations_compares_citations_not_papers(answerer):
+    rows = _sample_rows()
+    cited: dict[str, int] = {}
+    papers: dict[str, int] = {}
+    for _f, r in rows:
+        for name in str(r["author"]).split(";"):
+            cited[name.strip()] = cited.get(name.strip(), 0) + max(_cited(r), 0)
+            papers[name.strip()] = papers.get(name.strip(), 0) + 1
+    # Two people where papers and citations disagree on who has more.
+    pair = next(
+        (a, b)
+        for a in sorted(papers)
+        for b in sorted(papers)
+        if papers[a] > papers[b] >= 2 and cited[b] > cited[a] > 0 and len({a, b}) == 2
+    )
+    a, b = pair
+    answer = answerer.ask(f"{a} vs {b}, who has more citations?")
+    assert answer.intent == "compare" and answer.value == b
+    assert f"{a} {cited[a]}" in answer.text and f"{b} {cited[b]}" in answer.text
+    assert answerer.ask(f"who has more papers, {a} or {b}?").value == a

@@ -224,6 +224,8 @@ class FactsComposer(Composer):
 
     def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
         answer = super().compare(a, b, topic)
+        if self.query.sort == "citations" and answer.sources:
+            return self._compare_citations(a, b, topic)
         na, nb = (len(v.on_topic) if topic else len(v.papers) for v in (a, b))
         if na != nb and answer.sources:
             more = a if na > nb else b
@@ -235,6 +237,29 @@ class FactsComposer(Composer):
                 f"[{self.cite(first)}]."
             )
         return answer
+
+    def _compare_citations(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
+        """ "who has more citations, X or Y": the citations their papers in the records have."""
+        totals = []
+        for v in (a, b):
+            papers = v.on_topic if topic else v.papers
+            counted = [p for p in papers if p.citation_count is not None]
+            best = max(counted, key=lambda p: p.citation_count or 0, default=None)
+            totals.append((sum(p.citation_count or 0 for p in counted), len(papers) - len(counted), best))
+        parts = []
+        for v, (total, unknown, best) in zip((a, b), totals, strict=True):
+            cite = f" [{self.cite(best)}]" if best is not None else ""
+            gaps = f" ({unknown} paper(s) without a count)" if unknown else ""
+            parts.append(f"{v.person.name} {total}{gaps}{cite}")
+        scope = f" on {topic}" if topic else ""
+        listed = "; ".join(parts)
+        text = f"Citations of their papers{scope} in the records (as the sources count them): {listed}."
+        (ta, _, _), (tb, _, _) = totals
+        if ta != tb:
+            more = a if ta > tb else b
+            self.answer.value = more.person.name
+            text += f" {more.person.name} has more."
+        return self.finish(self.answer.text + " " + text)
 
     # --- one person: counts and aggregates ------------------------------------------------------
 

@@ -281,7 +281,7 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         if _COMMON.search(r) and (_COLLAB.search(r) or _WHO.search(r)) and not _YESNO.search(r):
             return "common_coauthors", {}, True
         if _COMPARE.search(r):
-            return "compare", {}, True
+            return "compare", {"sort": "citations"} if re.search(r"\bcit\w+", r, re.I) else {}, True
         if _YESNO.search(r) and (_COLLAB.search(r) or _TOGETHER.search(r) or _PAPERS.search(r)):
             return "collab_check", {}, True
         if _PAPERS.search(r) or _TOGETHER.search(r) or _COLLAB.search(r):
