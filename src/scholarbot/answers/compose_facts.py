@@ -464,8 +464,15 @@ class FactsComposer(Composer):
             f"Most cited papers{scope}{unknown}: {self._listing(papers, cites=True, page=False)}."
         )
 
-    def most_published(self, query: Query, top: list[tuple[Researcher, int, list[Paper]]]) -> Answer:
-        """Who has the most papers within a venue or years, or in the whole store."""
+    def most_published(
+        self,
+        query: Query,
+        top: list[tuple[Researcher, int, list[Paper]]],
+        tied: int = 0,
+        at_least: bool = False,
+    ) -> Answer:
+        """Who has the most papers within a venue or years, or in the whole store; `tied` more have
+        as many as the last one listed (`at_least`: that many were counted, there may be more)."""
         scope = _filters(query) or " in the records"
         if not top:
             return self.finish(f"The records hold no paper{scope}.")
@@ -475,8 +482,11 @@ class FactsComposer(Composer):
             parts.append(f"{r.name} ({n}) {cites}".rstrip())
             self.answer.people.append(self.person_json(r, papers))
         start = f" from {query.offset + 1}" if query.offset else ""
+        ties = ""
+        if tied:
+            ties = f"; {'at least ' if at_least else ''}{tied} more have {top[-1][1]} paper(s) each"
         return self.finish(
-            f"Most papers{scope}{start} (papers in brackets; newest cited): {'; '.join(parts)}."
+            f"Most papers{scope}{start} (papers in brackets; newest cited): {'; '.join(parts)}{ties}."
         )
 
     def paper_authors(self, query: Query, paper: Paper, others: list[Paper]) -> Answer:

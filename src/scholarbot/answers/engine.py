@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 TOPIC_PAPERS = 40
 #: People named per page of a "who works on" answer.
 EXPERTS_SHOWN = 8
+#: People counted past a "most papers" page to say how many tie with its last one.
+TIES_COUNTED = 200
 #: Papers listed by "More like this".
 SIMILAR_SHOWN = 6
 #: Filtered rows up to this many get exact meaning scores in a store past the exact-search limit.
@@ -660,17 +662,19 @@ class Answerer:
         filtered = query.venue or query.year_from or query.year_to
         paper_ids = [self.index.ids[int(r)] for r in self._filter_rows(query)] if filtered else None
         limit = query.limit or EXPERTS_SHOWN
-        counted = self.people.most_papers(paper_ids, query.offset + limit + 1)
+        # A few hundred past the page: enough to say how many tie with the last one shown.
+        counted = self.people.most_papers(paper_ids, query.offset + limit + TIES_COUNTED)
         page = counted[query.offset : query.offset + limit]
         if len(counted) > query.offset + limit:
             c.more_from(query.offset + limit)
+        tied = sum(1 for _, n in counted[query.offset + limit :] if page and n == page[-1][1])
         records = self.people.records(rid for rid, _ in page)
         top = []
         for rid, n in page:
             if rid in records:
                 papers = self._filter(self._papers(list(records[rid].paper_ids)), query)
                 top.append((records[rid], n, _sorted(papers, "date")[:2]))
-        return c.most_published(query, top)
+        return c.most_published(query, top, tied, tied == TIES_COUNTED)
 
     def _paper_authors(self, query: Query, c: FactsComposer) -> Answer:
         """The authors of the paper a title or description names (the best match, if it is on it)."""
