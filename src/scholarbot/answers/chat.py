@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from scholarbot.answers.linking import words
+
 #: Informal spellings and the words they stand for (whole words, any case).
 _SPELLINGS = {
     "whats": "what's",
@@ -106,94 +108,20 @@ _CHATTY = re.compile(
 #: Emoji, pictographs and ellipses: chat's sentence ends.
 _PAUSE = re.compile(r"(?:[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?|\u2026|\.{3,})\s*")
 
-# A message made only of these (and punctuation, emoji) thanks or acknowledges.
-_ACK_WORDS = frozenset(
-    [
-        "thanks",
-        "thank",
-        "you",
-        "so",
-        "much",
-        "very",
-        "a",
-        "lot",
-        "lots",
-        "many",
-        "tons",
-        "appreciated",
-        "appreciate",
-        "it",
-        "that",
-        "was",
-        "that's",
-        "this",
-        "is",
-        "was",
-        "great",
-        "awesome",
-        "nice",
-        "cool",
-        "perfect",
-        "helpful",
-        "useful",
-        "wonderful",
-        "amazing",
-        "excellent",
-        "brilliant",
-        "good",
-        "job",
-        "work",
-        "got",
-        "ok",
-        "okay",
-        "k",
-        "alright",
-        "sounds",
-        "noted",
-        "fine",
-        "super",
-        "neat",
-        "lovely",
-        "love",
-        "lol",
-        "haha",
-        "hah",
-        "wow",
-        "yay",
-        "bot",
-        "scholarbot",
-        "dear",
-        "again",
-        "indeed",
-        "really",
-        "rock",
-        "rocks",
-        "best",
-        "legend",
-        "helped",
-    ]
+#: Words that thank or praise: a message needs one of them to count as thanks...
+_ACK_NEEDS = words(
+    """
+    amazing appreciate appreciated awesome brilliant cool excellent great helpful love lovely neat
+    nice perfect thank thanks useful wonderful
+    """
 )
-_ACK_NEEDS = frozenset(
-    [
-        "thanks",
-        "thank",
-        "appreciated",
-        "appreciate",
-        "great",
-        "awesome",
-        "nice",
-        "cool",
-        "perfect",
-        "helpful",
-        "useful",
-        "wonderful",
-        "amazing",
-        "excellent",
-        "brilliant",
-        "neat",
-        "lovely",
-        "love",
-    ]
+#: ...and may hold nothing but these besides.
+_ACK_WORDS = _ACK_NEEDS | words(
+    """
+    a again alright best bot dear fine good got hah haha helped indeed is it job k legend lol lot
+    lots many much noted ok okay really rock rocks scholarbot so sounds super that that's this tons
+    very was work wow yay you
+    """
 )
 
 
