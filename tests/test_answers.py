@@ -429,3 +429,17 @@ def test_who_has_more_citations_compares_citations_not_papers(answerer):
     assert answer.intent == "compare" and answer.value == b
     assert f"{a} {cited[a]}" in answer.text and f"{b} {cited[b]}" in answer.text
     assert answerer.ask(f"who has more papers, {a} or {b}?").value == a
+
+
+def test_topic_matches_kept_are_bounded_by_memory(answerer, monkeypatch):
+    """Each topic match holds arrays over every paper: a million-paper store keeps only a few."""
+    import scholarbot.answers.engine as engine
+
+    monkeypatch.setattr(engine, "TOPIC_CACHE_BYTES", 2 * engine.TOPIC_BYTES_PER_PAPER * len(answerer.index))
+    topics = ["federated learning", "machine translation", "dialogue systems"]
+    for t in topics:
+        answerer.ask(f"who works on {t}?")
+    kept = list(answerer._topics)
+    assert len(kept) == 2 and kept[-1] == "dialogue systems"
+    answerer.ask("who works on machine translation?")  # used again: kept, the oldest goes
+    assert list(answerer._topics)[-1] == "machine translation" and len(answerer._topics) == 2
