@@ -170,6 +170,10 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "who_works_on", "venue": "ACL", "year_from": 2022, "year_to": 2022},
     ),
     ("is hanlin gu at tsinghua?", {"op": "profile", "people": ["Hanlin Gu"], "institution": "tsinghua"}),
+    # Words chat uses that are also research words stay in a topic.
+    ("papers on reading comprehension", {"op": "find_papers", "topic": "reading comprehension"}),
+    ("who works on whole slide images?", {"op": "who_works_on", "topic": "whole slide images"}),
+    ("papers on privacy of data", {"op": "find_papers", "topic": "privacy of data"}),
     # A second name the records lack is asked about, not read as a topic.
     (
         "does Andrew Ng collaborate with Hanlin Gu?",

@@ -55,8 +55,9 @@ _FILLER = _rx(
     r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
     r"i\s+wonder(?:ed)?|i'm\s+curious|curious|tell\s+me|show\s+me|give\s+me|let\s+me\s+know|"
     r"any\s+idea|for\s+me|in\s+here|overall|of\s+all\s+times?|all\s+time|"
-    r"(?:in|from|of|across)\s+(?:the|your|this|ur)?\s*(?:whole\s+|entire\s+|full\s+)?"
-    r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)|"
+    r"(?:in|from|of|across)\s+(?:the|your|this|ur)\s+(?:whole\s+|entire\s+|full\s+)?"
+    r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)\b(?!\s+\w+ing\b)|"
+    r"(?:to\s+)?read(?:ing)?\s+(?:on|about)|"
     r"stuff|things|some|the\s+list\s+of|a\s+list\s+of|lmao|haha|tbh|idk|imo|fyi|rn|atm|"
     r"(?:been\s+)?up\s+to|pull\s+up|look\s+up|altogether|in\s+total|all\s+together|"
     r"the\s+whole\s+thing|(?:can|could)\s+(?:you|i)\s+(?:get|have|see|pull)|"
@@ -197,8 +198,7 @@ _CUE_WORDS = words(
     uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
-    recommend suggest good great nice
-    interesting read reading worth must whole up pull altogether
+    recommend suggest good great nice interesting worth must up pull altogether
     """
 )
 
