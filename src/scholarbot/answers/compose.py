@@ -322,17 +322,11 @@ def listed_affiliations(person: Researcher, papers: list[Paper]) -> list[tuple[s
 def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, Paper] | None:
     """The affiliation on the person's newest paper that gives one, when it is another place than
     the one they are most often listed with; else None."""
-    keys = set(person_name_keys(person))
-    dated = sorted((p for p in papers if p.year), key=lambda p: (p.year or 0, p.date or ""), reverse=True)
-    for paper in dated:
-        for author in paper.authors:
-            if name_key(author.name) in keys and author.affiliations:
-                place = author.affiliations[0]
-                usual = person.affiliations[0] if person.affiliations else ""
-                if _same_place(place, usual):
-                    return None
-                return place, paper
-    return None
+    newest = next(((aff, p) for aff, p in listed_affiliations(person, papers) if p.year), None)
+    if newest is None:
+        return None
+    usual = person.affiliations[0] if person.affiliations else ""
+    return None if _same_place(newest[0], usual) else newest
 
 
 def _same_place(a: str, b: str) -> bool:

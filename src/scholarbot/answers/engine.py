@@ -257,7 +257,7 @@ class Answerer:
             )
         if self.writer is not None and answer.sources:
             answer = self.writer.rewrite(answer, self.index.papers([s.id for s in answer.sources]))
-        if len(focus(question)) > MAX_QUESTION_CHARS:
+        if len(_focused(question)) > MAX_QUESTION_CHARS:
             answer.notes.append(f"Your question was cut to its first {MAX_QUESTION_CHARS} characters.")
         answer.took_ms = round((time.perf_counter() - started) * 1000, 1)
         return answer
@@ -651,21 +651,17 @@ class Answerer:
         idx = self.index
         codes = np.asarray(idx.venue_codes)
         years = np.asarray(idx.years)
-        out = []
         families: dict[str, list[int]] = {}
         for code, name in enumerate(idx.venue_names):
             families.setdefault(venue_family(name) or name, []).append(code)
+        if (codes < 0).any():
+            families["other"] = [-1]  # the code of a paper without a venue
+        out = []
         for family, members in families.items():
             rows = np.isin(codes, members)
             known = years[rows & (years > 0)]
             first, last = (int(known.min()), int(known.max())) if len(known) else (0, 0)
             out.append((family, first, last, int(rows.sum())))
-        other = int((codes < 0).sum())
-        if other:
-            known = years[(codes < 0) & (years > 0)]
-            out.append(
-                ("other", int(known.min()) if len(known) else 0, int(known.max()) if len(known) else 0, other)
-            )
         return sorted(out, key=lambda v: (-v[3], v[0]))
 
     def _most_published(self, query: Query, c: FactsComposer) -> Answer:
@@ -790,14 +786,18 @@ def _reading_notes(reading: Reading) -> list[str]:
     return notes
 
 
-__all__ = ["Answer", "Answerer", "PersonView", "Source"]
-
-
 #: What a message that only thanks is answered as.
 THANKS = Query(op="help")
 
 
+def _focused(question: str) -> str:
+    """The question of a message, chat spellings normalised (`chat.focus`), before the length cut."""
+    return focus(normalise(question))
+
+
 def readable(question: str) -> str:
-    """The text the reader reads: chat spellings normalised, the question of a longer message kept
-    (before the length cut, so a long preamble does not cut the question off), then cut."""
-    return focus(normalise(question))[:MAX_QUESTION_CHARS]
+    """The text the reader reads: the focused question (a long preamble does not cut it off), cut."""
+    return _focused(question)[:MAX_QUESTION_CHARS]
+
+
+__all__ = ["Answer", "Answerer", "PersonView", "Source"]
