@@ -443,3 +443,29 @@ def test_topic_matches_kept_are_bounded_by_memory(answerer, monkeypatch):
     assert len(kept) == 2 and kept[-1] == "dialogue systems"
     answerer.ask("who works on machine translation?")  # used again: kept, the oldest goes
     assert list(answerer._topics)[-1] == "machine translation" and len(answerer._topics) == 2
+
+
+def test_is_at_counts_every_place_the_newest_paper_lists():
+    """A newest paper listing "Mannheim" first and "Würzburg" second still places them at Würzburg."""
+    from scholarbot.answers.compose_facts import FactsComposer
+    from scholarbot.answers.engine import PersonView
+    from scholarbot.answers.query import Query
+    from scholarbot.records import Author, Paper, Researcher, paper_id_for
+
+    def paper(title: str, year: int, *affs: str) -> Paper:
+        return Paper(
+            id=paper_id_for(title),
+            title=title,
+            year=year,
+            venue="ACL",
+            authors=(Author("Ana Li", None, affs),),
+        )
+
+    old = paper("Older work", 2021, "University of Würzburg")
+    new = paper("Newer work", 2024, "University of Mannheim", "University of Würzburg")
+    person = Researcher(id="r_1", name="Ana Li", paper_ids=(new.id, old.id))
+    query = Query(op="profile", people=("Ana Li",), institution="Würzburg")
+    answer = FactsComposer(query).profile(PersonView(person, [new, old]), [])
+    assert answer.value is True and answer.text.startswith("Yes: 2 paper(s)")
+    moved = FactsComposer(query.with_(institution="Stanford")).profile(PersonView(person, [new, old]), [])
+    assert moved.value is False and moved.text.startswith("No paper in the records lists")

@@ -83,7 +83,8 @@ class FactsComposer(Composer):
             aff, paper = there[0]
             newest = listed[0]
             count = len({p.id for _, p in there})
-            if not institution_matches(place, newest[0]):
+            # Any place the newest paper lists them at counts ("Mannheim + Würzburg"), not only its first.
+            if paper is not newest[1]:
                 # Listed there once, elsewhere on the newest paper: not there now, by the records.
                 self.answer.value = False
                 return (
