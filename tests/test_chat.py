@@ -71,6 +71,15 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
             "Papers by Dafna Shahaf on how did this get funded?! automatically identifying quirky?",
             "Papers by Dafna Shahaf on how did this get funded?! automatically identifying quirky?",
         ),
+        # A short question about "it" leans on the sentence before; a longer one names its thing.
+        (
+            "there was a paper about non-transitive dice. who wrote it?",
+            "there was a paper about non-transitive dice. who wrote it?",
+        ),
+        (
+            "morning all. who wrote BitFit and where was it published?",
+            "who wrote BitFit and where was it published?",
+        ),
         # One sentence, or no question mark anywhere: the message as it is.
         ("papers on parsing. newest first", "papers on parsing. newest first"),
         ("who works on parsing", "who works on parsing"),

@@ -125,6 +125,10 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("which uni is hanlin gu at", {"op": "profile", "people": ["Hanlin Gu"]}),
     ("where is Hanlin Gu now?", {"op": "profile", "people": ["Hanlin Gu"]}),
     ("where are Fandong Meng's papers published?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    (
+        "is fandong meng more of an acl or a naacl person?",
+        {"op": "top_venue", "people": ["Fandong Meng"], "venue": "ACL", "venues": ["ACL", "NAACL"]},
+    ),
     # Summarization is a field; a summary is a request.
     ("who works on summarization?", {"op": "who_works_on", "topic": "summarization"}),
     ("summarize the work on federated learning", {"op": "overview", "topic": "federated learning"}),
@@ -174,6 +178,32 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("papers on reading comprehension", {"op": "find_papers", "topic": "reading comprehension"}),
     ("who works on whole slide images?", {"op": "who_works_on", "topic": "whole slide images"}),
     ("papers on privacy of data", {"op": "find_papers", "topic": "privacy of data"}),
+    # Words that ask but also begin or end a field's name stay beside a content word.
+    ("who works on question answering?", {"op": "who_works_on", "topic": "question answering"}),
+    ("any experts on topic modeling?", {"op": "who_works_on", "topic": "topic modeling"}),
+    ("papers on graph neural network", {"op": "find_papers", "topic": "graph neural network"}),
+    ("i have a question about dialogue: who works on it?", {"op": "who_works_on", "topic": "dialogue"}),
+    ("Fandong Meng's most frequent coauthors?", {"op": "collaborators", "people": ["Fandong Meng"]}),
+    # A slash offers alternatives, as "or" does.
+    ("who works on voting / social choice", {"op": "who_works_on", "topic": "voting or social choice"}),
+    # An acronym no affiliation spells as initials, after "at": the name it abbreviates.
+    (
+        "anyone at UPenn working on dialogue?",
+        {"op": "who_works_on", "topic": "dialogue", "institution": "University of Pennsylvania"},
+    ),
+    # One paper asked for by what it does (the paper and who wrote it, when "someone" did it).
+    (
+        "a dataset of pruned attention heads, which paper?",
+        {"op": "find_papers", "topic": "dataset of pruned attention heads"},
+    ),
+    (
+        "someone pruned attention heads in transformers, which paper",
+        {"op": "paper_authors", "topic": "pruned attention heads in transformers"},
+    ),
+    (
+        "the paper about pruning attention heads — authors?",
+        {"op": "paper_authors", "topic": "pruning attention heads"},
+    ),
     # A second name the records lack is asked about, not read as a topic.
     (
         "does Andrew Ng collaborate with Hanlin Gu?",

@@ -85,6 +85,17 @@ _LEANS = re.compile(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|same)\b|^\s*(?:and|also|what\s+about|how\s+about)\b",
     re.I,
 )
+#: ...and words for a thing said before, in a question too short to name it itself ("who wrote it?";
+#: not "who wrote BitFit and where was it published?").
+_LEANS_ON_THING = re.compile(r"\b(?:it|its|(?:this|that)\s+(?:one|paper|work))\b", re.I)
+SHORT_QUESTION_WORDS = 5
+
+
+def _leans(question: str) -> bool:
+    if _LEANS.search(question):
+        return True
+    return bool(_LEANS_ON_THING.search(question)) and len(question.split()) <= SHORT_QUESTION_WORDS
+
 
 _QUESTION_START = re.compile(
     r"^\W*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|would|"
@@ -160,7 +171,7 @@ def focus(text: str) -> str:
     kept = " ".join(asked)
     # A "sentence" that does not open like a question is more likely the tail of a title with a "!"
     # or "?!" in it ("Time Waits for No One! Analysis and Challenges?") than a question of its own.
-    if _LEANS.search(kept) or not all(_QUESTION_START.match(s) for s in asked):
+    if _leans(kept) or not all(_QUESTION_START.match(s) for s in asked):
         return text
     return kept
 
@@ -173,7 +184,8 @@ def _from_question(sentence: str) -> str:
     m = _INNER_START.search(sentence)
     if m is None or (m.start() > 0 and not _CHATTY.search(sentence[: m.start()])):
         return sentence
-    return sentence[m.end() :]
+    # "I have a question about dialogue: who works on it?" needs what came before.
+    return sentence if _leans(sentence[m.end() :]) else sentence[m.end() :]
 
 
 def _sentences(text: str) -> list[str]:

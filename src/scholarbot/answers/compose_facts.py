@@ -20,6 +20,10 @@ from scholarbot.answers.query import Query
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher
 
+#: A search topic of at least this many words describes a paper ("the paper that transcribes piano
+#: recordings into scores") rather than naming a field ("protein folding").
+DESCRIPTION_WORDS = 6
+
 if TYPE_CHECKING:
     from scholarbot.answers.engine import PersonView
 
@@ -297,6 +301,8 @@ class FactsComposer(Composer):
         return self.finish(f"Papers by {view.person.name} per year in the records: {'; '.join(parts)}.")
 
     def top_venue(self, view: PersonView, papers: list[Paper]) -> Answer:
+        if self.query.venues:
+            return self._venues_compared(view, papers)
         families = Counter(venue_family(p.venue) for p in papers if venue_family(p.venue))
         if not families:
             return self.finish(f"The records give no venue for {view.person.name}'s papers.")
@@ -311,6 +317,36 @@ class FactsComposer(Composer):
         lead = f"{view.person.name} publishes most at {venues}: {n} of {len(papers)} paper(s) in the records"
         lead += f" {cites}"
         return self.finish(lead + (f"; then {rest}." if rest else "."))
+
+    def _venues_compared(self, view: PersonView, papers: list[Paper]) -> Answer:
+        """Which of the venues asked about ("ACL or NAACL?") has more of a person's papers."""
+        name, q = view.person.name, self.query
+        at: dict[str, list[Paper]] = {v: [] for v in q.venues}
+        folded = {v.casefold(): v for v in q.venues}
+        for p in papers:
+            family = folded.get((venue_family(p.venue) or "").casefold())
+            if family:
+                at[family].append(p)
+        years = _years_phrase(q)
+        where = f" {years}" if years else ""
+        if not papers:
+            return self.finish(f"The records hold no paper by {name} at {_venue_phrase(q)}{where}.")
+        ranked = sorted(q.venues, key=lambda v: -len(at[v]))
+        most = len(at[ranked[0]])
+        tied = [v for v in ranked if len(at[v]) == most]
+        self.answer.value = " / ".join(tied)
+
+        def counted(v: str) -> str:
+            newest = sorted(at[v], key=lambda p: -(p.year or 0))[:3]
+            cites = "".join(f"[{self.cite(p)}]" for p in newest)
+            return f"{v} {len(at[v])}{' ' + cites if cites else ''}"
+
+        counts = "; ".join(counted(v) for v in ranked)
+        if len(tied) == len(ranked):
+            return self.finish(f"{name} has as many papers at each in the records{where}: {counts}.")
+        more = "the most" if len(ranked) > 2 else "more"
+        lead = f"{name} has {more} papers at {' and '.join(tied)} in the records{where}"
+        return self.finish(f"{lead}: {counts}.")
 
     def top_year(self, view: PersonView, papers: list[Paper]) -> Answer:
         years = Counter(p.year for p in papers if p.year)
@@ -385,8 +421,14 @@ class FactsComposer(Composer):
     # --- topics -------------------------------------------------------------------------------
 
     def nothing_on_topic(self, query: Query, nearest: list[Paper]) -> Answer:
-        what = query.topic or query.institution or query.venue or "that"
+        what = query.topic or query.institution or _venue_phrase(query) or "that"
         scope = _filters(query)
+        if nearest and query.op in {"find_papers", "paper_authors"} and _described(query.topic):
+            # A description words things its paper may not: the best match can be the paper even
+            # when it does not pass as "on" the words, so offer the closest without judging them.
+            listed = "; ".join(self._item(p) for p in nearest)
+            lead = f"I found no paper that clearly matches that description{scope}."
+            return self.finish(f"{lead} The closest: {listed}.")
         text = f"Nothing in the records is on {what}{scope}."
         if nearest:
             listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in nearest)
@@ -437,7 +479,10 @@ class FactsComposer(Composer):
         on = len(papers) if on is None else on
         best, rest, near = papers[0], papers[1:on], papers[max(on, 1) :]
         s = f"The closest match is {self._item(best)}."
-        if rest:
+        if rest and _described(query.topic):
+            # Passing as "on" a long description says little (its words are everyone's words).
+            s += f" Other candidates: {'; '.join(self._item(p) for p in rest)}."
+        elif rest:
             s += f" Also on it: {'; '.join(self._item(p) for p in rest)}."
         if near:
             s += f" Nearby, not on it as such: {'; '.join(self._item(p) for p in near)}."
@@ -529,17 +574,26 @@ class FactsComposer(Composer):
     ) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."
-        if coverage:
-            held = [v for v in coverage if not query.venue or v[0].lower() == query.venue.lower()] or coverage
+        if coverage and n:
+            wanted = query.venue_families
+            held = [v for v in coverage if v[0].casefold() in wanted]
+            text = f"The records hold {n} paper(s){_filters(query)}: {_venues_held(held)}."
+        elif coverage:
+            wanted = query.venue_families
+            held = [v for v in coverage if not wanted or v[0].casefold() in wanted] or coverage
             text += f" They hold {_venues_held(held)}."
         return self.finish(text)
 
-    def coverage(self, venues: list[tuple[str, int, int, int]], papers: int) -> Answer:
+    def coverage(
+        self, venues: list[tuple[str, int, int, int]], papers: int, researchers: int, cited: int
+    ) -> Answer:
         """What the records hold; asked about the bot or its data."""
         self.answer.value = papers
         return self.finish(
-            f"I answer from the records this server's bot was given, not the web: {papers} paper(s), "
-            f"{_venues_held(venues)}. New papers arrive when the records are ingested again or through "
+            f"I answer from the records this server's bot was given, not the web: {papers} paper(s) by "
+            f"{researchers} researcher(s), {_venues_held(venues)}. Citation counts are the ones the source "
+            f"records give (a paper list's Google Scholar count, say) as of their import; {cited} of the "
+            f"{papers} papers have one. New papers arrive when the records are ingested again or through "
             "digests; ask me about researchers, papers, topics, venues and years in them."
         )
 
@@ -608,6 +662,19 @@ def _venues_held(venues: list[tuple[str, int, int, int]]) -> str:
     return ", ".join(f"{name}{span(first, last)} ({n} papers)" for name, first, last, n in venues)
 
 
+def _described(topic: str | None) -> bool:
+    """Whether a search's topic is a description of a paper rather than a field's name."""
+    return bool(topic) and len(re.findall(r"\w+", topic or "")) >= DESCRIPTION_WORDS
+
+
+def _venue_phrase(query: Query) -> str | None:
+    """ "ACL", "ACL or NAACL", or None."""
+    named = query.venues or ((query.venue,) if query.venue else ())
+    if len(named) > 2:
+        return f"{', '.join(named[:-1])} or {named[-1]}"
+    return " or ".join(named) or None
+
+
 def _plain(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
@@ -617,8 +684,9 @@ def _filters(query: Query) -> str:
     bits = []
     if query.institution:
         bits.append(f" at {query.institution}")
-    if query.venue:
-        bits.append(f" at {query.venue}" if not query.institution else f" ({query.venue})")
+    venue = _venue_phrase(query)
+    if venue:
+        bits.append(f" at {venue}" if not query.institution else f" ({venue})")
     years = _years_phrase(query)
     if years:
         bits.append(f" {years}")
@@ -629,7 +697,7 @@ def _scope(query: Query) -> str:
     """What limits a person's papers in this query ("at ACL in 2022 on dialogue"), or ""."""
     years = _years_phrase(query)
     bits = [
-        f"at {query.venue}" if query.venue else None,
+        f"at {_venue_phrase(query)}" if query.venue else None,
         years,
         f"on {query.topic}" if query.topic else None,
     ]

@@ -276,7 +276,8 @@ class Answerer:
         if query.op == "help" or problem:
             return c.help()
         if query.op == "coverage":
-            return c.coverage(self._coverage(), len(self.index))
+            cited = int(np.count_nonzero(np.asarray(self.index.citations) >= 0))
+            return c.coverage(self._coverage(), len(self.index), len(self.people), cited)
         if query.people:
             resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
             missing = [r for r in resolved if not r.match.people]
@@ -548,9 +549,9 @@ class Answerer:
             keep &= idx.years >= lo
         if hi is not None:
             keep &= (idx.years <= hi) & (idx.years > 0)
-        if query.venue:
-            family = query.venue.lower()
-            codes = [i for i, v in enumerate(idx.venue_names) if (venue_family(v) or "").lower() == family]
+        if query.venue_families:
+            wanted = query.venue_families
+            codes = [i for i, v in enumerate(idx.venue_names) if (venue_family(v) or "").casefold() in wanted]
             keep &= np.isin(idx.venue_codes, codes)
         return np.flatnonzero(keep)
 
@@ -738,7 +739,9 @@ class Answerer:
         if not query.topic:
             rows = self._filter_rows(query)
             # None there: say what the records do hold ("ACL 2021-2022"), the likelier question.
-            return c.count_store(query, len(rows), self._coverage() if not len(rows) else None)
+            # None there, or a venue asked about: say what the records do hold ("ACL 2021-2022").
+            held = not len(rows) or (query.venue and not any(query.years))
+            return c.count_store(query, len(rows), self._coverage() if held else None)
         match = self._topic(query.topic)
         rows = self._filter_rows(query)
         self._judge(match, rows)
@@ -762,7 +765,7 @@ class Answerer:
                 continue
             if hi is not None and p.year is not None and p.year > hi:
                 continue
-            if query.venue and (venue_family(p.venue) or "").lower() != query.venue.lower():
+            if query.venue_families and (venue_family(p.venue) or "").casefold() not in query.venue_families:
                 continue
             out.append(p)
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -52,6 +52,14 @@ _GENERIC_INSTITUTION = words(
     systems language languages studies
     """
 )
+#: Words that say a name is an institution's, one of which an acronym's expansion must contain.
+_INSTITUTION_KINDS = words(
+    """
+    university universidad universidade universite universita universitat college school institute
+    academy polytechnic laboratory laboratories
+    """
+)
+_UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
 _ACRONYM_SKIP = words(
     """
     of the and for at de del da di des du la le van von fur in on
@@ -101,6 +109,8 @@ class Links:
     people: list[PersonMention] = field(default_factory=list)
     institution: str | None = None
     venue: str | None = None
+    #: Every venue named, in order ("more at ACL or NAACL?"); `venue` is the first.
+    venues: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
     #: "recent", "new", "latest": the question wants newest first.
@@ -131,6 +141,7 @@ class Institutions:
         self.phrases: dict[str, str] = {}  # normalised -> display
         self.by_word: dict[str, set[str]] = defaultdict(set)
         self.by_acronym: dict[str, set[str]] = defaultdict(set)
+        self._expanded: dict[str, str | None] = {}
         for aff in dict.fromkeys(affiliations):  # most strings repeat across people: fold each once
             norm = normalise_institution(aff)
             if not norm or norm in self.phrases:
@@ -142,6 +153,38 @@ class Institutions:
             acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
             if len(acronym) >= 2:
                 self.by_acronym[acronym].add(norm)
+
+    def expand(self, acronym: str) -> str | None:
+        """The name an acronym no affiliation's initials spell may stand for, taking the first
+        letters of some words ("NAIST": Nara Institute of Science and Technology, "IISc", "UPenn").
+
+        Every word of the name gives the acronym a beginning of itself, in order, words such as
+        "of" aside; the name printed in most affiliations wins. None when no name fits.
+        """
+        acronym = acronym.lower()
+        if acronym not in self._expanded:
+            self._expanded[acronym] = self._expand(acronym)
+        return self._expanded[acronym]
+
+    def _expand(self, acronym: str) -> str | None:
+        if not re.fullmatch(r"[a-z]{2,7}", acronym):
+            return None
+        skip = "|".join(sorted(_ACRONYM_SKIP))
+        # Each further letter either goes on spelling the current word or begins the next one.
+        steps = "".join(rf"(?:{c}|[a-z0-9]*\s(?:(?:{skip})\s)*{c})" for c in acronym[1:])
+        pattern = re.compile(rf"(?<![a-z0-9]){acronym[0]}{steps}[a-z0-9]*(?![a-z0-9])")
+        runs: Counter[str] = Counter()
+        for norm in self.phrases:
+            for m in pattern.finditer(norm):
+                run = m.group(0)
+                names = run.split()
+                # A kind of institution in it: "NLP" is no Natural Language Processing lab.
+                if any(self.distinctive(w) for w in names) and _INSTITUTION_KINDS & set(names):
+                    runs[run] += 1
+        if not runs:
+            return None
+        best = max(runs, key=lambda r: (runs[r], -len(r)))
+        return " ".join(w if w in _ACRONYM_SKIP else w.capitalize() for w in best.split())
 
     def find(self, words: list[str]) -> set[str]:
         """Affiliations containing these words as one contiguous phrase."""
@@ -166,7 +209,8 @@ def normalise_institution(text: str) -> str:
     words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
     if words and words[0] == "the":
         words = words[1:]
-    return " ".join(words)
+    # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
+    return " ".join("university" if w in _UNIVERSITY_SHORT else w for w in words)
 
 
 def institution_matches(mention: str, affiliation: str) -> bool:
@@ -195,12 +239,25 @@ VENUE_ALIASES = {
     "conference on language modeling": "COLM",
 }
 MAX_ALIAS_WORDS = max(len(a.split()) for a in VENUE_ALIASES)
+#: Well-known venues, so a question naming one the records lack is told so rather than searched for
+#: as a topic. Names that are also everyday words or names (CHI, RSS, EC) are left out.
+KNOWN_VENUES = words(
+    """
+    AAAI AACL AAMAS ACL AISTATS COLING COLM COLT CoNLL CoRL CIKM CVPR EACL ECCV ECIR EMNLP ICASSP ICCV
+    ICDE ICDM ICLR ICML ICRA IJCAI Interspeech IROS ISMIR KDD LREC MICCAI NAACL NeurIPS RecSys SemEval
+    SIGGRAPH SIGIR SIGMOD TACL TMLR UAI UIST VLDB WACV WMT WSDM WWW
+    """
+)
 
 
 def venue_family(venue: str | None) -> str | None:
     """ "COLING 2025" -> "COLING"; "arXiv" -> "arXiv"."""
     if not venue:
         return None
+    # "Findings of the Association for Computational Linguistics: EMNLP 2025" is EMNLP's.
+    findings = re.match(r"findings\b[^:]*:\s*([A-Za-z]+)", venue, re.I)
+    if findings:
+        return findings.group(1)
     family = re.sub(r"\s*'?\d{2,4}\b.*$", "", venue).strip(" -")
     return family or None
 
@@ -224,7 +281,9 @@ class Linker:
         # Built on first need: most questions name no institution, and folding every affiliation
         # in the records costs a third of a second at 13k papers.
         self._institutions = institutions
-        self.venues = {fold(v): v for v in {venue_family(x) for x in set(venues)} if v}
+        held = {fold(v): v for v in {venue_family(x) for x in set(venues)} if v}
+        # Venues the records lack are still venues: "NeurIPS papers by X" is answered "none there".
+        self.venues = {fold(v): v for v in KNOWN_VENUES} | held
         self.text_frequency = text_frequency
         self.today = today
 
@@ -434,24 +493,31 @@ class Linker:
 
     def _take_venue(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         folded = [fold(t.word) for t in tokens]
-        for i in range(len(tokens)):
-            for size in range(MAX_ALIAS_WORDS, 1, -1):  # another name of several words ("the web conference")
-                family = VENUE_ALIASES.get(" ".join(folded[i : i + size]))
-                if i + size <= len(tokens) and family and fold(family) in self.venues:
-                    links.venue = self.venues[fold(family)]
-                    spans.append((tokens[i].start, tokens[i + size - 1].end, "⟨V⟩"))
-                    return
-        for t, word in zip(tokens, folded, strict=True):
-            venue = self.venues.get(word) or self.venues.get(fold(VENUE_ALIASES.get(word, "")))
+        i = 0
+        while i < len(tokens):
+            venue, size = self._venue_at(tokens, folded, i)
             if venue is None:
+                i += 1
                 continue
-            # A venue that is also an ordinary word must be written as the venue writes it; an
-            # acronym that papers mention now and then ("acl", "colm") is no ordinary word.
-            if t.word != venue and t.word != venue.upper() and self._common(fold(t.word)):
-                continue
-            links.venue = venue
-            spans.append((t.start, t.end, "⟨V⟩"))
-            return
+            if venue not in links.venues:
+                links.venues.append(venue)
+            spans.append((tokens[i].start, tokens[i + size - 1].end, "⟨V⟩"))
+            i += size
+        links.venue = links.venues[0] if links.venues else None
+
+    def _venue_at(self, tokens: list[Token], folded: list[str], i: int) -> tuple[str | None, int]:
+        """The venue family named at token `i` and how many tokens name it."""
+        for size in range(MAX_ALIAS_WORDS, 1, -1):  # another name of several words ("the web conference")
+            family = VENUE_ALIASES.get(" ".join(folded[i : i + size]))
+            if i + size <= len(tokens) and family and fold(family) in self.venues:
+                return self.venues[fold(family)], size
+        t, word = tokens[i], folded[i]
+        venue = self.venues.get(word) or self.venues.get(fold(VENUE_ALIASES.get(word, "")))
+        # A venue that is also an ordinary word must be written as the venue writes it; an
+        # acronym that papers mention now and then ("acl", "colm") is no ordinary word.
+        if venue is None or (t.word != venue and t.word != venue.upper() and self._common(word)):
+            return None, 1
+        return venue, 1
 
     def _take_institution(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         # Only a capitalised word that is not a question word, or a word after "at"/"from", can
@@ -471,6 +537,8 @@ class Linker:
         uncased = not any(t.word[:1].isupper() for t in tokens)
         for i in range(len(tokens)):
             cue = i > 0 and tokens[i - 1].word.lower() in _INSTITUTION_CUES
+            # Only "at NAIST", "from IISc" read an unknown acronym as an institution's.
+            strong_cue = i > 0 and tokens[i - 1].word.lower() in {"at", "from"}
             for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
                 run = tokens[i:j]
                 if any(t.breaks for t in run[1:]) and not all(t.capitalised for t in run):
@@ -490,17 +558,20 @@ class Linker:
                     if best is None or (-len(words), i) < (best[0], best[1]):
                         best = (-len(words), i, j, " ".join(t.word for t in run))
                     break
-            # An acronym in capitals: "CMU", "MIT", "HKUST".
+            # An acronym in capitals: "CMU", "MIT", "HKUST", "IISc".
             t = tokens[i]
             acronym = t.word.lower()
+            capitals = sum(c.isupper() for c in t.word)
             if (
                 best is None
-                and (t.word.isupper() or (uncased and cue and self._rare_in_text(acronym)))
+                and (capitals >= 2 or (uncased and cue and self._rare_in_text(acronym)))
                 and 2 <= len(t.word) <= 7
-                and acronym in self.institutions.by_acronym
                 and acronym not in self.venues
             ):
-                best = (-1, i, i + 1, t.word)
+                if acronym in self.institutions.by_acronym:
+                    best = (-1, i, i + 1, t.word)
+                elif strong_cue and (name := self.institutions.expand(acronym)) is not None:
+                    best = (-1, i, i + 1, name)
         if best is not None:
             _, i, j, mention = best
             links.institution = mention

@@ -55,6 +55,9 @@ class Query:
     topic: str | None = None
     institution: str | None = None
     venue: str | None = None
+    #: Several venues asked about together ("at ACL or NAACL"): papers at any of them; `top_venue`
+    #: says which of them. Empty when at most one is named (`venue` alone).
+    venues: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
     sort: Sort = "relevance"
@@ -62,6 +65,12 @@ class Query:
     count_of: CountOf | None = None
     #: Items of the answer's list to skip: the bot's "Next" button asks for the following page.
     offset: int = 0
+
+    @property
+    def venue_families(self) -> tuple[str, ...]:
+        """The venues the question restricts to, folded: any of `venues`, else `venue`, else none."""
+        named = self.venues or ((self.venue,) if self.venue else ())
+        return tuple(v.casefold() for v in named)
 
     @property
     def years(self) -> tuple[int | None, int | None]:
@@ -105,6 +114,17 @@ class Query:
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
             kwargs[name] = value.strip() or None if isinstance(value, str) else None
+        venues = data.get("venues") or ()
+        if isinstance(venues, str):
+            venues = (venues,)
+        if not isinstance(venues, list | tuple) or not all(isinstance(v, str) for v in venues):
+            raise ValueError("venues must be a list of venue names")
+        venues = tuple(dict.fromkeys(v.strip() for v in venues if v.strip()))
+        if len(venues) > 1:
+            kwargs["venues"] = venues
+            kwargs["venue"] = kwargs.get("venue") or venues[0]
+        elif venues and not kwargs.get("venue"):
+            kwargs["venue"] = venues[0]
         for name in ("year_from", "year_to", "limit", "offset"):
             value = data.get(name)
             if value is None:

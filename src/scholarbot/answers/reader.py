@@ -93,6 +93,11 @@ _VENUE_Q = _rx(
     r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
+# Several venues named with one of these asks which of them ("more at ACL or NAACL?").
+_WHICH_MORE = _rx(
+    r"\bmore\b|\bmost\b|\bfewer\b|\bless\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\bprefer\w*|"
+    r"\bmostly\b|\bmainly\b|\busually\b|\boften\w*|\bwhich\s+(?:one|of\s+(?:them|the|these|those))\b"
+)
 _YEAR_Q = _rx(
     r"\b(?:which|what)\s+year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
     r"\bbusiest\b|\bbest\s+year\b"
@@ -131,6 +136,11 @@ _AUTHORS_OF = _rx(
     r"\b(?:who\s+(?:are|were|is)\s+the\s+)?authors?\s+(?:of|behind)\s+(?:the|that|this|a)\s+(?:paper|article|work)\b|"
     r"\bwho\s+(?:are|were|is)\s+the\s+authors?\b|\bwritten\s+by\s+whom\b|\bwhose\s+(?:paper|work)\s+is\b"
 )
+# One paper asked for by what it does ("…, which paper?", "the paper about X that …").
+_ONE_PAPER = _rx(
+    r"\b(?:which|what)\s+(?:paper|article|publication|one)\b(?!s)|"
+    r"\bthe\s+(?:[\w-]+\s+){0,3}?(?:paper|article|publication)\s+(?:about|on|that|which|where|with|from|introducing)\b"
+)
 # "who has the most papers", "most prolific authors at IJCAI 2023".
 _PROLIFIC = _rx(
     r"\bmost\s+(?:papers|publications|pubs|prolific|productive|active)\b|\bprolific\b|"
@@ -141,6 +151,7 @@ _ABOUT_STORE = _rx(
     r"\b(?:you|your|yours)\b.*\b(?:data|records|database|corpus|coverage|cover|sources?|conferences|"
     r"venues|index|come\s+from|up\s+to\s+date|recent|updated|know\s+about)\b|"
     r"\b(?:what|which)\s+(?:data|conferences|venues|years|sources)\s+(?:do|does|are|is)\b|\bdo\s+you\s+have\b|"
+    r"\b(?:what|which)\s+years\s+of\s+⟨V⟩|"
     r"\bare\s+you\s+(?:a\s+|an\s+)?(?:chatgpt|gpt|bot|ai|llm|human|real)\b|"
     r"\b(?:can|could|do)\s+you\s+(?:search|browse|google|access)\s+(?:the\s+)?(?:web|internet|arxiv|google|"
     r"online|scholar|semantic\s+scholar)\b"
@@ -150,7 +161,8 @@ _STORE_WORDS = words(
     """
     data records record database corpus coverage cover covered sources source conferences venues
     index come came recent updated date chatgpt gpt bot ai llm human real web internet arxiv google
-    online scholar semantic
+    online scholar semantic citation citations numbers counts cited authors researchers people
+    distinct unique different
     """
 )
 _PRONOUN = _rx(
@@ -175,7 +187,7 @@ _CUE_WORDS = words(
     shall may might must who whom whose what which when where why how this that these those there
     here his her their its my our your me you i we they he she it them him us all any anything
     anyone someone something some each every both either neither ever never yet also too just only
-    even still again much many more most less fewer few lot lots often usually mostly main mainly
+    even still again much many more most less fewer few lot lots often usually mostly main mainly frequent
     primarily typically generally frequently times time number count total how list show tell find
     give get see look looking search name names papers paper work works worked working publish
     published publishes publishing publication publications wrote written write writes writing
@@ -199,6 +211,15 @@ _CUE_WORDS = words(
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
     recommend suggest good great nice interesting worth must up pull altogether
+    """
+)
+
+#: Cue words that are also the first or last word of common research terms ("question answering",
+#: "topic modeling", "group fairness", "neural network", "architecture search").
+_TERM_WORDS = words(
+    """
+    question topic time state open key group type search network common mutual shared joint
+    citation author number expert people person best metrics interest
     """
 )
 
@@ -235,6 +256,7 @@ def read(links: Links) -> Reading:
         "topic": topic,
         "institution": links.institution,
         "venue": links.venue,
+        "venues": tuple(links.venues) if len(links.venues) > 1 else (),
         "year_from": links.year_from,
         "year_to": links.year_to,
         "sort": sort,
@@ -253,6 +275,7 @@ def read(links: Links) -> Reading:
                 op="find_papers",
                 topic=fallback_topic,
                 venue=links.venue,
+                venues=tuple(links.venues) if len(links.venues) > 1 else (),
                 year_from=links.year_from,
                 year_to=links.year_to,
                 sort=sort,
@@ -288,6 +311,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
     if n == 1:
+        if len(links.venues) > 1 and _WHICH_MORE.search(r):
+            # "did X publish more at ACL or NAACL?", "X: ACL vs NAACL": which of those venues.
+            return "top_venue", {}, True
         if _COUNT.search(r):
             count_of: CountOf = "papers"
             if _COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I):
@@ -322,12 +348,19 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     # No person named.
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
-        if links.venue or links.year_from or links.year_to or _COUNT.search(r):
+        people_counted = _COUNT.search(r) and _WHO.search(r) and not _PAPERS.search(r)
+        if (links.venue or links.year_from or links.year_to or _COUNT.search(r)) and not people_counted:
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
         return "coverage", {}, True
+    if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
+        # "how many authors are in the database?": what the records hold, researchers counted.
+        return "coverage", {}, True
     if _AUTHORS_OF.search(r) and (topic or links.title):
         return "paper_authors", {}, True
+    if _ONE_PAPER.search(r) and (topic or links.title) and not _COUNT.search(r):
+        # "…fake news with llm agents, which paper?", "the paper about neopronouns: authors?"
+        return ("paper_authors" if _WHO.search(r) else "find_papers"), {}, True
     if _COUNT.search(r) and (topic or links.venue or links.institution):
         return "count", {"count_of": "papers"}, True
     if _COUNT.search(r) and _PAPERS.search(r) and not _WHO.search(r):
@@ -388,8 +421,9 @@ def _topic(residual: str, links: Links) -> str | None:
 
 
 def _strip_edges(segment: str) -> list[str]:
-    words = re.findall(r"[\w][\w'.+#/-]*|[\"“”]", segment)
-    words = [w for w in words if w not in '"“”']
+    # A slash between words offers alternatives ("voting / social choice"), as "or" does.
+    words = re.findall(r"[\w][\w'.+#/-]*|[\"“”]|(?<!\S)/(?!\S)", segment)
+    words = ["or" if w == "/" else w for w in words if w not in '"“”']
 
     def cue(w: str) -> bool:
         if w.isdigit():  # "top 3 papers": the number is a limit, not a topic
@@ -398,9 +432,14 @@ def _strip_edges(segment: str) -> list[str]:
             w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
         )
 
-    while words and cue(words[0]):
+    def stays(w: str, neighbour: str | None) -> bool:
+        # "question answering", "topic modeling", "neural network": a cue word that also names
+        # things stays with the content word beside it ("a question about X" loses it).
+        return w.lower() in _TERM_WORDS and neighbour is not None and not cue(neighbour)
+
+    while words and cue(words[0]) and not stays(words[0], words[1] if len(words) > 1 else None):
         words.pop(0)
-    while words and cue(words[-1]):
+    while words and cue(words[-1]) and not stays(words[-1], words[-2] if len(words) > 1 else None):
         words.pop()
     return words
 

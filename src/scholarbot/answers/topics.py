@@ -8,6 +8,7 @@ PaperIndex.dense_floor), or when it is fairly close on both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ HEAVY_WORD = 0.2
 #: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
+#: A topic of alternatives ("A or B") has at most this many words in each.
+ALTERNATIVE_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,34 @@ class TopicMatch:
 
 
 def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> TopicMatch:
-    """Score every paper for a topic and mark the ones that are on it."""
+    """Score every paper for a topic and mark the ones that are on it; a paper on any of a few
+    alternatives ("hate speech or toxic language") is on the topic."""
+    parts = alternatives(topic)
+    if len(parts) < 2:
+        return _match_one(index, topic, mode)
+    matches = [_match_one(index, part, mode) for part in parts]
+    scores = np.max([m.scores for m in matches], axis=0)
+    on = np.any([m.on_topic for m in matches], axis=0)
+
+    def judge(rows: np.ndarray) -> None:
+        for m in matches:
+            m.include(rows)
+        scores[rows] = np.max([m.scores[rows] for m in matches], axis=0)
+        on[rows] = np.any([m.on_topic[rows] for m in matches], axis=0)
+
+    return TopicMatch(scores=scores, on_topic=on, _complete=judge if index.approximate else None)
+
+
+def alternatives(topic: str) -> list[str]:
+    """The alternatives of a topic joined by "or" ("hate speech or toxic language"); the topic
+    itself when it is not a short list of them (a paper's description may say "or" in passing)."""
+    parts = [p.strip(" ,") for p in re.split(r"\s+or\s+|,\s*or\s+", topic, flags=re.I)]
+    if len(parts) < 2 or any(not p or len(p.split()) > ALTERNATIVE_WORDS for p in parts):
+        return [topic]
+    return parts
+
+
+def _match_one(index: PaperIndex, topic: str, mode: Mode) -> TopicMatch:
     coverage, specific, whole = index.term_coverage(topic, HEAVY_WORD)
     lex = index.lexical_scores(topic) if mode != "dense" else np.zeros(len(index), dtype=np.float32)
     # A short topic is defined by its most specific word and its other weighty ones; a long
