@@ -6,6 +6,7 @@ possessives and typos must not change how a question is read.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from scholarbot.answers import Answerer, Query
 from scholarbot.answers.followup import follow_up
 from scholarbot.services import Services
+
+from conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -471,3 +474,25 @@ def test_query_json_round_trips_and_rejects_junk():
     ):
         with pytest.raises(ValueError):
             Query.from_json(bad)
+
+
+def test_names_typed_another_way_find_their_person(answerer):
+    # A hyphenated given name typed without its hyphen; a given name typed in full that the records
+    # print short (a curated nickname table); each only when the records hold that other spelling.
+    assert _read(answerer, "whats tat seng chua been up to")["people"] == ["Tat-Seng Chua"]
+    assert _read(answerer, "what has daniel roth published?")["people"] == ["Dan Roth"]
+
+
+def test_a_surname_alone_names_its_one_bearer_when_the_papers_never_use_it(answerer):
+    rows = [r for f in sorted((SAMPLE / "paperlists").glob("*.json")) for r in json.loads(f.read_text())]
+    text = " ".join(f"{r.get('title', '')} {r.get('abstract', '')}" for r in rows).lower()
+    bearers: dict[str, set[str]] = {}
+    for r in rows:
+        for name in (a.strip() for a in r["author"].split(";")):
+            if len(name.split()) == 2:
+                bearers.setdefault(name.split()[-1].lower(), set()).add(name)
+    # One bearer, and no word of the papers shares even its stem.
+    surname, (full,) = next(
+        (s, b) for s, b in sorted(bearers.items()) if len(b) == 1 and len(s) >= 7 and s[:-2] not in text
+    )
+    assert _read(answerer, f"what did {surname} publish?")["people"] == [full]

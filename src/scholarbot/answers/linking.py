@@ -37,6 +37,9 @@ ORDINARY_RATIO = 3.0
 #: names it when at most this share of papers use the word ("stanford" 0.08%, "google" 0.4%;
 #: "scale" 11%, which names Scale AI only when written so).
 UNCASED_INSTITUTION_SHARE = 0.01
+#: A surname alone names its one bearer, with no "by"/"'s" to say so, when at most this share of
+#: papers use it as a word ("navigli": none of 13k papers).
+SURNAME_TEXT_SHARE = 0.0002
 #: A word in at least this share of the papers is common text (its lower-case venue name is no venue).
 COMMON_WORD_SHARE = 0.01
 
@@ -386,11 +389,15 @@ class Linker:
         if fuzzy:
             # A bare surname after "by"/"from"/"with" or before "'s" ("papers by Cotterell"), when
             # exactly one person in the records carries it.
+            # Without a cue, a surname the papers' text all but never uses ("what has navigli done
+            # on SRL?", "sandholm and conitzer: any paper together?") is read so too.
             for i, t in enumerate(tokens):
                 cue = (i > 0 and tokens[i - 1].word.lower() in {"by", "from", "with", "of"}) or bool(
                     _POSSESSIVE.search(t.text)
                 )
-                if cue and t.capitalised and (match := self._surname_match(t)) is not None:
+                if not (cue and t.capitalised) and not self._name_only(fold(t.word)):
+                    continue
+                if (match := self._surname_match(t)) is not None:
                     candidates.append(((-1, 1, i), i, i + 1, match))
         for _, i, j, match in sorted(candidates, key=lambda c: c[0]):
             if used & set(range(i, j)):
@@ -432,6 +439,9 @@ class Linker:
             if not capitalised and all(self._ordinary(w) for w in keys):
                 return None  # "long short" is text even if someone is called Short Long
             return self.names.lookup(" ".join(words))
+        plain = any(w in _FUNCTION_WORDS for w in keys) or all(self._ordinary(w) for w in keys)
+        if not plain and self.names.respelt(" ".join(words)):
+            return self.names.lookup(" ".join(words))
         if not fuzzy:
             return None
         # A misspelt name: every word looks like a name word or is unknown to the papers, and at
@@ -457,6 +467,16 @@ class Linker:
     def _common(self, word: str) -> bool:
         """An ordinary word that a good share of papers use ("findings", "science")."""
         return self._ordinary(word) and self.text_frequency(word) >= COMMON_WORD_SHARE * self.papers
+
+    def _name_only(self, word: str) -> bool:
+        """A word that is a name and next to never anything else: the papers' text uses it at most
+        once in SURNAME_TEXT_SHARE papers."""
+        return (
+            len(word) >= 4
+            and self.papers > 0
+            and self.text_frequency(word) <= SURNAME_TEXT_SHARE * self.papers
+            and not self._ordinary(word)
+        )
 
     def _rare_in_text(self, word: str) -> bool:
         """A word few papers use ("stanford", "google"; not "scale" of "at scale" or Scale AI)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nicknames import NickNamer
 from rapidfuzz import fuzz, process
 
 from scholarbot.records import Researcher, bare_key, fold, name_key, person_key
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from scholarbot.store.store import Store
 
 #: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
+#: Names of at most this many words are tried in other spellings (:meth:`NameIndex.respelt`).
+MAX_RESPELT_WORDS = 4
+_NICKNAMES = NickNamer()
 FUZZY_ACCEPT = 88
 #: Similarity for "did you mean" suggestions.
 FUZZY_SUGGEST = 70
@@ -417,13 +421,32 @@ class NameIndex:
         found = {name_key(n) for name, aliases in rows for n in (name, *json.loads(aliases))}
         return sorted(found - {key})
 
+    def respelt(self, name: str) -> str | None:
+        """Another spelling of a name that the records hold when this one they do not: a given
+        name typed without its hyphen ("tat seng chua": Tat-Seng Chua) or as its short form ("kathy
+        mckeown": Kathleen McKeown, from a curated table of English nicknames)."""
+        words = name.split()
+        if not 2 <= len(words) <= MAX_RESPELT_WORDS:
+            return None
+        joined = [[*words[:i], words[i] + words[i + 1], *words[i + 2 :]] for i in range(len(words) - 1)]
+        tried = [" ".join(j) for j in joined]
+        for i in (0, len(words) - 1):  # the given name comes first, or last in family-first order
+            word = fold(words[i])
+            others = sorted(_NICKNAMES.canonicals_of(word) | _NICKNAMES.nicknames_of(word))
+            tried += [" ".join([*words[:i], other, *words[i + 1 :]]) for other in others]
+        found = [t for t in tried if self.by_key.get(name_key(t))]
+        # Two spellings that fit are two guesses: none is taken.
+        return found[0] if len({name_key(f) for f in found}) == 1 else None
+
     def lookup(self, name: str) -> NameMatch:
-        """Resolve a name: exact key first (middle initials aside), then a fuzzy match, else
-        suggestions only."""
+        """Resolve a name: exact key first (middle initials aside), then another spelling of it,
+        then a fuzzy match, else suggestions only."""
         key = name_key(name)
         people = self.by_key.get(key) if key else None
         if not people and key:
             people = [p for k in self.keys_but_initials(key) for p in self.by_key[k]]
+        if not people and key and (other := self.respelt(name)) is not None:
+            return NameMatch(name, tuple(self.lookup(other).people), exact=False)
         if people:
             # "Zhao Li" and "Li Zhao" share a key but are usually different people: when some
             # candidates were printed in the asked order, those are the ones meant.
