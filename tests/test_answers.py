@@ -330,6 +330,20 @@ def test_a_question_about_it_reads_the_sentence_before(answerer):
     assert a.intent == "paper_authors" and a.sources[0].title == MOR
 
 
+def test_a_profile_says_what_the_titles_keep_returning_to(answerer):
+    a = answerer.ask("what does Fandong Meng work on?")
+    assert a.intent == "profile"
+    m = re.search(r"Recurring topics in their titles: (.*?)\. ", a.text)
+    assert m, a.text
+    by_n = {s.n: s.title.lower() for s in a.sources}
+    for item in m.group(1).split(", "):
+        phrase, cites = re.match(r"(.*?) ((?:\[\d+\])+)$", item).groups()
+        cited = [by_n[int(n)] for n in re.findall(r"\d+", cites)]
+        # Each phrase is cited to two papers whose titles carry it.
+        assert len(cited) == 2 and all(phrase.rstrip("s") in t for t in cited), (phrase, cited)
+    _assert_well_cited(a)
+
+
 def test_paper_count_of_the_store(answerer, sample_services):
     a = answerer.ask("how many papers are in ur database?")
     assert a.intent == "count" and a.value == sample_services.store.count("papers")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scholarbot.answers.types import Answer, Source, join_names, short, venue_year
@@ -160,6 +160,7 @@ class Composer:
         view: PersonView,
         collaborators: list[tuple[Researcher, int]],
         others: list[PersonView] | None = None,
+        themes: Sequence[tuple[str, Sequence[Paper]]] = (),
     ) -> Answer:
         r = view.person
         papers = view.papers
@@ -186,6 +187,12 @@ class Composer:
             s.append(
                 f"{r.name}{aff} has {len(papers)} paper(s) in the records{span} [{self.cite(papers[0])}]."
             )
+            if themes:
+                # "What does X work on?": what their titles keep coming back to, each cited.
+                listed = ", ".join(
+                    f"{phrase} {''.join(f'[{self.cite(p)}]' for p in cited[:2])}" for phrase, cited in themes
+                )
+                s.append(f"Recurring topics in their titles: {listed}.")
             # Newest first (records keep papers so), the newest included: "what is X working on".
             top = papers[:3]
             if len(top) > 1:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from scholarbot.answers.compose import Composer, _label, listed_affiliations, namesakes, printed_name
 from scholarbot.answers.linking import institution_matches, venue_family, words
@@ -70,11 +71,12 @@ class FactsComposer(Composer):
         view: PersonView,
         collaborators: list[tuple[Researcher, int]],
         others: list[PersonView] | None = None,
+        themes: Sequence[tuple[str, Sequence[Paper]]] = (),
     ) -> Answer:
         """A profile; asked with an institution ("is X at Stanford?"), it opens with yes or no."""
         place = self.query.institution
         lead = self._at_institution(view, place) if place else ""
-        answer = super().profile(view, collaborators, others)
+        answer = super().profile(view, collaborators, others, themes)
         if lead:
             answer.text = f"{lead} {answer.text}"
         return answer
@@ -241,6 +243,12 @@ class FactsComposer(Composer):
                 f" {more.person.name} has more papers{scope} in the records ({max(na, nb)} vs {min(na, nb)}) "
                 f"[{self.cite(first)}]."
             )
+        elif na and answer.sources:
+            # A tie is a verdict too ("who has more, X or Y?": neither).
+            self.answer.value = "tie"
+            scope = f" on {topic}" if topic else ""
+            first = (a.on_topic or a.papers)[0]
+            answer.text += f" It is a tie: {na} papers{scope} each in the records [{self.cite(first)}]."
         return answer
 
     def _compare_citations(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
@@ -738,6 +746,69 @@ _STOP = words(
     methods model models learning study analysis framework task tasks towards large language llm
     llms neural network networks data paper improving improved effective efficient
     """
+)
+
+
+def research_themes(
+    papers: Sequence[Paper], papers_using: Callable[[str], int], total: int, limit: int = 4
+) -> list[tuple[str, list[Paper]]]:
+    """What a person's titles keep coming back to: phrases of one or two words in at least two of
+    their titles, rare in the store's papers first (`papers_using(word)`: how many papers use a
+    word, of `total`), each with the papers that use it. A phrase inside a chosen longer one is not
+    listed again ("summarization" under "dialogue summarization")."""
+
+    def fold_plural(word: str) -> str:
+        return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+    found: dict[str, list[Paper]] = {}
+    spelt: dict[str, Counter[str]] = {}
+    for p in papers:
+        title = re.findall(r"[a-z][a-z0-9-]*", p.title.lower())
+        seen: set[str] = set()
+        for i, w in enumerate(title):
+            grams = [[w]] + ([title[i : i + 2]] if i + 1 < len(title) else [])
+            for gram in grams:
+                if any(x in _TITLE_STOP or len(x) < 3 for x in gram):
+                    continue
+                key = " ".join(fold_plural(x) for x in gram)
+                spelt.setdefault(key, Counter())[" ".join(gram)] += 1
+                if key not in seen:
+                    seen.add(key)
+                    found.setdefault(key, []).append(p)
+
+    def used(word: str) -> int:
+        # A hyphenated word is used at most as often as its rarest part ("few-shot").
+        return min((papers_using(part) for part in word.split("-") if part), default=0)
+
+    def rarity(key: str) -> float:
+        return float(np.mean([np.log((total + 1) / (used(w) + 1)) for w in key.split()]))
+
+    recurring = [k for k, ps in found.items() if len(ps) >= 2]
+    # A phrase says more than either of its words ("chart reasoning" over "chart").
+    ranked = sorted(
+        recurring, key=lambda k: (-len(found[k]) * rarity(k) * len(k.split()), -len(k.split()), k)
+    )
+    chosen: list[str] = []
+    for key in ranked:
+        if any(set(key.split()) <= set(c.split()) or set(c.split()) <= set(key.split()) for c in chosen):
+            continue
+        chosen.append(key)
+        if len(chosen) == limit:
+            break
+    return [(spelt[k].most_common(1)[0][0], found[k]) for k in chosen]
+
+
+#: Words of titles that say nothing of a topic ("Land Your Distance", "Towards Better …").
+_TITLE_STOP = (
+    _STOP
+    | frozenset(STOPWORDS_EN_PLUS)
+    | words(
+        """
+        towards beyond without across within better best simple generalist enhancing evaluating
+        evaluation benchmark benchmarking dataset datasets survey case investigating understanding
+        exploring revisiting rethinking leveraging via good bad make makes making really does
+        """
+    )
 )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scholarbot.answers.chat import focus, is_thanks, normalise
-from scholarbot.answers.compose_facts import FactsComposer
+from scholarbot.answers.compose_facts import FactsComposer, research_themes
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
 from scholarbot.answers.network import coauthor_graph
@@ -437,7 +437,8 @@ class Answerer:
             chosen = next(v for v in views if v.person.id == r.chosen[0].id)
             views = [chosen] + [v for v in views if v is not chosen]
         top = views[0]
-        answer = c.profile(top, self._collaborator_names(top.person), others=views[1:])
+        themes = research_themes(top.papers, self.index.word_frequency, len(self.index))
+        answer = c.profile(top, self._collaborator_names(top.person), others=views[1:], themes=themes)
         person = self.people.entries.get(top.person.id) or entry_of(top.person)
         answer.network = coauthor_graph(
             person, top.person.coauthors, self.people.entries, paper_count=len(top.papers)

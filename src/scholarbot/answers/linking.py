@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rapidfuzz import fuzz
 
 from scholarbot.records import fold, name_key
@@ -473,6 +474,7 @@ class Linker:
         once in SURNAME_TEXT_SHARE papers."""
         return (
             len(word) >= 4
+            and word not in _STOPWORDS  # the index drops these: a count of 0 says nothing
             and self.papers > 0
             and self.text_frequency(word) <= SURNAME_TEXT_SHARE * self.papers
             and not self._ordinary(word)
@@ -612,6 +614,7 @@ _FUNCTION_WORDS = words(
     """
 )
 _INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
