@@ -344,6 +344,20 @@ def test_a_profile_says_what_the_titles_keep_returning_to(answerer):
     _assert_well_cited(a)
 
 
+def test_a_common_name_within_a_venue_year_lists_every_namesake_there(answerer):
+    rows = _sample_rows()
+    want = {
+        " ".join(r["title"].split())
+        for f, r in rows
+        if f == "aaai2022" and "Jie Zhang" in [a.strip() for a in r["author"].split(";")]
+    }
+    a = answerer.ask("Jie Zhang AAAI 2022 papers")
+    # Several people of that name published there: each is listed, apart, with their papers there.
+    assert a.intent == "papers_by" and "researchers named Jie Zhang" in a.text
+    assert {s.title for s in a.sources} == want and len(a.people) > 1
+    _assert_well_cited(a)
+
+
 def test_paper_count_of_the_store(answerer, sample_services):
     a = answerer.ask("how many papers are in ur database?")
     assert a.intent == "count" and a.value == sample_services.store.count("papers")

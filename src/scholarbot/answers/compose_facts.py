@@ -165,6 +165,25 @@ class FactsComposer(Composer):
             )
         )
 
+    def namesakes_papers(self, name: str, views: list[PersonView]) -> Answer:
+        """Papers within a venue, years or topic by several people of one name, each person apart:
+        "Wei Wang ACL 2022 papers" when four Wei Wangs have one each."""
+        scope = _scope(self.query)
+        parts = []
+        total = 0
+        for v in views:
+            papers = v.on_topic if self.query.topic else v.papers
+            total += len(papers)
+            shown = "; ".join(self._item(p) for p in sorted(papers, key=lambda p: -(p.year or 0))[:3])
+            more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""
+            parts.append(f"{_label(v, True)}: {shown}{more}")
+            self.answer.people.append(self.person_json(v.person, papers[:2]))
+        lead = (
+            f"{len(views)} researchers named {name} have papers {scope} in the records ({total} in all), "
+            "people the records keep apart"
+        )
+        return self.finish(f"{lead}: {'. '.join(parts)}.")
+
     # --- two people ---------------------------------------------------------------------------
 
     def joint_papers(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:

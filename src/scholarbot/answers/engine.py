@@ -330,6 +330,12 @@ class Answerer:
             if r.others and len(views) == 1:
                 c.others_note(views[0], [self._view(o, Query(op="profile")) for o in r.others])
             return c.collaborators(views, query.topic, self._coauthor_ids, query.offset)
+        narrowed = query.topic or query.venue or query.year_from or query.year_to
+        if op == "papers_by" and r.balanced and narrowed:
+            # "Wei Wang ACL 2022 papers": every Wei Wang with papers there, each apart.
+            with_papers = [v for v in views if (v.on_topic if query.topic else v.papers)]
+            if len(with_papers) > 1:
+                return c.namesakes_papers(r.match.query, with_papers)
         view = views[0]
         if r.balanced and len(views) > 1:
             # Evidence cannot tell them apart: answer for the one with most papers, name the rest.
