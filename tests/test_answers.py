@@ -230,6 +230,32 @@ def test_a_name_printed_with_and_without_a_middle_initial_is_one_person_named_as
     _assert_well_cited(a)
 
 
+def test_a_profile_names_the_same_person_under_another_spelling_when_they_share_coauthors(
+    tmp_path, model_cache
+):
+    svc = _services(tmp_path / "spellings", model_cache)
+    papers = tmp_path / "acl2022.json"
+    papers.write_text(
+        '[{"title": "Event Extraction at Scale", "author": "Thien Huu Nguyen; Ann Lee; Bob Ray"},'
+        ' {"title": "Event Coreference Revisited", "author": "Thien Nguyen; Ann Lee; Bob Ray"},'
+        ' {"title": "Neural Term Ranking", "author": "Hinrich Schütze; Cy Ode; Di Eng"},'
+        ' {"title": "Subword Segmentation", "author": "Hinrich Schuetze; Cy Ode; Di Eng"},'
+        ' {"title": "Protein Folding Models", "author": "Thien Van Nguyen; Eve Fox"}]'
+    )
+    ingest_paths([papers], svc.store, svc.embedder)
+    answerer = Answerer(svc)
+    a = answerer.ask("who is Thien Nguyen?")
+    # Kept apart by resolution (two spellings), named as likely one person: two coauthors in common.
+    assert a.profile is not None and a.profile["paper_count"] == 1
+    assert "also hold Thien Huu Nguyen" in a.text and "Ann Lee and Bob Ray" in a.text
+    # Another middle name with no coauthor in common is not.
+    assert "Thien Van Nguyen" not in a.text
+    _assert_well_cited(a)
+    b = answerer.ask("who is Hinrich Schuetze?")
+    assert "also hold Hinrich Schütze" in b.text
+    _assert_well_cited(b)
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

@@ -24,6 +24,8 @@ from scholarbot.records import Paper, Researcher
 #: A search topic of at least this many words describes a paper ("the paper that transcribes piano
 #: recordings into scores") rather than naming a field ("protein folding").
 DESCRIPTION_WORDS = 6
+#: Likely-same people under other spellings named in a profile, at most.
+MAX_KIN_SHOWN = 2
 
 if TYPE_CHECKING:
     from scholarbot.answers.engine import PersonView
@@ -80,6 +82,17 @@ class FactsComposer(Composer):
         if lead:
             answer.text = f"{lead} {answer.text}"
         return answer
+
+    def also_printed(self, kin: list[tuple[PersonView, list[Researcher], Paper]]) -> None:
+        """Name the people the records keep apart under another spelling who are likely this one."""
+        for view, shared, paper in kin[:MAX_KIN_SHOWN]:
+            names = join_names([r.name for r in shared[:3]])
+            more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+            self.answer.text += (
+                f" The records also hold {_label(view, True)}, {len(view.papers)} paper(s), kept apart as "
+                f"another spelling but likely the same person: they share coauthors {names}{more} "
+                f"[{self.cite(paper)}]."
+            )
 
     def _at_institution(self, view: PersonView, place: str) -> str:
         name = view.person.name

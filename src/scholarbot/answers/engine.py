@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 TOPIC_PAPERS = 40
 #: People named per page of a "who works on" answer.
 EXPERTS_SHOWN = 8
+#: Another spelling's person ("Thien Huu Nguyen" beside "Thien Nguyen") is named as likely the same
+#: one when they share at least this many coauthors...
+KIN_SHARED_COAUTHORS = 2
+#: ...and the name asked about is not one that several people in the records carry ("Wei Wang").
+MAX_NAMESAKES_FOR_KIN = 3
 #: Topic matches kept per process: at most this many, and at most this many bytes of them.
 TOPICS_KEPT = 64
 TOPIC_CACHE_BYTES = 256 * 2**20
@@ -451,6 +456,8 @@ class Answerer:
         )
         if answer.profile is not None:
             answer.profile["network"] = answer.network.to_json()
+        if len(r.match.people) <= MAX_NAMESAKES_FOR_KIN:
+            c.also_printed(self._kin(top, {v.person.id for v in views}))
         if not any(k for k in top.person.metrics if not k.endswith("_in_store")):
             for page in self._pages_named(top.person.name):
                 if page.metrics and set(page.paper_ids) & set(top.person.paper_ids):
@@ -463,6 +470,27 @@ class Answerer:
                     )
                     break
         return answer
+
+    def _kin(self, view: PersonView, apart: set[str]) -> list[tuple[PersonView, list[Researcher], Paper]]:
+        """People the records keep apart under another spelling of this person's name ("Thien Huu
+        Nguyen" beside "Thien Nguyen", "Schuetze" beside "Schütze") who share coauthors with them:
+        likely one person. Each with the coauthors shared and a paper of theirs that lists one."""
+        person = self.people.entries.get(view.person.id) or entry_of(view.person)
+        mine = self._coauthor_set(person)
+        out = []
+        for key in sorted(self.names.spelling_variants([person.name, *person.aliases])):
+            for entry in self.names.by_key.get(key) or []:
+                if entry.id in apart:
+                    continue
+                shared = self._coauthor_set(entry) & mine
+                if len(shared) < KIN_SHARED_COAUTHORS:
+                    continue
+                other = self._view(entry, Query(op="profile"))
+                paper = next(p for p in other.papers if shared & set(self.people.authors_of(p.id)))
+                names = list(self.people.records(sorted(shared)).values())
+                out.append((other, names, paper))
+                apart.add(entry.id)
+        return out
 
     def _pages_named(self, name: str) -> list[ProfilePage]:
         """Imported profile pages whose name matches (order, case and accents aside)."""

@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import sqlite3
 import threading
@@ -437,6 +438,40 @@ class NameIndex:
         found = [t for t in tried if self.by_key.get(name_key(t))]
         # Two spellings that fit are two guesses: none is taken.
         return found[0] if len({name_key(f) for f in found}) == 1 else None
+
+    def spelling_variants(self, names: Iterable[str]) -> set[str]:
+        """Keys of names the records hold that differ from these by a middle name ("Thien Nguyen",
+        "Thien Huu Nguyen"), a hyphen ("Espinosa-Anke", "Espinosa Anke") or an umlaut spelt out
+        ("Schütze", "Schuetze"): spellings resolution keeps apart, which may be one person."""
+        own = {name_key(n) for n in names}
+        found: set[str] = set()
+        for name in names:
+            words = name.replace(".", " ").split()
+            tried = []
+            if len(words) == 3:
+                tried.append(f"{words[0]} {words[2]}")
+            if len(words) == 2:
+                first, last = fold(words[0]), fold(words[1])
+                rows = self.table.rows(
+                    "SELECT key FROM words WHERE word = ? INTERSECT SELECT key FROM words WHERE word = ?",
+                    (name_key(first), name_key(last)),
+                )
+                found.update(
+                    r[0] for r in rows if len(r[0].split()) == 3 and len(min(r[0].split(), key=len)) > 1
+                )
+            tried += [name.replace("-", " "), *(self.respelt(name) or "",)]
+            spelt_out = name
+            for letter, out in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
+                spelt_out = spelt_out.replace(letter, out)
+            tried.append(spelt_out)
+            # "Schuetze" -> "Schutze" (as "Schütze" folds), in words long enough not to be "Xue" or "Yue".
+            tried.append(
+                " ".join(
+                    re.sub(r"(?<=[^aeiouAEIOU\W])([aouAOU])e", r"\1", w) if len(w) >= 5 else w for w in words
+                )
+            )
+            found.update(k for k in (name_key(t) for t in tried if t) if k and self.by_key.get(k))
+        return found - own
 
     def lookup(self, name: str) -> NameMatch:
         """Resolve a name: exact key first (middle initials aside), then another spelling of it,
