@@ -493,6 +493,13 @@ def test_questions_about_the_bot_say_what_the_records_hold(answerer, sample_serv
     # A venue with no year: how many, and which years.
     a = answerer.ask("what years of ACL do you have?")
     assert a.intent == "count" and f"ACL {acl_years[0]}–" in a.text
+    # Years with gaps are listed, not spanned.
+    coling = sorted(int(f.stem[6:]) for f in files if f.stem.startswith("coling"))
+    a = answerer.ask("most recent COLING you've got?")
+    assert a.intent == "count" and "COLING " + ", ".join(map(str, coling)) in a.text
+    newest = answerer.ask("latest NAACL papers")
+    naacl = max(int(f.stem[5:]) for f in files if f.stem.startswith("naacl"))
+    assert newest.intent == "find_papers" and {s.year for s in newest.sources} == {naacl}
     # A well-known venue the records lack is a venue, not a topic to search for.
     a = answerer.ask("do u have neurips or icml papers?")
     assert a.intent == "count" and a.value == 0 and "NeurIPS or ICML" in a.text and "ACL" in a.text

@@ -80,6 +80,10 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
             "morning all. who wrote BitFit and where was it published?",
             "who wrote BitFit and where was it published?",
         ),
+        (
+            "there's a paper about a wordle-like guessing game. which paper?",
+            "there's a paper about a wordle-like guessing game. which paper?",
+        ),
         # One sentence, or no question mark anywhere: the message as it is.
         ("papers on parsing. newest first", "papers on parsing. newest first"),
         ("who works on parsing", "who works on parsing"),

@@ -194,6 +194,13 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "anyone at UPenn working on dialogue?",
         {"op": "who_works_on", "topic": "dialogue", "institution": "University of Pennsylvania"},
     ),
+    # A short form of an institution's name, even with no "at"; an acronym the papers use as a word
+    # ("AI") is no institution without one.
+    (
+        "UPenn folks working on dialogue?",
+        {"op": "who_works_on", "topic": "dialogue", "institution": "University of Pennsylvania"},
+    ),
+    ("poker or mahjong AI - anyone?", {"op": "who_works_on", "topic": "poker or mahjong AI"}),
     # One paper asked for by what it does (the paper and who wrote it, when "someone" did it).
     (
         "a dataset of pruned attention heads, which paper?",

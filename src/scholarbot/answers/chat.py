@@ -89,10 +89,13 @@ _LEANS = re.compile(
 #: not "who wrote BitFit and where was it published?").
 _LEANS_ON_THING = re.compile(r"\b(?:it|its|(?:this|that)\s+(?:one|paper|work))\b", re.I)
 SHORT_QUESTION_WORDS = 5
+#: A question this short names nothing of its own ("which paper?", "authors?").
+BARE_QUESTION_WORDS = 2
 
 
 def _leans(question: str) -> bool:
-    if _LEANS.search(question):
+    if _LEANS.search(question) or len(question.split()) <= BARE_QUESTION_WORDS:
+        # "… wordle-like game. which paper?": too short to name what it asks about.
         return True
     return bool(_LEANS_ON_THING.search(question)) and len(question.split()) <= SHORT_QUESTION_WORDS
 

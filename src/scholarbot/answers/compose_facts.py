@@ -24,6 +24,10 @@ from scholarbot.records import Paper, Researcher
 #: A search topic of at least this many words describes a paper ("the paper that transcribes piano
 #: recordings into scores") rather than naming a field ("protein folding").
 DESCRIPTION_WORDS = 6
+#: A venue the records hold: its name, the years they hold of it, and how many papers.
+VenueHeld = tuple[str, tuple[int, ...], int]
+#: A profile's recurring topics leave out words more than this share of all papers use.
+THEME_MAX_SHARE = 0.05
 #: Likely-same people under other spellings named in a profile, at most.
 MAX_KIN_SHOWN = 2
 
@@ -463,7 +467,7 @@ class FactsComposer(Composer):
     def nothing_on_topic(self, query: Query, nearest: list[Paper]) -> Answer:
         what = query.topic or query.institution or _venue_phrase(query) or "that"
         scope = _filters(query)
-        if nearest and query.op in {"find_papers", "paper_authors"} and _described(query.topic):
+        if nearest and query.op in {"find_papers", "paper_authors"} and described(query.topic):
             # A description words things its paper may not: the best match can be the paper even
             # when it does not pass as "on" the words, so offer the closest without judging them.
             listed = "; ".join(self._item(p) for p in nearest)
@@ -519,7 +523,7 @@ class FactsComposer(Composer):
         on = len(papers) if on is None else on
         best, rest, near = papers[0], papers[1:on], papers[max(on, 1) :]
         s = f"The closest match is {self._item(best)}."
-        if rest and _described(query.topic):
+        if rest and described(query.topic):
             # Passing as "on" a long description says little (its words are everyone's words).
             s += f" Other candidates: {'; '.join(self._item(p) for p in rest)}."
         elif rest:
@@ -527,6 +531,13 @@ class FactsComposer(Composer):
         if near:
             s += f" Nearby, not on it as such: {'; '.join(self._item(p) for p in near)}."
         return self.finish(s)
+
+    def newest(self, query: Query, papers: list[Paper], total: int) -> Answer:
+        """The newest papers of a venue or years (no topic)."""
+        scope = _filters(query) or " in the records"
+        if not papers:
+            return self.finish(f"The records hold no paper{scope}.")
+        return self.finish(f"The newest of the {total} paper(s){scope}: {self._listing(papers, page=False)}.")
 
     def most_cited(self, query: Query, papers: list[Paper], total: int, uncounted: int) -> Answer:
         """The most cited papers of a venue, years or the whole store (no topic)."""
@@ -575,10 +586,13 @@ class FactsComposer(Composer):
             f"Most papers{scope}{start} (papers in brackets; newest cited): {'; '.join(parts)}{ties}."
         )
 
-    def paper_authors(self, query: Query, paper: Paper, others: list[Paper]) -> Answer:
-        """Who wrote the paper best matching a title or description, as the paper lists them."""
+    def paper_authors(
+        self, query: Query, paper: Paper, others: list[Paper], *, loose: bool = False
+    ) -> Answer:
+        """Who wrote the paper best matching a title or description, as the paper lists them;
+        `loose`: nothing passed as on the description, so the closest is offered as a guess."""
         names = [a.name for a in paper.authors]
-        self.answer.value = paper.title
+        self.answer.value = None if loose else paper.title
         if not names:
             text = (
                 f"The records list no authors for “{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}]."
@@ -588,6 +602,8 @@ class FactsComposer(Composer):
             if not paper.authors_complete:
                 listed += f" and {paper.authors_omitted or 'more'} more not listed in the records"
             text = f"“{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}] is by {listed}."
+        if loose:
+            text = f"I found no paper that clearly matches that description. The closest: {text}"
         if others and not set(_plain(query.topic or "").split()) <= set(_plain(paper.title).split()):
             # Found from a description, not its title: the runners-up may be the one meant.
             text += f" If you meant another paper: {'; '.join(self._item(p) for p in others)}."
@@ -609,9 +625,7 @@ class FactsComposer(Composer):
             f"the closest: {self._listing(examples, page=False)}."
         )
 
-    def count_store(
-        self, query: Query, n: int, coverage: list[tuple[str, int, int, int]] | None = None
-    ) -> Answer:
+    def count_store(self, query: Query, n: int, coverage: list[VenueHeld] | None = None) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."
         if coverage and n:
@@ -624,9 +638,7 @@ class FactsComposer(Composer):
             text += f" They hold {_venues_held(held)}."
         return self.finish(text)
 
-    def coverage(
-        self, venues: list[tuple[str, int, int, int]], papers: int, researchers: int, cited: int
-    ) -> Answer:
+    def coverage(self, venues: list[VenueHeld], papers: int, researchers: int, cited: int) -> Answer:
         """What the records hold; asked about the bot or its data."""
         self.answer.value = papers
         return self.finish(
@@ -693,16 +705,23 @@ def _years_phrase(query: Query) -> str | None:
     return None
 
 
-def _venues_held(venues: list[tuple[str, int, int, int]]) -> str:
-    """ "ACL 2021–2022 (1,234 papers), NAACL 2021–2024 (…)" """
-
-    def span(first: int, last: int) -> str:
-        return "" if not first else f" {first}" if first == last else f" {first}–{last}"
-
-    return ", ".join(f"{name}{span(first, last)} ({n} papers)" for name, first, last, n in venues)
+def _venues_held(venues: list[VenueHeld]) -> str:
+    """ "ACL 2021–2022 (1,234 papers), COLING 2020, 2022, 2025 (…)": the years each venue has."""
+    return ", ".join(f"{name}{_years_list(years)} ({n} papers)" for name, years, n in venues)
 
 
-def _described(topic: str | None) -> bool:
+def _years_list(years: Sequence[int]) -> str:
+    """ " 2021–2024", " 2020, 2022, 2025", " 2019–2021, 2024", or "" with none: runs of years joined."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return (" " + ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)) if runs else ""
+
+
+def described(topic: str | None) -> bool:
     """Whether a search's topic is a description of a paper rather than a field's name."""
     return bool(topic) and len(re.findall(r"\w+", topic or "")) >= DESCRIPTION_WORDS
 
@@ -815,7 +834,9 @@ def research_themes(
     def rarity(key: str) -> float:
         return float(np.mean([np.log((total + 1) / (used(w) + 1)) for w in key.split()]))
 
-    recurring = [k for k, ps in found.items() if len(ps) >= 2]
+    # A word a twentieth of all papers use ("text", "models") names no topic of anyone's.
+    general = THEME_MAX_SHARE * total
+    recurring = [k for k, ps in found.items() if len(ps) >= 2 and any(used(w) <= general for w in k.split())]
     # A phrase says more than either of its words ("chart reasoning" over "chart").
     ranked = sorted(
         recurring, key=lambda k: (-len(found[k]) * rarity(k) * len(k.split()), -len(k.split()), k)
@@ -839,6 +860,8 @@ _TITLE_STOP = (
         towards beyond without across within better best simple generalist enhancing evaluating
         evaluation benchmark benchmarking dataset datasets survey case investigating understanding
         exploring revisiting rethinking leveraging via good bad make makes making really does
+        prospects challenges opportunities perspectives perspective lessons insights review overview
+        introduction issues matters matter need needs
         """
     )
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scholarbot.answers.chat import focus, is_thanks, normalise
-from scholarbot.answers.compose_facts import FactsComposer, research_themes
+from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, described, research_themes
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
 from scholarbot.answers.network import coauthor_graph
@@ -681,9 +681,9 @@ class Answerer:
         rows = self.index.row.rows(p.id for p in papers)
         return c.themes(query, papers, self.index.matrix[rows])
 
-    def _coverage(self) -> list[tuple[str, int, int, int]]:
-        """Each venue the records hold: (venue, first year, last year, papers), most papers first;
-        papers without a venue as "other"."""
+    def _coverage(self) -> list[VenueHeld]:
+        """Each venue the records hold: (venue, its years, papers), most papers first; papers
+        without a venue as "other"."""
         idx = self.index
         codes = np.asarray(idx.venue_codes)
         years = np.asarray(idx.years)
@@ -695,10 +695,9 @@ class Answerer:
         out = []
         for family, members in families.items():
             rows = np.isin(codes, members)
-            known = years[rows & (years > 0)]
-            first, last = (int(known.min()), int(known.max())) if len(known) else (0, 0)
-            out.append((family, first, last, int(rows.sum())))
-        return sorted(out, key=lambda v: (-v[3], v[0]))
+            held = tuple(int(y) for y in np.unique(years[rows & (years > 0)]))
+            out.append((family, held, int(rows.sum())))
+        return sorted(out, key=lambda v: (-v[2], v[0]))
 
     def _most_published(self, query: Query, c: FactsComposer) -> Answer:
         """Who has the most papers within the query's venue and years (or in the whole store)."""
@@ -722,12 +721,20 @@ class Answerer:
     def _paper_authors(self, query: Query, c: FactsComposer) -> Answer:
         """The authors of the paper a title or description names (the best match, if it is on it)."""
         papers, nearest = self._topic_papers(query, 3)
+        if not papers and nearest and described(query.topic):
+            # A description can word things its paper does not: the closest, offered as a guess.
+            return c.paper_authors(query, nearest[0], nearest[1:], loose=True)
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.paper_authors(query, papers[0], papers[1:])
 
     def _find_papers(self, query: Query, c: FactsComposer) -> Answer:
         limit = query.limit or (1 if query.sort == "citations" and query.limit == 1 else 8)
+        if not query.topic and query.sort != "citations" and not query.institution:
+            # "latest NAACL papers": a venue's or years' newest papers.
+            rows = self._filter_rows(query)
+            newest = rows[top_order(np.asarray(self.index.years[rows], dtype=np.float64), limit)]
+            return c.newest(query, self._papers([self.index.ids[int(r)] for r in newest]), len(rows))
         if query.sort == "citations" and not query.topic:
             rows = self._filter_rows(query)
             cited = self.index.citations[rows]

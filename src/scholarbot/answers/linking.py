@@ -64,6 +64,8 @@ _INSTITUTION_KINDS = words(
     """
 )
 _UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
+#: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
+_SHORT_FORM = re.compile(r"[A-Z]{1,4}[a-z]{1,5}|[A-Z]{2,4}[a-z]")
 _ACRONYM_SKIP = words(
     """
     of the and for at de del da di des du la le van von fur in on
@@ -145,7 +147,7 @@ class Institutions:
         self.phrases: dict[str, str] = {}  # normalised -> display
         self.by_word: dict[str, set[str]] = defaultdict(set)
         self.by_acronym: dict[str, set[str]] = defaultdict(set)
-        self._expanded: dict[str, str | None] = {}
+        self._expanded: dict[str, tuple[str, int] | None] = {}
         for aff in dict.fromkeys(affiliations):  # most strings repeat across people: fold each once
             norm = normalise_institution(aff)
             if not norm or norm in self.phrases:
@@ -165,12 +167,17 @@ class Institutions:
         Every word of the name gives the acronym a beginning of itself, in order, words such as
         "of" aside; the name printed in most affiliations wins. None when no name fits.
         """
+        found = self.expansion(acronym)
+        return found[0] if found else None
+
+    def expansion(self, acronym: str) -> tuple[str, int] | None:
+        """:meth:`expand`'s name and how many affiliations print it."""
         acronym = acronym.lower()
         if acronym not in self._expanded:
             self._expanded[acronym] = self._expand(acronym)
         return self._expanded[acronym]
 
-    def _expand(self, acronym: str) -> str | None:
+    def _expand(self, acronym: str) -> tuple[str, int] | None:
         if not re.fullmatch(r"[a-z]{2,7}", acronym):
             return None
         skip = "|".join(sorted(_ACRONYM_SKIP))
@@ -188,7 +195,7 @@ class Institutions:
         if not runs:
             return None
         best = max(runs, key=lambda r: (runs[r], -len(r)))
-        return " ".join(w if w in _ACRONYM_SKIP else w.capitalize() for w in best.split())
+        return " ".join(w if w in _ACRONYM_SKIP else w.capitalize() for w in best.split()), runs[best]
 
     def find(self, words: list[str]) -> set[str]:
         """Affiliations containing these words as one contiguous phrase."""
@@ -591,9 +598,20 @@ class Linker:
                 and acronym not in self.venues
             ):
                 if acronym in self.institutions.by_acronym:
-                    best = (-1, i, i + 1, t.word)
-                elif strong_cue and (name := self.institutions.expand(acronym)) is not None:
+                    # "AI", "ML": acronyms the papers use as words name a place only after "at"/"from".
+                    if strong_cue or not self._common(acronym):
+                        best = (-1, i, i + 1, t.word)
+                elif (strong_cue or _SHORT_FORM.fullmatch(t.word)) and (
+                    name := self.institutions.expand(acronym)
+                ) is not None:
                     best = (-1, i, i + 1, name)
+        if best is not None and best[2] - best[1] == 1 and _SHORT_FORM.fullmatch(tokens[best[1]].word):
+            # "UMass": a short form some affiliations print, but most spell out ("University of
+            # Massachusetts Amherst"): the spelt-out name, which the short form's phrase is not in.
+            t = tokens[best[1]]
+            spelt = self.institutions.expansion(t.word)
+            if spelt and spelt[1] > len(self.institutions.find([t.word.lower()])):
+                best = (best[0], best[1], best[2], spelt[0])
         if best is not None:
             _, i, j, mention = best
             links.institution = mention

@@ -210,6 +210,7 @@ _CUE_WORDS = words(
     uni univ university school college company employer institute organisation organization now
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
+    you've you're you'd i've i'm i'd we've we're it's that's there's ya yall y'all
     recommend suggest good great nice interesting worth must up pull altogether
     """
 )
@@ -376,6 +377,12 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "find_papers", {"sort": "citations", **_limit(r)}, True
     if topic or links.title:
         return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None
+    if links.venue and not _WHO.search(r):
+        # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years.
+        if _PAPERS.search(r):
+            return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
+        # Sure only when it asks something ("just the www ones" narrows the turn before).
+        return "count", {"count_of": "papers"}, bool(_DATE.search(r) or _COUNT.search(r))
     return "help", {}, not _content(r)
 
 
