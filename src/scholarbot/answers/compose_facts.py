@@ -26,8 +26,10 @@ from scholarbot.records import Paper, Researcher
 DESCRIPTION_WORDS = 6
 #: A venue the records hold: its name, the years they hold of it, and how many papers.
 VenueHeld = tuple[str, tuple[int, ...], int]
-#: A profile's recurring topics leave out words more than this share of all papers use.
+#: A profile's recurring topics leave out words more than this share of all papers use, and
+#: phrases (two words, or a hyphenated one) whose every part is used by more than the second.
 THEME_MAX_SHARE = 0.05
+THEME_MAX_SHARE_PHRASE = 0.2
 #: Likely-same people under other spellings named in a profile, at most.
 MAX_KIN_SHOWN = 2
 
@@ -470,9 +472,9 @@ class FactsComposer(Composer):
         if nearest and query.op in {"find_papers", "paper_authors"} and described(query.topic):
             # A description words things its paper may not: the best match can be the paper even
             # when it does not pass as "on" the words, so offer the closest without judging them.
-            listed = "; ".join(self._item(p) for p in nearest)
-            lead = f"I found no paper that clearly matches that description{scope}."
-            return self.finish(f"{lead} The closest: {listed}.")
+            best, rest = self._item(nearest[0]), "; ".join(self._item(p) for p in nearest[1:])
+            lead = f"The closest match{scope}, though not a sure one, is {best}."
+            return self.finish(f"{lead} Other candidates: {rest}." if rest else lead)
         text = f"Nothing in the records is on {what}{scope}."
         if nearest:
             listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in nearest)
@@ -603,7 +605,7 @@ class FactsComposer(Composer):
                 listed += f" and {paper.authors_omitted or 'more'} more not listed in the records"
             text = f"“{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}] is by {listed}."
         if loose:
-            text = f"I found no paper that clearly matches that description. The closest: {text}"
+            text = f"The closest match, though not a sure one: {text}"
         if others and not set(_plain(query.topic or "").split()) <= set(_plain(paper.title).split()):
             # Found from a description, not its title: the runners-up may be the one meant.
             text += f" If you meant another paper: {'; '.join(self._item(p) for p in others)}."
@@ -805,8 +807,8 @@ def research_themes(
 ) -> list[tuple[str, list[Paper]]]:
     """What a person's titles keep coming back to: phrases of one or two words in at least two of
     their titles, rare in the store's papers first (`papers_using(word)`: how many papers use a
-    word, of `total`), each with the papers that use it. A phrase inside a chosen longer one is not
-    listed again ("summarization" under "dialogue summarization")."""
+    word, of `total`), each with the papers that use it. A phrase sharing a word with one chosen
+    before is not listed ("summarization" after "dialogue summarization")."""
 
     def fold_plural(word: str) -> str:
         return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
@@ -834,16 +836,21 @@ def research_themes(
     def rarity(key: str) -> float:
         return float(np.mean([np.log((total + 1) / (used(w) + 1)) for w in key.split()]))
 
-    # A word a twentieth of all papers use ("text", "models") names no topic of anyone's.
-    general = THEME_MAX_SHARE * total
-    recurring = [k for k, ps in found.items() if len(ps) >= 2 and any(used(w) <= general for w in k.split())]
+    def specific(key: str) -> bool:
+        # A word a twentieth of all papers use ("text", "models") names no topic of anyone's; two
+        # commoner words can ("question answering", "long-form"), unless a fifth of papers use both.
+        parts = [part for w in key.split() for part in w.split("-") if part]
+        share = THEME_MAX_SHARE if len(parts) == 1 else THEME_MAX_SHARE_PHRASE
+        return min(papers_using(part) for part in parts) <= share * total
+
+    recurring = [k for k, ps in found.items() if len(ps) >= 2 and specific(k)]
     # A phrase says more than either of its words ("chart reasoning" over "chart").
     ranked = sorted(
         recurring, key=lambda k: (-len(found[k]) * rarity(k) * len(k.split()), -len(k.split()), k)
     )
     chosen: list[str] = []
     for key in ranked:
-        if any(set(key.split()) <= set(c.split()) or set(c.split()) <= set(key.split()) for c in chosen):
+        if any(set(key.split()) & set(c.split()) for c in chosen):
             continue
         chosen.append(key)
         if len(chosen) == limit:

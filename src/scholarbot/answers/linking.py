@@ -598,8 +598,9 @@ class Linker:
                 and acronym not in self.venues
             ):
                 if acronym in self.institutions.by_acronym:
-                    # "AI", "ML": acronyms the papers use as words name a place only after "at"/"from".
-                    if strong_cue or not self._common(acronym):
+                    # "AI", "ML": acronyms the papers use as words, or of two letters ("CD index"),
+                    # name a place only after "at"/"from".
+                    if strong_cue or not (self._common(acronym) or len(acronym) <= 2):
                         best = (-1, i, i + 1, t.word)
                 elif (strong_cue or _SHORT_FORM.fullmatch(t.word)) and (
                     name := self.institutions.expand(acronym)
