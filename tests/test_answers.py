@@ -357,8 +357,9 @@ def test_a_description_is_answered_with_candidates_not_claims(answerer):
         "which paper federates the alignment of vision-language models, swapping parameters for preferences?"
     )
     assert a.intent == "find_papers" and a.sources[0].title.startswith(title)
-    # Papers that pass as "on" a long description are candidates, not papers on it.
-    assert "Also on it" not in a.text
+    # Papers that pass as "on" a long description are candidates, not papers on it; the paper meant,
+    # well ahead of the rest, is not hedged.
+    assert "Also on it" not in a.text and "not a sure one" not in a.text
     none = answerer.ask("the paper that films octopus arms coordinating while they open jars underwater")
     assert none.text.startswith("The closest match, though not a sure one, is")
     assert "not on it" not in none.text

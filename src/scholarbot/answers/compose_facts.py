@@ -506,8 +506,11 @@ class FactsComposer(Composer):
         on = f" on {query.topic}" if query.topic else ""
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
 
-    def search_results(self, query: Query, papers: list[Paper], on: int | None = None) -> Answer:
-        """A paper search's results; with `on`, only the first `on` are on the topic, the rest near it."""
+    def search_results(
+        self, query: Query, papers: list[Paper], on: int | None = None, *, standout: bool = False
+    ) -> Answer:
+        """A paper search's results; with `on`, only the first `on` are on the topic, the rest near it;
+        `standout`: the first is well ahead of the rest (a description's paper)."""
         if query.sort == "citations":
             counted = [p for p in papers if p.citation_count is not None]
             if not counted:
@@ -525,6 +528,12 @@ class FactsComposer(Composer):
         on = len(papers) if on is None else on
         best, rest, near = papers[0], papers[1:on], papers[max(on, 1) :]
         s = f"The closest match is {self._item(best)}."
+        if standout and described(query.topic):
+            # The rest score well below it: listed for browsing, not as rivals.
+            others = papers[1:]
+            return self.finish(
+                s + (f" Less close: {'; '.join(self._item(p) for p in others)}." if others else "")
+            )
         if rest and described(query.topic):
             # Passing as "on" a long description says little (its words are everyone's words).
             s += f" Other candidates: {'; '.join(self._item(p) for p in rest)}."

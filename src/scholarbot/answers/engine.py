@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 TOPIC_PAPERS = 40
 #: People named per page of a "who works on" answer.
 EXPERTS_SHOWN = 8
+#: The best match for a description is the paper meant when its score exceeds the next one's by
+#: this much (fused score: lexical share plus weighted meaning z-score). Measured on the 40 dev
+#: find_paper descriptions and 30 reworded ones: a top match this far ahead was right 38 times of 39;
+#: descriptions of no paper in the records stayed under 0.3.
+STANDOUT_GAP = 0.45
 #: Another spelling's person ("Thien Huu Nguyen" beside "Thien Nguyen") is named as likely the same
 #: one when they share at least this many coauthors...
 KIN_SHARED_COAUTHORS = 2
@@ -718,12 +723,21 @@ class Answerer:
                 top.append((records[rid], n, _sorted(papers, "date")[:2]))
         return c.most_published(query, top, tied, tied == TIES_COUNTED)
 
+    def _standout(self, query: Query) -> bool:
+        """Whether the best match for a description stands out from the next one by STANDOUT_GAP:
+        then it is the paper meant, whether or not its words pass as "on" the description."""
+        match = self._topic(query.topic or "")
+        rows = self._filter_rows(query)
+        self._judge(match, rows)
+        best = match.scores[rows][top_order(match.scores[rows], 2)]
+        return len(best) == 1 or (len(best) == 2 and float(best[0] - best[1]) >= STANDOUT_GAP)
+
     def _paper_authors(self, query: Query, c: FactsComposer) -> Answer:
         """The authors of the paper a title or description names (the best match, if it is on it)."""
         papers, nearest = self._topic_papers(query, 3)
         if not papers and nearest and described(query.topic):
-            # A description can word things its paper does not: the closest, offered as a guess.
-            return c.paper_authors(query, nearest[0], nearest[1:], loose=True)
+            # A description can word things its paper does not: the closest, a guess unless it stands out.
+            return c.paper_authors(query, nearest[0], nearest[1:], loose=not self._standout(query))
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.paper_authors(query, papers[0], papers[1:])
@@ -747,10 +761,11 @@ class Answerer:
             papers = _sorted(papers, "citations")[:limit]
         else:
             papers, nearest = self._topic_papers(query, limit)
-            if papers:
+            standout = described(query.topic) and self._standout(query)
+            if papers or standout:
                 # A paper search ranks by score; the floor only decides whether anything is on topic.
                 papers, on = self._ranked(query, limit)
-                return c.search_results(query, papers, on)
+                return c.search_results(query, papers, on, standout=standout)
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.search_results(query, papers)
