@@ -229,7 +229,7 @@ def read(links: Links) -> Reading:
     """Turn a linked question into a Query (and say whether the reading is sure)."""
     residual = _FILLER.sub(" ", links.residual)
     residual = " ".join(residual.split())
-    people = tuple(p.text for p in links.people)
+    people = tuple(dict.fromkeys(p.text for p in links.people))  # a name said twice is one person
     # Judged before the filler goes too: "just the COLM ones" is a fragment, "just" is filler.
     fragment = bool(_FRAGMENT.match(residual) or _FRAGMENT.match(links.residual))
     refers_back = bool(_PRONOUN.search(residual) or fragment)
