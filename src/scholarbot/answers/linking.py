@@ -65,7 +65,7 @@ _INSTITUTION_KINDS = words(
 )
 _UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
-_SHORT_FORM = re.compile(r"[A-Z]{1,4}[a-z]{1,5}|[A-Z]{2,4}[a-z]")
+_SHORT_FORM = re.compile(r"[A-Z]{2,4}[a-z]{1,5}")
 _ACRONYM_SKIP = words(
     """
     of the and for at de del da di des du la le van von fur in on

@@ -30,10 +30,10 @@ from scholarbot.store.store import researcher_dict, researcher_from_dict
 if TYPE_CHECKING:
     from scholarbot.store.store import Store
 
-#: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
 #: Names of at most this many words are tried in other spellings (:meth:`NameIndex.respelt`).
 MAX_RESPELT_WORDS = 4
 _NICKNAMES = NickNamer()
+#: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
 FUZZY_ACCEPT = 88
 #: Similarity for "did you mean" suggestions.
 FUZZY_SUGGEST = 70
