@@ -491,7 +491,9 @@ class Answerer:
                 if len(shared) < KIN_SHARED_COAUTHORS:
                     continue
                 other = self._view(entry, Query(op="profile"))
-                paper = next(p for p in other.papers if shared & set(self.people.authors_of(p.id)))
+                paper = next((p for p in other.papers if shared & set(self.people.authors_of(p.id))), None)
+                if paper is None:  # its papers not in the index yet (an ingest under way)
+                    continue
                 names = list(self.people.records(sorted(shared)).values())
                 out.append((other, names, paper))
                 apart.add(entry.id)
@@ -795,7 +797,6 @@ class Answerer:
     def _count_topic(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic:
             rows = self._filter_rows(query)
-            # None there: say what the records do hold ("ACL 2021-2022"), the likelier question.
             # None there, or a venue asked about: say what the records do hold ("ACL 2021-2022").
             held = not len(rows) or (query.venue and not any(query.years))
             return c.count_store(query, len(rows), self._coverage() if held else None)
