@@ -400,6 +400,15 @@ def test_a_common_name_within_a_venue_year_lists_every_namesake_there(answerer):
     _assert_well_cited(a)
 
 
+def test_a_yes_lists_the_joint_papers_not_three_of_them(answerer):
+    joint = answerer.ask("Fandong Meng and Jie Zhou: which papers did they write together?")
+    a = answerer.ask("fandong meng and jie zhou - ever on the same paper?")
+    assert a.intent == "collab_check" and a.value is True
+    # The joint papers, a page of them, as the list question gives them.
+    assert [s.title for s in a.sources] == [s.title for s in joint.sources] and len(a.sources) > 3
+    _assert_well_cited(a)
+
+
 def test_paper_count_of_the_store(answerer, sample_services):
     a = answerer.ask("how many papers are in ur database?")
     assert a.intent == "count" and a.value == sample_services.store.count("papers")

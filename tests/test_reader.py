@@ -201,6 +201,46 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "who_works_on", "topic": "dialogue", "institution": "University of Pennsylvania"},
     ),
     ("poker or mahjong AI - anyone?", {"op": "who_works_on", "topic": "poker or mahjong AI"}),
+    # Words around "most cited", "how many" and "where" that ask, not narrow ("put out", "appear").
+    (
+        "Fandong Meng's most-cited publication",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    (
+        "how productive was Fandong Meng in 2022?",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "In 2022, how many papers did Fandong Meng put out?",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    ("where do most of Fandong Meng's papers appear?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    # Two people: yes or no without an opening auxiliary; the people who worked with both; papers.
+    (
+        "fandong meng and jie zhou - ever on the same paper?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Fandong Meng collaborated w/ Jie Zhou?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "who's worked with Fandong Meng AND Jie Zhou?",
+        {"op": "common_coauthors", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "any overlap in coauthors between fandong meng and jie zhou?",
+        {"op": "common_coauthors", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "list papers where both Fandong Meng and Jie Zhou are authors",
+        {"op": "joint_papers", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    # An institution named as where people are, before the topic.
+    (
+        "any Tencent researchers working on machine translation?",
+        {"op": "who_works_on", "topic": "machine translation", "institution": "Tencent"},
+    ),
     # One paper asked for by what it does (the paper and who wrote it, when "someone" did it).
     (
         "a dataset of pruned attention heads, which paper?",

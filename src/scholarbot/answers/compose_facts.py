@@ -229,10 +229,10 @@ class FactsComposer(Composer):
         who = f"{a.person.name} and {b.person.name}"
         self.answer.value = bool(joint)
         if joint:
-            return self.finish(
-                f"Yes: {who} wrote {len(joint)} paper(s) together, "
-                f"e.g. {self._listing(joint[:3], page=False)}."
-            )
+            # Every joint paper (up to a page): "did they ever write anything together?" is often
+            # asked to see what they wrote.
+            listed = self._listing(joint, page=False)
+            return self.finish(f"Yes: {who} wrote {len(joint)} paper(s) together: {listed}.")
         return self.finish(f"No: no paper in the records lists both {who}.")
 
     def common_coauthors(

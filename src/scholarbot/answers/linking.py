@@ -558,6 +558,7 @@ class Linker:
                 and tokens[i - 1].word.lower() in _INSTITUTION_CUES
                 and t.word.lower() not in _FUNCTION_WORDS
             )
+            or t.word.lower() in _MEMBERS
             for i, t in enumerate(tokens)
         ):
             return
@@ -575,12 +576,15 @@ class Linker:
                 words = normalise_institution(" ".join(t.word for t in run)).split()
                 if not words or not any(self.institutions.distinctive(w) for w in words):
                     continue
-                if not (cue or any(t.capitalised for t in run)):
+                # "Google researchers", "tsinghua university people": named as where people are.
+                members = j < len(tokens) and tokens[j].word.lower() in _MEMBERS
+                placed = cue or members
+                if not (placed or any(t.capitalised for t in run)):
                     continue
                 if (
                     len(words) == 1
                     and self._ordinary(words[0])
-                    and not (cue and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
+                    and not (placed and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
                 ):
                     continue
                 if self.institutions.find(words):
@@ -633,6 +637,13 @@ _FUNCTION_WORDS = words(
     """
 )
 _INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
+#: Words after an institution's name that say people are there ("Google researchers").
+_MEMBERS = words(
+    """
+    researchers researcher people folks folk team teams lab labs group groups scientists authors
+    students faculty profs professors members staff engineers
+    """
+)
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
 

@@ -63,7 +63,9 @@ _FILLER = _rx(
     r"the\s+whole\s+thing|(?:can|could)\s+(?:you|i)\s+(?:get|have|see|pull)|"
     r"(?:recommend|suggest)(?:\s+(?:me|us))?(?:\s+(?:a|some))?(?:\s+(?:good|great|nice|interesting))?)\b"
 )
-_COUNT = _rx(r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b")
+_COUNT = _rx(
+    r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b"
+)
 _COLLAB = _rx(
     r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-?wr\w+|"
     r"\bwork(?:s|ed|ing)?\s+(?:together\s+)?with\b|\bwr(?:ote|itten|ites?|iting)\s+(?:\w+\s+){0,2}with\b|"
@@ -78,8 +80,18 @@ _TOGETHER = _rx(
     r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b|"
     r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b"
 )
-_COMMON = _rx(r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b")
+_COMMON = _rx(r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b|\boverlap\w*")
 _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b")
+# A yes/no about two people need not open the sentence: "A and B: have they published together?",
+# "A and B - ever on the same paper?", "A x B, coauthors or not?".
+_YESNO_PAIR = _rx(
+    r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b|"
+    r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\s+(?:they|the\s+two|both)\b|"
+    r"\bever\b|\bor\s+not\b"
+)
+_WH = _rx(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|show|give|find|name|any)\b")
+# "who's worked with A and B?": the people who worked with both.
+_WHO_ASKED = _rx(r"\bwho\b|\bwhom\b|\bwho's\b|\bpeople\b|\bco-?authors?\b|\bcollaborators?\b")
 _COMPARE = _rx(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
     r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b"
@@ -91,6 +103,7 @@ _CITED = _rx(
 )
 _VENUE_Q = _rx(
     r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
+    r"\bwhere\b.*\b(?:appear\w*|submit\w*|end\s+up|get\s+published|come\s+out)\b|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
 # Several venues named with one of these asks which of them ("more at ACL or NAACL?").
@@ -211,6 +224,9 @@ _CUE_WORDS = words(
     going put make makes made done doing overlap overlaps connection connections connected linked
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
     you've you're you'd i've i'm i'd we've we're it's that's there's ya yall y'all
+    most-cited highly-cited highest-cited top-cited well-cited best-known well-known biggest largest
+    cites cite citing highly highest puts putting out come comes came coming appear appears
+    appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether
     """
 )
@@ -302,12 +318,26 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if n >= 2:
         if _COUNT.search(r):
             return "count", {"count_of": "papers"}, True
-        if _COMMON.search(r) and (_COLLAB.search(r) or _WHO.search(r)) and not _YESNO.search(r):
+        # "papers where both are authors" asks for papers; "common coauthors", "who worked with
+        # both" for people.
+        people_asked = _WHO_ASKED.search(r) or not _PAPERS.search(r)
+        if (
+            _COMMON.search(r)
+            and (_COLLAB.search(r) or _WHO.search(r))
+            and people_asked
+            and not _YESNO.search(r)
+        ):
             return "common_coauthors", {}, True
         if _COMPARE.search(r):
             return "compare", {"sort": "citations"} if re.search(r"\bcit\w+", r, re.I) else {}, True
-        if _YESNO.search(r) and (_COLLAB.search(r) or _TOGETHER.search(r) or _PAPERS.search(r)):
+        # A statement with a question mark and no question word asks yes or no too: "A collaborated
+        # w/ B?", "A and B coauthors?".
+        stated = r.rstrip().endswith("?") and not _WH.search(r)
+        linked = _COLLAB.search(r) or _TOGETHER.search(r)
+        if (_YESNO_PAIR.search(r) and (linked or _PAPERS.search(r))) or (stated and linked):
             return "collab_check", {}, True
+        if re.search(r"\bwho\b|\bwho's\b|\bwhom\b", r, re.I) and _COLLAB.search(r) and not _PAPERS.search(r):
+            return "common_coauthors", {}, True
         if _PAPERS.search(r) or _TOGETHER.search(r) or _COLLAB.search(r):
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
