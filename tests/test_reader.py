@@ -215,6 +215,35 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
     ),
     ("where do most of Fandong Meng's papers appear?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    (
+        "Tally of Fandong Meng's 2022 papers, please.",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "how many articles did Fandong Meng co-author in 2022?",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "Out of all Fandong Meng's work, which paper has been cited most?",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    (
+        "fandong meng's most referenced paper according to google scholar?",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    (
+        "At which venue has Fandong Meng published the greatest number of papers?",
+        {"op": "top_venue", "people": ["Fandong Meng"]},
+    ),
+    ("fandong meng publishes mostly where?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    (
+        "Which researchers have co-authored with Fandong Meng as well as with Jie Zhou?",
+        {"op": "common_coauthors", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Fandong Meng / Jie Zhou co-authorship: yes or no?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
     # Two people: yes or no without an opening auxiliary; the people who worked with both; papers.
     (
         "fandong meng and jie zhou - ever on the same paper?",

@@ -87,7 +87,7 @@ _LEANS = re.compile(
 )
 #: ...and words for a thing said before, in a question too short to name it itself ("who wrote it?";
 #: not "who wrote BitFit and where was it published?").
-_LEANS_ON_THING = re.compile(r"\b(?:it|its|(?:this|that)\s+(?:one|paper|work))\b", re.I)
+_LEANS_ON_THING = re.compile(r"\b(?:it|its|this|that|these|those)\b", re.I)
 SHORT_QUESTION_WORDS = 5
 #: A question this short names nothing of its own ("which paper?", "authors?").
 BARE_QUESTION_WORDS = 2
@@ -119,6 +119,9 @@ _CHATTY = re.compile(
     r"thanks|please|week|first|new|dumb|question)\b",
     re.I,
 )
+#: Words before a question that name its subject, not chat: a possessive or a capitalised word
+#: inside the sentence ("Out of all Xi Zhou's work, …").
+_NAMES_SOMEONE = re.compile(r"\w['’]s\b|(?<=\s)(?!I\b)[A-Z][a-z]+")
 #: Emoji, pictographs and ellipses: chat's sentence ends.
 _PAUSE = re.compile(r"(?:[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?|\u2026|\.{3,})\s*")
 
@@ -186,6 +189,10 @@ def _from_question(sentence: str) -> str:
         return sentence
     m = _INNER_START.search(sentence)
     if m is None or (m.start() > 0 and not _CHATTY.search(sentence[: m.start()])):
+        return sentence
+    before = sentence[: m.start()]
+    if _NAMES_SOMEONE.search(before):
+        # "Out of all Xi Zhou's work, which paper is cited most?": the question's subject comes first.
         return sentence
     # "I have a question about dialogue: who works on it?" needs what came before.
     return sentence if _leans(sentence[m.end() :]) else sentence[m.end() :]

@@ -571,7 +571,10 @@ class Linker:
             strong_cue = i > 0 and tokens[i - 1].word.lower() in {"at", "from"}
             for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
                 run = tokens[i:j]
-                if any(t.breaks for t in run[1:]) and not all(t.capitalised for t in run):
+                # "University of California, Berkeley" crosses its comma; "dialogue, Stanford" does not.
+                if any(t.breaks for t in run[1:]) and not all(
+                    t.capitalised or t.word.lower() in _ACRONYM_SKIP for t in run
+                ):
                     continue
                 words = normalise_institution(" ".join(t.word for t in run)).split()
                 if not words or not any(self.institutions.distinctive(w) for w in words):

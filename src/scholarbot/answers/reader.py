@@ -48,7 +48,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # Chit-chat and politeness: removed before anything is read, so they never change the answer.
 _FILLER = _rx(
-    r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|well|btw|lol|"
+    r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|(?<!\bas\s)well(?!\s+as\b)|btw|lol|"
+    r"(?:on|in|per|by|according\s+to)\s+(?:google|semantic)\s+scholar|"
     r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|pls|plz|please|thx|thanks|"
     r"thank\s+you|ty|cheers|sorry|kindly|just|actually|really|basically|"
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
@@ -64,10 +65,11 @@ _FILLER = _rx(
     r"(?:recommend|suggest)(?:\s+(?:me|us))?(?:\s+(?:a|some))?(?:\s+(?:good|great|nice|interesting))?)\b"
 )
 _COUNT = _rx(
-    r"\bhow\s+many\b|\bnumber\s+of\b|\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b"
+    r"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b|"
+    r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b"
 )
 _COLLAB = _rx(
-    r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-?wr\w+|"
+    r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-authorship\b|\bco-?wr\w+|"
     r"\bwork(?:s|ed|ing)?\s+(?:together\s+)?with\b|\bwr(?:ote|itten|ites?|iting)\s+(?:\w+\s+){0,2}with\b|"
     r"\bpublish\w*\s+(?:\w+\s+){0,2}with\b|\bpartner\w*|\bcolleagues?\b|\bteam(?:ed|s)?\s+up\b|"
     r"\bworked\s+together\b|\bpapers?\s+with\b|\bwith\s+whom\b|\bco-?workers?\b|\bnetwork\b"
@@ -80,18 +82,25 @@ _TOGETHER = _rx(
     r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b|"
     r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b"
 )
-_COMMON = _rx(r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b|\boverlap\w*")
+_COMMON = _rx(
+    r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b|\boverlap\w*|\bintersect\w*|\bas\s+well\s+as\b|"
+    r"\band\s+also\b|\bjoint\s+(?:co-?authors?|collaborators?|colleagues)\b"
+)
 _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b")
 # A yes/no about two people need not open the sentence: "A and B: have they published together?",
 # "A and B - ever on the same paper?", "A x B, coauthors or not?".
 _YESNO_PAIR = _rx(
     r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b|"
     r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\s+(?:they|the\s+two|both)\b|"
-    r"\bever\b|\bor\s+not\b"
+    r"\bever\b|\bor\s+not\b|\byes\s+or\s+no\b|\btrue\s+or\s+false\b|\bany\s+record\b|"
+    r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$"
 )
 _WH = _rx(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|show|give|find|name|any)\b")
 # "who's worked with A and B?": the people who worked with both.
-_WHO_ASKED = _rx(r"\bwho\b|\bwhom\b|\bwho's\b|\bpeople\b|\bco-?authors?\b|\bcollaborators?\b")
+_WHO_ASKED = _rx(
+    r"\bwho\b|\bwhom\b|\bwho's\b|\bpeople\b|\bco-?authors?\b|\bcollaborators?\b|\bcolleagues?\b|"
+    r"\bresearchers?\b|\bnames?\b"
+)
 _COMPARE = _rx(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
     r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b"
@@ -103,7 +112,7 @@ _CITED = _rx(
 )
 _VENUE_Q = _rx(
     r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
-    r"\bwhere\b.*\b(?:appear\w*|submit\w*|end\s+up|get\s+published|come\s+out)\b|"
+    r"\bwhere\b.*\b(?:appear\w*|submit\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
 # Several venues named with one of these asks which of them ("more at ACL or NAACL?").
@@ -189,7 +198,7 @@ _DATE = _rx(
 )
 _SINGULAR_TOP = _rx(
     r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+"
-    r"(?:paper|work|article|publication)\b(?!s)"
+    r"(?:paper|work|article|publication)\b(?!s)|\b(?:which|what)\s+(?:one|paper|work|article|publication)\b(?!s)"
 )
 _TOP_N = _rx(r"\btop[- ]?(\d{1,2})\b|\b(\d{1,2})\s+most\b|\b(\d{1,2})\s+(?:best|top)\b")
 # Words that ask or connect: stripped from the edges of a segment when reading its topic.
@@ -225,12 +234,34 @@ _CUE_WORDS = words(
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
     you've you're you'd i've i'm i'd we've we're it's that's there's ya yall y'all
     most-cited highly-cited highest-cited top-cited well-cited best-known well-known biggest largest
-    cites cite citing highly highest puts putting out come comes came coming appear appears
+    cites cite citing referenced tally highly highest puts putting out come comes came coming appear appears
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether
     """
 )
 
+#: Words a topic follows in a question about a person ("papers on dialogue", "related to RL")...
+_TOPIC_MARKERS = words(
+    """
+    on about regarding concerning re in into around to towards toward of for within topic topics
+    area areas field fields subject subjects involving including like
+    """
+)
+#: ...or that a topic sits beside ("dialogue papers", "papers: dialogue", "RL coauthors").
+_TOPIC_NOUNS = words(
+    """
+    paper papers work works publication publications article articles research pubs pub output
+    stuff coauthors coauthor co-authors collaborators collaborator collaborations collabs people
+    researchers experts studies study
+    """
+)
+#: What a question about a person asks, when it asks something (a count, a venue, citations…):
+#: its other words must then be a marked topic to count as one.
+_ASKS = _rx(
+    r"\bhow\s+many\b|\bnumber\s+of\b|#\s*of\b|\bcount\b|\bcit\w+|\bvenues?\b|\bconferences?\b|"
+    r"\bjournals?\b|\bwhere\b|\bwhen\b|\byears?\b|\bmost\b|\btop\b|\bbest\b|\bhow\s+\w+\b|"
+    r"\bwhich\b|\bwhat\b|\bwho\b|\bever\b|\btogether\b|\bco-?auth\w*|\bcollab\w*"
+)
 #: Cue words that are also the first or last word of common research terms ("question answering",
 #: "topic modeling", "group fairness", "neural network", "architecture search").
 _TERM_WORDS = words(
@@ -259,6 +290,10 @@ def read(links: Links) -> Reading:
             people = (*people, *unknown)
             residual = masked
     topic = _topic(residual, links)
+    if topic and people and not links.title and not _marked(residual, topic) and _ASKS.search(residual):
+        # "how many papers did X publish back in 2022?", "which conference shows up most in X's
+        # papers?": words left over from how a question about a person is put, not a topic of theirs.
+        topic = None
     # Years may narrow it ("how many in 2023?"); a topic, venue or institution makes a question of its own.
     count_back = bool(
         _COUNT.search(residual)
@@ -342,12 +377,20 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
     if n == 1:
+        if re.search(
+            r"\b(?:which|what)\s+(?:venues?|conferences?|journals?)\b", r, re.I
+        ) and not _COLLAB.search(r):
+            # "At which venue has X published the greatest number of papers?"
+            return "top_venue", {}, True
         if len(links.venues) > 1 and _WHICH_MORE.search(r):
             # "did X publish more at ACL or NAACL?", "X: ACL vs NAACL": which of those venues.
             return "top_venue", {}, True
         if _COUNT.search(r):
             count_of: CountOf = "papers"
-            if _COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I):
+            counts_papers = re.search(
+                r"\bhow\s+many\s+(?:\w+\s+)?(?:papers|articles|publications|works|pubs)\b", r, re.I
+            )
+            if not counts_papers and (_COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I)):
                 count_of = "collaborators"
             elif _PER_YEAR.search(r):
                 count_of = "papers_per_year"
@@ -442,6 +485,21 @@ def _mask(residual: str, names: list[str], first: int = 1) -> str:
     for i, name in enumerate(names, first):
         residual = re.sub(re.escape(name) + r"(?:'s)?", f"⟨P{i}⟩", residual)
     return residual
+
+
+def _marked(residual: str, topic: str) -> bool:
+    """Whether a topic stands where a question about a person puts one: after "on", "about", "in"…
+    ("papers on dialogue"), or beside a word for papers or coauthors ("dialogue papers", "papers:
+    dialogue", "his dialogue coauthors")."""
+    pattern = r"\W+".join(re.escape(w) for w in topic.split())
+    m = re.search(pattern, residual, re.I)
+    if m is None:
+        return True
+    before = re.findall(r"[\w'⟩-]+", residual[: m.start()])
+    after = re.findall(r"[\w'-]+", residual[m.end() :])
+    prev = before[-1].lower() if before else ""
+    following = after[0].lower() if after else ""
+    return prev in _TOPIC_MARKERS or prev in _TOPIC_NOUNS or following in _TOPIC_NOUNS
 
 
 def _topic(residual: str, links: Links) -> str | None:
