@@ -244,6 +244,11 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "Fandong Meng / Jie Zhou co-authorship: yes or no?",
         {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
     ),
+    # A topic marked earlier than its first kept word ("on can a …") is still a topic.
+    (
+        "What has Fandong Meng published on can a neural model translate chat?",
+        {"op": "papers_by", "people": ["Fandong Meng"], "topic": "neural model translate chat"},
+    ),
     # Two people: yes or no without an opening auxiliary; the people who worked with both; papers.
     (
         "fandong meng and jie zhou - ever on the same paper?",

@@ -495,11 +495,12 @@ def _marked(residual: str, topic: str) -> bool:
     m = re.search(pattern, residual, re.I)
     if m is None:
         return True
-    before = re.findall(r"[\w'⟩-]+", residual[: m.start()])
+    # The words since the last entity before it ("published on can a …": "on" marks what follows).
+    lead = re.split(r"⟨[A-Z]\d*⟩", residual[: m.start()])[-1]
+    before = {w.lower() for w in re.findall(r"[\w'-]+", lead)}
     after = re.findall(r"[\w'-]+", residual[m.end() :])
-    prev = before[-1].lower() if before else ""
     following = after[0].lower() if after else ""
-    return prev in _TOPIC_MARKERS or prev in _TOPIC_NOUNS or following in _TOPIC_NOUNS
+    return bool(before & (_TOPIC_MARKERS | _TOPIC_NOUNS)) or following in _TOPIC_NOUNS
 
 
 def _topic(residual: str, links: Links) -> str | None:
