@@ -244,6 +244,29 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "Fandong Meng / Jie Zhou co-authorship: yes or no?",
         {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
     ),
+    (
+        "upenn people working on dialogue?",
+        {"op": "who_works_on", "topic": "dialogue", "institution": "University of Pennsylvania"},
+    ),
+    (
+        "For my records: Fandong Meng's paper count for the year 2022?",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "who have fandong meng and jie zhou each published with?",
+        {"op": "common_coauthors", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Fandong Meng and Jie Zhou, is there any joint paper at all?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Which paper by Fandong Meng has the most cites?",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    ("Where does Fandong Meng send most of his papers?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    ("What's Fandong Meng's primary publication venue?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    ("fandong meng's regular co-authors?", {"op": "collaborators", "people": ["Fandong Meng"]}),
     # A topic marked earlier than its first kept word ("on can a …") is still a topic.
     (
         "What has Fandong Meng published on can a neural model translate chat?",
@@ -577,3 +600,12 @@ def test_a_surname_alone_names_its_one_bearer_when_the_papers_never_use_it(answe
         (s, b) for s, b in sorted(bearers.items()) if len(b) == 1 and len(s) >= 7 and s[:-2] not in text
     )
     assert _read(answerer, f"what did {surname} publish?")["people"] == [full]
+
+
+def test_an_institution_named_by_initials_and_a_word_matches_the_spelt_out_name():
+    from scholarbot.answers.linking import institution_matches
+
+    assert institution_matches("IIT Bombay", "Indian Institute of Technology Bombay")
+    assert institution_matches("UC Berkeley", "University of California, Berkeley")
+    assert not institution_matches("IIT Delhi", "Indian Institute of Technology Bombay")
+    assert not institution_matches("UC Berkeley", "University of California, Los Angeles")

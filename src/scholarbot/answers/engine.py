@@ -604,6 +604,11 @@ class Answerer:
             return self._people_at(query, c)
         members = self._members(query.institution) if query.institution else None
         papers, nearest = self._topic_papers(query, TOPIC_PAPERS, members)
+        if not papers and described(query.topic) and self._standout(query):
+            # A description of one paper, which it stands out for: its authors work on it.
+            best = self._ranked(query, 1)[0]
+            if best and (query.institution is None or self._authors_at(best[0], query.institution)):
+                papers = best
         if not papers:
             anywhere = self._topic_papers(query.with_(institution=None), 3)[0] if members is not None else []
             if anywhere:

@@ -180,7 +180,8 @@ class Institutions:
     def _expand(self, acronym: str) -> tuple[str, int] | None:
         if not re.fullmatch(r"[a-z]{2,7}", acronym):
             return None
-        skip = "|".join(sorted(_ACRONYM_SKIP))
+        # Words such as "of", and the kind of institution ("Caltech": California Institute of Technology).
+        skip = "|".join(sorted(_ACRONYM_SKIP | _INSTITUTION_KINDS))
         # Each further letter either goes on spelling the current word or begins the next one.
         steps = "".join(rf"(?:{c}|[a-z0-9]*\s(?:(?:{skip})\s)*{c})" for c in acronym[1:])
         pattern = re.compile(rf"(?<![a-z0-9]){acronym[0]}{steps}[a-z0-9]*(?![a-z0-9])")
@@ -233,7 +234,37 @@ def institution_matches(mention: str, affiliation: str) -> bool:
         return True
     words = a.split()
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
-    return " " not in m and len(m) >= 2 and m == acronym
+    if " " not in m:
+        return len(m) >= 2 and m == acronym
+    # "IIT Bombay" for "Indian Institute of Technology Bombay": words, or initials of runs of words.
+    named = m.split()
+    if not any(w in words for w in named):
+        return False
+    return any(_spells(named, words, start) for start in range(len(words)))
+
+
+def _spells(named: list[str], words: list[str], at: int) -> bool:
+    """Whether `named` reads `words` from `at` on, each named word one word or the initials of a run
+    of them ("iit": indian institute of technology; words such as "of" give no initial)."""
+    if not named:
+        return True
+    if at >= len(words) or words[at] in _ACRONYM_SKIP:
+        return False
+    head, rest = named[0], named[1:]
+    if words[at] == head and _spells(rest, words, at + 1):
+        return True
+    if len(head) < 2 or head[0] != words[at][0]:
+        return False
+    letters = ""
+    for end in range(at, len(words)):
+        if words[end] in _ACRONYM_SKIP:
+            continue
+        letters += words[end][0]
+        if letters == head:
+            return _spells(rest, words, end + 1)
+        if not head.startswith(letters):
+            return False
+    return False
 
 
 #: Other names people write for venue families, folded: used only for families the store holds.
@@ -598,9 +629,11 @@ class Linker:
             t = tokens[i]
             acronym = t.word.lower()
             capitals = sum(c.isupper() for c in t.word)
+            # "caltech people …": a place named as where people are.
+            before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS
             if (
                 best is None
-                and (capitals >= 2 or (uncased and cue and self._rare_in_text(acronym)))
+                and (capitals >= 2 or (((uncased and cue) or before_members) and self._rare_in_text(acronym)))
                 and 2 <= len(t.word) <= 7
                 and acronym not in self.venues
             ):
@@ -609,7 +642,7 @@ class Linker:
                     # name a place only after "at"/"from".
                     if strong_cue or not (self._common(acronym) or len(acronym) <= 2):
                         best = (-1, i, i + 1, t.word)
-                elif (strong_cue or _SHORT_FORM.fullmatch(t.word)) and (
+                elif (strong_cue or before_members or _SHORT_FORM.fullmatch(t.word)) and (
                     name := self.institutions.expand(acronym)
                 ) is not None:
                     best = (-1, i, i + 1, name)

@@ -50,6 +50,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _FILLER = _rx(
     r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|(?<!\bas\s)well(?!\s+as\b)|btw|lol|"
     r"(?:on|in|per|by|according\s+to)\s+(?:google|semantic)\s+scholar|"
+    r"for\s+(?:my|our|a)\s+(?:records|notes|reference|thesis|survey|report|slides|talk|reading\s+group)|"
     r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|pls|plz|please|thx|thanks|"
     r"thank\s+you|ty|cheers|sorry|kindly|just|actually|really|basically|"
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
@@ -80,11 +81,12 @@ _PAPERS = _rx(
 )
 _TOGETHER = _rx(
     r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b|"
-    r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b"
+    r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b|\bteamed\s+up\b|\bco-?wr(?:ote|itten)\b|"
+    r"\b(?:same|common|shared?)\s+(?:paper|papers|author\s+lists?|bylines?)\b|\bbylines?\b"
 )
 _COMMON = _rx(
     r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b|\boverlap\w*|\bintersect\w*|\bas\s+well\s+as\b|"
-    r"\band\s+also\b|\bjoint\s+(?:co-?authors?|collaborators?|colleagues)\b"
+    r"\band\s+also\b|\bjoint\s+(?:co-?authors?|collaborators?|colleagues)\b|\beach\b"
 )
 _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b")
 # A yes/no about two people need not open the sentence: "A and B: have they published together?",
@@ -93,8 +95,9 @@ _YESNO_PAIR = _rx(
     r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b|"
     r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\s+(?:they|the\s+two|both)\b|"
     r"\bever\b|\bor\s+not\b|\byes\s+or\s+no\b|\btrue\s+or\s+false\b|\bany\s+record\b|"
-    r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$"
+    r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$|\b(?:is|are)\s+there\b"
 )
+_PAPER_NOUNS = _rx(r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bworks?\b|\bpubs?\b")
 _WH = _rx(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|show|give|find|name|any)\b")
 # "who's worked with A and B?": the people who worked with both.
 _WHO_ASKED = _rx(
@@ -108,11 +111,12 @@ _COMPARE = _rx(
 _CITED = _rx(
     r"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
     r"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|\btop[- ]?\d*\b|\bcitations?\b|\bcited\b|"
-    r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b"
+    r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b|\bcites\b"
 )
 _VENUE_Q = _rx(
     r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
-    r"\bwhere\b.*\b(?:appear\w*|submit\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b|"
+    r"\bwhere\b.*\b(?:appear\w*|submit\w*|send\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b|"
+    r"\b(?:primary|main|usual|favou?rite|go-to|regular)\s+(?:publication\s+)?(?:venue|conference|outlet)\b|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
 # Several venues named with one of these asks which of them ("more at ACL or NAACL?").
@@ -234,7 +238,9 @@ _CUE_WORDS = words(
     thing go-to goto favourite favorite fave usual preferred collab collabs someone's whats
     you've you're you'd i've i'm i'd we've we're it's that's there's ya yall y'all
     most-cited highly-cited highest-cited top-cited well-cited best-known well-known biggest largest
-    cites cite citing referenced tally highly highest puts putting out come comes came coming appear appears
+    cites cite citing referenced tally authored authoring highly highest puts putting out come comes came
+    regular primary typical closest dated help titles title-only send sends sent
+    coming appear appears
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether
     """
@@ -371,7 +377,11 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         linked = _COLLAB.search(r) or _TOGETHER.search(r)
         if (_YESNO_PAIR.search(r) and (linked or _PAPERS.search(r))) or (stated and linked):
             return "collab_check", {}, True
-        if re.search(r"\bwho\b|\bwho's\b|\bwhom\b", r, re.I) and _COLLAB.search(r) and not _PAPERS.search(r):
+        if (
+            re.search(r"\bwho\b|\bwho's\b|\bwhom\b", r, re.I)
+            and _COLLAB.search(r)
+            and not _PAPER_NOUNS.search(r)
+        ):
             return "common_coauthors", {}, True
         if _PAPERS.search(r) or _TOGETHER.search(r) or _COLLAB.search(r):
             return "joint_papers", _sorting(r), True
@@ -496,11 +506,13 @@ def _marked(residual: str, topic: str) -> bool:
     if m is None:
         return True
     # The words since the last entity before it ("published on can a …": "on" marks what follows).
-    lead = re.split(r"⟨[A-Z]\d*⟩", residual[: m.start()])[-1]
-    before = {w.lower() for w in re.findall(r"[\w'-]+", lead)}
+    lead = [w.lower() for w in re.findall(r"[\w'-]+", re.split(r"⟨[A-Z]\d*⟩", residual[: m.start()])[-1])]
     after = re.findall(r"[\w'-]+", residual[m.end() :])
     following = after[0].lower() if after else ""
-    return bool(before & (_TOPIC_MARKERS | _TOPIC_NOUNS)) or following in _TOPIC_NOUNS
+    # A word for papers marks only what it stands right beside ("papers: dialogue", not "papers were
+    # authored by").
+    prev = lead[-1] if lead else ""
+    return bool(set(lead) & _TOPIC_MARKERS) or prev in _TOPIC_NOUNS or following in _TOPIC_NOUNS
 
 
 def _topic(residual: str, links: Links) -> str | None:
@@ -522,7 +534,7 @@ def _strip_edges(segment: str) -> list[str]:
     words = ["or" if w == "/" else w for w in words if w not in '"“”']
 
     def cue(w: str) -> bool:
-        if w.isdigit():  # "top 3 papers": the number is a limit, not a topic
+        if w.isdigit() or len(w) == 1:  # "top 3 papers": a limit; "paper(s)": a letter, no topic
             return True
         return w.lower().strip("'.") in _CUE_WORDS or (
             w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
