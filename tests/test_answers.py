@@ -261,7 +261,8 @@ def test_a_two_letter_acronym_names_a_place_only_after_at(tmp_path, model_cache)
     papers = tmp_path / "acl2022.json"
     papers.write_text(
         '[{"title": "Manipulating the CD Index of Papers", "author": "Bo Chen", "aff": "Rome University"},'
-        ' {"title": "Sheaf Neural Networks", "author": "Ann Lee", "aff": "Cambridge Digital"}]'
+        ' {"title": "Sheaf Neural Networks", "author": "Ann Lee", "aff": "Cambridge Digital"},'
+        ' {"title": "Graph Rewiring", "author": "Cy Ode", "aff": "Foundation of Open Research"}]'
     )
     ingest_paths([papers], svc.store, svc.embedder)
     answerer = Answerer(svc)
@@ -269,6 +270,10 @@ def test_a_two_letter_acronym_names_a_place_only_after_at(tmp_path, model_cache)
     a = answerer.ask("someone studied manipulating the CD index of papers. who wrote it?")
     assert "institution" not in a.query and a.sources[0].title == "Manipulating the CD Index of Papers"
     assert answerer.ask("who works at CD?").query.get("institution") == "CD"
+    # A word of the question is no acronym, whatever initials an affiliation has ("for": Foundation
+    # of Open Research), even before "authors".
+    b = answerer.ask("a paper on how hard it is for authors to manipulate the CD index?")
+    assert "institution" not in b.query
 
 
 # --- questions about the whole store or a venue, and about one paper --------------------------------

@@ -636,6 +636,8 @@ class Linker:
                 and (capitals >= 2 or (((uncased and cue) or before_members) and self._rare_in_text(acronym)))
                 and 2 <= len(t.word) <= 7
                 and acronym not in self.venues
+                and acronym not in _FUNCTION_WORDS
+                and acronym not in _STOPWORDS
             ):
                 if acronym in self.institutions.by_acronym:
                     # "AI", "ML": acronyms the papers use as words, or of two letters ("CD index"),
