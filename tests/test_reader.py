@@ -267,6 +267,29 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("Where does Fandong Meng send most of his papers?", {"op": "top_venue", "people": ["Fandong Meng"]}),
     ("What's Fandong Meng's primary publication venue?", {"op": "top_venue", "people": ["Fandong Meng"]}),
     ("fandong meng's regular co-authors?", {"op": "collaborators", "people": ["Fandong Meng"]}),
+    (
+        "Fandong Meng / Jie Zhou: any co-authorship on record?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "whose names appear alongside both Fandong Meng and Jie Zhou?",
+        {"op": "common_coauthors", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Fandong Meng's most-referenced paper",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    ("Fandong Meng's main publication outlet?", {"op": "top_venue", "people": ["Fandong Meng"]}),
+    (
+        "My colleague claims Fandong Meng and Jie Zhou wrote something together. Can you confirm or deny?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    # An acronym after "from" that the records cannot name is asked about as a place (no one is
+    # there), not searched for as a topic that would name people anywhere.
+    (
+        "anyone from PKU working on dialogue?",
+        {"op": "who_works_on", "topic": "dialogue", "institution": "PKU"},
+    ),
     # A topic marked earlier than its first kept word ("on can a …") is still a topic.
     (
         "What has Fandong Meng published on can a neural model translate chat?",
@@ -609,3 +632,18 @@ def test_an_institution_named_by_initials_and_a_word_matches_the_spelt_out_name(
     assert institution_matches("UC Berkeley", "University of California, Berkeley")
     assert not institution_matches("IIT Delhi", "Indian Institute of Technology Bombay")
     assert not institution_matches("UC Berkeley", "University of California, Los Angeles")
+    # "Uni Hamburg": words such as "of" between the named words do not matter; another place does.
+    assert institution_matches("Uni Hamburg", "University of Hamburg")
+    assert not institution_matches("Uni Hamburg", "HAW Hamburg")
+
+
+def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():
+    from scholarbot.answers.linking import Institutions
+
+    places = Institutions(
+        ["Nara Institute of Science and Technology", "Zhejiang Province Key Laboratory for Ubiquitous"]
+    )
+    assert places.expand("NAIST") == "Nara Institute of Science and Technology"
+    # Letters that begin words inside an affiliation name a unit of it, not a place.
+    assert places.expand("PKLU") is None
+    assert places.find(["university", "hamburg"]) == set()

@@ -112,7 +112,7 @@ _LEANS = re.compile(
 )
 #: ...and words for a thing said before, in a question too short to name it itself ("who wrote it?";
 #: not "who wrote BitFit and where was it published?").
-_LEANS_ON_THING = re.compile(r"\b(?:it|its|this|that|these|those)\b", re.I)
+_LEANS_ON_THING = re.compile(r"\b(?:it|its|this|that|these|those|confirm|deny|verify)\b", re.I)
 SHORT_QUESTION_WORDS = 5
 #: A question this short names nothing of its own ("which paper?", "authors?").
 BARE_QUESTION_WORDS = 2

@@ -184,27 +184,32 @@ class Institutions:
         skip = "|".join(sorted(_ACRONYM_SKIP | _INSTITUTION_KINDS))
         # Each further letter either goes on spelling the current word or begins the next one.
         steps = "".join(rf"(?:{c}|[a-z0-9]*\s(?:(?:{skip})\s)*{c})" for c in acronym[1:])
-        pattern = re.compile(rf"(?<![a-z0-9]){acronym[0]}{steps}[a-z0-9]*(?![a-z0-9])")
+        # From the start of an affiliation: a name, not a unit inside one ("PKU" is no "Province Key
+        # Laboratory for Ubiquitous …" of some university).
+        pattern = re.compile(rf"{acronym[0]}{steps}[a-z0-9]*(?![a-z0-9])")
         runs: Counter[str] = Counter()
         for norm in self.phrases:
-            for m in pattern.finditer(norm):
-                run = m.group(0)
-                names = run.split()
-                # A kind of institution in it: "NLP" is no Natural Language Processing lab.
-                if any(self.distinctive(w) for w in names) and _INSTITUTION_KINDS & set(names):
-                    runs[run] += 1
+            m = pattern.match(norm)
+            if m is None:
+                continue
+            run = m.group(0)
+            names = run.split()
+            # A kind of institution in it: "NLP" is no Natural Language Processing lab.
+            if any(self.distinctive(w) for w in names) and _INSTITUTION_KINDS & set(names):
+                runs[run] += 1
         if not runs:
             return None
         best = max(runs, key=lambda r: (runs[r], -len(r)))
         return " ".join(w if w in _ACRONYM_SKIP else w.capitalize() for w in best.split()), runs[best]
 
     def find(self, words: list[str]) -> set[str]:
-        """Affiliations containing these words as one contiguous phrase."""
+        """Affiliations containing these words as one phrase, words such as "of" between them
+        aside ("Uni Hamburg": University of Hamburg)."""
         if not words or any(w not in self.by_word for w in words):
             return set()
         candidates = set.intersection(*(self.by_word[w] for w in words))
-        phrase = " " + " ".join(words) + " "
-        return {c for c in candidates if phrase in f" {c} "}
+        phrase = _phrase_pattern(words)
+        return {c for c in candidates if phrase.search(c)}
 
     def distinctive(self, word: str) -> bool:
         return (
@@ -225,12 +230,19 @@ def normalise_institution(text: str) -> str:
     return " ".join("university" if w in _UNIVERSITY_SHORT else w for w in words)
 
 
+def _phrase_pattern(words: list[str]) -> re.Pattern[str]:
+    """These words in order, words such as "of" allowed between them."""
+    skip = "|".join(sorted(_ACRONYM_SKIP))
+    between = rf"\s+(?:(?:{skip})\s+)*"
+    return re.compile(r"(?<![a-z0-9])" + between.join(map(re.escape, words)) + r"(?![a-z0-9])")
+
+
 def institution_matches(mention: str, affiliation: str) -> bool:
     """Whether an affiliation is the institution a question named (phrase or acronym)."""
     m, a = normalise_institution(mention), normalise_institution(affiliation)
     if not m or not a:
         return False
-    if f" {m} " in f" {a} ":
+    if f" {m} " in f" {a} " or (" " in m and _phrase_pattern(m.split()).search(a)):
         return True
     words = a.split()
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
@@ -648,6 +660,10 @@ class Linker:
                     name := self.institutions.expand(acronym)
                 ) is not None:
                     best = (-1, i, i + 1, name)
+                elif strong_cue and t.word.isupper() and not self._common(acronym):
+                    # "someone from PKU": a place the records cannot name, asked about as one (no one
+                    # is there), not a topic word that would name people anywhere.
+                    best = (-1, i, i + 1, t.word)
         if best is not None and best[2] - best[1] == 1 and _SHORT_FORM.fullmatch(tokens[best[1]].word):
             # "UMass": a short form some affiliations print, but most spell out ("University of
             # Massachusetts Amherst"): the spelt-out name, which the short form's phrase is not in.

@@ -94,7 +94,7 @@ _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b
 _YESNO_PAIR = _rx(
     r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b|"
     r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\s+(?:they|the\s+two|both)\b|"
-    r"\bever\b|\bor\s+not\b|\byes\s+or\s+no\b|\btrue\s+or\s+false\b|\bany\s+record\b|"
+    r"\bever\b|\bor\s+not\b|\byes\s+or\s+no\b|\btrue\s+or\s+false\b|\bany\s+record\b|\bon\s+record\b|"
     r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$|\b(?:is|are)\s+there\b"
 )
 _PAPER_NOUNS = _rx(r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bworks?\b|\bpubs?\b")
@@ -102,7 +102,7 @@ _WH = _rx(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|show|give|fin
 # "who's worked with A and B?": the people who worked with both.
 _WHO_ASKED = _rx(
     r"\bwho\b|\bwhom\b|\bwho's\b|\bpeople\b|\bco-?authors?\b|\bcollaborators?\b|\bcolleagues?\b|"
-    r"\bresearchers?\b|\bnames?\b"
+    r"\bresearchers?\b|\bnames?\b|\bwhose\b"
 )
 _COMPARE = _rx(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
@@ -111,10 +111,11 @@ _COMPARE = _rx(
 _CITED = _rx(
     r"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
     r"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|\btop[- ]?\d*\b|\bcitations?\b|\bcited\b|"
-    r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b|\bcites\b"
+    r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b|\bcites\b|"
+    r"\b(?:most|best|well|highly)[- ]referenced\b|\b(?:best|well)[- ]cited\b"
 )
 _VENUE_Q = _rx(
-    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
+    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\boutlets?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
     r"\bwhere\b.*\b(?:appear\w*|submit\w*|send\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b|"
     r"\b(?:primary|main|usual|favou?rite|go-to|regular)\s+(?:publication\s+)?(?:venue|conference|outlet)\b|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
@@ -201,7 +202,7 @@ _DATE = _rx(
     r"\bwhat(?:'s|\s+is)\s+new\b|\bnew\s+(?:papers|work|publications|results)\b"
 )
 _SINGULAR_TOP = _rx(
-    r"\b(?:most[- ]cited|best[- ]known|most\s+\w+|top|best|highest[- ]cited)\s+"
+    r"\b(?:most[- ]cited|best[- ]known|most[\s-]+\w+|top|best|highest[- ]cited|best-cited)\s+"
     r"(?:paper|work|article|publication)\b(?!s)|\b(?:which|what)\s+(?:one|paper|work|article|publication)\b(?!s)"
 )
 _TOP_N = _rx(r"\btop[- ]?(\d{1,2})\b|\b(\d{1,2})\s+most\b|\b(\d{1,2})\s+(?:best|top)\b")
@@ -239,7 +240,8 @@ _CUE_WORDS = words(
     you've you're you'd i've i'm i'd we've we're it's that's there's ya yall y'all
     most-cited highly-cited highest-cited top-cited well-cited best-known well-known biggest largest
     cites cite citing referenced tally authored authoring highly highest puts putting out come comes came
-    regular primary typical closest dated help titles title-only send sends sent
+    regular primary typical closest dated help titles title-only send sends sent most-referenced
+    best-cited accepted outlet outlets alongside
     coming appear appears
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether
@@ -364,7 +366,7 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         people_asked = _WHO_ASKED.search(r) or not _PAPERS.search(r)
         if (
             _COMMON.search(r)
-            and (_COLLAB.search(r) or _WHO.search(r))
+            and (_COLLAB.search(r) or _WHO.search(r) or _WHO_ASKED.search(r))
             and people_asked
             and not _YESNO.search(r)
         ):
