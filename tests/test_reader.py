@@ -290,6 +290,27 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "anyone from PKU working on dialogue?",
         {"op": "who_works_on", "topic": "dialogue", "institution": "PKU"},
     ),
+    (
+        "Fandong Meng's highest Google Scholar citation count paper",
+        {"op": "papers_by", "people": ["Fandong Meng"], "sort": "citations", "limit": 1},
+    ),
+    (
+        "Give me a number: Fandong Meng, papers, 2022.",
+        {"op": "count", "people": ["Fandong Meng"], "year_from": 2022, "year_to": 2022, "count_of": "papers"},
+    ),
+    (
+        "Has Fandong Meng ever been on an author list with Jie Zhou?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    (
+        "Fandong Meng — does his co-author list include Jie Zhou?",
+        {"op": "collab_check", "people": ["Fandong Meng", "Jie Zhou"]},
+    ),
+    # Alternatives of four words or more are one topic (each side alone matches too loosely).
+    (
+        "who works on falconry / training birds of prey?",
+        {"op": "who_works_on", "topic": "falconry or training birds of prey"},
+    ),
     # A topic marked earlier than its first kept word ("on can a …") is still a topic.
     (
         "What has Fandong Meng published on can a neural model translate chat?",
@@ -635,6 +656,7 @@ def test_an_institution_named_by_initials_and_a_word_matches_the_spelt_out_name(
     # "Uni Hamburg": words such as "of" between the named words do not matter; another place does.
     assert institution_matches("Uni Hamburg", "University of Hamburg")
     assert not institution_matches("Uni Hamburg", "HAW Hamburg")
+    assert institution_matches("Oslo uni", "University of Oslo")
 
 
 def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():
@@ -647,3 +669,21 @@ def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():
     # Letters that begin words inside an affiliation name a unit of it, not a place.
     assert places.expand("PKLU") is None
     assert places.find(["university", "hamburg"]) == set()
+
+
+def test_a_name_without_its_middle_name_finds_the_one_person_printed_with_it(tmp_path, model_cache):
+    from scholarbot.config import Settings, StoreSettings
+    from scholarbot.ingest.pipeline import ingest_paths
+    from scholarbot.services import open_services
+
+    settings = Settings(store=StoreSettings(path=tmp_path / "store"))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    papers = tmp_path / "acl2022.json"
+    papers.write_text(
+        '[{"title": "Robust Federated Learning", "author": "Neil Zhenqiang Gong; Ann Lee"},'
+        ' {"title": "Poisoning Attacks", "author": "Neil Zhenqiang Gong; Bo Ray"}]'
+    )
+    ingest_paths([papers], svc.store, svc.embedder)
+    a = Answerer(svc)
+    assert _read(a, "neil gong papers")["people"] == ["Neil Zhenqiang Gong"]

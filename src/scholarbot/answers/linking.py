@@ -64,6 +64,7 @@ _INSTITUTION_KINDS = words(
     """
 )
 _UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
+_CITATION_INDEXES = re.compile(r"\b(?:google|semantic)\s+scholar(?:'s)?\b", re.I)
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
 _SHORT_FORM = re.compile(r"[A-Z]{2,4}[a-z]{1,5}")
 _ACRONYM_SKIP = words(
@@ -209,7 +210,11 @@ class Institutions:
             return set()
         candidates = set.intersection(*(self.by_word[w] for w in words))
         phrase = _phrase_pattern(words)
-        return {c for c in candidates if phrase.search(c)}
+        found = {c for c in candidates if phrase.search(c)}
+        if not found and len(words) > 1 and words[-1] == "university":
+            # "Oslo uni", "Tsinghua University": "University of Oslo" is the same place.
+            found = self.find(["university", *words[:-1]])
+        return found
 
     def distinctive(self, word: str) -> bool:
         return (
@@ -244,6 +249,13 @@ def institution_matches(mention: str, affiliation: str) -> bool:
         return False
     if f" {m} " in f" {a} " or (" " in m and _phrase_pattern(m.split()).search(a)):
         return True
+    named = m.split()
+    if (
+        len(named) > 1
+        and named[-1] == "university"
+        and _phrase_pattern(["university", *named[:-1]]).search(a)
+    ):
+        return True  # "Oslo uni": University of Oslo
     words = a.split()
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
     if " " not in m:
@@ -351,6 +363,8 @@ class Linker:
 
     def link(self, question: str) -> Links:
         text = " ".join(question.replace("’", "'").replace("‘", "'").split())
+        # Where citations are counted, not a person or a place in the records.
+        text = " ".join(_CITATION_INDEXES.sub(" ", text).split())
         links = Links(text=text)
         spans: list[tuple[int, int, str]] = []  # (start, end, placeholder) in characters
         text = self._take_title(text, links, spans)
@@ -694,8 +708,8 @@ _INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
 #: Words after an institution's name that say people are there ("Google researchers").
 _MEMBERS = words(
     """
-    researchers researcher people folks folk team teams lab labs group groups scientists authors
-    students faculty profs professors members staff engineers
+    researchers researcher people ppl folks folk team teams lab labs group groups scientists authors
+    students faculty profs professors members staff engineers guys crew
     """
 )
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)

@@ -49,7 +49,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # Chit-chat and politeness: removed before anything is read, so they never change the answer.
 _FILLER = _rx(
     r"\b(?:hey|hi|hello|yo|hiya|greetings|dear|ok(?:ay)?|so|um+|uh+|hmm+|(?<!\bas\s)well(?!\s+as\b)|btw|lol|"
-    r"(?:on|in|per|by|according\s+to)\s+(?:google|semantic)\s+scholar|"
+    r"(?:(?:on|in|per|by|according\s+to)\s+)?(?:google|semantic)\s+scholar(?:'s)?|in\s+terms\s+of|according\s+to|"
     r"for\s+(?:my|our|a)\s+(?:records|notes|reference|thesis|survey|report|slides|talk|reading\s+group)|"
     r"(?:hey\s+)?(?:scholar)?bot|(?:a\s+)?quick\s+(?:q|question)|pls|plz|please|thx|thanks|"
     r"thank\s+you|ty|cheers|sorry|kindly|just|actually|really|basically|"
@@ -66,8 +66,8 @@ _FILLER = _rx(
     r"(?:recommend|suggest)(?:\s+(?:me|us))?(?:\s+(?:a|some))?(?:\s+(?:good|great|nice|interesting))?)\b"
 )
 _COUNT = _rx(
-    r"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b|"
-    r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b"
+    r"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|(?<!citation\s)\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b|"
+    r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b|\ba\s+number\b"
 )
 _COLLAB = _rx(
     r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-authorship\b|\bco-?wr\w+|"
@@ -82,7 +82,7 @@ _PAPERS = _rx(
 _TOGETHER = _rx(
     r"\btogether\b|\bjoint(?:ly)?\b|\bshared?\b|\bco-?authored\s+by\b|\bco-?written\b|\bboth\b|"
     r"\boverlap\w*|\bconnect\w*|\blinked\b|\bin\s+common\b|\bteamed\s+up\b|\bco-?wr(?:ote|itten)\b|"
-    r"\b(?:same|common|shared?)\s+(?:paper|papers|author\s+lists?|bylines?)\b|\bbylines?\b"
+    r"\b(?:same|common|shared?)\s+(?:paper|papers|author\s+lists?|bylines?)\b|\bbylines?\b|\bauthor\s+lists?\b"
 )
 _COMMON = _rx(
     r"\bcommon\b|\bshared?\b|\bmutual\b|\bin\s+common\b|\bboth\b|\boverlap\w*|\bintersect\w*|\bas\s+well\s+as\b|"
@@ -93,7 +93,7 @@ _YESNO = _rx(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b
 # "A and B - ever on the same paper?", "A x B, coauthors or not?".
 _YESNO_PAIR = _rx(
     r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|ever)\b|"
-    r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\s+(?:they|the\s+two|both)\b|"
+    r"[:,;\-–—]\s*(?:has|have|had|did|does|do|is|are|was|were)\b|"
     r"\bever\b|\bor\s+not\b|\byes\s+or\s+no\b|\btrue\s+or\s+false\b|\bany\s+record\b|\bon\s+record\b|"
     r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$|\b(?:is|are)\s+there\b"
 )
@@ -203,7 +203,8 @@ _DATE = _rx(
 )
 _SINGULAR_TOP = _rx(
     r"\b(?:most[- ]cited|best[- ]known|most[\s-]+\w+|top|best|highest[- ]cited|best-cited)\s+"
-    r"(?:paper|work|article|publication)\b(?!s)|\b(?:which|what)\s+(?:one|paper|work|article|publication)\b(?!s)"
+    r"(?:paper|work|article|publication)\b(?!s)|\b(?:which|what)\s+(?:one|paper|work|article|publication)\b(?!s)|"
+    r"\b(?:highest|biggest|largest)\b[\w\s-]{0,40}?\b(?:paper|work|article|publication)\b(?!s)"
 )
 _TOP_N = _rx(r"\btop[- ]?(\d{1,2})\b|\b(\d{1,2})\s+most\b|\b(\d{1,2})\s+(?:best|top)\b")
 # Words that ask or connect: stripped from the edges of a segment when reading its topic.
@@ -241,7 +242,7 @@ _CUE_WORDS = words(
     most-cited highly-cited highest-cited top-cited well-cited best-known well-known biggest largest
     cites cite citing referenced tally authored authoring highly highest puts putting out come comes came
     regular primary typical closest dated help titles title-only send sends sent most-referenced
-    best-cited accepted outlet outlets alongside
+    best-cited accepted outlet outlets alongside calendar
     coming appear appears
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether

@@ -29,8 +29,9 @@ HEAVY_WORD = 0.2
 #: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
-#: A topic of alternatives ("A or B") has at most this many words in each.
-ALTERNATIVE_WORDS = 4
+#: A topic of alternatives ("A or B") has at most this many words in each (a longer side is more
+#: likely a description that says "or", and each side alone matches more loosely).
+ALTERNATIVE_WORDS = 3
 
 
 @dataclass(frozen=True)

@@ -436,8 +436,19 @@ class NameIndex:
             others = sorted(_NICKNAMES.canonicals_of(word) | _NICKNAMES.nicknames_of(word))
             tried += [" ".join([*words[:i], other, *words[i + 1 :]]) for other in others]
         found = [t for t in tried if self.by_key.get(name_key(t))]
+        if not found and len(words) == 2:
+            # "neil gong" for "Neil Zhenqiang Gong": the one name the records hold with a middle name added.
+            found = [self._display(k) for k in self._with_middle_name(words)]
         # Two spellings that fit are two guesses: none is taken.
         return found[0] if len({name_key(f) for f in found}) == 1 else None
+
+    def _with_middle_name(self, words: list[str]) -> list[str]:
+        """Keys of three-word names that hold both words and a middle name (not an initial)."""
+        rows = self.table.rows(
+            "SELECT key FROM words WHERE word = ? INTERSECT SELECT key FROM words WHERE word = ?",
+            (name_key(fold(words[0])), name_key(fold(words[1]))),
+        )
+        return [k for (k,) in rows if len(k.split()) == 3 and min(map(len, k.split())) > 1]
 
     def spelling_variants(self, names: Iterable[str]) -> set[str]:
         """Keys of names the records hold that differ from these by a middle name ("Thien Nguyen",
@@ -451,14 +462,7 @@ class NameIndex:
             if len(words) == 3:
                 tried.append(f"{words[0]} {words[2]}")
             if len(words) == 2:
-                first, last = fold(words[0]), fold(words[1])
-                rows = self.table.rows(
-                    "SELECT key FROM words WHERE word = ? INTERSECT SELECT key FROM words WHERE word = ?",
-                    (name_key(first), name_key(last)),
-                )
-                found.update(
-                    r[0] for r in rows if len(r[0].split()) == 3 and len(min(r[0].split(), key=len)) > 1
-                )
+                found.update(self._with_middle_name(words))
             tried += [name.replace("-", " "), *(self.respelt(name) or "",)]
             spelt_out = name
             for letter, out in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
