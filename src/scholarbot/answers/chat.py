@@ -76,33 +76,10 @@ _SPELLING = re.compile(
 )
 
 #: Words that end a sentence with a full stop only when they are not an abbreviation or an initial.
-_ABBREVIATIONS = frozenset(
-    {
-        "e.g",
-        "i.e",
-        "al",
-        "etc",
-        "vs",
-        "dr",
-        "prof",
-        "mr",
-        "ms",
-        "mrs",
-        "no",
-        "fig",
-        "cf",
-        "jr",
-        "sr",
-        "univ",
-        "uni",
-        "inst",
-        "dept",
-        "corp",
-        "inc",
-        "ltd",
-        "co",
-        "st",
-    }
+_ABBREVIATIONS = words(
+    """
+    e.g i.e al etc vs dr prof mr ms mrs no fig cf jr sr univ uni inst dept corp inc ltd co st
+    """
 )
 _BREAK = re.compile(r"(?<=[?!.])\s+")
 #: Words that lean on what was said before ("who does she work with?"): such a question keeps its context.
