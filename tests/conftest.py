@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scholarbot.answers import Answerer
 from scholarbot.config import Settings, StoreSettings
 from scholarbot.services import Services, open_services
 from scholarbot.store.store import Store
@@ -82,6 +83,19 @@ def sample_store(path: Path, model_cache: Path, *, enriched: bool = False) -> Se
     if enriched:
         enrich(svc.store)  # full-model vectors for reworded questions
     return svc
+
+
+def answerer_over(tmp_path: Path, model_cache: Path, rows: str) -> Answerer:
+    """An answerer over a fresh store holding one paper list (`rows`: its JSON text, as ACL 2022)."""
+    from scholarbot.ingest.pipeline import ingest_paths
+
+    settings = Settings(store=StoreSettings(path=tmp_path / "store"))
+    settings.embeddings.cache_dir = model_cache
+    svc = open_services(settings)
+    papers = tmp_path / "acl2022.json"
+    papers.write_text(rows)
+    ingest_paths([papers], svc.store, svc.embedder)
+    return Answerer(svc)
 
 
 @pytest.fixture(scope="session")

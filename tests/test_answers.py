@@ -13,6 +13,8 @@ from scholarbot.errors import EmptyStoreError
 from scholarbot.ingest.pipeline import ingest_paths
 from scholarbot.services import Services, open_services
 
+from conftest import answerer_over
+
 CARD_QUESTION = "Who collaborates with Hainan Zhang on federated LLMs?"
 MOR = "Replacing Parameters with Preferences: Federated Alignment of Heterogeneous Vision-Language Models"
 
@@ -213,15 +215,13 @@ def test_overview_groups_the_papers_on_a_topic_into_cited_themes(answerer):
 def test_a_name_printed_with_and_without_a_middle_initial_is_one_person_named_as_each_paper_prints_it(
     tmp_path, model_cache
 ):
-    svc = _services(tmp_path / "initials", model_cache)
-    papers = tmp_path / "acl2022.json"
-    papers.write_text(
+    answerer = answerer_over(
+        tmp_path,
+        model_cache,
         '[{"title": "Graph Parsing for Dialogue", "author": "Rebecca J. Passonneau; Ann Lee"},'
         ' {"title": "Dialogue Acts Revisited", "author": "Rebecca J. Passonneau; Ann Lee"},'
-        ' {"title": "Few-shot Entity Tagging", "author": "Rebecca Passonneau; Ann Lee; Sarkar Das"}]'
+        ' {"title": "Few-shot Entity Tagging", "author": "Rebecca Passonneau; Ann Lee; Sarkar Das"}]',
     )
-    ingest_paths([papers], svc.store, svc.embedder)
-    answerer = Answerer(svc)
     profile = answerer.ask("Who is Rebecca Passonneau?").profile
     assert profile is not None and profile["paper_count"] == 3
     a = answerer.ask("Who does Sarkar Das work with?")
@@ -233,17 +233,15 @@ def test_a_name_printed_with_and_without_a_middle_initial_is_one_person_named_as
 def test_a_profile_names_the_same_person_under_another_spelling_when_they_share_coauthors(
     tmp_path, model_cache
 ):
-    svc = _services(tmp_path / "spellings", model_cache)
-    papers = tmp_path / "acl2022.json"
-    papers.write_text(
+    answerer = answerer_over(
+        tmp_path,
+        model_cache,
         '[{"title": "Event Extraction at Scale", "author": "Thien Huu Nguyen; Ann Lee; Bob Ray"},'
         ' {"title": "Event Coreference Revisited", "author": "Thien Nguyen; Ann Lee; Bob Ray"},'
         ' {"title": "Neural Term Ranking", "author": "Hinrich Schütze; Cy Ode; Di Eng"},'
         ' {"title": "Subword Segmentation", "author": "Hinrich Schuetze; Cy Ode; Di Eng"},'
-        ' {"title": "Protein Folding Models", "author": "Thien Van Nguyen; Eve Fox"}]'
+        ' {"title": "Protein Folding Models", "author": "Thien Van Nguyen; Eve Fox"}]',
     )
-    ingest_paths([papers], svc.store, svc.embedder)
-    answerer = Answerer(svc)
     a = answerer.ask("who is Thien Nguyen?")
     # Kept apart by resolution (two spellings), named as likely one person: two coauthors in common.
     assert a.profile is not None and a.profile["paper_count"] == 1
@@ -257,15 +255,13 @@ def test_a_profile_names_the_same_person_under_another_spelling_when_they_share_
 
 
 def test_a_two_letter_acronym_names_a_place_only_after_at(tmp_path, model_cache):
-    svc = _services(tmp_path / "acronym", model_cache)
-    papers = tmp_path / "acl2022.json"
-    papers.write_text(
+    answerer = answerer_over(
+        tmp_path,
+        model_cache,
         '[{"title": "Manipulating the CD Index of Papers", "author": "Bo Chen", "aff": "Rome University"},'
         ' {"title": "Sheaf Neural Networks", "author": "Ann Lee", "aff": "Cambridge Digital"},'
-        ' {"title": "Graph Rewiring", "author": "Cy Ode", "aff": "Foundation of Open Research"}]'
+        ' {"title": "Graph Rewiring", "author": "Cy Ode", "aff": "Foundation of Open Research"}]',
     )
-    ingest_paths([papers], svc.store, svc.embedder)
-    answerer = Answerer(svc)
     # "CD" spells Cambridge Digital's initials, but "the CD index" is a thing, not a place.
     a = answerer.ask("someone studied manipulating the CD index of papers. who wrote it?")
     assert "institution" not in a.query and a.sources[0].title == "Manipulating the CD Index of Papers"

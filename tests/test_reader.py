@@ -15,7 +15,7 @@ from scholarbot.answers import Answerer, Query
 from scholarbot.answers.followup import follow_up
 from scholarbot.services import Services
 
-from conftest import SAMPLE
+from conftest import SAMPLE, answerer_over
 
 
 @pytest.fixture(scope="module")
@@ -672,18 +672,10 @@ def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():
 
 
 def test_a_name_without_its_middle_name_finds_the_one_person_printed_with_it(tmp_path, model_cache):
-    from scholarbot.config import Settings, StoreSettings
-    from scholarbot.ingest.pipeline import ingest_paths
-    from scholarbot.services import open_services
-
-    settings = Settings(store=StoreSettings(path=tmp_path / "store"))
-    settings.embeddings.cache_dir = model_cache
-    svc = open_services(settings)
-    papers = tmp_path / "acl2022.json"
-    papers.write_text(
+    a = answerer_over(
+        tmp_path,
+        model_cache,
         '[{"title": "Robust Federated Learning", "author": "Neil Zhenqiang Gong; Ann Lee"},'
-        ' {"title": "Poisoning Attacks", "author": "Neil Zhenqiang Gong; Bo Ray"}]'
+        ' {"title": "Poisoning Attacks", "author": "Neil Zhenqiang Gong; Bo Ray"}]',
     )
-    ingest_paths([papers], svc.store, svc.embedder)
-    a = Answerer(svc)
     assert _read(a, "neil gong papers")["people"] == ["Neil Zhenqiang Gong"]

@@ -530,10 +530,9 @@ class FactsComposer(Composer):
         s = f"The closest match is {self._item(best)}."
         if standout and described(query.topic):
             # The rest score well below it: listed for browsing, not as rivals.
-            others = papers[1:]
-            return self.finish(
-                s + (f" Less close: {'; '.join(self._item(p) for p in others)}." if others else "")
-            )
+            if len(papers) > 1:
+                s += f" Less close: {'; '.join(self._item(p) for p in papers[1:])}."
+            return self.finish(s)
         if rest and described(query.topic):
             # Passing as "on" a long description says little (its words are everyone's words).
             s += f" Other candidates: {'; '.join(self._item(p) for p in rest)}."
@@ -639,12 +638,11 @@ class FactsComposer(Composer):
     def count_store(self, query: Query, n: int, coverage: list[VenueHeld] | None = None) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."
+        wanted = query.venue_families
         if coverage and n:
-            wanted = query.venue_families
             held = [v for v in coverage if v[0].casefold() in wanted]
             text = f"The records hold {n} paper(s){_filters(query)}: {_venues_held(held)}."
         elif coverage:
-            wanted = query.venue_families
             held = [v for v in coverage if not wanted or v[0].casefold() in wanted] or coverage
             text += f" They hold {_venues_held(held)}."
         return self.finish(text)
@@ -838,9 +836,16 @@ def research_themes(
                     seen.add(key)
                     found.setdefault(key, []).append(p)
 
+    counts: dict[str, int] = {}  # each word is looked up in the index once
+
+    def using(part: str) -> int:
+        if part not in counts:
+            counts[part] = papers_using(part)
+        return counts[part]
+
     def used(word: str) -> int:
         # A hyphenated word is used at most as often as its rarest part ("few-shot").
-        return min((papers_using(part) for part in word.split("-") if part), default=0)
+        return min((using(part) for part in word.split("-") if part), default=0)
 
     def rarity(key: str) -> float:
         return float(np.mean([np.log((total + 1) / (used(w) + 1)) for w in key.split()]))
@@ -850,7 +855,7 @@ def research_themes(
         # commoner words can ("question answering", "long-form"), unless a fifth of papers use both.
         parts = [part for w in key.split() for part in w.split("-") if part]
         share = THEME_MAX_SHARE if len(parts) == 1 else THEME_MAX_SHARE_PHRASE
-        return min(papers_using(part) for part in parts) <= share * total
+        return min(using(part) for part in parts) <= share * total
 
     recurring = [k for k, ps in found.items() if len(ps) >= 2 and specific(k)]
     # A phrase says more than either of its words ("chart reasoning" over "chart").

@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from rapidfuzz import fuzz
@@ -237,6 +238,11 @@ def normalise_institution(text: str) -> str:
 
 def _phrase_pattern(words: list[str]) -> re.Pattern[str]:
     """These words in order, words such as "of" allowed between them."""
+    return _compiled_phrase(tuple(words))
+
+
+@lru_cache(maxsize=4096)  # one institution is matched against every affiliation in the records
+def _compiled_phrase(words: tuple[str, ...]) -> re.Pattern[str]:
     skip = "|".join(sorted(_ACRONYM_SKIP))
     between = rf"\s+(?:(?:{skip})\s+)*"
     return re.compile(r"(?<![a-z0-9])" + between.join(map(re.escape, words)) + r"(?![a-z0-9])")
@@ -247,9 +253,9 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     m, a = normalise_institution(mention), normalise_institution(affiliation)
     if not m or not a:
         return False
-    if f" {m} " in f" {a} " or (" " in m and _phrase_pattern(m.split()).search(a)):
-        return True
     named = m.split()
+    if f" {m} " in f" {a} " or (len(named) > 1 and _phrase_pattern(named).search(a)):
+        return True
     if (
         len(named) > 1
         and named[-1] == "university"
@@ -261,7 +267,6 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     if " " not in m:
         return len(m) >= 2 and m == acronym
     # "IIT Bombay" for "Indian Institute of Technology Bombay": words, or initials of runs of words.
-    named = m.split()
     if not any(w in words for w in named):
         return False
     return any(_spells(named, words, start) for start in range(len(words)))

@@ -98,6 +98,10 @@ _YESNO_PAIR = _rx(
     r"\b(?:is\s+(?:that|this|it)|am\s+i)\s+(?:right|true|correct)\b|\bright\s*\?\s*$|\b(?:is|are)\s+there\b"
 )
 _PAPER_NOUNS = _rx(r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bworks?\b|\bpubs?\b")
+_ASKS_WHO = _rx(r"\bwho(?:'s)?\b|\bwhom\b")
+_WHICH_VENUE = _rx(r"\b(?:which|what)\s+(?:venues?|conferences?|journals?)\b")
+# "how many articles did X co-author?" counts papers, whatever verb follows.
+_HOW_MANY_PAPERS = _rx(r"\bhow\s+many\s+(?:\w+\s+)?(?:papers|articles|publications|works|pubs)\b")
 _WH = _rx(r"\b(?:who|whom|whose|what|which|when|where|why|how|list|show|give|find|name|any)\b")
 # "who's worked with A and B?": the people who worked with both.
 _WHO_ASKED = _rx(
@@ -380,19 +384,13 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         linked = _COLLAB.search(r) or _TOGETHER.search(r)
         if (_YESNO_PAIR.search(r) and (linked or _PAPERS.search(r))) or (stated and linked):
             return "collab_check", {}, True
-        if (
-            re.search(r"\bwho\b|\bwho's\b|\bwhom\b", r, re.I)
-            and _COLLAB.search(r)
-            and not _PAPER_NOUNS.search(r)
-        ):
+        if _ASKS_WHO.search(r) and _COLLAB.search(r) and not _PAPER_NOUNS.search(r):
             return "common_coauthors", {}, True
         if _PAPERS.search(r) or _TOGETHER.search(r) or _COLLAB.search(r):
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
     if n == 1:
-        if re.search(
-            r"\b(?:which|what)\s+(?:venues?|conferences?|journals?)\b", r, re.I
-        ) and not _COLLAB.search(r):
+        if _WHICH_VENUE.search(r) and not _COLLAB.search(r):
             # "At which venue has X published the greatest number of papers?"
             return "top_venue", {}, True
         if len(links.venues) > 1 and _WHICH_MORE.search(r):
@@ -400,10 +398,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_venue", {}, True
         if _COUNT.search(r):
             count_of: CountOf = "papers"
-            counts_papers = re.search(
-                r"\bhow\s+many\s+(?:\w+\s+)?(?:papers|articles|publications|works|pubs)\b", r, re.I
-            )
-            if not counts_papers and (_COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I)):
+            if not _HOW_MANY_PAPERS.search(r) and (
+                _COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I)
+            ):
                 count_of = "collaborators"
             elif _PER_YEAR.search(r):
                 count_of = "papers_per_year"

@@ -463,7 +463,7 @@ class NameIndex:
                 tried.append(f"{words[0]} {words[2]}")
             if len(words) == 2:
                 found.update(self._with_middle_name(words))
-            tried += [name.replace("-", " "), *(self.respelt(name) or "",)]
+            tried += [name.replace("-", " "), self.respelt(name) or ""]
             spelt_out = name
             for letter, out in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
                 spelt_out = spelt_out.replace(letter, out)
