@@ -272,6 +272,63 @@ def test_a_two_letter_acronym_names_a_place_only_after_at(tmp_path, model_cache)
     assert "institution" not in b.query
 
 
+def _people_and_places(tmp_path, model_cache):
+    return answerer_over(
+        tmp_path,
+        model_cache,
+        '[{"title": "Federated Tuning of Language Models", "author": "Hainan Zhang; Ann Lee",'
+        ' "aff": "Hainan University; Hainan University"},'
+        ' {"title": "Graph Parsing for Dialogue", "author": "Chelsea John; Bo Chen",'
+        ' "aff": "Stanford University; Stanford University"},'
+        ' {"title": "Dialogue State Tracking", "author": "John Miller; Cy Ode",'
+        ' "aff": "Stanford University; MIT"},'
+        ' {"title": "Speech Recognition in the Wild", "author": "John Park; Cy Ode", "aff": "MIT; MIT"},'
+        ' {"title": "Bots on Twitter", "author": "Di Eng", "aff": "Twitter"},'
+        ' {"title": "Twitter Hashtags", "author": "Eve Fox", "aff": "Oxford University"},'
+        ' {"title": "Rumours on Twitter", "author": "Eve Fox", "aff": "Oxford University"},'
+        ' {"title": "Twitter Sentiment at Scale", "author": "Eve Fox", "aff": "Oxford University"}]',
+    )
+
+
+def test_a_misspelt_name_is_read_whole_even_when_its_first_word_names_a_place(tmp_path, model_cache):
+    answerer = _people_and_places(tmp_path, model_cache)
+    # "Hainan" alone is Hainan University; "Hainan Zhagn" explains more of the question as a name.
+    a = answerer.ask("papers by Hainan Zhagn")
+    assert a.query.get("people") == ["Hainan Zhang"] and "institution" not in a.query
+    assert a.sources[0].title == "Federated Tuning of Language Models"
+    assert answerer.ask("who works at Hainan University?").query.get("institution") == "Hainan University"
+
+
+def test_an_unknown_name_is_said_to_be_unknown_not_read_as_someone_else_or_a_topic(tmp_path, model_cache):
+    answerer = _people_and_places(tmp_path, model_cache)
+    # "John" is a given name of more people than carry it as a surname: it starts an unknown name.
+    for question in ("papers by john smithee", "papers by John Smithee"):
+        a = answerer.ask(question)
+        assert "John Smithee is not in the records" in a.text and "Chelsea John" not in a.text, a.text
+    # A name before a word for papers asks for that person's papers.
+    assert "Tor Lattimore is not in the records" in answerer.ask("Tor Lattimore papers").text
+    # A surname alone after "by" still names the one person carrying it.
+    assert answerer.ask("papers by Miller").query.get("people") == ["John Miller"]
+
+
+def test_papers_from_an_institution_are_those_written_there(tmp_path, model_cache):
+    answerer = _people_and_places(tmp_path, model_cache)
+    a = answerer.ask("how many papers from Stanford?")
+    assert a.value == 2, a.text  # not every paper in the store
+    b = answerer.ask("papers from Stanford")
+    assert {s.title for s in b.sources} == {"Graph Parsing for Dialogue", "Dialogue State Tracking"}
+    _assert_well_cited(b)
+    assert answerer.ask("Stanford papers").query.get("institution") == "Stanford"
+    # Cy Ode is at MIT, but wrote the Stanford paper with John Miller there: it counts for both.
+    assert answerer.ask("how many papers from MIT?").value == 2
+    # More papers are about Twitter than people work there: a topic.
+    c = answerer.ask("Twitter papers")
+    assert "institution" not in c.query and len(c.sources) >= 4
+    # A description that names a place without putting papers there searches everywhere.
+    d = answerer.ask("which paper tracks the hashtags people use on Twitter, Oxford and MIT?")
+    assert "institution" not in d.query and d.sources[0].title == "Twitter Hashtags"
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

@@ -263,7 +263,9 @@ class Composer:
         return self.finish(" ".join(s))
 
     def unknown_person(self, match: NameMatch) -> Answer:
-        text = f"{match.query} is not in the records."
+        # A name typed in lower case is shown as a name ("john smithee" -> "John Smithee").
+        name = match.query if any(c.isupper() for c in match.query) else match.query.title()
+        text = f"{name} is not in the records."
         if match.suggestions:
             text += f" Closest names: {join_names(list(match.suggestions))}."
         return self.finish(text)

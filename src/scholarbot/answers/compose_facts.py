@@ -17,13 +17,10 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from scholarbot.answers.compose import Composer, _label, listed_affiliations, namesakes, printed_name
 from scholarbot.answers.linking import institution_matches, venue_family, words
-from scholarbot.answers.query import Query
+from scholarbot.answers.query import Query, described
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher
 
-#: A search topic of at least this many words describes a paper ("the paper that transcribes piano
-#: recordings into scores") rather than naming a field ("protein folding").
-DESCRIPTION_WORDS = 6
 #: A venue the records hold: its name, the years they hold of it, and how many papers.
 VenueHeld = tuple[str, tuple[int, ...], int]
 #: A profile's recurring topics leave out words more than this share of all papers use, and
@@ -728,11 +725,6 @@ def _years_list(years: Sequence[int]) -> str:
         else:
             runs.append([y])
     return (" " + ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)) if runs else ""
-
-
-def described(topic: str | None) -> bool:
-    """Whether a search's topic is a description of a paper rather than a field's name."""
-    return bool(topic) and len(re.findall(r"\w+", topic or "")) >= DESCRIPTION_WORDS
 
 
 def _venue_phrase(query: Query) -> str | None:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scholarbot.answers.chat import focus, is_thanks, normalise
-from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, described, research_themes
+from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
 from scholarbot.answers.network import coauthor_graph
-from scholarbot.answers.query import Query
+from scholarbot.answers.query import Query, described
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.topics import TopicMatch, match_topic
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
@@ -113,6 +113,7 @@ class Answerer:
         self._topics: dict[str, TopicMatch] = {}
         self._pages: dict[str, list[ProfilePage]] | None = None
         self._institution_members: dict[str, set[str]] = {}
+        self._institution_papers: dict[str, np.ndarray] = {}
         self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
@@ -153,7 +154,12 @@ class Answerer:
                 return Institutions(people.affiliations())
 
             self._linker = Linker(
-                people.names, institutions, index.venue_names, index.word_frequency, papers=len(index)
+                people.names,
+                institutions,
+                index.venue_names,
+                index.word_frequency,
+                papers=len(index),
+                affiliated=lambda name: len(self._members(name)),
             )
         return self._linker
 
@@ -167,6 +173,7 @@ class Answerer:
             self._linker = None
             self._pages = None
             self._institution_members.clear()
+            self._institution_papers.clear()
             self._topics.clear()
             self._generation = generation
         return flags
@@ -281,6 +288,7 @@ class Answerer:
 
     def execute(self, query: Query) -> Answer:
         """Run a typed query over the records and compose its answer."""
+        query = self._placed(query)
         c = FactsComposer(query)
         problem = query.problem()
         if query.op == "help" or problem:
@@ -303,6 +311,21 @@ class Answerer:
         if query.op == "paper_authors":
             return self._paper_authors(query, c)
         return self._find_papers(query, c)
+
+    def _placed(self, query: Query) -> Query:
+        """A description with a place nothing on it comes from, which with the place's words names
+        one paper in the whole store, describes that paper ("argument quality from the Social
+        Science literature"); papers on a field "from Stanford" keep the place."""
+        if (
+            query.op not in {"find_papers", "paper_authors"}
+            or query.people
+            or not query.institution
+            or not described(query.topic)
+            or self._topic_papers(query, 1)[0]
+        ):
+            return query
+        anywhere = query.with_(institution=None, topic=f"{query.topic} {query.institution}")
+        return anywhere if self._standout(anywhere) else query
 
     def _person_op(self, query: Query, resolved: list[Resolved], c: FactsComposer) -> Answer:
         op = query.op
@@ -595,7 +618,29 @@ class Answerer:
             wanted = query.venue_families
             codes = [i for i, v in enumerate(idx.venue_names) if (venue_family(v) or "").casefold() in wanted]
             keep &= np.isin(idx.venue_codes, codes)
+        if query.institution:
+            at = np.zeros(len(idx), dtype=bool)
+            at[self._institution_rows(query.institution)] = True
+            keep &= at
         return np.flatnonzero(keep)
+
+    def _institution_rows(self, institution: str) -> np.ndarray:
+        """Rows of the papers written at the institution (cached per name): papers of the people
+        the records place there, where the paper's own affiliations name it, or print none at all
+        (someone who moved on wrote their later papers elsewhere)."""
+        if institution not in self._institution_papers:
+            entries = self.people.entries
+            members = [entries[rid] for rid in self._members(institution) if rid in entries]
+            ids = sorted({pid for e in members for pid in e.paper_ids})
+            at = []
+            for paper in self._papers(ids):
+                printed = [x for a in paper.authors for x in a.affiliations]
+                if not printed or any(institution_matches(institution, x) for x in printed):
+                    at.append(paper.id)
+            if len(self._institution_papers) > 32:
+                self._institution_papers.clear()
+            self._institution_papers[institution] = np.asarray(self.index.row.rows(at), dtype=np.int64)
+        return self._institution_papers[institution]
 
     def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
         if not query.topic and not query.institution:
@@ -751,8 +796,8 @@ class Answerer:
 
     def _find_papers(self, query: Query, c: FactsComposer) -> Answer:
         limit = query.limit or (1 if query.sort == "citations" and query.limit == 1 else 8)
-        if not query.topic and query.sort != "citations" and not query.institution:
-            # "latest NAACL papers": a venue's or years' newest papers.
+        if not query.topic and query.sort != "citations":
+            # "latest NAACL papers", "papers from Stanford": a venue's, years' or place's newest papers.
             rows = self._filter_rows(query)
             newest = rows[top_order(np.asarray(self.index.years[rows], dtype=np.float64), limit)]
             return c.newest(query, self._papers([self.index.ids[int(r)] for r in newest]), len(rows))

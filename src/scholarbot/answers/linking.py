@@ -116,6 +116,12 @@ class Links:
     text: str
     people: list[PersonMention] = field(default_factory=list)
     institution: str | None = None
+    #: The word that says the institution is where people or papers are: "at" or "from" before it,
+    #: or a word for people or papers after it ("Google researchers", "Stanford papers"); "" when
+    #: the question only names it ("data from Brazil, Germany and India").
+    placed: str = ""
+    #: The institution's words as the question has them ("LMs", where `institution` is its expansion).
+    institution_said: str = ""
     venue: str | None = None
     #: Every venue named, in order ("more at ACL or NAACL?"); `venue` is the first.
     venues: list[str] = field(default_factory=list)
@@ -344,9 +350,12 @@ class Linker:
         text_frequency: Callable[[str], int],
         *,
         papers: int = 0,
+        affiliated: Callable[[str], int] = lambda _: 0,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.names = names
+        #: How many researchers the records place at an institution named so.
+        self.affiliated = affiliated
         #: How many papers `text_frequency` counts over (0: unknown).
         self.papers = papers
         # Built on first need: most questions name no institution, and folding every affiliation
@@ -382,6 +391,7 @@ class Linker:
         self._take_venue(tokens, links, spans)
         tokens = [t for t in tokens if not _inside(t, spans)]
         self._take_institution(tokens, links, spans)
+        self._keep_longer_name(tokens, links, spans)
         tokens = [t for t in tokens if not _inside(t, spans)]
         taken = self._take_people(tokens, links, spans, fuzzy=True)
         tokens = [t for t in tokens if t.start not in taken]
@@ -484,17 +494,49 @@ class Linker:
             spans.append((mention.start, mention.end, "⟨P⟩"))
         return {tokens[k].start for k in used}
 
+    def _keep_longer_name(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
+        """Undo an institution that is part of a longer misspelt name: "papers by Hainan Zhagn" is
+        Hainan Zhang, not Hainan University and a topic "Zhagn". The longer reading explains more of
+        the question; an institution as long as the name ("Hong Kong Baptist University") stays."""
+        if links.institution is None:
+            return
+        start, end, _ = spans[-1]
+        inside = [k for k, t in enumerate(tokens) if start <= t.start < end]
+        if not inside:
+            return
+        i, j = inside[0], inside[-1] + 1
+        for size in range(min(MAX_NAME_TOKENS, len(tokens)), j - i, -1):
+            for a in range(max(0, j - size), min(i, len(tokens) - size) + 1):
+                run = tokens[a : a + size]
+                if any(t.breaks for t in run[1:]) or any(_POSSESSIVE.search(t.text) for t in run[:-1]):
+                    continue
+                if self._name_match(run, fuzzy=True) is not None:
+                    links.institution, links.placed = None, ""
+                    spans.pop()
+                    return
+
+    def _papers_of_place(self, tokens: list[Token], j: int, word: str) -> bool:
+        """Whether a word before a word for papers names where they were written ("Stanford papers",
+        "Google papers"): more researchers work at a place so named than papers use the word
+        ("Twitter papers" are about Twitter)."""
+        return (
+            j < len(tokens)
+            and tokens[j].word.lower() in _PAPER_WORDS
+            and self.affiliated(word) >= max(self.text_frequency(word), 1)
+        )
+
     def _surname_match(self, token: Token) -> NameMatch | None:
         word = fold(token.word)
         if word in _FUNCTION_WORDS or self._ordinary(word) or len(word) < 3:
             return None
+        keys = self.names.keys_with_word(word)
         people = {
-            p.id: p
-            for key in self.names.keys_with_word(word)
-            for p in self.names.by_key[key]
-            if fold(p.name).split()[-1:] == [word]
+            p.id: p for key in keys for p in self.names.by_key[key] if fold(p.name).split()[-1:] == [word]
         }
-        if len(people) != 1:
+        # A word more people carry as a given name than as a surname starts an unknown name ("papers by
+        # john smithee"), it does not name the one person whose surname it is (Chelsea John).
+        given = sum(fold(p.name).split()[:1] == [word] for k in keys for p in self.names.by_key[k])
+        if len(people) != 1 or given > len(people):
             return None
         return NameMatch(token.word, tuple(people.values()), exact=False)
 
@@ -578,6 +620,18 @@ class Linker:
             if 2 <= len(run) <= 4 and not all(self._ordinary(fold(x.word)) for x in run):
                 out.append(" ".join(x.word for x in run))
             run = [t] if t is not None and t.capitalised and t.word.lower() not in _FUNCTION_WORDS else []
+        # Typed in lower case, a name stands where a person does ("papers by john smithee"): two or
+        # three words after "by"/"with" that are no ordinary text, one of them a name word.
+        for i, t in enumerate(tokens[:-1]):
+            if t.word.lower() not in {"by", "with"}:
+                continue
+            typed: list[Token] = []
+            for x in tokens[i + 1 : i + 4]:
+                if x.capitalised or x.breaks or self._ordinary(fold(x.word)) or not x.word.isalpha():
+                    break
+                typed.append(x)
+            if len(typed) >= 2 and any(self.names.word_count(fold(x.word)) for x in typed):
+                out.append(" ".join(x.word for x in typed))
         return out
 
     # --- venues and institutions --------------------------------------------------------------
@@ -650,6 +704,7 @@ class Linker:
                     len(words) == 1
                     and self._ordinary(words[0])
                     and not (placed and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
+                    and not (run[0].capitalised and self._papers_of_place(tokens, j, words[0]))
                 ):
                     continue
                 if self.institutions.find(words):
@@ -693,6 +748,12 @@ class Linker:
         if best is not None:
             _, i, j, mention = best
             links.institution = mention
+            links.institution_said = " ".join(t.word for t in tokens[i:j])
+            before = tokens[i - 1].word.lower() if i > 0 else ""
+            after = tokens[j].word.lower() if j < len(tokens) else ""
+            links.placed = (
+                before if before in {"at", "from"} else after if after in _MEMBERS | _PAPER_WORDS else ""
+            )
             spans.append((tokens[i].start, tokens[j - 1].end, "⟨I⟩"))
 
 
@@ -717,6 +778,8 @@ _MEMBERS = words(
     students faculty profs professors members staff engineers guys crew
     """
 )
+#: Words for papers, after which an institution's name says where they were written.
+_PAPER_WORDS = words("papers paper publications articles work works pubs output")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
 

@@ -8,6 +8,7 @@ the question's text again except as the topic.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -177,3 +178,13 @@ class Query:
         if self.year_from and self.year_to and self.year_from > self.year_to:
             return "year_from is after year_to"
         return None
+
+
+#: A search topic of at least this many words describes a paper ("the paper that transcribes piano
+#: recordings into scores") rather than naming a field ("protein folding").
+DESCRIPTION_WORDS = 6
+
+
+def described(topic: str | None) -> bool:
+    """Whether a search's topic is a description of a paper rather than a field's name."""
+    return bool(topic) and len(re.findall(r"\w+", topic or "")) >= DESCRIPTION_WORDS

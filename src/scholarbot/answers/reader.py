@@ -261,6 +261,10 @@ _TOPIC_MARKERS = words(
     """
 )
 #: ...or that a topic sits beside ("dialogue papers", "papers: dialogue", "RL coauthors").
+#: Operations over papers, which an institution narrows to those written there.
+_PAPER_OPS = frozenset({"find_papers", "count", "paper_authors", "overview"})
+#: "Tor Lattimore papers": a name, then a word for papers.
+_NAME_PAPERS = _rx(r"⟨P\d⟩\s+(?:papers?|publications?|pubs|articles|works?)\b")
 _TOPIC_NOUNS = words(
     """
     paper papers work works publication publications article articles research pubs pub output
@@ -293,7 +297,11 @@ def read(links: Links) -> Reading:
     # Judged before the filler goes too: "just the COLM ones" is a fragment, "just" is filler.
     fragment = bool(_FRAGMENT.match(residual) or _FRAGMENT.match(links.residual))
     refers_back = bool(_PRONOUN.search(residual) or fragment)
-    if len(people) < 2 and links.unknown_names and _person_question(residual):
+    if (
+        len(people) < 2
+        and links.unknown_names
+        and (_person_question(residual) or _NAME_PAPERS.search(_mask(residual, links.unknown_names)))
+    ):
         # A name the store does not hold: ask about it anyway, so the answer can say so; but only
         # when little else is asked ("Multi-Armed Bandit" inside a paper description is no person).
         unknown = links.unknown_names[: 2 - len(people)]
@@ -329,6 +337,12 @@ def read(links: Links) -> Reading:
     # "what did they publish?" asks a person question about someone named earlier.
     n = len(people) or (1 if refers_back and _PRONOUN.search(residual) else 0)
     op, extra, sure = _operation(residual, n, topic, links)
+    if op in _PAPER_OPS and topic and not n and not links.placed:
+        # A paper search keeps a place only where the question puts papers there ("dialogue papers
+        # from Stanford"); a description naming one ("hate speech from Brazil, Germany and India",
+        # "alignment of LMs") is about it.
+        base["institution"] = None
+        base["topic"] = _topic(residual.replace("⟨I⟩", links.institution_said), links) or topic
     query = asked = Query(op=op, **{**base, **extra})  # type: ignore[arg-type]
     asked_sure = sure
     if query.problem() is not None or (n and not people and op in PERSON_OPS):
@@ -460,6 +474,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "find_papers", {"sort": "citations", **_limit(r)}, True
     if topic or links.title:
         return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None
+    if links.institution and not links.venue and _PAPERS.search(r) and not _WHO.search(r):
+        # "papers from Stanford", "what has CMU published lately?": the newest papers written there.
+        return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
     if links.venue and not _WHO.search(r):
         # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years.
         if _PAPERS.search(r):
