@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -329,6 +330,60 @@ def test_papers_from_an_institution_are_those_written_there(tmp_path, model_cach
     assert "institution" not in d.query and d.sources[0].title == "Twitter Hashtags"
 
 
+def test_people_at_a_place_are_ranked_by_the_papers_they_wrote_there(tmp_path, model_cache):
+    oxford = "Oxford University"
+    rows = [
+        # Ann Lee wrote most, but only one paper at Edinburgh; Bo Chen wrote two there.
+        *(
+            {"title": f"Parsing Study {i}", "author": "Ann Lee; Zed Zu", "aff": f"{oxford}; {oxford}"}
+            for i in range(3)
+        ),
+        {
+            "title": "Tagging Study",
+            "author": "Ann Lee; Zed Zu; Bo Chen",
+            "aff": f"University of Edinburgh; {oxford}; {oxford}",
+        },
+        *(
+            {"title": f"Speech Study {i}", "author": "Bo Chen", "aff": "University of Edinburgh"}
+            for i in range(2)
+        ),
+        {
+            "title": "Acoustic Models",
+            "author": "Cy Ode; Di Eng; Eve Fox",
+            "aff": "Carnegie Mellon University; Carnegie Mellon University; Carnegie Mellon University",
+        },
+        {
+            "title": "Speech Enhancement",
+            "author": "Fay Gu; Gil Ho; Hal Ivy",
+            "aff": "Carnegie Mellon University; Carnegie Mellon University; Cardiff Metropolitan University",
+        },
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who at Edinburgh publishes the most?")
+    assert [p["name"] for p in a.people][:2] == ["Bo Chen", "Ann Lee"], a.text
+    # Typed in lower case and with no "at": still the place, since no paper uses the word.
+    b = answerer.ask("what did edinburgh publish?")
+    assert b.query.get("institution") == "Edinburgh"
+    assert {s.title for s in b.sources} == {"Tagging Study", "Speech Study 0", "Speech Study 1"}
+    # "CMU" spells both universities, but nearly everyone with those initials is at Carnegie Mellon.
+    c = answerer.ask("who at CMU works on speech?")
+    assert c.query.get("institution") == "Carnegie Mellon University"
+    assert "Hal Ivy" not in c.text and "Fay Gu" in c.text
+
+
+def test_a_misspelt_name_is_read_as_the_likelier_of_two_close_names(tmp_path, model_cache):
+    rows = [{"title": f"Commonsense Study {i}", "author": "Yejin Choi; Ann Lee"} for i in range(40)]
+    rows.append({"title": "Vision Study", "author": "Yejin Cho; Bo Chen"})
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    # One letter off Yejin Cho (one paper), two off Yejin Choi (forty): the name written about more.
+    a = answerer.ask("what has yejin choy been working on lately")
+    assert a.query.get("people") == ["Yejin Choi"]
+    assert any("Yejin Choi" in n for n in a.notes)
+    # A name made of words no paper uses is a person the records lack, whatever else is asked.
+    c = answerer.ask("does Zorblat Vennicker have anything on commonsense?")
+    assert c.text.startswith("Zorblat Vennicker is not in the records"), c.text
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"
@@ -563,7 +618,12 @@ def test_a_topic_some_papers_only_half_share_is_absent(answerer):
 def test_questions_about_the_bot_say_what_the_records_hold(answerer, sample_services):
     files = sorted(SAMPLE.glob("*.json"))
     venues = {f.stem.rstrip("0123456789").upper() for f in files}
-    for q in ("which conferences do u have data for?", "how recent is ur data", "are u chatgpt lol"):
+    for q in (
+        "which conferences do u have data for?",
+        "how recent is ur data",
+        "are u chatgpt lol",
+        "which venues and years are covered?",
+    ):
         a = answerer.ask(q)
         assert a.intent == "coverage" and a.value == sample_services.store.count("papers")
         assert all(v in a.text for v in venues), a.text

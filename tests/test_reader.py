@@ -176,7 +176,7 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "who wrote the most papers at ACL 2022?",
         {"op": "who_works_on", "venue": "ACL", "year_from": 2022, "year_to": 2022},
     ),
-    ("is hanlin gu at tsinghua?", {"op": "profile", "people": ["Hanlin Gu"], "institution": "tsinghua"}),
+    ("is hanlin gu at tsinghua?", {"op": "profile", "people": ["Hanlin Gu"], "institution": "Tsinghua"}),
     # Words chat uses that are also research words stay in a topic.
     ("papers on reading comprehension", {"op": "find_papers", "topic": "reading comprehension"}),
     ("who works on whole slide images?", {"op": "who_works_on", "topic": "whole slide images"}),

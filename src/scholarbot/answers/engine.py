@@ -706,30 +706,32 @@ class Answerer:
             r = records.get(rid)
             if r is None:
                 continue
-            on_paper = [a for a in paper.authors if a.name == r.name or a.name in r.aliases]
-            affs = [x for a in on_paper for x in a.affiliations] or list(r.affiliations)
-            # Named only when the records place them there (on this paper, or in their affiliations).
-            if any(institution_matches(institution, x) for x in affs) and any(
+            if _placed_at(paper, r, institution) and any(
                 institution_matches(institution, x) for x in r.affiliations
             ):
                 out.append(rid)
         return out
 
     def _people_at(self, query: Query, c: FactsComposer) -> Answer:
-        members = self._members(query.institution or "")
-        entries = [self.people.entries[rid] for rid in members if rid in self.people.entries]
+        """The people at an institution with the most papers written there (in the years and venues
+        asked), not the most papers anywhere: someone who moved on is counted for their years there."""
+        institution = query.institution or ""
+        written = {self.index.ids[int(r)] for r in self._filter_rows(query)}
+        records = self.people.records(self._members(institution))
+        papers = {
+            p.id: p
+            for p in self._papers(sorted({i for r in records.values() for i in r.paper_ids} & written))
+        }
         scored = []
-        for e in entries:
-            papers = self._filter(self._papers(list(e.paper_ids)), query)
-            if papers:
-                scored.append((e, papers))
-        scored.sort(key=lambda x: -len(x[1]))
+        for r in records.values():
+            mine = [papers[i] for i in r.paper_ids if i in papers and _placed_at(papers[i], r, institution)]
+            if mine:
+                scored.append((r, mine))
+        scored.sort(key=lambda x: (-len(x[1]), x[0].id))
         page = scored[query.offset : query.offset + EXPERTS_SHOWN]
         if len(scored) > query.offset + EXPERTS_SHOWN:
             c.more_from(query.offset + EXPERTS_SHOWN)
-        records = self.people.records([e.id for e, _ in page])
-        top = [(records[e.id], _sorted(p, "date")[:2]) for e, p in page if e.id in records]
-        return c.experts(query, top, len(scored))
+        return c.experts(query, [(r, _sorted(p, "date")[:2]) for r, p in page], len(scored))
 
     def _overview(self, query: Query, c: FactsComposer) -> Answer:
         papers, nearest = self._topic_papers(query, 24)
@@ -877,6 +879,14 @@ class Answerer:
                 continue
             out.append(p)
         return out
+
+
+def _placed_at(paper: Paper, person: Researcher, institution: str) -> bool:
+    """Whether a paper puts the person at the institution: by the affiliation printed beside their
+    name, or by their records where it prints none for them."""
+    on_paper = [a for a in paper.authors if a.name == person.name or a.name in person.aliases]
+    affs = [x for a in on_paper for x in a.affiliations] or list(person.affiliations)
+    return any(institution_matches(institution, x) for x in affs)
 
 
 def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:

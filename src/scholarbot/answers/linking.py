@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
-from rapidfuzz import fuzz
 
 from scholarbot.records import fold, name_key
-from scholarbot.search.directory import NameIndex, NameMatch, words_close
+from scholarbot.search.directory import NameIndex, NameMatch
 
 
 def words(text: str) -> frozenset[str]:
@@ -31,6 +30,9 @@ def words(text: str) -> frozenset[str]:
 MAX_NAME_TOKENS = 5
 #: Longest run of words tried as an institution ("Technion Israel Institute of Technology").
 MAX_INSTITUTION_TOKENS = 9
+#: An acronym stands for one of the places with its initials when that place has this many times as
+#: many researchers in the records as the others together.
+ACRONYM_DOMINANCE = 5
 #: Similarity (0-100) a misspelt name needs to be linked ("Hetior Murilo Gomes" -> Heitor).
 FUZZY_NAME_MIN = 85
 #: A word is ordinary text, not a name, when papers use it this many times more often than names do.
@@ -134,6 +136,9 @@ class Links:
     residual: str = ""
     #: Capitalised runs that look like a name but are not in the store ("Jane Doee").
     unknown_names: list[str] = field(default_factory=list)
+    #: Those of them made only of name words and words papers never use ("Hang Ji", "Zorblat
+    #: Vennicker"): a person's name wherever they stand.
+    name_like: list[str] = field(default_factory=list)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -272,6 +277,8 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
     if " " not in m:
         return len(m) >= 2 and m == acronym
+    if " " not in a and len(a) >= 3 and a == "".join(w[0] for w in named if w not in _ACRONYM_SKIP):
+        return True  # "CMU" printed where the question spelt out Carnegie Mellon University
     # "IIT Bombay" for "Indian Institute of Technology Bombay": words, or initials of runs of words.
     if not any(w in words for w in named):
         return False
@@ -400,6 +407,7 @@ class Linker:
         spans[:] = [s for s in spans if not s[2].startswith("⟨P")]
         spans += [(m.start, m.end, f"⟨P{n}⟩") for n, m in enumerate(links.people, 1)]
         links.unknown_names = self._unknown_names(tokens)
+        links.name_like = [n for n in links.unknown_names if self._name_like(n)]
         links.residual = _replace(text, spans)
         links.recent = bool(
             re.search(r"\b(?:recent(?:ly)?|latest|newest|new|newly|lately|nowadays)\b", text, re.I)
@@ -515,6 +523,35 @@ class Linker:
                     spans.pop()
                     return
 
+    def _dominant(self, acronym: str) -> str | None:
+        """The name an acronym stands for when most of the researchers at a place with those initials
+        are at that one ("CMU": Carnegie Mellon University, not also Cardiff Metropolitan University);
+        None when no name dominates ("NTU" is two large universities) or there is only one."""
+        names = sorted(self.institutions.by_acronym[acronym])
+        if len(names) < 2:
+            return None
+        counted = sorted(((self.affiliated(n), n) for n in names), reverse=True)
+        top, name = counted[0]
+        if top < ACRONYM_DOMINANCE * sum(n for n, _ in counted[1:]):
+            return None
+        return self.institutions.phrases[name]
+
+    def _place_word(self, tokens: list[Token], i: int) -> bool:
+        """Whether the word at `i` names a place however it is typed ("what did edinburgh publish",
+        "did microsoft have papers at NAACL", "tsinghua's most cited paper"): few papers use it,
+        more researchers work at a place so named than papers use it or people carry it as a name,
+        and no "on"/"about" makes it what papers are about."""
+        word = fold(tokens[i].word)
+        if (
+            not self.institutions.distinctive(word)
+            or word in _STOPWORDS
+            or len(word) < 3
+            or not self._rare_in_text(word)
+            or (i > 0 and tokens[i - 1].word.lower() in _ABOUT)
+        ):
+            return False
+        return self.affiliated(word) > max(self.text_frequency(word), self.names.word_count(word), 1)
+
     def _papers_of_place(self, tokens: list[Token], j: int, word: str) -> bool:
         """Whether a word before a word for papers names where they were written ("Stanford papers",
         "Google papers"): more researchers work at a place so named than papers use the word
@@ -568,13 +605,17 @@ class Linker:
         pool = {k for w in keys for k in self.names.keys_with_word(w) if len(k.split()) == len(keys)}
         if not pool:
             return None
-        scored = sorted(((fuzz.ratio(key, k), k) for k in pool), reverse=True)[:2]
-        best, best_key = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else 0
-        if best < FUZZY_NAME_MIN or best - runner_up < 3 or not words_close(key, best_key):
+        best_key = self.names.likeliest(key, pool, FUZZY_NAME_MIN)
+        if best_key is None:
             return None
         people = tuple(self.names.by_key[best_key])
         return NameMatch(" ".join(words), people, exact=False)
+
+    def _name_like(self, name: str) -> bool:
+        return all(
+            not self._ordinary(w) and (self.names.word_count(w) > 0 or self._name_only(w))
+            for w in (fold(x) for x in name.split())
+        )
 
     def _common(self, word: str) -> bool:
         """An ordinary word that a good share of papers use ("findings", "science")."""
@@ -675,6 +716,7 @@ class Linker:
                 and t.word.lower() not in _FUNCTION_WORDS
             )
             or t.word.lower() in _MEMBERS
+            or self._place_word(tokens, i)
             for i, t in enumerate(tokens)
         ):
             return
@@ -698,18 +740,25 @@ class Linker:
                 # "Google researchers", "tsinghua university people": named as where people are.
                 members = j < len(tokens) and tokens[j].word.lower() in _MEMBERS
                 placed = cue or members
-                if not (placed or any(t.capitalised for t in run)):
+                if not (placed or any(t.capitalised for t in run) or self._place_word(tokens, i)):
                     continue
+                if (
+                    len(words) == 1
+                    and not strong_cue
+                    and self.names.word_count(words[0]) > self.affiliated(words[0])
+                ):
+                    continue  # "Hang Ji": a name word more people carry than work at a place so named
                 if (
                     len(words) == 1
                     and self._ordinary(words[0])
                     and not (placed and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
                     and not (run[0].capitalised and self._papers_of_place(tokens, j, words[0]))
+                    and not self._place_word(tokens, i)
                 ):
                     continue
                 if self.institutions.find(words):
                     if best is None or (-len(words), i) < (best[0], best[1]):
-                        best = (-len(words), i, j, " ".join(t.word for t in run))
+                        best = (-len(words), i, j, _as_name(" ".join(t.word for t in run)))
                     break
             # An acronym in capitals: "CMU", "MIT", "HKUST", "IISc".
             t = tokens[i]
@@ -729,7 +778,7 @@ class Linker:
                     # "AI", "ML": acronyms the papers use as words, or of two letters ("CD index"),
                     # name a place only after "at"/"from".
                     if strong_cue or not (self._common(acronym) or len(acronym) <= 2):
-                        best = (-1, i, i + 1, t.word)
+                        best = (-1, i, i + 1, self._dominant(acronym) or t.word)
                 elif (strong_cue or before_members or _SHORT_FORM.fullmatch(t.word)) and (
                     name := self.institutions.expand(acronym)
                 ) is not None:
@@ -752,7 +801,13 @@ class Linker:
             before = tokens[i - 1].word.lower() if i > 0 else ""
             after = tokens[j].word.lower() if j < len(tokens) else ""
             links.placed = (
-                before if before in {"at", "from"} else after if after in _MEMBERS | _PAPER_WORDS else ""
+                before
+                if before in {"at", "from"}
+                else after
+                if after in _MEMBERS | _PAPER_WORDS
+                else "'s"
+                if _POSSESSIVE.search(tokens[j - 1].text)
+                else ""
             )
             spans.append((tokens[i].start, tokens[j - 1].end, "⟨I⟩"))
 
@@ -778,10 +833,20 @@ _MEMBERS = words(
     students faculty profs professors members staff engineers guys crew
     """
 )
+#: Words that make what follows what papers are about, not where they were written.
+_ABOUT = words("on about regarding concerning re like using involving")
 #: Words for papers, after which an institution's name says where they were written.
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _as_name(text: str) -> str:
+    """A place typed in lower case written as a name ("university of edinburgh" -> "University of
+    Edinburgh"), so answers do not repeat the typing."""
+    if text != text.lower():
+        return text
+    return " ".join(w if w in _ACRONYM_SKIP else w.capitalize() for w in text.split())
 
 
 def _since(m: re.Match[str]) -> tuple[int | None, int | None]:

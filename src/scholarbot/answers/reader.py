@@ -181,7 +181,8 @@ _PROLIFIC = _rx(
 _ABOUT_STORE = _rx(
     r"\b(?:you|your|yours)\b.*\b(?:data|records|database|corpus|coverage|cover|sources?|conferences|"
     r"venues|index|come\s+from|up\s+to\s+date|recent|updated|know\s+about)\b|"
-    r"\b(?:what|which)\s+(?:data|conferences|venues|years|sources)\s+(?:do|does|are|is)\b|\bdo\s+you\s+have\b|"
+    r"\b(?:what|which)\s+(?:data|conferences|venues|years|sources)(?:\s+(?:and|&|or)\s+(?:conferences|"
+    r"venues|years|sources))?\s+(?:do|does|are|is|have)\b|\bdo\s+you\s+have\b|"
     r"\b(?:what|which)\s+years\s+of\s+⟨V⟩|"
     r"\bare\s+you\s+(?:a\s+|an\s+)?(?:chatgpt|gpt|bot|ai|llm|human|real)\b|"
     r"\b(?:can|could|do)\s+you\s+(?:search|browse|google|access)\s+(?:the\s+)?(?:web|internet|arxiv|google|"
@@ -249,7 +250,9 @@ _CUE_WORDS = words(
     best-cited accepted outlet outlets alongside calendar
     coming appear appears
     appeared appearing submit submits submitted submitting release releases released w/ x same
-    recommend suggest good great nice interesting worth must up pull altogether
+    recommend suggest good great nice interesting worth must up pull altogether mention mentions
+    mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
+    deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
     """
 )
 
@@ -300,7 +303,11 @@ def read(links: Links) -> Reading:
     if (
         len(people) < 2
         and links.unknown_names
-        and (_person_question(residual) or _NAME_PAPERS.search(_mask(residual, links.unknown_names)))
+        and (
+            _person_question(residual)
+            or _NAME_PAPERS.search(_mask(residual, links.unknown_names))
+            or links.name_like
+        )
     ):
         # A name the store does not hold: ask about it anyway, so the answer can say so; but only
         # when little else is asked ("Multi-Armed Bandit" inside a paper description is no person).

@@ -37,6 +37,8 @@ _NICKNAMES = NickNamer()
 FUZZY_ACCEPT = 88
 #: Similarity for "did you mean" suggestions.
 FUZZY_SUGGEST = 70
+#: Names offered when a name is not found.
+SUGGESTIONS = 5
 #: Similarity each word of a misspelt name needs to some word of the name it is read as: a whole-name
 #: score hides a short surname swapped for another ("andrew ng" -> "andrew wang" scores 90).
 FUZZY_WORD = 70
@@ -494,19 +496,40 @@ class NameIndex:
         pool = self._keys_near(key) if key else []
         if not pool:
             return NameMatch(name, (), exact=False)
-        hits = process.extract(key, pool, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SUGGEST)
-        weighed = sorted(
+        weighed = self._weighed(key, pool)
+        best = self._accepted(key, weighed, FUZZY_ACCEPT)
+        if best is not None:
+            return NameMatch(name, tuple(self.by_key[best]), exact=False)
+        shown = tuple(self._display(k) for _, _, k in weighed[:SUGGESTIONS])
+        return NameMatch(name, (), exact=False, suggestions=shown)
+
+    def likeliest(self, key: str, pool: Collection[str], minimum: float) -> str | None:
+        """The name key a misspelt `key` most likely stands for among `pool` (see _accepted)."""
+        return self._accepted(key, self._weighed(key, pool), minimum)
+
+    def _weighed(self, key: str, pool: Collection[str]) -> list[tuple[float, float, str]]:
+        """(similarity with papers weighed in, similarity, key) of the keys most like `key`, best
+        first: a name people write about more is the likelier one behind a typo (FUZZY_PRIOR)."""
+        hits = process.extract(
+            key, pool, scorer=fuzz.ratio, limit=3 * SUGGESTIONS, score_cutoff=FUZZY_SUGGEST
+        )
+        return sorted(
             ((score + FUZZY_PRIOR * math.log10(1 + self._papers(k)), score, k) for k, score, _ in hits),
             reverse=True,
         )
+
+    @staticmethod
+    def _accepted(key: str, weighed: list[tuple[float, float, str]], minimum: float) -> str | None:
+        """The best key when it is similar by at least `minimum`, every word near one of its words,
+        and 3 points ahead of the next once papers are weighed in; else None."""
         if (
             weighed
-            and weighed[0][1] >= FUZZY_ACCEPT
+            and weighed[0][1] >= minimum
             and (len(weighed) == 1 or weighed[0][0] - weighed[1][0] >= 3)
             and words_close(key, weighed[0][2])
         ):
-            return NameMatch(name, tuple(self.by_key[weighed[0][2]]), exact=False)
-        return NameMatch(name, (), exact=False, suggestions=tuple(self._display(k) for k, _, _ in hits))
+            return weighed[0][2]
+        return None
 
     def _papers(self, key: str) -> int:
         """Papers of the people under a name key."""
