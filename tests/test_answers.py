@@ -325,6 +325,10 @@ def test_papers_from_an_institution_are_those_written_there(tmp_path, model_cach
     # More papers are about Twitter than people work there: a topic.
     c = answerer.ask("Twitter papers")
     assert "institution" not in c.query and len(c.sources) >= 4
+    # A pronoun inside the question's own clause is no one named before.
+    e = answerer.ask("anyone at Oxford checking whether the hashtags they see on Twitter spread?")
+    assert e.query.get("op") == "who_works_on" and e.query.get("institution") == "Oxford", e.query
+    assert [p["name"] for p in e.people] == ["Eve Fox"]
     # A description that names a place without putting papers there searches everywhere.
     d = answerer.ask("which paper tracks the hashtags people use on Twitter, Oxford and MIT?")
     assert "institution" not in d.query and d.sources[0].title == "Twitter Hashtags"
@@ -382,6 +386,68 @@ def test_a_misspelt_name_is_read_as_the_likelier_of_two_close_names(tmp_path, mo
     # A name made of words no paper uses is a person the records lack, whatever else is asked.
     c = answerer.ask("does Zorblat Vennicker have anything on commonsense?")
     assert c.text.startswith("Zorblat Vennicker is not in the records"), c.text
+
+
+def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_it_as(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "TruthfulQA: Measuring How Models Mimic Human Falsehoods",
+            "author": "Stephanie Lin; Jacob Hilton",
+            "abstract": "A benchmark of questions that some humans would answer falsely.",
+        },
+        {
+            "title": "VeritasQA: A Multilingual Truthfulness Benchmark",
+            "author": "Ann Lee",
+            "abstract": "We extend TruthfulQA to four languages. TruthfulQA questions are "
+            "translated; TruthfulQA scores drop.",
+        },
+        {
+            "title": "GLM: General Language Model Pretraining with Autoregressive Blank Infilling",
+            "author": "Zhengxiao Du; Jie Tang",
+            "abstract": "GLM pretrains with blank infilling.",
+        },
+        {
+            "title": "Comparing Pretrained Models",
+            "author": "Bo Chen",
+            "abstract": "We compare BERT, T5 and GLM.",
+        },
+        # Someone at a place whose initials spell GLM: the model is no lab.
+        {
+            "title": "Crop Yield Forecasts",
+            "author": "Cy Ode",
+            "aff": "Global Land Monitoring",
+            "abstract": "",
+        },
+        {
+            "title": "Corrective Retrieval for Generation",
+            "author": "Di Eng",
+            "abstract": "Retrieval-augmented generation (RAG) can be misled by irrelevant documents; "
+            "we correct RAG.",
+        },
+        {
+            "title": "Self-Reflective Retrieval",
+            "author": "Eve Fox",
+            "abstract": "Retrieval-augmented generation (RAG) retrieves passages for each question.",
+        },
+        {
+            "title": "Metacognitive Retrieval-Augmented Large Language Models",
+            "author": "Fay Gu",
+            "abstract": "",
+        },
+        {"title": "Sheaf Neural Networks", "author": "Gil Ho", "abstract": "Graph learning with sheaves."},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    # A paper's name before the colon is that paper, though another mentions the name more.
+    a = answerer.ask("who wrote TruthfulQA")
+    assert a.sources[0].title.startswith("TruthfulQA:") and "Stephanie Lin" in a.text
+    # An acronym more papers use than researchers work at a place it spells is not that place.
+    b = answerer.ask("who wrote GLM?")
+    assert "institution" not in b.query and b.sources[0].title.startswith("GLM:")
+    # "RAG" is what the papers that use it define it as, so a paper that never writes it is on it.
+    c = answerer.ask("papers on RAG")
+    titles = [s.title for s in c.sources]
+    assert "Metacognitive Retrieval-Augmented Large Language Models" in titles[:3], c.text
+    assert "Sheaf Neural Networks" not in titles[:3]
 
 
 # --- questions about the whole store or a venue, and about one paper --------------------------------

@@ -7,6 +7,7 @@ configured, the planner may choose the query and the writer may reword the answe
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scholarbot.answers.acronyms import acronyms, defined
 from scholarbot.answers.chat import focus, is_thanks, normalise
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
@@ -114,6 +116,7 @@ class Answerer:
         self._pages: dict[str, list[ProfilePage]] | None = None
         self._institution_members: dict[str, set[str]] = {}
         self._institution_papers: dict[str, np.ndarray] = {}
+        self._definitions: dict[str, str | None] = {}
         self._generation: str | None = None
 
     # --- lazily opened indexes ----------------------------------------------------------------
@@ -174,6 +177,7 @@ class Answerer:
             self._pages = None
             self._institution_members.clear()
             self._institution_papers.clear()
+            self._definitions.clear()
             self._topics.clear()
             self._generation = generation
         return flags
@@ -565,8 +569,22 @@ class Answerer:
         )
         while len(self._topics) >= keep:
             del self._topics[next(iter(self._topics))]
-        self._topics[topic] = match_topic(self.index, topic, mode=self.retrieval)
+        self._topics[topic] = match_topic(
+            self.index, topic, mode=self.retrieval, variants=self._spelt_out(topic)
+        )
         return self._topics[topic]
+
+    def _spelt_out(self, topic: str) -> list[str]:
+        """The topic with its acronyms written out as the papers define them ("RAG for QA" ->
+        "retrieval-augmented generation for QA"), or nothing when none is defined."""
+        variant = topic
+        for acronym in acronyms(topic):
+            if acronym not in self._definitions:
+                self._definitions[acronym] = defined(self.index, acronym)
+            meaning = self._definitions[acronym]
+            if meaning and meaning not in topic.casefold():
+                variant = re.sub(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", meaning, variant)
+        return [variant] if variant != topic else []
 
     def _topic_papers(
         self, query: Query, limit: int, authors: set[str] | None = None

@@ -776,8 +776,13 @@ class Linker:
             ):
                 if acronym in self.institutions.by_acronym:
                     # "AI", "ML": acronyms the papers use as words, or of two letters ("CD index"),
-                    # name a place only after "at"/"from".
-                    if strong_cue or not (self._common(acronym) or len(acronym) <= 2):
+                    # name a place only after "at"/"from"; so does one more papers use than
+                    # researchers work at the place it spells ("who wrote GLM?": a model, not a lab).
+                    if strong_cue or not (
+                        self._common(acronym)
+                        or len(acronym) <= 2
+                        or self.text_frequency(acronym) > self.affiliated(t.word)
+                    ):
                         best = (-1, i, i + 1, self._dominant(acronym) or t.word)
                 elif (strong_cue or before_members or _SHORT_FORM.fullmatch(t.word)) and (
                     name := self.institutions.expand(acronym)

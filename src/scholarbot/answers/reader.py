@@ -145,6 +145,7 @@ _PROFILE = _rx(
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
+    r"\banybody\b|\bsomebody\b|"
     r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
 )
 _OVERVIEW = _rx(
@@ -200,6 +201,11 @@ _STORE_WORDS = words(
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
+#: Words that open a clause inside the question, where a pronoun is the clause's own ("anyone checking
+#: whether they …"), not someone named before.
+_SUBORDINATE = _rx(r"\b(?:whether|that|because|if|although|though|while|unless)\b")
+#: "… the purposes they declare": a pronoun right after a noun phrase opens a relative clause.
+_RELATIVE = _rx(r"\b(?:the|a|an|these|those|its)\s+[\w'-]+\s*$")
 _FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but)\b")
 # "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
 _DATE = _rx(
@@ -299,7 +305,7 @@ def read(links: Links) -> Reading:
     people = tuple(dict.fromkeys(p.text for p in links.people))  # a name said twice is one person
     # Judged before the filler goes too: "just the COLM ones" is a fragment, "just" is filler.
     fragment = bool(_FRAGMENT.match(residual) or _FRAGMENT.match(links.residual))
-    refers_back = bool(_PRONOUN.search(residual) or fragment)
+    refers_back = _refers(residual) or fragment
     if (
         len(people) < 2
         and links.unknown_names
@@ -326,7 +332,7 @@ def read(links: Links) -> Reading:
     count_back = bool(
         _COUNT.search(residual)
         and not people
-        and not _PRONOUN.search(residual)  # "how many papers do they have?" asks about a person
+        and not _refers(residual)  # "how many papers do they have?" asks about a person
         and topic is None
         and not (links.venue or links.institution)
     )
@@ -342,7 +348,7 @@ def read(links: Links) -> Reading:
         "sort": sort,
     }
     # "what did they publish?" asks a person question about someone named earlier.
-    n = len(people) or (1 if refers_back and _PRONOUN.search(residual) else 0)
+    n = len(people) or (1 if _refers(residual) else 0)
     op, extra, sure = _operation(residual, n, topic, links)
     if op in _PAPER_OPS and topic and not n and not links.placed:
         # A paper search keeps a place only where the question puts papers there ("dialogue papers
@@ -509,6 +515,18 @@ def _limit(r: str) -> dict[str, object]:
     if _SINGULAR_TOP.search(r):
         return {"limit": 1}
     return {"limit": DEFAULT_TOP}
+
+
+def _refers(residual: str) -> bool:
+    """Whether a pronoun stands for someone named earlier (in the conversation or the question)."""
+    for m in _PRONOUN.finditer(residual):
+        before = residual[: m.start()]
+        if _SUBORDINATE.search(before):
+            continue
+        if m.group(0).lower() in {"they", "he", "she"} and _RELATIVE.search(before):
+            continue
+        return True
+    return False
 
 
 def _person_question(r: str) -> bool:

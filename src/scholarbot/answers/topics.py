@@ -9,12 +9,12 @@ PaperIndex.dense_floor), or when it is fairly close on both.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from scholarbot.search.index import Mode, PaperIndex, fuse
+from scholarbot.search.index import Mode, PaperIndex, fuse, top_order
 
 #: Share of the topic's IDF-weighted words a paper must contain, its most specific word among them,
 #: to be on it by words (measured: absent topics reach 0.51 at most on the 13k corpus, and never
@@ -29,6 +29,8 @@ HEAVY_WORD = 0.2
 #: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
+#: Best-scoring papers checked for a title the topic names.
+TITLE_CANDIDATES = 50
 #: A topic of alternatives ("A or B") has at most this many words in each (a longer side is more
 #: likely a description that says "or", and each side alone matches more loosely).
 ALTERNATIVE_WORDS = 3
@@ -59,12 +61,15 @@ class TopicMatch:
         return 0.0 if row is None else float(self.scores[row])
 
 
-def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> TopicMatch:
+def match_topic(
+    index: PaperIndex, topic: str, *, mode: Mode = "hybrid", variants: Sequence[str] = ()
+) -> TopicMatch:
     """Score every paper for a topic and mark the ones that are on it; a paper on any of a few
-    alternatives ("hate speech or toxic language") is on the topic."""
-    parts = alternatives(topic)
+    alternatives ("hate speech or toxic language"), or on another wording of the topic (`variants`:
+    its acronyms spelt out), is on the topic."""
+    parts = [*alternatives(topic), *variants]
     if len(parts) < 2:
-        return _match_one(index, topic, mode)
+        return _named_first(index, topic, _match_one(index, topic, mode))
     matches = [_match_one(index, part, mode) for part in parts]
     scores = np.max([m.scores for m in matches], axis=0)
     on = np.any([m.on_topic for m in matches], axis=0)
@@ -76,6 +81,56 @@ def match_topic(index: PaperIndex, topic: str, *, mode: Mode = "hybrid") -> Topi
         on[rows] = np.any([m.on_topic[rows] for m in matches], axis=0)
 
     return TopicMatch(scores=scores, on_topic=on, _complete=judge if index.approximate else None)
+
+
+def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch:
+    """Papers the topic names, by their title, the name before its colon or the title's first words,
+    ahead of every other and on the topic: "who wrote TruthfulQA" is about “TruthfulQA: Measuring
+    How Models Mimic Human Falsehoods”, whatever else discusses TruthfulQA more."""
+    key = _title_key(topic)
+    if not key:
+        return match
+    order = top_order(match.scores, TITLE_CANDIDATES)
+    ids = [index.ids[int(r)] for r in order]
+    papers = index.papers(ids)
+    named = np.array(
+        [int(r) for r, i in zip(order, ids, strict=True) if i in papers and _names(key, papers[i].title)],
+        dtype=np.int64,
+    )
+    if not len(named):
+        return match
+    inner = match._complete
+
+    def pin() -> None:
+        others = np.delete(match.scores, named)
+        top = float(others.max()) if len(others) else 0.0
+        # Ahead of the rest, in the order the evidence gave them.
+        match.scores[named] = top + 1.0 + np.linspace(0.1, 0.0, len(named))
+        match.on_topic[named] = True
+
+    def complete(rows: np.ndarray) -> None:
+        if inner is not None:
+            inner(rows)
+        pin()
+
+    pin()
+    return TopicMatch(match.scores, match.on_topic, _complete=complete if inner is not None else None)
+
+
+def _title_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _names(key: str, title: str) -> bool:
+    """Whether a typed key is the title, its name before a colon, the part after it (three words or
+    more), or its first words (four or more)."""
+    name, colon, rest = title.partition(":")
+    if key in {_title_key(title), _title_key(name) if colon else None}:
+        return True
+    words = len(key.split())
+    if colon and words >= 3 and key == _title_key(rest):
+        return True
+    return words >= 4 and _title_key(title).startswith(key + " ")
 
 
 def alternatives(topic: str) -> list[str]:
