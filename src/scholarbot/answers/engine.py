@@ -644,16 +644,25 @@ class Answerer:
 
     def _institution_rows(self, institution: str) -> np.ndarray:
         """Rows of the papers written at the institution (cached per name): papers of the people
-        the records place there, where the paper's own affiliations name it, or print none at all
-        (someone who moved on wrote their later papers elsewhere)."""
+        the records place there, where the paper's own affiliations name it, or, where it prints
+        none, by someone whose main affiliation is there (someone who moved on wrote their later
+        papers elsewhere; someone there once is not there on every paper)."""
         if institution not in self._institution_papers:
             entries = self.people.entries
             members = [entries[rid] for rid in self._members(institution) if rid in entries]
             ids = sorted({pid for e in members for pid in e.paper_ids})
+            based = {
+                pid
+                for e in members
+                if e.affiliations and institution_matches(institution, e.affiliations[0])
+                for pid in e.paper_ids
+            }
             at = []
             for paper in self._papers(ids):
                 printed = [x for a in paper.authors for x in a.affiliations]
-                if not printed or any(institution_matches(institution, x) for x in printed):
+                if any(institution_matches(institution, x) for x in printed) or (
+                    not printed and paper.id in based
+                ):
                     at.append(paper.id)
             if len(self._institution_papers) > 32:
                 self._institution_papers.clear()
@@ -901,9 +910,9 @@ class Answerer:
 
 def _placed_at(paper: Paper, person: Researcher, institution: str) -> bool:
     """Whether a paper puts the person at the institution: by the affiliation printed beside their
-    name, or by their records where it prints none for them."""
+    name, or by their main affiliation where it prints none for them."""
     on_paper = [a for a in paper.authors if a.name == person.name or a.name in person.aliases]
-    affs = [x for a in on_paper for x in a.affiliations] or list(person.affiliations)
+    affs = [x for a in on_paper for x in a.affiliations] or list(person.affiliations[:1])
     return any(institution_matches(institution, x) for x in affs)
 
 
