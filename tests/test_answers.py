@@ -435,6 +435,16 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
             "abstract": "",
         },
         {"title": "Sheaf Neural Networks", "author": "Gil Ho", "abstract": "Graph learning with sheaves."},
+        {
+            "title": "Dialog State Tracking with Schemas",
+            "author": "Hal Ivy",
+            "abstract": "Task-oriented dialog.",
+        },
+        {
+            "title": "Dialogue Policy Learning",
+            "author": "Ida Jo",
+            "abstract": "Policies for dialogue agents.",
+        },
     ]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     # A paper's name before the colon is that paper, though another mentions the name more.
@@ -448,6 +458,9 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
     titles = [s.title for s in c.sources]
     assert "Metacognitive Retrieval-Augmented Large Language Models" in titles[:3], c.text
     assert "Sheaf Neural Networks" not in titles[:3]
+    # Papers spell it either way; a search finds both.
+    assert answerer.ask("how many papers on dialogue?").value == 2
+    assert answerer.ask("how many papers on dialog?").value == 2
 
 
 # --- questions about the whole store or a venue, and about one paper --------------------------------

@@ -24,6 +24,7 @@ from scholarbot.answers.linking import Institutions, Linker, institution_matches
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
+from scholarbot.answers.spelling import respelt
 from scholarbot.answers.topics import TopicMatch, match_topic
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
@@ -575,8 +576,9 @@ class Answerer:
         return self._topics[topic]
 
     def _spelt_out(self, topic: str) -> list[str]:
-        """The topic with its acronyms written out as the papers define them ("RAG for QA" ->
-        "retrieval-augmented generation for QA"), or nothing when none is defined."""
+        """The topic as papers may also word it: its acronyms written out as the papers define them
+        ("RAG for QA" -> "retrieval-augmented generation for QA") and its words in their other
+        spelling where papers use it ("dialogue" -> "dialog"); nothing when neither applies."""
         variant = topic
         for acronym in acronyms(topic):
             if acronym not in self._definitions:
@@ -584,6 +586,7 @@ class Answerer:
             meaning = self._definitions[acronym]
             if meaning and meaning not in topic.casefold():
                 variant = re.sub(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", meaning, variant)
+        variant = respelt(variant, lambda word: self.index.word_frequency(word) > 0)
         return [variant] if variant != topic else []
 
     def _topic_papers(
