@@ -463,6 +463,21 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
     assert answerer.ask("how many papers on dialog?").value == 2
 
 
+def test_who_works_on_a_topic_names_first_those_with_most_papers_on_it(tmp_path, model_cache):
+    rows = [
+        {"title": "Speech Recognition", "author": "Ann Lee; Cy Ode", "abstract": "Speech recognition."},
+        *(
+            {"title": f"Noise-Robust Speech Recognition for Setting {i}", "author": "Bo Chen; Di Eng"}
+            for i in range(3)
+        ),
+        {"title": "Sheaf Neural Networks", "author": "Eve Fox", "abstract": "Graph learning with sheaves."},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on speech recognition?")
+    assert {p["name"] for p in a.people[:2]} == {"Bo Chen", "Di Eng"} and "Bo Chen (3)" in a.text, a.text
+    assert "Eve Fox" not in a.text
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

@@ -495,11 +495,15 @@ class FactsComposer(Composer):
         parts = []
         for r, papers in ranked:
             cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
-            parts.append(f"{printed_name(r, papers[0]) if papers else r.name} {cites}")
+            counted = f" ({len(papers)})" if len(papers) > 1 else ""
+            parts.append(f"{printed_name(r, papers[0]) if papers else r.name}{counted} {cites}")
             self.answer.people.append(self.person_json(r, papers[:2], printed=True))
-        more = f" ({total} in all)" if total > len(ranked) else ""
+        said = [f"{total} in all"] if total > len(ranked) else []
         if query.offset:
-            more = f" ({total} in all; from {query.offset + 1})"
+            said = [f"{total} in all", f"from {query.offset + 1}"]
+        if any(len(p) > 1 for _, p in ranked):
+            said.append(f"their papers {'on it' if query.topic else 'there'} in brackets")
+        more = f" ({'; '.join(said)})" if said else ""
         on = f" on {query.topic}" if query.topic else ""
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
 

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from scholarbot.answers.planner import LLMPlanner
     from scholarbot.services import Services
 
-#: Papers considered when asking who works on a topic.
-TOPIC_PAPERS = 40
+#: Papers considered when asking who works on a topic: enough that the people with most papers on
+#: a broad field ("machine translation") are among them.
+TOPIC_PAPERS = 200
 #: People named per page of a "who works on" answer.
 EXPERTS_SHOWN = 8
 #: The best match for a description is the paper meant when its score exceeds the next one's by
@@ -578,7 +579,10 @@ class Answerer:
     def _spelt_out(self, topic: str) -> list[str]:
         """The topic as papers may also word it: its acronyms written out as the papers define them
         ("RAG for QA" -> "retrieval-augmented generation for QA") and its words in their other
-        spelling where papers use it ("dialogue" -> "dialog"); nothing when neither applies."""
+        spelling where papers use it ("dialogue" -> "dialog"); nothing when neither applies, or for a
+        description of a paper, whose other words find it and whose rewording would find others."""
+        if described(topic):
+            return []
         variant = topic
         for acronym in acronyms(topic):
             if acronym not in self._definitions:
@@ -689,15 +693,17 @@ class Answerer:
             if anywhere:
                 return c.nobody_at(query, anywhere)
             return c.nothing_on_topic(query, nearest)
-        weight: dict[str, float] = {}
         by_person: dict[str, list[Paper]] = {}
+        closest: dict[str, int] = {}  # the rank of each person's closest paper
         for rank, paper in enumerate(papers):
             for rid in self._authors_at(paper, query.institution):
                 by_person.setdefault(rid, []).append(paper)
-                weight[rid] = weight.get(rid, 0.0) + 1.0 / (rank + 5)
-        if not weight:
+                closest.setdefault(rid, rank)
+        if not by_person:
             return c.nobody_at(query, papers[:3])
-        ranked = sorted(weight, key=lambda r: -weight[r])
+        # Who works on it most: the most papers on it, then the closest paper. (Weighing papers by
+        # rank named the authors of the one closest paper first even on a field with hundreds.)
+        ranked = sorted(by_person, key=lambda r: (-len(by_person[r]), closest[r]))
         # At most two people per leading paper, so one paper's author list does not crowd out the field.
         chosen: list[str] = []
         per_paper: dict[str, int] = {}
@@ -713,7 +719,7 @@ class Answerer:
                 break
         page = chosen[query.offset :]
         records = self.people.records(page)
-        top = [(records[r], by_person[r][:3]) for r in page if r in records]
+        top = [(records[r], by_person[r]) for r in page if r in records]
         return c.experts(query, top, len(ranked))
 
     def _members(self, institution: str) -> set[str]:
@@ -761,7 +767,7 @@ class Answerer:
         page = scored[query.offset : query.offset + EXPERTS_SHOWN]
         if len(scored) > query.offset + EXPERTS_SHOWN:
             c.more_from(query.offset + EXPERTS_SHOWN)
-        return c.experts(query, [(r, _sorted(p, "date")[:2]) for r, p in page], len(scored))
+        return c.experts(query, [(r, _sorted(p, "date")) for r, p in page], len(scored))
 
     def _overview(self, query: Query, c: FactsComposer) -> Answer:
         papers, nearest = self._topic_papers(query, 24)
