@@ -294,7 +294,7 @@ class Answerer:
 
     def execute(self, query: Query) -> Answer:
         """Run a typed query over the records and compose its answer."""
-        query = self._placed(query)
+        query = self._place_in_description(query)
         c = FactsComposer(query)
         problem = query.problem()
         if query.op == "help" or problem:
@@ -318,7 +318,7 @@ class Answerer:
             return self._paper_authors(query, c)
         return self._find_papers(query, c)
 
-    def _placed(self, query: Query) -> Query:
+    def _place_in_description(self, query: Query) -> Query:
         """A description with a place nothing on it comes from, which with the place's words names
         one paper in the whole store, describes that paper ("argument quality from the Social
         Science literature"); papers on a field "from Stanford" keep the place."""

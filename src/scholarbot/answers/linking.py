@@ -612,6 +612,7 @@ class Linker:
         return NameMatch(" ".join(words), people, exact=False)
 
     def _name_like(self, name: str) -> bool:
+        """Whether every word of a name is a name word or one the papers next to never use."""
         return all(
             not self._ordinary(w) and (self.names.word_count(w) > 0 or self._name_only(w))
             for w in (fold(x) for x in name.split())
@@ -803,17 +804,7 @@ class Linker:
             _, i, j, mention = best
             links.institution = mention
             links.institution_said = " ".join(t.word for t in tokens[i:j])
-            before = tokens[i - 1].word.lower() if i > 0 else ""
-            after = tokens[j].word.lower() if j < len(tokens) else ""
-            links.placed = (
-                before
-                if before in {"at", "from"}
-                else after
-                if after in _MEMBERS | _PAPER_WORDS
-                else "'s"
-                if _POSSESSIVE.search(tokens[j - 1].text)
-                else ""
-            )
+            links.placed = _placing(tokens, i, j)
             spans.append((tokens[i].start, tokens[j - 1].end, "⟨I⟩"))
 
 
@@ -844,6 +835,17 @@ _ABOUT = words("on about regarding concerning re like using involving")
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def _placing(tokens: list[Token], i: int, j: int) -> str:
+    """The word that puts people or papers at the institution named by tokens[i:j], or ""."""
+    before = tokens[i - 1].word.lower() if i > 0 else ""
+    if before in {"at", "from"}:
+        return before
+    after = tokens[j].word.lower() if j < len(tokens) else ""
+    if after in _MEMBERS | _PAPER_WORDS:
+        return after
+    return "'s" if _POSSESSIVE.search(tokens[j - 1].text) else ""
 
 
 def _as_name(text: str) -> str:

@@ -201,6 +201,10 @@ _STORE_WORDS = words(
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
+#: Operations over papers, which an institution narrows to those written there.
+_PAPER_OPS = frozenset({"find_papers", "count", "paper_authors", "overview"})
+#: "Tor Lattimore papers": a name, then a word for papers.
+_NAME_PAPERS = _rx(r"⟨P\d⟩\s+(?:papers?|publications?|pubs|articles|works?)\b")
 #: Words that open a clause inside the question, where a pronoun is the clause's own ("anyone checking
 #: whether they …"), not someone named before.
 _SUBORDINATE = _rx(r"\b(?:whether|that|because|if|although|though|while|unless)\b")
@@ -270,10 +274,6 @@ _TOPIC_MARKERS = words(
     """
 )
 #: ...or that a topic sits beside ("dialogue papers", "papers: dialogue", "RL coauthors").
-#: Operations over papers, which an institution narrows to those written there.
-_PAPER_OPS = frozenset({"find_papers", "count", "paper_authors", "overview"})
-#: "Tor Lattimore papers": a name, then a word for papers.
-_NAME_PAPERS = _rx(r"⟨P\d⟩\s+(?:papers?|publications?|pubs|articles|works?)\b")
 _TOPIC_NOUNS = words(
     """
     paper papers work works publication publications article articles research pubs pub output

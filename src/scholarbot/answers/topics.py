@@ -70,6 +70,11 @@ def match_topic(
     parts = [*alternatives(topic), *variants]
     if len(parts) < 2:
         return _named_first(index, topic, _match_one(index, topic, mode))
+    return _named_first(index, topic, _match_any(index, parts, mode))
+
+
+def _match_any(index: PaperIndex, parts: Sequence[str], mode: Mode) -> TopicMatch:
+    """Evidence for a paper on any of the parts: the best score, on the topic if on one of them."""
     matches = [_match_one(index, part, mode) for part in parts]
     scores = np.max([m.scores for m in matches], axis=0)
     on = np.any([m.on_topic for m in matches], axis=0)
