@@ -287,7 +287,10 @@ def _people_and_places(tmp_path, model_cache):
         ' {"title": "Bots on Twitter", "author": "Di Eng", "aff": "Twitter"},'
         ' {"title": "Twitter Hashtags", "author": "Eve Fox", "aff": "Oxford University"},'
         ' {"title": "Rumours on Twitter", "author": "Eve Fox", "aff": "Oxford University"},'
-        ' {"title": "Twitter Sentiment at Scale", "author": "Eve Fox", "aff": "Oxford University"}]',
+        ' {"title": "Twitter Sentiment at Scale", "author": "Eve Fox", "aff": "Oxford University"},'
+        # No affiliation printed: not counted for Stanford, though John Miller is usually there.
+        ' {"title": "Unplaced Parsing Study", "author": "John Miller; Cy Ode"},'
+        ' {"title": "Public Finance Reports", "author": "Christian Bender"}]',
     )
 
 
@@ -306,6 +309,10 @@ def test_an_unknown_name_is_said_to_be_unknown_not_read_as_someone_else_or_a_top
     for question in ("papers by john smithee", "papers by John Smithee"):
         a = answerer.ask(question)
         assert "John Smithee is not in the records" in a.text and "Chelsea John" not in a.text, a.text
+    # A given name before a surname the records hold is that full name, not the surname's holder.
+    for question in ("emily bender papers", "who is Emily M. Bender?"):
+        b = answerer.ask(question)
+        assert "is not in the records" in b.text and "Christian Bender" not in b.text, b.text
     # A name before a word for papers asks for that person's papers.
     assert "Tor Lattimore is not in the records" in answerer.ask("Tor Lattimore papers").text
     # A surname alone after "by" still names the one person carrying it.
@@ -393,6 +400,7 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
         {
             "title": "TruthfulQA: Measuring How Models Mimic Human Falsehoods",
             "author": "Stephanie Lin; Jacob Hilton",
+            "gs_citation": 1725,
             "abstract": "A benchmark of questions that some humans would answer falsely.",
         },
         {
@@ -445,11 +453,14 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
             "author": "Ida Jo",
             "abstract": "Policies for dialogue agents.",
         },
+        {"title": "Email Thread Summarization", "author": "Jo Ka", "abstract": "Summarizing emails."},
     ]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     # A paper's name before the colon is that paper, though another mentions the name more.
     a = answerer.ask("who wrote TruthfulQA")
     assert a.sources[0].title.startswith("TruthfulQA:") and "Stephanie Lin" in a.text
+    # The citations of a paper it names, not a count of papers.
+    assert "1725 citations" in answerer.ask("how many citations does TruthfulQA have?").text
     # An acronym more papers use than researchers work at a place it spells is not that place.
     b = answerer.ask("who wrote GLM?")
     assert "institution" not in b.query and b.sources[0].title.startswith("GLM:")
@@ -461,6 +472,7 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
     # Papers spell it either way; a search finds both.
     assert answerer.ask("how many papers on dialogue?").value == 2
     assert answerer.ask("how many papers on dialog?").value == 2
+    assert answerer.ask("how many papers on summarisation?").value == 1
 
 
 def test_who_works_on_a_topic_names_first_those_with_most_papers_on_it(tmp_path, model_cache):

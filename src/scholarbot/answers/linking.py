@@ -273,6 +273,8 @@ def institution_matches(mention: str, affiliation: str) -> bool:
         and _phrase_pattern(["university", *named[:-1]]).search(a)
     ):
         return True  # "Oslo uni": University of Oslo
+    if len(named) >= 3 and named[-1] in _INSTITUTION_KINDS and f" {' '.join(named[:-1])} " in f" {a} ":
+        return True  # "Carnegie Mellon University" printed "Carnegie Mellon"
     words = a.split()
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
     if " " not in m:
@@ -485,6 +487,9 @@ class Linker:
                 )
                 if not (cue and t.capitalised) and not self._name_only(fold(t.word)):
                     continue
+                before = tokens[i - 1] if i > 0 and not t.breaks else None
+                if before is not None and (self._given_name(before) or len(before.word.rstrip(".")) == 1):
+                    continue  # "emily bender", "Emily M. Bender": a surname after a given name is that name's
                 if (match := self._surname_match(t)) is not None:
                     candidates.append(((-1, 1, i), i, i + 1, match))
         for _, i, j, match in sorted(candidates, key=lambda c: c[0]):
@@ -611,6 +616,13 @@ class Linker:
         people = tuple(self.names.by_key[best_key])
         return NameMatch(" ".join(words), people, exact=False)
 
+    def _given_name(self, token: Token) -> bool:
+        """Whether a word is a given name (NameIndex.given_name) and no ordinary word."""
+        word = fold(token.word)
+        if word in _FUNCTION_WORDS or len(word) < 2 or self._ordinary(word):
+            return False
+        return self.names.given_name(word)
+
     def _name_like(self, name: str) -> bool:
         """Whether every word of a name is a name word or one the papers next to never use."""
         return all(
@@ -653,7 +665,7 @@ class Linker:
                 t is not None
                 and t.capitalised
                 and t.word.lower() not in _FUNCTION_WORDS
-                and not t.word.isupper()
+                and (not t.word.isupper() or (len(t.word) == 1 and bool(run)))  # "Emily M. Bender"
                 and (not run or not t.breaks)
             )
             if ok and t is not None:
@@ -662,6 +674,19 @@ class Linker:
             if 2 <= len(run) <= 4 and not all(self._ordinary(fold(x.word)) for x in run):
                 out.append(" ".join(x.word for x in run))
             run = [t] if t is not None and t.capitalised and t.word.lower() not in _FUNCTION_WORDS else []
+        # Typed in lower case, a given name and a name word after it are a name ("emily bender").
+        for i, t in enumerate(tokens[:-1]):
+            nxt = tokens[i + 1]
+            if (
+                not t.capitalised
+                and not nxt.capitalised
+                and not nxt.breaks
+                and self._given_name(t)
+                and self.names.word_count(fold(nxt.word)) > 0
+                and not self._ordinary(fold(nxt.word))
+                and nxt.word.lower() not in _FUNCTION_WORDS
+            ):
+                out.append(f"{t.word} {nxt.word}")
         # Typed in lower case, a name stands where a person does ("papers by john smithee"): two or
         # three words after "by"/"with" that are no ordinary text, one of them a name word.
         for i, t in enumerate(tokens[:-1]):

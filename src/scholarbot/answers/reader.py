@@ -112,6 +112,8 @@ _COMPARE = _rx(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
     r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b"
 )
+#: Citations themselves asked about ("how many citations", "times cited"), not a ranking by them.
+_CITATIONS = _rx(r"\bcitations?\b|\bcited\b|\bcites\b|\bcitation\s+counts?\b")
 _CITED = _rx(
     r"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
     r"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|\btop[- ]?\d*\b|\bcitations?\b|\bcited\b|"
@@ -460,6 +462,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
         people_counted = _COUNT.search(r) and _WHO.search(r) and not _PAPERS.search(r)
+        if _CITATIONS.search(r) and (links.venue or links.year_from or links.year_to):
+            # "do you have citation counts for WWW 2024?": the most cited there, or that none has one.
+            return "find_papers", {"sort": "citations", "limit": DEFAULT_TOP, "topic": None}, True
         if (links.venue or links.year_from or links.year_to or _COUNT.search(r)) and not people_counted:
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
@@ -472,6 +477,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _ONE_PAPER.search(r) and (topic or links.title) and not _COUNT.search(r):
         # "…fake news with llm agents, which paper?", "the paper about neopronouns: authors?"
         return ("paper_authors" if _WHO.search(r) else "find_papers"), {}, True
+    if _COUNT.search(r) and _CITATIONS.search(r) and (topic or links.title) and not _PAPERS.search(r):
+        # "how many citations does TS2Vec have?": the paper it names, with its count.
+        return "find_papers", {"sort": "citations", "limit": 1}, True
     if _COUNT.search(r) and (topic or links.venue or links.institution):
         return "count", {"count_of": "papers"}, True
     if _COUNT.search(r) and _PAPERS.search(r) and not _WHO.search(r):

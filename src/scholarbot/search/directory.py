@@ -390,6 +390,15 @@ class NameIndex:
             self.table.rows("SELECT coalesce(sum(people), 0) FROM words WHERE word = ?", (word,))[0][0]
         )
 
+    def given_name(self, word: str) -> bool:
+        """Whether a (folded) word is a given name: someone's first name in the records, or one the
+        nickname table knows ("emily", though no Emily is in the records)."""
+        if _NICKNAMES.nicknames_of(word) or _NICKNAMES.canonicals_of(word):
+            return True
+        return any(
+            fold(p.name).split()[:1] == [word] for k in self.keys_with_word(word) for p in self.by_key[k]
+        )
+
     def keys_with_word(self, word: str) -> list[str]:
         """Name keys that contain a (folded) word."""
         return [r[0] for r in self.table.rows("SELECT key FROM words WHERE word = ?", (word,))]
@@ -755,6 +764,18 @@ class PeopleDirectory:
             )
             found.update(r[0] for r in rows)
         return found
+
+    def authors_of_papers(self, paper_ids: Collection[str]) -> dict[str, list[str]]:
+        """Researcher ids of each paper's resolved authors, in author order (papers without any left out)."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for part in _parts(sorted(paper_ids)):
+            sql = (
+                "SELECT a.paper, p.id FROM authorship a JOIN people p ON p.n = a.n "
+                f"WHERE a.paper IN ({_marks(part)}) ORDER BY a.paper, a.n"
+            )
+            for pid, rid in self.table.rows(sql, part):
+                out[pid].append(rid)
+        return dict(out)
 
     def authors_of(self, paper_id: str) -> list[str]:
         """Researcher ids of a paper's resolved authors."""
