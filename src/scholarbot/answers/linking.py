@@ -784,7 +784,10 @@ class Linker:
                     continue
                 if self.institutions.find(words):
                     if best is None or (-len(words), i) < (best[0], best[1]):
-                        best = (-len(words), i, j, _as_name(" ".join(t.word for t in run)))
+                        said = " ".join(t.word for t in run)
+                        # "ntu's": an acronym typed in lower case is still one ("NTU", not "Ntu").
+                        acronym_typed = len(words) == 1 and words[0] in self.institutions.by_acronym
+                        best = (-len(words), i, j, said.upper() if acronym_typed else _as_name(said))
                     break
             # An acronym in capitals: "CMU", "MIT", "HKUST", "IISc".
             t = tokens[i]
