@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 #: Papers considered when asking who works on a topic: enough to count each person's papers on a
 #: broad field ("machine translation": a few hundred in the 13k corpus).
 TOPIC_PAPERS = 1000
+#: ...and at one place, whose people's papers are checked chunk by chunk until this many are found.
+PLACE_TOPIC_PAPERS = 200
+#: Places whose members and papers are kept (a question may weigh several words as places).
+INSTITUTIONS_KEPT = 256
+#: Papers whose authors are looked up at once when searching for those of some people.
+AUTHOR_CHUNK = 500
 #: People named per page of a "who works on" answer.
 EXPERTS_SHOWN = 8
 #: The best match for a description is the paper meant when its score exceeds the next one's by
@@ -603,7 +609,9 @@ class Answerer:
         """
         topic_text = query.topic or ""
         match = self._topic(topic_text)
-        rows = self._filter_rows(query)
+        # With the people at a place given, their papers are checked one by one below: narrowing to
+        # the place's papers first would read every paper of theirs.
+        rows = self._filter_rows(query if authors is None else query.with_(institution=None))
         self._judge(match, rows)
         if authors is None:
             order = rows[top_order(match.scores[rows], max(limit * 4, 3))]
@@ -612,11 +620,18 @@ class Answerer:
             on_rows = rows[match.on_topic[rows]]
             order = on_rows[top_order(match.scores[on_rows], len(on_rows))]
             on = []
-            for r in order:
-                if authors.intersection(self.people.authors_of(self.index.ids[int(r)])):
-                    on.append(int(r))
-                    if len(on) == limit:
-                        break
+            # Authors looked up a chunk of papers at a time, best first, until enough are found.
+            for start in range(0, len(order), AUTHOR_CHUNK):
+                chunk = [self.index.ids[int(r)] for r in order[start : start + AUTHOR_CHUNK]]
+                written = self.people.authors_of_papers(chunk)
+                on += [
+                    int(r)
+                    for r, i in zip(order[start:], chunk, strict=False)
+                    if authors.intersection(written.get(i, ()))
+                ]
+                if len(on) >= limit:
+                    on = on[:limit]
+                    break
         if query.sort == "date" and on:
             on = sorted(on, key=lambda r: -int(self.index.years[r]))
         papers = self._papers([self.index.ids[r] for r in on])
@@ -655,17 +670,11 @@ class Answerer:
         not guessed into a place: an author's usual affiliation is not theirs on every paper (it made
         a paper written in Shanghai Carnegie Mellon's most cited)."""
         if institution not in self._institution_papers:
-            entries = self.people.entries
-            members = [entries[rid] for rid in self._members(institution) if rid in entries]
-            ids = sorted({pid for e in members for pid in e.paper_ids})
-            at = [
-                paper.id
-                for paper in self._papers(ids)
-                if any(institution_matches(institution, x) for a in paper.authors for x in a.affiliations)
-            ]
-            if len(self._institution_papers) > 32:
+            affiliations, ids = self.people.papers_at(lambda aff: institution_matches(institution, aff))
+            at = self.index.rows_printing(self.index.row.rows(ids), affiliations)
+            if len(self._institution_papers) > INSTITUTIONS_KEPT:
                 self._institution_papers.clear()
-            self._institution_papers[institution] = np.asarray(self.index.row.rows(at), dtype=np.int64)
+            self._institution_papers[institution] = at
         return self._institution_papers[institution]
 
     def _who_works_on(self, query: Query, c: FactsComposer) -> Answer:
@@ -674,7 +683,9 @@ class Answerer:
         if not query.topic:
             return self._people_at(query, c)
         members = self._members(query.institution) if query.institution else None
-        papers, nearest = self._topic_papers(query, TOPIC_PAPERS, members)
+        papers, nearest = self._topic_papers(
+            query, TOPIC_PAPERS if members is None else PLACE_TOPIC_PAPERS, members
+        )
         if not papers and described(query.topic) and self._standout(query):
             # A description of one paper, which it stands out for: its authors work on it.
             best = self._ranked(query, 1)[0]
@@ -719,7 +730,7 @@ class Answerer:
         """Ids of the researchers whose affiliations include the institution (cached per name)."""
         if institution not in self._institution_members:
             members = self.people.members(lambda aff: institution_matches(institution, aff))
-            if len(self._institution_members) > 32:
+            if len(self._institution_members) > INSTITUTIONS_KEPT:
                 self._institution_members.clear()
             self._institution_members[institution] = members
         return self._institution_members[institution]

@@ -238,6 +238,7 @@ class Institutions:
         )
 
 
+@lru_cache(maxsize=1 << 16)  # every affiliation is normalised again for each place asked about
 def normalise_institution(text: str) -> str:
     """Fold an institution's name: case, accents, punctuation and a leading "the" do not matter."""
     words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()

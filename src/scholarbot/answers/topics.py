@@ -30,7 +30,7 @@ HEAVY_WORD = 0.2
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
 #: Best-scoring papers checked for a title the topic names.
-TITLE_CANDIDATES = 50
+TITLE_CANDIDATES = 20
 #: A topic of alternatives ("A or B") has at most this many words in each (a longer side is more
 #: likely a description that says "or", and each side alone matches more loosely).
 ALTERNATIVE_WORDS = 3

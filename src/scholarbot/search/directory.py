@@ -777,6 +777,20 @@ class PeopleDirectory:
                 out[pid].append(rid)
         return dict(out)
 
+    def papers_at(self, matches: Callable[[str], bool]) -> tuple[list[str], set[str]]:
+        """The affiliations `matches` accepts, and the ids of the papers of everyone holding one (one
+        query, not one per person: a large institution has tens of thousands at 1M papers)."""
+        chosen = [a for a in self.affiliations() if matches(a)]
+        papers: set[str] = set()
+        for part in _parts(chosen):
+            rows = self.table.rows(
+                "SELECT DISTINCT a.paper FROM affiliations f JOIN authorship a ON a.n = f.n "
+                f"WHERE f.aff IN ({_marks(part)})",
+                part,
+            )
+            papers.update(r[0] for r in rows)
+        return chosen, papers
+
     def authors_of(self, paper_id: str) -> list[str]:
         """Researcher ids of a paper's resolved authors."""
         rows = self.table.rows(

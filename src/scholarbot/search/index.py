@@ -227,6 +227,34 @@ class PaperIndex:
         blobs = self.records.get(rows)
         return {self.ids[r]: paper_from_blob(blob) for r, blob in zip(rows, blobs, strict=True)}
 
+    def rows_printing(self, rows: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """The rows whose paper record holds one of `texts` verbatim (affiliations as printed),
+        read from the saved records without decoding them; decoded where the index keeps none."""
+        if not len(rows) or not texts:
+            return np.zeros(0, dtype=np.int64)
+        if self.records is None:
+            found = self.papers([self.ids[int(r)] for r in rows])
+            wanted = set(texts)
+            return np.array(
+                [
+                    int(r)
+                    for r in rows
+                    if (p := found.get(self.ids[int(r)])) is not None
+                    and any(x in wanted for a in p.authors for x in a.affiliations)
+                ],
+                dtype=np.int64,
+            )
+        # A record is JSON inside JSON (store.py): each text appears escaped twice.
+        escaped = (
+            json.dumps(json.dumps(t, ensure_ascii=False)[1:-1], ensure_ascii=False)[1:-1] for t in texts
+        )
+        pattern = re.compile(b"|".join(re.escape(e.encode()) for e in escaped))
+        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        blobs = self.records.get(rows)
+        return np.array(
+            [int(r) for r, b in zip(rows, blobs, strict=True) if pattern.search(b)], dtype=np.int64
+        )
+
     def reference_vectors(self) -> np.ndarray:
         """Vectors that stand for the whole store when putting a cosine on its scale (all, or a sample)."""
         if self._sample is None:
