@@ -31,6 +31,9 @@ COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
 #: Best-scoring papers checked for a title the topic names.
 TITLE_CANDIDATES = 20
+#: In a store past the exact-search limit, only topics of at most this many words are checked so
+#: ("TruthfulQA", "the GLM paper").
+NAME_WORDS = 4
 #: A topic of alternatives ("A or B") has at most this many words in each (a longer side is more
 #: likely a description that says "or", and each side alone matches more loosely).
 ALTERNATIVE_WORDS = 3
@@ -93,7 +96,9 @@ def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch
     ahead of every other and on the topic: "who wrote TruthfulQA" is about “TruthfulQA: Measuring
     How Models Mimic Human Falsehoods”, whatever else discusses TruthfulQA more."""
     key = _title_key(topic)
-    if not key:
+    if not key or (index.approximate and len(key.split()) > NAME_WORDS):
+        # Ranking a large store's every paper again costs a tenth of a second at 1M papers; a
+        # long topic there (a title typed in full) is left to the evidence, a name is not.
         return match
     order = top_order(match.scores, TITLE_CANDIDATES)
     ids = [index.ids[int(r)] for r in order]
