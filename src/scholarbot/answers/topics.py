@@ -97,10 +97,12 @@ def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch
     How Models Mimic Human Falsehoods”, whatever else discusses TruthfulQA more."""
     key = _title_key(topic)
     if not key or (index.approximate and len(key.split()) > NAME_WORDS):
-        # Ranking a large store's every paper again costs a tenth of a second at 1M papers; a
-        # long topic there (a title typed in full) is left to the evidence, a name is not.
+        # In a large store a long topic (a title typed in full) is left to the evidence: its
+        # on-topic papers are too many to rank again cheaply.
         return match
-    order = top_order(match.scores, TITLE_CANDIDATES)
+    # A paper the topic names carries its words, so is on it: only those are ranked.
+    on = np.flatnonzero(match.on_topic)
+    order = on[top_order(match.scores[on], TITLE_CANDIDATES)]
     ids = [index.ids[int(r)] for r in order]
     papers = index.papers(ids)
     named = np.array(
