@@ -459,6 +459,10 @@ def test_a_paper_is_found_by_its_name_and_an_acronym_by_what_the_papers_define_i
     # A paper's name before the colon is that paper, though another mentions the name more.
     a = answerer.ask("who wrote TruthfulQA")
     assert a.sources[0].title.startswith("TruthfulQA:") and "Stephanie Lin" in a.text
+    # A paper asked about by name is given with the first sentence of its abstract.
+    about = answerer.ask("what's the TruthfulQA paper about?")
+    assert "“A benchmark of questions that some humans would answer falsely.”" in about.text, about.text
+    _assert_well_cited(about)
     # The citations of a paper it names, not a count of papers.
     assert "1725 citations" in answerer.ask("how many citations does TruthfulQA have?").text
     # An acronym more papers use than researchers work at a place it spells is not that place.

@@ -21,6 +21,8 @@ from scholarbot.answers.query import Query, described
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher
 
+#: Characters of an abstract's first sentence quoted for a paper asked about by name.
+GIST_CHARS = 300
 #: A venue the records hold: its name, the years they hold of it, and how many papers.
 VenueHeld = tuple[str, tuple[int, ...], int]
 #: A profile's recurring topics leave out words more than this share of all papers use, and
@@ -508,10 +510,17 @@ class FactsComposer(Composer):
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
 
     def search_results(
-        self, query: Query, papers: list[Paper], on: int | None = None, *, standout: bool = False
+        self,
+        query: Query,
+        papers: list[Paper],
+        on: int | None = None,
+        *,
+        standout: bool = False,
+        named: bool = False,
     ) -> Answer:
         """A paper search's results; with `on`, only the first `on` are on the topic, the rest near it;
-        `standout`: the first is well ahead of the rest (a description's paper)."""
+        `standout`: the first is well ahead of the rest (a description's paper); `named`: the topic
+        is the first paper's name or title ("what's the AmbiPun paper about"), said with its gist."""
         if query.sort == "citations":
             counted = [p for p in papers if p.citation_count is not None]
             if not counted:
@@ -528,6 +537,14 @@ class FactsComposer(Composer):
             )
         on = len(papers) if on is None else on
         best, rest, near = papers[0], papers[1:on], papers[max(on, 1) :]
+        if named:
+            self.answer.value = best.title
+            gist = _gist(best.abstract)
+            # The gist ends its own sentence inside the quote.
+            s = f"{self._item(best)}: “{gist}”" if gist else f"{self._item(best)}."
+            if rest:
+                s += f" Also on {query.topic}: {'; '.join(self._item(p) for p in rest[:3])}."
+            return self.finish(s)
         s = f"The closest match is {self._item(best)}."
         if standout and described(query.topic):
             # The rest score well below it: listed for browsing, not as rivals.
@@ -729,6 +746,15 @@ def _years_list(years: Sequence[int]) -> str:
         else:
             runs.append([y])
     return (" " + ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)) if runs else ""
+
+
+def _gist(abstract: str, limit: int = GIST_CHARS) -> str:
+    """The abstract's first sentence (cut at a word near `limit` characters)."""
+    text = " ".join(abstract.split())
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0] if text else ""
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _venue_phrase(query: Query) -> str | None:

@@ -25,7 +25,7 @@ from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.spelling import respelt
-from scholarbot.answers.topics import TopicMatch, match_topic
+from scholarbot.answers.topics import TopicMatch, match_topic, names_title
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
@@ -875,7 +875,8 @@ class Answerer:
             if papers or standout:
                 # A paper search ranks by score; the floor only decides whether anything is on topic.
                 papers, on = self._ranked(query, limit)
-                return c.search_results(query, papers, on, standout=standout)
+                named = bool(papers) and names_title(query.topic, papers[0].title)
+                return c.search_results(query, papers, on, standout=standout, named=named)
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.search_results(query, papers)

@@ -129,6 +129,12 @@ def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch
     return TopicMatch(match.scores, match.on_topic, _complete=complete if inner is not None else None)
 
 
+def names_title(topic: str | None, title: str) -> bool:
+    """Whether a topic names this paper: its title, its name before the colon, or its first words."""
+    key = _title_key(topic or "")
+    return bool(key) and _names(key, title)
+
+
 def _title_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
