@@ -494,6 +494,22 @@ def test_who_works_on_a_topic_names_first_those_with_most_papers_on_it(tmp_path,
     assert "Eve Fox" not in a.text
 
 
+def test_a_place_named_by_one_word_is_not_part_of_another_places_name(tmp_path, model_cache):
+    rows = [
+        {"title": "Dialogue Summaries", "author": "Ann Lee", "aff": "Columbia University"},
+        {"title": "Dialogue Acts", "author": "Bo Chen", "aff": "University of British Columbia"},
+        {"title": "Dialogue Agents", "author": "Cy Ode", "aff": "Google DeepMind"},
+        {"title": "Dialogue Games", "author": "Di Eng", "aff": "DeepMind"},
+        {"title": "Search Ads", "author": "Eve Fox", "aff": "Google"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who at Columbia works on dialogue?")
+    assert [p["name"] for p in a.people] == ["Ann Lee"], a.text
+    # A place of its own before the word ("Google DeepMind") is the same lab, not another place.
+    b = answerer.ask("who at DeepMind works on dialogue?")
+    assert {p["name"] for p in b.people} == {"Cy Ode", "Di Eng"}, b.text
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

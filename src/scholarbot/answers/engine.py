@@ -670,7 +670,7 @@ class Answerer:
         not guessed into a place: an author's usual affiliation is not theirs on every paper (it made
         a paper written in Shanghai Carnegie Mellon's most cited)."""
         if institution not in self._institution_papers:
-            affiliations, ids = self.people.papers_at(lambda aff: institution_matches(institution, aff))
+            affiliations, ids = self.people.papers_at(self._at(institution))
             at = self.index.rows_printing(self.index.row.rows(ids), affiliations)
             if len(self._institution_papers) > INSTITUTIONS_KEPT:
                 self._institution_papers.clear()
@@ -726,10 +726,21 @@ class Answerer:
         top = [(records[r], by_person[r]) for r in page if r in records]
         return c.experts(query, top, len(ranked))
 
+    def _at(self, institution: str) -> Callable[[str], bool]:
+        """Whether an affiliation is at the institution a question names."""
+        institutions = self.linker.institutions
+
+        def at(affiliation: str) -> bool:
+            return institution_matches(institution, affiliation) and not institutions.inside_other_name(
+                institution, affiliation
+            )
+
+        return at
+
     def _members(self, institution: str) -> set[str]:
         """Ids of the researchers whose affiliations include the institution (cached per name)."""
         if institution not in self._institution_members:
-            members = self.people.members(lambda aff: institution_matches(institution, aff))
+            members = self.people.members(self._at(institution))
             if len(self._institution_members) > INSTITUTIONS_KEPT:
                 self._institution_members.clear()
             self._institution_members[institution] = members

@@ -228,6 +228,20 @@ class Institutions:
             found = self.find(["university", *words[:-1]])
         return found
 
+    def inside_other_name(self, mention: str, affiliation: str) -> bool:
+        """Whether a one-word place is, in this affiliation, only part of another place's name:
+        "Columbia" in "University of British Columbia", "Washington" in "George Washington
+        University". A word before it that names a place of its own ("Google DeepMind") or is a
+        common part of names ("New", "North") does not make it another place."""
+        m = normalise_institution(mention)
+        if " " in m or not m:
+            return False
+        words = normalise_institution(affiliation).split()
+        spots = [i for i, w in enumerate(words) if w == m]
+        return bool(spots) and all(
+            i > 0 and self.distinctive(words[i - 1]) and words[i - 1] not in self.phrases for i in spots
+        )
+
     def distinctive(self, word: str) -> bool:
         return (
             word in self.by_word
