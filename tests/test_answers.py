@@ -510,6 +510,22 @@ def test_a_place_named_by_one_word_is_not_part_of_another_places_name(tmp_path, 
     assert {p["name"] for p in b.people} == {"Cy Ode", "Di Eng"}, b.text
 
 
+def test_a_field_named_by_a_phrase_counts_the_papers_that_say_it(tmp_path, model_cache):
+    rows = [
+        *({"title": f"Topic Models for Corpus {i}", "author": "Ann Lee; Bo Chen"} for i in range(6)),
+        *({"title": f"Neural Topic Modeling at Scale {i}", "author": "Cy Ode; Di Eng"} for i in range(5)),
+        # The field's words apart, not the field: "topic" of a dialogue, "modeling" of language.
+        *(
+            {"title": f"Topic Shifts in Dialogue and Language Modeling {i}", "author": "Zed Zu; Eve Fox"}
+            for i in range(8)
+        ),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on topic modelling?")
+    names = [p["name"] for p in a.people]
+    assert set(names[:2]) == {"Ann Lee", "Bo Chen"} and "Zed Zu" not in names, a.text
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

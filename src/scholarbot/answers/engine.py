@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.spelling import respelt
-from scholarbot.answers.topics import TopicMatch, match_topic, names_title
+from scholarbot.answers.topics import TopicMatch, alternatives, match_topic, names_title, phrased
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 TOPIC_PAPERS = 1000
 #: ...and at one place, whose people's papers are checked chunk by chunk until this many are found.
 PLACE_TOPIC_PAPERS = 200
+#: Papers saying a field's phrase that are enough to count people by them alone.
+PHRASED_MIN = 10
 #: Places whose members and papers are kept (a question may weigh several words as places).
 INSTITUTIONS_KEPT = 256
 #: Papers whose authors are looked up at once when searching for those of some people.
@@ -696,6 +699,12 @@ class Answerer:
             if anywhere:
                 return c.nobody_at(query, anywhere)
             return c.nothing_on_topic(query, nearest)
+        if query.topic and not described(query.topic):
+            # A field named by a phrase ("topic modeling") is counted by the papers that say it, when
+            # enough do: its words one by one are in many papers that are not on it ("topic").
+            said = [p for p in papers if phrased(query.topic, self._spelt_out(query.topic), p)]
+            if len(said) >= PHRASED_MIN:
+                papers = said
         by_person: dict[str, list[Paper]] = {}
         closest: dict[str, int] = {}  # the rank of each person's closest paper
         authors = self._authors_of_papers(papers, query.institution)
@@ -708,6 +717,11 @@ class Answerer:
         # Who works on it most: the most papers on it, then the closest paper. (Weighing papers by
         # rank named the authors of the one closest paper first even on a field with hundreds.)
         ranked = sorted(by_person, key=lambda r: (-len(by_person[r]), closest[r]))
+        parts = alternatives(query.topic or "")
+        if len(parts) > 1:
+            # "A or B": the people of each in turn, so the larger field does not fill the page.
+            lists = [[r for r in ranked if any(phrased(part, (), p) for p in by_person[r])] for part in parts]
+            ranked = list(dict.fromkeys(r for group in zip_longest(*lists) for r in group if r is not None))
         # At most two people per leading paper, so one paper's author list does not crowd out the field.
         chosen: list[str] = []
         per_paper: dict[str, int] = {}

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import Stemmer
 
+from scholarbot.records import Paper
 from scholarbot.search.index import Mode, PaperIndex, fuse, top_order
 
 #: Share of the topic's IDF-weighted words a paper must contain, its most specific word among them,
@@ -29,6 +31,7 @@ HEAVY_WORD = 0.2
 #: ...or this share together with a meaning within MARGIN_NEAR of the "related" floor.
 COVERAGE_NEAR = 0.4
 MARGIN_NEAR = -0.08
+_STEMMER = Stemmer.Stemmer("english")
 #: Best-scoring papers checked for a title the topic names.
 TITLE_CANDIDATES = 20
 #: In a store past the exact-search limit, only topics of at most this many words are checked so
@@ -127,6 +130,18 @@ def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch
 
     pin()
     return TopicMatch(match.scores, match.on_topic, _complete=complete if inner is not None else None)
+
+
+def phrased(topic: str, variants: Sequence[str], paper: Paper) -> bool:
+    """Whether the paper's title or abstract says the topic (one of its alternatives, or of its other
+    wordings) as a phrase, word forms aside ("topic models" says "topic modeling")."""
+    wanted = [_stems(part) for t in (topic, *variants) for part in alternatives(t)]
+    text = _stems(f"{paper.title} {paper.abstract}")
+    return any(w in text for w in wanted)
+
+
+def _stems(text: str) -> str:
+    return " " + " ".join(_STEMMER.stemWords(re.findall(r"[a-z0-9]+", text.lower()))) + " "
 
 
 def names_title(topic: str | None, title: str) -> bool:
