@@ -526,6 +526,22 @@ def test_a_field_named_by_a_phrase_counts_the_papers_that_say_it(tmp_path, model
     assert set(names[:2]) == {"Ann Lee", "Bo Chen"} and "Zed Zu" not in names, a.text
 
 
+def test_a_paper_is_at_a_place_by_its_printed_affiliations_not_by_its_words(tmp_path, model_cache):
+    rows = [
+        {"title": "Bots on Twitter", "author": "Di Eng; Hal Ivy", "aff": "Twitter; Twitter"},
+        # The same two people, elsewhere this time: the title's "Twitter" is no affiliation.
+        {
+            "title": "Twitter Memes",
+            "author": "Di Eng; Hal Ivy",
+            "aff": "Oxford University; Oxford University",
+        },
+        {"title": "Ad Auctions", "author": "Eve Fox", "aff": "Twitter"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("how many papers from Twitter?")
+    assert a.value == 2, a.text
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

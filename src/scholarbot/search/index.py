@@ -244,10 +244,9 @@ class PaperIndex:
                 ],
                 dtype=np.int64,
             )
-        # A record is JSON inside JSON (store.py): each text appears escaped twice.
-        escaped = (
-            json.dumps(json.dumps(t, ensure_ascii=False)[1:-1], ensure_ascii=False)[1:-1] for t in texts
-        )
+        # A record is JSON inside JSON (store.py): each affiliation appears as a whole string, its
+        # quotes escaped, so a title or abstract that mentions the place does not count.
+        escaped = (json.dumps(json.dumps(t, ensure_ascii=False), ensure_ascii=False)[1:-1] for t in texts)
         pattern = re.compile(b"|".join(re.escape(e.encode()) for e in escaped))
         rows = np.sort(np.asarray(rows, dtype=np.int64))
         blobs = self.records.get(rows)
