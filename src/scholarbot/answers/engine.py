@@ -702,7 +702,8 @@ class Answerer:
         if query.topic and not described(query.topic):
             # A field named by a phrase ("topic modeling") is counted by the papers that say it, when
             # enough do: its words one by one are in many papers that are not on it ("topic").
-            said = [p for p in papers if phrased(query.topic, self._spelt_out(query.topic), p)]
+            wordings = self._spelt_out(query.topic)
+            said = [p for p in papers if phrased(query.topic, wordings, p)]
             if len(said) >= PHRASED_MIN:
                 papers = said
         by_person: dict[str, list[Paper]] = {}

@@ -754,16 +754,22 @@ class PeopleDirectory:
 
     def members(self, matches: Callable[[str], bool]) -> set[str]:
         """Ids of the people with an affiliation that `matches` accepts (each distinct string judged once)."""
+        sql = "SELECT DISTINCT p.id FROM affiliations a JOIN people p ON p.n = a.n WHERE a.aff IN ({})"
+        return self._holding(matches, sql)[1]
+
+    def papers_at(self, matches: Callable[[str], bool]) -> tuple[list[str], set[str]]:
+        """The affiliations `matches` accepts, and the ids of the papers of everyone holding one (one
+        query, not one per person: a large institution has tens of thousands at 1M papers)."""
+        sql = "SELECT DISTINCT w.paper FROM affiliations a JOIN authorship w ON w.n = a.n WHERE a.aff IN ({})"
+        return self._holding(matches, sql)
+
+    def _holding(self, matches: Callable[[str], bool], sql: str) -> tuple[list[str], set[str]]:
+        """The affiliations `matches` accepts, and what `sql` selects for the people holding them."""
         chosen = [a for a in self.affiliations() if matches(a)]
         found: set[str] = set()
         for part in _parts(chosen):
-            rows = self.table.rows(
-                "SELECT DISTINCT p.id FROM affiliations a JOIN people p ON p.n = a.n "
-                f"WHERE a.aff IN ({_marks(part)})",
-                part,
-            )
-            found.update(r[0] for r in rows)
-        return found
+            found.update(r[0] for r in self.table.rows(sql.format(_marks(part)), part))
+        return chosen, found
 
     def authors_of_papers(self, paper_ids: Collection[str]) -> dict[str, list[str]]:
         """Researcher ids of each paper's resolved authors, in author order (papers without any left out)."""
@@ -776,20 +782,6 @@ class PeopleDirectory:
             for pid, rid in self.table.rows(sql, part):
                 out[pid].append(rid)
         return dict(out)
-
-    def papers_at(self, matches: Callable[[str], bool]) -> tuple[list[str], set[str]]:
-        """The affiliations `matches` accepts, and the ids of the papers of everyone holding one (one
-        query, not one per person: a large institution has tens of thousands at 1M papers)."""
-        chosen = [a for a in self.affiliations() if matches(a)]
-        papers: set[str] = set()
-        for part in _parts(chosen):
-            rows = self.table.rows(
-                "SELECT DISTINCT a.paper FROM affiliations f JOIN authorship a ON a.n = f.n "
-                f"WHERE f.aff IN ({_marks(part)})",
-                part,
-            )
-            papers.update(r[0] for r in rows)
-        return chosen, papers
 
     def authors_of(self, paper_id: str) -> list[str]:
         """Researcher ids of a paper's resolved authors."""
