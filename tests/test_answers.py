@@ -542,6 +542,29 @@ def test_a_paper_is_at_a_place_by_its_printed_affiliations_not_by_its_words(tmp_
     assert a.value == 2, a.text
 
 
+def test_an_acronym_of_several_places_is_said_to_count_them_all(tmp_path, model_cache):
+    rows = [
+        {"title": "Dialogue Summaries", "author": "Ann Lee", "aff": "Nanyang Technological University"},
+        {"title": "Dialogue Acts", "author": "Bo Chen", "aff": "National Taiwan University"},
+        {
+            "title": "Dialogue Games",
+            "author": "Cy Ode",
+            "aff": "Korea Advanced Institute of Science and Technology",
+        },
+        {
+            "title": "Dialogue Agents",
+            "author": "Di Eng",
+            "aff": "Korea Advanced Institute of Science & Technology",
+        },
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who at NTU works on dialogue?")
+    assert {p["name"] for p in a.people} == {"Ann Lee", "Bo Chen"}
+    assert any("Nanyang Technological University" in n and "National Taiwan University" in n for n in a.notes)
+    # One place spelt two ways is one place.
+    assert not answerer.ask("who at KAIST works on dialogue?").notes
+
+
 # --- questions about the whole store or a venue, and about one paper --------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "scholarbot" / "data" / "sample" / "paperlists"

@@ -46,6 +46,8 @@ TOPIC_PAPERS = 1000
 PLACE_TOPIC_PAPERS = 200
 #: Papers saying a field's phrase that are enough to count people by them alone.
 PHRASED_MIN = 10
+#: Places named when an acronym stands for several.
+PLACES_NAMED = 3
 #: Places whose members and papers are kept (a question may weigh several words as places).
 INSTITUTIONS_KEPT = 256
 #: Papers whose authors are looked up at once when searching for those of some people.
@@ -212,6 +214,7 @@ class Answerer:
                 return FactsComposer(THANKS).thanks(), THANKS
             reading = read(self.linker.link(readable(question)))
             query, notes = follow_up(reading, previous), list(_reading_notes(reading))
+            notes += self._place_notes(query)
             sure = reading.sure or query is not reading.query
             if self.planner is not None and not sure:
                 plan = self.planner.plan(question[:MAX_QUESTION_CHARS], hint=query, run=self._preview)
@@ -751,6 +754,25 @@ class Answerer:
             )
 
         return at
+
+    def _place_notes(self, query: Query) -> list[str]:
+        """Say so when an acronym asked about stands for several places, all of which are counted."""
+        acronym = query.institution or ""
+        if not acronym.isupper() or " " in acronym:
+            return []
+        institutions = self.linker.institutions
+        # One place spelt two ways ("Science & Technology", "Science and Technology") is one place.
+        places = {
+            " ".join(
+                w for w in n.split() if w not in {"and", "of", "the", "at", "for", "in"}
+            ): institutions.phrases[n]
+            for n in sorted(institutions.by_acronym.get(acronym.lower(), ()))
+        }
+        names = sorted(places.values())
+        if len(names) < 2:
+            return []
+        shown = ", ".join(names[:PLACES_NAMED]) + (" and others" if len(names) > PLACES_NAMED else "")
+        return [f"“{acronym}” stands for more than one place in the records ({shown}); all are counted."]
 
     def _members(self, institution: str) -> set[str]:
         """Ids of the researchers whose affiliations include the institution (cached per name)."""
