@@ -494,6 +494,20 @@ def test_who_works_on_a_topic_names_first_those_with_most_papers_on_it(tmp_path,
     assert "Eve Fox" not in a.text
 
 
+def test_namesakes_in_one_list_say_which_is_which(tmp_path, model_cache):
+    rows = [
+        {"title": "Speech Recognition in Noise", "author": "Ann Lee; Bo Chen", "aff": "MIT; MIT"},
+        {
+            "title": "Speech Recognition for Children",
+            "author": "Ann Lee; Cy Ode",
+            "aff": "Oxford University; Oxford University",
+        },
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on speech recognition?")
+    assert "Ann Lee (MIT)" in a.text and "Ann Lee (Oxford University)" in a.text, a.text
+
+
 def test_a_place_named_by_one_word_is_not_part_of_another_places_name(tmp_path, model_cache):
     rows = [
         {"title": "Dialogue Summaries", "author": "Ann Lee", "aff": "Columbia University"},

@@ -495,10 +495,15 @@ class FactsComposer(Composer):
                 return self.finish(f"All {total} researchers with work on {what}{scope} are listed already.")
             return self.finish(f"I found no one in the records working on {what}{scope}.")
         parts = []
+        names = Counter(r.name for r, _ in ranked)
         for r, papers in ranked:
             cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
             counted = f" ({len(papers)})" if len(papers) > 1 else ""
-            parts.append(f"{printed_name(r, papers[0]) if papers else r.name}{counted} {cites}")
+            name = printed_name(r, papers[0]) if papers else r.name
+            if names[r.name] > 1:
+                # Two people the records keep apart under one name: what tells this one apart.
+                name = f"{name} ({_apart(r, papers)})"
+            parts.append(f"{name}{counted} {cites}")
             self.answer.people.append(self.person_json(r, papers[:2], printed=True))
         said = [f"{total} in all"] if total > len(ranked) else []
         if query.offset:
@@ -746,6 +751,14 @@ def _years_list(years: Sequence[int]) -> str:
         else:
             runs.append([y])
     return (" " + ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)) if runs else ""
+
+
+def _apart(person: Researcher, papers: Sequence[Paper]) -> str:
+    """A word on which of several namesakes this is: an affiliation, else a coauthor on a cited paper."""
+    if person.affiliations:
+        return person.affiliations[0]
+    others = [a.name for p in papers[:1] for a in p.authors if a.name != person.name]
+    return f"with {others[0]}" if others else "another person"
 
 
 def _gist(abstract: str, limit: int = GIST_CHARS) -> str:
