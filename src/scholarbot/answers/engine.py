@@ -695,7 +695,9 @@ class Answerer:
         if not papers and described(query.topic) and self._standout(query):
             # A description of one paper, which it stands out for: its authors work on it.
             best = self._ranked(query, 1)[0]
-            if best and (query.institution is None or self._authors_at(best[0], query.institution)):
+            if best and (
+                query.institution is None or self._authors_of_papers(best, query.institution)[best[0].id]
+            ):
                 papers = best
         if not papers:
             anywhere = self._topic_papers(query.with_(institution=None), 3)[0] if members is not None else []
@@ -760,15 +762,7 @@ class Answerer:
         acronym = query.institution or ""
         if not acronym.isupper() or " " in acronym:
             return []
-        institutions = self.linker.institutions
-        # One place spelt two ways ("Science & Technology", "Science and Technology") is one place.
-        places = {
-            " ".join(
-                w for w in n.split() if w not in {"and", "of", "the", "at", "for", "in"}
-            ): institutions.phrases[n]
-            for n in sorted(institutions.by_acronym.get(acronym.lower(), ()))
-        }
-        names = sorted(places.values())
+        names = self.linker.institutions.spelling(acronym)
         if len(names) < 2:
             return []
         shown = ", ".join(names[:PLACES_NAMED]) + (" and others" if len(names) > PLACES_NAMED else "")
@@ -784,7 +778,8 @@ class Answerer:
         return self._institution_members[institution]
 
     def _authors_of_papers(self, papers: list[Paper], institution: str | None) -> dict[str, list[str]]:
-        """:meth:`_authors_at` for many papers at once (two lookups, not two per paper)."""
+        """Each paper's resolved authors, only those the paper and their records place at the
+        institution when one is asked for (two lookups for all the papers, not two per paper)."""
         authors = self.people.authors_of_papers([p.id for p in papers])
         if not institution:
             return authors
@@ -798,23 +793,6 @@ class Answerer:
             p.id: [r for r in authors.get(p.id, []) if r in placed and _placed_at(p, records[r], institution)]
             for p in papers
         }
-
-    def _authors_at(self, paper: Paper, institution: str | None) -> list[str]:
-        """Resolved authors of a paper, only those at the institution when one is asked for."""
-        rids = self.people.authors_of(paper.id)
-        if not institution:
-            return rids
-        records = self.people.records(rids)
-        out = []
-        for rid in rids:
-            r = records.get(rid)
-            if r is None:
-                continue
-            if _placed_at(paper, r, institution) and any(
-                institution_matches(institution, x) for x in r.affiliations
-            ):
-                out.append(rid)
-        return out
 
     def _people_at(self, query: Query, c: FactsComposer) -> Answer:
         """The people at an institution with the most papers written there (in the years and venues

@@ -228,6 +228,16 @@ class Institutions:
             found = self.find(["university", *words[:-1]])
         return found
 
+    def spelling(self, acronym: str) -> list[str]:
+        """The places whose initials an acronym is, one name each: names that differ only in words
+        such as "of" and "and", which give no initial, are one place spelt two ways ("Science &
+        Technology", "Science and Technology")."""
+        places = {
+            " ".join(w for w in n.split() if w not in _ACRONYM_SKIP): self.phrases[n]
+            for n in sorted(self.by_acronym.get(acronym.lower(), ()))
+        }
+        return sorted(places.values())
+
     def inside_other_name(self, mention: str, affiliation: str) -> bool:
         """Whether a one-word place is, in this affiliation, only part of another place's name:
         "Columbia" in "University of British Columbia", "Washington" in "George Washington
@@ -749,6 +759,14 @@ class Linker:
     def _take_institution(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         # Only a capitalised word that is not a question word, or a word after "at"/"from", can
         # start an institution; without one there is nothing to look up.
+        # Whether each word names a place however typed: judged once per word, asked for each run.
+        place_words: dict[int, bool] = {}
+
+        def place_word(i: int) -> bool:
+            if i not in place_words:
+                place_words[i] = self._place_word(tokens, i)
+            return place_words[i]
+
         if not any(
             (t.capitalised and t.word.lower() not in _FUNCTION_WORDS)
             or (
@@ -757,7 +775,7 @@ class Linker:
                 and t.word.lower() not in _FUNCTION_WORDS
             )
             or t.word.lower() in _MEMBERS
-            or self._place_word(tokens, i)
+            or place_word(i)
             for i, t in enumerate(tokens)
         ):
             return
@@ -781,7 +799,7 @@ class Linker:
                 # "Google researchers", "tsinghua university people": named as where people are.
                 members = j < len(tokens) and tokens[j].word.lower() in _MEMBERS
                 placed = cue or members
-                if not (placed or any(t.capitalised for t in run) or self._place_word(tokens, i)):
+                if not (placed or any(t.capitalised for t in run) or place_word(i)):
                     continue
                 if (
                     len(words) == 1
@@ -794,7 +812,7 @@ class Linker:
                     and self._ordinary(words[0])
                     and not (placed and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
                     and not (run[0].capitalised and self._papers_of_place(tokens, j, words[0]))
-                    and not self._place_word(tokens, i)
+                    and not place_word(i)
                 ):
                     continue
                 if self.institutions.find(words):

@@ -325,6 +325,7 @@ def read(links: Links) -> Reading:
         if rest is None or len(rest.split()) <= UNKNOWN_NAME_MAX_TOPIC:
             people = (*people, *unknown)
             residual = masked
+    refers = _refers(residual)
     topic = _topic(residual, links)
     if topic and people and not links.title and not _marked(residual, topic) and _ASKS.search(residual):
         # "how many papers did X publish back in 2022?", "which conference shows up most in X's
@@ -334,7 +335,7 @@ def read(links: Links) -> Reading:
     count_back = bool(
         _COUNT.search(residual)
         and not people
-        and not _refers(residual)  # "how many papers do they have?" asks about a person
+        and not refers  # "how many papers do they have?" asks about a person
         and topic is None
         and not (links.venue or links.institution)
     )
@@ -350,7 +351,7 @@ def read(links: Links) -> Reading:
         "sort": sort,
     }
     # "what did they publish?" asks a person question about someone named earlier.
-    n = len(people) or (1 if _refers(residual) else 0)
+    n = len(people) or (1 if refers else 0)
     op, extra, sure = _operation(residual, n, topic, links)
     if op in _PAPER_OPS and topic and not n and not links.placed:
         # A paper search keeps a place only where the question puts papers there ("dialogue papers

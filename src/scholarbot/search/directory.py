@@ -216,6 +216,18 @@ class _Table:
         with self.lock:
             return self.db.execute(sql, params).fetchall()
 
+    def authors(self, paper_ids: Collection[str]) -> dict[str, list[str]]:
+        """Researcher ids of each paper's resolved authors, in author order (papers without any left out)."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for part in _parts(sorted(paper_ids)):
+            sql = (
+                "SELECT a.paper, p.id FROM authorship a JOIN people p ON p.n = a.n "
+                f"WHERE a.paper IN ({_marks(part)}) ORDER BY a.paper, a.n"
+            )
+            for pid, rid in self.rows(sql, part):
+                out[pid].append(rid)
+        return dict(out)
+
     def generation(self) -> str | None:
         found = self.rows("SELECT value FROM meta WHERE name = 'generation'")
         return str(found[0][0]) if found else None
@@ -663,15 +675,7 @@ class PeopleTable:
         return out
 
     def authors_of(self, paper_ids: Collection[str]) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = defaultdict(set)
-        for part in _parts(sorted(paper_ids)):
-            sql = (
-                "SELECT a.paper, p.id FROM authorship a JOIN people p ON p.n = a.n "
-                f"WHERE a.paper IN ({_marks(part)})"
-            )
-            for pid, rid in self._rows(sql, part):
-                out[pid].add(rid)
-        return dict(out)
+        return {pid: set(rids) for pid, rids in self._open().authors(paper_ids).items()}
 
     def name_counts(self, keys: Collection[str]) -> tuple[dict[str, int], int]:
         # Through the name-word rows: a late ingest reads the names that share a word with its own,
@@ -773,15 +777,7 @@ class PeopleDirectory:
 
     def authors_of_papers(self, paper_ids: Collection[str]) -> dict[str, list[str]]:
         """Researcher ids of each paper's resolved authors, in author order (papers without any left out)."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for part in _parts(sorted(paper_ids)):
-            sql = (
-                "SELECT a.paper, p.id FROM authorship a JOIN people p ON p.n = a.n "
-                f"WHERE a.paper IN ({_marks(part)}) ORDER BY a.paper, a.n"
-            )
-            for pid, rid in self.table.rows(sql, part):
-                out[pid].append(rid)
-        return dict(out)
+        return self.table.authors(paper_ids)
 
     def authors_of(self, paper_id: str) -> list[str]:
         """Researcher ids of a paper's resolved authors."""
