@@ -382,6 +382,28 @@ def test_people_at_a_place_are_ranked_by_the_papers_they_wrote_there(tmp_path, m
     assert "Hal Ivy" not in c.text and "Fay Gu" in c.text
 
 
+def test_people_at_a_place_work_on_a_topic_in_papers_written_there(tmp_path, model_cache, monkeypatch):
+    from scholarbot.answers import engine
+
+    rows = [
+        # The two's closest paper on speech was written elsewhere; only the one written at Carnegie
+        # Mellon (or one that prints no place) puts them there.
+        {"title": "Speech", "author": "Cy Ode; Fay Gu", "aff": "Google; Google"},
+        {
+            "title": "Speech Enhancement for Noisy Rooms with Microphone Arrays",
+            "author": "Cy Ode; Fay Gu",
+            "aff": "Carnegie Mellon University; Carnegie Mellon University",
+        },
+        {"title": "Graph Parsing", "author": "Fay Gu", "aff": "Carnegie Mellon University"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    # As at a million papers, where the place's best few hundred papers are what is looked at.
+    monkeypatch.setattr(engine, "PLACE_TOPIC_PAPERS", 1)
+    a = answerer.ask("who at Carnegie Mellon works on speech?")
+    assert {p["name"] for p in a.people} == {"Cy Ode", "Fay Gu"}, a.text
+    assert [s.title for s in a.sources] == ["Speech Enhancement for Noisy Rooms with Microphone Arrays"]
+
+
 def test_a_misspelt_name_is_read_as_the_likelier_of_two_close_names(tmp_path, model_cache):
     rows = [{"title": f"Commonsense Study {i}", "author": "Yejin Choi; Ann Lee"} for i in range(40)]
     rows.append({"title": "Vision Study", "author": "Yejin Cho; Bo Chen"})

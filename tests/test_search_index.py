@@ -192,6 +192,80 @@ def test_a_changed_store_patches_the_saved_index_to_what_a_full_build_gives(
     assert before.papers(list(records_before)) != store.get_papers(list(records_before))
 
 
+def test_papers_printing_an_affiliation_follow_patches_and_older_caches(hash_store, tmp_path, monkeypatch):
+    """A place's papers are those that print it beside an author, found from postings that a patch
+    keeps current and that an index saved before them gets made from its records."""
+    import json
+
+    from scholarbot.ingest.pipeline import ingest_paths
+    from scholarbot.search.affiliation_rows import KEYS_FILE, ROWS_FILE
+
+    store, embedder = hash_store
+
+    def write(rows: list[tuple[str, str, str]]) -> None:
+        data = [
+            {"title": t, "abstract": f"About {t.lower()}.", "author": au, "aff": af} for t, au, af in rows
+        ]
+        (tmp_path / "acl2023.json").write_text(json.dumps(data))
+        ingest_paths([tmp_path / "acl2023.json"], store, embedder)
+
+    rows = [
+        ("Parsing with graphs", "Ann Lee", "Beihang University"),
+        ("Speech in noise", "Bo Chen; Ann Lee", "Peking University; Beihang University"),
+        ("A Beihang University survey of tagging", "Cy Do", "MIT"),
+    ]
+    write(rows)
+    cache = tmp_path / "index"
+    index = PaperIndex.open(store, embedder, cache)
+
+    def titles(ix: PaperIndex, *places: str) -> set[str]:
+        found = ix.papers([ix.ids[int(r)] for r in ix.rows_printing(list(places))])
+        return {p.title for p in found.values()}
+
+    assert titles(index, "Beihang University") == {"Parsing with graphs", "Speech in noise"}
+    assert titles(index, "Peking University", "MIT") == {
+        "Speech in noise",
+        "A Beihang University survey of tagging",
+    }
+    assert titles(index, "Beihang") == set()  # as printed, whole
+    assert {index.ids[int(r)] for r in index.rows_printing_none()} == set()
+
+    write([*rows, ("Tagging tweets", "Dee Fu", "Beihang University"), ("Untold places", "Eve Ho", "")])
+
+    def no_build(*_: object) -> None:
+        raise AssertionError("a full build; the saved index should have been patched")
+
+    with monkeypatch.context() as m:
+        m.setattr(PaperIndex, "build", classmethod(no_build))
+        patched = PaperIndex.open(store, embedder, cache)
+    beihang = {"Parsing with graphs", "Speech in noise", "Tagging tweets"}
+    assert titles(patched, "Beihang University") == beihang
+    unplaced = patched.papers([patched.ids[int(r)] for r in patched.rows_printing_none()])
+    assert [p.title for p in unplaced.values()] == ["Untold places"]
+    full = PaperIndex.build(store, embedder)
+    for place in ("Beihang University", "Peking University", "MIT"):
+        assert titles(patched, place) == titles(full, place)
+
+    # A cache saved before the postings existed: made from its records, and saved for the next process.
+    for name in (KEYS_FILE, ROWS_FILE):
+        (cache / "papers" / name).unlink()
+    older = PaperIndex.open(store, embedder, cache)
+    assert titles(older, "Beihang University") == beihang
+    assert (cache / "papers" / KEYS_FILE).exists() and (cache / "papers" / ROWS_FILE).exists()
+
+
+def test_affiliation_postings_replace_a_changed_papers_places():
+    from scholarbot.search.affiliation_rows import AffiliationRows
+
+    postings = AffiliationRows.of([["Beihang University"], ["MIT", "Beihang University"], []])
+    assert postings.rows_printing(["Beihang University"]).tolist() == [0, 1]
+    assert postings.rows_printing_none(3).tolist() == [2]
+    changed = postings.patched({0: ["Tsinghua University"], 3: ["Beihang University", "Beihang University"]})
+    assert changed.rows_printing(["Beihang University"]).tolist() == [1, 3]
+    assert changed.rows_printing(["Tsinghua University", "MIT"]).tolist() == [0, 1]
+    assert changed.rows_printing(["Nowhere"]).tolist() == [] and changed.rows_printing_none(4).tolist() == [2]
+
+
 def test_many_patches_keep_records_right_and_their_files_few(hash_store, tmp_path, monkeypatch):
     """Each patch adds a segment of records; past the limit a patch copies the live ones into one."""
     from scholarbot.ingest.pipeline import ingest_paths

@@ -129,6 +129,7 @@ class Answerer:
         self._pages: dict[str, list[ProfilePage]] | None = None
         self._institution_members: dict[str, set[str]] = {}
         self._institution_papers: dict[str, np.ndarray] = {}
+        self._institution_affiliations: dict[str, list[str]] = {}
         self._definitions: dict[str, str | None] = {}
         self._generation: str | None = None
 
@@ -190,6 +191,7 @@ class Answerer:
             self._pages = None
             self._institution_members.clear()
             self._institution_papers.clear()
+            self._institution_affiliations.clear()
             self._definitions.clear()
             self._topics.clear()
             self._generation = generation
@@ -615,9 +617,13 @@ class Answerer:
         """
         topic_text = query.topic or ""
         match = self._topic(topic_text)
-        # With the people at a place given, their papers are checked one by one below: narrowing to
-        # the place's papers first would read every paper of theirs.
         rows = self._filter_rows(query if authors is None else query.with_(institution=None))
+        if authors is not None and query.institution:
+            # Only a paper written there, or one that does not say where it was written, puts its
+            # authors at the place (`_placed_at`): at a million papers the 200 best of the people
+            # ever there were all written elsewhere and "nobody at CMU works on speech".
+            placed = self._institution_rows(query.institution)
+            rows = rows[np.isin(rows, np.union1d(placed, self.index.rows_printing_none()))]
         self._judge(match, rows)
         if authors is None:
             order = rows[top_order(match.scores[rows], max(limit * 4, 3))]
@@ -671,13 +677,12 @@ class Answerer:
         return np.flatnonzero(keep)
 
     def _institution_rows(self, institution: str) -> np.ndarray:
-        """Rows of the papers written at the institution (cached per name): papers of the people
-        the records place there whose own printed affiliations name it. A paper that prints none is
-        not guessed into a place: an author's usual affiliation is not theirs on every paper (it made
-        a paper written in Shanghai Carnegie Mellon's most cited)."""
+        """Rows of the papers written at the institution (cached per name): those that print one of
+        its affiliations for an author. A paper that prints none is not guessed into a place: an
+        author's usual affiliation is not theirs on every paper (it made a paper written in Shanghai
+        Carnegie Mellon's most cited)."""
         if institution not in self._institution_papers:
-            affiliations, ids = self.people.papers_at(self._at(institution))
-            at = self.index.rows_printing(self.index.row.rows(ids), affiliations)
+            at = self.index.rows_printing(self._affiliations_at(institution))
             if len(self._institution_papers) > INSTITUTIONS_KEPT:
                 self._institution_papers.clear()
             self._institution_papers[institution] = at
@@ -746,6 +751,15 @@ class Answerer:
         top = [(records[r], by_person[r]) for r in page if r in records]
         return c.experts(query, top, len(ranked))
 
+    def _affiliations_at(self, institution: str) -> list[str]:
+        """The affiliations the records hold that are at the institution (cached per name: at a
+        million papers there are 150k to judge)."""
+        if institution not in self._institution_affiliations:
+            if len(self._institution_affiliations) > INSTITUTIONS_KEPT:
+                self._institution_affiliations.clear()
+            self._institution_affiliations[institution] = self.people.affiliations(self._at(institution))
+        return self._institution_affiliations[institution]
+
     def _at(self, institution: str) -> Callable[[str], bool]:
         """Whether an affiliation is at the institution a question names."""
         institutions = self.linker.institutions
@@ -771,7 +785,7 @@ class Answerer:
     def _members(self, institution: str) -> set[str]:
         """Ids of the researchers whose affiliations include the institution (cached per name)."""
         if institution not in self._institution_members:
-            members = self.people.members(self._at(institution))
+            members = self.people.holding(self._affiliations_at(institution))
             if len(self._institution_members) > INSTITUTIONS_KEPT:
                 self._institution_members.clear()
             self._institution_members[institution] = members

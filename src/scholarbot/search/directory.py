@@ -752,28 +752,23 @@ class PeopleDirectory:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def affiliations(self) -> list[str]:
-        """Every distinct affiliation, in order of the first person holding it."""
-        return [r[0] for r in self.table.rows("SELECT aff FROM institutions ORDER BY first, aff")]
+    def affiliations(self, matches: Callable[[str], bool] | None = None) -> list[str]:
+        """Every distinct affiliation (or those `matches` accepts), in order of the first holder."""
+        every = [r[0] for r in self.table.rows("SELECT aff FROM institutions ORDER BY first, aff")]
+        return every if matches is None else [a for a in every if matches(a)]
 
     def members(self, matches: Callable[[str], bool]) -> set[str]:
         """Ids of the people with an affiliation that `matches` accepts (each distinct string judged once)."""
-        sql = "SELECT DISTINCT p.id FROM affiliations a JOIN people p ON p.n = a.n WHERE a.aff IN ({})"
-        return self._holding(matches, sql)[1]
+        return self.holding(self.affiliations(matches))
 
-    def papers_at(self, matches: Callable[[str], bool]) -> tuple[list[str], set[str]]:
-        """The affiliations `matches` accepts, and the ids of the papers of everyone holding one (one
-        query, not one per person: a large institution has tens of thousands at 1M papers)."""
-        sql = "SELECT DISTINCT w.paper FROM affiliations a JOIN authorship w ON w.n = a.n WHERE a.aff IN ({})"
-        return self._holding(matches, sql)
-
-    def _holding(self, matches: Callable[[str], bool], sql: str) -> tuple[list[str], set[str]]:
-        """The affiliations `matches` accepts, and what `sql` selects for the people holding them."""
-        chosen = [a for a in self.affiliations() if matches(a)]
+    def holding(self, affiliations: Collection[str]) -> set[str]:
+        """Ids of the people with one of these affiliations (one query per chunk, not one per
+        person: a large institution has tens of thousands at 1M papers)."""
         found: set[str] = set()
-        for part in _parts(chosen):
+        sql = "SELECT DISTINCT p.id FROM affiliations a JOIN people p ON p.n = a.n WHERE a.aff IN ({})"
+        for part in _parts(affiliations):
             found.update(r[0] for r in self.table.rows(sql.format(_marks(part)), part))
-        return chosen, found
+        return found
 
     def authors_of_papers(self, paper_ids: Collection[str]) -> dict[str, list[str]]:
         """Researcher ids of each paper's resolved authors, in author order (papers without any left out)."""

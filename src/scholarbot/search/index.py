@@ -24,6 +24,7 @@ import numpy as np
 import Stemmer
 
 from scholarbot.records import Paper
+from scholarbot.search.affiliation_rows import AffiliationRows
 from scholarbot.search.ann import Ann
 from scholarbot.search.lexical import TokenArrays, bm25_index, stemmed_words
 from scholarbot.search.paper_records import RecordFile, RecordWriter
@@ -34,6 +35,7 @@ from scholarbot.store.store import (
     WRITE_CLOCK_MARGIN_S,
     Store,
     paper_from_blob,
+    printed_affiliations,
 )
 
 #: z-score at which meaning evidence counts fully (about the top 0.01% of a store).
@@ -175,6 +177,8 @@ class PaperIndex:
         ann: Ann | None = None,
         records: RecordFile | None = None,
         citations: np.ndarray | None = None,
+        affiliations: AffiliationRows | None = None,
+        folder: tuple[Path, str] | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
@@ -204,6 +208,12 @@ class PaperIndex:
         self.ann = ann
         #: Each paper's record by row (see paper_records.py).
         self.records = records
+        #: Which papers print which affiliation; a cache saved before they existed gets them made
+        #: from its records when a question first needs them, and saved into its folder (`folder`:
+        #: the folder and the generation it was read at).
+        self._affiliations = affiliations
+        self._folder = folder
+        self._unplaced: np.ndarray | None = None
         self._sample = (
             np.sort(np.random.default_rng(0).choice(n, size=min(SAMPLE_ROWS, n), replace=False))
             if self.ann is not None
@@ -227,32 +237,32 @@ class PaperIndex:
         blobs = self.records.get(rows)
         return {self.ids[r]: paper_from_blob(blob) for r, blob in zip(rows, blobs, strict=True)}
 
-    def rows_printing(self, rows: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """The rows whose paper record holds one of `texts` verbatim (affiliations as printed),
-        read from the saved records without decoding them; decoded where the index keeps none."""
-        if not len(rows) or not texts:
-            return np.zeros(0, dtype=np.int64)
-        if self.records is None:
-            found = self.papers([self.ids[int(r)] for r in rows])
-            wanted = set(texts)
-            return np.array(
-                [
-                    int(r)
-                    for r in rows
-                    if (p := found.get(self.ids[int(r)])) is not None
-                    and any(x in wanted for a in p.authors for x in a.affiliations)
-                ],
-                dtype=np.int64,
-            )
-        # A record is JSON inside JSON (store.py): each affiliation appears as a whole string, its
-        # quotes escaped, so a title or abstract that mentions the place does not count.
-        escaped = (json.dumps(json.dumps(t, ensure_ascii=False), ensure_ascii=False)[1:-1] for t in texts)
-        pattern = re.compile(b"|".join(re.escape(e.encode()) for e in escaped))
-        rows = np.sort(np.asarray(rows, dtype=np.int64))
-        blobs = self.records.get(rows)
-        return np.array(
-            [int(r) for r, b in zip(rows, blobs, strict=True) if pattern.search(b)], dtype=np.int64
-        )
+    def rows_printing(self, texts: Sequence[str]) -> np.ndarray:
+        """Sorted rows of the papers that print one of `texts` as an author's affiliation."""
+        return self.affiliations.rows_printing(texts) if texts else np.zeros(0, dtype=np.int64)
+
+    def rows_printing_none(self) -> np.ndarray:
+        """Sorted rows of the papers that print no affiliation for any author (kept once made)."""
+        if self._unplaced is None:
+            self._unplaced = self.affiliations.rows_printing_none(len(self))
+        return self._unplaced
+
+    @property
+    def affiliations(self) -> AffiliationRows:
+        if self._affiliations is None:
+            records = self.records
+            if records is None:
+                # Built without a cache folder, the index always has them: this is an index
+                # loaded from a folder saved before they existed, and it keeps its records.
+                raise RuntimeError("the index has neither affiliation postings nor records")
+            self._affiliations = AffiliationRows.from_records(len(self), records.get, printed_affiliations)
+            if self._folder is not None:
+                folder, generation = self._folder
+                with contextlib.suppress(OSError):
+                    # Not into a newer generation that replaced the folder since this one was read.
+                    if (folder / "generation").read_text() == generation:
+                        self._affiliations.save(folder)
+        return self._affiliations
 
     def reference_vectors(self) -> np.ndarray:
         """Vectors that stand for the whole store when putting a cosine on its scale (all, or a sample)."""
@@ -287,6 +297,7 @@ class PaperIndex:
         since: float,
         ann: Ann | None = None,
         records: RecordFile | None = None,
+        affiliations: AffiliationRows | None = None,
     ) -> PaperIndex:
         bm25 = bm25_index(rows.tokens) if rows.ids else None
         deep = deep_rows = None
@@ -329,6 +340,7 @@ class PaperIndex:
             ann,
             records,
             np.asarray(rows.citations, dtype=np.int32),
+            affiliations if affiliations is not None else AffiliationRows.of(rows.affiliations),
         )
         flags = store.flags()
         index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
@@ -370,15 +382,18 @@ class PaperIndex:
             venues=[old.venue_names[c] if c >= 0 else "" for c in old.venue_codes.tolist()],
             years=old.years.tolist(),
             citations=old.citations.tolist(),
+            affiliations=[],
         )
         delta_matrix = delta.matrix()
         writer = RecordWriter(staging, old.records, folder)
         replaced: dict[int, int] = {}  # row -> its paper's place in the delta
         added: list[int] = []
+        printed: dict[int, tuple[str, ...]] = {}  # row -> the affiliations its paper now prints
         for j, pid in enumerate(delta.ids):
             at = old.row.get(pid)
             if at is None:
                 added.append(j)
+                printed[len(rows.ids)] = delta.affiliations[j]
                 rows.ids.append(pid)
                 rows.text_hashes.append(delta.text_hashes[j])
                 rows.venues.append(delta.venues[j])
@@ -387,6 +402,7 @@ class PaperIndex:
                 writer.append([delta_records[j]])
             else:
                 replaced[at] = j
+                printed[at] = delta.affiliations[j]
                 rows.text_hashes[at], rows.venues[at], rows.years[at], rows.citations[at] = (
                     delta.text_hashes[j],
                     delta.venues[j],
@@ -410,7 +426,7 @@ class PaperIndex:
         if ann is not None and moved:
             ann.put(np.fromiter(moved, dtype=np.int64, count=len(moved)), np.asarray(list(moved.values())))
         records = writer.close()
-        index = cls._assemble(store, embedder, rows, since, ann, records)
+        index = cls._assemble(store, embedder, rows, since, ann, records, old.affiliations.patched(printed))
         if (
             index.deep is not None
             and len(index.deep) >= 50
@@ -498,6 +514,7 @@ class PaperIndex:
             self.ann.save(tmp / ANN_FILE)
         if self.records is not None:
             np.save(tmp / "record_spans.npy", self.records.spans)
+        self.affiliations.save(tmp)
         (tmp / "generation").write_text(generation)
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
@@ -543,6 +560,8 @@ class PaperIndex:
             ann,
             records,
             mapped("citations.npy"),
+            AffiliationRows.load(folder),
+            (folder, (folder / "generation").read_text()),
         )
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
@@ -836,6 +855,7 @@ class _Rows:
     venues: list[str]
     years: list[int]
     citations: list[int]
+    affiliations: list[tuple[str, ...]]
 
     @classmethod
     def scan(
@@ -847,7 +867,7 @@ class _Rows:
     ) -> _Rows:
         """Every paper, or the given ones, tokenised against `vocab` (which grows) page by page;
         their records go to `records` as they are read, and neither text nor record is kept."""
-        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [], [])
+        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [], [], [])
         stemmer = Stemmer.Stemmer("english")
         pieces = []
         for page in store.paper_pages(ids):
@@ -858,6 +878,7 @@ class _Rows:
             rows.venues.extend(page.venues)
             rows.years.extend(page.years)
             rows.citations.extend(page.citations)
+            rows.affiliations.extend(page.affiliations)
             titles = [x.partition("\n\n")[0] for x in page.texts]
             rows.titles.extend(titles)
             # Titles count three times: they are the densest statement of what a paper is about.

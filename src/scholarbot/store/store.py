@@ -77,6 +77,8 @@ class PaperPage:
     years: list[int]
     #: -1 when unknown.
     citations: list[int]
+    #: The distinct affiliations each paper prints for its authors.
+    affiliations: list[tuple[str, ...]]
     #: One row per paper.
     vectors: np.ndarray
     #: Each paper's whole record as `paper_from_blob` reads it back (`StoredPaper.blob`).
@@ -306,6 +308,7 @@ class Store:
                 venues=[f[0] for f in facets],
                 years=[f[1] for f in facets],
                 citations=[f[2] for f in facets],
+                affiliations=[f[3] for f in facets],
                 vectors=np.asarray(res["embeddings"], dtype=np.float32),
                 records=[row.blob for row in rows],
             )
@@ -643,11 +646,13 @@ class StoredPaper:
         """`paper_text` of the paper."""
         return f"{self.title}\n\n{self.abstract}".strip()
 
-    def facets(self) -> tuple[str, int, int]:
-        """The paper's venue ("" when unknown), year (0 when unknown) and citations (-1 when unknown)."""
+    def facets(self) -> tuple[str, int, int, tuple[str, ...]]:
+        """The paper's venue ("" when unknown), year (0 when unknown), citations (-1 when unknown)
+        and the distinct affiliations it prints."""
         rec = json.loads(self.record)
         cited = rec.get("citation_count")
-        return str(rec.get("venue") or ""), int(rec.get("year") or 0), -1 if cited is None else int(cited)
+        venue, year = str(rec.get("venue") or ""), int(rec.get("year") or 0)
+        return venue, year, -1 if cited is None else int(cited), _printed(rec)
 
     def paper(self) -> Paper:
         """The whole record."""
@@ -686,6 +691,15 @@ def paper_from_blob(blob: bytes) -> Paper:
     before the hashes and first-seen time joined it hold three items)."""
     title, abstract, record = json.loads(blob)[:3]
     return _paper(title, abstract, record)
+
+
+def printed_affiliations(blob: bytes) -> tuple[str, ...]:
+    """The distinct affiliations a paper's `StoredPaper.blob` prints, read without building the paper."""
+    return _printed(json.loads(json.loads(blob)[2]))
+
+
+def _printed(record: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(x for a in record.get("authors", ()) for x in a.get("affiliations", ()) if x))
 
 
 def _paper(title: str, abstract: str, record: str) -> Paper:
