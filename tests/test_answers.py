@@ -954,3 +954,71 @@ def test_is_at_counts_every_place_the_newest_paper_lists():
     assert answer.value is True and answer.text.startswith("Yes: 2 paper(s)")
     moved = FactsComposer(query.with_(institution="Stanford")).profile(PersonView(person, [new, old]), [])
     assert moved.value is False and moved.text.startswith("No paper in the records lists")
+
+
+def _venues_store(tmp_path: Path, model_cache: Path, files: dict[str, list[dict[str, str]]]) -> Answerer:
+    svc = _services(tmp_path / "store", model_cache)
+    paths = []
+    for name, rows in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(rows))
+        paths.append(path)
+    ingest_paths(paths, svc.store, svc.embedder)
+    return Answerer(svc)
+
+
+def _papers(topic: str, n: int, author: str, aff: str = "", tag: str = "") -> list[dict[str, str]]:
+    # Papers of one title are one paper wherever they appear: `tag` keeps each list's own.
+    return [
+        {
+            "title": f"{topic} study {tag}{i}",
+            "abstract": f"We study {topic.lower()}.",
+            "author": author,
+            "aff": aff,
+        }
+        for i in range(n)
+    ]
+
+
+def test_which_venue_or_year_has_most_and_which_of_two_topics_has_more(tmp_path, model_cache):
+    answerer = _venues_store(
+        tmp_path,
+        model_cache,
+        {
+            "coling2022": [
+                *_papers("Sarcasm Detection", 5, "Ann Lee"),
+                *_papers("Metaphor Detection", 2, "Bo Chen"),
+            ],
+            "acl2022": [
+                *_papers("Sarcasm Detection", 1, "Ann Lee", tag="A"),
+                *_papers("Metaphor Detection", 3, "Bo Chen", tag="A"),
+            ],
+            "naacl2024": _papers("Graph Parsing", 2, "Cy Do"),
+        },
+    )
+    a = answerer.ask("which venue has the most sarcasm papers?")
+    assert a.value == "COLING" and "5 of 6" in a.text and "ACL (1)" in a.text, a.text
+    _assert_well_cited(a)
+    b = answerer.ask("is there more work on sarcasm or metaphor at ACL?")
+    assert b.query.get("op") == "compare" and b.value == "metaphor", b.text
+    assert "metaphor: 3 paper(s)" in b.text and "sarcasm: 1 paper(s)" in b.text
+    c = answerer.ask("which year had the most papers?")
+    assert c.value == "2022" and "11 of 13" in c.text, c.text
+
+
+def test_a_typo_in_a_topic_is_read_as_the_word_papers_use_and_said(tmp_path, model_cache):
+    rows = [
+        *_papers("Sarcasm Detection", 5, "Ann Lee", "Indian Institute of Technology Patna"),
+        *_papers("Falcon Models", 6, "Bo Chen", "Indian Institute of Technology Bombay"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("any good papers on sarcsm detection?")
+    assert "Read “sarcsm” as “sarcasm”." in a.notes and a.sources and "Sarcasm" in a.sources[0].title
+    # A word of English is no typo, whether or not papers use it (its one-edit "falconly" shares
+    # the stem of "falcon").
+    b = answerer.ask("who works on falconry?")
+    assert not b.people and not any("Read" in n for n in b.notes), b.text
+    # An acronym and the word after it name one of the acronym's places.
+    c = answerer.ask("IIT Patna folks working on sarcasm stuff?")
+    assert c.query.get("institution") == "IIT Patna" and c.query.get("topic") == "sarcasm", c.query
+    assert [p["name"] for p in c.people] == ["Ann Lee"]

@@ -360,6 +360,44 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "does Andrew Ng collaborate with Hanlin Gu?",
         {"op": "collab_check", "people": ["Hanlin Gu", "Andrew Ng"]},
     ),
+    # Which venue or year has the most papers on a topic; which of two topics has more.
+    (
+        "which venue has the most dialogue state tracking papers",
+        {"op": "top_venue", "topic": "dialogue state tracking"},
+    ),
+    ("where does most of the jailbreaking work get published?", {"op": "top_venue", "topic": "jailbreaking"}),
+    ("top venues for federated learning", {"op": "top_venue", "topic": "federated learning"}),
+    ("which year had the most papers on split learning?", {"op": "top_year", "topic": "split learning"}),
+    (
+        "at ACL 2022 was there more work on dialogue state tracking or text-to-sql?",
+        {
+            "op": "compare",
+            "topic": "dialogue state tracking or text-to-sql",
+            "venue": "ACL",
+            "year_from": 2022,
+            "year_to": 2022,
+        },
+    ),
+    (
+        "sarcasm vs metaphor papers at COLING",
+        {"op": "compare", "topic": "sarcasm vs metaphor", "venue": "COLING"},
+    ),
+    # Whom to turn to, however it is put; chat words around a topic are not part of it.
+    ("who'd be good to ask about clickbait?", {"op": "who_works_on", "topic": "clickbait"}),
+    (
+        "who should I talk to about word sense disambiguation?",
+        {"op": "who_works_on", "topic": "word sense disambiguation"},
+    ),
+    (
+        "i'm stuck on classical planning heuristics, who could I ask?",
+        {"op": "who_works_on", "topic": "classical planning heuristics"},
+    ),
+    ("hate speech ppl?", {"op": "who_works_on", "topic": "hate speech"}),
+    ("who works on contact tracing?", {"op": "who_works_on", "topic": "contact tracing"}),
+    (
+        "does anyone know good papers about split learning lol",
+        {"op": "find_papers", "topic": "split learning"},
+    ),
 ]
 
 

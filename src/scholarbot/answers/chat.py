@@ -95,8 +95,19 @@ SHORT_QUESTION_WORDS = 5
 BARE_QUESTION_WORDS = 2
 
 
+#: ...and a question that ends asking whom to turn to, about what it does not say ("I'm stuck on
+#: planning heuristics, who could I ask?").
+_LEANS_ON_SUBJECT = re.compile(
+    r"\b(?:ask|talk\s+to|speak\s+(?:to|with)|contact|reach\s+out\s+to|consult|turn\s+to|read)\W*$", re.I
+)
+
+
 def _leans(question: str) -> bool:
-    if _LEANS.search(question) or len(question.split()) <= BARE_QUESTION_WORDS:
+    if (
+        _LEANS.search(question)
+        or _LEANS_ON_SUBJECT.search(question)
+        or len(question.split()) <= BARE_QUESTION_WORDS
+    ):
         # "… wordle-like game. which paper?": too short to name what it asks about.
         return True
     return bool(_LEANS_ON_THING.search(question)) and len(question.split()) <= SHORT_QUESTION_WORDS

@@ -658,6 +658,47 @@ class FactsComposer(Composer):
             f"the closest: {self._listing(examples, page=False)}."
         )
 
+    def tally(self, query: Query, ranked: list[tuple[str, int]], total: int, examples: list[Paper]) -> Answer:
+        """The venues or years with the most papers (on a topic, or of all), most first."""
+        papers = f"papers on {query.topic}{_filters(query)}" if query.topic else f"papers{_filters(query)}"
+        if not ranked:
+            self.answer.value = None
+            if not total:
+                return self.finish(f"The records hold no {papers}.")
+            field = "venue" if query.op == "top_venue" else "year"
+            return self.finish(f"The records give no {field} for the {total} {papers}.")
+        n = ranked[0][1]
+        tied = [k for k, m in ranked if m == n]
+        self.answer.value = " / ".join(tied)
+        cites = "".join(f"[{self.cite(p)}]" for p in examples)
+        rest = ", ".join(f"{k} ({m})" for k, m in ranked[len(tied) : len(tied) + 4])
+        verb, each = ("have", " each") if len(tied) > 1 else ("has", "")
+        lead = f"{' and '.join(tied)} {verb} the most {papers} in the records: {n} of {total}{each} {cites}"
+        return self.finish(lead + (f"; then {rest}." if rest else "."))
+
+    def topics_compared(self, query: Query, counted: list[tuple[str, int, list[Paper]]]) -> Answer:
+        """How many papers each topic asked about has, most first."""
+        where = _filters(query)
+        ranked = sorted(counted, key=lambda t: -t[1])
+        most = ranked[0][1]
+        if not most:
+            self.answer.value = 0
+            names = " or ".join(t for t, _, _ in counted)
+            return self.finish(f"The records hold no paper on {names}{where}.")
+        tied = [t for t, n, _ in ranked if n == most]
+        self.answer.value = " / ".join(tied)
+
+        def counted_part(topic: str, n: int, papers: list[Paper]) -> str:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers)
+            return f"{topic}: {n} paper(s){' ' + cites if cites else ''}"
+
+        parts = "; ".join(counted_part(*t) for t in ranked)
+        if len(tied) > 1:
+            lead = f"As many papers on {' and '.join(tied)}{where} in the records"
+        else:
+            lead = f"More papers on {tied[0]}{where} in the records"
+        return self.finish(f"{lead} — {parts}.")
+
     def count_store(self, query: Query, n: int, coverage: list[VenueHeld] | None = None) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."

@@ -25,8 +25,8 @@ from scholarbot.answers.linking import Institutions, Linker, institution_matches
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
-from scholarbot.answers.spelling import respelt
-from scholarbot.answers.topics import TopicMatch, alternatives, match_topic, names_title, phrased
+from scholarbot.answers.spelling import respelt, typos_fixed
+from scholarbot.answers.topics import TopicMatch, alternatives, compared, match_topic, names_title, phrased
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
@@ -130,6 +130,7 @@ class Answerer:
         self._institution_members: dict[str, set[str]] = {}
         self._institution_papers: dict[str, np.ndarray] = {}
         self._institution_affiliations: dict[str, list[str]] = {}
+        self._typos: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self._definitions: dict[str, str | None] = {}
         self._generation: str | None = None
 
@@ -192,6 +193,7 @@ class Answerer:
             self._institution_members.clear()
             self._institution_papers.clear()
             self._institution_affiliations.clear()
+            self._typos.clear()
             self._definitions.clear()
             self._topics.clear()
             self._generation = generation
@@ -308,6 +310,23 @@ class Answerer:
 
     def execute(self, query: Query) -> Answer:
         """Run a typed query over the records and compose its answer."""
+        fixed: list[tuple[str, str]] = []
+        if query.topic:
+            topic, fixed = self._typos_fixed(query.topic)
+            query = query.with_(topic=topic)
+        answer = self._execute(query)
+        answer.notes += [f"Read “{typed}” as “{read}”." for typed, read in fixed]
+        return answer
+
+    def _typos_fixed(self, topic: str) -> tuple[str, list[tuple[str, str]]]:
+        """The topic with the words no paper uses that are typos of words papers do use mended."""
+        if topic not in self._typos:
+            if len(self._typos) > TOPICS_KEPT:
+                self._typos.clear()
+            self._typos[topic] = typos_fixed(topic, self.index.papers_using, self.index.writes)
+        return self._typos[topic]
+
+    def _execute(self, query: Query) -> Answer:
         query = self._place_in_description(query)
         c = FactsComposer(query)
         problem = query.problem()
@@ -328,6 +347,10 @@ class Answerer:
             return self._overview(query, c)
         if query.op == "count":
             return self._count_topic(query, c)
+        if query.op in {"top_venue", "top_year"}:
+            return self._tally(query, c)
+        if query.op == "compare":
+            return self._compare_topics(query, c)
         if query.op == "paper_authors":
             return self._paper_authors(query, c)
         return self._find_papers(query, c)
@@ -949,12 +972,52 @@ class Answerer:
             # None there, or a venue asked about: say what the records do hold ("ACL 2021-2022").
             held = not len(rows) or (query.venue and not any(query.years))
             return c.count_store(query, len(rows), self._coverage() if held else None)
-        match = self._topic(query.topic)
+        on = self._on_topic(query, query.topic)
+        return c.count_topic(query, len(on), self._best(query.topic, on, 5))
+
+    def _on_topic(self, query: Query, topic: str) -> np.ndarray:
+        """Rows of the papers on a topic within the query's filters."""
+        match = self._topic(topic)
         rows = self._filter_rows(query)
         self._judge(match, rows)
-        on = rows[match.on_topic[rows]]
-        top = on[top_order(match.scores[on], 5)]
-        return c.count_topic(query, len(on), self._papers([self.index.ids[int(r)] for r in top]))
+        return rows[match.on_topic[rows]]
+
+    def _best(self, topic: str | None, rows: np.ndarray, k: int) -> list[Paper]:
+        """The `k` papers of `rows` closest to the topic (without one: the newest)."""
+        if topic:
+            top = rows[top_order(self._topic(topic).scores[rows], k)]
+        else:
+            top = rows[np.argsort(-np.asarray(self.index.years)[rows], kind="stable")[:k]]
+        return self._papers([self.index.ids[int(r)] for r in top])
+
+    def _tally(self, query: Query, c: FactsComposer) -> Answer:
+        """The venues (or years) with the most papers on a topic, or of all within the filters."""
+        rows = self._on_topic(query, query.topic) if query.topic else self._filter_rows(query)
+        by_venue = query.op == "top_venue"
+        if by_venue:
+            names = [venue_family(v) or v for v in self.index.venue_names]
+            codes = np.asarray(self.index.venue_codes)[rows]
+            keys = [names[int(code)] if code >= 0 else "" for code in codes]
+        else:
+            keys = [str(int(y)) if y > 0 else "" for y in np.asarray(self.index.years)[rows]]
+        groups: dict[str, list[int]] = {}
+        for row, key in zip(rows.tolist(), keys, strict=True):
+            if key:
+                groups.setdefault(key, []).append(row)
+        ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] if by_venue else -int(kv[0])))
+        examples = self._best(query.topic, np.asarray(ranked[0][1]), 3) if ranked else []
+        return c.tally(query, [(k, len(v)) for k, v in ranked], len(rows), examples)
+
+    def _compare_topics(self, query: Query, c: FactsComposer) -> Answer:
+        """Which of the topics asked about ("watermarking or jailbreaking") has more papers."""
+        parts = compared(query.topic or "")
+        if len(parts) < 2:
+            return self._count_topic(query.with_(op="count", count_of="papers"), c)
+        counted = []
+        for part in parts:
+            on = self._on_topic(query, part)
+            counted.append((part, len(on), self._best(part, on, 2)))
+        return c.topics_compared(query, counted)
 
     # --- helpers ------------------------------------------------------------------------------
 

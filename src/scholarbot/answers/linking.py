@@ -228,6 +228,13 @@ class Institutions:
             found = self.find(["university", *words[:-1]])
         return found
 
+    def spelt_with(self, acronym: str, words: list[str]) -> bool:
+        """Whether an affiliation is an acronym's place followed by these words ("IIT Patna":
+        Indian Institute of Technology Patna), the words naming which of its places."""
+        mention = " ".join([acronym, *words])
+        candidates = set.intersection(*(self.by_word.get(w, set()) for w in words)) if words else set()
+        return any(institution_matches(mention, c) for c in candidates)
+
     def spelling(self, acronym: str) -> list[str]:
         """The places whose initials an acronym is, one name each: names that differ only in words
         such as "of" and "and", which give no initial, are one place spelt two ways ("Science &
@@ -756,6 +763,23 @@ class Linker:
             return None, 1
         return venue, 1
 
+    def _acronym_and_place(self, tokens: list[Token], i: int) -> tuple[int, int, int, str] | None:
+        """An acronym and the words after it that say which of its places ("IIT Patna", "IIT
+        Bombay"), when an affiliation spells them out; None otherwise."""
+        t = tokens[i]
+        if sum(c.isupper() for c in t.word) < 2 and t.word.lower() not in self.institutions.by_acronym:
+            return None
+        for k in (2, 1):
+            run = tokens[i + 1 : i + 1 + k]
+            if len(run) < k or any(r.breaks for r in run):
+                continue
+            words = [normalise_institution(r.word) for r in run]
+            if any(not w or w in _FUNCTION_WORDS or " " in w for w in words):
+                continue
+            if self.institutions.spelt_with(t.word.lower(), words):
+                return (-1 - k, i, i + 1 + k, f"{t.word.upper()} {_as_name(' '.join(r.word for r in run))}")
+        return None
+
     def _take_institution(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         # Only a capitalised word that is not a question word, or a word after "at"/"from", can
         # start an institution; without one there is nothing to look up.
@@ -854,6 +878,13 @@ class Linker:
                     # "someone from PKU": a place the records cannot name, asked about as one (no one
                     # is there), not a topic word that would name people anywhere.
                     best = (-1, i, i + 1, t.word)
+        if best is not None and best[2] - best[1] == 1:
+            # "IIT Patna": an acronym, and the place after it that says which of its places; the
+            # acronym alone ("IIT") or the place alone ("Patna") may have been taken.
+            for at in (best[1], best[1] - 1):
+                if at >= 0 and (wider := self._acronym_and_place(tokens, at)) and wider[2] >= best[2]:
+                    best = wider
+                    break
         if best is not None and best[2] - best[1] == 1 and _SHORT_FORM.fullmatch(tokens[best[1]].word):
             # "UMass": a short form some affiliations print, but most spell out ("University of
             # Massachusetts Amherst"): the spelt-out name, which the short form's phrase is not in.

@@ -19,9 +19,9 @@ Op = Literal[
     "collab_check",  # yes/no: have P1 and P2 written a paper together
     "papers_by",  # P's papers, filtered and sorted (most cited / top-N is sort="citations")
     "count",  # how many papers / collaborators / papers per year
-    "top_venue",  # the venue P publishes in most
-    "top_year",  # the year P published most
-    "compare",  # P1 against P2
+    "top_venue",  # the venue P publishes in most (no P: with the most papers, on a topic or of all)
+    "top_year",  # the year P published most (no P: with the most papers, on a topic or of all)
+    "compare",  # P1 against P2, or (no people) which of the topics "A or B" has more papers
     "who_works_on",  # people with papers on a topic (optionally at an institution or venue)
     "profile",  # who is P
     "overview",  # what the papers on a topic say, grouped into themes
@@ -158,14 +158,19 @@ class Query:
 
     def problem(self) -> str | None:
         """Why this query cannot run as it stands, or None."""
-        if self.op in PAIR_OPS and len(self.people) < 2:
+        if self.op in PAIR_OPS and len(self.people) < 2 and not (self.op == "compare" and not self.people):
             return f"{self.op} needs two people"
+        if self.op == "compare" and not self.people and not self.topic:
+            # Without people, a comparison sets topics against each other ("A or B: more papers?").
+            return "compare needs two people or two topics"
         if (
             self.op in PERSON_OPS
             and not self.people
             and not (self.op == "count" and self.count_of in {None, "papers"})
+            and self.op not in {"top_venue", "top_year"}
         ):
-            # A count without people counts papers: on a topic, at a venue, or in the whole store.
+            # A count without people counts papers: on a topic, at a venue, or in the whole store;
+            # the top venue or year without people is that of the papers (on a topic) of all.
             return f"{self.op} needs a person"
         if self.op in {"overview", "paper_authors"} and not self.topic:
             return f"{self.op} needs a topic"

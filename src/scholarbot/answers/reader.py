@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from scholarbot.answers.linking import Links, words
 from scholarbot.answers.query import MAX_LIMIT, PERSON_OPS, CountOf, Op, Query, Sort
+from scholarbot.answers.topics import compared
 
 #: Questions longer than this are cut before reading; the answer says so.
 MAX_QUESTION_CHARS = 1000
@@ -56,7 +57,8 @@ _FILLER = _rx(
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
     r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
     r"i\s+wonder(?:ed)?|i'm\s+curious|curious|tell\s+me|show\s+me|give\s+me|let\s+me\s+know|"
-    r"any\s+idea|for\s+me|in\s+here|overall|of\s+all\s+times?|all\s+time|"
+    r"any\s+idea|for\s+me|in\s+here|"
+    r"(?:(?:does|do)\s+)?(?:anyone|anybody|any\s+of\s+you|you\s+guys|y'?all)\s+(?:know|remember|recall)(?:\s+(?:of|about))?|overall|of\s+all\s+times?|all\s+time|"
     r"(?:in|from|of|across)\s+(?:the|your|this|ur)\s+(?:whole\s+|entire\s+|full\s+)?"
     r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)\b(?!\s+\w+ing\b)|"
     r"(?:to\s+)?read(?:ing)?\s+(?:on|about)|"
@@ -135,6 +137,15 @@ _YEAR_Q = _rx(
     r"\b(?:which|what)\s+year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
     r"\bbusiest\b|\bbest\s+year\b"
 )
+# With no one named: which venue or year has the most papers (on a topic), and which of two topics
+# has more ("is there more work on A or B at COLM?", "A vs B").
+_TOP_VENUE = _rx(r"\b(?:top|biggest|main|leading)\s+(?:venues?|conferences?|journals?)\b")
+_WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b")
+_TOPICS_COMPARED = _rx(
+    r"\b(?:is|are|was|were)\s+there\s+more\b|\bmore\b.*\bthan\b|\bwhich\s+(?:is|has|had|was|one|topic|field|"
+    r"area)\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\b(?:bigger|larger|more\s+popular|more\s+common)\b|"
+    r"\bmore\s+(?:work|papers|research|publications|studies)\s+(?:on|about|in)\b"
+)
 _PER_YEAR = _rx(
     r"\bper\s+year\b|\beach\s+year\b|\bevery\s+year\b|\bby\s+year\b|\ba\s+year\b|\bannual\w*|\byearly\b"
 )
@@ -147,7 +158,8 @@ _PROFILE = _rx(
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
-    r"\banybody\b|\bsomebody\b|"
+    r"\banybody\b|\bsomebody\b|\bppl\b|\btalk\s+to\b|\bspeak\s+(?:to|with)\b|\bcontact\b|\breach\s+out\b|"
+    r"\bconsult\b|\b(?:could|should|can|might)\s+(?:i|we)\s+ask\b|\bgood\s+to\s+ask\b|"
     r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
 )
 _OVERVIEW = _rx(
@@ -265,6 +277,7 @@ _CUE_WORDS = words(
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
+    ppl talk speak contact reach consult stuck idea advice
     """
 )
 
@@ -295,9 +308,12 @@ _ASKS = _rx(
 _TERM_WORDS = words(
     """
     question topic time state open key group type search network common mutual shared joint
-    citation author number expert people person best metrics interest
+    citation author number expert people person best metrics interest contact talk advice
     """
 )
+
+#: Words for the people a question asks about, which end no topic.
+_ASKED_FOR = words("people person expert experts author authors folks ppl researcher researchers")
 
 
 def read(links: Links) -> Reading:
@@ -473,6 +489,19 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
+    if not _WHO.search(r) and not _CITED.search(_TOP_VENUE.sub(" ", r)):  # "top venues" ranks no citations
+        if (
+            topic
+            and len(compared(topic)) > 1
+            and (_TOPICS_COMPARED.search(r) or re.search(r"\b(?:vs\.?|versus|than)(?!\w)", topic, re.I))
+        ):
+            return "compare", {}, True
+        if (_WHICH_VENUE.search(r) or _VENUE_Q.search(r) or _TOP_VENUE.search(r)) and (
+            _WHICH_MORE.search(r) or _TOP_VENUE.search(r)
+        ):
+            return "top_venue", {}, True
+        if _WHEN_MOST.search(r) and _WHICH_MORE.search(r) and (topic or links.venue or _PAPERS.search(r)):
+            return "top_year", {}, True
     if _AUTHORS_OF.search(r) and (topic or links.title):
         return "paper_authors", {}, True
     if _ONE_PAPER.search(r) and (topic or links.title) and not _COUNT.search(r):
@@ -587,18 +616,21 @@ def _strip_edges(segment: str) -> list[str]:
     def cue(w: str) -> bool:
         if w.isdigit() or len(w) == 1:  # "top 3 papers": a limit; "paper(s)": a letter, no topic
             return True
-        return w.lower().strip("'.") in _CUE_WORDS or (
-            w.lower().endswith("'s") and w.lower()[:-2] in _CUE_WORDS
-        )
+        low = w.lower().strip("'.")
+        # "who's", "who'd", "I'm", "they'll": a cue word with its contraction is one.
+        return low in _CUE_WORDS or re.sub(r"'(?:s|d|ll|re|ve|m)$", "", low) in _CUE_WORDS
 
-    def stays(w: str, neighbour: str | None) -> bool:
+    def stays(w: str, neighbour: str | None, last: bool = False) -> bool:
         # "question answering", "topic modeling", "neural network": a cue word that also names
-        # things stays with the content word beside it ("a question about X" loses it).
+        # things stays with the content word beside it ("a question about X" loses it). A word for
+        # whom the question asks about ends no topic ("hate speech people", "NLP experts").
+        if last and w.lower() in _ASKED_FOR:
+            return False
         return w.lower() in _TERM_WORDS and neighbour is not None and not cue(neighbour)
 
     while words and cue(words[0]) and not stays(words[0], words[1] if len(words) > 1 else None):
         words.pop(0)
-    while words and cue(words[-1]) and not stays(words[-1], words[-2] if len(words) > 1 else None):
+    while words and cue(words[-1]) and not stays(words[-1], words[-2] if len(words) > 1 else None, last=True):
         words.pop()
     return words
 

@@ -1,13 +1,23 @@
 """A word's other English spelling ("dialogue" / "dialog", "summarisation" / "summarization"): papers
 use both, and a search should find either. breame's table of British and American spellings first;
-"-ise"/"-ize" forms it lacks ("tokenisation") by rule, kept only where papers use the result."""
+"-ise"/"-ize" forms it lacks ("tokenisation") by rule, kept only where papers use the result.
+
+And a typo's likely word ("sarcsm" -> "sarcasm", "dialouge" -> "dialogue"): a word no paper uses
+that is one edit (a letter dropped, added, changed, or two swapped) from words papers do use is read
+as the one most papers use, when enough do. The edits of the typed word are looked up, rather than
+the store's words searched for near ones, so the cost does not grow with the store and the word
+found is a whole word, not a stem. An English word is never a typo, whether or not papers use it
+("falconry" is not "falconly", whose stem "falcon" is a model's name); pyspellchecker's English word
+list says which words are English."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from breame.spelling import get_american_spelling, get_british_spelling
+from spellchecker import SpellChecker
 
 #: "-ise" endings and their "-ize" twins, in British and American spelling.
 _ISE = re.compile(r"(?<=\w\w)is(e|ed|es|ing|ation|ations|er|ers|able)$")
@@ -33,3 +43,71 @@ def respelt(text: str, known: Callable[[str], bool]) -> str:
         return other if other is not None and known(other) else m.group(0)
 
     return re.sub(r"[A-Za-z]+", swap, text)
+
+
+#: A word no paper uses is read as a typo only of a word at least this many papers use...
+TYPO_MIN_PAPERS = 5
+#: ...and only when it has at least this many letters (short words have too many neighbours).
+TYPO_MIN_LETTERS = 4
+#: A typo read as a shorter word ("crispr" -> "crisp") needs this many letters: dropping a letter
+#: from a short word that no paper uses turns many a real term into a different one.
+TYPO_DROP_MIN_LETTERS = 7
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one letter dropped, swapped with the next, changed or added away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    dropped = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    changed = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    added = {a + c + b for a, b in splits for c in _LETTERS}
+    return (dropped | swapped | changed | added) - {word}
+
+
+@functools.cache
+def _english() -> SpellChecker:
+    # Loaded at the first word no paper uses (0.2 s, 160k words), not at import.
+    return SpellChecker(language="en", distance=1)
+
+
+def is_english(word: str) -> bool:
+    """Whether a (lower-case) word is in the English word list."""
+    return word in _english()
+
+
+def typos_fixed(
+    text: str, papers_using: Callable[[str], int | None], written: Callable[[str], bool]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The text with each likely typo replaced by its word, and the (typed, read) pairs.
+
+    `papers_using(word)` is how many papers use a word (its stem), or None for a word search ignores
+    (a stop word); `written(word)` whether papers write the word itself.
+    """
+    fixed: list[tuple[str, str]] = []
+
+    def fix(m: re.Match[str]) -> str:
+        typed = m.group(0)
+        low = typed.lower()
+        if (
+            len(low) < TYPO_MIN_LETTERS
+            or any(c.isupper() for c in typed[1:])  # "PoliMi", "BabelNet", "CRISPR": names, as typed
+            or papers_using(low) != 0
+            or is_english(low)
+        ):
+            return typed
+        candidates = []
+        for word in one_edit(low):
+            if len(word) < len(low) and len(low) < TYPO_DROP_MIN_LETTERS:
+                continue
+            n = papers_using(word) or 0
+            if n >= TYPO_MIN_PAPERS:
+                candidates.append((-n, word))
+        best = next((word for _, word in sorted(candidates) if written(word)), None)
+        if best is None:
+            return typed
+        read = best.capitalize() if typed[0].isupper() else best
+        fixed.append((typed, read))
+        return read
+
+    return re.sub(r"(?<![\w'-])[A-Za-z]+(?![\w'-])", fix, text), fixed

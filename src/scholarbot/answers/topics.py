@@ -175,6 +175,15 @@ def alternatives(topic: str) -> list[str]:
     return parts
 
 
+def compared(topic: str) -> list[str]:
+    """The topics a comparison sets against each other ("watermarking or jailbreaking", "sarcasm vs
+    metaphor", "sarcasm than metaphor"); the topic itself when it names one."""
+    parts = [p.strip(" ,") for p in re.split(r"\s+(?:or|vs\.?|versus|than(?:\s+on)?)\s+", topic, flags=re.I)]
+    if len(parts) < 2 or any(not p or len(p.split()) > ALTERNATIVE_WORDS for p in parts):
+        return [topic]
+    return parts
+
+
 def _match_one(index: PaperIndex, topic: str, mode: Mode) -> TopicMatch:
     coverage, specific, whole = index.term_coverage(topic, HEAVY_WORD)
     lex = index.lexical_scores(topic) if mode != "dense" else np.zeros(len(index), dtype=np.float32)

@@ -22,6 +22,7 @@ from typing import Any, Literal, overload
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from scholarbot.records import Paper
 from scholarbot.search.affiliation_rows import AffiliationRows
@@ -64,6 +65,8 @@ REFRESH_ELSEWHERE_ROWS = 50_000
 COPY_CHUNK = 64 << 20
 
 Mode = Literal["hybrid", "bm25", "dense"]
+#: The stop words BM25 leaves out (stemmed_words: bm25s's English list).
+_STOPWORDS = frozenset(STOPWORDS_EN)
 
 log = logging.getLogger(__name__)
 
@@ -599,6 +602,23 @@ class PaperIndex:
         scores = self.bm25.scores
         lo, hi = int(scores["indptr"][tid]), int(scores["indptr"][tid + 1])
         return np.asarray(scores["indices"][lo:hi], dtype=np.int64)
+
+    def papers_using(self, word: str) -> int | None:
+        """How many papers use one word (after stemming); None for a word search ignores (a stop
+        word). A dictionary lookup, for checking many words at once (typo candidates)."""
+        low = word.lower()
+        if low in _STOPWORDS or not low:
+            return None
+        return len(self._postings(self.stemmer.stemWord(low)))
+
+    def writes(self, word: str, looked_at: int = 5) -> bool:
+        """Whether papers write this very word (not only another word of its stem: "polici" is the
+        stem of "policy", no word of its own), judged on a few of the papers using its stem."""
+        low = word.lower()
+        rows = self._postings(self.stemmer.stemWord(low))[:looked_at]
+        pattern = re.compile(rf"(?<![a-z]){re.escape(low)}(?![a-z])", re.I)
+        found = self.papers([self.ids[int(r)] for r in rows])
+        return any(pattern.search(f"{p.title} {p.abstract}") for p in found.values())
 
     def word_frequency(self, word: str) -> int:
         """How many papers use a word (after stemming); 0 for stop words and unknown words."""
