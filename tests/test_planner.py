@@ -117,7 +117,12 @@ def test_every_query_argument_is_described_and_typed() -> None:
     assert papers_by["properties"]["people"]["type"] == "array" and papers_by["required"] == ["people"]
     assert papers_by["properties"]["sort"]["enum"] == ["relevance", "citations", "date"]
     assert papers_by["properties"]["year_from"]["type"] == "integer"
-    assert by_name["compare"]["parameters"]["properties"]["people"]["minItems"] == 2
+    assert by_name["joint_papers"]["parameters"]["properties"]["people"]["minItems"] == 2
+    # Two topics are compared with no one named ("more papers on A or B?"); one person is refused.
+    compare = by_name["compare"]["parameters"]
+    assert compare["required"] == [] and compare["properties"]["people"]["maxItems"] == 2
+    assert Query(op="compare", topic="sarcasm or metaphor").problem() is None
+    assert Query(op="compare", people=("Ada Lovelace",)).problem() is not None
     assert all(
         f["description"] and f["parameters"]["additionalProperties"] is False for f in by_name.values()
     )

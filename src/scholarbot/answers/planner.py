@@ -60,9 +60,12 @@ OP_DOCS: dict[str, str] = {
     "for the most cited, sort='date' for the newest.",
     "count": "How many papers (or collaborators, or papers per year, chosen by count_of) one or two "
     "researchers have, or how many papers there are on a topic.",
-    "top_venue": "The venue where one researcher publishes most.",
-    "top_year": "The year in which one researcher published most.",
-    "compare": "Compare two researchers: papers, topics, citations.",
+    "top_venue": "The venue where one researcher publishes most; with no one named, the venue with the "
+    "most papers on a topic (or of all).",
+    "top_year": "The year in which one researcher published most; with no one named, the year with the "
+    "most papers on a topic (or of all).",
+    "compare": "Compare two researchers: papers, topics, citations; with no one named, which of the "
+    "topics given as 'A or B' has more papers.",
     "who_works_on": "Researchers with papers on a topic, optionally at an institution or venue; with no "
     "topic, who has the most papers (at a venue, in years, or in the whole store).",
     "profile": "Who a researcher is: affiliation, papers, collaborators, metrics.",
@@ -94,6 +97,8 @@ ARG_DOCS: dict[str, str] = {
 }
 
 _YEARS = ("year_from", "year_to")
+#: Operations that run with or without people.
+_PEOPLE_OPTIONAL = frozenset({"count", "top_venue", "top_year", "compare"})
 #: The arguments each tool takes; person_ids are never offered (the model cannot know store ids).
 OP_ARGS: dict[str, tuple[str, ...]] = {
     "collaborators": ("people", "topic", *_YEARS, "limit"),
@@ -104,7 +109,7 @@ OP_ARGS: dict[str, tuple[str, ...]] = {
     "count": ("people", "count_of", "topic", "venue", *_YEARS),
     "top_venue": ("people", "topic", "venues", *_YEARS),
     "top_year": ("people", "topic", "venue"),
-    "compare": ("people", "topic", *_YEARS),
+    "compare": ("people", "topic", "venue", *_YEARS),
     "who_works_on": ("topic", "institution", "venue", *_YEARS, "limit"),
     "profile": ("people",),
     "overview": ("topic", "venue", *_YEARS, "limit"),
@@ -133,11 +138,16 @@ def tool_schemas(ops: Sequence[str] = OPS) -> list[dict[str, Any]]:
         properties = {name: _json_type(hints[name]) | {"description": ARG_DOCS[name]} for name in OP_ARGS[op]}
         required: list[str] = []
         if "people" in properties:
+            # Counts, top venues and years, and comparisons of topics need no one named.
+            optional = op in _PEOPLE_OPTIONAL
             if op in PAIR_OPS:
-                properties["people"] |= {"minItems": 2, "maxItems": 2}
+                properties["people"] |= {"minItems": 0 if optional else 2, "maxItems": 2}
             else:
-                properties["people"] |= {"minItems": 1, "maxItems": 1 if op in PERSON_OPS - {"count"} else 2}
-            if op != "count":
+                properties["people"] |= {
+                    "minItems": 0 if optional else 1,
+                    "maxItems": 1 if op in PERSON_OPS - {"count"} else 2,
+                }
+            if not optional:
                 required.append("people")
         if "limit" in properties:
             properties["limit"] |= {"minimum": 1, "maximum": MAX_LIMIT}
