@@ -1022,3 +1022,43 @@ def test_a_typo_in_a_topic_is_read_as_the_word_papers_use_and_said(tmp_path, mod
     c = answerer.ask("IIT Patna folks working on sarcasm stuff?")
     assert c.query.get("institution") == "IIT Patna" and c.query.get("topic") == "sarcasm", c.query
     assert [p["name"] for p in c.people] == ["Ann Lee"]
+
+
+def test_initials_and_a_surname_find_the_name_they_abbreviate(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "Word Sense Disambiguation at Scale",
+            "author": "Roberto Navigli; Simone Conia",
+            "aff": "Sapienza University of Rome; Sapienza University of Rome",
+        },
+        # Papers write "navigating", whose stem "navig" is also that of "Navigli".
+        *(
+            {
+                "title": f"Navigating Graphs {i}",
+                "author": "Eve Fox",
+                "aff": "University Affiliation Not Specified",
+            }
+            for i in range(3)
+        ),
+        {"title": "Semantic Role Labeling for All", "author": "Roberto Navigli; Edoardo Barba; Simone Conia"},
+        {"title": "Logic in Computer Science", "author": "Moshe Y. Vardi; Ann Lee"},
+        {"title": "Automata and Logic", "author": "Moshe Vardi; Ann Lee"},
+        {"title": "Graph Parsing", "author": "Hao Zhang; Bo Chen"},
+        {"title": "Commonsense Graphs", "author": "Hongming Zhang; Cy Do"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("R. Navigli's collaborators?")
+    assert {p["name"] for p in a.people} == {"Simone Conia", "Edoardo Barba"}, a.text
+    # A surname alone, typed in lower case: papers write words of its stem, never the name itself.
+    assert answerer.ask("navigli coauthors").query.get("people") == ["Roberto Navigli"]
+    # "affiliation" asks where someone is; it is no place, though an affiliation printed it.
+    d = answerer.ask("navigli affiliation?")
+    assert "institution" not in d.query and "Sapienza" in d.text, d.text
+    # A middle initial more or less abbreviates the same name.
+    b = answerer.ask("papers by M. Y. Vardi")
+    assert {s.title for s in b.sources} >= {"Logic in Computer Science"}, b.text
+    assert "not in the records" not in b.text
+    # Initials that fit several names are asked back, not guessed.
+    c = answerer.ask("H. Zhang papers")
+    assert "fits 2 researchers" in c.text and "Hao Zhang" in c.text and "Hongming Zhang" in c.text, c.text
+    assert not c.sources

@@ -146,7 +146,13 @@ def test_names_match_with_a_middle_initial_set_aside_but_not_a_swapped_surname()
     found = people.names.lookup("Noah Smith")
     assert [p.id for p in found.people] == ["n1"] and found.exact
     assert [p.id for p in people.names.lookup("Ann B. Lee").people] == ["n2"]
-    assert people.names.lookup("A. Lee").people == ()  # one full word is too little to go on
+    # Initials and a surname stand for the one name they abbreviate, and for no one when several fit.
+    assert [p.id for p in people.names.lookup("A. Lee").people] == ["n2"]
+    assert [p.id for p in people.names.lookup("A. B. Lee").people] == ["n2"]
+    assert people.names.lookup("C. Lee").people == ()
+    two = PeopleDirectory([Researcher(id="a", name="Ann Lee"), Researcher(id="b", name="Alex Lee")])
+    asked = two.names.lookup("A. Lee")
+    assert asked.people == () and asked.abbreviates == 2 and set(asked.suggestions) == {"Ann Lee", "Alex Lee"}
     # "andrew ng" scores 90 against "andrew wang" as a whole; "ng" is no misspelling of "wang".
     missing = people.names.lookup("Andrew Ng")
     assert missing.people == () and "Andrew Wang" in missing.suggestions

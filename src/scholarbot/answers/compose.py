@@ -265,6 +265,11 @@ class Composer:
     def unknown_person(self, match: NameMatch) -> Answer:
         # A name typed in lower case is shown as a name ("john smithee" -> "John Smithee").
         name = match.query if any(c.isupper() for c in match.query) else match.query.title()
+        if match.abbreviates:
+            return self.finish(
+                f"“{name}” fits {match.abbreviates} researchers in the records, among them "
+                f"{join_names(list(match.suggestions))}: which one? Ask again with the full name."
+            )
         text = f"{name} is not in the records."
         if match.suggestions:
             text += f" Closest names: {join_names(list(match.suggestions))}."

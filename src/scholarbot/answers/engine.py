@@ -66,6 +66,8 @@ KIN_SHARED_COAUTHORS = 2
 MAX_NAMESAKES_FOR_KIN = 3
 #: Topic matches kept per process: at most this many, and at most this many bytes of them.
 TOPICS_KEPT = 64
+#: Papers using a word's stem read to see whether any writes the word itself (linking.py).
+WORD_CHECK_PAPERS = 20
 TOPIC_CACHE_BYTES = 256 * 2**20
 TOPIC_BYTES_PER_PAPER = 20
 #: People counted past a "most papers" page to say how many tie with its last one.
@@ -178,6 +180,7 @@ class Answerer:
                 index.word_frequency,
                 papers=len(index),
                 affiliated=lambda name: len(self._members(name)),
+                written=lambda word: index.writes(word, WORD_CHECK_PAPERS),
             )
         return self._linker
 

@@ -44,6 +44,8 @@ UNCASED_INSTITUTION_SHARE = 0.01
 #: A surname alone names its one bearer, with no "by"/"'s" to say so, when at most this share of
 #: papers use it as a word ("navigli": none of 13k papers).
 SURNAME_TEXT_SHARE = 0.0002
+#: Words whose being written by papers as themselves is remembered (a few records read each).
+WORDS_KEPT = 4096
 #: A word in at least this share of the papers is common text (its lower-case venue name is no venue).
 COMMON_WORD_SHARE = 0.01
 
@@ -56,7 +58,8 @@ _GENERIC_INSTITUTION = words(
     department dept faculty national state academy engineering international inc ltd co corp
     corporation company group polytechnic key china usa uk city new north south east west central
     hospital medical foundation ai artificial intelligence computer computing information data
-    systems language languages studies
+    systems language languages studies affiliation affiliations affiliated unaffiliated independent
+    unknown specified none other
     """
 )
 #: Words that say a name is an institution's, one of which an acronym's expansion must contain.
@@ -392,9 +395,13 @@ class Linker:
         *,
         papers: int = 0,
         affiliated: Callable[[str], int] = lambda _: 0,
+        written: Callable[[str], bool] = lambda _: True,
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.names = names
+        #: Whether papers write a word itself, not only other words of its stem.
+        self.written = written
+        self._written: dict[str, bool] = {}
         #: How many researchers the records place at an institution named so.
         self.affiliated = affiliated
         #: How many papers `text_frequency` counts over (0: unknown).
@@ -673,7 +680,7 @@ class Linker:
             len(word) >= 4
             and word not in _STOPWORDS  # the index drops these: a count of 0 says nothing
             and self.papers > 0
-            and self.text_frequency(word) <= SURNAME_TEXT_SHARE * self.papers
+            and self._as_text(word) <= SURNAME_TEXT_SHARE * self.papers
             and not self._ordinary(word)
         )
 
@@ -685,8 +692,19 @@ class Linker:
         """A word papers use as a word far more than people use it as a name ("long", "can")."""
         if word in _FUNCTION_WORDS:
             return True
+        return self._as_text(word) > ORDINARY_RATIO * max(self.names.word_count(word), 1)
+
+    def _as_text(self, word: str) -> int:
+        """How many papers use a word, by its stem; none for a name word that papers never write
+        as itself ("navigli" shares the stem "navig" with "navigating", which papers write)."""
         as_text = self.text_frequency(word)
-        return as_text > ORDINARY_RATIO * max(self.names.word_count(word), 1)
+        if not as_text or not self.names.word_count(word):
+            return as_text
+        if word not in self._written:
+            if len(self._written) > WORDS_KEPT:
+                self._written.clear()
+            self._written[word] = self.written(word)
+        return as_text if self._written[word] else 0
 
     def _unknown_names(self, tokens: list[Token]) -> list[str]:
         """Runs of 2-4 capitalised words that are not ordinary text: names the store does not hold."""

@@ -573,7 +573,9 @@ def _person_question(r: str) -> bool:
 
 def _mask(residual: str, names: list[str], first: int = 1) -> str:
     for i, name in enumerate(names, first):
-        residual = re.sub(re.escape(name) + r"(?:'s)?", f"⟨P{i}⟩", residual)
+        # As typed, initials with their dots ("R. Navigli's" for the name "R Navigli").
+        typed = r"\.?\s*".join(map(re.escape, name.split())) + r"(?:'s)?"
+        residual = re.sub(typed, f"⟨P{i}⟩", residual)
     return residual
 
 

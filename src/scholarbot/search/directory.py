@@ -74,6 +74,8 @@ class NameMatch:
     people: tuple[PersonEntry, ...]
     exact: bool
     suggestions: tuple[str, ...] = ()
+    #: How many names the query's initials abbreviate when more than one does ("H. Zhang").
+    abbreviates: int = 0
 
 
 def entry_of(r: Researcher) -> PersonEntry:
@@ -445,6 +447,26 @@ class NameIndex:
         found = {name_key(n) for name, aliases in rows for n in (name, *json.loads(aliases))}
         return sorted(found - {key})
 
+    def keys_by_initials(self, name: str) -> list[str]:
+        """Keys of the names that a name of initials and surname abbreviates: "R. Navigli" finds
+        Roberto Navigli, "M. Y. Vardi" Moshe Y. Vardi (and Moshe Vardi: a middle initial more or
+        less is the same abbreviation). Keys hold their words sorted, so order does not matter."""
+        words = re.sub(r"[.\s]+", " ", fold(name)).split()
+        typed = Counter(w for w in words if len(w) == 1)
+        full = [w for w in words if len(w) > 1]
+        if not typed or not full:
+            return []
+        found = []
+        for k in self.keys_with_word(name_key(full[-1])):
+            rest = Counter(k.split())
+            rest.subtract(Counter(name_key(w) for w in full))
+            if any(v < 0 for v in rest.values()):
+                continue  # a surname word the key lacks
+            letters = Counter(w[0] for w, v in rest.items() for _ in range(v))
+            if letters and (typed <= letters or letters <= typed):
+                found.append(k)
+        return sorted(found)
+
     def respelt(self, name: str) -> str | None:
         """Another spelling of a name that the records hold when this one they do not: a given
         name typed without its hyphen ("tat seng chua": Tat-Seng Chua) or as its short form ("kathy
@@ -507,6 +529,15 @@ class NameIndex:
         people = self.by_key.get(key) if key else None
         if not people and key:
             people = [p for k in self.keys_but_initials(key) for p in self.by_key[k]]
+        if not people and key and (keys := self.keys_by_initials(name)):
+            # Names that differ only in middle initials ("Moshe Vardi", "Moshe Y. Vardi") are one
+            # name abbreviated; several names ("Hao Zhang", "Hongming Zhang") are a question to ask back.
+            names = {frozenset(w for w in k.split() if len(w) > 1) for k in keys}
+            if len(names) > 1:
+                ranked = sorted(keys, key=lambda k: (-self._papers(k), k))
+                shown = tuple(self._display(k) for k in ranked[:SUGGESTIONS])
+                return NameMatch(name, (), exact=False, suggestions=shown, abbreviates=len(names))
+            people = [p for k in keys for p in self.by_key[k]]
         if not people and key and (other := self.respelt(name)) is not None:
             return NameMatch(name, tuple(self.lookup(other).people), exact=False)
         if people:
