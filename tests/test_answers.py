@@ -1062,3 +1062,39 @@ def test_initials_and_a_surname_find_the_name_they_abbreviate(tmp_path, model_ca
     c = answerer.ask("H. Zhang papers")
     assert "fits 2 researchers" in c.text and "Hao Zhang" in c.text and "Hongming Zhang" in c.text, c.text
     assert not c.sources
+
+
+def test_a_paper_named_gets_all_its_authors_and_a_title_the_records_lack_is_said_missing(
+    tmp_path, model_cache
+):
+    answerer = _venues_store(
+        tmp_path,
+        model_cache,
+        {
+            "acl2021": [
+                {
+                    "title": "OntoTune: Ontology-Driven Self-training for Language Models",
+                    "abstract": "We tune models on ontologies.",
+                    "author": "Ann Lee; Bo Chen; Cy Do; Di Eng",
+                },
+                *_papers("Attention Heads", 3, "Eve Fox"),
+                *_papers("Emotion Recognition", 2, "Fay Gu"),
+            ],
+            "coling2025": _papers("Emotion Recognition", 2, "Gil Ho", tag="new"),
+        },
+    )
+    for question in ("who wrote OntoTune", "who's behind OntoTune?", "authors of OntoTune?"):
+        a = answerer.ask(question)
+        assert a.query.get("op") == "paper_authors", (question, a.query)
+        assert "Ann Lee, Bo Chen, Cy Do and Di Eng" in a.text, a.text
+    # A title typed as one that no paper has is not answered with another paper's authors.
+    b = answerer.ask("who wrote Attention Is All You Need?")
+    assert b.text.startswith("No paper titled “Attention Is All You Need” is in the records"), b.text
+    assert "Eve Fox" not in b.text
+    # "recent work on X": the newest papers on it first.
+    c = answerer.ask("any recent work on emotion recognition?")
+    assert {s.title for s in c.sources[:2]} == {
+        "Emotion Recognition study new0",
+        "Emotion Recognition study new1",
+    }
+    assert c.text.startswith("The newest papers on emotion recognition"), c.text

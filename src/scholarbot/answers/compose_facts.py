@@ -465,6 +465,13 @@ class FactsComposer(Composer):
 
     # --- topics -------------------------------------------------------------------------------
 
+    def no_titled_paper(self, query: Query, nearest: list[Paper]) -> Answer:
+        """A title asked for by name that no paper in the records has."""
+        text = f"No paper titled “{query.topic}” is in the records{_filters(query)}."
+        if nearest:
+            text += f" The closest titles: {'; '.join(self._item(p) for p in nearest)}."
+        return self.finish(text)
+
     def nothing_on_topic(self, query: Query, nearest: list[Paper]) -> Answer:
         what = query.topic or query.institution or _venue_phrase(query) or "that"
         scope = _filters(query)
@@ -571,6 +578,12 @@ class FactsComposer(Composer):
         if not papers:
             return self.finish(f"The records hold no paper{scope}.")
         return self.finish(f"The newest of the {total} paper(s){scope}: {self._listing(papers, page=False)}.")
+
+    def newest_on_topic(self, query: Query, papers: list[Paper]) -> Answer:
+        """The newest papers on a topic ("recent work on X"), newest first."""
+        return self.finish(
+            f"The newest papers on {query.topic}{_filters(query)}: {self._listing(papers, page=False)}."
+        )
 
     def most_cited(self, query: Query, papers: list[Paper], total: int, uncounted: int) -> Answer:
         """The most cited papers of a venue, years or the whole store (no topic)."""

@@ -23,10 +23,18 @@ from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
 from scholarbot.answers.network import coauthor_graph
-from scholarbot.answers.query import Query, described
+from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.spelling import respelt, typos_fixed
-from scholarbot.answers.topics import TopicMatch, alternatives, compared, match_topic, names_title, phrased
+from scholarbot.answers.topics import (
+    TopicMatch,
+    alternatives,
+    close_title,
+    compared,
+    match_topic,
+    names_title,
+    phrased,
+)
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
@@ -68,6 +76,8 @@ MAX_NAMESAKES_FOR_KIN = 3
 TOPICS_KEPT = 64
 #: Papers using a word's stem read to see whether any writes the word itself (linking.py).
 WORD_CHECK_PAPERS = 20
+#: On-topic papers, best first, among which "recent work on X" takes the newest.
+RECENT_POOL = 100
 TOPIC_CACHE_BYTES = 256 * 2**20
 TOPIC_BYTES_PER_PAPER = 20
 #: People counted past a "most papers" page to say how many tie with its last one.
@@ -911,6 +921,9 @@ class Answerer:
     def _paper_authors(self, query: Query, c: FactsComposer) -> Answer:
         """The authors of the paper a title or description names (the best match, if it is on it)."""
         papers, nearest = self._topic_papers(query, 3)
+        if titled(query.topic) and not any(close_title(query.topic, p.title) for p in papers + nearest):
+            # "who wrote Attention Is All You Need?": a title the records lack is not another paper's.
+            return c.no_titled_paper(query, papers or nearest)
         if not papers and nearest and described(query.topic):
             # A description can word things its paper does not: the closest, a guess unless it stands out.
             return c.paper_authors(query, nearest[0], nearest[1:], loose=not self._standout(query))
@@ -935,8 +948,16 @@ class Answerer:
         if query.sort == "citations":
             papers, nearest = self._topic_papers(query.with_(sort="relevance"), 60)
             papers = _sorted(papers, "citations")[:limit]
+        elif query.sort == "date" and not described(query.topic):
+            # "recent work on X": the newest of the papers on it, not the closest (RECENT_POOL best).
+            papers, nearest = self._topic_papers(query.with_(sort="relevance"), RECENT_POOL)
+            if papers:
+                # Newest first, the closest first within a year (a stable sort keeps the ranking).
+                return c.newest_on_topic(query, sorted(papers, key=lambda p: -(p.year or 0))[:limit])
         else:
             papers, nearest = self._topic_papers(query, limit)
+            if titled(query.topic) and not any(close_title(query.topic, p.title) for p in papers + nearest):
+                return c.no_titled_paper(query, (papers or nearest)[:3])
             standout = described(query.topic) and self._standout(query)
             if papers or standout:
                 # A paper search ranks by score; the floor only decides whether anything is on topic.

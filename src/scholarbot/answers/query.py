@@ -193,3 +193,42 @@ DESCRIPTION_WORDS = 6
 def described(topic: str | None) -> bool:
     """Whether a search's topic is a description of a paper rather than a field's name."""
     return bool(topic) and len(re.findall(r"\w+", topic or "")) >= DESCRIPTION_WORDS
+
+
+#: Small words a title in title case may leave in lower case ("Learning to Rank for Search").
+TITLE_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+    ]
+)
+#: A title asked for by name has at least this many words ("Attention Is All You Need").
+TITLE_WORDS = 3
+
+
+def titled(topic: str | None) -> bool:
+    """Whether a topic is a paper's title typed as one: title case throughout, small words aside,
+    with at least one of them capitalised as titles do ("Attention Is All You Need")."""
+    words = re.findall(r"[\w'-]+", topic or "")
+    if len(words) < TITLE_WORDS or not all(w[0].isupper() or w in TITLE_SMALL_WORDS for w in words):
+        return False
+    # A field's name in capitals ("Federated Learning", "LLM Agents") has no capitalised small word.
+    return any(
+        w.lower() in TITLE_SMALL_WORDS or len(w) <= 3 for w in words if w[0].isupper() and not w.isupper()
+    )

@@ -11,7 +11,16 @@ import re
 from dataclasses import dataclass
 
 from scholarbot.answers.linking import Links, words
-from scholarbot.answers.query import MAX_LIMIT, PERSON_OPS, CountOf, Op, Query, Sort
+from scholarbot.answers.query import (
+    MAX_LIMIT,
+    PERSON_OPS,
+    TITLE_SMALL_WORDS,
+    CountOf,
+    Op,
+    Query,
+    Sort,
+    titled,
+)
 from scholarbot.answers.topics import compared
 
 #: Questions longer than this are cut before reading; the answer says so.
@@ -177,15 +186,19 @@ _WHERE = _rx(
 )
 # "who wrote <a paper>", not "who wrote about X" (people on a topic).
 _AUTHORS_OF = _rx(
-    r"\bwho\s+(?:wrote|writes|authored|is\s+behind|was\s+behind|are\s+behind|were\s+behind|came\s+up\s+with|"
-    r"published|made|did)\b(?!\s+(?:about|on|papers?|anything|something|work|research|the\s+most|most|more|a\s+lot))|"
+    r"\bwho(?:'s|s)?\s+(?:wrote|writes|authored|is\s+behind|was\s+behind|are\s+behind|were\s+behind|behind|"
+    r"came\s+up\s+with|published|made|did)\b"
+    r"(?!\s+(?:about|on|papers?|anything|something|work|research|the\s+most|most|more|a\s+lot)\b)|"
     r"\b(?:who\s+(?:are|were|is)\s+the\s+)?authors?\s+(?:of|behind)\s+(?:the|that|this|a)\s+(?:paper|article|work)\b|"
     r"\bwho\s+(?:are|were|is)\s+the\s+authors?\b|\bwritten\s+by\s+whom\b|\bwhose\s+(?:paper|work)\s+is\b"
 )
+# "authors of ClarET?": of a paper named, where no word for papers makes it a field's authors.
+_AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
 # One paper asked for by what it does ("…, which paper?", "the paper about X that …").
 _ONE_PAPER = _rx(
     r"\b(?:which|what)\s+(?:paper|article|publication|one)\b(?!s)|"
-    r"\bthe\s+(?:[\w-]+\s+){0,3}?(?:paper|article|publication)\s+(?:about|on|that|which|where|with|from|introducing)\b"
+    r"\b(?:the|a|that|this)\s+(?:[\w-]+\s+){0,3}?(?:paper|article|publication)\s+(?:about|on|that|which|where|with|from|"
+    r"introducing)\b"
 )
 # "who has the most papers", "most prolific authors at IJCAI 2023".
 _PROLIFIC = _rx(
@@ -277,7 +290,7 @@ _CUE_WORDS = words(
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
-    ppl talk speak contact reach consult stuck idea advice
+    ppl talk speak contact reach consult stuck idea advice behind
     """
 )
 
@@ -502,7 +515,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_venue", {}, True
         if _WHEN_MOST.search(r) and _WHICH_MORE.search(r) and (topic or links.venue or _PAPERS.search(r)):
             return "top_year", {}, True
-    if _AUTHORS_OF.search(r) and (topic or links.title):
+    if (_AUTHORS_OF.search(r) or (_AUTHORS_OF_NAMED.search(r) and not _PAPER_NOUNS.search(r))) and (
+        topic or links.title
+    ):
         return "paper_authors", {}, True
     if _ONE_PAPER.search(r) and (topic or links.title) and not _COUNT.search(r):
         # "…fake news with llm agents, which paper?", "the paper about neopronouns: authors?"
@@ -598,16 +613,50 @@ def _marked(residual: str, topic: str) -> bool:
 
 
 def _topic(residual: str, links: Links) -> str | None:
-    """The topic: the longest stretch of content words between entities, edges stripped of cue words."""
+    """The topic: the longest stretch of content words between entities, edges stripped of cue words;
+    a title typed in title case is kept whole ("Attention Is All You Need" ends in cue words)."""
     if links.title:
         return links.title
     best = ""
     for segment in re.split(r"⟨[A-Z]\d*⟩", residual):
-        words = _strip_edges(segment)
-        text = " ".join(words)
+        text = _title_run(segment) or " ".join(_strip_edges(segment))
         if len(text) > len(best):
             best = text
     return best or None
+
+
+_WH_WORDS = words("who whom whose what which where when why how")
+#: The question's own words that may open a run of capitalised words before a title.
+_ASKING = words(
+    """
+    who whom whose what which where when how wrote write writes written authored find show list
+    give tell name papers paper article called titled named authors author
+    """
+)
+
+
+def _title_run(segment: str) -> str | None:
+    """A run of title-case words that reads as a paper's title (`titled`), the question's own words
+    before it aside ("Who Wrote Attention Is All You Need")."""
+    runs = re.findall(
+        r"(?:[A-Z][\w'-]*|(?<=\s)(?:"
+        + "|".join(TITLE_SMALL_WORDS)
+        + r")(?=\s))(?:\s+(?:[A-Z][\w'-]*|(?:"
+        + "|".join(TITLE_SMALL_WORDS)
+        + r")(?=\s)))*",
+        segment,
+    )
+    for run in sorted(runs, key=len, reverse=True):
+        words = run.split()
+        if words[0].lower() in _WH_WORDS and segment.lstrip().startswith(run):
+            return None  # "Who Works On Machine Translation?": a question typed in title case
+        while words and (words[0].lower() in _ASKING or words[0].lower() in TITLE_SMALL_WORDS):
+            words.pop(0)
+        while words and words[-1].lower() in TITLE_SMALL_WORDS:
+            words.pop()
+        if titled(" ".join(words)):
+            return " ".join(words)
+    return None
 
 
 def _strip_edges(segment: str) -> list[str]:

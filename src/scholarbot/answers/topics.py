@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import Stemmer
+from rapidfuzz import fuzz
 
 from scholarbot.records import Paper
 from scholarbot.search.index import Mode, PaperIndex, fuse, top_order
@@ -148,6 +149,18 @@ def names_title(topic: str | None, title: str) -> bool:
     """Whether a topic names this paper: its title, its name before the colon, or its first words."""
     key = _title_key(topic or "")
     return bool(key) and _names(key, title)
+
+
+#: A typed title this similar (0-100) to a paper's is that paper's, mistyped.
+TITLE_SIMILAR = 90
+
+
+def close_title(topic: str | None, title: str) -> bool:
+    """Whether a topic typed as a title is this paper's, a few letters or its subtitle apart."""
+    key, own = _title_key(topic or ""), _title_key(title)
+    return bool(key) and (
+        names_title(topic, title) or fuzz.ratio(key, own) >= TITLE_SIMILAR or f" {key} " in f" {own} "
+    )
 
 
 def _title_key(text: str) -> str:
