@@ -1098,3 +1098,20 @@ def test_a_paper_named_gets_all_its_authors_and_a_title_the_records_lack_is_said
         "Emotion Recognition study new1",
     }
     assert c.text.startswith("The newest papers on emotion recognition"), c.text
+
+
+def test_a_unit_of_an_organisation_counts_papers_printed_with_the_bare_name_and_says_so(
+    tmp_path, model_cache
+):
+    rows = [
+        {"title": "Quantization of BERT", "author": "Hong Jin; Yi Shen", "aff": "Samsung; Samsung"},
+        {"title": "Low-Rank Compression", "author": "Yi Shen", "aff": "Samsung Research"},
+        {"title": "Quantized Speech Models", "author": "Ann Lee", "aff": "Samsung Electronics"},
+        {"title": "Graph Parsing", "author": "Bo Chen", "aff": "Google"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("is anyone from Samsung Research working on quantization?")
+    assert {p["name"] for p in a.people} == {"Hong Jin", "Yi Shen"}, a.text
+    assert any("print only “Samsung”" in n for n in a.notes), a.notes
+    # A place named in full is no unit of another: Samsung Electronics is not Samsung Research.
+    assert answerer.ask("how many papers from Samsung Research?").value == 2

@@ -21,7 +21,7 @@ from scholarbot.answers.acronyms import acronyms, defined
 from scholarbot.answers.chat import focus, is_thanks, normalise
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
-from scholarbot.answers.linking import Institutions, Linker, institution_matches, venue_family
+from scholarbot.answers.linking import Institutions, Linker, institution_matches, parent_of, venue_family
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
@@ -801,6 +801,8 @@ class Answerer:
         institutions = self.linker.institutions
 
         def at(affiliation: str) -> bool:
+            if parent_of(institution, affiliation):
+                return True
             return institution_matches(institution, affiliation) and not institutions.inside_other_name(
                 institution, affiliation
             )
@@ -808,8 +810,15 @@ class Answerer:
         return at
 
     def _place_notes(self, query: Query) -> list[str]:
-        """Say so when an acronym asked about stands for several places, all of which are counted."""
+        """Say so when an acronym asked about stands for several places, all of which are counted,
+        and when a unit's papers are counted with those its organisation's bare name is printed on."""
         acronym = query.institution or ""
+        parents = sorted({a for a in self.people.affiliations() if parent_of(acronym, a)}) if acronym else []
+        if parents:
+            return [
+                f"Some papers print only “{parents[0]}” for their authors; they are counted for {acronym}, "
+                "as the records cannot tell the unit."
+            ]
         if not acronym.isupper() or " " in acronym:
             return []
         names = self.linker.institutions.spelling(acronym)
@@ -834,13 +843,10 @@ class Answerer:
         if not institution:
             return authors
         records = self.people.records({rid for rids in authors.values() for rid in rids})
-        placed = {
-            rid
-            for rid, r in records.items()
-            if any(institution_matches(institution, x) for x in r.affiliations)
-        }
+        at = self._at(institution)
+        placed = {rid for rid, r in records.items() if any(at(x) for x in r.affiliations)}
         return {
-            p.id: [r for r in authors.get(p.id, []) if r in placed and _placed_at(p, records[r], institution)]
+            p.id: [r for r in authors.get(p.id, []) if r in placed and _placed_at(p, records[r], at)]
             for p in papers
         }
 
@@ -848,6 +854,7 @@ class Answerer:
         """The people at an institution with the most papers written there (in the years and venues
         asked), not the most papers anywhere: someone who moved on is counted for their years there."""
         institution = query.institution or ""
+        at = self._at(institution)
         written = {self.index.ids[int(r)] for r in self._filter_rows(query)}
         records = self.people.records(self._members(institution))
         papers = {
@@ -856,7 +863,7 @@ class Answerer:
         }
         scored = []
         for r in records.values():
-            mine = [papers[i] for i in r.paper_ids if i in papers and _placed_at(papers[i], r, institution)]
+            mine = [papers[i] for i in r.paper_ids if i in papers and _placed_at(papers[i], r, at)]
             if mine:
                 scored.append((r, mine))
         scored.sort(key=lambda x: (-len(x[1]), x[0].id))
@@ -1065,12 +1072,12 @@ class Answerer:
         return out
 
 
-def _placed_at(paper: Paper, person: Researcher, institution: str) -> bool:
+def _placed_at(paper: Paper, person: Researcher, at: Callable[[str], bool]) -> bool:
     """Whether a paper puts the person at the institution: by the affiliation printed beside their
     name, or by their main affiliation where it prints none for them."""
     on_paper = [a for a in paper.authors if a.name == person.name or a.name in person.aliases]
     affs = [x for a in on_paper for x in a.affiliations] or list(person.affiliations[:1])
-    return any(institution_matches(institution, x) for x in affs)
+    return any(at(x) for x in affs)
 
 
 def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:

@@ -322,6 +322,19 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     return any(_spells(named, words, start) for start in range(len(words)))
 
 
+def parent_of(mention: str, affiliation: str) -> bool:
+    """Whether an affiliation is the organisation a mention names a unit of, by the organisation's
+    name alone: "Samsung" for "Samsung Research", "Google" for "Google AI" (the paper lists print
+    many companies' papers under the bare name). Words after it must say only what kind of unit."""
+    m, a = normalise_institution(mention).split(), normalise_institution(affiliation).split()
+    return (
+        0 < len(a) < len(m)
+        and m[: len(a)] == a
+        and a[0] not in _GENERIC_INSTITUTION
+        and all(w in _GENERIC_INSTITUTION for w in m[len(a) :])
+    )
+
+
 def _spells(named: list[str], words: list[str], at: int) -> bool:
     """Whether `named` reads `words` from `at` on, each named word one word or the initials of a run
     of them ("iit": indian institute of technology; words such as "of" give no initial)."""

@@ -136,9 +136,30 @@ def _named_first(index: PaperIndex, topic: str, match: TopicMatch) -> TopicMatch
 def phrased(topic: str, variants: Sequence[str], paper: Paper) -> bool:
     """Whether the paper's title or abstract says the topic (one of its alternatives, or of its other
     wordings) as a phrase, word forms aside ("topic models" says "topic modeling")."""
-    wanted = [_stems(part) for t in (topic, *variants) for part in alternatives(t)]
+    wanted = [_stems(w) for t in (topic, *variants) for part in alternatives(t) for w in _wordings(part)]
     text = _stems(f"{paper.title} {paper.abstract}")
     return any(w in text for w in wanted)
+
+
+#: Head nouns a field's name may end in without them being the field ("abstract argumentation
+#: frameworks" is abstract argumentation, which papers also call "abstract argumentation").
+_GENERIC_HEADS = frozenset(
+    re.findall(
+        r"\w+",
+        """
+        framework frameworks method methods approach approaches system systems technique techniques
+        task tasks problem problems algorithm algorithms model models
+        """,
+    )
+)
+
+
+def _wordings(phrase: str) -> list[str]:
+    """A phrase, and the phrase without a generic head noun when two words or more remain."""
+    words = phrase.split()
+    if len(words) >= 3 and words[-1].lower() in _GENERIC_HEADS:
+        return [phrase, " ".join(words[:-1])]
+    return [phrase]
 
 
 def _stems(text: str) -> str:
