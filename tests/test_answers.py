@@ -1115,3 +1115,6 @@ def test_a_unit_of_an_organisation_counts_papers_printed_with_the_bare_name_and_
     assert any("print only “Samsung”" in n for n in a.notes), a.notes
     # A place named in full is no unit of another: Samsung Electronics is not Samsung Research.
     assert answerer.ask("how many papers from Samsung Research?").value == 2
+    # What someone with a single paper works on: that paper.
+    b = answerer.ask("what does Ann Lee work on?")
+    assert "Their paper in the records: “Quantized Speech Models”" in b.text, b.text

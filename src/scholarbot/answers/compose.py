@@ -195,12 +195,12 @@ class Composer:
                 s.append(f"Recurring topics in their titles: {listed}.")
             # Newest first (records keep papers so), the newest included: "what is X working on".
             top = papers[:3]
+            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in top)
             if len(top) > 1:
-                s.append(
-                    "Recent work: "
-                    + "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in top)
-                    + "."
-                )
+                s.append(f"Recent work: {listed}.")
+            else:
+                # "What does X work on?" of someone with one paper: what that paper is.
+                s.append(f"Their paper in the records: {listed}.")
         metrics = {k: v for k, v in r.metrics.items() if not k.endswith("_in_store")}
         if metrics:
             # These numbers come from a profile page, not a paper: attributed, not cited as [n].
