@@ -1118,3 +1118,76 @@ def test_a_unit_of_an_organisation_counts_papers_printed_with_the_bare_name_and_
     # What someone with a single paper works on: that paper.
     b = answerer.ask("what does Ann Lee work on?")
     assert "Their paper in the records: “Quantized Speech Models”" in b.text, b.text
+
+
+def test_typos_of_cue_words_and_rare_typos_papers_share_are_read_as_meant(tmp_path, model_cache):
+    rows = [
+        *_papers("Language Models", 100, "Ann Lee; Bo Chen"),
+        # One paper has the typo itself: a word a paper or two use is still a typo of a far commoner one.
+        {"title": "Sign Langauge Translation", "abstract": "Signs.", "author": "Cy Do; Di Eng"},
+        {
+            "title": "Sign Language Translation with Glosses",
+            "abstract": "Glosses.",
+            "author": "Cy Do; Di Eng",
+        },
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who does ann lee usualy work with?")
+    assert a.query.get("op") == "collaborators" and "topic" not in a.query, a.query
+    assert [p["name"] for p in a.people] == ["Bo Chen"]
+    b = answerer.ask("anyone working on sign langauge translation?")
+    assert "Read “langauge” as “language”." in b.notes and {p["name"] for p in b.people} == {
+        "Cy Do",
+        "Di Eng",
+    }
+
+
+def test_places_people_say_for_short_and_words_that_are_no_names(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "Entity Linking at Scale",
+            "author": "Greg Durr; Ann Lee",
+            "aff": "University of Texas at Austin; University of Texas at Austin",
+        },
+        {"title": "Dialect Robustness", "author": "Di Yang", "aff": "Georgia Institute of Technology"},
+        {"title": "Translating C to Safe Rust", "author": "Bo Chen", "aff": "MIT"},
+        {"title": "Pixel Language Models", "author": "Phillip Rust", "aff": "University of Copenhagen"},
+        {
+            "title": "Neural Interferometry: Image Reconstruction",
+            "abstract": "We present a neural method.",
+            "author": "Cy Do",
+        },
+        *_papers("Neural Networks", 8, "Eve Fox"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who publishes the most at UT Austin")
+    assert a.query.get("institution") == "UT Austin" and {p["name"] for p in a.people} == {
+        "Greg Durr",
+        "Ann Lee",
+    }
+    assert answerer.ask("how many papers from Georgia Tech?").value == 1
+    # An English word is no surname alone ("safe rust"), and capitalised subject words no unknown person.
+    b = answerer.ask("is there a benchmark for translating C code into safe rust?")
+    assert "people" not in b.query and b.sources[0].title == "Translating C to Safe Rust", b.text
+    c = answerer.ask("What does the Neural Interferometry paper actually do? keep it simple")
+    assert "people" not in c.query and c.sources[0].title.startswith("Neural Interferometry")
+    # A named paper is given with the sentence that says what it does, not its first one.
+    assert "“We present a neural method.”" in c.text, c.text
+
+
+def test_initials_are_resolved_by_the_person_asked_about_with_them(tmp_path, model_cache):
+    rows = [
+        {"title": f"Fact Checking {i}", "author": "Timothy Baldwin; Preslav Nakov; Ann Lee"} for i in range(2)
+    ]
+    rows += [
+        {"title": "Robot Arms", "author": "Tyler Baldwin; Bo Chen"},
+        *({"title": f"Story Generation {i}", "author": "Nanyun Peng; Cy Do"} for i in range(4)),
+        {"title": "Story Planning", "author": "Nanyun (Violet) Peng; Cy Do"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("shared coauthors between T. Baldwin and P. Nakov")
+    assert [p["name"] for p in a.people] == ["Ann Lee"], a.text
+    # A nickname in brackets is the same name abbreviated; "top coauthors" asks for people.
+    b = answerer.ask("top coauthors of N. Peng")
+    assert b.query.get("op") == "collaborators" and "Cy Do" in [p["name"] for p in b.people], b.text
+    assert "fits" not in b.text

@@ -815,10 +815,22 @@ def _apart(person: Researcher, papers: Sequence[Paper]) -> str:
     return f"with {others[0]}" if others else "another person"
 
 
+#: Words with which an abstract says what its paper does, after a sentence or two of background.
+_CONTRIBUTION = re.compile(
+    r"\b(?:we|this\s+(?:paper|work|study)|in\s+this\s+(?:paper|work)|our\s+(?:method|approach|model|framework|work))\s+"
+    r"(?:\w+\s+)?(?:propose|present|introduce|develop|design|show|study|investigate|explore|address|describe|"
+    r"release|build|construct|create|find|demonstrate|analy[sz]e|examine|tackle|focus|argue|offer|report|"
+    r"contribute|formulate)\w*",
+    re.I,
+)
+
+
 def _gist(abstract: str, limit: int = GIST_CHARS) -> str:
-    """The abstract's first sentence (cut at a word near `limit` characters)."""
+    """The abstract's sentence saying what the paper does ("We propose …"), else its first
+    sentence (cut at a word near `limit` characters): first sentences are often background."""
     text = " ".join(abstract.split())
-    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0] if text else ""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text) if text else [""]
+    first = next((x for x in sentences[:4] if _CONTRIBUTION.search(x)), sentences[0])
     if len(first) <= limit:
         return first
     return first[:limit].rsplit(" ", 1)[0] + "…"

@@ -350,6 +350,8 @@ class Answerer:
             return c.coverage(self._coverage(), len(self.index), len(self.people), cited)
         if query.people:
             resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
+            if len(resolved) == 2:
+                resolved = self._abbreviations_by_pair(resolved)
             missing = [r for r in resolved if not r.match.people]
             if missing:
                 return c.unknown_person(missing[0].match)
@@ -468,6 +470,27 @@ class Answerer:
             with_work = tuple(p for p in ranked if evidence[p.id] > 0)
             return Resolved(match, with_work, tuple(p for p in ranked if evidence[p.id] == 0), balanced=True)
         return Resolved(match, tuple(ranked), balanced=True)
+
+    def _abbreviations_by_pair(self, resolved: list[Resolved]) -> list[Resolved]:
+        """Initials that fit several names ("T. Baldwin") asked about with someone else ("and P.
+        Nakov"): the one of them that person wrote with, when exactly one did."""
+        out = list(resolved)
+        for i, r in enumerate(resolved):
+            other = resolved[1 - i]
+            if r.match.people or not r.match.candidates or not other.match.people:
+                continue
+            partners = other.chosen or other.match.people
+            linked = [
+                c
+                for c in r.match.candidates
+                if any(
+                    set(c.paper_ids) & set(p.paper_ids) or self._coauthor_set(c) & self._coauthor_set(p)
+                    for p in partners
+                )
+            ]
+            if len({c.name for c in linked}) == 1:
+                out[i] = Resolved(NameMatch(r.match.query, tuple(linked), exact=False), tuple(linked))
+        return out
 
     def _evidence(self, entry: PersonEntry, query: Query) -> float:
         """How strongly the question's other words point at this namesake."""
@@ -876,6 +899,9 @@ class Answerer:
         papers, nearest = self._topic_papers(query, 24)
         if not papers:
             return c.nothing_on_topic(query, nearest)
+        if names_title(query.topic, papers[0].title):
+            # "explain QUDsim to me": one paper named, said with its gist, not a field's themes.
+            return self._find_papers(query.with_(op="find_papers"), c)
         rows = self.index.row.rows(p.id for p in papers)
         return c.themes(query, papers, self.index.matrix[rows])
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from scholarbot.answers.spelling import is_english
 from scholarbot.records import fold, name_key
 from scholarbot.search.directory import NameIndex, NameMatch
 
@@ -279,7 +280,12 @@ def normalise_institution(text: str) -> str:
     if words and words[0] == "the":
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
-    return " ".join("university" if w in _UNIVERSITY_SHORT else w for w in words)
+    words = ["university" if w in _UNIVERSITY_SHORT else w for w in words]
+    if len(words) > 1 and words[-1] == "tech":
+        # "Georgia Tech" is how people say Georgia Institute of Technology; a name printed "... Tech"
+        # is folded the same way, so both sides still meet.
+        words[-1:] = ["institute", "of", "technology"]
+    return " ".join(words)
 
 
 def _phrase_pattern(words: list[str]) -> re.Pattern[str]:
@@ -340,6 +346,10 @@ def _spells(named: list[str], words: list[str], at: int) -> bool:
     of them ("iit": indian institute of technology; words such as "of" give no initial)."""
     if not named:
         return True
+    if 0 < at < len(words) and words[at] in _ACRONYM_SKIP and words[at] not in named[:1]:
+        # Between named parts, words such as "at" are passed over ("UT Austin": University of
+        # Texas at Austin); a name does not start with one.
+        return _spells(named, words, at + 1)
     if at >= len(words) or words[at] in _ACRONYM_SKIP:
         return False
     head, rest = named[0], named[1:]
@@ -686,11 +696,18 @@ class Linker:
         """An ordinary word that a good share of papers use ("findings", "science")."""
         return self._ordinary(word) and self.text_frequency(word) >= COMMON_WORD_SHARE * self.papers
 
+    def _subject_words(self, run: list[Token]) -> bool:
+        """Capitalised words of which one is ordinary text and none is anyone's name in the records:
+        a paper's subject ("Neural Interferometry"), not someone the records lack."""
+        words = [fold(t.word) for t in run]
+        return any(self._ordinary(w) for w in words) and not any(self.names.word_count(w) for w in words)
+
     def _name_only(self, word: str) -> bool:
         """A word that is a name and next to never anything else: the papers' text uses it at most
-        once in SURNAME_TEXT_SHARE papers."""
+        once in SURNAME_TEXT_SHARE papers, and it is no English word ("safe rust" is a language)."""
         return (
-            len(word) >= 4
+            not is_english(word)
+            and len(word) >= 4
             and word not in _STOPWORDS  # the index drops these: a count of 0 says nothing
             and self.papers > 0
             and self._as_text(word) <= SURNAME_TEXT_SHARE * self.papers
@@ -734,7 +751,11 @@ class Linker:
             if ok and t is not None:
                 run.append(t)
                 continue
-            if 2 <= len(run) <= 4 and not all(self._ordinary(fold(x.word)) for x in run):
+            if (
+                2 <= len(run) <= 4
+                and not all(self._ordinary(fold(x.word)) for x in run)
+                and not self._subject_words(run)
+            ):
                 out.append(" ".join(x.word for x in run))
             run = [t] if t is not None and t.capitalised and t.word.lower() not in _FUNCTION_WORDS else []
         # Typed in lower case, a given name and a name word after it are a name ("emily bender").

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scholarbot.answers.linking import Links, words
 from scholarbot.answers.query import (
@@ -21,6 +22,7 @@ from scholarbot.answers.query import (
     Sort,
     titled,
 )
+from scholarbot.answers.spelling import is_english, one_edit
 from scholarbot.answers.topics import compared
 
 #: Questions longer than this are cut before reading; the answer says so.
@@ -28,6 +30,9 @@ MAX_QUESTION_CHARS = 1000
 #: A capitalised run the store does not know is asked about as a person only when the rest of the
 #: question is at most this many topic words.
 UNKNOWN_NAME_MAX_TOPIC = 4
+#: A word this long one edit from a cue word is that cue word mistyped ("usualy"); shorter ones
+#: have too many neighbours.
+CUE_TYPO_LETTERS = 5
 #: People listed when a question asks for "top" or "most" without a number.
 DEFAULT_TOP = 5
 
@@ -66,7 +71,9 @@ _FILLER = _rx(
     r"(?:can|could|would|will)\s+you(?:\s+please)?(?:\s+(?:tell|show|give|list|find|let)\s+(?:me|us))?|"
     r"do\s+you\s+know|i\s+(?:want|wanna|would\s+like|'d\s+like|need)\s+to\s+(?:know|see|find)|"
     r"i\s+wonder(?:ed)?|i'm\s+curious|curious|tell\s+me|show\s+me|give\s+me|let\s+me\s+know|"
-    r"any\s+idea|for\s+me|in\s+here|"
+    r"any\s+idea|for\s+me|in\s+here|tl;?\s*dr(?:\s+(?:of|on|for))?|eli5|"
+    r"(?:to\s+me\s+)?like\s+(?:i'?m|i\s+am)\s+(?:5|five|a\s+(?:kid|child))|in\s+(?:simple|plain)\s+(?:terms|english|words)|"
+    r"keep\s+it\s+simple|"
     r"(?:(?:does|do)\s+)?(?:anyone|anybody|any\s+of\s+you|you\s+guys|y'?all)\s+(?:know|remember|recall)(?:\s+(?:of|about))?|overall|of\s+all\s+times?|all\s+time|"
     r"(?:in|from|of|across)\s+(?:the|your|this|ur)\s+(?:whole\s+|entire\s+|full\s+)?"
     r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)\b(?!\s+\w+ing\b)|"
@@ -167,7 +174,7 @@ _PROFILE = _rx(
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
-    r"\banybody\b|\bsomebody\b|\bppl\b|\btalk\s+to\b|\bspeak\s+(?:to|with)\b|\bcontact\b|\breach\s+out\b|"
+    r"\banybody\b|\bsomebody\b|\bppl\b|\bmost\s+[\w-]+(?:\s+[\w-]+){0,2}\s+(?:person|one|guy)\b|\btalk\s+to\b|\bspeak\s+(?:to|with)\b|\bcontact\b|\breach\s+out\b|"
     r"\bconsult\b|\b(?:could|should|can|might)\s+(?:i|we)\s+ask\b|\bgood\s+to\s+ask\b|"
     r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
 )
@@ -468,10 +475,11 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_year", {}, True
         if _VENUE_Q.search(r) and not _COLLAB.search(r):
             return "top_venue", {}, True
+        if _COLLAB.search(r) and not _CITATIONS.search(r):
+            # "top coauthors of X": the people, not X's most cited papers.
+            return "collaborators", {}, True
         if _CITED.search(r):
             return "papers_by", {"sort": "citations", **_limit(r)}, True
-        if _COLLAB.search(r):
-            return "collaborators", {}, True
         if _PER_YEAR.search(r) and _PAPERS.search(r):
             return "count", {"count_of": "papers_per_year"}, True
         if _YESNO.search(r) and links.institution and not _WRITTEN.search(r):
@@ -669,7 +677,7 @@ def _strip_edges(segment: str) -> list[str]:
             return True
         low = w.lower().strip("'.")
         # "who's", "who'd", "I'm", "they'll": a cue word with its contraction is one.
-        return low in _CUE_WORDS or re.sub(r"'(?:s|d|ll|re|ve|m)$", "", low) in _CUE_WORDS
+        return low in _CUE_WORDS or re.sub(r"'(?:s|d|ll|re|ve|m)$", "", low) in _CUE_WORDS or _cue_typo(low)
 
     def stays(w: str, neighbour: str | None, last: bool = False) -> bool:
         # "question answering", "topic modeling", "neural network": a cue word that also names
@@ -684,6 +692,17 @@ def _strip_edges(segment: str) -> list[str]:
     while words and cue(words[-1]) and not stays(words[-1], words[-2] if len(words) > 1 else None, last=True):
         words.pop()
     return words
+
+
+@lru_cache(maxsize=4096)
+def _cue_typo(word: str) -> bool:
+    """A typo of a cue word ("usualy", "colaborators"): one edit from one, and no English word."""
+    return (
+        len(word) >= CUE_TYPO_LETTERS
+        and word.isalpha()
+        and not is_english(word)
+        and not _CUE_WORDS.isdisjoint(one_edit(word))
+    )
 
 
 def _content(text: str) -> str:

@@ -3,12 +3,12 @@ use both, and a search should find either. breame's table of British and America
 "-ise"/"-ize" forms it lacks ("tokenisation") by rule, kept only where papers use the result.
 
 And a typo's likely word ("sarcsm" -> "sarcasm", "dialouge" -> "dialogue"): a word no paper uses
-that is one edit (a letter dropped, added, changed, or two swapped) from words papers do use is read
-as the one most papers use, when enough do. The edits of the typed word are looked up, rather than
-the store's words searched for near ones, so the cost does not grow with the store and the word
-found is a whole word, not a stem. An English word is never a typo, whether or not papers use it
-("falconry" is not "falconly", whose stem "falcon" is a model's name); pyspellchecker's English word
-list says which words are English."""
+(or a paper or two: papers have typos too, "langauge") that is one edit (a letter dropped, added,
+changed, or two swapped) from words papers do use is read as the one most papers use, when enough
+do. The edits of the typed word are looked up, rather than the store's words searched for near
+ones, so the cost does not grow with the store and the word found is a whole word, not a stem. An
+English word is never a typo, whether or not papers use it ("falconry" is not "falconly", whose
+stem "falcon" is a model's name); pyspellchecker's English word list says which words are English."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ def respelt(text: str, known: Callable[[str], bool]) -> str:
 
 #: A word no paper uses is read as a typo only of a word at least this many papers use...
 TYPO_MIN_PAPERS = 5
+#: ...and a word a paper or two use (papers have typos too: "langauge") only of a word this many
+#: times as many papers use.
+TYPO_RARE_PAPERS = 2
+TYPO_RATIO = 100
 #: ...and only when it has at least this many letters (short words have too many neighbours).
 TYPO_MIN_LETTERS = 4
 #: A typo read as a shorter word ("crispr" -> "crisp") needs this many letters: dropping a letter
@@ -89,19 +93,22 @@ def typos_fixed(
     def fix(m: re.Match[str]) -> str:
         typed = m.group(0)
         low = typed.lower()
+        used = papers_using(low)
         if (
             len(low) < TYPO_MIN_LETTERS
             or any(c.isupper() for c in typed[1:])  # "PoliMi", "BabelNet", "CRISPR": names, as typed
-            or papers_using(low) != 0
+            or used is None
+            or used > TYPO_RARE_PAPERS
             or is_english(low)
         ):
             return typed
+        least = max(TYPO_MIN_PAPERS, TYPO_RATIO * used)
         candidates = []
         for word in one_edit(low):
             if len(word) < len(low) and len(low) < TYPO_DROP_MIN_LETTERS:
                 continue
             n = papers_using(word) or 0
-            if n >= TYPO_MIN_PAPERS:
+            if n >= least:
                 candidates.append((-n, word))
         best = next((word for _, word in sorted(candidates) if written(word)), None)
         if best is None:

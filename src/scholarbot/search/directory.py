@@ -74,8 +74,10 @@ class NameMatch:
     people: tuple[PersonEntry, ...]
     exact: bool
     suggestions: tuple[str, ...] = ()
-    #: How many names the query's initials abbreviate when more than one does ("H. Zhang").
+    #: How many names the query's initials abbreviate when more than one does ("H. Zhang"), and
+    #: the people under them (another person in the question may tell which one is meant).
     abbreviates: int = 0
+    candidates: tuple[PersonEntry, ...] = ()
 
 
 def entry_of(r: Researcher) -> PersonEntry:
@@ -532,12 +534,18 @@ class NameIndex:
         if not people and key and (keys := self.keys_by_initials(name)):
             # Names that differ only in middle initials ("Moshe Vardi", "Moshe Y. Vardi") are one
             # name abbreviated; several names ("Hao Zhang", "Hongming Zhang") are a question to ask back.
-            names = {frozenset(w for w in k.split() if len(w) > 1) for k in keys}
+            # A name with a middle name or a nickname more ("Nanyun (Violet) Peng") is the same name.
+            full = sorted(
+                {frozenset(w for w in k.split() if len(w) > 1) for k in keys}, key=len, reverse=True
+            )
+            names = [n for i, n in enumerate(full) if not any(n < m for m in full[:i])]
+            people = [p for k in keys for p in self.by_key[k]]
             if len(names) > 1:
                 ranked = sorted(keys, key=lambda k: (-self._papers(k), k))
                 shown = tuple(self._display(k) for k in ranked[:SUGGESTIONS])
-                return NameMatch(name, (), exact=False, suggestions=shown, abbreviates=len(names))
-            people = [p for k in keys for p in self.by_key[k]]
+                return NameMatch(
+                    name, (), exact=False, suggestions=shown, abbreviates=len(names), candidates=tuple(people)
+                )
         if not people and key and (other := self.respelt(name)) is not None:
             return NameMatch(name, tuple(self.lookup(other).people), exact=False)
         if people:
