@@ -1191,3 +1191,22 @@ def test_initials_are_resolved_by_the_person_asked_about_with_them(tmp_path, mod
     b = answerer.ask("top coauthors of N. Peng")
     assert b.query.get("op") == "collaborators" and "Cy Do" in [p["name"] for p in b.people], b.text
     assert "fits" not in b.text
+
+
+def test_joint_papers_under_another_spelling_of_a_name_are_added_as_likely_the_same_person(
+    tmp_path, model_cache
+):
+    rows = [
+        *({"title": f"Humor Study {i}", "author": "Asif Ekbal; Gopendra Singh; Sou Ghosh"} for i in range(2)),
+        *(
+            {"title": f"Emotion Study {i}", "author": "Asif Ekbal; Gopendra Vikram Singh; Sou Ghosh"}
+            for i in range(3)
+        ),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("how many papers do Asif Ekbal and Gopendra Singh have together")
+    assert a.value == 2, a.text
+    assert "likely Gopendra Singh" in a.text and "5 in all if they are one person" in a.text, a.text
+    assert {s.title for s in a.sources} == {f"Humor Study {i}" for i in range(2)} | {
+        f"Emotion Study {i}" for i in range(3)
+    }

@@ -99,6 +99,23 @@ class FactsComposer(Composer):
                 f"[{self.cite(paper)}]."
             )
 
+    def kin_joint(
+        self, kin: list[tuple[PersonView, PersonView, list[Researcher], list[Paper]]], counted: set[str]
+    ) -> None:
+        """Add the pair's papers under another spelling of a name, likely the same person's."""
+        for view, same, shared, papers in kin[:MAX_KIN_SHOWN]:
+            new = [p for p in papers if p.id not in counted]
+            if not new:
+                continue
+            names = join_names([r.name for r in shared[:3]])
+            listed = "; ".join(self._item(p) for p in new[:MAX_LISTED])
+            self.answer.text += (
+                f" The records also hold {view.person.name}, kept apart as another spelling but likely "
+                f"{same.person.name} (they share coauthors {names}), with {len(new)} more such paper(s): "
+                f"{listed}; {len(counted) + len(new)} in all if they are one person."
+            )
+            counted |= {p.id for p in new}
+
     def _at_institution(self, view: PersonView, place: str) -> str:
         name = view.person.name
         listed = listed_affiliations(view.person, view.papers)

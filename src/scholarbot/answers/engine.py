@@ -402,10 +402,13 @@ class Answerer:
                 return c.compare(va, vb, query.topic)
             joint = self._joint(va, vb)
             if op == "collab_check":
-                return c.collab_check(va, vb, joint, self._coauthors(va), self._coauthors(vb))
-            if op == "count":
-                return c.count_joint(va, vb, joint)
-            return c.joint_papers(va, vb, joint)
+                answer = c.collab_check(va, vb, joint, self._coauthors(va), self._coauthors(vb))
+            elif op == "count":
+                answer = c.count_joint(va, vb, joint)
+            else:
+                answer = c.joint_papers(va, vb, joint)
+            c.kin_joint(self._kin_joint(va, vb, query), {p.id for p in joint})
+            return answer
         r = resolved[0]
         if op == "profile":
             return self._profile(r, c)
@@ -542,6 +545,21 @@ class Answerer:
         records = self.people.records(rids)
         order = {a.name: i for i, a in enumerate(paper.authors)}
         return sorted(records.values(), key=lambda r: order.get(r.name, len(order)))
+
+    def _kin_joint(
+        self, a: PersonView, b: PersonView, query: Query
+    ) -> list[tuple[PersonView, PersonView, list[Researcher], list[Paper]]]:
+        """Papers of the pair under another spelling of either name, when that spelling's person is
+        likely the same one (`_kin`): "Gopendra Vikram Singh" beside "Gopendra Singh". Each as
+        (the other spelling's view, the person it is likely to be, shared coauthors, joint papers)."""
+        out = []
+        for this, other in ((a, b), (b, a)):
+            for kin, shared, _ in self._kin(this, {a.person.id, b.person.id}):
+                view = self._view(entry_of(kin.person), query)
+                papers = self._joint(view, other)
+                if papers:
+                    out.append((view, this, shared, papers))
+        return out
 
     def _joint(self, a: PersonView, b: PersonView) -> list[Paper]:
         ids = {p.id for p in b.papers}
