@@ -1210,3 +1210,27 @@ def test_joint_papers_under_another_spelling_of_a_name_are_added_as_likely_the_s
     assert {s.title for s in a.sources} == {f"Humor Study {i}" for i in range(2)} | {
         f"Emotion Study {i}" for i in range(3)
     }
+
+
+def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):
+    rows = [
+        {
+            "title": f"Knowledge Distillation for Tagging {i}",
+            "abstract": "Knowledge distillation of taggers; knowledge distillation again.",
+            "author": "Ann Lee",
+            "gs_citation": 1,
+        }
+        for i in range(80)
+    ]
+    rows.append(
+        {
+            "title": "Comparing Losses in Knowledge Distillation",
+            "abstract": "We compare divergence and squared error losses for students of large teacher networks "
+            "across many settings, datasets, architectures and training schedules.",
+            "author": "Bo Chen",
+            "gs_citation": 272,
+        }
+    )
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("most cited knowledge distillation paper")
+    assert a.sources[0].title == "Comparing Losses in Knowledge Distillation", a.text

@@ -398,6 +398,17 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "does anyone know good papers about split learning lol",
         {"op": "find_papers", "topic": "split learning"},
     ),
+    # A question opening with a preposition is still the question of a longer message.
+    (
+        "in which year were split learning papers most common? a rough breakdown would be lovely",
+        {"op": "top_year", "topic": "split learning"},
+    ),
+    # One paper described and its name asked for, whatever the description counts.
+    (
+        "there was a paper measuring how many reviews are written with chatgpt, what was it called",
+        {"op": "find_papers", "topic": "measuring how many reviews are written with chatgpt"},
+    ),
+    ("top coauthors of Hanlin Gu", COLLAB),
 ]
 
 

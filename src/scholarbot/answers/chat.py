@@ -114,7 +114,8 @@ def _leans(question: str) -> bool:
 
 
 _QUESTION_START = re.compile(
-    r"^\W*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|would|"
+    r"^\W*(?:(?:in|at|for|from|of|on|with|by|to|since|during)\s+(?=wh))?"
+    r"(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|would|"
     r"will|should|has|have|had|any|anyone|anybody|list|show|find|give|tell|name|recommend|suggest)\b",
     re.I,
 )

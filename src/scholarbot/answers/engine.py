@@ -54,6 +54,10 @@ TOPIC_PAPERS = 1000
 PLACE_TOPIC_PAPERS = 200
 #: Papers saying a field's phrase that are enough to count people by them alone.
 PHRASED_MIN = 10
+#: ...for names of at most this many words.
+PHRASED_WORDS = 2
+#: On-topic papers, closest first, among which "the most cited papers on X" are ranked.
+CITED_POOL = 200
 #: Places named when an acronym stands for several.
 PLACES_NAMED = 3
 #: Places whose members and papers are kept (a question may weigh several words as places).
@@ -546,6 +550,17 @@ class Answerer:
         order = {a.name: i for i, a in enumerate(paper.authors)}
         return sorted(records.values(), key=lambda r: order.get(r.name, len(order)))
 
+    def _said(self, query: Query, papers: list[Paper]) -> list[Paper]:
+        """A field named by a short phrase ("topic modeling") is the papers that say it, when enough
+        do: its words one by one are in many papers that are not on it ("topic"). A longer name
+        ("Stackelberg security games") is specific enough word by word, and its papers word it
+        several ways ("Stackelberg games", "security games")."""
+        if not query.topic or described(query.topic) or len(query.topic.split()) > PHRASED_WORDS:
+            return papers
+        wordings = self._spelt_out(query.topic)
+        said = [p for p in papers if phrased(query.topic, wordings, p)]
+        return said if len(said) >= PHRASED_MIN else papers
+
     def _kin_joint(
         self, a: PersonView, b: PersonView, query: Query
     ) -> list[tuple[PersonView, PersonView, list[Researcher], list[Paper]]]:
@@ -786,13 +801,7 @@ class Answerer:
             if anywhere:
                 return c.nobody_at(query, anywhere)
             return c.nothing_on_topic(query, nearest)
-        if query.topic and not described(query.topic):
-            # A field named by a phrase ("topic modeling") is counted by the papers that say it, when
-            # enough do: its words one by one are in many papers that are not on it ("topic").
-            wordings = self._spelt_out(query.topic)
-            said = [p for p in papers if phrased(query.topic, wordings, p)]
-            if len(said) >= PHRASED_MIN:
-                papers = said
+        papers = self._said(query, papers)
         by_person: dict[str, list[Paper]] = {}
         closest: dict[str, int] = {}  # the rank of each person's closest paper
         authors = self._authors_of_papers(papers, query.institution)
@@ -997,8 +1006,10 @@ class Answerer:
             papers = self._papers([self.index.ids[int(r)] for r in top])
             return c.most_cited(query, papers, len(rows), len(rows) - len(known))
         if query.sort == "citations":
-            papers, nearest = self._topic_papers(query.with_(sort="relevance"), 60)
-            papers = _sorted(papers, "citations")[:limit]
+            # The most cited of the papers that say the field's name when enough do, among the
+            # closest CITED_POOL: a paper with the name in its title is not left out for being 61st.
+            papers, nearest = self._topic_papers(query.with_(sort="relevance"), CITED_POOL)
+            papers = _sorted(self._said(query, papers), "citations")[:limit]
         elif query.sort == "date" and not described(query.topic):
             # "recent work on X": the newest of the papers on it, not the closest (RECENT_POOL best).
             papers, nearest = self._topic_papers(query.with_(sort="relevance"), RECENT_POOL)

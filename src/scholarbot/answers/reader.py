@@ -201,6 +201,11 @@ _AUTHORS_OF = _rx(
 )
 # "authors of ClarET?": of a paper named, where no word for papers makes it a field's authors.
 _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
+# The name of one paper asked for.
+_CALLED = _rx(
+    r"\bwhat\s+(?:was|is|'s|were)\s+(?:it|that|that\s+one|the\s+paper|its\s+(?:name|title))\s+(?:called|named|titled)\b|"
+    r"\bwhat\s+(?:was|is|'s)\s+(?:the\s+)?(?:name|title)\s+of\s+(?:it|that|the|this)\b|\bwhat\s+(?:was|is)\s+it\s*\?*$"
+)
 # One paper asked for by what it does ("…, which paper?", "the paper about X that …").
 _ONE_PAPER = _rx(
     r"\b(?:which|what)\s+(?:paper|article|publication|one)\b(?!s)|"
@@ -507,6 +512,10 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
         return "coverage", {}, True
+    if _CALLED.search(r) and (topic or links.title):
+        # "a colm paper measuring how many papers are written with chatgpt, what was it called?":
+        # one paper described, whatever its description counts.
+        return "find_papers", {}, True
     if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
@@ -626,7 +635,7 @@ def _topic(residual: str, links: Links) -> str | None:
     if links.title:
         return links.title
     best = ""
-    for segment in re.split(r"⟨[A-Z]\d*⟩", residual):
+    for segment in re.split(r"⟨[A-Z]\d*⟩", _CALLED.sub(" ", residual)):
         text = _title_run(segment) or " ".join(_strip_edges(segment))
         if len(text) > len(best):
             best = text
