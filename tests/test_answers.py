@@ -1225,8 +1225,8 @@ def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tm
     rows.append(
         {
             "title": "Comparing Losses in Knowledge Distillation",
-            "abstract": "We compare divergence and squared error losses for students of large teacher networks "
-            "across many settings, datasets, architectures and training schedules.",
+            "abstract": "We compare divergence and squared error losses for students of large teacher "
+            "networks across many settings, datasets, architectures and training schedules.",
             "author": "Bo Chen",
             "gs_citation": 272,
         }
