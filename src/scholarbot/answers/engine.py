@@ -863,7 +863,9 @@ class Answerer:
         """Say so when an acronym asked about stands for several places, all of which are counted,
         and when a unit's papers are counted with those its organisation's bare name is printed on."""
         acronym = query.institution or ""
-        parents = sorted({a for a in self.people.affiliations() if parent_of(acronym, a)}) if acronym else []
+        parents = (
+            sorted({a for a in self._affiliations_at(acronym) if parent_of(acronym, a)}) if acronym else []
+        )
         if parents:
             return [
                 f"Some papers print only “{parents[0]}” for their authors; they are counted for {acronym}, "
