@@ -1234,3 +1234,23 @@ def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tm
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     a = answerer.ask("most cited knowledge distillation paper")
     assert a.sources[0].title == "Comparing Losses in Knowledge Distillation", a.text
+
+
+def test_the_institutions_with_the_most_papers_on_a_topic(tmp_path, model_cache):
+    rows = [
+        *_papers("Speech Recognition", 3, "Ann Lee", "Carnegie Mellon University"),
+        *_papers("Speech Synthesis", 2, "Bo Chen", "Google", tag="g"),
+        {
+            "title": "Speech Translation",
+            "abstract": "Speech.",
+            "author": "Cy Do; Di Eng",
+            "aff": "Google; MIT",
+        },
+        *_papers("Graph Parsing", 5, "Eve Fox", "MIT", tag="p"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("which institution publishes the most on speech?")
+    assert a.value == "Carnegie Mellon University / Google", a.text
+    assert "3 of 6 each" in a.text and "MIT (1)" in a.text, a.text
+    _assert_well_cited(a)
+    assert answerer.ask("which institution has the most papers?").value == "MIT"

@@ -409,6 +409,13 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "find_papers", "topic": "measuring how many reviews are written with chatgpt"},
     ),
     ("top coauthors of Hanlin Gu", COLLAB),
+    # Which places publish the most, on a topic or of all.
+    ("which institution has the most papers?", {"op": "top_institution"}),
+    ("top labs for split learning", {"op": "top_institution", "topic": "split learning"}),
+    (
+        "which companies had the most papers at ACL 2022?",
+        {"op": "top_institution", "venue": "ACL", "year_from": 2022, "year_to": 2022},
+    ),
 ]
 
 

@@ -21,7 +21,14 @@ from scholarbot.answers.acronyms import acronyms, defined
 from scholarbot.answers.chat import focus, is_thanks, normalise
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
-from scholarbot.answers.linking import Institutions, Linker, institution_matches, parent_of, venue_family
+from scholarbot.answers.linking import (
+    Institutions,
+    Linker,
+    institution_matches,
+    normalise_institution,
+    parent_of,
+    venue_family,
+)
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
@@ -38,6 +45,7 @@ from scholarbot.answers.topics import (
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
+from scholarbot.search.affiliation_rows import affiliation_key as affiliation_digest
 from scholarbot.search.directory import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
 from scholarbot.search.index import Mode, PaperIndex, top_order
 from scholarbot.store.store import GENERATION, PEOPLE_STALE
@@ -147,6 +155,7 @@ class Answerer:
         self._institution_papers: dict[str, np.ndarray] = {}
         self._institution_affiliations: dict[str, list[str]] = {}
         self._typos: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self._affiliation_digests: dict[int, str] | None = None
         self._definitions: dict[str, str | None] = {}
         self._generation: str | None = None
 
@@ -211,6 +220,7 @@ class Answerer:
             self._institution_papers.clear()
             self._institution_affiliations.clear()
             self._typos.clear()
+            self._affiliation_digests = None
             self._definitions.clear()
             self._topics.clear()
             self._generation = generation
@@ -368,6 +378,8 @@ class Answerer:
             return self._count_topic(query, c)
         if query.op in {"top_venue", "top_year"}:
             return self._tally(query, c)
+        if query.op == "top_institution":
+            return self._top_institutions(query, c)
         if query.op == "compare":
             return self._compare_topics(query, c)
         if query.op == "paper_authors":
@@ -1095,6 +1107,33 @@ class Answerer:
         ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] if by_venue else -int(kv[0])))
         examples = self._best(query.topic, np.asarray(ranked[0][1]), 3) if ranked else []
         return c.tally(query, [(k, len(v)) for k, v in ranked], len(rows), examples)
+
+    def _top_institutions(self, query: Query, c: FactsComposer) -> Answer:
+        """The institutions whose printed affiliations are on the most papers (on a topic, or of
+        all within the filters); spellings of one institution that fold alike count as one."""
+        rows = self._on_topic(query, query.topic) if query.topic else self._filter_rows(query)
+        keys, counts = self.index.papers_printing(rows)
+        names = self._affiliation_names()
+        merged: dict[str, int] = {}
+        shown: dict[str, str] = {}
+        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
+            folded = normalise_institution(names.get(key, ""))
+            if folded:
+                merged[folded] = merged.get(folded, 0) + n
+                shown.setdefault(folded, names[key])
+        ranked = sorted(((shown[k], n) for k, n in merged.items()), key=lambda kv: (-kv[1], kv[0]))
+        examples: list[Paper] = []
+        if ranked:
+            first = normalise_institution(ranked[0][0])
+            top = self.index.rows_printing([a for a in names.values() if normalise_institution(a) == first])
+            examples = self._best(query.topic, np.intersect1d(rows, top), 3)
+        return c.tally(query, ranked, len(rows), examples)
+
+    def _affiliation_names(self) -> dict[int, str]:
+        """Each affiliation the records hold, by its digest in the index's postings (made once)."""
+        if self._affiliation_digests is None:
+            self._affiliation_digests = {affiliation_digest(a): a for a in self.people.affiliations()}
+        return self._affiliation_digests
 
     def _compare_topics(self, query: Query, c: FactsComposer) -> Answer:
         """Which of the topics asked about ("watermarking or jailbreaking") has more papers."""

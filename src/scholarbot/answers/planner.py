@@ -74,6 +74,8 @@ OP_DOCS: dict[str, str] = {
     "or in years; with sort='citations' and no topic, the most cited papers of a venue, years or the "
     "whole store.",
     "paper_authors": "Who wrote a paper, given its title or a description of it.",
+    "top_institution": "The institutions whose authors wrote the most papers, optionally on a topic, at a "
+    "venue or in years.",
     "coverage": "What the records hold (venues, years, how many papers): questions about the bot and "
     "its data.",
     "help": "Nothing to look up: a greeting, thanks, or a question about something other than papers and "
@@ -115,6 +117,7 @@ OP_ARGS: dict[str, tuple[str, ...]] = {
     "overview": ("topic", "venue", *_YEARS, "limit"),
     "find_papers": ("topic", "venue", *_YEARS, "sort", "limit"),
     "paper_authors": ("topic", "venue", *_YEARS),
+    "top_institution": ("topic", "venue", *_YEARS),
     "coverage": (),
     "help": (),
 }

@@ -27,6 +27,7 @@ Op = Literal[
     "overview",  # what the papers on a topic say, grouped into themes
     "find_papers",  # papers matching a description (most cited of a venue or the store: no topic)
     "paper_authors",  # who wrote the paper matching a title or description
+    "top_institution",  # the institutions with the most papers (on a topic, at a venue, in years)
     "coverage",  # what the records hold: venues, years, how many papers (questions about the bot)
     "help",  # nothing to look up (a greeting, an empty question)
 ]

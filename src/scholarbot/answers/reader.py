@@ -156,6 +156,12 @@ _YEAR_Q = _rx(
 # With no one named: which venue or year has the most papers (on a topic), and which of two topics
 # has more ("is there more work on A or B at COLM?", "A vs B").
 _TOP_VENUE = _rx(r"\b(?:top|biggest|main|leading)\s+(?:venues?|conferences?|journals?)\b")
+_PLACE_NOUNS = (
+    r"(?:institutions?|institutes?|universit(?:y|ies)|unis?|labs?|"
+    r"companies|company|organi[sz]ations?|schools?)"
+)
+_WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_NOUNS}\b|\b(?:top|leading|biggest|best)\s+{_PLACE_NOUNS}\b")
+_TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_NOUNS}\b")
 _WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b")
 _TOPICS_COMPARED = _rx(
     r"\b(?:is|are|was|were)\s+there\s+more\b|\bmore\b.*\bthan\b|\bwhich\s+(?:is|has|had|was|one|topic|field|"
@@ -302,7 +308,8 @@ _CUE_WORDS = words(
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
-    ppl talk speak contact reach consult stuck idea advice behind
+    ppl talk speak contact reach consult stuck idea advice behind universities companies institutions
+    institutes schools colleges organisations organizations unis places
     """
 )
 
@@ -519,6 +526,13 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
+    if (
+        _WHICH_PLACE.search(r)
+        and (_WHICH_MORE.search(r) or _TOP_PLACES.search(r))
+        and not _ASKS_WHO.search(r)
+    ):
+        # "which university publishes the most on X?", "top labs for X": places, not people.
+        return "top_institution", {}, True
     if not _WHO.search(r) and not _CITED.search(_TOP_VENUE.sub(" ", r)):  # "top venues" ranks no citations
         if (
             topic
