@@ -1150,6 +1150,7 @@ def test_places_people_say_for_short_and_words_that_are_no_names(tmp_path, model
             "aff": "University of Texas at Austin; University of Texas at Austin",
         },
         {"title": "Dialect Robustness", "author": "Di Yang", "aff": "Georgia Institute of Technology"},
+        {"title": "Reasoning Traces", "author": "Phil Lipp", "aff": "Delft University of Technology"},
         {"title": "Translating C to Safe Rust", "author": "Bo Chen", "aff": "MIT"},
         {"title": "Pixel Language Models", "author": "Phillip Rust", "aff": "University of Copenhagen"},
         {
@@ -1166,6 +1167,7 @@ def test_places_people_say_for_short_and_words_that_are_no_names(tmp_path, model
         "Ann Lee",
     }
     assert answerer.ask("how many papers from Georgia Tech?").value == 1
+    assert answerer.ask("who at TU Delft works on reasoning?").people[0]["name"] == "Phil Lipp"
     # An English word is no surname alone ("safe rust"), and capitalised subject words no unknown person.
     b = answerer.ask("is there a benchmark for translating C code into safe rust?")
     assert "people" not in b.query and b.sources[0].title == "Translating C to Safe Rust", b.text

@@ -316,6 +316,16 @@ def institution_matches(mention: str, affiliation: str) -> bool:
         return True  # "Oslo uni": University of Oslo
     if len(named) >= 3 and named[-1] in _INSTITUTION_KINDS and f" {' '.join(named[:-1])} " in f" {a} ":
         return True  # "Carnegie Mellon University" printed "Carnegie Mellon"
+    if len(named) > 1 and named[0] == "tu":
+        # "TU Delft", "TU Munich": a technical university, printed in any of its spellings.
+        place = " ".join(named[1:])
+        spelt = (
+            f"technical university of {place}",
+            f"{place} university of technology",
+            f"technische universitat {place}",
+        )
+        if any(f" {x} " in f" {a} " for x in spelt):
+            return True
     words = a.split()
     acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
     if " " not in m:
