@@ -315,6 +315,9 @@ def test_an_unknown_name_is_said_to_be_unknown_not_read_as_someone_else_or_a_top
         assert "is not in the records" in b.text and "Christian Bender" not in b.text, b.text
     # A name before a word for papers asks for that person's papers.
     assert "Tor Lattimore is not in the records" in answerer.ask("Tor Lattimore papers").text
+    # Names whose words an English word list also holds ("vance", "hinton") are names all the same.
+    for question in ("what has Geoffrey Hinton published?", "what is Marisol Quintero-Vance working on?"):
+        assert "is not in the records" in answerer.ask(question).text, question
     # A surname alone after "by" still names the one person carrying it.
     assert answerer.ask("papers by Miller").query.get("people") == ["John Miller"]
 

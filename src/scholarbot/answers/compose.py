@@ -103,9 +103,10 @@ class Composer:
                         label = f"{name} ({len(shared[rid])})" if counted else name
                         by_paper.setdefault(p.id, []).append(label)
                 paper_of = {p.id: p for p in papers}
+                # The paper cited is one each shares, not all they share: "e.g." says so.
                 parts = [
-                    f"{join_names(names)} on “{short(paper_of[pid].title)}” [{self.cite(paper_of[pid])}]"
-                    for pid, names in by_paper.items()
+                    f"{join_names(names)}, e.g. on “{short(p.title)}” [{self.cite(p)}]"
+                    for p, names in ((paper_of[pid], names) for pid, names in by_paper.items())
                 ]
                 # The total is the real count; the list is cut to the people with most shared papers.
                 if start:

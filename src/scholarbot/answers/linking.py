@@ -557,8 +557,10 @@ class Linker:
                 cue = (i > 0 and tokens[i - 1].word.lower() in {"by", "from", "with", "of"}) or bool(
                     _POSSESSIVE.search(t.text)
                 )
-                if not (cue and t.capitalised) and not self._name_only(fold(t.word)):
-                    continue
+                if not (cue and t.capitalised) and (
+                    not self._name_only(fold(t.word)) or is_english(fold(t.word))
+                ):
+                    continue  # without a cue, an English word is no surname alone ("safe rust")
                 before = tokens[i - 1] if i > 0 and not t.breaks else None
                 if before is not None and (self._given_name(before) or len(before.word.rstrip(".")) == 1):
                     continue  # "emily bender", "Emily M. Bender": a surname after a given name is that name's
@@ -714,10 +716,9 @@ class Linker:
 
     def _name_only(self, word: str) -> bool:
         """A word that is a name and next to never anything else: the papers' text uses it at most
-        once in SURNAME_TEXT_SHARE papers, and it is no English word ("safe rust" is a language)."""
+        once in SURNAME_TEXT_SHARE papers."""
         return (
-            not is_english(word)
-            and len(word) >= 4
+            len(word) >= 4
             and word not in _STOPWORDS  # the index drops these: a count of 0 says nothing
             and self.papers > 0
             and self._as_text(word) <= SURNAME_TEXT_SHARE * self.papers
