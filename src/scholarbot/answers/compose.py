@@ -63,7 +63,8 @@ class Composer:
         multi = len(views) > 1
         if multi:
             sentences.append(
-                namesakes(len(views), views[0].person.name) + f"; {len(views)} of them have work on {topic}, "
+                namesakes(len(views), *(v.person.name for v in views))
+                + f"; {len(views)} of them have work on {topic}, "
                 "listed separately."
             )
         for v in views:
@@ -168,10 +169,10 @@ class Composer:
         s: list[str] = []
         if others:
             s.append(
-                namesakes(len(others) + 1, r.name)
+                namesakes(len(others) + 1, r.name, *(o.person.name for o in others))
                 + f"; this is the one with the most papers [{self.cite(papers[0])}]."
                 if papers
-                else namesakes(len(others) + 1, r.name) + "."
+                else namesakes(len(others) + 1, r.name, *(o.person.name for o in others)) + "."
             )
         if papers:
             years = sorted({p.year for p in papers if p.year})
@@ -235,7 +236,7 @@ class Composer:
 
     def ambiguous(self, query: str, views: list[PersonView]) -> Answer:
         shown = views[:6]
-        lead = namesakes(len(views), views[0].person.name)
+        lead = namesakes(len(views), *(v.person.name for v in views))
         if len(views) > len(shown):
             lead += f"; the {len(shown)} with the most papers"
         items = [f"({i}) {_label(v, True)}: {_distinguish(v, self)}" for i, v in enumerate(shown, 1)]
@@ -277,10 +278,12 @@ class Composer:
         return self.finish(text)
 
 
-def namesakes(n: int, name: str) -> str:
-    """Say that a name covers n researchers, without claiming more than the evidence shows."""
+def namesakes(n: int, *names: str) -> str:
+    """Say that a name covers n researchers, without claiming more than the evidence shows; the
+    name as each prints it when they differ ("Moshe Y. Vardi or Moshe Vardi", found by initials)."""
+    named = " or ".join(dict.fromkeys(names))
     return (
-        f"The records hold {n} researchers named {name}, kept apart because nothing in the records "
+        f"The records hold {n} researchers named {named}, kept apart because nothing in the records "
         "(a shared coauthor, affiliation or author id) shows they are one person"
     )
 

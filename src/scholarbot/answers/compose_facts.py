@@ -194,7 +194,7 @@ class FactsComposer(Composer):
     def namesakes_note(self, view: PersonView, others: list[PersonView]) -> None:
         self._lead.append(
             lambda: (
-                namesakes(len(others) + 1, view.person.name)
+                namesakes(len(others) + 1, view.person.name, *(o.person.name for o in others))
                 + f"; answering for {_label(view, True)}, the one with the most papers"
                 + f"{self._first_cited(view)}."
             )
