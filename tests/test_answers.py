@@ -1215,6 +1215,9 @@ def test_joint_papers_under_another_spelling_of_a_name_are_added_as_likely_the_s
     assert {s.title for s in a.sources} == {f"Humor Study {i}" for i in range(2)} | {
         f"Emotion Study {i}" for i in range(3)
     }
+    # A count of someone's papers names the other spelling too.
+    b = answerer.ask("how many papers has Gopendra Singh written?")
+    assert b.value == 2 and "Gopendra Vikram Singh" in b.text and "likely the same person" in b.text, b.text
 
 
 def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):

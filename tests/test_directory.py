@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scholarbot.records import Researcher
+from scholarbot.records import Researcher, name_key
 from scholarbot.search.directory import PeopleDirectory, PeopleTable
 
 PEOPLE = [
@@ -177,3 +177,17 @@ def test_a_typo_between_two_names_is_read_as_the_one_with_far_more_papers():
         ]
     )
     assert [p.id for p in even.names.lookup("yejin choy").people] == ["cho"]
+
+
+def test_a_long_surname_one_letter_apart_is_offered_as_another_spelling_of_the_name():
+    people = PeopleDirectory(
+        [
+            Researcher(id="a", name="Pushpak Bhattacharyya", paper_ids=("p1",)),
+            Researcher(id="b", name="Pushpak Bhattacharya", paper_ids=("p2",)),
+            Researcher(id="c", name="Yejin Choi", paper_ids=("p3",)),
+            Researcher(id="d", name="Yejin Cho", paper_ids=("p4",)),
+        ]
+    )
+    assert people.names.spelling_variants(["Pushpak Bhattacharya"]) == {name_key("Pushpak Bhattacharyya")}
+    # Short surnames one letter apart are different names, not spellings.
+    assert people.names.spelling_variants(["Yejin Cho"]) == set()

@@ -459,7 +459,10 @@ class Answerer:
                 return c.count_collaborators(view, self._coauthor_count(view))
             if query.count_of == "papers_per_year":
                 return c.papers_per_year(view, papers)
-            return c.count_papers(view, _sorted(papers, "citations"))
+            answer = c.count_papers(view, _sorted(papers, "citations"))
+            # "How many papers has Pushpak Bhattacharya written": the other spelling's papers too.
+            c.also_printed(self._kin(view, {v.person.id for v in views}))
+            return answer
         if op == "top_venue":
             return c.top_venue(view, papers)
         if op == "top_year":

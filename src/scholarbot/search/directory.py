@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from nicknames import NickNamer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from scholarbot.records import Researcher, bare_key, fold, name_key, person_key
 from scholarbot.store.store import researcher_dict, researcher_from_dict
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 #: Names of at most this many words are tried in other spellings (:meth:`NameIndex.respelt`).
 MAX_RESPELT_WORDS = 4
+#: A surname at least this long one edit from another, with the same given name, may be one
+#: person's name spelt two ways (shared coauthors must still say so: spelling_variants).
+SURNAME_RESPELT_LETTERS = 7
 _NICKNAMES = NickNamer()
 #: Similarity (0-100) a fuzzy match needs to count as the same name ("Hainan Zang" -> 91).
 FUZZY_ACCEPT = 88
@@ -522,7 +526,26 @@ class NameIndex:
                 )
             )
             found.update(k for k in (name_key(t) for t in tried if t) if k and self.by_key.get(k))
+            found.update(self._surname_respelt(words))
         return found - own
+
+    def _surname_respelt(self, words: list[str]) -> list[str]:
+        """Keys of two-word names with the same given name and a surname one edit away, in names
+        long enough for that to be a spelling and not another name ("Pushpak Bhattacharya",
+        "Pushpak Bhattacharyya"; not "Yejin Cho" / "Yejin Choi")."""
+        if len(words) != 2:
+            return []
+        given, surname = (name_key(fold(w)) for w in words)
+        if len(surname) < SURNAME_RESPELT_LETTERS:
+            return []
+        return [
+            k
+            for k in self.keys_with_word(given)
+            if len(parts := k.split()) == 2
+            and (other := parts[0] if parts[1] == given else parts[1]) != surname
+            and len(other) >= SURNAME_RESPELT_LETTERS
+            and OSA.distance(other, surname) == 1
+        ]
 
     def lookup(self, name: str) -> NameMatch:
         """Resolve a name: exact key first (middle initials aside), then another spelling of it,
