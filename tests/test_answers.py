@@ -1262,3 +1262,18 @@ def test_the_institutions_with_the_most_papers_on_a_topic(tmp_path, model_cache)
     assert "3 of 6 each" in a.text and "MIT (1)" in a.text, a.text
     _assert_well_cited(a)
     assert answerer.ask("which institution has the most papers?").value == "MIT"
+
+
+def test_everyone_with_several_papers_on_a_field_is_named_though_they_share_them(tmp_path, model_cache):
+    team = "Rob Nav; Edo Bar; Lui Pro; Tom Pas"
+    rows = [
+        *({"title": f"Word Sense Disambiguation Study {i}", "author": team} for i in range(3)),
+        *(
+            {"title": f"Word Sense Disambiguation Note {i}", "author": f"Solo Author{i}; Other Person{i}"}
+            for i in range(4)
+        ),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on word sense disambiguation?")
+    names = [p["name"] for p in a.people]
+    assert names[:4] and set(names[:4]) == {"Rob Nav", "Edo Bar", "Lui Pro", "Tom Pas"}, a.text

@@ -834,13 +834,14 @@ class Answerer:
             # "A or B": the people of each in turn, so the larger field does not fill the page.
             lists = [[r for r in ranked if any(phrased(part, (), p) for p in by_person[r])] for part in parts]
             ranked = list(dict.fromkeys(r for group in zip_longest(*lists) for r in group if r is not None))
-        # At most two people per leading paper, so one paper's author list does not crowd out the field.
+        # At most two people with one paper on it per paper, so one paper's author list does not crowd
+        # out the field; people with several papers on it are each named (Navigli's coauthors on WSD).
         chosen: list[str] = []
         per_paper: dict[str, int] = {}
         end = query.offset + EXPERTS_SHOWN
         for i, rid in enumerate(ranked):
             lead = by_person[rid][0].id
-            if per_paper.get(lead, 0) < (2 if not query.institution else 8):
+            if len(by_person[rid]) > 1 or per_paper.get(lead, 0) < (2 if not query.institution else 8):
                 chosen.append(rid)
                 per_paper[lead] = per_paper.get(lead, 0) + 1
             if len(chosen) == end:
