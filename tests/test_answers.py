@@ -1277,3 +1277,33 @@ def test_everyone_with_several_papers_on_a_field_is_named_though_they_share_them
     a = answerer.ask("who works on word sense disambiguation?")
     names = [p["name"] for p in a.people]
     assert names[:4] and set(names[:4]) == {"Rob Nav", "Edo Bar", "Lui Pro", "Tom Pas"}, a.text
+
+
+def test_a_word_is_also_searched_as_papers_hyphenate_or_join_it(tmp_path, model_cache):
+    from scholarbot.answers.spelling import rehyphenated
+
+    written = {"multi-modal", "cross-lingual", "learn-ing", "semisupervised"}
+    used = {"multi", "modal", "cross", "lingual", "learn", "ing", "semisupervised", "multimodal"}
+
+    def papers_using(word: str) -> int:
+        return 5 if word in used else 0
+
+    assert rehyphenated("multimodal sarcasm", papers_using, written.__contains__) == "multi-modal sarcasm"
+    assert rehyphenated("semi-supervised crosslingual", papers_using, written.__contains__) == (
+        "semisupervised cross-lingual"
+    )
+    # A hyphen that only breaks a word across a line ("learn-ing") makes no second form.
+    assert rehyphenated("learning", papers_using, written.__contains__) == "learning"
+    # End to end: papers that write "multi-modal" are on "multimodal" too.
+    rows = [
+        {"title": "Multimodal Humor", "author": "Ann Lee; Bo Chen"},
+        {
+            "title": "Multi-modal Irony",
+            "abstract": "A multi-modal study.",
+            "author": "Ann Lee; Bo Chen; Cy Do",
+        },
+        *_papers("Multi-modal Fusion", 3, "Di Eng; Fay Gu", tag="m"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on multimodal?")
+    assert a.people[0]["name"] == "Di Eng" and "Ann Lee (2)" in a.text, a.text

@@ -32,7 +32,7 @@ from scholarbot.answers.linking import (
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
-from scholarbot.answers.spelling import respelt, typos_fixed
+from scholarbot.answers.spelling import rehyphenated, respelt, typos_fixed
 from scholarbot.answers.topics import (
     TopicMatch,
     alternatives,
@@ -712,6 +712,9 @@ class Answerer:
             if meaning and meaning not in topic.casefold():
                 variant = re.sub(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", meaning, variant)
         variant = respelt(variant, lambda word: self.index.word_frequency(word) > 0)
+        variant = rehyphenated(
+            variant, self.index.papers_using, lambda word: self.index.writes(word, WORD_CHECK_PAPERS)
+        )
         return [variant] if variant != topic else []
 
     def _topic_papers(

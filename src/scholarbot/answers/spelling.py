@@ -118,3 +118,41 @@ def typos_fixed(
         return read
 
     return re.sub(r"(?<![\w'-])[A-Za-z]+(?![\w'-])", fix, text), fixed
+
+
+#: A word is tried as two joined by a hyphen ("multimodal" / "multi-modal") from this many letters,
+#: each part at least HYPHEN_PART_LETTERS long.
+HYPHEN_WORD_LETTERS = 8
+HYPHEN_PART_LETTERS = 3
+#: Endings that are no word of their own, where a hyphen only breaks a word across a line.
+_SUFFIXES = frozenset(
+    re.findall(
+        r"\w+",
+        "ing ings ed er ers est ion ions tion tions ly al ally ness ment ments able ity ive ize ise",
+    )
+)
+
+
+def rehyphenated(text: str, papers_using: Callable[[str], int | None], written: Callable[[str], bool]) -> str:
+    """The text with each word in the other form papers also write: "multimodal" as "multi-modal",
+    "code-switching" as "codeswitching", where papers write that form (the search splits words at
+    hyphens, so the two forms find different papers)."""
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if "-" in word:
+            joined = word.replace("-", "")
+            return (
+                joined if word.count("-") == 1 and (papers_using(joined) or 0) and written(joined) else word
+            )
+        if len(word) < HYPHEN_WORD_LETTERS:
+            return word
+        for i in range(HYPHEN_PART_LETTERS, len(word) - HYPHEN_PART_LETTERS + 1):
+            head, tail = word[:i], word[i:]
+            if tail.lower() in _SUFFIXES:
+                continue  # "learn-ing": a word broken across a line, not two words
+            if (papers_using(head) or 0) and (papers_using(tail) or 0) and written(f"{head}-{tail}"):
+                return f"{head}-{tail}"
+        return word
+
+    return re.sub(r"(?<![\w-])[A-Za-z]+(?:-[A-Za-z]+)?(?![\w-])", swap, text)

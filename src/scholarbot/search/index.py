@@ -626,7 +626,8 @@ class PaperIndex:
         """Whether papers write this very word (not only another word of its stem: "polici" is the
         stem of "policy", no word of its own), judged on a few of the papers using its stem."""
         low = word.lower()
-        rows = self._postings(self.stemmer.stemWord(low))[:looked_at]
+        # A hyphenated word is looked for among the papers using its last part.
+        rows = self._postings(self.stemmer.stemWord(low.rsplit("-", 1)[-1]))[:looked_at]
         pattern = re.compile(rf"(?<![a-z]){re.escape(low)}(?![a-z])", re.I)
         found = self.papers([self.ids[int(r)] for r in rows])
         return any(pattern.search(f"{p.title} {p.abstract}") for p in found.values())
