@@ -1307,3 +1307,23 @@ def test_a_word_is_also_searched_as_papers_hyphenate_or_join_it(tmp_path, model_
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     a = answerer.ask("who works on multimodal?")
     assert a.people[0]["name"] == "Di Eng" and "Ann Lee (2)" in a.text, a.text
+
+
+def test_a_misspelt_name_in_lower_case_with_a_short_surname_is_read_as_the_name(tmp_path, model_cache):
+    rows = [
+        *({"title": f"Korean Grammar Study {i}", "author": "Sugyeong Eo; Chanjun Park"} for i in range(2)),
+        *({"title": f"Chinese Spelling Study {i}", "author": "Tianchi Yue; Bo Chen"} for i in range(2)),
+        # "eo" is also a token of text here.
+        *(
+            {"title": f"EO Satellite Images {i}", "abstract": "EO data; eo imagery.", "author": "Cy Do"}
+            for i in range(30)
+        ),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("sugyoeng eo coauthors plz")
+    assert a.query.get("people") == ["Sugyeong Eo"] and [p["name"] for p in a.people] == ["Chanjun Park"], (
+        a.text
+    )
+    # Two letters swapped in a short word are one slip ("yeu" for "yue").
+    b = answerer.ask("tianchi yeu papers")
+    assert b.query.get("people") == ["Tianchi Yue"], b.query

@@ -673,12 +673,16 @@ class Linker:
         if not fuzzy:
             return None
         # A misspelt name: every word looks like a name word or is unknown to the papers, and at
-        # least one word is a known name word.
-        if any(self._ordinary(w) or w in _FUNCTION_WORDS for w in keys):
+        # least one word is a known name word. A short surname ("eo", "wu") is often also a token
+        # of text; as a name word it may stand in a misspelt name ("sugyoeng eo").
+        if any(
+            w in _FUNCTION_WORDS or (self._ordinary(w) and not (len(w) <= 3 and self.names.word_count(w)))
+            for w in keys
+        ):
             return None
         if not any(self.names.word_count(w) for w in keys):
             return None
-        if not capitalised and not any(len(w) > 3 and not self.names.word_count(w) for w in keys):
+        if not capitalised and not any(len(w) >= 3 and not self.names.word_count(w) for w in keys):
             # lower-case runs of name words only ("li wei") must match exactly
             return None
         pool = {k for w in keys for k in self.names.keys_with_word(w) if len(k.split()) == len(keys)}

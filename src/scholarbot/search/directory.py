@@ -53,9 +53,14 @@ FUZZY_PRIOR = 6.0
 
 
 def words_close(typed: str, key: str) -> bool:
-    """Whether every word of a typed name key is near some word of `key` (see FUZZY_WORD)."""
+    """Whether every word of a typed name key is near some word of `key` (see FUZZY_WORD), or one
+    edit from one, two letters swapped counting as one ("yeu" for "yue")."""
     theirs = key.split()
-    return all(max(fuzz.ratio(w, t) for t in theirs) >= FUZZY_WORD for w in typed.split())
+    return all(
+        max(fuzz.ratio(w, t) for t in theirs) >= FUZZY_WORD
+        or (len(w) >= 3 and min(OSA.distance(w, t) for t in theirs) <= 1)
+        for w in typed.split()
+    )
 
 
 @dataclass(frozen=True)
