@@ -1154,6 +1154,8 @@ def test_places_people_say_for_short_and_words_that_are_no_names(tmp_path, model
         },
         {"title": "Dialect Robustness", "author": "Di Yang", "aff": "Georgia Institute of Technology"},
         {"title": "Reasoning Traces", "author": "Phil Lipp", "aff": "Delft University of Technology"},
+        {"title": "Inverse Design Networks", "author": "Gi Greco", "aff": "University of Calabria"},
+        {"title": "Wildlife Photo Identification", "author": "Jo Wild", "aff": "Wild Me"},
         {"title": "Translating C to Safe Rust", "author": "Bo Chen", "aff": "MIT"},
         {"title": "Pixel Language Models", "author": "Phillip Rust", "aff": "University of Copenhagen"},
         {
@@ -1171,6 +1173,11 @@ def test_places_people_say_for_short_and_words_that_are_no_names(tmp_path, model
     }
     assert answerer.ask("how many papers from Georgia Tech?").value == 1
     assert answerer.ask("who at TU Delft works on reasoning?").people[0]["name"] == "Phil Lipp"
+    # A name in its own language: "Università della Calabria" is the University of Calabria.
+    d = answerer.ask("Università della Calabria — anybody working on inverse design?")
+    assert [p["name"] for p in d.people] == ["Gi Greco"], d.text
+    # Words such as "in the" are no part of a place's name ("in-the-wild" is not Wild Me).
+    assert "institution" not in answerer.ask("papers on photos taken in-the-wild").query
     # An English word is no surname alone ("safe rust"), and capitalised subject words no unknown person.
     b = answerer.ask("is there a benchmark for translating C code into safe rust?")
     assert "people" not in b.query and b.sources[0].title == "Translating C to Safe Rust", b.text

@@ -71,12 +71,16 @@ _INSTITUTION_KINDS = words(
     """
 )
 _UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
+#: "University" as other languages write it: "Università della Calabria" is the University of Calabria.
+_UNIVERSITY_ABROAD = frozenset(
+    {"universita", "universitat", "universite", "universidad", "universidade", "universiteit", "universitet"}
+)
 _CITATION_INDEXES = re.compile(r"\b(?:google|semantic)\s+scholar(?:'s)?\b", re.I)
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
 _SHORT_FORM = re.compile(r"[A-Z]{2,4}[a-z]{1,5}")
 _ACRONYM_SKIP = words(
     """
-    of the and for at de del da di des du la le van von fur in on
+    of the and for at de del da di des du la le van von fur in on della delle degli dello dei do dos das
     """
 )
 
@@ -222,6 +226,10 @@ class Institutions:
     def find(self, words: list[str]) -> set[str]:
         """Affiliations containing these words as one phrase, words such as "of" between them
         aside ("Uni Hamburg": University of Hamburg)."""
+        # Words such as "of" and "della" may differ between spellings of one name: not required
+        # between two words or more that are ("in-the-wild" is no place called "Wild").
+        content = [w for w in words if w not in _ACRONYM_SKIP]
+        words = content if len(content) > 1 else words
         if not words or any(w not in self.by_word for w in words):
             return set()
         candidates = set.intersection(*(self.by_word[w] for w in words))
@@ -280,7 +288,7 @@ def normalise_institution(text: str) -> str:
     if words and words[0] == "the":
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
-    words = ["university" if w in _UNIVERSITY_SHORT else w for w in words]
+    words = ["university" if w in _UNIVERSITY_SHORT or w in _UNIVERSITY_ABROAD else w for w in words]
     if len(words) > 1 and words[-1] == "tech":
         # "Georgia Tech" is how people say Georgia Institute of Technology; a name printed "... Tech"
         # is folded the same way, so both sides still meet.
@@ -306,7 +314,9 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     if not m or not a:
         return False
     named = m.split()
-    if f" {m} " in f" {a} " or (len(named) > 1 and _phrase_pattern(named).search(a)):
+    # "Università della Calabria" / "University of Calabria": words such as "of" need not match.
+    content = [w for w in named if w not in _ACRONYM_SKIP] or named
+    if f" {m} " in f" {a} " or (len(content) > 1 and _phrase_pattern(content).search(a)):
         return True
     if (
         len(named) > 1
@@ -879,6 +889,8 @@ class Linker:
             strong_cue = i > 0 and tokens[i - 1].word.lower() in {"at", "from"}
             for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
                 run = tokens[i:j]
+                if run[0].word.lower() in _ACRONYM_SKIP - {"the"} or run[-1].word.lower() in _ACRONYM_SKIP:
+                    continue  # a name neither starts nor ends with "at", "of", "della" ("the" may lead)
                 # "University of California, Berkeley" crosses its comma; "dialogue, Stanford" does not.
                 if any(t.breaks for t in run[1:]) and not all(
                     t.capitalised or t.word.lower() in _ACRONYM_SKIP for t in run
