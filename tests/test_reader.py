@@ -411,6 +411,15 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("top coauthors of Hanlin Gu", COLLAB),
     # Which places publish the most, on a topic or of all.
     ("which institution has the most papers?", {"op": "top_institution"}),
+    # A count asked with "= ?", and "per year" of one year, are that year's count.
+    (
+        "hanlin gu: papers in the year 2025 = ?",
+        {"op": "count", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025, "count_of": "papers"},
+    ),
+    (
+        "I'm tallying publications for our group's annual report: Hanlin Gu, calendar year 2025. How many?",
+        {"op": "count", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025, "count_of": "papers"},
+    ),
     ("top labs for split learning", {"op": "top_institution", "topic": "split learning"}),
     (
         "which companies had the most papers at ACL 2022?",

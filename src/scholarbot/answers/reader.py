@@ -85,7 +85,7 @@ _FILLER = _rx(
 )
 _COUNT = _rx(
     r"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|(?<!citation\s)\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b|"
-    r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b|\ba\s+number\b"
+    r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b|\ba\s+number\b|=\s*\?+\s*$"
 )
 _COLLAB = _rx(
     r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-authorship\b|\bco-?wr\w+|"
@@ -480,7 +480,8 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
                 _COLLAB.search(r) or re.search(r"\bpeople\b|\bcoauthors?\b", r, re.I)
             ):
                 count_of = "collaborators"
-            elif _PER_YEAR.search(r):
+            elif _PER_YEAR.search(r) and not (links.year_from and links.year_from == links.year_to):
+                # "per year" of one year is that year's count ("annual report … 2024. How many?").
                 count_of = "papers_per_year"
             return "count", {"count_of": count_of}, True
         if _YEAR_Q.search(r):
