@@ -502,13 +502,13 @@ class Answerer:
             if r.match.people or not r.match.candidates or not other.match.people:
                 continue
             partners = other.chosen or other.match.people
+            # Their papers and coauthors together, worked out once for every candidate to meet.
+            papers = {pid for p in partners for pid in p.paper_ids}
+            coauthors = set().union(*(self._coauthor_set(p) for p in partners))
             linked = [
                 c
                 for c in r.match.candidates
-                if any(
-                    set(c.paper_ids) & set(p.paper_ids) or self._coauthor_set(c) & self._coauthor_set(p)
-                    for p in partners
-                )
+                if papers.intersection(c.paper_ids) or coauthors & self._coauthor_set(c)
             ]
             if len({c.name for c in linked}) == 1:
                 out[i] = Resolved(NameMatch(r.match.query, tuple(linked), exact=False), tuple(linked))
@@ -1082,6 +1082,10 @@ class Answerer:
         on = self._on_topic(query, query.topic)
         return c.count_topic(query, len(on), self._best(query.topic, on, 5))
 
+    def _papers_asked(self, query: Query) -> np.ndarray:
+        """Rows of the papers a tally is over: those on the topic within the filters, or all of them."""
+        return self._on_topic(query, query.topic) if query.topic else self._filter_rows(query)
+
     def _on_topic(self, query: Query, topic: str) -> np.ndarray:
         """Rows of the papers on a topic within the query's filters."""
         match = self._topic(topic)
@@ -1099,7 +1103,7 @@ class Answerer:
 
     def _tally(self, query: Query, c: FactsComposer) -> Answer:
         """The venues (or years) with the most papers on a topic, or of all within the filters."""
-        rows = self._on_topic(query, query.topic) if query.topic else self._filter_rows(query)
+        rows = self._papers_asked(query)
         by_venue = query.op == "top_venue"
         if by_venue:
             names = [venue_family(v) or v for v in self.index.venue_names]
@@ -1118,7 +1122,7 @@ class Answerer:
     def _top_institutions(self, query: Query, c: FactsComposer) -> Answer:
         """The institutions whose printed affiliations are on the most papers (on a topic, or of
         all within the filters); spellings of one institution that fold alike count as one."""
-        rows = self._on_topic(query, query.topic) if query.topic else self._filter_rows(query)
+        rows = self._papers_asked(query)
         keys, counts = self.index.papers_printing(rows)
         names = self._affiliation_names()
         merged: dict[str, int] = {}

@@ -160,7 +160,7 @@ _PLACE_NOUNS = (
     r"(?:institutions?|institutes?|universit(?:y|ies)|unis?|labs?|"
     r"companies|company|organi[sz]ations?|schools?)"
 )
-_WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_NOUNS}\b|\b(?:top|leading|biggest|best)\s+{_PLACE_NOUNS}\b")
+_WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_NOUNS}\b")
 _TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_NOUNS}\b")
 _WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b")
 _TOPICS_COMPARED = _rx(
@@ -527,11 +527,8 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
-    if (
-        _WHICH_PLACE.search(r)
-        and (_WHICH_MORE.search(r) or _TOP_PLACES.search(r))
-        and not _ASKS_WHO.search(r)
-    ):
+    places_ranked = (_WHICH_PLACE.search(r) and _WHICH_MORE.search(r)) or _TOP_PLACES.search(r)
+    if places_ranked and not _ASKS_WHO.search(r):
         # "which university publishes the most on X?", "top labs for X": places, not people.
         return "top_institution", {}, True
     if not _WHO.search(r) and not _CITED.search(_TOP_VENUE.sub(" ", r)):  # "top venues" ranks no citations

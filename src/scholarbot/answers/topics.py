@@ -203,16 +203,18 @@ def _names(key: str, title: str) -> bool:
 def alternatives(topic: str) -> list[str]:
     """The alternatives of a topic joined by "or" ("hate speech or toxic language"); the topic
     itself when it is not a short list of them (a paper's description may say "or" in passing)."""
-    parts = [p.strip(" ,") for p in re.split(r"\s+or\s+|,\s*or\s+", topic, flags=re.I)]
-    if len(parts) < 2 or any(not p or len(p.split()) > ALTERNATIVE_WORDS for p in parts):
-        return [topic]
-    return parts
+    return _split_short(topic, r"\s+or\s+|,\s*or\s+")
 
 
 def compared(topic: str) -> list[str]:
     """The topics a comparison sets against each other ("watermarking or jailbreaking", "sarcasm vs
     metaphor", "sarcasm than metaphor"); the topic itself when it names one."""
-    parts = [p.strip(" ,") for p in re.split(r"\s+(?:or|vs\.?|versus|than(?:\s+on)?)\s+", topic, flags=re.I)]
+    return _split_short(topic, r"\s+(?:or|vs\.?|versus|than(?:\s+on)?)\s+")
+
+
+def _split_short(topic: str, joints: str) -> list[str]:
+    """The topic's parts between `joints`, when every part is a short name; else the topic whole."""
+    parts = [p.strip(" ,") for p in re.split(joints, topic, flags=re.I)]
     if len(parts) < 2 or any(not p or len(p.split()) > ALTERNATIVE_WORDS for p in parts):
         return [topic]
     return parts
