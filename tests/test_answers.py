@@ -1271,6 +1271,45 @@ def test_the_institutions_with_the_most_papers_on_a_topic(tmp_path, model_cache)
     assert answerer.ask("which institution has the most papers?").value == "MIT"
 
 
+def test_which_university_or_company_ranks_only_places_of_that_kind(tmp_path, model_cache):
+    """A ranking of universities leaves out companies though they have more papers, and of companies
+    the universities; an acronym counts as the kind of the place the records spell with it; a paper
+    printing one company under two spellings counts once."""
+    rows = [
+        *_papers("Speech Recognition", 4, "Ann Lee", "Google", tag="g"),
+        *_papers("Speech Synthesis", 2, "Bo Chen", "University of Edinburgh", tag="e"),
+        *_papers("Speech Tagging", 3, "Cy Do", "KAIST", tag="k"),
+        {
+            "title": "Korean Speech Corpora",
+            "abstract": "Speech.",
+            "author": "Di Eng",
+            "aff": "Korea Advanced Institute of Science and Technology",
+        },
+        *_papers("Speech Enhancement", 3, "Eve Fox", "Allen Institute for AI", tag="a"),
+        *(
+            {
+                "title": f"Speech Retrieval {i}",
+                "abstract": "Speech.",
+                "author": "Fay Gu; Gil Ho",
+                "aff": "Amazon; Amazon.com, Inc.",
+            }
+            for i in range(3)
+        ),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    uni = answerer.ask("which university publishes the most on speech?")
+    assert uni.value == "KAIST", uni.text
+    assert "Of universities" in uni.text and "University of Edinburgh (2)" in uni.text, uni.text
+    assert "Google" not in uni.text and "Allen" not in uni.text, uni.text
+    firms = answerer.ask("top companies for speech")
+    assert firms.value == "Google", firms.text
+    assert "Amazon (3)" in firms.text, firms.text  # not 6: each paper prints it twice
+    assert "KAIST" not in firms.text and "Allen" not in firms.text, firms.text
+    assert (
+        "Allen Institute for AI (3)" in answerer.ask("which institution has the most papers on speech?").text
+    )
+
+
 def test_everyone_with_several_papers_on_a_field_is_named_though_they_share_them(tmp_path, model_cache):
     team = "Rob Nav; Edo Bar; Lui Pro; Tom Pas"
     rows = [

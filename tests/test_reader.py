@@ -422,8 +422,26 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ),
     ("top labs for split learning", {"op": "top_institution", "topic": "split learning"}),
     (
+        "what university has the most papers on dialogue?",
+        {"op": "top_institution", "topic": "dialogue", "place_kind": "university"},
+    ),
+    (
+        "which industry lab publishes the most on LLM agents?",
+        {"op": "top_institution", "topic": "LLM agents", "place_kind": "company"},
+    ),
+    (
+        "best schools for argument mining",
+        {"op": "top_institution", "topic": "argument mining", "place_kind": "university"},
+    ),
+    (
         "which companies had the most papers at ACL 2022?",
-        {"op": "top_institution", "venue": "ACL", "year_from": 2022, "year_to": 2022},
+        {
+            "op": "top_institution",
+            "venue": "ACL",
+            "year_from": 2022,
+            "year_to": 2022,
+            "place_kind": "company",
+        },
     ),
 ]
 

@@ -691,11 +691,12 @@ class FactsComposer(Composer):
     def tally(self, query: Query, ranked: list[tuple[str, int]], total: int, examples: list[Paper]) -> Answer:
         """The venues or years with the most papers (on a topic, or of all), most first."""
         papers = f"papers on {query.topic}{_filters(query)}" if query.topic else f"papers{_filters(query)}"
+        kind = {"university": "universities", "company": "companies"}.get(query.place_kind or "")
         if not ranked:
             self.answer.value = None
             if not total:
                 return self.finish(f"The records hold no {papers}.")
-            field = "venue" if query.op == "top_venue" else "year"
+            field = {"top_venue": "venue", "top_year": "year"}.get(query.op, kind or "affiliation")
             return self.finish(f"The records give no {field} for the {total} {papers}.")
         n = ranked[0][1]
         tied = [k for k, m in ranked if m == n]
@@ -704,6 +705,9 @@ class FactsComposer(Composer):
         rest = ", ".join(f"{k} ({m})" for k, m in ranked[len(tied) : len(tied) + 4])
         verb, each = ("have", " each") if len(tied) > 1 else ("has", "")
         lead = f"{' and '.join(tied)} {verb} the most {papers} in the records: {n} of {total}{each} {cites}"
+        if kind:
+            # Told by the words of their names (How it works): say which were counted.
+            lead = f"Of {kind}, {lead}"
         return self.finish(lead + (f"; then {rest}." if rest else "."))
 
     def topics_compared(self, query: Query, counted: list[tuple[str, int, list[Paper]]]) -> Answer:

@@ -1121,18 +1121,28 @@ class Answerer:
 
     def _top_institutions(self, query: Query, c: FactsComposer) -> Answer:
         """The institutions whose printed affiliations are on the most papers (on a topic, or of
-        all within the filters); spellings of one institution that fold alike count as one."""
+        all within the filters), of the kind asked for; spellings of one institution that fold
+        alike count as one, and a paper printing two of them counts once."""
         rows = self._papers_asked(query)
-        keys, counts = self.index.papers_printing(rows)
+        keys, printing = self.index.printed_by(rows)
+        digests, at = np.unique(keys, return_inverse=True)
         names = self._affiliation_names()
-        merged: dict[str, int] = {}
-        shown: dict[str, str] = {}
-        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
-            folded = normalise_institution(names.get(key, ""))
-            if folded:
-                merged[folded] = merged.get(folded, 0) + n
-                shown.setdefault(folded, names[key])
-        ranked = sorted(((shown[k], n) for k, n in merged.items()), key=lambda kv: (-kv[1], kv[0]))
+        places = self.linker.institutions
+        printed = np.bincount(at, minlength=len(digests))  # papers printing each spelling
+        folded: dict[str, int] = {}  # each institution, as folded, numbered
+        shown: dict[int, tuple[int, str]] = {}  # the spelling of each most papers print
+        number = np.full(len(digests), -1, dtype=np.int64)
+        for i, key in enumerate(digests.tolist()):
+            name = names.get(key, "")
+            fold_ = normalise_institution(name)
+            if fold_ and (query.place_kind is None or places.kind(name) == query.place_kind):
+                n = number[i] = folded.setdefault(fold_, len(folded))
+                if n not in shown or printed[i] > shown[n][0]:
+                    shown[n] = (int(printed[i]), name)
+        counted = number[at] >= 0
+        pairs = np.unique(np.stack([number[at][counted], printing[counted]]), axis=1)
+        papers = np.bincount(pairs[0], minlength=len(folded))
+        ranked = sorted(((shown[n][1], int(papers[n])) for n in shown), key=lambda kv: (-kv[1], kv[0]))
         examples: list[Paper] = []
         if ranked:
             first = normalise_institution(ranked[0][0])

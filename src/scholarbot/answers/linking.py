@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from scholarbot.answers.query import PlaceKind
 from scholarbot.answers.spelling import is_english
 from scholarbot.records import fold, name_key
 from scholarbot.search.directory import NameIndex, NameMatch
@@ -75,6 +76,24 @@ _UNIVERSITY_SHORT = frozenset({"u", "uni", "univ"})
 _UNIVERSITY_ABROAD = frozenset(
     {"universita", "universitat", "universite", "universidad", "universidade", "universiteit", "universitet"}
 )
+#: Words that make a name a university's (or a school's within one): "Harbin Institute of Technology"
+#: by the phrase below.
+_ACADEMIC = words(
+    """
+    university college school polytechnic polytechnique politecnico ecole hochschule
+    """
+)
+_ACADEMIC_PHRASE = re.compile(r"\binstitute of (?:science|technology)\b")
+#: Words that make a place neither a university nor a company: research institutes, academies,
+#: national laboratories and agencies, hospitals, foundations.
+_PUBLIC_BODY = words(
+    """
+    institute institut instituto istituto academy academia national foundation council ministry
+    hospital government agency cnrs inria csiro riken fraunhofer association society consortium
+    federal nonprofit recherche forschung forschungszentrum
+    """
+)
+_LEGAL_FORMS = words("inc incorporated ltd limited llc gmbh corp corporation co plc ag sa com")
 _CITATION_INDEXES = re.compile(r"\b(?:google|semantic)\s+scholar(?:'s)?\b", re.I)
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
 _SHORT_FORM = re.compile(r"[A-Z]{2,4}[a-z]{1,5}")
@@ -169,6 +188,7 @@ class Institutions:
         self.by_word: dict[str, set[str]] = defaultdict(set)
         self.by_acronym: dict[str, set[str]] = defaultdict(set)
         self._expanded: dict[str, tuple[str, int] | None] = {}
+        self._kinds: dict[str, PlaceKind | None] = {}
         for aff in dict.fromkeys(affiliations):  # most strings repeat across people: fold each once
             norm = normalise_institution(aff)
             if not norm or norm in self.phrases:
@@ -257,6 +277,37 @@ class Institutions:
         }
         return sorted(places.values())
 
+    def kind(self, name: str) -> PlaceKind | None:
+        """Whether a place is a university or a company, by the words of its name; None for
+        research institutes, academies, public bodies, and acronyms no affiliation spells out.
+
+        A name of one acronym ("KAIST", "MIT") is the kind of the places the records spell with
+        those initials ("Korea Advanced Institute of Science and Technology"); one no affiliation
+        spells ("NVIDIA", "IBM Research") is a company's, as names without a kind of institution are.
+        """
+        if name not in self._kinds:
+            self._kinds[name] = self._kind(name)
+        return self._kinds[name]
+
+    def _kind(self, name: str) -> PlaceKind | None:
+        norm = normalise_institution(name)
+        words = norm.split()
+        if not words:
+            return None
+        if _ACADEMIC & set(words) or _ACADEMIC_PHRASE.search(norm):
+            return "university"
+        if _PUBLIC_BODY & set(words):
+            return None
+        head = name.split()[0] if name.split() else ""
+        if re.fullmatch(r"[A-Z]{2,6}", head):
+            spelt = [k for k in map(self.kind, self.spelling(head)) if k]
+            expanded = self.expansion(head)
+            if expanded and not spelt:
+                spelt = [k for k in [self.kind(expanded[0])] if k]
+            if spelt:
+                return "university" if "university" in spelt else spelt[0]
+        return "company"
+
     def inside_other_name(self, mention: str, affiliation: str) -> bool:
         """Whether a one-word place is, in this affiliation, only part of another place's name:
         "Columbia" in "University of British Columbia", "Washington" in "George Washington
@@ -289,6 +340,10 @@ def normalise_institution(text: str) -> str:
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
     words = ["university" if w in _UNIVERSITY_SHORT or w in _UNIVERSITY_ABROAD else w for w in words]
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        # "Amazon.com, Inc.", "Adobe Systems Incorporated": a company's legal form is no part of
+        # the name people say, and papers print it or not.
+        words.pop()
     if len(words) > 1 and words[-1] == "tech":
         # "Georgia Tech" is how people say Georgia Institute of Technology; a name printed "... Tech"
         # is folded the same way, so both sides still meet.

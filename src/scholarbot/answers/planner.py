@@ -96,6 +96,7 @@ ARG_DOCS: dict[str, str] = {
     "sort": "citations: most cited first; date: newest first.",
     "limit": "How many results were asked for.",
     "count_of": "What to count.",
+    "place_kind": "Only universities, or only companies.",
 }
 
 _YEARS = ("year_from", "year_to")
@@ -117,7 +118,7 @@ OP_ARGS: dict[str, tuple[str, ...]] = {
     "overview": ("topic", "venue", *_YEARS, "limit"),
     "find_papers": ("topic", "venue", *_YEARS, "sort", "limit"),
     "paper_authors": ("topic", "venue", *_YEARS),
-    "top_institution": ("topic", "venue", *_YEARS),
+    "top_institution": ("topic", "venue", *_YEARS, "place_kind"),
     "coverage": (),
     "help": (),
 }

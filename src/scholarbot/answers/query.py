@@ -33,6 +33,8 @@ Op = Literal[
 ]
 Sort = Literal["relevance", "citations", "date"]
 CountOf = Literal["papers", "collaborators", "papers_per_year"]
+#: The kind of institution a ranking of places keeps ("which university …", "which companies …").
+PlaceKind = Literal["university", "company"]
 
 OPS: tuple[str, ...] = get_args(Op)
 #: Operations about one or two named people; the rest need a topic or nothing.
@@ -65,6 +67,8 @@ class Query:
     sort: Sort = "relevance"
     limit: int | None = None
     count_of: CountOf | None = None
+    #: `top_institution`: rank only universities or only companies; None ranks every place.
+    place_kind: PlaceKind | None = None
     #: Items of the answer's list to skip: the bot's "Next" button asks for the following page.
     offset: int = 0
 
@@ -149,6 +153,10 @@ class Query:
         if count_of is not None and count_of not in get_args(CountOf):
             raise ValueError(f"count_of must be one of {', '.join(get_args(CountOf))}")
         kwargs["count_of"] = count_of
+        place_kind = data.get("place_kind")
+        if place_kind is not None and place_kind not in get_args(PlaceKind):
+            raise ValueError(f"place_kind must be one of {', '.join(get_args(PlaceKind))}")
+        kwargs["place_kind"] = place_kind
         ids = data.get("person_ids") or ()
         kwargs["person_ids"] = tuple(str(i) if i else None for i in ids)
         query = cls(**kwargs)

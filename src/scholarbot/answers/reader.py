@@ -157,11 +157,15 @@ _YEAR_Q = _rx(
 # has more ("is there more work on A or B at COLM?", "A vs B").
 _TOP_VENUE = _rx(r"\b(?:top|biggest|main|leading)\s+(?:venues?|conferences?|journals?)\b")
 _PLACE_NOUNS = (
-    r"(?:institutions?|institutes?|universit(?:y|ies)|unis?|labs?|"
+    r"(?:institutions?|institutes?|universit(?:y|ies)|unis?|colleges?|labs?|"
     r"companies|company|organi[sz]ations?|schools?)"
 )
-_WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_NOUNS}\b")
-_TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_NOUNS}\b")
+# "which industry labs …", "top academic labs …": the kind of place said before its noun.
+_PLACE_KIND_WORDS = r"(?:(?:industry|industrial|corporate|tech|academic|research)\s+)?"
+_WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
+_TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
+_UNIVERSITY_ASKED = _rx(r"\b(?:universit(?:y|ies)|unis?|colleges?|schools?|academic)\b")
+_COMPANY_ASKED = _rx(r"\b(?:compan(?:y|ies)|industry|industrial|corporate|tech)\b")
 _WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b")
 _TOPICS_COMPARED = _rx(
     r"\b(?:is|are|was|were)\s+there\s+more\b|\bmore\b.*\bthan\b|\bwhich\s+(?:is|has|had|was|one|topic|field|"
@@ -309,7 +313,8 @@ _CUE_WORDS = words(
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
     ppl talk speak contact reach consult stuck idea advice behind universities companies institutions
-    institutes schools colleges organisations organizations unis places
+    institutes schools colleges organisations organizations unis places industry industrial corporate
+    academic academia
     """
 )
 
@@ -527,10 +532,20 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
-    places_ranked = (_WHICH_PLACE.search(r) and _WHICH_MORE.search(r)) or _TOP_PLACES.search(r)
+    which_place = _WHICH_PLACE.search(r)
+    places_ranked = (which_place if _WHICH_MORE.search(r) else None) or _TOP_PLACES.search(r)
     if places_ranked and not _ASKS_WHO.search(r):
-        # "which university publishes the most on X?", "top labs for X": places, not people.
-        return "top_institution", {}, True
+        # "which university publishes the most on X?", "top labs for X": places, not people; of
+        # the kind the question names before or as its noun.
+        asked = places_ranked.group(0)
+        kind = (
+            "university"
+            if _UNIVERSITY_ASKED.search(asked)
+            else "company"
+            if _COMPANY_ASKED.search(asked)
+            else None
+        )
+        return "top_institution", {"place_kind": kind} if kind else {}, True
     if not _WHO.search(r) and not _CITED.search(_TOP_VENUE.sub(" ", r)):  # "top venues" ranks no citations
         if (
             topic

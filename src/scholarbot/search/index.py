@@ -246,14 +246,12 @@ class PaperIndex:
         """Sorted rows of the papers that print one of `texts` as an author's affiliation."""
         return self.affiliations.rows_printing(texts) if texts else np.zeros(0, dtype=np.int64)
 
-    def papers_printing(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For the papers of `rows`: each affiliation printed (its digest, `affiliation_key`) and
-        how many of those papers print it, most first."""
+    def printed_by(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the papers of `rows`: each affiliation one prints (its digest, `affiliation_key`)
+        beside that paper's row, one pair per paper and affiliation."""
         postings = self.affiliations
         mask = np.isin(np.asarray(postings.rows), rows)
-        keys, counts = np.unique(np.asarray(postings.keys)[mask], return_counts=True)
-        order = np.argsort(-counts, kind="stable")
-        return keys[order], counts[order]
+        return np.asarray(postings.keys)[mask], np.asarray(postings.rows)[mask]
 
     def rows_printing_none(self) -> np.ndarray:
         """Sorted rows of the papers that print no affiliation for any author (kept once made)."""
