@@ -102,7 +102,12 @@ def test_researchers_written_before_placeholder_vectors_still_take_writes(hash_s
 
 def test_hand_written_serialisers_match_asdict():
     # They exist for speed; a field added to a record must not be silently dropped.
-    assert paper_dict(PAPER) == _plain(dataclasses.asdict(PAPER))
+    placed = dataclasses.replace(PAPER, affiliations=("Alibaba Group",))
+    assert paper_dict(placed) == _plain(dataclasses.asdict(placed))
+    # Written only when a paper has them, so the records (and hashes) of all others stay as they were.
+    assert paper_dict(PAPER) == {
+        k: v for k, v in _plain(dataclasses.asdict(PAPER)).items() if k != "affiliations"
+    }
     r = Researcher(id="r", name="n", coauthors=(("a", 2),), metrics={"h": 1}, paper_ids=("p",))
     assert researcher_dict(r) == _plain(dataclasses.asdict(r))
 

@@ -57,6 +57,9 @@ class Paper:
     tags: tuple[str, ...] = ()
     #: Where this record came from, e.g. "paperlists:acl2022" or "seed:profile-page:<file>".
     sources: tuple[str, ...] = ()
+    #: Affiliations the paper prints that no one author can be given: the source's list does not
+    #: line up with its authors (half of WWW 2024's rows). They place the paper, not its people.
+    affiliations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
         citation_count=max((c for c in (a.citation_count, b.citation_count) if c is not None), default=None),
         tags=_union(a.tags, b.tags),
         sources=_union(a.sources, b.sources),
+        affiliations=_union(a.affiliations, b.affiliations),
     )
 
 

@@ -340,6 +340,9 @@ def normalise_institution(text: str) -> str:
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
     words = ["university" if w in _UNIVERSITY_SHORT or w in _UNIVERSITY_ABROAD else w for w in words]
+    # "Allen Institute for AI" and "… for Artificial Intelligence" are one place; the long form
+    # keeps the initials acronyms are made of ("MBZUAI").
+    words = [x for w in words for x in (("artificial", "intelligence") if w == "ai" else (w,))]
     while len(words) > 1 and words[-1] in _LEGAL_FORMS:
         # "Amazon.com, Inc.", "Adobe Systems Incorporated": a company's legal form is no part of
         # the name people say, and papers print it or not.
@@ -978,7 +981,10 @@ class Linker:
                         said = " ".join(t.word for t in run)
                         # "ntu's": an acronym typed in lower case is still one ("NTU", not "Ntu").
                         acronym_typed = len(words) == 1 and words[0] in self.institutions.by_acronym
-                        best = (-len(words), i, j, said.upper() if acronym_typed else _as_name(said))
+                        # "allen institute for ai": as the records print the name, when one does.
+                        printed = self.institutions.phrases.get(normalise_institution(said))
+                        shown = printed if printed and said == said.lower() else _as_name(said)
+                        best = (-len(words), i, j, said.upper() if acronym_typed else shown)
                     break
             # An acronym in capitals: "CMU", "MIT", "HKUST", "IISc".
             t = tokens[i]

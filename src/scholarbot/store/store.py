@@ -566,6 +566,8 @@ def paper_dict(paper: Paper) -> dict[str, Any]:
         "citation_count": paper.citation_count,
         "tags": list(paper.tags),
         "sources": list(paper.sources),
+        # Only when a paper has them: every other record, and its hash, stays as it was.
+        **({"affiliations": list(paper.affiliations)} if paper.affiliations else {}),
     }
 
 
@@ -699,7 +701,8 @@ def printed_affiliations(blob: bytes) -> tuple[str, ...]:
 
 
 def _printed(record: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(x for a in record.get("authors", ()) for x in a.get("affiliations", ()) if x))
+    by_author = (x for a in record.get("authors", ()) for x in a.get("affiliations", ()))
+    return tuple(dict.fromkeys(x for x in (*by_author, *record.get("affiliations", ())) if x))
 
 
 def _paper(title: str, abstract: str, record: str) -> Paper:
@@ -709,6 +712,7 @@ def _paper(title: str, abstract: str, record: str) -> Paper:
     )
     for key in ("code_urls", "versions", "tags", "sources"):
         rec[key] = tuple(rec[key])
+    rec["affiliations"] = tuple(rec.get("affiliations", ()))
     return Paper(id=paper_id_for(title), title=title, abstract=abstract, **rec)
 
 

@@ -100,6 +100,17 @@ def _per_author_affiliations(row: dict[str, Any], n: int) -> list[tuple[str, ...
     return out
 
 
+def _unaligned_affiliations(row: dict[str, Any]) -> tuple[str, ...]:
+    """The affiliations of a row whose list does not line up with its authors (none assigned to
+    anyone, above): still the places the paper was written at, normalised names first."""
+    if len(_split(row.get("aff"))) == len([n for n in _split(row.get("author")) if n]):
+        return ()
+    printed = _split(row.get("aff_unique_norm")) or [
+        a.strip() for part in _split(row.get("aff")) for a in part.split("+")
+    ]
+    return tuple(dict.fromkeys(a for a in printed if a))
+
+
 def _paper(row: dict[str, Any], venue: str | None, year: int | None, source: str) -> Paper:
     title = " ".join(str(row["title"]).split())
     site = row.get("site") or None
@@ -129,6 +140,7 @@ def _paper(row: dict[str, Any], venue: str | None, year: int | None, source: str
         title=title,
         abstract=" ".join(str(row.get("abstract") or "").split()),
         authors=_authors(row),
+        affiliations=_unaligned_affiliations(row),
         year=year,
         venue=venue,
         url=site,
