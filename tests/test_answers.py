@@ -318,6 +318,9 @@ def test_an_unknown_name_is_said_to_be_unknown_not_read_as_someone_else_or_a_top
     # Names whose words an English word list also holds ("vance", "hinton") are names all the same.
     for question in ("what has Geoffrey Hinton published?", "what is Marisol Quintero-Vance working on?"):
         assert "is not in the records" in answerer.ask(question).text, question
+    # Typed in lower case: a given name and a word no paper writes ("lecun") are a name too.
+    for question in ("what has geoffrey hinton published?", "who does geoffrey lecun work with"):
+        assert "is not in the records" in answerer.ask(question).text, question
     # A surname alone after "by" still names the one person carrying it.
     assert answerer.ask("papers by Miller").query.get("people") == ["John Miller"]
 
@@ -543,7 +546,7 @@ def test_a_place_named_by_one_word_is_not_part_of_another_places_name(tmp_path, 
     ]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     a = answerer.ask("who at Columbia works on dialogue?")
-    assert [p["name"] for p in a.people] == ["Ann Lee"], a.text
+    assert [p["name"] for p in a.people] == ["Ann Lee", "Dan Wu"], a.text
     # A place of its own before the word ("Google DeepMind") is the same lab, not another place.
     b = answerer.ask("who at DeepMind works on dialogue?")
     assert {p["name"] for p in b.people} == {"Cy Ode", "Di Eng"}, b.text
@@ -1297,6 +1300,18 @@ def test_a_paper_whose_affiliations_do_not_line_up_with_its_authors_still_counts
     report = ingest_paths([tmp_path / "acl2022.json"], answerer.store, answerer.embedder)
     assert answerer.store.counts() == before, report
     assert (report.papers_added, report.papers_updated, report.papers_unchanged) == (0, 0, 3), report
+
+
+def test_a_word_as_chat_clips_it_is_read_as_the_word_papers_write(tmp_path, model_cache):
+    rows = [
+        *_papers("Spiking Neural Networks", 3, "Ann Lee; Dan Wu", tag="s"),
+        *_papers("Graph Neural Networks", 30, "Bo Chen; Eve Fox", tag="g"),
+        *_papers("Energy Nets", 1, "Cy Do", tag="n"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("experts on spiking neural nets??")
+    assert {p["name"] for p in a.people} == {"Ann Lee", "Dan Wu"}, a.text
+    assert any("“nets” as “networks”" in n for n in a.notes), a.notes
 
 
 def test_which_university_or_company_ranks_only_places_of_that_kind(tmp_path, model_cache):

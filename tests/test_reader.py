@@ -420,6 +420,20 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "I'm tallying publications for our group's annual report: Hanlin Gu, calendar year 2025. How many?",
         {"op": "count", "people": ["Hanlin Gu"], "year_from": 2025, "year_to": 2025, "count_of": "papers"},
     ),
+    # Probe wordings: a year asked with a count word, "collab w/", what kind of research, chat
+    # spellings and idioms, how to use the bot.
+    ("hanlin gu best year by paper count", {"op": "top_year", "people": ["Hanlin Gu"]}),
+    ("who does Hanlin Gu collab w/", COLLAB),
+    ("what kind of research does Hanlin Gu do?", {"op": "profile", "people": ["Hanlin Gu"]}),
+    ("what topics does hanlin gu work on", {"op": "profile", "people": ["Hanlin Gu"]}),
+    ("any1 know who works on split learning stuff?", {"op": "who_works_on", "topic": "split learning"}),
+    ("who's big on split learning 🤔", {"op": "who_works_on", "topic": "split learning"}),
+    ("which conf has the most split learning papers", {"op": "top_venue", "topic": "split learning"}),
+    (
+        "which is bigger in the data: split learning or federated learning",
+        {"op": "compare", "topic": "split learning or federated learning"},
+    ),
+    ("hey bot 👋 just joined the lab, how do i use u", {"op": "help"}),
     ("top labs for split learning", {"op": "top_institution", "topic": "split learning"}),
     (
         "what university has the most papers on dialogue?",

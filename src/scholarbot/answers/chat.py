@@ -32,6 +32,12 @@ _SPELLINGS = {
     "abt": "about",
     "bout": "about",
     "ppl": "people",
+    "any1": "anyone",
+    "some1": "someone",
+    "every1": "everyone",
+    "sum1": "someone",
+    "conf": "conference",
+    "confs": "conferences",
     "smth": "something",
     "sth": "something",
     "sb": "somebody",
@@ -136,6 +142,8 @@ _CHATTY = re.compile(
 #: Words before a question that name its subject, not chat: a possessive or a capitalised word
 #: inside the sentence ("Out of all Xi Zhou's work, …").
 _NAMES_SOMEONE = re.compile(r"\w['’]s\b|(?<=\s)(?!I\b)[A-Z][a-z]+")
+#: Chat idioms for working on a field ("who's big on AMR parsing", "anyone active in RL?").
+_IDIOMS = re.compile(r"\b(?:(?:big|huge|strong)\s+on|active\s+in)\b", re.I)
 #: Emoji, pictographs and ellipses: chat's sentence ends.
 _PAUSE = re.compile(r"(?:[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?|\u2026|\.{3,})\s*")
 
@@ -162,7 +170,7 @@ def normalise(text: str) -> str:
     Only as chat types them: lower case, or capitalised where no name is spelt so ("Whats", not
     "U" of "U Kang" or "Im" of "Jungseock Im"). Emoji and ellipses end a sentence, as they do in chat.
     """
-    text = _PAUSE.sub(". ", text)
+    text = _IDIOMS.sub("working on", _PAUSE.sub(". ", text))
     return _SPELLING.sub(_replace, text)
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from scholarbot.answers.linking import words
 from scholarbot.answers.types import Answer, Source, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher, fold, name_key
 from scholarbot.search.directory import person_name_keys
@@ -244,12 +245,20 @@ class Composer:
             self.answer.people.append(self.person_json(v.person, v.papers[:1]))
         return self.finish(f"{lead}: {'; '.join(items)}. Which one do you mean?")
 
-    def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
+    def compare(
+        self,
+        a: PersonView,
+        b: PersonView,
+        topic: str | None,
+        themes: Sequence[Sequence[str]] = (),
+    ) -> Answer:
+        """Two people side by side; `themes`, when given, are what each one's titles keep returning
+        to (a profile's recurring topics), said instead of the keywords their records carry."""
         s = []
-        for v in (a, b):
+        for i, v in enumerate((a, b)):
             papers = (v.on_topic or v.papers)[:2]
             listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in papers)
-            topics = ", ".join(v.person.topics[:3])
+            topics = ", ".join((themes[i] if i < len(themes) and themes[i] else v.person.topics)[:3])
             s.append(
                 f"{v.person.name} has {len(v.papers)} paper(s) in the records"
                 + (f" (topics: {topics})" if topics else "")
@@ -348,9 +357,22 @@ def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, P
 
 
 def _same_place(a: str, b: str) -> bool:
-    """Whether two affiliation strings name one place ("Stanford" within "Stanford University")."""
-    x, y = (" ".join(re.findall(r"\w+", fold(s))) for s in (a, b))
-    return bool(x and y) and (x in y or y in x)
+    """Whether two affiliation strings name one place ("Stanford" within "Stanford University"): the
+    longer adds only words any place's name has, not a name of its own ("Google DeepMind")."""
+    x, y = (re.findall(r"\w+", fold(s)) for s in (a, b))
+    short_, long_ = sorted((x, y), key=len)
+    if not short_ or f" {' '.join(short_)} " not in f" {' '.join(long_)} ":
+        return False
+    return all(w in short_ or w in _PLACE_WORDS for w in long_)
+
+
+#: Words any institution's name may add ("Microsoft Research" is Microsoft).
+_PLACE_WORDS = words(
+    """
+    the of at university univ college institute research lab labs laboratory inc ltd corp corporation
+    company group ai center centre school department dept
+    """
+)
 
 
 def _distinguish(v: PersonView, c: Composer) -> str:

@@ -283,8 +283,14 @@ class FactsComposer(Composer):
         listed = "; ".join(parts) or "no more"
         return self.finish(f"{who} share {len(common)} coauthor(s) in the records: {head}{listed}{tail}.")
 
-    def compare(self, a: PersonView, b: PersonView, topic: str | None) -> Answer:
-        answer = super().compare(a, b, topic)
+    def compare(
+        self,
+        a: PersonView,
+        b: PersonView,
+        topic: str | None,
+        themes: Sequence[Sequence[str]] = (),
+    ) -> Answer:
+        answer = super().compare(a, b, topic, themes)
         if self.query.sort == "citations" and answer.sources:
             return self._compare_citations(a, b, topic)
         na, nb = (len(v.on_topic) if topic else len(v.papers) for v in (a, b))

@@ -415,7 +415,11 @@ class Answerer:
                 records = self.people.records([r for r in ca if r in cb])
                 return c.common_coauthors(va, vb, ca, cb, records)
             if op == "compare":
-                return c.compare(va, vb, query.topic)
+                themes = [
+                    [t for t, _ in research_themes(v.papers, self.index.word_frequency, len(self.index))]
+                    for v in (va, vb)
+                ]
+                return c.compare(va, vb, query.topic, themes)
             joint = self._joint(va, vb)
             if op == "collab_check":
                 answer = c.collab_check(va, vb, joint, self._coauthors(va), self._coauthors(vb))

@@ -46,6 +46,9 @@ UNCASED_INSTITUTION_SHARE = 0.01
 #: A surname alone names its one bearer, with no "by"/"'s" to say so, when at most this share of
 #: papers use it as a word ("navigli": none of 13k papers).
 SURNAME_TEXT_SHARE = 0.0002
+#: A word after a given name, typed in lower case, is a surname the records lack when at most this
+#: many papers write it ("hinton": 2, cited in passing).
+UNKNOWN_SURNAME_PAPERS = 2
 #: Words whose being written by papers as themselves is remembered (a few records read each).
 WORDS_KEPT = 4096
 #: A word in at least this share of the papers is common text (its lower-case venue name is no venue).
@@ -259,6 +262,14 @@ class Institutions:
             # "Oslo uni", "Tsinghua University": "University of Oslo" is the same place.
             found = self.find(["university", *words[:-1]])
         return found
+
+    def ends_a_name(self, word: str) -> bool:
+        """Whether some affiliation starts or ends with the word ("Stanford University", "University
+        of Edinburgh"): a word only ever inside names ("… Institute of Big Data") names no place."""
+        return any(
+            n.startswith(f"{word} ") or n.endswith(f" {word}") or n == word
+            for n in self.by_word.get(word, ())
+        )
 
     def spelt_with(self, acronym: str, words: list[str]) -> bool:
         """Whether an affiliation is an acronym's place followed by these words ("IIT Patna":
@@ -695,6 +706,7 @@ class Linker:
             or len(word) < 3
             or not self._rare_in_text(word)
             or (i > 0 and tokens[i - 1].word.lower() in _ABOUT)
+            or not self.institutions.ends_a_name(word)
         ):
             return False
         return self.affiliated(word) > max(self.text_frequency(word), self.names.word_count(word), 1)
@@ -841,7 +853,8 @@ class Linker:
             ):
                 out.append(" ".join(x.word for x in run))
             run = [t] if t is not None and t.capitalised and t.word.lower() not in _FUNCTION_WORDS else []
-        # Typed in lower case, a given name and a name word after it are a name ("emily bender").
+        # Typed in lower case, a given name and a name word after it are a name ("emily bender"),
+        # as is a given name and a word nearly no paper writes ("geoffrey hinton", "yann lecun").
         for i, t in enumerate(tokens[:-1]):
             nxt = tokens[i + 1]
             if (
@@ -849,7 +862,10 @@ class Linker:
                 and not nxt.capitalised
                 and not nxt.breaks
                 and self._given_name(t)
-                and self.names.word_count(fold(nxt.word)) > 0
+                and (
+                    self.names.word_count(fold(nxt.word)) > 0
+                    or (nxt.word.isalpha() and self.text_frequency(fold(nxt.word)) <= UNKNOWN_SURNAME_PAPERS)
+                )
                 and not self._ordinary(fold(nxt.word))
                 and nxt.word.lower() not in _FUNCTION_WORDS
             ):

@@ -91,7 +91,7 @@ _COLLAB = _rx(
     r"\bcollaborat\w*|\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*|\bco-authorship\b|\bco-?wr\w+|"
     r"\bwork(?:s|ed|ing)?\s+(?:together\s+)?with\b|\bwr(?:ote|itten|ites?|iting)\s+(?:\w+\s+){0,2}with\b|"
     r"\bpublish\w*\s+(?:\w+\s+){0,2}with\b|\bpartner\w*|\bcolleagues?\b|\bteam(?:ed|s)?\s+up\b|"
-    r"\bworked\s+together\b|\bpapers?\s+with\b|\bwith\s+whom\b|\bco-?workers?\b|\bnetwork\b"
+    r"\bworked\s+together\b|\bpapers?\s+with\b|\bwith\s+whom\b|\bco-?workers?\b|\bnetwork\b|\bcollabs?\b"
 )
 _PAPERS = _rx(
     r"\bpapers?\b|\bpublications?\b|\barticles?\b|\bwork\b|\bworks\b|\bpublish\w*|\bwr(?:ote|itten|ite)\b|"
@@ -180,7 +180,9 @@ _PROFILE = _rx(
     r"\bwhere\s+(?:does|did|do|is)\b.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
     r"\binstitution\b|\bresearch\s+interests?\b|\bwhat\s+(?:does|did|do)\b.*\b(?:work|research|study)\b|"
     r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|\bwhere\s+(?:is|are)\b|"
-    r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b"
+    r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b|"
+    r"\bwhat\s+(?:kinds?|sorts?|types?)\s+of\s+(?:research|work|stuff|things|topics|problems)\b|"
+    r"\bwhat\s+(?:topics|areas|fields|problems|subjects)\b|\bresearch\s+(?:areas?|focus)\b"
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
@@ -237,6 +239,12 @@ _ABOUT_STORE = _rx(
     r"\bare\s+you\s+(?:a\s+|an\s+)?(?:chatgpt|gpt|bot|ai|llm|human|real)\b|"
     r"\b(?:can|could|do)\s+you\s+(?:search|browse|google|access)\s+(?:the\s+)?(?:web|internet|arxiv|google|"
     r"online|scholar|semantic\s+scholar)\b"
+)
+# Questions about using the bot itself: the help text answers them.
+_HOW_TO_USE = _rx(
+    r"\bhow\s+(?:do|can|should|would|to)\s+(?:i\s+|we\s+|one\s+)?use\s+(?:you|this|it|the\s+bot|scholarbot)\b|"
+    r"\bwhat\s+(?:can|do)\s+you\s+do\b|\bwhat\s+(?:are\s+)?(?:your\s+|the\s+)?commands\b|"
+    r"\bhow\s+does\s+(?:this|it|the\s+bot|scholarbot)\s+work\b"
 )
 # What a question about the store may leave as its "topic".
 _STORE_WORDS = words(
@@ -314,7 +322,7 @@ _CUE_WORDS = words(
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
     ppl talk speak contact reach consult stuck idea advice behind universities companies institutions
     institutes schools colleges organisations organizations unis places industry industrial corporate
-    academic academia
+    academic academia bigger larger
     """
 )
 
@@ -479,6 +487,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         if len(links.venues) > 1 and _WHICH_MORE.search(r):
             # "did X publish more at ACL or NAACL?", "X: ACL vs NAACL": which of those venues.
             return "top_venue", {}, True
+        if _YEAR_Q.search(r) and not re.search(r"\bhow\s+many\b", r, re.I):
+            # "X best year by paper count": the year, whatever word counts it.
+            return "top_year", {}, True
         if _COUNT.search(r):
             count_of: CountOf = "papers"
             if not _HOW_MANY_PAPERS.search(r) and (
@@ -515,6 +526,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", _sorting(r), True
         return "profile", {}, not _content(r)
     # No person named.
+    if _HOW_TO_USE.search(r) and not (links.venue or links.institution or links.title):
+        # "just joined the lab, how do i use u": what the bot does, not a search for "joined".
+        return "help", {"topic": None}, True
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
         people_counted = _COUNT.search(r) and _WHO.search(r) and not _PAPERS.search(r)

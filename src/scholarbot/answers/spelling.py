@@ -57,6 +57,22 @@ TYPO_MIN_LETTERS = 4
 #: from a short word that no paper uses turns many a real term into a different one.
 TYPO_DROP_MIN_LETTERS = 7
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: Words as chat clips them ("spiking neural nets"), read as the full word when papers write that
+#: many times as often (`CLIPPED_RATIO`): a word papers use as itself ("eval") stays as typed.
+_CLIPPINGS = {
+    "net": "network",
+    "nets": "networks",
+    "algo": "algorithm",
+    "algos": "algorithms",
+    "convo": "conversation",
+    "convos": "conversations",
+    "stats": "statistics",
+    "optim": "optimization",
+    "seg": "segmentation",
+    "summ": "summarization",
+    "gen": "generation",
+}
+CLIPPED_RATIO = 10
 
 
 def one_edit(word: str) -> set[str]:
@@ -94,6 +110,10 @@ def typos_fixed(
         typed = m.group(0)
         low = typed.lower()
         used = papers_using(low)
+        full = _CLIPPINGS.get(low)
+        if full and (papers_using(full) or 0) >= CLIPPED_RATIO * max(used or 0, 1):
+            fixed.append((typed, full))
+            return full
         if (
             len(low) < TYPO_MIN_LETTERS
             or any(c.isupper() for c in typed[1:])  # "PoliMi", "BabelNet", "CRISPR": names, as typed
