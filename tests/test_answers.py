@@ -321,6 +321,10 @@ def test_an_unknown_name_is_said_to_be_unknown_not_read_as_someone_else_or_a_top
     # Typed in lower case: a given name and a word no paper writes ("lecun") are a name too.
     for question in ("what has geoffrey hinton published?", "who does geoffrey lecun work with"):
         assert "is not in the records" in answerer.ask(question).text, question
+    assert answerer.ask("papers by geoffrey hinton").query.get("people") == ["geoffrey hinton"]
+    # Inside a topic, or before a word for papers, two such words are what papers are about.
+    for question in ("anything on geoffrey reef bleaching forecasts?", "geoffrey reef papers"):
+        assert "not in the records" not in answerer.ask(question).text, question
     # A surname alone after "by" still names the one person carrying it.
     assert answerer.ask("papers by Miller").query.get("people") == ["John Miller"]
 
@@ -1228,6 +1232,10 @@ def test_joint_papers_under_another_spelling_of_a_name_are_added_as_likely_the_s
     # A count of someone's papers names the other spelling too.
     b = answerer.ask("how many papers has Gopendra Singh written?")
     assert b.value == 2 and "Gopendra Vikram Singh" in b.text and "likely the same person" in b.text, b.text
+    # So do their coauthors and their papers.
+    for question in ("who does Gopendra Singh work with?", "Gopendra Singh papers"):
+        c = answerer.ask(question)
+        assert "Gopendra Vikram Singh" in c.text and "likely the same person" in c.text, c.text
 
 
 def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):

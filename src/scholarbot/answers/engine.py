@@ -443,7 +443,11 @@ class Answerer:
                 return c.ambiguous(r.match.query, views)
             if r.others and len(views) == 1:
                 c.others_note(views[0], [self._view(o, Query(op="profile")) for o in r.others])
-            return c.collaborators(views, query.topic, self._coauthor_ids, query.offset)
+            answer = c.collaborators(views, query.topic, self._coauthor_ids, query.offset)
+            if len(views) == 1 and not query.offset:
+                # "who does Hinrich Schutze work with": the coauthors under "Schuetze" are likely his too.
+                c.also_printed(self._kin(views[0], {views[0].person.id}))
+            return answer
         narrowed = query.topic or query.venue or query.year_from or query.year_to
         if op == "papers_by" and r.balanced and narrowed:
             # "Wei Wang ACL 2022 papers": every Wei Wang with papers there, each apart.
@@ -473,7 +477,10 @@ class Answerer:
             return c.top_year(view, papers)
         if query.topic and not view.on_topic:
             return c.no_topic_papers(view, query.topic)
-        return c.papers_list(view, _sorted(papers, query.sort, view.relevance))
+        answer = c.papers_list(view, _sorted(papers, query.sort, view.relevance))
+        if not query.offset:
+            c.also_printed(self._kin(view, {v.person.id for v in views}))
+        return answer
 
     # --- people -------------------------------------------------------------------------------
 

@@ -774,6 +774,24 @@ class Linker:
         people = tuple(self.names.by_key[best_key])
         return NameMatch(" ".join(words), people, exact=False)
 
+    def _unwritten_surname(self, tokens: list[Token], i: int) -> bool:
+        """Whether the word at `i`, after a given name, is a surname the records lack ("geoffrey
+        hinton"): nearly no paper writes it, and the two stand where a person does, not inside a
+        topic ("on coral reef bleaching": after "on", and before more of the topic)."""
+        t = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        return (
+            t.word.isalpha()
+            and self.text_frequency(fold(t.word)) <= UNKNOWN_SURNAME_PAPERS
+            and not (i >= 2 and tokens[i - 2].word.lower() in _ABOUT | _TOPIC_CUES)
+            and (
+                after is None
+                or after.breaks
+                # "coral reef papers": before a word for papers, two words typed so are a topic.
+                or (after.word.lower() in _FUNCTION_WORDS and after.word.lower() not in _PAPER_NOUNS)
+            )
+        )
+
     def _given_name(self, token: Token) -> bool:
         """Whether a word is a given name (NameIndex.given_name) and no ordinary word."""
         word = fold(token.word)
@@ -862,10 +880,7 @@ class Linker:
                 and not nxt.capitalised
                 and not nxt.breaks
                 and self._given_name(t)
-                and (
-                    self.names.word_count(fold(nxt.word)) > 0
-                    or (nxt.word.isalpha() and self.text_frequency(fold(nxt.word)) <= UNKNOWN_SURNAME_PAPERS)
-                )
+                and (self.names.word_count(fold(nxt.word)) > 0 or self._unwritten_surname(tokens, i + 1))
                 and not self._ordinary(fold(nxt.word))
                 and nxt.word.lower() not in _FUNCTION_WORDS
             ):
@@ -882,7 +897,7 @@ class Linker:
                 typed.append(x)
             if len(typed) >= 2 and any(self.names.word_count(fold(x.word)) for x in typed):
                 out.append(" ".join(x.word for x in typed))
-        return out
+        return list(dict.fromkeys(out))  # one name found by two of the rules is one name
 
     # --- venues and institutions --------------------------------------------------------------
 
@@ -1079,8 +1094,11 @@ _MEMBERS = words(
 )
 #: Words that make what follows what papers are about, not where they were written.
 _ABOUT = words("on about regarding concerning re like using involving")
+#: ...and words a topic follows ("forecasts of coral reef", "research in coral reef").
+_TOPIC_CUES = words("in of for into towards")
 #: Words for papers, after which an institution's name says where they were written.
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
+_PAPER_NOUNS = words("papers paper publications articles pubs")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
