@@ -926,6 +926,23 @@ def test_who_has_more_citations_compares_citations_not_papers(answerer):
     assert answerer.ask(f"who has more papers, {a} or {b}?").value == a
 
 
+def test_two_people_compared_are_described_by_what_their_titles_return_to(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "Dialogue State Tracking with Graphs",
+            "author": "Ann Lee; Dan Wu",
+            "keywords": "Zebra Crossing",
+        },
+        {"title": "Dialogue State Tracking for Travel", "author": "Ann Lee; Dan Wu"},
+        {"title": "Parsing Trees Fast", "author": "Bo Chen; Eve Fox"},
+        *_papers("Image Segmentation", 40, "Zed Quinn", tag="i"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("compare Ann Lee and Bo Chen")
+    assert a.query.get("op") == "compare" and "dialogue state tracking" in a.text.lower(), a.text
+    assert "Zebra" not in a.text, a.text  # one paper's keywords say little of a person
+
+
 def test_topic_matches_kept_are_bounded_by_memory(answerer, monkeypatch):
     """Each topic match holds arrays over every paper: a million-paper store keeps only a few."""
     import scholarbot.answers.engine as engine

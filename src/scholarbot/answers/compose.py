@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scholarbot.answers.linking import words
 from scholarbot.answers.types import Answer, Source, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher, fold, name_key
 from scholarbot.search.directory import person_name_keys
@@ -357,22 +356,9 @@ def _latest_affiliation(person: Researcher, papers: list[Paper]) -> tuple[str, P
 
 
 def _same_place(a: str, b: str) -> bool:
-    """Whether two affiliation strings name one place ("Stanford" within "Stanford University"): the
-    longer adds only words any place's name has, not a name of its own ("Google DeepMind")."""
-    x, y = (re.findall(r"\w+", fold(s)) for s in (a, b))
-    short_, long_ = sorted((x, y), key=len)
-    if not short_ or f" {' '.join(short_)} " not in f" {' '.join(long_)} ":
-        return False
-    return all(w in short_ or w in _PLACE_WORDS for w in long_)
-
-
-#: Words any institution's name may add ("Microsoft Research" is Microsoft).
-_PLACE_WORDS = words(
-    """
-    the of at university univ college institute research lab labs laboratory inc ltd corp corporation
-    company group ai center centre school department dept
-    """
-)
+    """Whether two affiliation strings name one place ("Stanford" within "Stanford University")."""
+    x, y = (" ".join(re.findall(r"\w+", fold(s))) for s in (a, b))
+    return bool(x and y) and (x in y or y in x)
 
 
 def _distinguish(v: PersonView, c: Composer) -> str:
