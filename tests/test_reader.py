@@ -434,6 +434,10 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "compare", "topic": "split learning or federated learning"},
     ),
     ("hey bot 👋 just joined the lab, how do i use u", {"op": "help"}),
+    (
+        "there was a paper measuring how many people fly to split learning conferences, anyone know it?",
+        {"op": "find_papers", "topic": "measuring how many people fly to split learning"},
+    ),
     ("top labs for split learning", {"op": "top_institution", "topic": "split learning"}),
     (
         "what university has the most papers on dialogue?",

@@ -216,7 +216,10 @@ _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\
 # The name of one paper asked for.
 _CALLED = _rx(
     r"\bwhat\s+(?:was|is|'s|were)\s+(?:it|that|that\s+one|the\s+paper|its\s+(?:name|title))\s+(?:called|named|titled)\b|"
-    r"\bwhat\s+(?:was|is|'s)\s+(?:the\s+)?(?:name|title)\s+of\s+(?:it|that|the|this)\b|\bwhat\s+(?:was|is)\s+it\s*\?*$"
+    r"\bwhat\s+(?:was|is|'s)\s+(?:the\s+)?(?:name|title)\s+of\s+(?:it|that|the|this)\b|\bwhat\s+(?:was|is)\s+it\s*\?*$|"
+    # "there was a paper measuring …, anyone know it?": the paper, not who works on its subject.
+    r"\b(?:any(?:one|body)|some(?:one|body)|you)\s+(?:know|remember|recall)\s+(?:it|this|that|this\s+one|that\s+one|"
+    r"the\s+(?:paper|title|name)|which\s+(?:paper|one))\b"
 )
 # One paper asked for by what it does ("…, which paper?", "the paper about X that …").
 _ONE_PAPER = _rx(
@@ -539,7 +542,7 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
         return "coverage", {}, True
-    if _CALLED.search(r) and (topic or links.title):
+    if (_CALLED.search(r) or _CALLED.search(links.residual)) and (topic or links.title):
         # "a colm paper measuring how many papers are written with chatgpt, what was it called?":
         # one paper described, whatever its description counts.
         return "find_papers", {}, True
