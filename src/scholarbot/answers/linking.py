@@ -96,6 +96,7 @@ _PUBLIC_BODY = words(
     federal nonprofit recherche forschung forschungszentrum
     """
 )
+_UNIT_WORDS = words("research lab labs laboratory laboratories ai group technologies")
 _LEGAL_FORMS = words("inc incorporated ltd limited llc gmbh corp corporation co plc ag sa com")
 _CITATION_INDEXES = re.compile(r"\b(?:google|semantic)\s+scholar(?:'s)?\b", re.I)
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
@@ -294,7 +295,8 @@ class Institutions:
 
         A name of one acronym ("KAIST", "MIT") is the kind of the places the records spell with
         those initials ("Korea Advanced Institute of Science and Technology"); one no affiliation
-        spells ("NVIDIA", "IBM Research") is a company's, as names without a kind of institution are.
+        spells ("ETH Zurich", "NVIDIA") is of neither kind, for its name cannot say. Other names
+        without a kind of institution are companies' ("Tencent AI Lab", "IBM Research").
         """
         if name not in self._kinds:
             self._kinds[name] = self._kind(name)
@@ -309,14 +311,16 @@ class Institutions:
             return "university"
         if _PUBLIC_BODY & set(words):
             return None
-        head = name.split()[0] if name.split() else ""
-        if re.fullmatch(r"[A-Z]{2,6}", head):
+        head, *rest = name.split()
+        # "KAIST", "ETH Zurich": an acronym and at most where it is; "IBM Research" is a company's unit.
+        if re.fullmatch(r"[A-Z]{2,6}", head) and not _UNIT_WORDS & {w.lower() for w in rest}:
             spelt = [k for k in map(self.kind, self.spelling(head)) if k]
             expanded = self.expansion(head)
             if expanded and not spelt:
                 spelt = [k for k in [self.kind(expanded[0])] if k]
             if spelt:
                 return "university" if "university" in spelt else spelt[0]
+            return None  # "ETH Zurich", "NVIDIA": the name does not say which
         return "company"
 
     def inside_other_name(self, mention: str, affiliation: str) -> bool:
