@@ -1255,6 +1255,26 @@ def test_joint_papers_under_another_spelling_of_a_name_are_added_as_likely_the_s
         assert "Gopendra Vikram Singh" in c.text and "likely the same person" in c.text, c.text
 
 
+def test_a_name_with_a_nickname_in_brackets_at_the_same_place_is_likely_the_same_person(
+    tmp_path, model_cache
+):
+    rows = [
+        *(
+            {"title": f"Story Generation {i}", "author": "Nanyun Peng; Cy Do", "aff": "UCLA; UCLA"}
+            for i in range(3)
+        ),
+        {"title": "Creative Text Generation", "author": "Nanyun (Violet) Peng", "aff": "UCLA"},
+        *({"title": f"Tagging {i}", "author": "Ann Lee; Bo Chen", "aff": "MIT; MIT"} for i in range(2)),
+        {"title": "Parsing Alone", "author": "Ann (Annie) Lee", "aff": "Stanford University"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who is violet peng")
+    assert "Nanyun Peng" in a.text and "likely the same person" in a.text, a.text
+    # At another place, and with no coauthor in common, a nickname is no evidence.
+    b = answerer.ask("who is Ann (Annie) Lee?")
+    assert "likely the same person" not in b.text, b.text
+
+
 def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):
     rows = [
         {

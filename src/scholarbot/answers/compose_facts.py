@@ -93,10 +93,15 @@ class FactsComposer(Composer):
         for view, shared, paper in kin[:MAX_KIN_SHOWN]:
             names = join_names([r.name for r in shared[:3]])
             more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+            # Without coauthors in common, the name itself says so: a nickname in brackets, one place.
+            why = (
+                f"they share coauthors {names}{more}"
+                if shared
+                else "the same name, a nickname aside, at one place"
+            )
             self.answer.text += (
                 f" The records also hold {_label(view, True)}, {len(view.papers)} paper(s), kept apart as "
-                f"another spelling but likely the same person: they share coauthors {names}{more} "
-                f"[{self.cite(paper)}]."
+                f"another spelling but likely the same person: {why} [{self.cite(paper)}]."
             )
 
     def kin_joint(

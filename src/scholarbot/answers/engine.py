@@ -649,10 +649,13 @@ class Answerer:
                 if entry.id in apart:
                     continue
                 shared = self._coauthor_set(entry) & mine
-                if len(shared) < KIN_SHARED_COAUTHORS:
+                if len(shared) < KIN_SHARED_COAUTHORS and not _nicknamed(person, entry):
                     continue
                 other = self._view(entry, Query(op="profile"))
-                paper = next((p for p in other.papers if shared & set(self.people.authors_of(p.id))), None)
+                paper = next(
+                    (p for p in other.papers if not shared or shared & set(self.people.authors_of(p.id))),
+                    None,
+                )
                 if paper is None:  # its papers not in the index yet (an ingest under way)
                     continue
                 names = list(self.people.records(sorted(shared)).values())
@@ -1206,6 +1209,17 @@ def _placed_at(paper: Paper, person: Researcher, at: Callable[[str], bool]) -> b
     on_paper = [a for a in paper.authors if a.name == person.name or a.name in person.aliases]
     affs = [x for a in on_paper for x in a.affiliations] or list(person.affiliations[:1])
     return any(at(x) for x in affs)
+
+
+def _nicknamed(a: PersonEntry, b: PersonEntry) -> bool:
+    """Whether one of two people is the other's name with a nickname in brackets ("Nanyun (Violet)
+    Peng", "Nanyun Peng") at a place both are listed with: the name says they are one, without
+    coauthors in common (a single-author paper has none)."""
+    if ("(" in a.name) == ("(" in b.name):
+        return False
+    bare = {name_key(re.sub(r"\s*\([^)]*\)", "", n.name)) for n in (a, b)}
+    places = [{normalise_institution(x) for x in e.affiliations} - {""} for e in (a, b)]
+    return len(bare) == 1 and bool(places[0] & places[1])
 
 
 def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:
