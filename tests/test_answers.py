@@ -1275,6 +1275,38 @@ def test_a_name_with_a_nickname_in_brackets_at_the_same_place_is_likely_the_same
     assert "likely the same person" not in b.text, b.text
 
 
+def test_coauthors_are_listed_most_shared_first_with_the_years_asked_said(tmp_path, model_cache):
+    def paper(title: str, authors: str, year: int) -> dict[str, object]:
+        # One place for all, so the records show Ann Lee is one person.
+        aff = "; ".join("Reef University" for _ in authors.split(";"))
+        return {
+            "title": title,
+            "author": authors,
+            "aff": aff,
+            "abstract": "ML for reefs; ML again.",
+            "year": year,
+        }
+
+    rows = [
+        paper("Reef Maps", "Ann Lee; Bo Chen; Di Eng", 2023),
+        paper("Reef Sounds", "Ann Lee; Bo Chen", 2022),
+        paper("Reef Fish", "Ann Lee; Bo Chen", 2022),
+        paper("Coral Colour", "Ann Lee; Cy Do", 2022),
+        paper("Coral Shape", "Ann Lee; Cy Do", 2022),
+        paper("Coral Growth", "Ann Lee; Cy Do", 2022),
+        paper("Sea Grass", "Ann Lee; Di Eng", 2021),
+        {"title": "Open Models", "author": "Zed Quinn", "aff": "ML Collective"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who does Ann Lee work with the most?")
+    counts = [int(n) for n in re.findall(r"\((\d+)\)", a.text)]
+    assert counts == sorted(counts, reverse=True) and len(counts) == 3, a.text
+    assert "in 2022" in answerer.ask("who did Ann Lee work with in 2022?").text
+    # A word papers use ("ML") names no place after "with" ("ML Collective").
+    b = answerer.ask("who works on reef monitoring with ML here?")
+    assert b.query.get("institution") is None, b.query
+
+
 def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):
     rows = [
         {

@@ -93,21 +93,24 @@ class Composer:
             if not multi and len(everyone) > start + len(ranked):
                 self.more_from(start + len(ranked))
             who = _label(v, multi)
-            scope = f" on {topic}" if topic else ""
+            scope = (f" on {topic}" if topic else "") + self.limits()
             if ranked:
                 # How many papers each shares, when that tells them apart ("who does X work with most").
                 counted = any(len(shared[rid]) > 1 for rid in ranked)
-                by_paper: dict[str, list[str]] = {}
+                # Neighbours in the ranking who share their example paper are named together; the
+                # order stays most shared first ("A (5), B (4), e.g. on X; C (4), e.g. on Y").
+                groups: list[tuple[Paper, list[str]]] = []
                 for rid in ranked:
-                    for p in shared[rid][:1]:
-                        name = printed_name(people[rid], p)
-                        label = f"{name} ({len(shared[rid])})" if counted else name
-                        by_paper.setdefault(p.id, []).append(label)
-                paper_of = {p.id: p for p in papers}
+                    p = shared[rid][0]
+                    name = printed_name(people[rid], p)
+                    label = f"{name} ({len(shared[rid])})" if counted else name
+                    if groups and groups[-1][0].id == p.id:
+                        groups[-1][1].append(label)
+                    else:
+                        groups.append((p, [label]))
                 # The paper cited is one each shares, not all they share: "e.g." says so.
                 parts = [
-                    f"{join_names(names)}, e.g. on “{short(p.title)}” [{self.cite(p)}]"
-                    for p, names in ((paper_of[pid], names) for pid, names in by_paper.items())
+                    f"{join_names(names)}, e.g. on “{short(p.title)}” [{self.cite(p)}]" for p, names in groups
                 ]
                 # The total is the real count; the list is cut to the people with most shared papers.
                 if start:
@@ -243,6 +246,10 @@ class Composer:
         for v in shown:
             self.answer.people.append(self.person_json(v.person, v.papers[:1]))
         return self.finish(f"{lead}: {'; '.join(items)}. Which one do you mean?")
+
+    def limits(self) -> str:
+        """The venue and years the answer is limited to, as a phrase (" in 2022"), or ""."""
+        return ""
 
     def compare(
         self,

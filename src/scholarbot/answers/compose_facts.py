@@ -69,6 +69,11 @@ class FactsComposer(Composer):
         best = (view.on_topic or view.papers)[:1]
         return f" [{self.cite(best[0])}]" if best else ""
 
+    def limits(self) -> str:
+        venue = _venue_phrase(self.query)
+        years = _years_phrase(self.query)
+        return (f" at {venue}" if venue else "") + (f" {years}" if years else "")
+
     def help(self) -> Answer:
         problem = self.query.problem() if self.query.op != "help" else None
         return self.finish((f"I could not run that ({problem}). " if problem else "") + HELP)

@@ -1006,7 +1006,12 @@ class Linker:
                 if (
                     len(words) == 1
                     and self._ordinary(words[0])
-                    and not (placed and (run[0].capitalised or (uncased and self._rare_in_text(words[0]))))
+                    # An ordinary word names a place after "at"/"from" or before "researchers", not
+                    # after "with", "in" or "of" ("monitoring with ML": no "ML Collective").
+                    and not (
+                        (strong_cue or members)
+                        and (run[0].capitalised or (uncased and self._rare_in_text(words[0])))
+                    )
                     and not (run[0].capitalised and self._papers_of_place(tokens, j, words[0]))
                     and not place_word(i)
                 ):
