@@ -357,7 +357,7 @@ _TERM_WORDS = words(
     """
     question topic time state open key group type search network common mutual shared joint
     citation author number expert people person best metrics interest contact talk advice problems
-    problem methods trends
+    problem
     """
 )
 
