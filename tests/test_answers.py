@@ -854,6 +854,9 @@ def test_questions_about_the_bot_say_what_the_records_hold(answerer, sample_serv
         a = answerer.ask(q)
         assert a.intent == "coverage" and a.value == sample_services.store.count("papers")
         assert all(v in a.text for v in venues), a.text
+        # The seed pages' few papers at other venues are summed up after the paper lists' venues.
+        lists, _, others = a.text.partition("from other sources")
+        assert others and "arXiv" in others and "arXiv" not in lists, a.text
     # A venue-year the records lack: none, and what they hold of that venue.
     acl_years = sorted(int(f.stem[3:]) for f in files if f.stem.startswith("acl"))
     a = answerer.ask("is acl 2019 in ur data?")

@@ -25,6 +25,10 @@ from scholarbot.records import Paper, Researcher
 GIST_CHARS = 300
 #: A venue the records hold: its name, the years they hold of it, and how many papers.
 VenueHeld = tuple[str, tuple[int, ...], int]
+#: In a summary of the records, venues holding less than this share of the papers are summed up...
+COVERAGE_MINOR_SHARE = 0.01
+#: ...naming this many of them.
+COVERAGE_MINOR_NAMED = 4
 #: A profile's recurring topics leave out words more than this share of all papers use, and
 #: phrases (two words, or a hyphenated one) whose every part is used by more than the second.
 THEME_MAX_SHARE = 0.05
@@ -764,9 +768,18 @@ class FactsComposer(Composer):
     def coverage(self, venues: list[VenueHeld], papers: int, researchers: int, cited: int) -> Answer:
         """What the records hold; asked about the bot or its data."""
         self.answer.value = papers
+        # Venues with a few papers each (a profile page's "arXiv", "EMNLP 2025 (1)") are summed up
+        # after the paper lists' venues, not listed as if the records covered them.
+        major = [v for v in venues if v[2] >= COVERAGE_MINOR_SHARE * papers] or venues
+        minor = [v for v in venues if v not in major]
+        held = _venues_held(major)
+        if minor:
+            names = ", ".join(v[0] for v in minor[:COVERAGE_MINOR_NAMED])
+            more = ", …" if len(minor) > COVERAGE_MINOR_NAMED else ""
+            held += f", and {sum(v[2] for v in minor)} paper(s) from other sources ({names}{more})"
         return self.finish(
             f"I answer from the records this server's bot was given, not the web: {papers} paper(s) by "
-            f"{researchers} researcher(s), {_venues_held(venues)}. Citation counts are the ones the source "
+            f"{researchers} researcher(s), {held}. Citation counts are the ones the source "
             f"records give (a paper list's Google Scholar count, say) as of their import; {cited} of the "
             f"{papers} papers have one. New papers arrive when the records are ingested again or through "
             "digests; ask me about researchers, papers, topics, venues and years in them."

@@ -969,7 +969,7 @@ class Answerer:
 
     def _coverage(self) -> list[VenueHeld]:
         """Each venue the records hold: (venue, its years, papers), most papers first; papers
-        without a venue as "other"."""
+        without a venue as "no venue"."""
         idx = self.index
         codes = np.asarray(idx.venue_codes)
         years = np.asarray(idx.years)
@@ -977,7 +977,7 @@ class Answerer:
         for code, name in enumerate(idx.venue_names):
             families.setdefault(venue_family(name) or name, []).append(code)
         if (codes < 0).any():
-            families["other"] = [-1]  # the code of a paper without a venue
+            families["no venue"] = [-1]  # the code of a paper without a venue
         out = []
         for family, members in families.items():
             rows = np.isin(codes, members)
