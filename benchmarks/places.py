@@ -25,6 +25,8 @@ QUESTIONS = [
     "who at CMU works on speech?",
     "who works on machine translation?",
     "which institution publishes the most on machine translation?",
+    "which university publishes the most on machine translation?",
+    "which companies had the most papers at NAACL 2024?",
     "which venue has the most papers on speech recognition?",
     "is there more work on watermarking or jailbreaking at COLM?",
 ]
