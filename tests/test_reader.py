@@ -772,6 +772,31 @@ def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():
     assert places.find(["university", "hamburg"]) == set()
 
 
+def test_a_places_kind_is_read_from_its_name_and_an_acronym_from_the_places_it_spells():
+    from scholarbot.answers.linking import Institutions
+
+    places = Institutions(
+        [
+            "Korea Advanced Institute of Science and Technology",
+            "KAIST",
+            "Tencent AI Lab",
+            "Allen Institute for AI",
+            "NVIDIA",
+            "AB Bank",  # its initials are its own acronym: classifying it must not loop
+        ]
+    )
+    kinds = {
+        n: places.kind(n) for n in ("KAIST", "Tencent AI Lab", "Allen Institute for AI", "NVIDIA", "AB Bank")
+    }
+    assert kinds == {
+        "KAIST": "university",
+        "Tencent AI Lab": "company",
+        "Allen Institute for AI": None,
+        "NVIDIA": None,
+        "AB Bank": None,
+    }
+
+
 def test_a_name_without_its_middle_name_finds_the_one_person_printed_with_it(tmp_path, model_cache):
     a = answerer_over(
         tmp_path,

@@ -302,7 +302,7 @@ class Institutions:
             self._kinds[name] = self._kind(name)
         return self._kinds[name]
 
-    def _kind(self, name: str) -> PlaceKind | None:
+    def _kind(self, name: str, expand: bool = True) -> PlaceKind | None:
         norm = normalise_institution(name)
         words = norm.split()
         if not words:
@@ -314,10 +314,12 @@ class Institutions:
         head, *rest = name.split()
         # "KAIST", "ETH Zurich": an acronym and at most where it is; "IBM Research" is a company's unit.
         if re.fullmatch(r"[A-Z]{2,6}", head) and not _UNIT_WORDS & {w.lower() for w in rest}:
-            spelt = [k for k in map(self.kind, self.spelling(head)) if k]
+            if not expand:
+                return None  # a spelt-out name that is an acronym again says nothing more
+            spelt = [k for k in (self._kind(n, expand=False) for n in self.spelling(head)) if k]
             expanded = self.expansion(head)
             if expanded and not spelt:
-                spelt = [k for k in [self.kind(expanded[0])] if k]
+                spelt = [k for k in [self._kind(expanded[0], expand=False)] if k]
             if spelt:
                 return "university" if "university" in spelt else spelt[0]
             return None  # "ETH Zurich", "NVIDIA": the name does not say which
