@@ -1139,10 +1139,12 @@ class Answerer:
         alike count as one, and a paper printing two of them counts once."""
         rows = self._papers_asked(query)
         keys, printing = self.index.printed_by(rows)
-        digests, at = np.unique(keys, return_inverse=True)
+        # The pairs come sorted by digest: each digest's run of papers, without a sort.
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+        digests = keys[starts]
+        printed = np.diff(np.r_[starts, len(keys)])  # papers printing each spelling
         names = self._affiliation_names()
         places = self.linker.institutions
-        printed = np.bincount(at, minlength=len(digests))  # papers printing each spelling
         folded: dict[str, int] = {}  # each institution, as folded, numbered
         shown: dict[int, tuple[int, str]] = {}  # the spelling of each most papers print
         number = np.full(len(digests), -1, dtype=np.int64)
@@ -1153,16 +1155,22 @@ class Answerer:
                 n = number[i] = folded.setdefault(fold_, len(folded))
                 if n not in shown or printed[i] > shown[n][0]:
                     shown[n] = (int(printed[i]), name)
-        counted = number[at] >= 0
-        pairs = np.unique(np.stack([number[at][counted], printing[counted]]), axis=1)
-        papers = np.bincount(pairs[0], minlength=len(folded))
-        ranked = sorted(((shown[n][1], int(papers[n])) for n in shown), key=lambda kv: (-kv[1], kv[0]))
+        place = np.repeat(number, printed)
+        papers = np.bincount(place[place >= 0], minlength=len(folded))
+        # A paper printing two spellings of one place counts once: recounted for places spelt so.
+        spelt = np.flatnonzero(np.bincount(number[number >= 0], minlength=len(folded)) > 1)
+        if len(spelt):
+            again = np.isin(place, spelt)
+            span = int(printing.max()) + 1
+            pairs = np.unique(place[again] * span + printing[again])
+            papers[spelt] = np.bincount(pairs // span, minlength=len(folded))[spelt]
+        ranked = sorted(((shown[n][1], int(papers[n]), n) for n in shown), key=lambda t: (-t[1], t[0]))
         examples: list[Paper] = []
         if ranked:
-            first = normalise_institution(ranked[0][0])
-            top = self.index.rows_printing([a for a in names.values() if normalise_institution(a) == first])
-            examples = self._best(query.topic, np.intersect1d(rows, top), 3)
-        return c.tally(query, ranked, len(rows), examples)
+            # The first place's papers, from the pairs in hand (every spelling of it printed there).
+            top = np.unique(printing[place == ranked[0][2]])
+            examples = self._best(query.topic, top, 3)
+        return c.tally(query, [(name, n) for name, n, _ in ranked], len(rows), examples)
 
     def _affiliation_names(self) -> dict[int, str]:
         """Each affiliation the records hold, by its digest in the index's postings (made once)."""

@@ -248,7 +248,7 @@ class PaperIndex:
 
     def printed_by(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the papers of `rows`: each affiliation one prints (its digest, `affiliation_key`)
-        beside that paper's row, one pair per paper and affiliation."""
+        beside that paper's row, one pair per paper and affiliation, sorted by digest."""
         postings = self.affiliations
         mask = np.isin(np.asarray(postings.rows), rows)
         return np.asarray(postings.keys)[mask], np.asarray(postings.rows)[mask]
