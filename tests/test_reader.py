@@ -435,6 +435,10 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ),
     ("hey bot 👋 just joined the lab, how do i use u", {"op": "help"}),
     (
+        "most cited paper on math word problems?",
+        {"op": "find_papers", "topic": "math word problems", "sort": "citations", "limit": 1},
+    ),
+    (
         "there was a paper measuring how many people fly to split learning conferences, anyone know it?",
         {"op": "find_papers", "topic": "measuring how many people fly to split learning"},
     ),
