@@ -74,9 +74,7 @@ class FactsComposer(Composer):
         return f" [{self.cite(best[0])}]" if best else ""
 
     def limits(self) -> str:
-        venue = _venue_phrase(self.query)
-        years = _years_phrase(self.query)
-        return (f" at {venue}" if venue else "") + (f" {years}" if years else "")
+        return _filters(self.query.with_(institution=None))
 
     def help(self) -> Answer:
         problem = self.query.problem() if self.query.op != "help" else None

@@ -1109,7 +1109,8 @@ _ABOUT = words("on about regarding concerning re like using involving")
 _TOPIC_CUES = words("in of for into towards")
 #: Words for papers, after which an institution's name says where they were written.
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
-_PAPER_NOUNS = words("papers paper publications articles pubs")
+#: ...of which these are nouns for the papers themselves, not for someone's work.
+_PAPER_NOUNS = _PAPER_WORDS - words("work works output")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
