@@ -1034,6 +1034,11 @@ def test_which_venue_or_year_has_most_and_which_of_two_topics_has_more(tmp_path,
     assert "metaphor: 3 paper(s)" in b.text and "sarcasm: 1 paper(s)" in b.text
     c = answerer.ask("which year had the most papers?")
     assert c.value == "2022" and "11 of 13" in c.text, c.text
+    # Asked with people as the subject or "best" as the measure, it is still the venue or the year.
+    d = answerer.ask("where do people publish most on metaphor?")
+    assert d.query.get("op") == "top_venue" and d.value == "ACL" and "3 of 5" in d.text, d.text
+    e = answerer.ask("what year was best for graph parsing papers")
+    assert e.query.get("op") == "top_year" and e.value == "2024", e.text
 
 
 def test_a_typo_in_a_topic_is_read_as_the_word_papers_use_and_said(tmp_path, model_cache):

@@ -429,6 +429,11 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("any1 know who works on split learning stuff?", {"op": "who_works_on", "topic": "split learning"}),
     ("who's big on split learning 🤔", {"op": "who_works_on", "topic": "split learning"}),
     ("which conf has the most split learning papers", {"op": "top_venue", "topic": "split learning"}),
+    ("where do people working on split learning publish?", {"op": "top_venue", "topic": "split learning"}),
+    (
+        "what year was best for split learning papers at ACL",
+        {"op": "top_year", "topic": "split learning", "venue": "ACL"},
+    ),
     (
         "which is bigger in the data: split learning or federated learning",
         {"op": "compare", "topic": "split learning or federated learning"},

@@ -1119,19 +1119,25 @@ class Answerer:
         """The venues (or years) with the most papers on a topic, or of all within the filters."""
         rows = self._papers_asked(query)
         by_venue = query.op == "top_venue"
+        # Grouped by integer codes in numpy: a Python key per paper took 154 ms at 1M papers.
         if by_venue:
-            names = [venue_family(v) or v for v in self.index.venue_names]
-            codes = np.asarray(self.index.venue_codes)[rows]
-            keys = [names[int(code)] if code >= 0 else "" for code in codes]
+            families = [venue_family(v) or v for v in self.index.venue_names]
+            labels = sorted(set(families))
+            slot = {family: i for i, family in enumerate(labels)}
+            family_of = np.array([slot[f] for f in families] + [-1], dtype=np.int64)
+            groups = family_of[np.asarray(self.index.venue_codes)[rows]]  # code -1 → the last slot, -1
         else:
-            keys = [str(int(y)) if y > 0 else "" for y in np.asarray(self.index.years)[rows]]
-        groups: dict[str, list[int]] = {}
-        for row, key in zip(rows.tolist(), keys, strict=True):
-            if key:
-                groups.setdefault(key, []).append(row)
-        ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0] if by_venue else -int(kv[0])))
-        examples = self._best(query.topic, np.asarray(ranked[0][1]), 3) if ranked else []
-        return c.tally(query, [(k, len(v)) for k, v in ranked], len(rows), examples)
+            groups = np.asarray(self.index.years)[rows].astype(np.int64)
+            groups[groups <= 0] = -1
+        kept = groups >= 0
+        rows, groups = rows[kept], groups[kept]
+        found, counts = np.unique(groups, return_counts=True)
+        keys = [labels[int(g)] for g in found] if by_venue else [str(int(g)) for g in found]
+        # Most papers first; a tie by name (labels are sorted, so by code) or newest year first.
+        order = np.lexsort((found if by_venue else -found, -counts)).tolist()
+        ranked = [(keys[i], int(counts[i])) for i in order]
+        examples = self._best(query.topic, rows[groups == found[order[0]]], 3) if order else []
+        return c.tally(query, ranked, len(kept), examples)
 
     def _top_institutions(self, query: Query, c: FactsComposer) -> Answer:
         """The institutions whose printed affiliations are on the most papers (on a topic, or of

@@ -138,15 +138,19 @@ _CITED = _rx(
     r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b|\bcites\b|"
     r"\b(?:most|best|well|highly)[- ]referenced\b|\b(?:best|well)[- ]cited\b"
 )
+# "where do people publish most on X?" asks for a venue, though it names people.
+_WHERE_PUBLISHED = (
+    r"\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
+    r"\bwhere\b.*\b(?:appear\w*|submit\w*|send\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b"
+)
 _VENUE_Q = _rx(
-    r"\bvenues?\b|\bconferences?\b|\bjournals?\b|\boutlets?\b|\bwhere\s+(?:does|did|do|has|have|is|are|were)\b.*\bpublish|"
-    r"\bwhere\b.*\b(?:appear\w*|submit\w*|send\w*|end\s+up|get\s+published|come\s+out)\b|\bpublish\w*\b.*\bwhere\b|"
+    rf"\bvenues?\b|\bconferences?\b|\bjournals?\b|\boutlets?\b|{_WHERE_PUBLISHED}|"
     r"\b(?:primary|main|usual|favou?rite|go-to|regular)\s+(?:publication\s+)?(?:venue|conference|outlet)\b|"
     r"\bpublish\w*\s+(?:the\s+)?most\s+(?:often\s+)?(?:at|in)\b"
 )
 # Several venues named with one of these asks which of them ("more at ACL or NAACL?").
 _WHICH_MORE = _rx(
-    r"\bmore\b|\bmost\b|\bfewer\b|\bless\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\bprefer\w*|"
+    r"\bmore\b|\bmost\b|\bfewer\b|\bless\b|\bbest\b|\btop\b|\bbiggest\b|\bbusiest\b|\bpeak\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\bprefer\w*|"
     r"\bmostly\b|\bmainly\b|\busually\b|\boften\w*|\bwhich\s+(?:one|of\s+(?:them|the|these|those))\b"
 )
 _YEAR_Q = _rx(
@@ -564,15 +568,18 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             else None
         )
         return "top_institution", {"place_kind": kind} if kind else {}, True
-    if not _WHO.search(r) and not _CITED.search(_TOP_VENUE.sub(" ", r)):  # "top venues" ranks no citations
+    venue_asked = re.search(_WHERE_PUBLISHED, r, re.I) and not _ASKS_WHO.search(r)
+    if (venue_asked or not _WHO.search(r)) and not _CITED.search(_TOP_VENUE.sub(" ", r)):
+        # ("top venues" ranks no citations)
         if (
             topic
             and len(compared(topic)) > 1
             and (_TOPICS_COMPARED.search(r) or re.search(r"\b(?:vs\.?|versus|than)(?!\w)", topic, re.I))
         ):
             return "compare", {}, True
-        if (_WHICH_VENUE.search(r) or _VENUE_Q.search(r) or _TOP_VENUE.search(r)) and (
-            _WHICH_MORE.search(r) or _TOP_VENUE.search(r)
+        if venue_asked or (
+            (_WHICH_VENUE.search(r) or _VENUE_Q.search(r) or _TOP_VENUE.search(r))
+            and (_WHICH_MORE.search(r) or _TOP_VENUE.search(r))
         ):
             return "top_venue", {}, True
         if _WHEN_MOST.search(r) and _WHICH_MORE.search(r) and (topic or links.venue or _PAPERS.search(r)):
