@@ -1502,3 +1502,38 @@ def test_a_misspelt_name_in_lower_case_with_a_short_surname_is_read_as_the_name(
     # Two letters swapped in a short word are one slip ("yeu" for "yue").
     b = answerer.ask("tianchi yeu papers")
     assert b.query.get("people") == ["Tianchi Yue"], b.query
+
+
+def test_a_link_or_doi_names_its_paper_and_one_the_records_lack_is_said_to_be_missing(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "Podcast Transcripts as a Corpus",
+            "abstract": "We release spoken podcast transcripts.",
+            "author": "Ann Clifton;Rosie Jones",
+            "site": "https://aclanthology.org/2020.coling-main.519/",
+            "pdf": "https://aclanthology.org/2020.coling-main.519.pdf",
+        },
+        {
+            "title": "Voting Rules Explained",
+            "abstract": "We justify election outcomes.",
+            "author": "Ulle Endriss",
+            "doi": "10.1609/aaai.v36i5.20414",
+        },
+        # Its id has the first one's as a prefix: a link to one never names the other.
+        {
+            "title": "Graph Neural Retrieval for Podcasts",
+            "abstract": "We retrieve podcasts with graphs.",
+            "author": "Bo Chen",
+            "site": "https://aclanthology.org/2020.coling-main.5190/",
+        },
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who wrote https://aclanthology.org/2020.coling-main.519/")
+    assert a.query["op"] == "paper_authors" and "Ann Clifton" in a.text
+    assert [s.title for s in a.sources] == ["Podcast Transcripts as a Corpus"]
+    b = answerer.ask("https://aclanthology.org/2020.coling-main.519.pdf")
+    assert b.sources and b.sources[0].title == "Podcast Transcripts as a Corpus", b.text
+    c = answerer.ask("what's https://doi.org/10.1609/aaai.v36i5.20414 about?")
+    assert c.sources[0].title == "Voting Rules Explained", c.text
+    d = answerer.ask("who wrote https://arxiv.org/abs/2106.09685")
+    assert d.query == {"op": "help"} and not d.sources and "No paper in the records has" in d.text

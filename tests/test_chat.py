@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scholarbot.answers.chat import focus, is_thanks, normalise
+from scholarbot.answers.chat import focus, is_thanks, normalise, plain
 
 
 @pytest.mark.parametrize(
@@ -86,6 +86,11 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
         ),
         # One sentence, or no question mark anywhere: the message as it is.
         ("papers on parsing. newest first", "papers on parsing. newest first"),
+        # A title with a question mark in it is not cut there.
+        (
+            "who wrote How Good is Your Tokenizer? On the Monolingual Performance of Multilingual Models",
+            "who wrote How Good is Your Tokenizer? On the Monolingual Performance of Multilingual Models",
+        ),
         ("who works on parsing", "who works on parsing"),
     ],
 )
@@ -110,3 +115,31 @@ def test_a_message_is_read_from_its_question(message, question):
 )
 def test_a_message_that_only_thanks_is_recognised(message, thanks):
     assert is_thanks(message) is thanks
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        # Discord's markup says how a message looks or whom it pings, not what it asks.
+        (
+            "**who** works on _retrieval-augmented generation_??",
+            "who works on retrieval-augmented generation??",
+        ),
+        ("<@!99> who works on RAG? <:pog:1234>", "who works on RAG?"),
+        ("@everyone who works on humor :sweat_smile: <#888> <@&5555>", "who works on humor"),
+        ("> idk if anyone saw this\nwho works on humor detection?", "who works on humor detection?"),
+        ("> Attention Is All You Need", "Attention Is All You Need"),
+        ("```who works on RAG```", "who works on RAG"),
+        ("ｗｈｏ ｗｏｒｋｓ ｏｎ ＲＡＧ？", "who works on RAG?"),
+        (
+            "who wrote [this](https://aclanthology.org/2020.coling-main.519/)?",
+            "who wrote this https://aclanthology.org/2020.coling-main.519/?",
+        ),
+        # Underscores inside words, times and arithmetic are not markup.
+        ("papers on snake_case names", "papers on snake_case names"),
+        ("at 10:30: who works on MT?", "at 10:30: who works on MT?"),
+        ("what is 2*3*4", "what is 2*3*4"),
+    ],
+)
+def test_discord_markup_is_read_as_the_words_it_wraps(message, words):
+    assert " ".join(plain(message).split()) == words

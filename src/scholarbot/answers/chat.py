@@ -10,6 +10,7 @@ reply instead of a search for "helpful".
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from scholarbot.answers.linking import words
 
@@ -164,13 +165,44 @@ _ACK_WORDS = _ACK_NEEDS | words(
 )
 
 
+# Discord's markup, which says how a message looks or whom it pings, not what it asks: custom emoji
+# (<:pog:123>), mentions of users, roles and channels, timestamps, @everyone / @here, :shortcodes:.
+_DISCORD_TOKENS = re.compile(
+    r"<a?:\w+:\d+>|<(?:@[!&]?|#)\d+>|<t:\d+(?::\w)?>|(?<!\w)@(?:everyone|here)\b|"
+    r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])",
+    re.I,
+)
+# Markdown around words: **bold**, __underline__, *italic*, _italic_, ~~strike~~, ||spoiler||, `code`.
+_EMPHASIS = re.compile(
+    r"(?<![\w*_~|`])(\*{1,3}|_{1,2}|~~|\|\||`{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*_~|`])", re.S
+)
+_LINK = re.compile(r"\[([^\]]+)\]\((<?https?://[^)\s]+>?)\)|<(https?://[^>\s]+)>")
+# A line quoting another message ("> idk if anyone saw this"), and Markdown's heading and list marks.
+_QUOTE_LINE = re.compile(r"^\s*>{1,3}\s?(.*)$", re.M)
+_LINE_MARK = re.compile(r"^\s*(?:#{1,3}|-#|[-*+]|\d+[.)])\s+", re.M)
+
+
+def plain(text: str) -> str:
+    """The words of a Discord message: compatibility forms folded (full-width letters, as CJK
+    keyboards type them), Discord's mentions, custom emoji and Markdown removed, and lines quoting
+    another message left out when the message says something of its own."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _DISCORD_TOKENS.sub(" ", text)
+    text = _LINK.sub(lambda m: f"{m.group(1)} {m.group(2).strip('<>')}" if m.group(1) else m.group(3), text)
+    for _ in range(2):  # nested emphasis: ***bold italic*** or **_both_**
+        text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    own = [line for line in text.splitlines() if line.strip() and not _QUOTE_LINE.match(line)]
+    text = "\n".join(own) if own else _QUOTE_LINE.sub(lambda m: m.group(1), text)
+    return _LINE_MARK.sub("", text).strip()
+
+
 def normalise(text: str) -> str:
     """Informal spellings replaced by the words they stand for; everything else as typed.
 
     Only as chat types them: lower case, or capitalised where no name is spelt so ("Whats", not
     "U" of "U Kang" or "Im" of "Jungseock Im"). Emoji and ellipses end a sentence, as they do in chat.
     """
-    text = _IDIOMS.sub("working on", _PAUSE.sub(". ", text))
+    text = _IDIOMS.sub("working on", _PAUSE.sub(". ", plain(text)))
     return _SPELLING.sub(_replace, text)
 
 
@@ -196,12 +228,21 @@ def focus(text: str) -> str:
     asked = [s for s in sentences if s.rstrip("!").endswith("?")]
     if len(sentences) < 2 or not asked or len(asked) == len(sentences):
         return text
+    if any(_title_cased(s) for s in sentences if s not in asked):
+        # "How Good is Your Tokenizer? On the Monolingual Performance of …": a title with a "?".
+        return text
     kept = " ".join(asked)
     # A "sentence" that does not open like a question is more likely the tail of a title with a "!"
     # or "?!" in it ("Time Waits for No One! Analysis and Challenges?") than a question of its own.
     if _leans(kept) or not all(_QUESTION_START.match(s) for s in asked):
         return text
     return kept
+
+
+def _title_cased(sentence: str) -> bool:
+    """Whether a sentence reads like a title: most of its longer words capitalised."""
+    long = [w for w in re.findall(r"[^\W\d_][\w'-]*", sentence) if len(w) >= 4]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.75 * len(long)
 
 
 def _from_question(sentence: str) -> str:

@@ -237,6 +237,14 @@ class FactsComposer(Composer):
         who = f"{a.person.name} and {b.person.name}"
         if not joint:
             return self.finish(f"The records hold no paper by both {who}.")
+        if self.query.limit and self.query.sort != "relevance" and self.query.op == "joint_papers":
+            # "which of their papers is most cited?": the first of them, the total said.
+            which = "most cited" if self.query.sort == "citations" else "newest"
+            top = joint[: self.query.limit]
+            if len(top) == 1:
+                self.answer.value = top[0].title
+            listed = "; ".join(self._item(p, cites=self.query.sort == "citations") for p in top)
+            return self.finish(f"The {which} of the {len(joint)} paper(s) {who} wrote together: {listed}.")
         return self.finish(
             f"{who} have {len(joint)} paper(s) together in the records: {self._listing(joint)}."
         )
@@ -613,6 +621,19 @@ class FactsComposer(Composer):
         if not papers:
             return self.finish(f"The records hold no paper{scope}.")
         return self.finish(f"The newest of the {total} paper(s){scope}: {self._listing(papers, page=False)}.")
+
+    def further_results(self, query: Query, papers: list[Paper], on: int) -> Answer:
+        """A later page of a paper search: the next papers on the topic, then any only near it."""
+        if not papers:
+            return self.finish(
+                f"No more papers on {query.topic}{_filters(query)} after the first {query.offset}."
+            )
+        first, last = query.offset + 1, query.offset + len(papers)
+        s = f"Papers {first}–{last} on {query.topic}{_filters(query)}: "
+        s += "; ".join(self._item(p) for p in papers[:on]) if on else "none further on it as such"
+        if papers[on:]:
+            s += f". Nearby, not on it as such: {'; '.join(self._item(p) for p in papers[on:])}"
+        return self.finish(s + ".")
 
     def newest_on_topic(self, query: Query, papers: list[Paper]) -> Answer:
         """The newest papers on a topic ("recent work on X"), newest first."""

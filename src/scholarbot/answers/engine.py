@@ -21,6 +21,7 @@ from scholarbot.answers.acronyms import acronyms, defined
 from scholarbot.answers.chat import focus, is_thanks, normalise
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
+from scholarbot.answers.identifiers import identifiers
 from scholarbot.answers.linking import (
     Institutions,
     Linker,
@@ -32,6 +33,7 @@ from scholarbot.answers.linking import (
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
+from scholarbot.answers.references import Shown, refer
 from scholarbot.answers.spelling import rehyphenated, respelt, typos_fixed
 from scholarbot.answers.topics import (
     TopicMatch,
@@ -243,8 +245,20 @@ class Answerer:
         def produce() -> tuple[Answer, Query]:
             if is_thanks(question):
                 return FactsComposer(THANKS).thanks(), THANKS
-            reading = read(self.linker.link(readable(question)))
-            query, notes = follow_up(reading, previous), list(_reading_notes(reading))
+            text, cited_notes, missing = self._identified(readable(question))
+            if missing is not None:
+                return FactsComposer(Query(op="help")).finish(missing), Query(op="help")
+            reading = read(self.linker.link(text))
+            if previous is not None:
+                asked = reading.asked or reading.query
+                referral = refer(text, reading.links.residual, previous, self._shown, topic=asked.topic)
+                if referral is not None and referral.reply is not None:
+                    return FactsComposer(Query(op="help")).finish(referral.reply), Query(op="help")
+                if referral is not None and referral.query is not None:
+                    return self.execute(referral.query), referral.query
+                if referral is not None and referral.text is not None:
+                    reading = read(self.linker.link(referral.text))
+            query, notes = follow_up(reading, previous), [*cited_notes, *_reading_notes(reading)]
             notes += self._place_notes(query)
             sure = reading.sure or query is not reading.query
             if self.planner is not None and not sure:
@@ -259,6 +273,40 @@ class Answerer:
             return answer, query
 
         return self._answer(question, produce)
+
+    def _identified(self, text: str) -> tuple[str, list[str], str | None]:
+        """The question with each link, DOI or arXiv id of a paper in the records replaced by the
+        paper's title; a note on those the records lack, or the whole reply when none is held (the
+        question is about that paper, and guessing another would be wrong)."""
+        held, lacking = 0, []
+        for ident in identifiers(text):
+            rows = self.index.rows_citing(ident.needle)
+            paper = (
+                self.index.papers([self.index.ids[rows[0]]]).get(self.index.ids[rows[0]]) if rows else None
+            )
+            if paper is None:
+                lacking.append(ident.said)
+                continue
+            text = text.replace(ident.said, f"“{paper.title}”")
+            held += 1
+        if not lacking:
+            return text, [], None
+        said = (
+            f"No paper in the records has {', '.join(lacking)}; I do not open links, I know only the records."
+        )
+        return (text, [said], None) if held else (text, [], said)
+
+    def _shown(self, query: Query) -> Shown:
+        """What the answer to a query shows (a follow-up pointing at "it", "those", "he")."""
+        answer = self.execute(query)
+        people = [str(p["name"]) for p in answer.people if p.get("name")]
+        if not people and len(answer.sources) == 1:
+            people = answer.sources[0].authors  # one paper shown: "they" are its authors
+        return Shown(
+            papers=tuple(s.title for s in answer.sources),
+            people=tuple(people),
+            more=Query.from_json(answer.more) if answer.more else None,
+        )
 
     def ask_query(self, question: str, query: Query) -> Answer:
         """Answer an already built query (bot commands, follow-ups, the planner)."""
@@ -426,7 +474,9 @@ class Answerer:
             elif op == "count":
                 answer = c.count_joint(va, vb, joint)
             else:
-                answer = c.joint_papers(va, vb, joint)
+                answer = c.joint_papers(
+                    va, vb, _sorted(joint, query.sort) if query.sort != "relevance" else joint
+                )
             c.kin_joint(self._kin_joint(va, vb, query), {p.id for p in joint})
             return answer
         r = resolved[0]
@@ -1056,9 +1106,18 @@ class Answerer:
             if titled(query.topic) and not any(close_title(query.topic, p.title) for p in papers + nearest):
                 return c.no_titled_paper(query, (papers or nearest)[:3])
             standout = described(query.topic) and self._standout(query)
+            if query.offset and papers:
+                # "more" / "Next": the following papers on the topic, as long as any are on it.
+                ranked, on = self._ranked(query, query.offset + limit)
+                if on > query.offset + limit:
+                    c.more_from(query.offset + limit)
+                return c.further_results(query, ranked[query.offset :], max(0, on - query.offset))
             if papers or standout:
                 # A paper search ranks by score; the floor only decides whether anything is on topic.
-                papers, on = self._ranked(query, limit)
+                papers, on = self._ranked(query, limit + 1)
+                if on > limit and not standout:
+                    c.more_from(limit)
+                papers, on = papers[:limit], min(on, limit)
                 named = bool(papers) and names_title(query.topic, papers[0].title)
                 return c.search_results(query, papers, on, standout=standout, named=named)
         if not papers:

@@ -43,7 +43,10 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
         return query
     people = {"people": previous.people, "person_ids": previous.person_ids}
     if reading.asked_sure and asked.op != "help" and not (asked.op in PAIR_OPS and len(previous.people) < 2):
-        # A new question about the same people: its own operation, filters and topic.
+        # A new question about the same people: its own operation, filters and topic; "what about
+        # his memes stuff?" asks for their papers on it, not their profile again.
+        if asked.op == "profile" and asked.topic:
+            return asked.with_(op="papers_by", **people)
         return asked.with_(**people)
     return _changed(previous, asked)
 
@@ -57,4 +60,7 @@ def _changed(previous: Query, asked: Query) -> Query:
             changes[name] = value
     if asked.sort != "relevance":
         changes["sort"] = asked.sort
+    if previous.op == "profile" and changes:
+        # "what about his memes stuff?", "and in 2022?" after a profile: the person's papers on it.
+        return previous.with_(op="papers_by", **changes)
     return previous.with_(**changes)

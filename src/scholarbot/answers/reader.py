@@ -216,6 +216,10 @@ _AUTHORS_OF = _rx(
     r"\bwho\s+(?:are|were|is)\s+the\s+authors?\b|\bwritten\s+by\s+whom\b|\bwhose\s+(?:paper|work)\s+is\b"
 )
 # "authors of ClarET?": of a paper named, where no word for papers makes it a field's authors.
+# "who else is on “…”?", "who's on “…”": the authors of the paper named by its title.
+_ON_THE_PAPER = _rx(
+    r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩"
+)
 _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
 # The name of one paper asked for.
 _CALLED = _rx(
@@ -584,6 +588,8 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_venue", {}, True
         if _WHEN_MOST.search(r) and _WHICH_MORE.search(r) and (topic or links.venue or _PAPERS.search(r)):
             return "top_year", {}, True
+    if links.title and _ON_THE_PAPER.search(r):
+        return "paper_authors", {}, True
     if (_AUTHORS_OF.search(r) or (_AUTHORS_OF_NAMED.search(r) and not _PAPER_NOUNS.search(r))) and (
         topic or links.title
     ):

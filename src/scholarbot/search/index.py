@@ -242,6 +242,12 @@ class PaperIndex:
         blobs = self.records.get(rows)
         return {self.ids[r]: paper_from_blob(blob) for r, blob in zip(rows, blobs, strict=True)}
 
+    def rows_citing(self, identifier: str) -> list[int]:
+        """Rows of the papers whose record holds an identifier (a DOI, a link's paper id)."""
+        if self.records is None or not identifier:
+            return []
+        return self.records.rows_containing(identifier.encode())
+
     def rows_printing(self, texts: Sequence[str]) -> np.ndarray:
         """Sorted rows of the papers that print one of `texts` as an author's affiliation."""
         return self.affiliations.rows_printing(texts) if texts else np.zeros(0, dtype=np.int64)

@@ -11,6 +11,7 @@ A full build starts again from one segment.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import re
 import shutil
@@ -64,6 +65,31 @@ class RecordFile:
             segment, offset, length = (int(v) for v in self.spans[int(row)])
             out.append(os.pread(self._fds[segment], length, offset))
         return out
+
+    def rows_containing(self, needle: bytes, most: int = 20) -> list[int]:
+        """Rows whose record holds `needle` not followed by a letter or digit (an identifier: a DOI,
+        a link's paper id), by a scan of the segment files. Rare questions ask this, so nothing is
+        kept for it: the scan reads each segment once (about a second per gigabyte)."""
+        found: set[int] = set()
+        for segment, fd in self._fds.items():
+            size = os.fstat(fd).st_size
+            live = np.flatnonzero(self.spans[:, 0] == segment)
+            if not size or not len(live):
+                continue
+            live = live[np.argsort(self.spans[live, 1], kind="stable")]
+            starts = self.spans[live, 1]
+            with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as data:
+                at = data.find(needle)
+                while at >= 0 and len(found) < most:
+                    end = at + len(needle)
+                    i = int(np.searchsorted(starts, at, side="right")) - 1
+                    if i >= 0 and not (end < size and data[end : end + 1].isalnum()):
+                        row = int(live[i])
+                        _, offset, length = (int(v) for v in self.spans[row])
+                        if offset <= at and end <= offset + length:
+                            found.add(row)
+                    at = data.find(needle, at + 1)
+        return sorted(found)
 
     def close(self) -> None:
         self._closer()

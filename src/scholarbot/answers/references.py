@@ -1,0 +1,239 @@
+"""What a follow-up points back at: the next page, one of the papers or people the last answer showed.
+
+followup.py merges what a question names into the previous query ("and in 2022?"). The questions
+here name nothing new; they point at the last answer itself: "more", "who wrote it?", "which of
+those is most cited?", "who wrote the most cited one?", "what else has he published?" after a list
+of authors, "does she also work with X?". Where words point at one paper or person, the question is
+rewritten with its title or name and read again, so every wording the reader knows works here too;
+where they point at several people and the question needs one, it asks which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scholarbot.answers.query import Query, Sort
+
+#: Operations whose answer is a list of papers, and the list a follow-up about "those" means.
+_PAPER_LISTS = frozenset({"papers_by", "find_papers", "joint_papers"})
+#: People offered by name when a pronoun could mean any of them.
+ASKED_BACK_MOST = 5
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the last answer showed: its papers (titles) and people (names) in order, and its next page."""
+
+    papers: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    more: Query | None = None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """How to answer a question that points back: read `text` instead, run `query`, or say `reply`."""
+
+    text: str | None = None
+    query: Query | None = None
+    reply: str | None = None
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+_POLITE = r"(?:\s*(?:please|pls|plz|thx|thanks)\b)?"
+# "more", "next", "page 2", "the rest", "keep going", "and?", "show me more please".
+_PAGE = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|and|so|now)\W+)?(?:(?:show|give|list|send|get)\s+(?:me\s+|us\s+)?)?"
+    r"(?:(?:some\s+|any\s+)?more(?:\s+of\s+(?:them|those|these))?|next(?:\s+(?:page|one|ones|\d+))?|"
+    r"(?:the\s+)?rest(?:\s+of\s+(?:them|those|it))?|(?:go\s+to\s+)?page\s+(?P<page>\d{1,3})|keep\s+going|continue|"
+    r"go\s+on|and|anything\s+else|any\s+others?|others?)"
+    rf"{_POLITE}\W*$"
+)
+# "sorry i meant X", "no, I mean X", "oops meant X": the question before, about X instead.
+_MEANT = _rx(r"^\W*(?:(?:no|nope|sorry|oops|my\s+bad|ah|wait|actually)\W+)*(?:i\s+)?mean[t]?\b\W*")
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+}  # fmt: skip
+_ORDINAL = r"first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|last"
+_ONE = r"(?:one|paper|article|work|publication|result|hit)"
+_SORT_WORDS = {
+    "cited": "citations", "citations": "citations", "popular": "citations", "influential": "citations",
+    "known": "citations", "newest": "date", "latest": "date", "recent": "date", "new": "date",
+}  # fmt: skip
+_SORTED = (
+    r"(?:most[- ]cited|highest[- ]cited|best[- ]known|most\s+(?:popular|influential|recent)|newest|latest)"
+)
+# A paper of the last answer: by its place in the list, by a ranking of it, or by a pronoun.
+_PAPER_REF = _rx(
+    rf"\b(?:the\s+)?(?P<ordinal>{_ORDINAL})\s+{_ONE}\b|(?:#|\bno\.?\s*|\bnumber\s+)(?P<number>\d{{1,2}})\b|"
+    rf"\bthe\s+(?P<sorted>{_SORTED})\s+(?:{_ONE}|of\s+(?:those|these|them|the(?:ir|se)\s+\w+(?:\s+papers)?))\b|"
+    rf"\bwhich\s+(?:one|of\s+(?:those|these|them|the(?:ir|se)(?:\s+\w+)?(?:\s+papers)?))\s+(?:is|was|has|had|got)?\s*"
+    rf"(?:the\s+)?(?P<which>{_SORTED}|(?:cited\s+)?(?:the\s+)?most(?:\s+cited|\s+citations)?)\b|"
+    rf"\b(?:which|what)\s+(?:is|was|has|had|got)\s+(?:the\s+)?(?P<bare>{_SORTED}|most\s+citations)\s*\??\s*$|"
+    rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|with|that|which|where|by|from|in)\b)"
+)
+# Asking who wrote the papers the last answer listed ("who wrote those?", "authors of these?").
+_WHO_WROTE_THOSE = _rx(
+    r"\b(?:who\s+(?:wrote|authored|is\s+behind|are\s+behind|did|published)|authors?\s+of)\s+"
+    r"(?:those|these|them|all\s+(?:of\s+)?(?:those|these|them)|th(?:ose|ese)\s+(?:papers|ones))\b"
+)
+_HE_SHE = r"he|him|his|she|her|hers|himself|herself"
+_THEY = r"they|them|their|theirs|themselves"
+_PERSON = _rx(rf"\b(?P<one>{_HE_SHE})\b|\b(?P<many>{_THEY})\b")
+# "her" before a noun is a possessive ("her papers"), as "his" and "their" always are.
+_POSSESSIVE_NEXT = _rx(r"^\s+(?!(?:and|or|on|in|at|with|about|to|for|from|by|of|since|before|after)\b)[a-z]")
+
+
+def refer(
+    text: str, residual: str, previous: Query, run: Callable[[Query], Shown], *, topic: str | None
+) -> Referral | None:
+    """How to answer `text`, a question in a conversation whose last query was `previous`; None when
+    it does not point back at the last answer. `residual` is the text with the people it names as
+    ⟨P1⟩…, `topic` the topic it names itself; `run` runs a query to see what its answer shows (only
+    called when needed)."""
+    page = _PAGE.match(text)
+    if page:
+        return _page(previous, run(previous), page.group("page"))
+    meant = _MEANT.match(text)
+    if meant and text[meant.end() :].strip():
+        # The question before, about what is meant instead: read as "what about X?".
+        return Referral(text="what about " + text[meant.end() :])
+    person = _PERSON.search(residual)
+    named = residual.find("⟨P")
+    if person and named >= 0 and person.start() < named and len(previous.people) < 2:
+        # "does she also work with X?": she is the one asked about (or named) before, X someone new.
+        before = previous.people or run(previous).people
+        if len(before) == 1:
+            return Referral(text=_named(text, before))
+        return Referral(reply=_which_of(before)) if before else None
+    if person and named < 0 and not previous.people:
+        # "what else has he published?" after a list of authors: someone the answer named.
+        people = run(previous).people
+        wanted = 1 if person.group("one") else 2
+        if len(people) == wanted or (wanted == 2 and len(people) == 1):
+            return Referral(text=_named(text, people))
+        if len(people) > 1:
+            return Referral(reply=_which_of(people))
+        return None
+    if _WHO_WROTE_THOSE.search(text):
+        authors = _authors_of(previous)
+        return Referral(query=authors) if authors else None
+    ref = _PAPER_REF.search(text)
+    if ref is None or (ref.group("it") and topic):
+        return None
+    papers_of = _papers_listed(previous)
+    rank = ref.group("sorted") or ref.group("which") or ref.group("bare")
+    if rank:
+        if papers_of is None:
+            return None
+        ranked = papers_of.with_(sort=_sort(rank), limit=1, offset=0)
+        rest = (text[: ref.start()] + text[ref.end() :]).strip(" ?!.,")
+        if not re.search(r"[a-z]{3,}", rest, re.I):
+            return Referral(query=ranked)  # "which of those is most cited?": that one paper
+        papers = run(ranked).papers
+    else:
+        papers = run(previous).papers
+    index = _index(ref)
+    if not papers or index >= len(papers):
+        return None
+    title = papers[index if index >= 0 else len(papers) - 1]
+    return Referral(text=f"{text[: ref.start()]}“{title}”{text[ref.end() :]}")
+
+
+def _which_of(people: tuple[str, ...]) -> str:
+    named = list(people[:ASKED_BACK_MOST])
+    if len(people) > ASKED_BACK_MOST:
+        named.append("someone else in the list")
+    listed = ", ".join(named[:-1]) + " or " + named[-1]
+    return f"Who do you mean: {listed}? Ask again with the name."
+
+
+def _page(previous: Query, last: Shown, page: str | None) -> Referral:
+    following = last.more
+    listed = _papers_listed(previous)
+    if following is None and previous.op in {"profile", "count"} and listed is not None:
+        # "more" after a profile or a count: the papers behind it, after those it showed.
+        following = listed.with_(offset=0 if previous.op == "profile" else len(last.papers))
+    if following is None:
+        return Referral(reply="That was all I found for that question; ask another, or narrow it down.")
+    if page is not None:
+        size = max(1, following.offset - previous.offset)
+        return Referral(query=following.with_(offset=max(0, int(page) - 1) * size))
+    return Referral(query=following)
+
+
+def _sort(words: str) -> Sort:
+    for word, sort in _SORT_WORDS.items():
+        if word in words.lower():
+            return sort  # type: ignore[return-value]
+    return "citations"
+
+
+def _index(ref: re.Match[str]) -> int:
+    """Position in the list a reference means: 0 for "it" or a ranking, -1 for "the last one"."""
+    if ref.group("number"):
+        return int(ref.group("number")) - 1
+    ordinal = (ref.group("ordinal") or "").lower()
+    if ordinal == "last":
+        return -1
+    return _ORDINALS.get(ordinal, 1) - 1
+
+
+def _papers_listed(previous: Query) -> Query | None:
+    """The list of papers behind the last answer, which "those" means; None when it listed none."""
+    if previous.op in _PAPER_LISTS:
+        return previous
+    if previous.op == "collab_check":
+        return previous.with_(op="joint_papers")
+    if previous.op in {"profile", "count"} and len(previous.people) == 1:
+        return previous.with_(op="papers_by", count_of=None)
+    if previous.op == "count" and len(previous.people) == 2:
+        return previous.with_(op="joint_papers", count_of=None)
+    if previous.op in {"who_works_on", "overview", "count"} and (previous.topic or previous.institution):
+        return Query(
+            op="find_papers",
+            topic=previous.topic,
+            institution=previous.institution,
+            venue=previous.venue,
+            venues=previous.venues,
+            year_from=previous.year_from,
+            year_to=previous.year_to,
+        )
+    return None
+
+
+def _authors_of(previous: Query) -> Query | None:
+    """Who wrote the papers the last answer listed: its people's coauthors, or everyone on the topic."""
+    listed = _papers_listed(previous)
+    if listed is None:
+        return None
+    if listed.op == "papers_by":
+        return listed.with_(op="collaborators", sort="relevance", limit=None)
+    if listed.op == "joint_papers":
+        return listed.with_(op="common_coauthors", sort="relevance", limit=None)
+    return listed.with_(op="who_works_on", sort="relevance", limit=None)
+
+
+def _first_capital(text: str) -> int:
+    m = re.search(r"\b[A-Z]", text)
+    return m.start() if m else len(text)
+
+
+def _named(text: str, people: tuple[str, ...]) -> str:
+    """The question with its pronouns swapped for the people they stand for."""
+    names = " and ".join(people[:2])
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        possessive = word in {"his", "their", "theirs", "hers"} or (
+            word == "her" and bool(_POSSESSIVE_NEXT.match(text[m.end() :]))
+        )
+        return f"{names}'s" if possessive else names
+
+    return _PERSON.sub(swap, text)

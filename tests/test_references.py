@@ -1,0 +1,120 @@
+"""Follow-ups that point at what the last answer showed: "more", "who wrote it?", "which of those is
+most cited?", "what else has he published?" after a list of authors, "sorry, I meant X"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scholarbot.answers import Answerer
+from scholarbot.answers.query import Query
+
+from conftest import answerer_over
+
+ROWS = [
+    *(
+        {
+            "title": f"Sarcasm Detection with Cues {i}",
+            "abstract": "We study sarcasm detection in tweets.",
+            "author": "Ann Lee;Bo Chen",
+            "gs_citation": i,
+        }
+        for i in range(12)
+    ),
+    {
+        "title": "Coral Reef Forecasting with Graphs",
+        "abstract": "We forecast coral reef bleaching.",
+        "author": "Cy Dunn",
+        "aff": "Reef University",
+        "gs_citation": 3,
+    },
+    {
+        "title": "Ocean Heat Maps",
+        "abstract": "We map ocean heat.",
+        "author": "Cy Dunn;Eve Fox",
+        "aff": "Reef University;Fox Institute",
+        "gs_citation": 1,
+    },
+    {
+        "title": "Joint Parsing Early",
+        "abstract": "Parsing.",
+        "author": "Dee Evans;Fay Gold",
+        "gs_citation": 5,
+    },
+    {
+        "title": "Joint Parsing Later",
+        "abstract": "Parsing.",
+        "author": "Dee Evans;Fay Gold",
+        "gs_citation": 50,
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory, model_cache) -> Answerer:
+    return answerer_over(tmp_path_factory.mktemp("references"), model_cache, json.dumps(ROWS))
+
+
+def _titles(answer) -> list[str]:
+    return [s.title for s in answer.sources]
+
+
+def test_more_pages_a_paper_search_and_says_when_it_is_all(answerer):
+    first = answerer.ask("papers on sarcasm detection")
+    assert first.more and len(first.sources) == 8, first.text
+    previous = Query.from_json(first.query)
+    second = answerer.ask("more", previous=previous)
+    assert second.query["offset"] == 8 and second.text.startswith("Papers 9–"), second.text
+    # The four sarcasm papers the first page left out come next (whatever else this tiny store
+    # judges near the topic after them).
+    rest = {f"Sarcasm Detection with Cues {i}" for i in range(12)} - set(_titles(first))
+    assert len(rest) == 4 and set(_titles(second)[:4]) == rest, second.text
+    assert answerer.ask("page 2", previous=previous).query == second.query
+    last = answerer.ask("next", previous=Query.from_json(second.query))
+    assert last.query == {"op": "help"} and last.text.startswith("That was all")
+
+
+def test_a_ranking_of_the_last_list_and_the_paper_it_names(answerer):
+    previous = Query(op="find_papers", topic="sarcasm detection")
+    best = answerer.ask("which of those is most cited?", previous=previous)
+    assert _titles(best) == ["Sarcasm Detection with Cues 11"], best.text
+    authors = answerer.ask("who wrote the most cited one", previous=previous)
+    assert authors.query["op"] == "paper_authors" and _titles(authors) == ["Sarcasm Detection with Cues 11"]
+    assert "Ann Lee" in authors.text and "Bo Chen" in authors.text
+    # Two people's joint papers: the most cited of them, then "it" is that paper.
+    pair = Query(op="joint_papers", people=("Dee Evans", "Fay Gold"))
+    top = answerer.ask("which one is most cited", previous=pair)
+    assert top.value == "Joint Parsing Later" and "2 paper(s)" in top.text, top.text
+    wrote = answerer.ask("who wrote it?", previous=Query.from_json(top.query))
+    assert _titles(wrote) == ["Joint Parsing Later"] and "Dee Evans" in wrote.text
+    # "who wrote those?": everyone on the papers listed, not the store's most prolific.
+    who = answerer.ask("who wrote those?", previous=previous)
+    assert who.query["op"] == "who_works_on" and {p["name"] for p in who.people} == {"Ann Lee", "Bo Chen"}
+
+
+def test_a_pronoun_stands_for_the_one_person_the_last_answer_named_or_asks_which(answerer):
+    single = Query(op="paper_authors", topic="Coral Reef Forecasting with Graphs")
+    papers = answerer.ask("what else has he published?", previous=single)
+    assert papers.query == {"op": "papers_by", "people": ["Cy Dunn"]}, papers.query
+    assert set(_titles(papers)) == {"Coral Reef Forecasting with Graphs", "Ocean Heat Maps"}
+    two = Query(op="paper_authors", topic="Sarcasm Detection with Cues 3")
+    asked = answerer.ask("what else has she published?", previous=two)
+    assert asked.query == {"op": "help"} and "Ann Lee or Bo Chen" in asked.text, asked.text
+    # A pronoun and a new name: the person asked about before and the new one.
+    check = answerer.ask(
+        "does she also work with ann lee?", previous=Query(op="collaborators", people=("Dee Evans",))
+    )
+    assert check.query["op"] == "collab_check" and check.value is False, check.query
+    assert set(check.query["people"]) == {"Dee Evans", "Ann Lee"}
+
+
+def test_a_correction_asks_the_last_question_again_about_what_was_meant(answerer):
+    previous = Query(op="count", people=("Dee Evans",), count_of="papers")
+    a = answerer.ask("sorry i meant Cy Dunn", previous=previous)
+    assert a.query == {"op": "count", "people": ["Cy Dunn"], "count_of": "papers"} and a.value == 2
+
+
+def test_more_after_a_profile_lists_the_persons_papers(answerer):
+    a = answerer.ask("more", previous=Query(op="profile", people=("Cy Dunn",)))
+    assert a.query == {"op": "papers_by", "people": ["Cy Dunn"]} and len(a.sources) == 2
