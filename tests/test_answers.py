@@ -1537,3 +1537,20 @@ def test_a_link_or_doi_names_its_paper_and_one_the_records_lack_is_said_to_be_mi
     assert c.sources[0].title == "Voting Rules Explained", c.text
     d = answerer.ask("who wrote https://arxiv.org/abs/2106.09685")
     assert d.query == {"op": "help"} and not d.sources and "No paper in the records has" in d.text
+
+
+def test_years_the_records_hold_nothing_of_are_said_with_what_they_hold(tmp_path, model_cache):
+    rows = [*_papers("Sarcasm Detection", 2, "Ann Lee", "King's College London")]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    for question in ("papers from 1850", "who works on sarcasm in 2031?", "most cited papers of 2019"):
+        a = answerer.ask(question)
+        assert a.value == 0 and "ACL 2022" in a.text and not a.people, (question, a.text)
+    # A possessive inside a place's name is part of it, typed with or without its apostrophe.
+    for question in (
+        "who at King's College London works on sarcasm?",
+        "who at kings college london works on sarcasm",
+    ):
+        b = answerer.ask(question)
+        assert b.query["institution"] == "King's College London" and [p["name"] for p in b.people] == [
+            "Ann Lee"
+        ]

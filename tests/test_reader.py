@@ -430,6 +430,30 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
     ("who's big on split learning 🤔", {"op": "who_works_on", "topic": "split learning"}),
     ("which conf has the most split learning papers", {"op": "top_venue", "topic": "split learning"}),
     ("where do people working on split learning publish?", {"op": "top_venue", "topic": "split learning"}),
+    # A venue's year in two digits, however joined to it.
+    (
+        "www 24 papers on split learning",
+        {"op": "find_papers", "topic": "split learning", "venue": "WWW", "year_from": 2024, "year_to": 2024},
+    ),
+    (
+        "split learning at WWW'25?",
+        {"op": "find_papers", "topic": "split learning", "venue": "WWW", "year_from": 2025, "year_to": 2025},
+    ),
+    ("top 5 authors", {"op": "who_works_on", "limit": 5}),
+    (
+        "who's published more: hanlin gu or fandong meng",
+        {"op": "compare", "people": ["Hanlin Gu", "Fandong Meng"]},
+    ),
+    (
+        "which got more papers: split learning or federated learning",
+        {"op": "compare", "topic": "split learning or federated learning"},
+    ),
+    (
+        "is split learning or federated learning more studied",
+        {"op": "compare", "topic": "split learning or federated learning"},
+    ),
+    ("research topics of Hanlin Gu", {"op": "profile", "people": ["Hanlin Gu"]}),
+    ("what's the most recent year covered", {"op": "coverage", "sort": "date"}),
     (
         "what year was best for split learning papers at ACL",
         {"op": "top_year", "topic": "split learning", "venue": "ACL"},

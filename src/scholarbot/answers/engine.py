@@ -410,6 +410,15 @@ class Answerer:
         if query.op == "coverage":
             cited = int(np.count_nonzero(np.asarray(self.index.citations) >= 0))
             return c.coverage(self._coverage(), len(self.index), len(self.people), cited)
+        unfiltered = query.with_(topic=None, institution=None)
+        # A venue or years the records hold nothing of: say what they do hold, whatever was asked
+        # ("who works on RAG in 2031?" is not "nothing on RAG").
+        if (
+            (query.years != (None, None) or query.venue_families)
+            and not query.people
+            and not len(self._filter_rows(unfiltered))
+        ):
+            return c.count_store(unfiltered, 0, self._coverage())
         if query.people:
             resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
             if len(resolved) == 2:

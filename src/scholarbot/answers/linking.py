@@ -109,7 +109,9 @@ _ACRONYM_SKIP = words(
 
 _TOKEN = re.compile(r"[^\W_](?:[\w.'’-]*[^\W_])?|[\"“”«»]")
 _BREAK = re.compile(r"[,;:!?()\[\]/&|]|\s(?:and|or|vs\.?|versus|with|\+)\s", re.I)
-_YEAR = r"((?:19|20)\d{2})"
+_YEAR = r"((?:1[5-9]|20)\d{2})"
+#: A word and a two-digit year after it, joined or apart ("colm 24", "ijcai-22", "COLING'25").
+_SHORT_YEAR = re.compile(r"\b([A-Za-z]{2,8})(?:\s|-|'|\s')?(\d{2})\b(?![.,:]\d)")
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,8 @@ class Institutions:
 @lru_cache(maxsize=1 << 16)  # every affiliation is normalised again for each place asked about
 def normalise_institution(text: str) -> str:
     """Fold an institution's name: case, accents, punctuation and a leading "the" do not matter."""
-    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
+    # "King's College", "Kings College" and "Noah's Ark Lab" typed without its apostrophe are one name.
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"(?<=\w)['’]s\b", "s", fold(text))).split()
     if words and words[0] == "the":
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
@@ -545,6 +548,7 @@ class Linker:
         text = " ".join(question.replace("’", "'").replace("‘", "'").split())
         # Where citations are counted, not a person or a place in the records.
         text = " ".join(_CITATION_INDEXES.sub(" ", text).split())
+        text = self._short_years(text)
         links = Links(text=text)
         spans: list[tuple[int, int, str]] = []  # (start, end, placeholder) in characters
         text = self._take_title(text, links, spans)
@@ -574,6 +578,21 @@ class Linker:
         return links
 
     # --- titles and years ---------------------------------------------------------------------
+
+    def _short_years(self, text: str) -> str:
+        """A venue's year in two digits written out ("colm 24", "ijcai-22", "COLING'25", "naacl21"):
+        the year filter, not a number left in the topic."""
+        century = self.today().year // 100 * 100
+
+        def out(m: re.Match[str]) -> str:
+            word, short = m.group(1), int(m.group(2))
+            folded = fold(word)
+            known = folded in self.venues or fold(VENUE_ALIASES.get(folded, "")) in self.venues
+            if not known or century + short > self.today().year + 1:
+                return m.group(0)
+            return f"{word} {century + short}"
+
+        return _SHORT_YEAR.sub(out, text)
 
     def _take_title(self, text: str, links: Links, spans: list[tuple[int, int, str]]) -> str:
         m = re.search(r"[\"“«]([^\"“”«»]{8,})[\"”»]", text)
@@ -991,7 +1010,10 @@ class Linker:
                     t.capitalised or t.word.lower() in _ACRONYM_SKIP for t in run
                 ):
                     continue
-                words = normalise_institution(" ".join(t.word for t in run)).split()
+                # A possessive inside a name is part of it ("King's College"); at its end it is not
+                # ("Stanford's papers").
+                said = " ".join([t.text for t in run[:-1]] + [run[-1].word])
+                words = normalise_institution(said).split()
                 if not words or not any(self.institutions.distinctive(w) for w in words):
                     continue
                 # "Google researchers", "tsinghua university people": named as where people are.
@@ -1020,7 +1042,6 @@ class Linker:
                     continue
                 if self.institutions.find(words):
                     if best is None or (-len(words), i) < (best[0], best[1]):
-                        said = " ".join(t.word for t in run)
                         # "ntu's": an acronym typed in lower case is still one ("NTU", not "Ntu").
                         acronym_typed = len(words) == 1 and words[0] in self.institutions.by_acronym
                         # "allen institute for ai": as the records print the name, when one does.
@@ -1033,7 +1054,7 @@ class Linker:
             acronym = t.word.lower()
             capitals = sum(c.isupper() for c in t.word)
             # "caltech people …": a place named as where people are.
-            before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS
+            before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS | _PAPER_WORDS
             if (
                 best is None
                 and (capitals >= 2 or (((uncased and cue) or before_members) and self._rare_in_text(acronym)))
@@ -1074,6 +1095,18 @@ class Linker:
             spelt = self.institutions.expansion(t.word)
             if spelt and spelt[1] > len(self.institutions.find([t.word.lower()])):
                 best = (best[0], best[1], best[2], spelt[0])
+        if (
+            best is not None
+            and best[2] - best[1] == 1
+            and best[2] < len(tokens)
+            and not tokens[best[2]].breaks
+        ):
+            # "UMass Amherst", "HKUST Guangzhou": the short form and a word that says which campus,
+            # when affiliations print the spelt-out name with it.
+            longer = [*normalise_institution(best[3]).split(), normalise_institution(tokens[best[2]].word)]
+            if longer[-1] and not self._ordinary(longer[-1]) and self.institutions.find(longer):
+                printed = self.institutions.phrases.get(" ".join(longer))
+                best = (best[0] - 1, best[1], best[2] + 1, printed or _as_name(" ".join(longer)))
         if best is not None:
             _, i, j, mention = best
             links.institution = mention

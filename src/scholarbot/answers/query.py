@@ -184,9 +184,14 @@ class Query:
         if self.op in {"overview", "paper_authors"} and not self.topic:
             return f"{self.op} needs a topic"
         # Without a topic, "who works on" asks who publishes most (in a venue, years, or anywhere)
-        # and a search by citations asks for the most cited papers there; a plain search needs one.
+        # and a search by citations asks for the most cited papers there; a plain search needs one,
+        # or a place, venue or years to list the newest papers of.
         if self.op == "find_papers" and not (
-            self.topic or self.institution or self.venue or self.sort == "citations"
+            self.topic
+            or self.institution
+            or self.venue
+            or self.sort == "citations"
+            or (self.sort == "date" and self.years != (None, None))
         ):
             return f"{self.op} needs a topic"
         if self.year_from and self.year_to and self.year_from > self.year_to:

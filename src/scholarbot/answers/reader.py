@@ -128,7 +128,8 @@ _WHO_ASKED = _rx(
 )
 _COMPARE = _rx(
     r"\bcompar\w*|\bversus\b|\bvs\.?(?!\w)|\bmore\s+(?:papers|publications|cited|citations|productive)\b|"
-    r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b"
+    r"\bfewer\b|\bwho\s+has\s+more\b|\bwho\s+is\s+more\b|\bdifferen\w+\b|\bdiffer\b|"
+    r"\b(?:publish(?:ed|es)?|wr(?:ote|itten|ites?)|authored)\s+more\b|\bmore\s+(?:prolific|active|productive)\b"
 )
 #: Citations themselves asked about ("how many citations", "times cited"), not a ranking by them.
 _CITATIONS = _rx(r"\bcitations?\b|\bcited\b|\bcites\b|\bcitation\s+counts?\b")
@@ -174,7 +175,9 @@ _WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\b
 _TOPICS_COMPARED = _rx(
     r"\b(?:is|are|was|were)\s+there\s+more\b|\bmore\b.*\bthan\b|\bwhich\s+(?:is|has|had|was|one|topic|field|"
     r"area)\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\b(?:bigger|larger|more\s+popular|more\s+common)\b|"
-    r"\bmore\s+(?:work|papers|research|publications|studies)\s+(?:on|about|in)\b"
+    r"\bmore\s+(?:work|papers|research|publications|studies)\s+(?:on|about|in)\b|"
+    r"\bmore\s+(?:studied|researched|explored|investigated|published|popular|papers|work|publications)\b|"
+    r"\b(?:got|gets|has|have|had)\s+more\b"
 )
 _PER_YEAR = _rx(
     r"\bper\s+year\b|\beach\s+year\b|\bevery\s+year\b|\bby\s+year\b|\ba\s+year\b|\bannual\w*|\byearly\b"
@@ -186,7 +189,8 @@ _PROFILE = _rx(
     r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|\bwhere\s+(?:is|are)\b|"
     r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b|"
     r"\bwhat\s+(?:kinds?|sorts?|types?)\s+of\s+(?:research|work|stuff|things|topics|problems)\b|"
-    r"\bwhat\s+(?:topics|areas|fields|problems|subjects)\b|\bresearch\s+(?:areas?|focus)\b"
+    r"\bwhat\s+(?:topics|areas|fields|problems|subjects)\b|\bresearch\s+(?:areas?|focus|topics?|themes?)\b|"
+    r"\b(?:topics|areas|themes|interests)\s+of\b"
 )
 _WHO = _rx(
     r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
@@ -238,7 +242,8 @@ _ONE_PAPER = _rx(
 # "who has the most papers", "most prolific authors at IJCAI 2023".
 _PROLIFIC = _rx(
     r"\bmost\s+(?:papers|publications|pubs|prolific|productive|active)\b|\bprolific\b|"
-    r"\b(?:publish\w*|wr(?:ote|itten|ites?))\s+(?:the\s+)?most\b|\b(?:top|leading)\s+authors\b"
+    r"\b(?:publish\w*|wr(?:ote|itten|ites?))\s+(?:the\s+)?most\b|"
+    r"\b(?:top|leading)(?:[- ]?\d{1,5})?\s+(?:authors|researchers|people)\b"
 )
 # Questions about the bot and what its records cover ("which conferences do u have data for?").
 _ABOUT_STORE = _rx(
@@ -246,7 +251,8 @@ _ABOUT_STORE = _rx(
     r"venues|index|come\s+from|up\s+to\s+date|recent|updated|know\s+about)\b|"
     r"\b(?:what|which)\s+(?:data|conferences|venues|years|sources)(?:\s+(?:and|&|or)\s+(?:conferences|"
     r"venues|years|sources))?\s+(?:do|does|are|is|have)\b|\bdo\s+you\s+have\b|"
-    r"\b(?:what|which)\s+years\s+of\s+⟨V⟩|"
+    r"\b(?:what|which)\s+years\s+of\s+⟨V⟩|\byears?\s+(?:covered|held|included|indexed)\b|"
+    r"\b(?:most\s+recent|latest|newest|last|earliest|first|oldest)\s+years?\b(?!\s+(?:of|on|in|for|at)\b)|"
     r"\bare\s+you\s+(?:a\s+|an\s+)?(?:chatgpt|gpt|bot|ai|llm|human|real)\b|"
     r"\b(?:can|could|do)\s+you\s+(?:search|browse|google|access)\s+(?:the\s+)?(?:web|internet|arxiv|google|"
     r"online|scholar|semantic\s+scholar)\b"
@@ -451,6 +457,11 @@ def read(links: Links) -> Reading:
         else:
             query = Query(op="help")
         sure = False
+    if query.op == "help" and not people and (links.year_from or links.year_to):
+        # "papers from 1850", "what will be published in 2031?": what the records hold then.
+        query = Query(
+            op="find_papers", venue=links.venue, year_from=links.year_from, year_to=links.year_to, sort="date"
+        )
     return Reading(
         query,
         sure,
