@@ -1554,3 +1554,45 @@ def test_years_the_records_hold_nothing_of_are_said_with_what_they_hold(tmp_path
         assert b.query["institution"] == "King's College London" and [p["name"] for p in b.people] == [
             "Ann Lee"
         ]
+
+
+def test_surnames_typed_loosely_and_names_in_their_own_script_name_people(tmp_path, model_cache):
+    rows = [
+        {
+            "title": "Tables Pretrained",
+            "abstract": "We pretrain on tables.",
+            "author": "Mohit Iyyer;Ann Lee",
+            "gs_citation": 200,
+        },
+        {
+            "title": "Long Answers",
+            "abstract": "We study long answers.",
+            "author": "Mohit Iyyer;Ann Lee",
+            "gs_citation": 9,
+        },
+        {"title": "Treebank Leaks", "abstract": "We parse treebanks.", "author": "Carlos Gómez-Rodríguez"},
+        {
+            "title": "Topic Coherence",
+            "abstract": "We embed documents.",
+            "author": "Dirk Hovy",
+            "gs_citation": 384,
+        },
+        {
+            "title": "Event Schemas",
+            "abstract": "We induce schemas.",
+            "author": "Eduard Hovy",
+            "gs_citation": 50,
+        },
+        {"title": "Vision Experts", "abstract": "We mix visual experts.", "author": "江常皓;Bo Chen"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("m. iyyer most cited?")
+    assert a.query["people"] == ["Mohit Iyyer"] and a.sources[0].title == "Tables Pretrained", a.text
+    b = answerer.ask("gomez-rodriguez papers?")
+    assert b.query["people"] == ["Carlos Gómez-Rodríguez"] and [s.title for s in b.sources] == [
+        "Treebank Leaks"
+    ]
+    c = answerer.ask("hovy's most cited paper")
+    assert any("names 2 people" in n and "Dirk Hovy" in n and "Eduard Hovy" in n for n in c.notes), c.notes
+    d = answerer.ask("papers by 江常皓")
+    assert d.query["people"] == ["江常皓"] and [s.title for s in d.sources] == ["Vision Experts"], d.text

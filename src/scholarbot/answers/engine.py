@@ -1317,7 +1317,15 @@ def _reading_notes(reading: Reading) -> list[str]:
     """Say how misspelt names were read, so a wrong guess is visible."""
     notes = []
     for m in reading.links.people:
-        if not m.match.exact and m.match.people:
+        names = list(dict.fromkeys(p.name for p in m.match.people))
+        if not m.match.exact and len(names) > 1:
+            # A surname alone that several people carry ("hovy's papers").
+            listed = ", ".join(names[:-1]) + " and " + names[-1]
+            notes.append(
+                f"“{m.match.query}” names {len(names)} people in the records: {listed}; "
+                "ask with the full name if you meant another than the one answered."
+            )
+        elif not m.match.exact and m.match.people:
             notes.append(f"Read “{m.match.query}” as {m.match.people[0].name}.")
     return notes
 

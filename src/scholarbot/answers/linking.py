@@ -46,6 +46,9 @@ UNCASED_INSTITUTION_SHARE = 0.01
 #: A surname alone names its one bearer, with no "by"/"'s" to say so, when at most this share of
 #: papers use it as a word ("navigli": none of 13k papers).
 SURNAME_TEXT_SHARE = 0.0002
+#: People a surname typed alone may name at once when a cue says a person is meant ("hovy's papers"): the
+#: answer asks which of them.
+SURNAME_NAMESAKES = 4
 #: A word after a given name, typed in lower case, is a surname the records lack when at most this
 #: many papers write it ("hinton": 2, cited in passing).
 UNKNOWN_SURNAME_PAPERS = 2
@@ -110,6 +113,8 @@ _ACRONYM_SKIP = words(
 _TOKEN = re.compile(r"[^\W_](?:[\w.'’-]*[^\W_])?|[\"“”«»]")
 _BREAK = re.compile(r"[,;:!?()\[\]/&|]|\s(?:and|or|vs\.?|versus|with|\+)\s", re.I)
 _YEAR = r"((?:1[5-9]|20)\d{2})"
+#: A name in Chinese, Japanese or Korean script, written as one word.
+_CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,8}")
 #: A word and a two-digit year after it, joined or apart ("colm 24", "ijcai-22", "COLING'25").
 _SHORT_YEAR = re.compile(r"\b([A-Za-z]{2,8})(?:\s|-|'|\s')?(\d{2})\b(?![.,:]\d)")
 
@@ -658,6 +663,11 @@ class Linker:
             # Without a cue, a surname the papers' text all but never uses ("what has navigli done
             # on SRL?", "sandholm and conitzer: any paper together?") is read so too.
             for i, t in enumerate(tokens):
+                if _CJK_NAME.fullmatch(t.word) and name_key(t.word) in self.names.by_key:
+                    # "papers by 江常皓": a name written in its own script, one word, no capitals.
+                    if (cjk := self.names.lookup(t.word)) is not None:
+                        candidates.append(((-1, 0, i), i, i + 1, cjk))
+                    continue
                 cue = (i > 0 and tokens[i - 1].word.lower() in {"by", "from", "with", "of"}) or bool(
                     _POSSESSIVE.search(t.text)
                 )
@@ -666,9 +676,19 @@ class Linker:
                 ):
                     continue  # without a cue, an English word is no surname alone ("safe rust")
                 before = tokens[i - 1] if i > 0 and not t.breaks else None
-                if before is not None and (self._given_name(before) or len(before.word.rstrip(".")) == 1):
-                    continue  # "emily bender", "Emily M. Bender": a surname after a given name is that name's
-                if (match := self._surname_match(t)) is not None:
+                if before is not None and len(before.word.rstrip(".")) == 1 and before.word[:1].isalpha():
+                    # "m. iyyer": an initial and a surname, typed in lower case (capitalised, it is
+                    # an unknown name the engine expands); the initial says which of its people.
+                    if not any(c.isupper() for c in before.text + t.text) and (
+                        match := self._surname_match(t, initial=before.word[0], several=True)
+                    ):
+                        candidates.append(((-2, 1, i - 1), i - 1, i + 1, match))
+                    continue
+                if before is not None and self._given_name(before):
+                    continue  # "emily bender": a surname after a given name is that name's
+                # With a cue ("hovy's most cited paper"), a surname several people carry names them
+                # all, and the answer asks which; without one, it must name a single person.
+                if (match := self._surname_match(t, several=cue)) is not None:
                     candidates.append(((-1, 1, i), i, i + 1, match))
         for _, i, j, match in sorted(candidates, key=lambda c: c[0]):
             if used & set(range(i, j)):
@@ -746,18 +766,25 @@ class Linker:
             and self.affiliated(word) >= max(self.text_frequency(word), 1)
         )
 
-    def _surname_match(self, token: Token) -> NameMatch | None:
-        word = fold(token.word)
+    def _surname_match(self, token: Token, *, initial: str = "", several: bool = False) -> NameMatch | None:
+        """The people whose surname a word is (hyphens and accents aside: "gomez-rodriguez"), of the
+        given initial when one is typed; one person, or up to SURNAME_NAMESAKES when `several`."""
+        word = fold(token.word).replace("-", "")
         if word in _FUNCTION_WORDS or self._ordinary(word) or len(word) < 3:
             return None
         keys = self.names.keys_with_word(word)
-        people = {
-            p.id: p for key in keys for p in self.names.by_key[key] if fold(p.name).split()[-1:] == [word]
-        }
+
+        def words(name: str) -> list[str]:
+            return fold(name).replace("-", "").split()
+
+        people = {p.id: p for key in keys for p in self.names.by_key[key] if words(p.name)[-1:] == [word]}
+        if initial:
+            people = {k: p for k, p in people.items() if words(p.name)[0][:1] == initial.lower()}
         # A word more people carry as a given name than as a surname starts an unknown name ("papers by
         # john smithee"), it does not name the one person whose surname it is (Chelsea John).
-        given = sum(fold(p.name).split()[:1] == [word] for k in keys for p in self.names.by_key[k])
-        if len(people) != 1 or given > len(people):
+        given = sum(words(p.name)[:1] == [word] for k in keys for p in self.names.by_key[k])
+        most = SURNAME_NAMESAKES if several else 1
+        if not 1 <= len(people) <= most or given > len(people):
             return None
         return NameMatch(token.word, tuple(people.values()), exact=False)
 
