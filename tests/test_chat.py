@@ -139,6 +139,8 @@ def test_a_message_that_only_thanks_is_recognised(message, thanks):
         ("papers on snake_case names", "papers on snake_case names"),
         ("at 10:30: who works on MT?", "at 10:30: who works on MT?"),
         ("what is 2*3*4", "what is 2*3*4"),
+        ("# of jailbreak papers at COLM", "# of jailbreak papers at COLM"),
+        ("## who works on RAG", "who works on RAG"),
     ],
 )
 def test_discord_markup_is_read_as_the_words_it_wraps(message, words):

@@ -838,3 +838,22 @@ def test_a_name_without_its_middle_name_finds_the_one_person_printed_with_it(tmp
         ' {"title": "Poisoning Attacks", "author": "Neil Zhenqiang Gong; Bo Ray"}]',
     )
     assert _read(a, "neil gong papers")["people"] == ["Neil Zhenqiang Gong"]
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Welche Arbeiten hat Hanlin Gu veröffentlicht?", False),
+        ("¿Quién trabaja en aprendizaje federado dividido?", False),
+        ("谁在研究联邦学习？", False),
+        # Typos, acronyms and names the records lack are English enough.
+        ("fedrated lerning papers", True),
+        ("GNN LLM RAG papers", True),
+        ("geoffrey hinton coauthors?", True),
+    ],
+)
+def test_a_question_in_another_language_is_told_what_the_bot_reads(answerer, question, english):
+    a = answerer.ask(question)
+    assert ("only read questions in English" in a.text) is not english, a.text
+    if not english and "Hanlin Gu" in question:
+        assert "What has Hanlin Gu published?" in a.text

@@ -177,9 +177,10 @@ _EMPHASIS = re.compile(
     r"(?<![\w*_~|`])(\*{1,3}|_{1,2}|~~|\|\||`{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*_~|`])", re.S
 )
 _LINK = re.compile(r"\[([^\]]+)\]\((<?https?://[^)\s]+>?)\)|<(https?://[^>\s]+)>")
-# A line quoting another message ("> idk if anyone saw this"), and Markdown's heading and list marks.
+# A line quoting another message ("> idk if anyone saw this"), and Markdown's heading and list marks
+# ("# of papers" is a count: "#" as "number").
 _QUOTE_LINE = re.compile(r"^\s*>{1,3}\s?(.*)$", re.M)
-_LINE_MARK = re.compile(r"^\s*(?:#{1,3}|-#|[-*+]|\d+[.)])\s+", re.M)
+_LINE_MARK = re.compile(r"^\s*(?:#{1,3}(?!\s+of\b)|-#|[-*+]|\d+[.)])\s+", re.M)
 
 
 def plain(text: str) -> str:

@@ -34,7 +34,7 @@ from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.references import Shown, refer
-from scholarbot.answers.spelling import rehyphenated, respelt, typos_fixed
+from scholarbot.answers.spelling import is_english, rehyphenated, respelt, typos_fixed
 from scholarbot.answers.topics import (
     TopicMatch,
     alternatives,
@@ -249,6 +249,8 @@ class Answerer:
             if missing is not None:
                 return FactsComposer(Query(op="help")).finish(missing), Query(op="help")
             reading = read(self.linker.link(text))
+            if self._foreign(reading):
+                return FactsComposer(Query(op="help")).finish(_english_only(reading)), Query(op="help")
             if previous is not None:
                 asked = reading.asked or reading.query
                 referral = refer(text, reading.links.residual, previous, self._shown, topic=asked.topic)
@@ -273,6 +275,30 @@ class Answerer:
             return answer, query
 
         return self._answer(question, produce)
+
+    def _foreign(self, reading: Reading) -> bool:
+        """Whether a question is in another language: most of its words, names and places aside, are
+        neither English nor words the papers write ("Welche Arbeiten hat X veröffentlicht?"), or it
+        is written in a script the papers do not use."""
+        rest = re.sub(r"⟨[A-Z]\d*⟩", " ", reading.links.residual)
+        if len(_NON_LATIN.findall(rest)) >= FOREIGN_SCRIPT_CHARS:
+            return True
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", rest) if len(w) > 1]
+        if len(words) < FOREIGN_MIN_WORDS:
+            return False
+        # Names the records lack are words of no language ("who is Kwabena Otieno-Lindqvist?"): a
+        # question is English when every word around them is, whatever the share.
+        named = {
+            w.lower()
+            for n in (*reading.query.people, *reading.links.unknown_names)
+            for w in re.findall(r"\w+", n)
+        }
+        known = {w for w in words if is_english(w) or self.index.writes(w)}
+        # A typo of a word papers write is English mistyped ("fedrated lerning papers").
+        known |= {w for w in words if w not in known and w not in named and self._typos_fixed(w)[0] != w}
+        if all(w in known for w in words if w not in named):
+            return False
+        return sum(w in known for w in words) < FOREIGN_KNOWN_SHARE * len(words)
 
     def _identified(self, text: str) -> tuple[str, list[str], str | None]:
         """The question with each link, DOI or arXiv id of a paper in the records replaced by the
@@ -1328,6 +1354,22 @@ def _reading_notes(reading: Reading) -> list[str]:
         elif not m.match.exact and m.match.people:
             notes.append(f"Read “{m.match.query}” as {m.match.people[0].name}.")
     return notes
+
+
+#: A question is read as another language's when fewer than this share of its words (at least
+#: FOREIGN_MIN_WORDS of them, names and places aside) are English or written in the papers...
+FOREIGN_KNOWN_SHARE = 0.5
+FOREIGN_MIN_WORDS = 3
+#: ...or when it has this many letters of a script the papers do not use (names aside).
+FOREIGN_SCRIPT_CHARS = 4
+_NON_LATIN = re.compile(r"[\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _english_only(reading: Reading) -> str:
+    """The reply to a question in another language, with an example using what it names."""
+    names = [m.text for m in reading.links.people]
+    example = f"What has {names[0]} published?" if names else "Who works on machine translation?"
+    return f"I can only read questions in English, e.g. “{example}”"
 
 
 #: What a message that only thanks is answered as.

@@ -1081,7 +1081,7 @@ class Linker:
             acronym = t.word.lower()
             capitals = sum(c.isupper() for c in t.word)
             # "caltech people …": a place named as where people are.
-            before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS | _PAPER_WORDS
+            before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS
             if (
                 best is None
                 and (capitals >= 2 or (((uncased and cue) or before_members) and self._rare_in_text(acronym)))
