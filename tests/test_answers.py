@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scholarbot.answers import Answerer
+from scholarbot.answers.query import Query
 from scholarbot.config import Settings, StoreSettings
 from scholarbot.errors import EmptyStoreError
 from scholarbot.ingest.pipeline import ingest_paths
@@ -1551,9 +1552,14 @@ def test_years_the_records_hold_nothing_of_are_said_with_what_they_hold(tmp_path
         "who at kings college london works on sarcasm",
     ):
         b = answerer.ask(question)
-        assert b.query["institution"] == "King's College London" and [p["name"] for p in b.people] == [
-            "Ann Lee"
-        ]
+        assert b.query["institution"] == "King's College London"
+        assert [p["name"] for p in b.people] == ["Ann Lee"]
+    # A follow-up naming another place in lower case swaps the place.
+    previous = Query(op="who_works_on", topic="sarcasm", institution="Stanford University")
+    c = answerer.ask("what about kings college london?", previous=previous)
+    assert c.query == {"op": "who_works_on", "topic": "sarcasm", "institution": "King's College London"}, (
+        c.query
+    )
 
 
 def test_surnames_typed_loosely_and_names_in_their_own_script_name_people(tmp_path, model_cache):

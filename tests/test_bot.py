@@ -385,6 +385,18 @@ def test_a_follow_up_builds_on_the_last_question_asked_even_about_no_one():
     assert last_query([thanks]) is None
 
 
+def test_the_people_a_conversation_named_are_kept_newest_first():
+    from scholarbot.answers.query import Query
+    from scholarbot.bot.conversation import Turn, people_named
+
+    turns = [
+        Turn("papers by X", Query(op="papers_by", people=("X",))),
+        Turn("who wrote it?", Query(op="paper_authors", topic="A Title")),
+        Turn("X and Y together?", Query(op="joint_papers", people=("Y", "X"))),
+    ]
+    assert people_named(turns) == ("Y", "X") and people_named([]) == ()
+
+
 class _Slow:
     """Answers after a pause, in the worker thread, like a cold index or a slow LLM."""
 

@@ -101,6 +101,9 @@ def test_a_pronoun_stands_for_the_one_person_the_last_answer_named_or_asks_which
     two = Query(op="paper_authors", topic="Sarcasm Detection with Cues 3")
     asked = answerer.ask("what else has she published?", previous=two)
     assert asked.query == {"op": "help"} and "Ann Lee or Bo Chen" in asked.text, asked.text
+    # Of the people the answer listed, the one the conversation asked about before.
+    meant = answerer.ask("what else has she published?", previous=two, earlier=("Bo Chen", "Cy Dunn"))
+    assert meant.query == {"op": "papers_by", "people": ["Bo Chen"]}, meant.query
     # A pronoun and a new name: the person asked about before and the new one.
     check = answerer.ask(
         "does she also work with ann lee?", previous=Query(op="collaborators", people=("Dee Evans",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -239,8 +239,9 @@ class Answerer:
         self._follow_store()
         return read(self.linker.link(readable(question)))
 
-    def ask(self, question: str, previous: Query | None = None) -> Answer:
-        """Answer one question; `previous` is the query of the conversation's last turn, if any."""
+    def ask(self, question: str, previous: Query | None = None, earlier: Sequence[str] = ()) -> Answer:
+        """Answer one question; `previous` is the query of the conversation's last turn, if any, and
+        `earlier` the people its recent turns asked about (whom a pronoun most likely means)."""
 
         def produce() -> tuple[Answer, Query]:
             if is_thanks(question):
@@ -253,7 +254,14 @@ class Answerer:
                 return FactsComposer(Query(op="help")).finish(_english_only(reading)), Query(op="help")
             if previous is not None:
                 asked = reading.asked or reading.query
-                referral = refer(text, reading.links.residual, previous, self._shown, topic=asked.topic)
+                referral = refer(
+                    text,
+                    reading.links.residual,
+                    previous,
+                    self._shown,
+                    topic=asked.topic,
+                    earlier=tuple(earlier),
+                )
                 if referral is not None and referral.reply is not None:
                     return FactsComposer(Query(op="help")).finish(referral.reply), Query(op="help")
                 if referral is not None and referral.query is not None:

@@ -1017,6 +1017,7 @@ class Linker:
                 and t.word.lower() not in _FUNCTION_WORDS
             )
             or t.word.lower() in _MEMBERS
+            or (i > 0 and t.word.lower() in _PLACE_NOUNS)
             or place_word(i)
             for i, t in enumerate(tokens)
         ):
@@ -1026,6 +1027,11 @@ class Linker:
         uncased = not any(t.word[:1].isupper() for t in tokens)
         for i in range(len(tokens)):
             cue = i > 0 and tokens[i - 1].word.lower() in _INSTITUTION_CUES
+            # "what about X?", "how about X?" ask about X, not papers about it.
+            what_about = i > 1 and [t.word.lower() for t in tokens[i - 2 : i]] in (
+                ["what", "about"],
+                ["how", "about"],
+            )
             # Only "at NAIST", "from IISc" read an unknown acronym as an institution's.
             strong_cue = i > 0 and tokens[i - 1].word.lower() in {"at", "from"}
             for j in range(min(len(tokens), i + MAX_INSTITUTION_TOKENS), i, -1):
@@ -1046,7 +1052,16 @@ class Linker:
                 # "Google researchers", "tsinghua university people": named as where people are.
                 members = j < len(tokens) and tokens[j].word.lower() in _MEMBERS
                 placed = cue or members
-                if not (placed or any(t.capitalised for t in run) or place_word(i)):
+                # "what about brown university?": a name with a word for a place after its first says
+                # it is one, however typed ("kings college london").
+                named_place = (
+                    len(run) > 1
+                    and any(t.word.lower() in _PLACE_NOUNS for t in run[1:])
+                    and not (
+                        i > 0 and tokens[i - 1].word.lower() in _ABOUT | {"the", "a", "an"} and not what_about
+                    )
+                )
+                if not (placed or named_place or any(t.capitalised for t in run) or place_word(i)):
                     continue
                 if (
                     len(words) == 1
@@ -1156,6 +1171,8 @@ _FUNCTION_WORDS = words(
     """
 )
 _INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
+#: Words that end a place's name and say it is one ("… university", "… institute").
+_PLACE_NOUNS = words("university universities institute institutes college laboratory laboratories academy")
 #: Words after an institution's name that say people are there ("Google researchers").
 _MEMBERS = words(
     """

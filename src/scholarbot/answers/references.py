@@ -91,12 +91,19 @@ _POSSESSIVE_NEXT = _rx(r"^\s+(?!(?:and|or|on|in|at|with|about|to|for|from|by|of|
 
 
 def refer(
-    text: str, residual: str, previous: Query, run: Callable[[Query], Shown], *, topic: str | None
+    text: str,
+    residual: str,
+    previous: Query,
+    run: Callable[[Query], Shown],
+    *,
+    topic: str | None,
+    earlier: tuple[str, ...] = (),
 ) -> Referral | None:
     """How to answer `text`, a question in a conversation whose last query was `previous`; None when
     it does not point back at the last answer. `residual` is the text with the people it names as
     ⟨P1⟩…, `topic` the topic it names itself; `run` runs a query to see what its answer shows (only
-    called when needed)."""
+    called when needed); `earlier` are the people the conversation asked about before, whom a
+    pronoun means when the last answer listed several."""
     page = _PAGE.match(text)
     if page:
         return _page(previous, run(previous), page.group("page"))
@@ -108,14 +115,16 @@ def refer(
     named = residual.find("⟨P")
     if person and named >= 0 and person.start() < named and len(previous.people) < 2:
         # "does she also work with X?": she is the one asked about (or named) before, X someone new.
-        before = previous.people or run(previous).people
+        before = _meant(previous.people or run(previous).people, earlier)
         if len(before) == 1:
             return Referral(text=_named(text, before))
         return Referral(reply=_which_of(before)) if before else None
     if person and named < 0 and not previous.people:
         # "what else has he published?" after a list of authors: someone the answer named.
-        people = run(previous).people
         wanted = 1 if person.group("one") else 2
+        people = run(previous).people
+        if wanted == 1:
+            people = _meant(people, earlier)
         if len(people) == wanted or (wanted == 2 and len(people) == 1):
             return Referral(text=_named(text, people))
         if len(people) > 1:
@@ -144,6 +153,12 @@ def refer(
         return None
     title = papers[index if index >= 0 else len(papers) - 1]
     return Referral(text=f"{text[: ref.start()]}“{title}”{text[ref.end() :]}")
+
+
+def _meant(people: tuple[str, ...], earlier: tuple[str, ...]) -> tuple[str, ...]:
+    """Of several people an answer listed, the one the conversation asked about before, if one was."""
+    asked = [p for p in people if p in earlier]
+    return (asked[0],) if len(people) > 1 and len(asked) == 1 else people
 
 
 def _which_of(people: tuple[str, ...]) -> str:

@@ -40,6 +40,13 @@ def last_query(history: list[Turn]) -> Query | None:
     return None
 
 
+def people_named(history: list[Turn]) -> tuple[str, ...]:
+    """The people the conversation's recent turns asked about, newest first: whom "she" most likely
+    means when the last answer listed several people ("who else is on that one?" named two)."""
+    names = (name for turn in reversed(history[-MAX_TURNS:]) for name in turn.query.people)
+    return tuple(dict.fromkeys(names))
+
+
 def turn_of(question: str, answer_query: dict[str, object] | None) -> Turn | None:
     """The turn to remember for an answered question (None when the answer carries no query)."""
     if not answer_query:

@@ -13,12 +13,13 @@ from discord.ext import commands
 
 from scholarbot.bot.actions import Pages, answer_view, send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
-from scholarbot.bot.conversation import Turn, last_query, turn_of
+from scholarbot.bot.conversation import Turn, last_query, people_named, turn_of
 from scholarbot.bot.expiring import Expiring
 from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
 from scholarbot.errors import ScholarbotError
 
 if TYPE_CHECKING:
+    from scholarbot.answers.query import Query
     from scholarbot.answers.types import Answer
     from scholarbot.bot.client import ScholarBot
 
@@ -101,7 +102,7 @@ class Ask(commands.Cog):
         """Ask about papers and researchers; every claim is cited."""
         await interaction.response.defer(thinking=True)  # the 3-second rule: acknowledge first
         key = conversation_key(interaction.channel, interaction.user.id)
-        answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
+        answer = await self.bot.ask(question, *_context(self.history.get(key)))
         self._remember(key, question, answer)
         await send_answer_followups(interaction, answer)
 
@@ -122,7 +123,7 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         key = conversation_key(interaction.channel, interaction.user.id)
-        answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
+        answer = await self.bot.ask(question, *_context(self.history.get(key)))
         self._remember(key, question, answer)
         await send_answer_followups(interaction, answer)
 
@@ -165,7 +166,7 @@ class Ask(commands.Cog):
         key = conversation_key(channel, message.author.id)
         try:
             async with channel.typing():
-                answer = await self.bot.ask(question, previous=last_query(self.history.get(key)))
+                answer = await self.bot.ask(question, *_context(self.history.get(key)))
             self._remember(key, question, answer)
             await send_answer(
                 channel,
@@ -240,6 +241,11 @@ def _message_text(message: discord.Message, bot_id: int) -> str:
     for embed in message.embeds:
         parts += [embed.title or "", embed.description or ""]
     return "\n".join(p for p in parts if p).strip()
+
+
+def _context(history: list[Turn]) -> tuple[Query | None, tuple[str, ...]]:
+    """What a question in this conversation builds on: the last turn's query and the people named."""
+    return last_query(history), people_named(history)
 
 
 def _strip_mention(content: str, bot_id: int) -> str:
