@@ -664,6 +664,7 @@ def test_namesake_evidence_picks_one_and_names_the_others(answerer):
         ),
         ("and Hanlin Gu?", {"op": "collaborators", "people": ["Hanlin Gu"], "topic": "federated LLMs"}),
         ("how many papers do they have?", {"op": "count", "people": ["Hainan Zhang"], "count_of": "papers"}),
+        ("where's he based?", {"op": "profile", "people": ["Hainan Zhang"]}),
         ("who works on split learning?", {"op": "who_works_on", "topic": "split learning"}),
     ],
 )

@@ -88,6 +88,17 @@ def test_a_ranking_of_the_last_list_and_the_paper_it_names(answerer):
     assert top.value == "Joint Parsing Later" and "2 paper(s)" in top.text, top.text
     wrote = answerer.ask("who wrote it?", previous=Query.from_json(top.query))
     assert _titles(wrote) == ["Joint Parsing Later"] and "Dee Evans" in wrote.text
+    # "how many times?" after a yes/no about two people counts their papers together.
+    times = answerer.ask("how many times", previous=pair.with_(op="collab_check"))
+    assert times.query["op"] == "count" and times.value == 2, times.query
+    newest = answerer.ask("what's the newest one of those", previous=previous)
+    assert newest.query == {**previous.to_json(), "sort": "date", "limit": 1}, newest.query
+    # "who's on those with her?": the people on the papers listed, their filters kept.
+    theirs = answerer.ask(
+        "who's on those with her", previous=Query(op="papers_by", people=("Ann Lee",), topic="sarcasm")
+    )
+    assert theirs.query == {"op": "collaborators", "people": ["Ann Lee"], "topic": "sarcasm"}, theirs.query
+    assert [p["name"] for p in theirs.people] == ["Bo Chen"]
     # "who wrote those?": everyone on the papers listed, not the store's most prolific.
     who = answerer.ask("who wrote those?", previous=previous)
     assert who.query["op"] == "who_works_on" and {p["name"] for p in who.people} == {"Ann Lee", "Bo Chen"}

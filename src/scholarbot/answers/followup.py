@@ -8,11 +8,13 @@ that stands on its own is taken as it is.
 
 from __future__ import annotations
 
+import re
+
 from scholarbot.answers.query import PAIR_OPS, Query
 from scholarbot.answers.reader import Reading
 
 #: Operations whose answer a bare "how many?" can count.
-_COUNTABLE = frozenset({"papers_by", "joint_papers", "find_papers", "collaborators", "count"})
+_COUNTABLE = frozenset({"papers_by", "joint_papers", "collab_check", "find_papers", "collaborators", "count"})
 
 
 def follow_up(reading: Reading, previous: Query | None) -> Query:
@@ -47,14 +49,23 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
         # his memes stuff?" asks for their papers on it, not their profile again.
         if asked.op == "profile" and asked.topic:
             return asked.with_(op="papers_by", **people)
+        if _THOSE.search(reading.links.residual):
+            # "who's on those with him?": the papers listed before, so their filters still hold.
+            kept = {f: getattr(previous, f) for f in _FILTERS if getattr(asked, f) is None}
+            return asked.with_(**people, **{f: v for f, v in kept.items() if v is not None})
         return asked.with_(**people)
     return _changed(previous, asked)
+
+
+#: What narrows a list: kept when a question points at the list ("those", "these").
+_FILTERS = ("topic", "institution", "venue", "year_from", "year_to")
+_THOSE = re.compile(r"\b(?:those|these)\b", re.I)
 
 
 def _changed(previous: Query, asked: Query) -> Query:
     """A fragment ("and on dialogue?", "and in 2022?"): the previous query with only what it names changed."""
     changes: dict[str, object] = {}
-    for name in ("topic", "institution", "venue", "year_from", "year_to"):
+    for name in _FILTERS:
         value = getattr(asked, name)
         if value is not None:
             changes[name] = value

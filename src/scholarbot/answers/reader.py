@@ -184,7 +184,7 @@ _PER_YEAR = _rx(
 )
 _PROFILE = _rx(
     r"^\s*(?:who\s+is|who's|who\s+was|whos)\b|\btell\s+me\s+about\b|\bprofile\b|\babout\b|\baffiliat\w*|"
-    r"\bwhere\s+(?:does|did|do|is)\b.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
+    r"\bwhere(?:'s|s|\s+(?:does|did|do|is))\s.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
     r"\binstitution\b|\bresearch\s+interests?\b|\bwhat\s+(?:does|did|do)\b.*\b(?:work|research|study)\b|"
     r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|\bwhere\s+(?:is|are)\b|"
     r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b|"
@@ -223,6 +223,9 @@ _AUTHORS_OF = _rx(
 # "who else is on “…”?", "who's on “…”": the authors of the paper named by its title.
 _ON_THE_PAPER = _rx(
     r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩"
+)
+_ON_THOSE = _rx(
+    r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?\s+on\s+(?:those|these|them|th(?:ose|ese)\s+papers)\b"
 )
 _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
 # The name of one paper asked for.
@@ -527,8 +530,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_year", {}, True
         if _VENUE_Q.search(r) and not _COLLAB.search(r):
             return "top_venue", {}, True
-        if _COLLAB.search(r) and not _CITATIONS.search(r):
-            # "top coauthors of X": the people, not X's most cited papers.
+        if (_COLLAB.search(r) or _ON_THOSE.search(r)) and not _CITATIONS.search(r):
+            # "top coauthors of X": the people, not X's most cited papers; "who's on those with him?"
+            # after a list of X's papers: the people on them.
             return "collaborators", {}, True
         if _CITED.search(r):
             return "papers_by", {"sort": "citations", **_limit(r)}, True

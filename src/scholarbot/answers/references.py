@@ -72,11 +72,41 @@ _SORTED = (
 # A paper of the last answer: by its place in the list, by a ranking of it, or by a pronoun.
 _PAPER_REF = _rx(
     rf"\b(?:the\s+)?(?P<ordinal>{_ORDINAL})\s+{_ONE}\b|(?:#|\bno\.?\s*|\bnumber\s+)(?P<number>\d{{1,2}})\b|"
-    rf"\bthe\s+(?P<sorted>{_SORTED})\s+(?:{_ONE}|of\s+(?:those|these|them|the(?:ir|se)\s+\w+(?:\s+papers)?))\b|"
+    rf"\bthe\s+(?P<sorted>{_SORTED})\s+(?:{_ONE}(?:\s+of\s+(?:those|these|them))?|"
+    rf"of\s+(?:those|these|them|the(?:ir|se)\s+\w+(?:\s+papers)?))\b|"
     rf"\bwhich\s+(?:one|of\s+(?:those|these|them|the(?:ir|se)(?:\s+\w+)?(?:\s+papers)?))\s+(?:is|was|has|had|got)?\s*"
     rf"(?:the\s+)?(?P<which>{_SORTED}|(?:cited\s+)?(?:the\s+)?most(?:\s+cited|\s+citations)?)\b|"
     rf"\b(?:which|what)\s+(?:is|was|has|had|got)\s+(?:the\s+)?(?P<bare>{_SORTED}|most\s+citations)\s*\??\s*$|"
     rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|with|that|which|where|by|from|in)\b)"
+)
+#: Words that only ask ("what's the newest one of those?"): a ranking with nothing else asks for the paper.
+_ASKING_WORDS = frozenset(
+    [
+        "what",
+        "what's",
+        "whats",
+        "which",
+        "is",
+        "was",
+        "the",
+        "one",
+        "of",
+        "those",
+        "these",
+        "them",
+        "show",
+        "me",
+        "give",
+        "tell",
+        "please",
+        "pls",
+        "paper",
+        "and",
+        "so",
+        "ok",
+        "okay",
+        "now",
+    ]
 )
 # Asking who wrote the papers the last answer listed ("who wrote those?", "authors of these?").
 _WHO_WROTE_THOSE = _rx(
@@ -142,8 +172,8 @@ def refer(
         if papers_of is None:
             return None
         ranked = papers_of.with_(sort=_sort(rank), limit=1, offset=0)
-        rest = (text[: ref.start()] + text[ref.end() :]).strip(" ?!.,")
-        if not re.search(r"[a-z]{3,}", rest, re.I):
+        rest = {w.lower() for w in re.findall(r"[a-z']+", text[: ref.start()] + text[ref.end() :], re.I)}
+        if rest <= _ASKING_WORDS:
             return Referral(query=ranked)  # "which of those is most cited?": that one paper
         papers = run(ranked).papers
     else:
