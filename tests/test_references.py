@@ -4,6 +4,7 @@ most cited?", "what else has he published?" after a list of authors, "sorry, I m
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -132,3 +133,14 @@ def test_a_correction_asks_the_last_question_again_about_what_was_meant(answerer
 def test_more_after_a_profile_lists_the_persons_papers(answerer):
     a = answerer.ask("more", previous=Query(op="profile", people=("Cy Dunn",)))
     assert a.query == {"op": "papers_by", "people": ["Cy Dunn"]} and len(a.sources) == 2
+
+
+def test_two_questions_in_one_message_are_both_answered_the_second_as_a_follow_up(answerer):
+    a = answerer.ask("how many papers does Cy Dunn have and who are his coauthors?")
+    first, second = a.text.split("\n\n")
+    assert first.startswith("Cy Dunn has 2 paper(s)") and "Eve Fox" in second, a.text
+    assert a.query == {"op": "collaborators", "people": ["Cy Dunn"]}
+    # The second answer's citations are numbered after the first's, each pointing at its source.
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", a.text)}
+    assert cited <= {s.n for s in a.sources} and len({s.n for s in a.sources}) == len(a.sources)
+    assert "Ocean Heat Maps" in {s.title for s in a.sources if f"[{s.n}]" in second}

@@ -286,3 +286,26 @@ def is_thanks(text: str) -> bool:
     """Whether a message only thanks or acknowledges ("thx that was helpful!", "great, thanks")."""
     tokens = re.findall(r"[a-z']+", normalise(text).lower())
     return bool(tokens) and set(tokens) <= _ACK_WORDS and bool(set(tokens) & _ACK_NEEDS)
+
+
+# "who is X and what's her most cited paper?": a second question joined to the first.
+_SECOND_QUESTION = re.compile(
+    r"\?\s+(?=(?:what|what's|whats|who|who's|whom|which|where|when|how|does|do|did|has|have|is|are|can)\b)|"
+    r",?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:what|what's|whats|who|who's|whom|which|where|how)\b)",
+    re.I,
+)
+#: Words each of two questions needs to be answered on its own.
+QUESTION_MIN_WORDS = 3
+
+
+def two_questions(text: str) -> tuple[str, str] | None:
+    """The two questions of a message that asks two ("who is X and what's her most cited paper?",
+    "how many papers does X have? who are her coauthors?"); None when it asks one."""
+    for m in _SECOND_QUESTION.finditer(text):
+        first, second = text[: m.start()].strip(" ,"), text[m.end() :].strip()
+        if not first or not second:
+            continue
+        opens = _QUESTION_START.match(first) or _INNER_START.search(first)
+        if opens and len(first.split()) >= QUESTION_MIN_WORDS and len(second.split()) >= QUESTION_MIN_WORDS:
+            return first + ("" if first.endswith("?") else "?"), second
+    return None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from scholarbot.answers.acronyms import acronyms, defined
-from scholarbot.answers.chat import focus, is_thanks, normalise
+from scholarbot.answers.chat import focus, is_thanks, normalise, two_questions
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.identifiers import identifiers
@@ -44,7 +44,7 @@ from scholarbot.answers.topics import (
     names_title,
     phrased,
 )
-from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source
+from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source, joined
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
 from scholarbot.search.affiliation_rows import affiliation_key as affiliation_digest
@@ -241,7 +241,19 @@ class Answerer:
 
     def ask(self, question: str, previous: Query | None = None, earlier: Sequence[str] = ()) -> Answer:
         """Answer one question; `previous` is the query of the conversation's last turn, if any, and
-        `earlier` the people its recent turns asked about (whom a pronoun most likely means)."""
+        `earlier` the people its recent turns asked about (whom a pronoun most likely means).
+
+        Two questions in one message ("who is X and what's her most cited paper?") are answered in
+        turn, the second as a follow-up of the first."""
+        parts = two_questions(readable(question))
+        if parts is None:
+            return self._ask_one(question, previous, earlier)
+        first = self._ask_one(parts[0], previous, earlier)
+        asked = Query.from_json(first.query) if first.query and first.query.get("op") != "help" else previous
+        second = self._ask_one(parts[1], asked, (*earlier, *(asked.people if asked else ())))
+        return joined(question[:MAX_QUESTION_CHARS], first, second)
+
+    def _ask_one(self, question: str, previous: Query | None, earlier: Sequence[str]) -> Answer:
 
         def produce() -> tuple[Answer, Query]:
             if is_thanks(question):
@@ -1390,8 +1402,15 @@ def _focused(question: str) -> str:
 
 
 def readable(question: str) -> str:
-    """The text the reader reads: the focused question (a long preamble does not cut it off), cut."""
-    return _focused(question)[:MAX_QUESTION_CHARS]
+    """The text the reader reads: the focused question (a long preamble does not cut it off), cut;
+    a question at the end of a long paste ("… who else works on this?") is kept, the paste cut."""
+    text = _focused(question)
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text
+    last = re.split(r"(?<=[.!?])\s+", text.rstrip())[-1]
+    if last.endswith("?") and len(last) < MAX_QUESTION_CHARS // 2:
+        return f"{text[: MAX_QUESTION_CHARS - len(last) - 1]} {last}"
+    return text[:MAX_QUESTION_CHARS]
 
 
 __all__ = ["Answer", "Answerer", "PersonView", "Source"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -145,3 +147,31 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def joined(question: str, first: Answer, second: Answer) -> Answer:
+    """Two answers to a message that asked two questions, as one: the second's citations numbered
+    after the first's; the second's query is the turn a follow-up builds on."""
+    shift = len(first.sources)
+
+    def renumber(text: str) -> str:
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", text)
+
+    sources = [*first.sources, *(dataclasses.replace(s, n=s.n + shift) for s in second.sources)]
+    people = [
+        *first.people,
+        *({**p, "papers": [n + shift for n in p.get("papers", [])]} for p in second.people),
+    ]
+    return Answer(
+        intent=second.intent,
+        text=f"{first.text}\n\n{renumber(second.text)}",
+        question=question,
+        sources=sources,
+        people=people,
+        profile=first.profile or second.profile,
+        network=first.network or second.network,
+        notes=[*first.notes, *second.notes],
+        took_ms=round(first.took_ms + second.took_ms, 1),
+        query=second.query,
+        more=second.more,
+    )
