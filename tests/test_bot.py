@@ -232,7 +232,7 @@ class _Exploding:
 
     store = None
 
-    def ask(self, question: str, previous: Any = None) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
         raise RuntimeError("disk on fire")
 
 
@@ -300,6 +300,24 @@ def test_with_the_message_content_intent_plain_follow_ups_are_answered(answerer)
     assert len(standin.threads) == 1
 
 
+def test_a_pronoun_in_a_thread_means_the_person_the_thread_asked_about(answerer):
+    async def body(bot, standin):
+        await standin.deliver(
+            bot, guild_message("what is Hainan Zhang's most cited paper?", mention_bot=True)
+        )
+        thread_id = int(standin.threads[-1]["id"])
+        for text in ("who else is on that one?", "what else has she published?"):
+            await standin.deliver(bot, guild_message(text, channel_id=thread_id))
+
+    standin = _run(answerer, body, message_content=True)
+    posts = _thread_posts(standin)
+    assert len(posts) == 3
+    # The authors' list names several people; "she" is the one the thread began with.
+    assert "Hainan Zhang" in _text_below_title(posts[1])
+    last = _text_below_title(posts[2])
+    assert "Who do you mean" not in last and "Hainan Zhang has" in last, last
+
+
 def test_a_mention_never_goes_through_prefix_commands(answerer, caplog):
     async def body(bot, standin):
         await standin.deliver(bot, guild_message("Who is Hanlin Gu?", mention_bot=True))
@@ -316,7 +334,7 @@ class _Outage:
 
     store = None
 
-    def ask(self, question: str, previous: Any = None) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
         from scholarbot.errors import ScholarbotError
 
         raise ScholarbotError("The answer model is not reachable right now; try again in a minute.")
@@ -405,7 +423,7 @@ class _Slow:
         self.store = inner.store
         self.seconds = seconds
 
-    def ask(self, question: str, previous: Any = None) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
         time.sleep(self.seconds)
         return self.inner.ask(question)
 
