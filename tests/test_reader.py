@@ -858,3 +858,12 @@ def test_a_question_in_another_language_is_told_what_the_bot_reads(answerer, que
     assert ("only read questions in English" in a.text) is not english, a.text
     if not english and "Hanlin Gu" in question:
         assert "What has Hanlin Gu published?" in a.text
+
+
+def test_the_one_at_a_place_picks_a_namesake_of_the_last_answer(answerer):
+    previous = Query(op="profile", people=("Zheng Lin",))
+    assert follow_up(answerer.read("the one at Tsinghua"), previous).to_json() == {
+        "op": "profile",
+        "people": ["Zheng Lin"],
+        "institution": "Tsinghua",
+    }

@@ -71,7 +71,8 @@ def _changed(previous: Query, asked: Query) -> Query:
             changes[name] = value
     if asked.sort != "relevance":
         changes["sort"] = asked.sort
-    if previous.op == "profile" and changes:
-        # "what about his memes stuff?", "and in 2022?" after a profile: the person's papers on it.
+    if previous.op == "profile" and set(changes) - {"institution"}:
+        # "what about his memes stuff?", "and in 2022?" after a profile: the person's papers on it
+        # ("the one at Tsinghua" only picks which namesake's profile).
         return previous.with_(op="papers_by", **changes)
     return previous.with_(**changes)

@@ -287,7 +287,11 @@ _NAME_PAPERS = _rx(r"⟨P\d⟩\s+(?:papers?|publications?|pubs|articles|works?)\
 _SUBORDINATE = _rx(r"\b(?:whether|that|because|if|although|though|while|unless)\b")
 #: "… the purposes they declare": a pronoun right after a noun phrase opens a relative clause.
 _RELATIVE = _rx(r"\b(?:the|a|an|these|those|its)\s+[\w'-]+\s*$")
-_FRAGMENT = _rx(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but)\b")
+# "the one at Tsinghua" picks among the namesakes the last answer named.
+_FRAGMENT = _rx(
+    r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but|"
+    r"(?:i\s+mean(?:t)?\s+)?the\s+one\s+(?:at|from|in|with|who|working))\b"
+)
 # "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
 _DATE = _rx(
     r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
