@@ -313,7 +313,10 @@ class Answerer:
             for n in (*reading.query.people, *reading.links.unknown_names)
             for w in re.findall(r"\w+", n)
         }
-        known = {w for w in words if is_english(w) or self.index.writes(w)}
+        known = {w for w in words if is_english(w)}
+        if len(known) >= FOREIGN_KNOWN_SHARE * len(words):
+            return False  # most questions stop here, before any word is looked up in the papers
+        known |= {w for w in words if w not in known and self.index.writes(w)}
         # A typo of a word papers write is English mistyped ("fedrated lerning papers").
         known |= {w for w in words if w not in known and w not in named and self._typos_fixed(w)[0] != w}
         if all(w in known for w in words if w not in named):
