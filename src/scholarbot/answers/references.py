@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scholarbot.answers.linking import words
 from scholarbot.answers.query import Query, Sort
 
 #: Operations whose answer is a list of papers, and the list a follow-up about "those" means.
@@ -80,33 +81,11 @@ _PAPER_REF = _rx(
     rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|with|that|which|where|by|from|in)\b)"
 )
 #: Words that only ask ("what's the newest one of those?"): a ranking with nothing else asks for the paper.
-_ASKING_WORDS = frozenset(
-    [
-        "what",
-        "what's",
-        "whats",
-        "which",
-        "is",
-        "was",
-        "the",
-        "one",
-        "of",
-        "those",
-        "these",
-        "them",
-        "show",
-        "me",
-        "give",
-        "tell",
-        "please",
-        "pls",
-        "paper",
-        "and",
-        "so",
-        "ok",
-        "okay",
-        "now",
-    ]
+_ASKING_WORDS = words(
+    """
+    what what's whats which is was the one of those these them show me give tell please pls paper
+    and so ok okay now
+    """
 )
 # Asking who wrote the papers the last answer listed ("who wrote those?", "authors of these?").
 _WHO_WROTE_THOSE = _rx(
