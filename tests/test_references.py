@@ -74,6 +74,9 @@ def test_more_pages_a_paper_search_and_says_when_it_is_all(answerer):
     assert answerer.ask("page 2", previous=previous).query == second.query
     last = answerer.ask("next", previous=Query.from_json(second.query))
     assert last.query == {"op": "help"} and last.text.startswith("That was all")
+    # With nothing before it, "next" is no topic ("next-POI recommendation" papers).
+    alone = answerer.ask("next")
+    assert alone.query == {"op": "help"} and "no earlier answer" in alone.text and not alone.sources
 
 
 def test_a_ranking_of_the_last_list_and_the_paper_it_names(answerer):

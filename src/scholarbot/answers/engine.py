@@ -33,7 +33,7 @@ from scholarbot.answers.linking import (
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
-from scholarbot.answers.references import Shown, refer
+from scholarbot.answers.references import NOTHING_TO_PAGE, Shown, pages, refer
 from scholarbot.answers.spelling import is_english, rehyphenated, respelt, typos_fixed
 from scholarbot.answers.topics import (
     TopicMatch,
@@ -264,6 +264,8 @@ class Answerer:
             reading = read(self.linker.link(text))
             if self._foreign(reading):
                 return FactsComposer(Query(op="help")).finish(_english_only(reading)), Query(op="help")
+            if previous is None and pages(text):
+                return FactsComposer(Query(op="help")).finish(NOTHING_TO_PAGE), Query(op="help")
             if previous is not None:
                 asked = reading.asked or reading.query
                 referral = refer(

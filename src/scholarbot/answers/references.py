@@ -170,6 +170,18 @@ def _meant(people: tuple[str, ...], earlier: tuple[str, ...]) -> tuple[str, ...]
     return (asked[0],) if len(people) > 1 and len(asked) == 1 else people
 
 
+def pages(text: str) -> bool:
+    """Whether a message only asks for more of the last answer ("more", "next", "page 2")."""
+    return _PAGE.match(text) is not None
+
+
+#: The reply to "more" or "next" with no answer before it in the conversation.
+NOTHING_TO_PAGE = (
+    "There is no earlier answer here to continue: ask a question first (a list longer than one "
+    "message has a Next button under it)."
+)
+
+
 def _which_of(people: tuple[str, ...]) -> str:
     named = list(people[:ASKED_BACK_MOST])
     if len(people) > ASKED_BACK_MOST:
