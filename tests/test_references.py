@@ -119,6 +119,14 @@ def test_a_pronoun_stands_for_the_one_person_the_last_answer_named_or_asks_which
     # Of the people the answer listed, the one the conversation asked about before.
     meant = answerer.ask("what else has she published?", previous=two, earlier=("Bo Chen", "Cy Dunn"))
     assert meant.query == {"op": "papers_by", "people": ["Bo Chen"]}, meant.query
+    # "they" in a question about two people: the one asked about last and the one before.
+    both = answerer.ask(
+        "do they publish together?",
+        previous=Query(op="papers_by", people=("Fay Gold",)),
+        earlier=("Fay Gold", "Dee Evans"),
+    )
+    assert both.query["op"] == "collab_check" and both.value is True, both.query
+    assert set(both.query["people"]) == {"Fay Gold", "Dee Evans"}
     # A pronoun and a new name: the person asked about before and the new one.
     check = answerer.ask(
         "does she also work with ann lee?", previous=Query(op="collaborators", people=("Dee Evans",))

@@ -294,6 +294,8 @@ _SECOND_QUESTION = re.compile(
     r",?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:what|what's|whats|who|who's|whom|which|where|how)\b)",
     re.I,
 )
+# "what about X? what does she work on": a follow-up and what it asks about X, one question.
+_FOLLOWS_ON = re.compile(r"^\W*(?:and|also|what\s+about|how\s+about)\b", re.I)
 #: Words each of two questions needs to be answered on its own.
 QUESTION_MIN_WORDS = 3
 
@@ -306,6 +308,11 @@ def two_questions(text: str) -> tuple[str, str] | None:
         if not first or not second:
             continue
         opens = _QUESTION_START.match(first) or _INNER_START.search(first)
-        if opens and len(first.split()) >= QUESTION_MIN_WORDS and len(second.split()) >= QUESTION_MIN_WORDS:
+        if (
+            opens
+            and not _FOLLOWS_ON.match(first)
+            and len(first.split()) >= QUESTION_MIN_WORDS
+            and len(second.split()) >= QUESTION_MIN_WORDS
+        ):
             return first + ("" if first.endswith("?") else "?"), second
     return None

@@ -251,6 +251,9 @@ class Answerer:
         first = self._ask_one(parts[0], previous, earlier)
         asked = Query.from_json(first.query) if first.query and first.query.get("op") != "help" else previous
         second = self._ask_one(parts[1], asked, (*earlier, *(asked.people if asked else ())))
+        if second.query == first.query:
+            # "what about X? what does she work on": the second only said the first again.
+            return first
         return joined(question[:MAX_QUESTION_CHARS], first, second)
 
     def _ask_one(self, question: str, previous: Query | None, earlier: Sequence[str]) -> Answer:

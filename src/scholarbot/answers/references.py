@@ -92,6 +92,8 @@ _WHO_WROTE_THOSE = _rx(
     r"\b(?:who\s+(?:wrote|authored|is\s+behind|are\s+behind|did|published)|authors?\s+of)\s+"
     r"(?:those|these|them|all\s+(?:of\s+)?(?:those|these|them)|th(?:ose|ese)\s+(?:papers|ones))\b"
 )
+#: Words that ask about two people at once ("do they publish together?", "their joint papers").
+_TOGETHER = _rx(r"\btogether\b|\bjoint\b|\bwith\s+each\s+other\b|\bco-?auth\w*\b|\bin\s+common\b|\bshared?\b")
 _HE_SHE = r"he|him|his|she|her|hers|himself|herself"
 _THEY = r"they|them|their|theirs|themselves"
 _PERSON = _rx(rf"\b(?P<one>{_HE_SHE})\b|\b(?P<many>{_THEY})\b")
@@ -128,6 +130,11 @@ def refer(
         if len(before) == 1:
             return Referral(text=_named(text, before))
         return Referral(reply=_which_of(before)) if before else None
+    if person and person.group("many") and named < 0 and len(previous.people) == 1 and _TOGETHER.search(text):
+        # "do they publish together?" after "what about B?" in a thread about A: A and B.
+        other = next((p for p in earlier if p != previous.people[0]), None)
+        if other is not None:
+            return Referral(text=_named(text, (previous.people[0], other)))
     if person and named < 0 and not previous.people:
         # "what else has he published?" after a list of authors: someone the answer named.
         wanted = 1 if person.group("one") else 2
