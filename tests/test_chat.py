@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scholarbot.answers.chat import focus, is_thanks, normalise, plain
+from scholarbot.answers.chat import focus, is_thanks, normalise, plain, two_questions
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,24 @@ def test_a_message_that_only_thanks_is_recognised(message, thanks):
 )
 def test_discord_markup_is_read_as_the_words_it_wraps(message, words):
     assert " ".join(plain(message).split()) == words
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "who is Ann Lee and what's her most cited paper?",
+            ("who is Ann Lee?", "what's her most cited paper?"),
+        ),
+        (
+            "how many papers does X have? who are her coauthors?",
+            ("how many papers does X have?", "who are her coauthors?"),
+        ),
+        # One question: two people, a topic of two parts, a follow-up and what it asks.
+        ("Which papers did Ann Lee and Bo Chen write together?", None),
+        ("who works on RAG and LLM agents?", None),
+        ("what about Ann Lee? what does she work on", None),
+    ],
+)
+def test_a_message_asking_two_questions_is_split_into_them(message, parts):
+    assert two_questions(message) == parts
