@@ -116,6 +116,9 @@ def test_a_pronoun_stands_for_the_one_person_the_last_answer_named_or_asks_which
     two = Query(op="paper_authors", topic="Sarcasm Detection with Cues 3")
     asked = answerer.ask("what else has she published?", previous=two)
     assert asked.query == {"op": "help"} and "Ann Lee or Bo Chen" in asked.text, asked.text
+    # A pronoun inside a question with a topic of its own points at no one.
+    own = answerer.ask("papers on how sarcasm detection changes their answers", previous=two)
+    assert own.query["op"] == "find_papers" and "Who do you mean" not in own.text, own.text
     # Of the people the answer listed, the one the conversation asked about before.
     meant = answerer.ask("what else has she published?", previous=two, earlier=("Bo Chen", "Cy Dunn"))
     assert meant.query == {"op": "papers_by", "people": ["Bo Chen"]}, meant.query

@@ -135,8 +135,9 @@ def refer(
         other = next((p for p in earlier if p != previous.people[0]), None)
         if other is not None:
             return Referral(text=_named(text, (previous.people[0], other)))
-    if person and named < 0 and not previous.people:
-        # "what else has he published?" after a list of authors: someone the answer named.
+    if person and named < 0 and not previous.people and not topic:
+        # "what else has he published?" after a list of authors: someone the answer named (a
+        # question with a topic of its own, "papers on how LLMs change their answers", is no pointer).
         wanted = 1 if person.group("one") else 2
         people = run(previous).people
         if wanted == 1:
