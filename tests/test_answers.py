@@ -1602,3 +1602,16 @@ def test_surnames_typed_loosely_and_names_in_their_own_script_name_people(tmp_pa
     assert any("names 2 people" in n and "Dirk Hovy" in n and "Eduard Hovy" in n for n in c.notes), c.notes
     d = answerer.ask("papers by 江常皓")
     assert d.query["people"] == ["江常皓"] and [s.title for s in d.sources] == ["Vision Experts"], d.text
+
+
+def test_a_known_acronym_typed_in_lower_case_before_a_word_for_papers_names_its_place(tmp_path, model_cache):
+    rows = [
+        *_papers("Speech Recognition", 2, "Ann Lee", "Carnegie Mellon University"),
+        *_papers("Speech Synthesis", 1, "Bo Chen", "Stanford University", tag="S"),
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("cmu papers on speech")
+    assert a.query.get("institution") and a.query["topic"] == "speech", a.query
+    assert {s.title for s in a.sources} == {"Speech Recognition study 0", "Speech Recognition study 1"}, (
+        a.text
+    )

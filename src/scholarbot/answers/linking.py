@@ -1018,6 +1018,11 @@ class Linker:
             )
             or t.word.lower() in _MEMBERS
             or (i > 0 and t.word.lower() in _PLACE_NOUNS)
+            or (
+                i + 1 < len(tokens)
+                and tokens[i + 1].word.lower() in _PAPER_WORDS
+                and t.word.lower() in self.institutions.by_acronym
+            )
             or place_word(i)
             for i, t in enumerate(tokens)
         ):
@@ -1097,9 +1102,21 @@ class Linker:
             capitals = sum(c.isupper() for c in t.word)
             # "caltech people …": a place named as where people are.
             before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS
+            # "cmu papers": a known place's acronym typed in lower case before a word for papers.
+            known_before_papers = (
+                i + 1 < len(tokens)
+                and tokens[i + 1].word.lower() in _PAPER_WORDS
+                and acronym in self.institutions.by_acronym
+            )
             if (
                 best is None
-                and (capitals >= 2 or (((uncased and cue) or before_members) and self._rare_in_text(acronym)))
+                and (
+                    capitals >= 2
+                    or (
+                        ((uncased and cue) or before_members or known_before_papers)
+                        and self._rare_in_text(acronym)
+                    )
+                )
                 and 2 <= len(t.word) <= 7
                 and acronym not in self.venues
                 and acronym not in _FUNCTION_WORDS
@@ -1114,7 +1131,9 @@ class Linker:
                         or len(acronym) <= 2
                         or self.text_frequency(acronym) > self.affiliated(t.word)
                     ):
-                        best = (-1, i, i + 1, self._dominant(acronym) or t.word)
+                        # Typed in lower case ("hkust papers"), named as the acronym it is.
+                        typed = t.word.upper() if t.word.islower() else t.word
+                        best = (-1, i, i + 1, self._dominant(acronym) or typed)
                 elif (strong_cue or before_members or _SHORT_FORM.fullmatch(t.word)) and (
                     name := self.institutions.expand(acronym)
                 ) is not None:
