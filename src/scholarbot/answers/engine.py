@@ -263,12 +263,12 @@ class Answerer:
                 return FactsComposer(THANKS).thanks(), THANKS
             text, cited_notes, missing = self._identified(readable(question))
             if missing is not None:
-                return FactsComposer(Query(op="help")).finish(missing), Query(op="help")
+                return _said(missing)
             reading = read(self.linker.link(text))
             if self._foreign(reading):
-                return FactsComposer(Query(op="help")).finish(_english_only(reading)), Query(op="help")
+                return _said(_english_only(reading))
             if previous is None and pages(text):
-                return FactsComposer(Query(op="help")).finish(NOTHING_TO_PAGE), Query(op="help")
+                return _said(NOTHING_TO_PAGE)
             if previous is not None:
                 asked = reading.asked or reading.query
                 referral = refer(
@@ -280,7 +280,7 @@ class Answerer:
                     earlier=tuple(earlier),
                 )
                 if referral is not None and referral.reply is not None:
-                    return FactsComposer(Query(op="help")).finish(referral.reply), Query(op="help")
+                    return _said(referral.reply)
                 if referral is not None and referral.query is not None:
                     return self.execute(referral.query), referral.query
                 if referral is not None and referral.text is not None:
@@ -311,6 +311,9 @@ class Answerer:
         words = [w.lower() for w in re.findall(r"[^\W\d_]+", rest) if len(w) > 1]
         if len(words) < FOREIGN_MIN_WORDS:
             return False
+        known = {w for w in words if is_english(w)}
+        if len(known) >= FOREIGN_KNOWN_SHARE * len(words):
+            return False  # most questions stop here, before any word is looked up in the papers
         # Names the records lack are words of no language ("who is Kwabena Otieno-Lindqvist?"): a
         # question is English when every word around them is, whatever the share.
         named = {
@@ -318,9 +321,6 @@ class Answerer:
             for n in (*reading.query.people, *reading.links.unknown_names)
             for w in re.findall(r"\w+", n)
         }
-        known = {w for w in words if is_english(w)}
-        if len(known) >= FOREIGN_KNOWN_SHARE * len(words):
-            return False  # most questions stop here, before any word is looked up in the papers
         known |= {w for w in words if w not in known and self.index.writes(w)}
         # A typo of a word papers write is English mistyped ("fedrated lerning papers").
         known |= {w for w in words if w not in known and w not in named and self._typos_fixed(w)[0] != w}
@@ -335,9 +335,8 @@ class Answerer:
         held, lacking = 0, []
         for ident in identifiers(text):
             rows = self.index.rows_citing(ident.needle)
-            paper = (
-                self.index.papers([self.index.ids[rows[0]]]).get(self.index.ids[rows[0]]) if rows else None
-            )
+            pid = self.index.ids[rows[0]] if rows else None
+            paper = self.index.papers([pid]).get(pid) if pid is not None else None
             if paper is None:
                 lacking.append(ident.said)
                 continue
@@ -1402,6 +1401,12 @@ def _english_only(reading: Reading) -> str:
 
 #: What a message that only thanks is answered as.
 THANKS = Query(op="help")
+
+
+def _said(text: str) -> tuple[Answer, Query]:
+    """A reply that looks nothing up (a question back, what the bot cannot do), remembered as no
+    question, so a follow-up still builds on the turn before it."""
+    return FactsComposer(THANKS).finish(text), THANKS
 
 
 def _focused(question: str) -> str:

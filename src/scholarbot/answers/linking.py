@@ -756,6 +756,15 @@ class Linker:
             return False
         return self.affiliated(word) > max(self.text_frequency(word), self.names.word_count(word), 1)
 
+    def _acronym_before_papers(self, tokens: list[Token], i: int) -> bool:
+        """Whether the word at `i` is a known place's acronym before a word for papers, however
+        typed ("cmu papers", "hkust papers at www 2025")."""
+        return (
+            i + 1 < len(tokens)
+            and tokens[i + 1].word.lower() in _PAPER_WORDS
+            and tokens[i].word.lower() in self.institutions.by_acronym
+        )
+
     def _papers_of_place(self, tokens: list[Token], j: int, word: str) -> bool:
         """Whether a word before a word for papers names where they were written ("Stanford papers",
         "Google papers"): more researchers work at a place so named than papers use the word
@@ -1018,11 +1027,7 @@ class Linker:
             )
             or t.word.lower() in _MEMBERS
             or (i > 0 and t.word.lower() in _PLACE_NOUNS)
-            or (
-                i + 1 < len(tokens)
-                and tokens[i + 1].word.lower() in _PAPER_WORDS
-                and t.word.lower() in self.institutions.by_acronym
-            )
+            or self._acronym_before_papers(tokens, i)
             or place_word(i)
             for i, t in enumerate(tokens)
         ):
@@ -1102,12 +1107,7 @@ class Linker:
             capitals = sum(c.isupper() for c in t.word)
             # "caltech people …": a place named as where people are.
             before_members = i + 1 < len(tokens) and tokens[i + 1].word.lower() in _MEMBERS
-            # "cmu papers": a known place's acronym typed in lower case before a word for papers.
-            known_before_papers = (
-                i + 1 < len(tokens)
-                and tokens[i + 1].word.lower() in _PAPER_WORDS
-                and acronym in self.institutions.by_acronym
-            )
+            known_before_papers = self._acronym_before_papers(tokens, i)
             if (
                 best is None
                 and (
@@ -1190,7 +1190,7 @@ _FUNCTION_WORDS = words(
     """
 )
 _INSTITUTION_CUES = frozenset(["at", "from", "in", "of", "with"])
-#: Words that end a place's name and say it is one ("… university", "… institute").
+#: Words for a place that, after a name's first word, say the name is a place's ("brown university").
 _PLACE_NOUNS = words("university universities institute institutes college laboratory laboratories academy")
 #: Words after an institution's name that say people are there ("Google researchers").
 _MEMBERS = words(

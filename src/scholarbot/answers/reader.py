@@ -221,12 +221,10 @@ _AUTHORS_OF = _rx(
 )
 # "authors of ClarET?": of a paper named, where no word for papers makes it a field's authors.
 # "who else is on “…”?", "who's on “…”": the authors of the paper named by its title.
-_ON_THE_PAPER = _rx(
-    r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩"
-)
-_ON_THOSE = _rx(
-    r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?\s+on\s+(?:those|these|them|th(?:ose|ese)\s+papers)\b"
-)
+# ...and "who's on those with him?" after a list of someone's papers: the people on them.
+_WHO_ELSE = r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?"
+_ON_THE_PAPER = _rx(rf"{_WHO_ELSE}(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩")
+_ON_THOSE = _rx(rf"{_WHO_ELSE}\s+on\s+(?:those|these|them|th(?:ose|ese)\s+papers)\b")
 _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
 # The name of one paper asked for.
 _CALLED = _rx(
