@@ -318,6 +318,28 @@ def test_a_pronoun_in_a_thread_means_the_person_the_thread_asked_about(answerer)
     assert "Who do you mean" not in last and "Hainan Zhang has" in last, last
 
 
+def test_asking_for_help_in_words_gets_the_commands_as_help_does(answerer):
+    async def body(bot, standin):
+        await standin.deliver(bot, dm_message("help"))
+        await standin.deliver(bot, guild_message("hey, what are your commands?", mention_bot=True))
+        await _invoke(bot, "ask", question="help pls")
+        await standin.deliver(bot, dm_message("can you help me find papers on dialogue?"))
+
+    standin = _run(answerer, body)
+    contents = [m.payload.get("content") or "" for m in standin.messages()]
+    # The command list, not example questions or a search for "commands"; no thread opened for it.
+    assert sum("/digest subscribe" in c for c in contents) == 3, contents
+    assert not standin.threads
+    ask_reply = next(
+        m
+        for m in standin.messages()
+        if "/digest subscribe" in (m.payload.get("content") or "") and m.ephemeral
+    )
+    assert ask_reply is not None
+    # Help with a topic is a question about papers.
+    assert "dialogue" in _all_text(standin.messages()[-1]).lower()
+
+
 def test_a_mention_never_goes_through_prefix_commands(answerer, caplog):
     async def body(bot, standin):
         await standin.deliver(bot, guild_message("Who is Hanlin Gu?", mention_bot=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from scholarbot.errors import MalformedFileError
 from scholarbot.ingest.importers import detect, read_file
 from scholarbot.ingest.importers.paperlists import PaperlistsImporter
+from scholarbot.records import merge_papers
 
 from conftest import SAMPLE
 
@@ -91,3 +93,95 @@ def test_free_form_file_name_gives_no_invented_venue(tmp_path: Path):
     f = tmp_path / "x.json"
     f.write_text(json.dumps([{"title": "A", "author": "B"}]))
     assert read_file(f).papers[0].venue is None  # no venue/year in a free-form name: none invented
+
+
+def _row_file(tmp_path: Path, aff: str, norm: str, index: str, authors: str = "Ann Lee") -> Path:
+    path = tmp_path / "acl2024.json"
+    row = {
+        "title": "A paper",
+        "author": authors,
+        "aff": aff,
+        "aff_unique_norm": norm,
+        "aff_unique_index": index,
+    }
+    path.write_text(json.dumps([row]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("printed", "normalised", "expected"),
+    [
+        # The unit a normalised name drops is kept beside it, footnote marks and details after it aside.
+        ("Google Research, Brain Team†", "Google", ("Google Research", "Google")),
+        ("Huawei Noah’s Ark Lab", "Huawei", ("Huawei Noah’s Ark Lab", "Huawei")),
+        ("Microsoft Research Asia (MSRA)", "Microsoft", ("Microsoft Research Asia", "Microsoft")),
+        (
+            "International Institute of Information Technology Hyderabad, India",
+            "International Institute of Information Technology",
+            (
+                "International Institute of Information Technology Hyderabad",
+                "International Institute of Information Technology",
+            ),
+        ),
+        # Nothing beyond the organisation's name: its legal form, a place after a dash or slash,
+        # words before it, or a different name.
+        ("Google LLC, USA", "Google", ("Google",)),
+        ("IBM Research - Brazil", "IBM Research", ("IBM Research",)),
+        ("University of Bonn / Germany", "University of Bonn", ("University of Bonn",)),
+        ("Research, Google", "Google", ("Google",)),
+        ("Pattern Recognition Center, WeChat AI, Tencent Inc, China", "Tencent Inc", ("Tencent Inc",)),
+        ("Peking University. Beijing", "Peking University", ("Peking University",)),
+    ],
+)
+def test_a_unit_the_normalised_name_drops_is_kept_before_it(tmp_path: Path, printed, normalised, expected):
+    (paper,) = read_file(_row_file(tmp_path, printed, normalised, "0")).papers
+    assert paper.authors[0].affiliations == expected
+
+
+def test_each_affiliation_of_an_author_keeps_its_own_unit(tmp_path: Path):
+    path = _row_file(
+        tmp_path,
+        "Beihang University+Microsoft Research Asia; Google DeepMind",
+        "Beihang University;Microsoft;Google",
+        "0+1;2",
+        "Ann Lee; Bo Chen",
+    )
+    (paper,) = read_file(path).papers
+    assert paper.authors[0].affiliations == ("Beihang University", "Microsoft Research Asia", "Microsoft")
+    assert paper.authors[1].affiliations == ("Google DeepMind", "Google")
+
+
+def test_a_reimport_adds_units_to_a_stored_record_and_then_changes_nothing(tmp_path: Path):
+    (new,) = read_file(_row_file(tmp_path, "Google DeepMind", "Google", "0")).papers
+    old = replace(new, authors=tuple(replace(a, affiliations=("Google",)) for a in new.authors))
+    merged = merge_papers(old, new)
+    assert set(merged.authors[0].affiliations) == {"Google DeepMind", "Google"}
+    assert merge_papers(merged, new) == merged
+
+
+@pytest.mark.parametrize(
+    ("printed", "normalised", "unit"),
+    [
+        ("Huawei Technologies Co., Ltd.", "Huawei", "Huawei Technologies"),
+        ("Stanford University & Westlake University", "Stanford University", None),
+    ],
+)
+def test_a_unit_is_printed_without_a_legal_form_or_a_second_place(tmp_path: Path, printed, normalised, unit):
+    (paper,) = read_file(_row_file(tmp_path, printed, normalised, "0")).papers
+    assert paper.authors[0].affiliations == (*([unit] if unit else []), normalised)
+
+
+def test_two_authors_of_one_name_keep_their_own_affiliations_when_copies_merge(tmp_path: Path):
+    path = _row_file(
+        tmp_path,
+        "Fudan University; East China Normal University",
+        "Fudan University;East China Normal University",
+        "0;1",
+        "Jie Zhou; Jie Zhou",
+    )
+    (paper,) = read_file(path).papers
+    merged = merge_papers(paper, paper)
+    assert [a.affiliations for a in merged.authors] == [
+        ("Fudan University",),
+        ("East China Normal University",),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -249,7 +250,9 @@ def _better_authors(a: Paper, b: Paper) -> tuple[tuple[Author, ...], bool, int |
         return (p.authors_complete, len(p.authors))
 
     best, other = (a, b) if rank(a) >= rank(b) else (b, a)
-    by_key = {name_key(x.name): x for x in other.authors}
+    # Two authors of one name on one paper (two "Jie Zhou"s) cannot be told apart by it.
+    mine, theirs = (Counter(name_key(x.name) for x in p.authors) for p in (best, other))
+    by_key = {k: x for x in other.authors if mine[k := name_key(x.name)] == theirs[k] == 1}
     merged = []
     for au in best.authors:
         twin = by_key.get(name_key(au.name))
@@ -257,7 +260,8 @@ def _better_authors(a: Paper, b: Paper) -> tuple[tuple[Author, ...], bool, int |
             au = replace(
                 au,
                 source_id=au.source_id or twin.source_id,
-                affiliations=au.affiliations or twin.affiliations,
+                # Both copies' affiliations: a later import may print a unit the first did not.
+                affiliations=_union(au.affiliations, twin.affiliations),
             )
         merged.append(au)
     return tuple(merged), best.authors_complete, best.authors_omitted

@@ -27,7 +27,7 @@ from scholarbot.answers.linking import (
     Linker,
     institution_matches,
     normalise_institution,
-    parent_of,
+    research_arm,
     venue_family,
 )
 from scholarbot.answers.network import coauthor_graph
@@ -991,12 +991,18 @@ class Answerer:
             self._institution_affiliations[institution] = self.people.affiliations(self._at(institution))
         return self._institution_affiliations[institution]
 
+    def _placed(self, institution: str) -> Callable[[str], bool]:
+        """Whether an affiliation is one of those counted for the institution (`_affiliations_at`)."""
+        return frozenset(self._affiliations_at(institution)).__contains__
+
     def _at(self, institution: str) -> Callable[[str], bool]:
-        """Whether an affiliation is at the institution a question names."""
+        """Whether an affiliation is at the institution a question names. A unit is where papers
+        print it ("Google DeepMind", "Salesforce AI Research" for Salesforce Research), not every
+        paper printing its organisation's bare name, which may be from any part of it."""
         institutions = self.linker.institutions
 
         def at(affiliation: str) -> bool:
-            if parent_of(institution, affiliation):
+            if research_arm(institution, affiliation):
                 return True
             return institution_matches(institution, affiliation) and not institutions.inside_other_name(
                 institution, affiliation
@@ -1005,17 +1011,8 @@ class Answerer:
         return at
 
     def _place_notes(self, query: Query) -> list[str]:
-        """Say so when an acronym asked about stands for several places, all of which are counted,
-        and when a unit's papers are counted with those its organisation's bare name is printed on."""
+        """Say so when an acronym asked about stands for several places, all of which are counted."""
         acronym = query.institution or ""
-        parents = (
-            sorted({a for a in self._affiliations_at(acronym) if parent_of(acronym, a)}) if acronym else []
-        )
-        if parents:
-            return [
-                f"Some papers print only “{parents[0]}” for their authors; they are counted for {acronym}, "
-                "as the records cannot tell the unit."
-            ]
         if not acronym.isupper() or " " in acronym:
             return []
         names = self.linker.institutions.spelling(acronym)
@@ -1040,7 +1037,7 @@ class Answerer:
         if not institution:
             return authors
         records = self.people.records({rid for rids in authors.values() for rid in rids})
-        at = self._at(institution)
+        at = self._placed(institution)
         placed = {rid for rid, r in records.items() if any(at(x) for x in r.affiliations)}
         return {
             p.id: [r for r in authors.get(p.id, []) if r in placed and _placed_at(p, records[r], at)]
@@ -1051,7 +1048,7 @@ class Answerer:
         """The people at an institution with the most papers written there (in the years and venues
         asked), not the most papers anywhere: someone who moved on is counted for their years there."""
         institution = query.institution or ""
-        at = self._at(institution)
+        at = self._placed(institution)
         written = {self.index.ids[int(r)] for r in self._filter_rows(query)}
         records = self.people.records(self._members(institution))
         papers = {
@@ -1291,6 +1288,10 @@ class Answerer:
             span = int(printing.max()) + 1
             pairs = np.unique(place[again] * span + printing[again])
             papers[spelt] = np.bincount(pairs // span, minlength=len(folded))[spelt]
+        for n, alone in _within_organisations(folded, place, printing).items():
+            papers[n] = alone
+            if not alone:
+                shown.pop(n, None)
         ranked = sorted(((shown[n][1], int(papers[n]), n) for n in shown), key=lambda t: (-t[1], t[0]))
         examples: list[Paper] = []
         if ranked:
@@ -1336,6 +1337,27 @@ class Answerer:
                 continue
             out.append(p)
         return out
+
+
+def _within_organisations(folded: dict[str, int], place: np.ndarray, printing: np.ndarray) -> dict[int, int]:
+    """For each place that is a unit of another ranked with it by name ("Google DeepMind" of
+    "Google"), how many of its papers do not also print the organisation: an author's unit is
+    printed beside their organisation, and a paper is counted for the organisation only, not twice.
+    A place printed on its own ("University of California, Berkeley") keeps its papers."""
+    order = np.argsort(place, kind="stable")
+    bounds = np.searchsorted(place[order], np.arange(len(folded) + 1))
+
+    def rows(n: int) -> np.ndarray:
+        return printing[order[bounds[n] : bounds[n + 1]]]
+
+    out = {}
+    for name, n in folded.items():
+        words = name.split()
+        parents = [p for k in range(1, len(words)) if (p := folded.get(" ".join(words[:k]))) is not None]
+        if parents:
+            mine = rows(n)
+            out[n] = int(np.count_nonzero(~np.isin(mine, np.concatenate([rows(p) for p in parents]))))
+    return out
 
 
 def _placed_at(paper: Paper, person: Researcher, at: Callable[[str], bool]) -> bool:

@@ -431,17 +431,21 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     return any(_spells(named, words, start) for start in range(len(words)))
 
 
-def parent_of(mention: str, affiliation: str) -> bool:
-    """Whether an affiliation is the organisation a mention names a unit of, by the organisation's
-    name alone: "Samsung" for "Samsung Research", "Google" for "Google AI" (the paper lists print
-    many companies' papers under the bare name). Words after it must say only what kind of unit."""
+def research_arm(mention: str, affiliation: str) -> bool:
+    """Whether a mention and an affiliation name one organisation's research arm in two ways, the
+    organisation's name followed only by words for a kind of unit: "Salesforce Research" and
+    "Salesforce AI Research", "Meta AI" and "Meta AI Research" (not "Google Research" and
+    "Google DeepMind", nor the bare "Google")."""
     m, a = normalise_institution(mention).split(), normalise_institution(affiliation).split()
-    return (
-        0 < len(a) < len(m)
-        and m[: len(a)] == a
-        and a[0] not in _GENERIC_INSTITUTION
-        and all(w in _GENERIC_INSTITUTION for w in m[len(a) :])
-    )
+    core = _without_unit_words(m)
+    return 0 < len(core) < len(m) and core == _without_unit_words(a) and len(a) > len(core)
+
+
+def _without_unit_words(words: list[str]) -> list[str]:
+    end = len(words)
+    while end and words[end - 1] in _GENERIC_INSTITUTION:
+        end -= 1
+    return words[:end] if end and words[0] not in _GENERIC_INSTITUTION else []
 
 
 def _spells(named: list[str], words: list[str], at: int) -> bool:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scholarbot.answers.chat import normalise, plain
 from scholarbot.answers.linking import Links, words
 from scholarbot.answers.query import (
     MAX_LIMIT,
@@ -261,9 +262,26 @@ _ABOUT_STORE = _rx(
 # Questions about using the bot itself: the help text answers them.
 _HOW_TO_USE = _rx(
     r"\bhow\s+(?:do|can|should|would|to)\s+(?:i\s+|we\s+|one\s+)?use\s+(?:you|this|it|the\s+bot|scholarbot)\b|"
-    r"\bwhat\s+(?:can|do)\s+you\s+do\b|\bwhat\s+(?:are\s+)?(?:your\s+|the\s+)?commands\b|"
+    r"\bwhat\s+(?:can|do)\s+you\s+do\b|"
+    r"\bwhat\s+(?:are\s+)?(?:your\s+|the\s+)?commands\s*(?:$|[?!.]|(?:do|can)\s+(?:you|i)\b|are\s+there\b)|"
     r"\bhow\s+does\s+(?:this|it|the\s+bot|scholarbot)\s+work\b"
 )
+# A message that only asks for help: "help", "commands?", "hey bot, help pls".
+_ONLY_HELP = _rx(
+    r"^\W*(?:(?:hi|hey|hello|yo|ok|okay|so|pls|please|plz|bot|scholarbot)\W+)*"
+    r"(?:help|help\s+me|i\s+need\s+help|commands?|usage|command\s+list|(?:a\s+)?list\s+of\s+commands|"
+    r"(?:show|list|give)\s+(?:me\s+)?(?:the\s+|your\s+)?commands)"
+    r"(?:\W+(?:pls|please|plz|bot|me|thanks|thx))*\W*$"
+)
+
+
+def asks_how_to_use(message: str) -> bool:
+    """Whether a message asks how to use the bot ("help", "what are your commands?", "how do I use
+    this?") rather than about papers: the bot answers it with its commands."""
+    text = normalise(plain(message))
+    return bool(_ONLY_HELP.search(text) or _HOW_TO_USE.search(text))
+
+
 # What a question about the store may leave as its "topic".
 _STORE_WORDS = words(
     """
@@ -555,7 +573,8 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", _sorting(r), True
         return "profile", {}, not _content(r)
     # No person named.
-    if _HOW_TO_USE.search(r) and not (links.venue or links.institution or links.title):
+    how_to_use = _HOW_TO_USE.search(r) or _ONLY_HELP.search(r)
+    if how_to_use and not (links.venue or links.institution or links.title):
         # "just joined the lab, how do i use u": what the bot does, not a search for "joined".
         return "help", {"topic": None}, True
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))

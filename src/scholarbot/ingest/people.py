@@ -416,7 +416,15 @@ def _merge_affiliation_variants(counts: Counter[str], last_year: dict[str, int])
         total = sum(counts[v] for v in variants)
         spelling = max(variants, key=lambda v: (counts[v], -len(v)))
         merged.append((total, max(last_year.get(v, 0) for v in variants), spelling))
-    merged.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    words = {t[2]: re.findall(r"[a-z0-9]+", fold(t[2])) for t in merged}
+
+    def unit(spelling: str) -> bool:
+        # "Google DeepMind" beside "Google": a unit of another of the person's places.
+        own = words[spelling]
+        return any(0 < len(w) < len(own) and own[: len(w)] == w for w in words.values())
+
+    # As often as its organisation (every paper printing one prints both), the unit says more.
+    merged.sort(key=lambda t: (-t[0], -t[1], not unit(t[2]), t[2]))
     return [spelling for _, _, spelling in merged]
 
 

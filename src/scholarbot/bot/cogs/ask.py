@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from scholarbot.answers.reader import asks_how_to_use
 from scholarbot.bot.actions import Pages, answer_view, send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
 from scholarbot.bot.conversation import Turn, last_query, people_named, turn_of
@@ -100,6 +101,11 @@ class Ask(commands.Cog):
     @answer_cooldown()
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000]) -> None:
         """Ask about papers and researchers; every claim is cited."""
+        if asks_how_to_use(question):
+            # "help" asked by /ask: the commands, as /help gives them.
+            text = help_text(self.bot.intents.message_content)
+            await interaction.response.send_message(text, ephemeral=True)
+            return
         await interaction.response.defer(thinking=True)  # the 3-second rule: acknowledge first
         key = conversation_key(interaction.channel, interaction.user.id)
         answer = await self.bot.ask(question, *_context(self.history.get(key)))
@@ -141,10 +147,10 @@ class Ask(commands.Cog):
         if not self.bot.allowed_here(message.guild.id if message.guild else None, message.channel):
             return
         question = _strip_mention(message.content, self.bot.user.id)
-        if not question:
+        if not question or asks_how_to_use(question):
             # An empty text is a question only when the user spoke to the bot directly; in a thread
             # it is a message the bot may not read (no message-content intent) or one without text.
-            if in_dm or mentioned:
+            if in_dm or mentioned or question:
                 await message.reply(help_text(self.bot.intents.message_content), mention_author=False)
             return
         if (wait := self.bot.retry_after(message)) is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scholarbot.errors import MalformedFileError
-from scholarbot.records import Author, ImportBatch, Paper, paper_id_for
+from scholarbot.records import Author, ImportBatch, Paper, fold, paper_id_for
 
 _VENUE_YEAR = re.compile(r"^([a-z]+)(\d{4})$")
 
@@ -91,13 +91,62 @@ def _per_author_affiliations(row: dict[str, Any], n: int) -> list[tuple[str, ...
             continue
         picked: list[str] = []
         if norm_ok:
-            for j in index[i].split("+"):
+            printed = [a.strip() for a in raw[i].split("+")]
+            numbers = index[i].split("+")
+            for k, j in enumerate(numbers):
                 if j.strip().isdigit() and int(j) < len(norm) and norm[int(j)]:
+                    # The unit first: it is where the author is ("Google DeepMind", then "Google").
+                    if len(printed) == len(numbers):
+                        picked.extend(_unit_of(norm[int(j)], printed[k]))
                     picked.append(norm[int(j)])
         if not picked:
             picked = [a.strip() for a in raw[i].split("+") if a.strip()]
         out[i] = tuple(dict.fromkeys(picked))
     return out
+
+
+def _unit_of(organisation: str, printed: str) -> list[str]:
+    """The unit of an organisation an author's printed affiliation names, if it names one.
+
+    The normalised names spell a company or university one way and drop what follows its name:
+    "Google Research" and "Google DeepMind" are both "Google", "Microsoft Research Asia" is
+    "Microsoft", "International Institute of Information Technology Hyderabad" loses its city.
+    The unit is kept before the organisation (which still links one person's papers and counts
+    the organisation's) when a part of the printed text starts with the organisation's name and
+    goes on: "Google Research, Brain Team" gives "Google Research"; "Research, Google",
+    "Google LLC, USA" and "IBM Research - Brazil" name no more than a unit or a place after it.
+    """
+    name = _folded(organisation)
+    if not name:
+        return []
+    for part in _PRINTED_PARTS.split(_PARENTHESES.sub(" ", printed)):
+        text = " ".join(_FOOTNOTE.sub(" ", part).split()).strip(" .,")
+        words = _folded(text)
+        if words[: len(name)] == name:
+            return [_LEGAL_TAIL.sub("", text)] if len(words) > len(name) else []
+    return []
+
+
+def _folded(text: str) -> list[str]:
+    # "Noah's Ark" and "Noahs Ark" are one name (`fold` makes a curly apostrophe straight); a
+    # company's legal form is no part of it.
+    words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)'s\b", "s", fold(text)))
+    while words and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    return words
+
+
+#: Where a printed affiliation goes on to another unit or a place: a comma, " - ", " / ", ". ".
+_PRINTED_PARTS = re.compile(r",|;|\s[-–—/|&]\s|\s/|/\s|\.\s")
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_LEGAL_TAIL = re.compile(
+    r"(?:[\s.,]+(?:Inc|Ltd|Co|Corp|Corporation|Company|Limited|LLC|GmbH|gGmbH|Pvt|N\.?V|S\.?A)\b)+\.?$", re.I
+)
+#: Marks that tie an author to a footnote ("Google Research†").
+_FOOTNOTE = re.compile(r"[*†‡§¶♠♣♥♦♮⋆★☆∗#]+")
+_LEGAL_FORMS = frozenset(
+    {"inc", "ltd", "co", "corp", "corporation", "company", "limited", "llc", "gmbh", "ggmbh"}
+)
 
 
 def _unaligned_affiliations(row: dict[str, Any]) -> tuple[str, ...]:
