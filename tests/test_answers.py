@@ -1185,9 +1185,25 @@ def test_a_lab_printed_after_its_organisation_is_found_and_ranked_with_it(tmp_pa
             "aff_unique_norm": "MIT",
             "aff_unique_index": "0",
         },
+        {
+            "title": "Agents That Learn",
+            "author": "Hal Iu; Ivy Ju",
+            "aff": "Chinese Academy of Sciences; University of Chinese Academy of Sciences",
+            "aff_unique_norm": "Chinese Academy of Sciences;University of Chinese Academy of Sciences",
+            "aff_unique_index": "0;1",
+        },
+        {
+            "title": "Agents That Chat",
+            "author": "Gil Ho",
+            "aff": "Pattern Recognition Center, WeChat AI, Tencent Inc, China",
+            "aff_unique_norm": "Tencent Inc",
+            "aff_unique_index": "0",
+        },
     ]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     assert {p["name"] for p in answerer.ask("who at Google DeepMind works on agents?").people} == {"Ann Lee"}
+    # A unit printed before its organisation ("WeChat AI, Tencent Inc").
+    assert {p["name"] for p in answerer.ask("who at WeChat AI works on agents?").people} == {"Gil Ho"}
     assert {p["name"] for p in answerer.ask("who at Google works on agents?").people} == {
         "Ann Lee",
         "Bo Chen",
@@ -1197,6 +1213,9 @@ def test_a_lab_printed_after_its_organisation_is_found_and_ranked_with_it(tmp_pa
     # Google's two papers once, not again under its labs.
     assert ranked.text.startswith("Google and MIT have the most papers on agents"), ranked.text
     assert "DeepMind" not in ranked.text and "Google Research" not in ranked.text, ranked.text
+    assert "Tencent Inc (1)" in ranked.text and "WeChat" not in ranked.text, ranked.text
+    # A place whose name ends in another's is no unit of it.
+    assert "University of Chinese Academy of Sciences (1)" in ranked.text, ranked.text
     profile = answerer.ask("who is Ann Lee?")
     assert "affiliated with Google DeepMind" in profile.text, profile.text
 

@@ -123,13 +123,20 @@ def _row_file(tmp_path: Path, aff: str, norm: str, index: str, authors: str = "A
                 "International Institute of Information Technology",
             ),
         ),
-        # Nothing beyond the organisation's name: its legal form, a place after a dash or slash,
-        # words before it, or a different name.
+        # Nothing beyond the organisation's name: its legal form, a place after a dash or slash.
         ("Google LLC, USA", "Google", ("Google",)),
         ("IBM Research - Brazil", "IBM Research", ("IBM Research",)),
         ("University of Bonn / Germany", "University of Bonn", ("University of Bonn",)),
+        # A named unit just before the organisation is kept with it; a school or department is not.
+        (
+            "Pattern Recognition Center, WeChat AI, Tencent Inc, China",
+            "Tencent Inc",
+            ("WeChat AI, Tencent Inc", "Tencent Inc"),
+        ),
+        ("DAMO Academy, Alibaba Group", "Alibaba Group", ("DAMO Academy, Alibaba Group", "Alibaba Group")),
+        ("School of Computer Science, Fudan University", "Fudan University", ("Fudan University",)),
         ("Research, Google", "Google", ("Google",)),
-        ("Pattern Recognition Center, WeChat AI, Tencent Inc, China", "Tencent Inc", ("Tencent Inc",)),
+        ("State Key Laboratory of AI, Peking University", "Peking University", ("Peking University",)),
         ("Peking University. Beijing", "Peking University", ("Peking University",)),
     ],
 )
@@ -163,6 +170,8 @@ def test_a_reimport_adds_units_to_a_stored_record_and_then_changes_nothing(tmp_p
     ("printed", "normalised", "unit"),
     [
         ("Huawei Technologies Co., Ltd.", "Huawei", "Huawei Technologies"),
+        ("LG AI Research2", "LG", "LG AI Research"),
+        ("CSIRO Data61", "CSIRO", "CSIRO Data61"),
         ("Stanford University & Westlake University", "Stanford University", None),
     ],
 )

@@ -792,6 +792,15 @@ def test_an_institution_named_by_initials_and_a_word_matches_the_spelt_out_name(
     assert institution_matches("Uni Hamburg", "University of Hamburg")
     assert not institution_matches("Uni Hamburg", "HAW Hamburg")
     assert institution_matches("Oslo uni", "University of Oslo")
+    # A lab and its organisation in the other order, every word of the name there.
+    assert institution_matches("Alibaba DAMO Academy", "DAMO Academy, Alibaba Group")
+    assert institution_matches(
+        "Cambridge Language Technology Lab", "Language Technology Lab, University of Cambridge"
+    )
+    assert not institution_matches("Alibaba DAMO Academy", "Academy of Alibaba Studies")
+    # The initials start where a name does: IIT Delhi is not the end of IIIT Delhi's name.
+    assert not institution_matches("IIT Delhi", "Indraprastha Institute of Information Technology Delhi")
+    assert institution_matches("IIT Delhi", "Dept. of CSE, Indian Institute of Technology Delhi, India")
 
 
 def test_an_acronym_expands_to_a_name_an_affiliation_starts_with():

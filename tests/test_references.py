@@ -38,6 +38,13 @@ ROWS = [
         "gs_citation": 1,
     },
     {
+        "title": "Widget Mining",
+        "abstract": "We mine widgets.",
+        "author": "Gus Hall",
+        "aff": "Acme",
+        "gs_citation": 2,
+    },
+    {
         "title": "Joint Parsing Early",
         "abstract": "Parsing.",
         "author": "Dee Evans;Fay Gold",
@@ -158,3 +165,74 @@ def test_two_questions_in_one_message_are_both_answered_the_second_as_a_follow_u
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", a.text)}
     assert cited <= {s.n for s in a.sources} and len({s.n for s in a.sources}) == len(a.sources)
     assert "Ocean Heat Maps" in {s.title for s in a.sources if f"[{s.n}]" in second}
+
+
+def test_a_question_about_no_one_in_a_thread_about_someone_is_about_them(answerer):
+    about_cy = Query(op="profile", people=("Cy Dunn",))
+    count = answerer.ask("how many papers total", previous=about_cy)
+    assert count.query == {"op": "count", "people": ["Cy Dunn"], "count_of": "papers"} and count.value == 2
+    best = answerer.ask("most cited paper?", previous=about_cy)
+    assert best.query["op"] == "papers_by" and _titles(best) == ["Coral Reef Forecasting with Graphs"]
+    # Unless it asks about the whole store.
+    for question in (
+        "how many papers are in the records overall?",
+        "btw how many papers are there in total?",
+    ):
+        store = answerer.ask(question, previous=about_cy)
+        assert "people" not in store.query and store.value == len(ROWS), store.query
+    # After a question about a place or a topic: that place or topic.
+    place = Query(op="count", institution="Reef University", count_of="papers")
+    most = answerer.ask("who publishes most from there?", previous=place)
+    assert most.query == {"op": "who_works_on", "institution": "Reef University"}, most.query
+    assert [p["name"] for p in most.people] == ["Cy Dunn"]
+    theirs = answerer.ask("who are their top authors", previous=place)
+    assert theirs.query == most.query, theirs.query
+    topic = Query(op="find_papers", topic="sarcasm detection")
+    authors = answerer.ask("who's the most prolific author on that", previous=topic)
+    assert authors.query["topic"] == "sarcasm detection" and authors.query["op"] == "who_works_on"
+    assert {p["name"] for p in authors.people} == {"Ann Lee", "Bo Chen"}
+
+
+def test_that_and_it_after_a_question_on_a_topic_mean_the_topic(answerer):
+    person = Query(op="papers_by", people=("Cy Dunn",), topic="coral reef")
+    others = answerer.ask("who else works on that?", previous=person)
+    assert others.query == {"op": "who_works_on", "topic": "coral reef"}, others.query
+    best = answerer.ask(
+        "most cited paper on it?", previous=Query(op="who_works_on", topic="sarcasm detection")
+    )
+    assert best.query["topic"] == "sarcasm detection" and _titles(best) == ["Sarcasm Detection with Cues 11"]
+
+
+def test_the_first_author_is_the_first_of_the_authors_listed(answerer):
+    wrote = Query(op="paper_authors", topic="Ocean Heat Maps")
+    first = answerer.ask("what else has the first author done?", previous=wrote)
+    assert first.query["people"] == ["Cy Dunn"], first.query
+    last = answerer.ask("and the last author?", previous=wrote)
+    assert last.query.get("people") == ["Eve Fox"], last.query
+
+
+def test_where_is_he_now_asks_where_not_the_last_question_again(answerer):
+    a = answerer.ask("where's he now", previous=Query(op="collaborators", people=("Cy Dunn",)))
+    assert a.query == {"op": "profile", "people": ["Cy Dunn"]} and "Reef University" in a.text
+    # Words that say when or what else are no topic of theirs.
+    since = answerer.ask(
+        "what has he published since then", previous=Query(op="profile", people=("Cy Dunn",))
+    )
+    assert "topic" not in since.query and len(since.sources) == 2, since.query
+
+
+def test_a_place_typed_in_lower_case_after_a_question_about_a_place_is_that_place(answerer):
+    place = Query(op="who_works_on", institution="Reef University")
+    other = answerer.ask("what about acme", previous=place)
+    assert other.query == {"op": "who_works_on", "institution": "Acme"}, other.query
+    assert [p["name"] for p in other.people] == ["Gus Hall"]
+
+
+def test_after_a_question_about_two_people_they_means_both_and_he_asks_which(answerer):
+    pair = Query(op="compare", people=("Dee Evans", "Cy Dunn"), sort="citations")
+    more = answerer.ask("and who has more papers", previous=pair)
+    assert more.query["op"] == "compare" and more.query.get("sort", "relevance") == "relevance", more.query
+    together = answerer.ask("have they ever written together?", previous=pair)
+    assert together.query["op"] == "collab_check" and together.value is False, together.query
+    which = answerer.ask("what's his most cited paper", previous=pair)
+    assert which.query == {"op": "help"} and "Dee Evans or Cy Dunn" in which.text, which.text

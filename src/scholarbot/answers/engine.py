@@ -264,7 +264,7 @@ class Answerer:
             text, cited_notes, missing = self._identified(readable(question))
             if missing is not None:
                 return _said(missing)
-            reading = read(self.linker.link(text))
+            reading = self._place_typed_lower(read(self.linker.link(text)), text)
             if self._foreign(reading):
                 return _said(_english_only(reading))
             if previous is None and pages(text):
@@ -300,6 +300,21 @@ class Answerer:
             return answer, query
 
         return self._answer(question, produce)
+
+    def _place_typed_lower(self, reading: Reading, text: str) -> Reading:
+        """A question whose whole topic is a place's name typed in lower case ("is he still at
+        meta?", "what about samsung?") is read again with the name capitalised, as a place."""
+        topic = (reading.asked or reading.query).topic
+        if not topic or not topic.islower() or reading.links.institution:
+            return reading
+        name = normalise_institution(topic)
+        if name not in self.linker.institutions.phrases or not self.linker.institutions.distinctive(
+            name.split()[0]
+        ):
+            return reading
+        capitalised = re.sub(rf"\b{re.escape(topic)}\b", topic.title(), text, count=1)
+        again = read(self.linker.link(capitalised))
+        return again if again.links.institution else reading
 
     def _foreign(self, reading: Reading) -> bool:
         """Whether a question is in another language: most of its words, names and places aside, are
@@ -1288,7 +1303,8 @@ class Answerer:
             span = int(printing.max()) + 1
             pairs = np.unique(place[again] * span + printing[again])
             papers[spelt] = np.bincount(pairs // span, minlength=len(folded))[spelt]
-        for n, alone in _within_organisations(folded, place, printing).items():
+        displayed = {n: name for n, (_, name) in shown.items()}
+        for n, alone in _within_organisations(folded, displayed, place, printing).items():
             papers[n] = alone
             if not alone:
                 shown.pop(n, None)
@@ -1339,11 +1355,14 @@ class Answerer:
         return out
 
 
-def _within_organisations(folded: dict[str, int], place: np.ndarray, printing: np.ndarray) -> dict[int, int]:
+def _within_organisations(
+    folded: dict[str, int], displayed: dict[int, str], place: np.ndarray, printing: np.ndarray
+) -> dict[int, int]:
     """For each place that is a unit of another ranked with it by name ("Google DeepMind" of
-    "Google"), how many of its papers do not also print the organisation: an author's unit is
-    printed beside their organisation, and a paper is counted for the organisation only, not twice.
-    A place printed on its own ("University of California, Berkeley") keeps its papers."""
+    "Google", "WeChat AI, Tencent" of "Tencent"), how many of its papers do not also print the
+    organisation: an author's unit is printed beside their organisation, and a paper is counted for
+    the organisation only, not twice. A place printed on its own ("University of California,
+    Berkeley") keeps its papers."""
     order = np.argsort(place, kind="stable")
     bounds = np.searchsorted(place[order], np.arange(len(folded) + 1))
 
@@ -1353,7 +1372,13 @@ def _within_organisations(folded: dict[str, int], place: np.ndarray, printing: n
     out = {}
     for name, n in folded.items():
         words = name.split()
-        parents = [p for k in range(1, len(words)) if (p := folded.get(" ".join(words[:k]))) is not None]
+        # "Google DeepMind" of "Google"; "WeChat AI, Tencent" of "Tencent" (after a comma only:
+        # "University of Chinese Academy of Sciences" is no unit of the Academy).
+        named = [" ".join(words[:k]) for k in range(1, len(words))]
+        shown = displayed.get(n, "")
+        if ", " in shown:
+            named.append(normalise_institution(shown.rsplit(", ", 1)[1]))
+        parents = [p for x in named if (p := folded.get(x)) is not None and p != n]
         if parents:
             mine = rows(n)
             out[n] = int(np.count_nonzero(~np.isin(mine, np.concatenate([rows(p) for p in parents]))))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from scholarbot.answers.query import PAIR_OPS, Query
+from scholarbot.answers.query import PAIR_OPS, Query, titled
 from scholarbot.answers.reader import Reading
 
 #: Operations whose answer a bare "how many?" can count.
@@ -35,7 +35,21 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
         # ("and on summarization?", "only in 2024?"); a pronoun has no one to point at.
         if reading.fragment and not reading.links.people and not (reading.asked_sure and asked.op != "help"):
             return _changed(previous, asked)
+        topic = previous.topic if previous.op != "paper_authors" and not titled(previous.topic) else None
+        if _subjectless(reading, asked) and (topic or previous.institution):
+            # "how many at NAACL 2022?", "who publishes most from there?" after a question about a
+            # place or a topic: the same place or topic, with what this question asks.
+            return asked.with_(topic=topic, institution=previous.institution)
         return query
+    if (
+        not reading.refers_back
+        and _subjectless(reading, asked)
+        and asked.op in _ABOUT_SOMEONE
+        and len(previous.people) <= 2
+        and asked.with_(**_people_of(previous)).problem() is None
+    ):
+        # "how many at www?", "most cited paper?", "top venue?" in a thread about a person: theirs.
+        return _about(asked, previous)
     if reading.links.people:
         if (reading.asked_sure and asked.op != "profile") or not reading.refers_back:
             return query
@@ -55,6 +69,46 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
             return asked.with_(**people, **{f: v for f, v in kept.items() if v is not None})
         return asked.with_(**people)
     return _changed(previous, asked)
+
+
+#: Questions that, asked about no one in a conversation about someone, are about them.
+_ABOUT_SOMEONE = frozenset({"count", "find_papers", "top_venue", "top_year"})
+#: Questions about the whole store, whatever the conversation was about.
+_WHOLE_STORE = re.compile(
+    r"\b(?:overall|altogether|in\s+(?:the|your)\s+(?:records|database|data|dataset|corpus|store|index)|"
+    r"in\s+(?:the\s+)?(?:records|database|dataset|corpus)|across\s+(?:all|everything|everyone)|"
+    r"(?:the\s+)?whole\s+(?:store|database|dataset|corpus)|everyone|anyone|anybody|you\s+have|"
+    r"(?:are|is)\s+there|btw|by\s+the\s+way|in\s+general|generally)\b",
+    re.I,
+)
+
+
+def _subjectless(reading: Reading, asked: Query) -> bool:
+    """Whether a question names no one, no topic, place or paper, and asks something that would be
+    about them had it named one ("how many at www?", "who publishes most?"), not about the store."""
+    return (
+        asked.op in {*_ABOUT_SOMEONE, "who_works_on", "top_institution"}
+        and not (asked.people or asked.topic or asked.institution or reading.links.title)
+        and asked.count_of in (None, "papers")
+        and not reading.links.unknown_names
+        and not _WHOLE_STORE.search(reading.links.residual)
+    )
+
+
+def _people_of(previous: Query) -> dict[str, object]:
+    return {"people": previous.people, "person_ids": previous.person_ids}
+
+
+def _about(asked: Query, previous: Query) -> Query:
+    """A question about no one, asked about the people of the turn before."""
+    if asked.op == "find_papers":
+        # "most cited paper?" about one person is theirs; about two, the ones they wrote together.
+        return asked.with_(
+            op="papers_by" if len(previous.people) == 1 else "joint_papers", **_people_of(previous)
+        )
+    if asked.op == "count" and len(previous.people) == 2:
+        return asked.with_(op="joint_papers", count_of=None, **_people_of(previous)).with_(op="count")
+    return asked.with_(**_people_of(previous))
 
 
 #: What narrows a list: kept when a question points at the list ("those", "these").

@@ -391,6 +391,10 @@ def _compiled_phrase(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + between.join(map(re.escape, words)) + r"(?![a-z0-9])")
 
 
+#: Words a place's name needs before they may match an affiliation in any order.
+UNORDERED_MIN_WORDS = 3
+
+
 def institution_matches(mention: str, affiliation: str) -> bool:
     """Whether an affiliation is the institution a question named (phrase or acronym)."""
     m, a = normalise_institution(mention), normalise_institution(affiliation)
@@ -400,6 +404,15 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     # "Università della Calabria" / "University of Calabria": words such as "of" need not match.
     content = [w for w in named if w not in _ACRONYM_SKIP] or named
     if f" {m} " in f" {a} " or (len(content) > 1 and _phrase_pattern(content).search(a)):
+        return True
+    if (
+        len(content) >= UNORDERED_MIN_WORDS
+        and any(w not in _GENERIC_INSTITUTION for w in content)
+        and set(content) <= set(a.split())
+    ):
+        # A lab and its organisation named in the other order: "Alibaba DAMO Academy" for "DAMO
+        # Academy, Alibaba Group", "Cambridge Language Technology Lab" for "Language Technology
+        # Lab, University of Cambridge" (two words may swap places' names: "Washington University").
         return True
     if (
         len(named) > 1
@@ -428,7 +441,18 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     # "IIT Bombay" for "Indian Institute of Technology Bombay": words, or initials of runs of words.
     if not any(w in words for w in named):
         return False
-    return any(_spells(named, words, start) for start in range(len(words)))
+    # From where a name starts: after a comma or a word such as "of" or "department", not inside
+    # another name ("IIT Delhi" is not the end of "Indraprastha Institute of Information
+    # Technology Delhi", IIIT Delhi; it is of "Dept. of CSE, Indian Institute of Technology Delhi").
+    boundaries, at = {0}, 0
+    for part in re.split(r"[,;/()]", affiliation):
+        at += len(normalise_institution(part).split())
+        boundaries.add(at)
+    return any(
+        _spells(named, words, k)
+        for k in range(len(words))
+        if k in boundaries or words[k - 1] in _GENERIC_INSTITUTION or words[k - 1] in _ACRONYM_SKIP
+    )
 
 
 def research_arm(mention: str, affiliation: str) -> bool:

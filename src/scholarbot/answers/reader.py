@@ -187,7 +187,8 @@ _PROFILE = _rx(
     r"^\s*(?:who\s+is|who's|who\s+was|whos)\b|\btell\s+me\s+about\b|\bprofile\b|\babout\b|\baffiliat\w*|"
     r"\bwhere(?:'s|s|\s+(?:does|did|do|is))\s.*\b(?:work|based|from)\b|\bh-?index\b|\bbio\b|\bbackground\b|"
     r"\binstitution\b|\bresearch\s+interests?\b|\bwhat\s+(?:does|did|do)\b.*\b(?:work|research|study)\b|"
-    r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|\bwhere\s+(?:is|are)\b|"
+    r"\bmetrics\b|\bcitation\s+count\b|\bintroduce\b|\bwho\s+are\s+they\b|"
+    r"\bwhere(?:'s|s|\s+(?:is|are))\b(?!\s+(?:the|a|an|that|this)\s+(?:paper|article|pdf|link)\b)|"
     r"\b(?:which|what)\s+(?:uni|univ|university|school|college|company|employer|institute|org\w*|lab|group)\b|"
     r"\bwhat\s+(?:kinds?|sorts?|types?)\s+of\s+(?:research|work|stuff|things|topics|problems)\b|"
     r"\bwhat\s+(?:topics|areas|fields|problems|subjects)\b|\bresearch\s+(?:areas?|focus|topics?|themes?)\b|"
@@ -355,7 +356,7 @@ _CUE_WORDS = words(
     cites cite citing referenced tally authored authoring highly highest puts putting out come comes came
     regular primary typical closest dated help titles title-only send sends sent most-referenced
     best-cited accepted outlet outlets alongside calendar
-    coming appear appears
+    coming appear appears since until outside besides newer older earlier later prior first
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal

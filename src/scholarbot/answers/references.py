@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scholarbot.answers.linking import words
-from scholarbot.answers.query import Query, Sort
+from scholarbot.answers.query import Query, Sort, titled
 
 #: Operations whose answer is a list of papers, and the list a follow-up about "those" means.
 _PAPER_LISTS = frozenset({"papers_by", "find_papers", "joint_papers"})
@@ -73,7 +73,7 @@ _SORTED = (
 # A paper of the last answer: by its place in the list, by a ranking of it, or by a pronoun.
 _PAPER_REF = _rx(
     rf"\b(?:the\s+)?(?P<ordinal>{_ORDINAL})\s+{_ONE}\b|(?:#|\bno\.?\s*|\bnumber\s+)(?P<number>\d{{1,2}})\b|"
-    rf"\bthe\s+(?P<sorted>{_SORTED})\s+(?:{_ONE}(?:\s+of\s+(?:those|these|them))?|"
+    rf"(?:\bthe\s+|^\W*)(?P<sorted>{_SORTED})\s+(?:{_ONE}(?:\s+of\s+(?:those|these|them))?|"
     rf"of\s+(?:those|these|them|the(?:ir|se)\s+\w+(?:\s+papers)?))\b|"
     rf"\bwhich\s+(?:one|of\s+(?:those|these|them|the(?:ir|se)(?:\s+\w+)?(?:\s+papers)?))\s+(?:is|was|has|had|got)?\s*"
     rf"(?:the\s+)?(?P<which>{_SORTED}|(?:cited\s+)?(?:the\s+)?most(?:\s+cited|\s+citations)?)\b|"
@@ -94,6 +94,10 @@ _WHO_WROTE_THOSE = _rx(
 )
 #: Words that ask about two people at once ("do they publish together?", "their joint papers").
 _TOGETHER = _rx(r"\btogether\b|\bjoint\b|\bwith\s+each\s+other\b|\bco-?auth\w*\b|\bin\s+common\b|\bshared?\b")
+# "who has more papers?", "which one is more cited": a comparison of the two people asked about.
+_WHICH_OF_TWO = _rx(
+    r"^\W*(?:and|ok|so|now)?\W*(?:who|which\s+(?:one|of\s+the\s+two))\b.*\b(?:more|fewer|less|higher|bigger)\b"
+)
 _HE_SHE = r"he|him|his|she|her|hers|himself|herself"
 _THEY = r"they|them|their|theirs|themselves"
 _PERSON = _rx(rf"\b(?P<one>{_HE_SHE})\b|\b(?P<many>{_THEY})\b")
@@ -122,6 +126,15 @@ def refer(
     if meant and text[meant.end() :].strip():
         # The question before, about what is meant instead: read as "what about X?".
         return Referral(text="what about " + text[meant.end() :])
+    pointed = _subject_pointed(text, previous)
+    if pointed is not None:
+        return Referral(text=pointed)
+    nth = _NTH_AUTHOR.search(text)
+    if nth and previous.op == "paper_authors":
+        listed = run(previous).people
+        index = -1 if nth.group(1).lower() == "last" else _ORDINALS.get(nth.group(1).lower(), 1) - 1
+        if listed and index < len(listed):
+            return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[nth.end() :]}")
     person = _PERSON.search(residual)
     named = residual.find("⟨P")
     if person and named >= 0 and person.start() < named and len(previous.people) < 2:
@@ -130,6 +143,18 @@ def refer(
         if len(before) == 1:
             return Referral(text=_named(text, before))
         return Referral(reply=_which_of(before)) if before else None
+    if named < 0 and len(previous.people) == 2:
+        pair = previous.people
+        many = person.group("many") if person else None
+        if many and many.lower() != "their":
+            # "have they ever written together?" after a question about two people: both ("their
+            # joint papers" keeps both as a follow-up does).
+            return Referral(text=_named(text, pair))
+        if person and not many:
+            return Referral(reply=_which_of(pair))  # "his most cited paper" after two people
+        if not person and _WHICH_OF_TWO.search(text):
+            # "and who has more papers?" after comparing two people: the same two.
+            return Referral(text=f"{text.rstrip(' ?')}, {pair[0]} or {pair[1]}?")
     if person and person.group("many") and named < 0 and len(previous.people) == 1 and _TOGETHER.search(text):
         # "do they publish together?" after "what about B?" in a thread about A: A and B.
         other = next((p for p in earlier if p != previous.people[0]), None)
@@ -170,6 +195,39 @@ def refer(
         return None
     title = papers[index if index >= 0 else len(papers) - 1]
     return Referral(text=f"{text[: ref.start()]}“{title}”{text[ref.end() :]}")
+
+
+def _subject_pointed(text: str, previous: Query) -> str | None:
+    """The question with words that point at the last question's subject taken out or spelt out:
+    "on that" / "about it" become its topic ("who else works on that?" after papers on speech);
+    "there" and, after a question about a place's papers, "their" / "they" point at the place and
+    go ("who publishes most from there?", "who are their top authors?"), the place then carried
+    over as the subject the question lacks (see followup.py). None when nothing points so."""
+    if previous.topic and not titled(previous.topic) and len(previous.topic.split()) <= TOPIC_WORDS_CARRIED:
+        on = _ON_IT.search(text)
+        if on:
+            return f"{text[: on.start()]}{on.group('prep')} {previous.topic}{text[on.end() :]}"
+    if previous.people or not previous.institution:
+        return None
+    pattern = _THERE if previous.op in _PEOPLE_LISTS else _THERE_OR_THEY
+    if not pattern.search(text):
+        return None
+    return " ".join(pattern.sub(lambda m: "the" if m.group(0).lower() == "their" else " ", text).split())
+
+
+#: A topic longer than this is a description of one paper, which "that" does not mean.
+TOPIC_WORDS_CARRIED = 8
+# "on that", "about it", "on this topic": the topic asked about before.
+_ON_IT = _rx(
+    r"\b(?P<prep>on|about|regarding)\s+(?:it|that|this|th(?:at|is|ose|ese)\s+(?:topics?|areas?|subjects?|stuff))"
+    r"(?=\s*[?!.,]|\s*$|\s+(?:too|also|as\s+well|either|please|pls)\b)"
+)
+_THERE = _rx(r"\b(?:(?:from|at|in)\s+)?there\b")
+_THERE_OR_THEY = _rx(r"\b(?:(?:from|at|in)\s+)?there\b|\btheir\b|\bthey\b|\bthem\b")
+#: Answers that list people, whom "they" means rather than the place they were asked at.
+_PEOPLE_LISTS = frozenset({"who_works_on", "paper_authors", "collaborators", "common_coauthors"})
+# "the first author", "the last author": of the paper whose authors the last answer listed.
+_NTH_AUTHOR = _rx(rf"\bthe\s+({_ORDINAL})\s+author\b")
 
 
 def _meant(people: tuple[str, ...], earlier: tuple[str, ...]) -> tuple[str, ...]:

@@ -419,9 +419,12 @@ def _merge_affiliation_variants(counts: Counter[str], last_year: dict[str, int])
     words = {t[2]: re.findall(r"[a-z0-9]+", fold(t[2])) for t in merged}
 
     def unit(spelling: str) -> bool:
-        # "Google DeepMind" beside "Google": a unit of another of the person's places.
+        # "Google DeepMind" or "WeChat AI, Tencent" beside "Google", "Tencent": a unit of another
+        # of the person's places (after a comma: "University of Chinese Academy of Sciences" is no
+        # unit of the Chinese Academy of Sciences).
         own = words[spelling]
-        return any(0 < len(w) < len(own) and own[: len(w)] == w for w in words.values())
+        after = re.findall(r"[a-z0-9]+", fold(spelling.rsplit(", ", 1)[-1])) if ", " in spelling else None
+        return any(0 < len(w) < len(own) and w in (own[: len(w)], after) for w in words.values())
 
     # As often as its organisation (every paper printing one prints both), the unit says more.
     merged.sort(key=lambda t: (-t[0], -t[1], not unit(t[2]), t[2]))

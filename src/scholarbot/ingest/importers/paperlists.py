@@ -119,11 +119,23 @@ def _unit_of(organisation: str, printed: str) -> list[str]:
     name = _folded(organisation)
     if not name:
         return []
-    for part in _PRINTED_PARTS.split(_PARENTHESES.sub(" ", printed)):
-        text = " ".join(_FOOTNOTE.sub(" ", part).split()).strip(" .,")
+    parts = [
+        _FOOTNOTE_DIGIT.sub("", " ".join(_FOOTNOTE.sub(" ", part).split()).strip(" .,"))
+        for part in _PRINTED_PARTS.split(_PARENTHESES.sub(" ", printed))
+    ]
+    for i, text in enumerate(parts):
         words = _folded(text)
-        if words[: len(name)] == name:
-            return [_LEGAL_TAIL.sub("", text)] if len(words) > len(name) else []
+        if words[: len(name)] != name:
+            continue
+        if len(words) > len(name):
+            return [_LEGAL_TAIL.sub("", text)]
+        # "WeChat AI, Tencent Inc", "DAMO Academy, Alibaba Group": a named unit just before the
+        # organisation, not its department or school ("School of Computer Science, Fudan University").
+        before = _folded(parts[i - 1]) if i else []
+        named = set(before) - _DEPARTMENT_WORDS - _UNIT_KINDS
+        if before and before[0] not in _DEPARTMENT_WORDS and named and not set(before) & set(name):
+            return [f"{parts[i - 1]}, {organisation}"]
+        return []
     return []
 
 
@@ -144,6 +156,26 @@ _LEGAL_TAIL = re.compile(
 )
 #: Marks that tie an author to a footnote ("Google Research†").
 _FOOTNOTE = re.compile(r"[*†‡§¶♠♣♥♦♮⋆★☆∗#]+")
+#: A footnote's number set against the last word ("LG AI Research2"; "Data61" is a name).
+_FOOTNOTE_DIGIT = re.compile(r"(?<=[a-z])[1-9]$")
+#: First words of a department, school or lab of a university or state, which name no unit people ask about.
+_DEPARTMENT_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """
+    school college department dept faculty division graduate national state key laboratory lab labs
+    center centre program programme chair group unit section the and of engineering computer science
+    beijing shanghai guangdong shenzhen china jiangsu zhejiang hubei sichuan moe ministry provincial
+    optics electronics information""",
+    )
+)
+#: Words that say only what kind of unit it is ("Research, Google" names none).
+_UNIT_KINDS = frozenset(
+    re.findall(
+        r"\w+",
+        "research ai artificial intelligence institute academy labs lab team technology technologies inc",
+    )
+)
 _LEGAL_FORMS = frozenset(
     {"inc", "ltd", "co", "corp", "corporation", "company", "limited", "llc", "gmbh", "ggmbh"}
 )
