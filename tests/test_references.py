@@ -236,3 +236,9 @@ def test_after_a_question_about_two_people_they_means_both_and_he_asks_which(ans
     assert together.query["op"] == "collab_check" and together.value is False, together.query
     which = answerer.ask("what's his most cited paper", previous=pair)
     assert which.query == {"op": "help"} and "Dee Evans or Cy Dunn" in which.text, which.text
+
+
+def test_who_wrote_it_with_her_names_the_papers_authors(answerer):
+    best = Query(op="papers_by", people=("Cy Dunn",), sort="citations", limit=1)
+    wrote = answerer.ask("who wrote it with him", previous=best)
+    assert wrote.query["op"] == "paper_authors" and _titles(wrote) == ["Coral Reef Forecasting with Graphs"]

@@ -78,7 +78,8 @@ _PAPER_REF = _rx(
     rf"\bwhich\s+(?:one|of\s+(?:those|these|them|the(?:ir|se)(?:\s+\w+)?(?:\s+papers)?))\s+(?:is|was|has|had|got)?\s*"
     rf"(?:the\s+)?(?P<which>{_SORTED}|(?:cited\s+)?(?:the\s+)?most(?:\s+cited|\s+citations)?)\b|"
     rf"\b(?:which|what)\s+(?:is|was|has|had|got)\s+(?:the\s+)?(?P<bare>{_SORTED}|most\s+citations)\s*\??\s*$|"
-    rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|with|that|which|where|by|from|in)\b)"
+    rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|that|which|where|by|from|in)\b)"
+    rf"(?:\s+with\s+(?:her|him|them)\b|(?!\s+with\b))"
 )
 #: Words that only ask ("what's the newest one of those?"): a ranking with nothing else asks for the paper.
 _ASKING_WORDS = words(
@@ -194,6 +195,7 @@ def refer(
     if not papers or index >= len(papers):
         return None
     title = papers[index if index >= 0 else len(papers) - 1]
+    # "who wrote it with her?": who wrote the paper (she is among its authors).
     return Referral(text=f"{text[: ref.start()]}“{title}”{text[ref.end() :]}")
 
 
