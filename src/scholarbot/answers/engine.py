@@ -1015,9 +1015,10 @@ class Answerer:
         print it ("Google DeepMind", "Salesforce AI Research" for Salesforce Research), not every
         paper printing its organisation's bare name, which may be from any part of it."""
         institutions = self.linker.institutions
+        arm = research_arm(institution)
 
         def at(affiliation: str) -> bool:
-            if research_arm(institution, affiliation):
+            if arm(affiliation):
                 return True
             return institution_matches(institution, affiliation) and not institutions.inside_other_name(
                 institution, affiliation

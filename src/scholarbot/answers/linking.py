@@ -401,6 +401,11 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     if not m or not a:
         return False
     named = m.split()
+    said = a.split()
+    if len(named) > 1 and len(said) > 1 and not _shares_distinctive(named, said):
+        # Of several words each, the names share one that is not a word such as "University",
+        # or the affiliation is no match (most of the records' affiliations, rejected here first).
+        return False
     # "Università della Calabria" / "University of Calabria": words such as "of" need not match.
     content = [w for w in named if w not in _ACRONYM_SKIP] or named
     if f" {m} " in f" {a} " or (len(content) > 1 and _phrase_pattern(content).search(a)):
@@ -444,25 +449,37 @@ def institution_matches(mention: str, affiliation: str) -> bool:
     # From where a name starts: after a comma or a word such as "of" or "department", not inside
     # another name ("IIT Delhi" is not the end of "Indraprastha Institute of Information
     # Technology Delhi", IIIT Delhi; it is of "Dept. of CSE, Indian Institute of Technology Delhi").
-    boundaries, at = {0}, 0
-    for part in re.split(r"[,;/()]", affiliation):
-        at += len(normalise_institution(part).split())
-        boundaries.add(at)
-    return any(
-        _spells(named, words, k)
-        for k in range(len(words))
-        if k in boundaries or words[k - 1] in _GENERIC_INSTITUTION or words[k - 1] in _ACRONYM_SKIP
-    )
+    boundaries: set[int] | None = None
+    for k in range(len(words)):
+        if not _spells(named, words, k):
+            continue
+        if k == 0 or words[k - 1] in _GENERIC_INSTITUTION or words[k - 1] in _ACRONYM_SKIP:
+            return True
+        if boundaries is None:  # where its parts start, worked out only for a match inside a name
+            boundaries, at = set(), 0
+            for part in re.split(r"[,;/()]", affiliation):
+                at += len(normalise_institution(part).split())
+                boundaries.add(at)
+        if k in boundaries:
+            return True
+    return False
 
 
-def research_arm(mention: str, affiliation: str) -> bool:
-    """Whether a mention and an affiliation name one organisation's research arm in two ways, the
-    organisation's name followed only by words for a kind of unit: "Salesforce Research" and
-    "Salesforce AI Research", "Meta AI" and "Meta AI Research" (not "Google Research" and
-    "Google DeepMind", nor the bare "Google")."""
-    m, a = normalise_institution(mention).split(), normalise_institution(affiliation).split()
+def research_arm(mention: str) -> Callable[[str], bool]:
+    """Whether an affiliation names the organisation's research arm a mention names, in another way:
+    the organisation's name followed only by words for a kind of unit, "Salesforce Research" and
+    "Salesforce AI Research", "Meta AI" and "Meta AI Research" (not "Google Research" and "Google
+    DeepMind", nor the bare "Google"). Always false for a mention that names no such unit."""
+    m = normalise_institution(mention).split()
     core = _without_unit_words(m)
-    return 0 < len(core) < len(m) and core == _without_unit_words(a) and len(a) > len(core)
+    if not core or len(core) == len(m) or m[-1] not in _UNIT_WORDS | {"artificial", "intelligence"}:
+        return lambda affiliation: False
+
+    def arm(affiliation: str) -> bool:
+        a = normalise_institution(affiliation).split()
+        return len(a) > len(core) and a[: len(core)] == core and _without_unit_words(a) == core
+
+    return arm
 
 
 def _without_unit_words(words: list[str]) -> list[str]:
@@ -470,6 +487,11 @@ def _without_unit_words(words: list[str]) -> list[str]:
     while end and words[end - 1] in _GENERIC_INSTITUTION:
         end -= 1
     return words[:end] if end and words[0] not in _GENERIC_INSTITUTION else []
+
+
+def _shares_distinctive(named: list[str], said: list[str]) -> bool:
+    distinctive = [w for w in named if w not in _GENERIC_INSTITUTION and w not in _ACRONYM_SKIP]
+    return not distinctive or any(w in said for w in distinctive)
 
 
 def _spells(named: list[str], words: list[str], at: int) -> bool:
