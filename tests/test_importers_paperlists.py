@@ -114,7 +114,14 @@ def _row_file(tmp_path: Path, aff: str, norm: str, index: str, authors: str = "A
         # The unit a normalised name drops is kept beside it, footnote marks and details after it aside.
         ("Google Research, Brain Team†", "Google", ("Google Research", "Google")),
         ("Huawei Noah’s Ark Lab", "Huawei", ("Huawei Noah’s Ark Lab", "Huawei")),
-        ("Microsoft Research Asia (MSRA)", "Microsoft", ("Microsoft Research Asia", "Microsoft")),
+        # A campus or acronym in brackets stays with it; a longer aside does not.
+        ("Microsoft Research Asia (MSRA)", "Microsoft", ("Microsoft Research Asia (MSRA)", "Microsoft")),
+        (
+            "Harbin Institute of Technology (Shenzhen), China",
+            "Harbin Institute of Technology",
+            ("Harbin Institute of Technology (Shenzhen)", "Harbin Institute of Technology"),
+        ),
+        ("Google Research (work done while at home, 2023)", "Google", ("Google Research", "Google")),
         (
             "International Institute of Information Technology Hyderabad, India",
             "International Institute of Information Technology",

@@ -121,7 +121,7 @@ def _unit_of(organisation: str, printed: str) -> list[str]:
         return []
     parts = [
         _FOOTNOTE_DIGIT.sub("", " ".join(_FOOTNOTE.sub(" ", part).split()).strip(" .,"))
-        for part in _PRINTED_PARTS.split(_PARENTHESES.sub(" ", printed))
+        for part in _PRINTED_PARTS.split(_PARENTHESES.sub(_short_kept, printed))
     ]
     for i, text in enumerate(parts):
         words = _folded(text)
@@ -137,6 +137,19 @@ def _unit_of(organisation: str, printed: str) -> list[str]:
             return [f"{parts[i - 1]}, {organisation}"]
         return []
     return []
+
+
+def _short_kept(bracket: re.Match[str]) -> str:
+    # A campus or an acronym in brackets after a name says which or how people call it: "Harbin
+    # Institute of Technology (Shenzhen)", "Institute of Automation (CASIA)"; longer asides go.
+    inner = bracket.group(0)[1:-1].strip()
+    if inner and len(inner) <= BRACKET_KEPT_CHARS and len(inner.split()) <= 2 and not re.search(r"\d", inner):
+        return f" ({inner})"
+    return " "
+
+
+#: Text in brackets kept in a unit's name when this short ("(Shenzhen)", "(MSRA)").
+BRACKET_KEPT_CHARS = 20
 
 
 def _folded(text: str) -> list[str]:
