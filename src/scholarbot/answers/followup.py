@@ -107,7 +107,7 @@ def _about(asked: Query, previous: Query) -> Query:
             op="papers_by" if len(previous.people) == 1 else "joint_papers", **_people_of(previous)
         )
     if asked.op == "count" and len(previous.people) == 2:
-        return asked.with_(op="joint_papers", count_of=None, **_people_of(previous)).with_(op="count")
+        return asked.with_(count_of=None, **_people_of(previous))
     return asked.with_(**_people_of(previous))
 
 

@@ -133,7 +133,7 @@ def refer(
     nth = _NTH_AUTHOR.search(text)
     if nth and previous.op == "paper_authors":
         listed = run(previous).people
-        index = -1 if nth.group(1).lower() == "last" else _ORDINALS.get(nth.group(1).lower(), 1) - 1
+        index = _position(nth.group(1))
         if listed and index < len(listed):
             return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[nth.end() :]}")
     person = _PERSON.search(residual)
@@ -283,10 +283,13 @@ def _index(ref: re.Match[str]) -> int:
     """Position in the list a reference means: 0 for "it" or a ranking, -1 for "the last one"."""
     if ref.group("number"):
         return int(ref.group("number")) - 1
-    ordinal = (ref.group("ordinal") or "").lower()
-    if ordinal == "last":
-        return -1
-    return _ORDINALS.get(ordinal, 1) - 1
+    return _position(ref.group("ordinal") or "")
+
+
+def _position(ordinal: str) -> int:
+    """Position in a list an ordinal means ("second": 1, "last": -1); the first for none."""
+    ordinal = ordinal.lower()
+    return -1 if ordinal == "last" else _ORDINALS.get(ordinal, 1) - 1
 
 
 def _papers_listed(previous: Query) -> Query | None:
