@@ -2,7 +2,8 @@
 
 Run:  cd /work/main && PYTHONPATH=src .venv/bin/python benchmarks/answers.py
       [--store DIR] [--corpus ../shared/corpus/paperlists] [--seeds ../shared/seeds]
-      [--questions ../shared/eval/dev_questions.jsonl] [--extra benchmarks/paraphrase_questions.jsonl]
+      [--questions ../shared/eval/dev_questions.jsonl]
+      [--extra benchmarks/paraphrase_questions.jsonl,benchmarks/recall_questions.jsonl]
       [--out benchmarks/out/answers.json] [--modes hybrid,bm25,dense]
 
 Without --store (or with an empty one) the seeds and the whole corpus are ingested into
@@ -109,7 +110,7 @@ def judge(q: Q, ans: dict[str, Any]) -> dict[str, Any]:
         out["found"], out["must"] = sum(m in got for m in must), len(must)
         out["hallucinated"] = [n for n in names if norm_name(n) not in allowed]
         out["ok"] = out["found"] == out["must"] and not out["hallucinated"]
-    elif kind in ("papers_by", "find_paper", "paraphrase"):
+    elif kind in ("papers_by", "find_paper", "paraphrase", "recall"):
         gold = {norm_title(t) for t in q["must_papers"]}
         out["hit1"] = bool(titles[:1]) and titles[0] in gold
         out["hit5"] = any(t in gold for t in titles[:5])
@@ -150,7 +151,7 @@ def summarise(judged: list[dict[str, Any]], times: list[float]) -> dict[str, Any
         m["collab_hallucinated"] = sum(len(j["hallucinated"]) for j in col)
         m["collab_q_with_hallucination"] = mean([float(bool(j["hallucinated"])) for j in col])
         m["collab_all_correct"] = mean([float(j["ok"]) for j in col])
-    for kind in ("papers_by", "find_paper", "paraphrase"):
+    for kind in ("papers_by", "find_paper", "paraphrase", "recall"):
         js = by.get(kind, [])
         if js:
             m[f"{kind}_hit@1"] = mean([float(j["hit1"]) for j in js])
@@ -209,6 +210,8 @@ ROWS = [  # (label, metric key, target)
     ("find_paper hit@5", "find_paper_hit@5", T_HIT5),
     ("paraphrase hit@1", "paraphrase_hit@1", T_HIT1),
     ("paraphrase hit@5", "paraphrase_hit@5", T_HIT5),
+    ("recall hit@1", "recall_hit@1", T_HIT1),
+    ("recall hit@5", "recall_hit@5", T_HIT5),
     ("profile affiliation (top-2)", "profile_affiliation", T_AFF),
     ("profile affiliation (strict, first)", "profile_affiliation_strict", T_AFF),
     ("profile paper_count exact", "profile_count_exact", ""),
@@ -236,18 +239,23 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpus/paperlists"))
     ap.add_argument("--seeds", default=str(ROOT.parent / "shared/seeds"))
     ap.add_argument("--questions", default=str(ROOT.parent / "shared/eval/dev_questions.jsonl"))
-    ap.add_argument("--extra", default=str(HERE / "paraphrase_questions.jsonl"))
+    ap.add_argument(
+        "--extra",
+        default=f"{HERE / 'paraphrase_questions.jsonl'},{HERE / 'recall_questions.jsonl'}",
+        help="comma-separated: each question keeps its file's kind (paraphrase, recall)",
+    )
     ap.add_argument("--out", default=str(OUT / "answers.json"))
     ap.add_argument("--modes", default="hybrid,bm25,dense")
     args = ap.parse_args()
     modes: list[Mode] = [m for m in ("hybrid", "bm25", "dense") if m in args.modes.split(",")]
 
     questions = load_jsonl(Path(args.questions))
-    extra = Path(args.extra)
-    if extra.is_file():
-        questions += [dict(q, kind="paraphrase") for q in load_jsonl(extra)]
-    else:
-        print(f"no {extra}: skipping paraphrase questions", file=sys.stderr)
+    for name in filter(None, args.extra.split(",")):
+        extra = Path(name)
+        if extra.is_file():
+            questions += [dict(q, kind=q.get("kind", "paraphrase")) for q in load_jsonl(extra)]
+        else:
+            print(f"no {extra}: skipping its questions", file=sys.stderr)
     svc, store_path = open_store(args)
     counts = svc.store.counts()
 

@@ -682,6 +682,29 @@ def test_which_of_two_venues_a_person_publishes_more_at(answerer):
     assert both.intent == "count" and both.value == counts["ACL"] + counts["NAACL"]
 
 
+def test_venues_left_out_are_left_out_of_counts_lists_and_follow_ups(answerer):
+    at_acl = sum(
+        1
+        for f, r in _sample_rows()
+        if f.startswith("acl") and "Fandong Meng" in [a.strip() for a in r["author"].split(";")]
+    )
+    # Everything the store holds of him (the seed pages add papers of other venues, or none).
+    total = answerer.ask("how many papers has Fandong Meng published?").value
+    a = answerer.ask("how many papers has fandong meng published outside of ACL?")
+    assert a.intent == "count" and a.value == total - at_acl > 0, a.text
+    assert "outside ACL" in a.text
+    b = answerer.ask("Fandong Meng papers except ACL and COLING")
+    assert b.sources and not any((s.venue or "").startswith(("ACL", "COLING")) for s in b.sources), b.text
+    # In a thread: "any outside X?" keeps the person and leaves X out; "and at ACL?" takes it back.
+    first = answerer.ask("what has Fandong Meng published?")
+    out = answerer.ask("any not at acl?", Query.from_json(first.query or {}))
+    assert out.value == total - at_acl and "outside ACL" in out.text, out.text
+    back = answerer.ask("and at ACL?", Query.from_json(out.query or {}))
+    assert back.value == at_acl and "outside" not in back.text, back.text
+    # "not" before anything but a venue leaves nothing out.
+    assert answerer.read("papers on not forgetting at ACL").query.venue == "ACL"
+
+
 def test_a_topic_of_alternatives_finds_work_on_either(answerer):
     either = answerer.ask("who works on federated learning or machine translation?")
     named = {p["name"] for p in either.people}
@@ -1009,6 +1032,24 @@ def _papers(topic: str, n: int, author: str, aff: str = "", tag: str = "") -> li
         }
         for i in range(n)
     ]
+
+
+def test_a_persons_top_venues_tied_are_named_once_and_the_rest_after_them(tmp_path, model_cache):
+    answerer = _venues_store(
+        tmp_path,
+        model_cache,
+        {
+            # One person: the same coauthor and affiliation on every paper.
+            "coling2022": _papers("Sarcasm Detection", 3, "Ann Lee;Bo Chen", "Reef U;Reef U"),
+            "acl2022": _papers("Sarcasm Detection", 3, "Ann Lee;Bo Chen", "Reef U;Reef U", tag="A"),
+            "naacl2024": _papers("Sarcasm Detection", 1, "Ann Lee;Bo Chen", "Reef U;Reef U", tag="N"),
+            "ijcai2024": _papers("Sarcasm Detection", 1, "Ann Lee;Bo Chen", "Reef U;Reef U", tag="I"),
+        },
+    )
+    a = answerer.ask("ann lee - what venues does she usually publish in")
+    assert a.query["op"] == "top_venue" and set(a.value.split(" / ")) == {"COLING", "ACL"}, a.text
+    assert "3 each of 8" in a.text and len(re.findall(r"\bACL\b", a.text)) == 1, a.text
+    assert "IJCAI (1)" in a.text and "NAACL (1)" in a.text, a.text
 
 
 def test_which_venue_or_year_has_most_and_which_of_two_topics_has_more(tmp_path, model_cache):
@@ -1378,6 +1419,25 @@ def test_coauthors_are_listed_most_shared_first_with_the_years_asked_said(tmp_pa
     # A word papers use ("ML") names no place after "with" ("ML Collective").
     b = answerer.ask("who works on reef monitoring with ML here?")
     assert b.query.get("institution") is None, b.query
+
+
+def test_words_papers_write_after_with_are_no_place_whose_name_ends_so(tmp_path, model_cache):
+    rows = [
+        *(
+            {
+                "title": f"Deep Learning for Fraud Detection {i}",
+                "abstract": "Deep learning finds fraud.",
+                "author": "Ann Lee",
+            }
+            for i in range(4)
+        ),
+        {"title": "Courses", "abstract": "We teach.", "author": "Zed Quinn", "aff": "Zero to Deep Learning"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("who works on fraud detection with deep learning?")
+    assert a.query.get("institution") is None and {p["name"] for p in a.people} == {"Ann Lee"}, a.query
+    # Capitalised, or after "at", it is the place.
+    assert answerer.ask("who works at zero to deep learning?").query.get("institution")
 
 
 def test_the_most_cited_on_a_field_are_ranked_among_more_than_the_closest_few(tmp_path, model_cache):

@@ -232,7 +232,7 @@ class _Exploding:
 
     store = None
 
-    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = (), before: Any = None) -> Any:
         raise RuntimeError("disk on fire")
 
 
@@ -318,6 +318,22 @@ def test_a_pronoun_in_a_thread_means_the_person_the_thread_asked_about(answerer)
     assert "Who do you mean" not in last and "Hainan Zhang has" in last, last
 
 
+def test_a_filter_after_who_wrote_one_paper_narrows_the_list_the_paper_came_from(answerer):
+    async def body(bot, standin):
+        await standin.deliver(bot, guild_message("papers on federated learning", mention_bot=True))
+        thread_id = int(standin.threads[-1]["id"])
+        for text in ("who wrote the first one?", "only at WWW pls"):
+            await standin.deliver(bot, guild_message(text, channel_id=thread_id))
+
+    standin = _run(answerer, body, message_content=True)
+    posts = _thread_posts(standin)
+    assert len(posts) == 3
+    assert " is by " in _text_below_title(posts[1])
+    # The papers on federated learning at WWW, not the one paper's authors again.
+    last = _all_text(posts[2])
+    assert "federated learning" in last.lower() and "WWW" in last and " is by " not in last, last
+
+
 def test_asking_for_help_in_words_gets_the_commands_as_help_does(answerer):
     async def body(bot, standin):
         await standin.deliver(bot, dm_message("help"))
@@ -356,7 +372,7 @@ class _Outage:
 
     store = None
 
-    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = (), before: Any = None) -> Any:
         from scholarbot.errors import ScholarbotError
 
         raise ScholarbotError("The answer model is not reachable right now; try again in a minute.")
@@ -425,6 +441,17 @@ def test_a_follow_up_builds_on_the_last_question_asked_even_about_no_one():
     assert last_query([thanks]) is None
 
 
+def test_the_query_before_the_last_is_the_one_before_it_that_asked_something():
+    from scholarbot.answers.query import Query
+    from scholarbot.bot.conversation import Turn, query_before
+
+    papers = Turn("papers on MT", Query(op="find_papers", topic="MT"))
+    wrote = Turn("who wrote the first one?", Query(op="paper_authors", topic="A Title"))
+    thanks = Turn("thanks!", Query(op="help"))
+    assert query_before([papers, thanks, wrote, thanks]) == papers.query
+    assert query_before([wrote]) is None and query_before([]) is None
+
+
 def test_the_people_a_conversation_named_are_kept_newest_first():
     from scholarbot.answers.query import Query
     from scholarbot.bot.conversation import Turn, people_named
@@ -445,7 +472,7 @@ class _Slow:
         self.store = inner.store
         self.seconds = seconds
 
-    def ask(self, question: str, previous: Any = None, earlier: Any = ()) -> Any:
+    def ask(self, question: str, previous: Any = None, earlier: Any = (), before: Any = None) -> Any:
         time.sleep(self.seconds)
         return self.inner.ask(question)
 

@@ -494,6 +494,42 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
             "place_kind": "company",
         },
     ),
+    # A venue left out, however said; "not" before anything else leaves nothing out.
+    (
+        "hanlin gu's papers that aren't at WWW",
+        {"op": "papers_by", "people": ["Hanlin Gu"], "venues_out": ["WWW"]},
+    ),
+    (
+        "federated learning papers, excluding ACL and NAACL",
+        {"op": "find_papers", "topic": "federated learning", "venues_out": ["ACL", "NAACL"]},
+    ),
+    (
+        "who works on federated learning outside of WWW",
+        {"op": "who_works_on", "topic": "federated learning", "venues_out": ["WWW"]},
+    ),
+    # "orgs", a venue before "year", a word hyphenated into a topic ("mixture-of-experts").
+    (
+        "which orgs publish most on federated learning",
+        {"op": "top_institution", "topic": "federated learning"},
+    ),
+    ("which acl year has the most papers", {"op": "top_year", "venue": "ACL"}),
+    (
+        "whats the most cited mixture-of-experts paper in here",
+        {"op": "find_papers", "topic": "mixture-of-experts", "sort": "citations", "limit": 5},
+    ),
+    # Words papers write after "with" are the topic's, not a place's.
+    (
+        "anyone doing exoplanet detection with deep learning?",
+        {"op": "who_works_on", "topic": "exoplanet detection with deep learning"},
+    ),
+    (
+        "who works on fairness in artificial intelligence",
+        {"op": "who_works_on", "topic": "fairness in artificial intelligence"},
+    ),
+    (
+        "papers on bias in natural language processing",
+        {"op": "find_papers", "topic": "bias in natural language processing"},
+    ),
 ]
 
 
@@ -672,7 +708,8 @@ def test_follow_ups_build_on_the_last_query(answerer, question, expected):
     previous = Query(op="collaborators", people=("Hainan Zhang",), topic="federated LLMs")
     assert follow_up(answerer.read(question), previous).to_json() == expected
     answer = answerer.ask(question, previous=previous)
-    assert answer.query == expected
+    # (The answer's query also pins the namesake a topic picked, for the turns after it.)
+    assert {k: v for k, v in (answer.query or {}).items() if k != "person_ids"} == expected
 
 
 @pytest.mark.parametrize(
@@ -876,3 +913,11 @@ def test_the_one_at_a_place_picks_a_namesake_of_the_last_answer(answerer):
         "people": ["Zheng Lin"],
         "institution": "Tsinghua",
     }
+
+
+def test_a_word_of_a_name_the_thread_asked_about_is_that_person(answerer):
+    previous = Query(op="collaborators", people=("Hainan Zhang",))
+    where = answerer.ask("where's hanlin based", previous=previous, earlier=["Hainan Zhang", "Hanlin Gu"])
+    assert where.query == {"op": "profile", "people": ["Hanlin Gu"]}, where.query
+    # Without that person in the conversation, the word is read as it stands.
+    assert answerer.ask("where's hanlin based", previous=previous).query.get("people") != ["Hanlin Gu"]

@@ -242,3 +242,120 @@ def test_who_wrote_it_with_her_names_the_papers_authors(answerer):
     best = Query(op="papers_by", people=("Cy Dunn",), sort="citations", limit=1)
     wrote = answerer.ask("who wrote it with him", previous=best)
     assert wrote.query["op"] == "paper_authors" and _titles(wrote) == ["Coral Reef Forecasting with Graphs"]
+
+
+def test_a_ranking_in_other_words_ranks_the_last_list(answerer):
+    previous = Query(op="find_papers", topic="sarcasm detection")
+    for wording in ("which one of those got cited the most", "whats the most cited", "the top one?"):
+        best = answerer.ask(wording, previous=previous)
+        assert _titles(best) == ["Sarcasm Detection with Cues 11"], (wording, best.query)
+    newest = answerer.ask("which one's the newest", previous=previous)
+    assert newest.query == {**previous.to_json(), "sort": "date", "limit": 1}, newest.query
+    # A ranking with words of its own is a question of its own.
+    assert answerer.ask("most cited papers on coral reef", previous=previous).query["topic"] == "coral reef"
+
+
+def test_the_first_author_of_a_listed_paper_and_who_wrote_that(answerer):
+    papers = Query(op="papers_by", people=("Cy Dunn",), sort="citations")
+    first = answerer.ask("the ocean one, who's the first author?", previous=papers)
+    assert first.query == {"op": "paper_authors", "topic": "Ocean Heat Maps"}, first.query
+    assert first.text.index("Cy Dunn") < first.text.index("Eve Fox")
+    that = answerer.ask("who wrote that", previous=Query(op="find_papers", topic="widget mining"))
+    assert that.query["op"] == "paper_authors" and "Gus Hall" in that.text, that.query
+    about = answerer.ask("whats it about", previous=Query(op="find_papers", topic="coral reef forecasting"))
+    assert _titles(about)[:1] == ["Coral Reef Forecasting with Graphs"] and "bleaching" in about.text, (
+        about.text
+    )
+
+
+def test_who_has_the_most_of_these_and_where_they_are_from(answerer):
+    previous = Query(op="find_papers", topic="coral reef forecasting")
+    most = answerer.ask("who has the most of these", previous=previous)
+    assert most.query == {"op": "who_works_on", "topic": "coral reef forecasting"}, most.query
+    main = answerer.ask(
+        "who are the main people there", previous=Query(op="find_papers", institution="Reef University")
+    )
+    assert main.query == {"op": "who_works_on", "institution": "Reef University"}, main.query
+    assert [p["name"] for p in main.people][:1] == ["Cy Dunn"]
+    where = answerer.ask("where are they from?", previous=previous)
+    assert where.query == {"op": "top_institution", "topic": "coral reef forecasting"}, where.query
+    assert "Reef University" in where.text
+
+
+def test_back_to_someone_asked_about_before(answerer):
+    previous = Query(op="profile", people=("Eve Fox",))
+    back = answerer.ask(
+        "ok back to dunn - whats his most cited one", previous=previous, earlier=["Cy Dunn", "Eve Fox"]
+    )
+    assert back.query["people"] == ["Cy Dunn"] and back.query["sort"] == "citations", back.query
+    assert _titles(back)[:1] == ["Coral Reef Forecasting with Graphs"]
+    # "what about X, where is he based?" asks where, not the last question about X.
+    where = answerer.ask(
+        "what about eve fox, where's she based?", previous=Query(op="collaborators", people=("Cy Dunn",))
+    )
+    assert where.query == {"op": "profile", "people": ["Eve Fox"]}, where.query
+
+
+def test_more_after_the_single_most_cited_shows_the_next_few(answerer):
+    top = Query(op="find_papers", topic="sarcasm detection", sort="citations", limit=1)
+    more = answerer.ask("more", previous=top)
+    assert (more.query["offset"], more.query["limit"]) == (1, 5), more.query
+    assert _titles(more) == [f"Sarcasm Detection with Cues {i}" for i in (10, 9, 8, 7, 6)], more.text
+    assert "next most cited" in more.text and "10 citations" in more.text
+
+
+def test_a_fragment_after_who_wrote_a_paper_narrows_the_list_before_it(answerer):
+    listed = Query(op="find_papers", topic="coral reef forecasting")
+    wrote = Query(op="paper_authors", topic="Coral Reef Forecasting with Graphs")
+    narrowed = answerer.ask("and on sarcasm detection?", previous=wrote, before=listed)
+    assert narrowed.query == {"op": "find_papers", "topic": "sarcasm detection"}, narrowed.query
+    # Without the list before it, the question still builds on the last turn.
+    assert answerer.ask("and on sarcasm detection?", previous=wrote).query["op"] == "paper_authors"
+
+
+NAMESAKES = [
+    *(
+        {
+            "title": f"Coral Bleaching Forecasts {i}",
+            "abstract": "We forecast coral bleaching.",
+            "author": "Wei Tan;Ann Reef",
+            "aff": "Reef University;Reef University",
+        }
+        for i in range(3)
+    ),
+    *(
+        {
+            "title": f"Speech Recognition for Kids {i}",
+            "abstract": "We recognise children's speech.",
+            "author": "Wei Tan;Bo Sound",
+            "aff": "University of California San Diego;University of California San Diego",
+        }
+        for i in range(2)
+    ),
+    {
+        "title": "Tide Tables",
+        "abstract": "We predict tides.",
+        "author": "Taylor Quinn",
+        "aff": "Reef University",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def namesakes(tmp_path_factory: pytest.TempPathFactory, model_cache) -> Answerer:
+    return answerer_over(tmp_path_factory.mktemp("namesakes"), model_cache, json.dumps(NAMESAKES))
+
+
+def test_the_namesake_a_thread_picked_stays_picked(namesakes):
+    first = namesakes.ask("what does wei tan work on?")
+    assert "2 researchers named Wei Tan" in first.text
+    meant = namesakes.ask("no i meant the one at UCSD, the speech guy", previous=Query.from_json(first.query))
+    assert meant.query.get("person_ids") and "Speech Recognition" in _titles(meant)[0], meant.query
+    coauthors = namesakes.ask("who does he usually write with", previous=Query.from_json(meant.query))
+    assert [p["name"] for p in coauthors.people] == ["Bo Sound"], coauthors.text
+    # "the ucsd one" names the place that says which.
+    other = namesakes.ask(
+        "what about wei tan, the ucsd one", previous=Query(op="papers_by", people=("Taylor Quinn",))
+    )
+    assert other.query["institution"] == "UCSD" and other.query.get("person_ids"), other.query
+    assert _titles(other) and all("Speech" in t for t in _titles(other)), other.text

@@ -25,6 +25,8 @@ from scholarbot.records import Paper, Researcher
 GIST_CHARS = 300
 #: A venue the records hold: its name, the years they hold of it, and how many papers.
 VenueHeld = tuple[str, tuple[int, ...], int]
+#: Venues named after a person's most frequent ones.
+VENUES_AFTER = 5
 #: In a summary of the records, venues holding less than this share of the papers are summed up...
 COVERAGE_MINOR_SHARE = 0.01
 #: ...naming this many of them.
@@ -400,9 +402,16 @@ class FactsComposer(Composer):
         self.answer.value = " / ".join(str(v) for v in tied)
         examples = [p for p in papers if venue_family(p.venue) == best][:3]
         cites = "".join(f"[{self.cite(p)}]" for p in examples)
-        rest = ", ".join(f"{v} ({k})" for v, k in ranked[1:4])
+        # The venues after the tied first ones, none named twice ("COLING and AAAI: 3 each; then
+        # ACL (1), IJCAI (1), …").
+        after = ranked[len(tied) :]
+        rest = ", ".join(f"{v} ({k})" for v, k in after[:VENUES_AFTER])
+        if len(after) > VENUES_AFTER:
+            rest += f" and {len(after) - VENUES_AFTER} more"
         venues = " and ".join(map(str, tied))
-        lead = f"{view.person.name} publishes most at {venues}: {n} of {len(papers)} paper(s) in the records"
+        each = " each" if len(tied) > 1 else ""
+        lead = f"{view.person.name} publishes most at {venues}: {n}{each} of {len(papers)} paper(s)"
+        lead += " in the records"
         lead += f" {cites}"
         return self.finish(lead + (f"; then {rest}." if rest else "."))
 
@@ -635,6 +644,17 @@ class FactsComposer(Composer):
             s += f". Nearby, not on it as such: {'; '.join(self._item(p) for p in papers[on:])}"
         return self.finish(s + ".")
 
+    def more_cited(self, query: Query, papers: list[Paper]) -> Answer:
+        """A later page of a ranking by citations ("more" after "the most cited paper on X")."""
+        on = f" on {query.topic}" if query.topic else ""
+        if not papers:
+            return self.finish(f"No more cited papers{on}{_filters(query)} after the first {query.offset}.")
+        first, last = query.offset + 1, query.offset + len(papers)
+        return self.finish(
+            f"The next most cited papers{on}{_filters(query)} ({first}–{last}): "
+            f"{'; '.join(self._item(p, cites=True) for p in papers)}."
+        )
+
     def newest_on_topic(self, query: Query, papers: list[Paper]) -> Answer:
         """The newest papers on a topic ("recent work on X"), newest first."""
         return self.finish(
@@ -839,7 +859,7 @@ def _why_this_one(query: Query) -> str:
         return f"the one with papers on {query.topic}"
     if query.institution:
         return f"the one at {query.institution}"
-    if query.venue or query.year_from or query.year_to:
+    if query.venue or query.venues_out or query.year_from or query.year_to:
         return f"the one with the most papers{_filters(query)}"
     if len(query.people) > 1:
         return "the one the records connect to the other person"
@@ -913,6 +933,11 @@ def _venue_phrase(query: Query) -> str | None:
     return " or ".join(named) or None
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    """ "ACL", "ACL and NAACL", "ACL, NAACL and COLING"."""
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def _plain(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
@@ -925,6 +950,8 @@ def _filters(query: Query) -> str:
     venue = _venue_phrase(query)
     if venue:
         bits.append(f" at {venue}" if not query.institution else f" ({venue})")
+    if query.venues_out:
+        bits.append(f" outside {_listed(query.venues_out)}")
     years = _years_phrase(query)
     if years:
         bits.append(f" {years}")
@@ -936,6 +963,7 @@ def _scope(query: Query) -> str:
     years = _years_phrase(query)
     bits = [
         f"at {_venue_phrase(query)}" if query.venue else None,
+        f"outside {_listed(query.venues_out)}" if query.venues_out else None,
         years,
         f"on {query.topic}" if query.topic else None,
     ]

@@ -31,7 +31,7 @@ from scholarbot.answers.linking import (
     venue_family,
 )
 from scholarbot.answers.network import coauthor_graph
-from scholarbot.answers.query import Query, described, titled
+from scholarbot.answers.query import PERSON_OPS, Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.references import NOTHING_TO_PAGE, Shown, pages, refer
 from scholarbot.answers.spelling import is_english, rehyphenated, respelt, typos_fixed
@@ -239,24 +239,33 @@ class Answerer:
         self._follow_store()
         return read(self.linker.link(readable(question)))
 
-    def ask(self, question: str, previous: Query | None = None, earlier: Sequence[str] = ()) -> Answer:
-        """Answer one question; `previous` is the query of the conversation's last turn, if any, and
-        `earlier` the people its recent turns asked about (whom a pronoun most likely means).
+    def ask(
+        self,
+        question: str,
+        previous: Query | None = None,
+        earlier: Sequence[str] = (),
+        before: Query | None = None,
+    ) -> Answer:
+        """Answer one question; `previous` is the query of the conversation's last turn, if any,
+        `earlier` the people its recent turns asked about (whom a pronoun most likely means) and
+        `before` the query of the turn before the last (the list a paper was picked from).
 
         Two questions in one message ("who is X and what's her most cited paper?") are answered in
         turn, the second as a follow-up of the first."""
         parts = two_questions(readable(question))
         if parts is None:
-            return self._ask_one(question, previous, earlier)
-        first = self._ask_one(parts[0], previous, earlier)
+            return self._ask_one(question, previous, earlier, before)
+        first = self._ask_one(parts[0], previous, earlier, before)
         asked = Query.from_json(first.query) if first.query and first.query.get("op") != "help" else previous
-        second = self._ask_one(parts[1], asked, (*earlier, *(asked.people if asked else ())))
+        second = self._ask_one(parts[1], asked, (*earlier, *(asked.people if asked else ())), previous)
         if second.query == first.query:
             # "what about X? what does she work on": the second only said the first again.
             return first
         return joined(question[:MAX_QUESTION_CHARS], first, second)
 
-    def _ask_one(self, question: str, previous: Query | None, earlier: Sequence[str]) -> Answer:
+    def _ask_one(
+        self, question: str, previous: Query | None, earlier: Sequence[str], before: Query | None = None
+    ) -> Answer:
 
         def produce() -> tuple[Answer, Query]:
             if is_thanks(question):
@@ -264,6 +273,7 @@ class Answerer:
             text, cited_notes, missing = self._identified(readable(question))
             if missing is not None:
                 return _said(missing)
+            text = self._one_described(text)
             reading = self._place_typed_lower(read(self.linker.link(text)), text)
             if self._foreign(reading):
                 return _said(_english_only(reading))
@@ -285,7 +295,7 @@ class Answerer:
                     return self.execute(referral.query), referral.query
                 if referral is not None and referral.text is not None:
                     reading = read(self.linker.link(referral.text))
-            query, notes = follow_up(reading, previous), [*cited_notes, *_reading_notes(reading)]
+            query, notes = follow_up(reading, previous, before), [*cited_notes, *_reading_notes(reading)]
             notes += self._place_notes(query)
             sure = reading.sure or query is not reading.query
             if self.planner is not None and not sure:
@@ -297,9 +307,44 @@ class Answerer:
                     notes.append(PLANNER_FALLBACK_NOTE)
             answer = self.execute(query)
             answer.notes[:0] = notes
-            return answer, query
+            return answer, self._pinned(query)
 
         return self._answer(question, produce)
+
+    def _pinned(self, query: Query) -> Query:
+        """The query with the namesakes its evidence picked pinned by id ("Hang Su, the one at
+        AWS"), so a follow-up about "him" stays with that one, not the namesake with most papers. A pick
+        by paper count alone is not pinned: the next question's topic or place may pick another."""
+        if (
+            not query.people
+            or any(query.person_ids)
+            or query.op not in PERSON_OPS
+            or not (query.topic or query.institution)
+        ):
+            return query
+        pins: list[str | None] = []
+        for i in range(len(query.people[:1])):
+            r = self._resolve(i, query)
+            pins.append(r.chosen[0].id if len(r.chosen) == 1 and r.others and not r.balanced else None)
+        return query.with_(person_ids=tuple(pins)) if any(pins) else query
+
+    def _one_described(self, text: str) -> str:
+        """ "the ucsd one" / "the dialogue summarization guy", picking one of several people, said
+        as the reader knows it: "the one at ucsd", "the one working on dialogue summarization"."""
+        places = self.linker.institutions
+
+        def said(m: re.Match[str]) -> str:
+            words, noun = m.group("words"), m.group("noun").lower()
+            name = normalise_institution(words)
+            # A place's name, or its initials that few papers write as a word ("ucsd", not "nlp").
+            rare = self.linker.text_frequency(name) * RARE_WORD_SHARE < len(self.index)
+            if name in places.phrases or (name in places.by_acronym and rare):
+                return f"the one at {words}"
+            if noun != "one" and words.lower() not in _NOT_A_SUBJECT:
+                return f"the one working on {words}"
+            return m.group(0)
+
+        return _ONE_DESCRIBED.sub(said, text)
 
     def _place_typed_lower(self, reading: Reading, text: str) -> Reading:
         """A question whose whole topic is a place's name typed in lower case ("is he still at
@@ -575,7 +620,7 @@ class Answerer:
                 # "who does Hinrich Schutze work with": the coauthors under "Schuetze" are likely his too.
                 c.also_printed(self._kin(views[0], {views[0].person.id}))
             return answer
-        narrowed = query.topic or query.venue or query.year_from or query.year_to
+        narrowed = query.topic or query.venue or query.venues_out or query.year_from or query.year_to
         if op == "papers_by" and r.balanced and narrowed:
             # "Wei Wang ACL 2022 papers": every Wei Wang with papers there, each apart.
             with_papers = [v for v in views if (v.on_topic if query.topic else v.papers)]
@@ -917,10 +962,13 @@ class Answerer:
             keep &= idx.years >= lo
         if hi is not None:
             keep &= (idx.years <= hi) & (idx.years > 0)
-        if query.venue_families:
-            wanted = query.venue_families
-            codes = [i for i, v in enumerate(idx.venue_names) if (venue_family(v) or "").casefold() in wanted]
-            keep &= np.isin(idx.venue_codes, codes)
+        if query.venue_families or query.venues_out:
+            codes = [i for i, v in enumerate(idx.venue_names) if query.keeps_venue(venue_family(v))]
+            if query.venue_families:
+                keep &= np.isin(idx.venue_codes, codes)
+            else:  # only venues left out: a paper with no venue stays
+                left_out = [i for i in range(len(idx.venue_names)) if i not in set(codes)]
+                keep &= ~np.isin(idx.venue_codes, left_out)
         if query.institution:
             at = np.zeros(len(idx), dtype=bool)
             at[self._institution_rows(query.institution)] = True
@@ -1112,7 +1160,7 @@ class Answerer:
 
     def _most_published(self, query: Query, c: FactsComposer) -> Answer:
         """Who has the most papers within the query's venue and years (or in the whole store)."""
-        filtered = query.venue or query.year_from or query.year_to
+        filtered = query.venue or query.venues_out or query.year_from or query.year_to
         paper_ids = [self.index.ids[int(r)] for r in self._filter_rows(query)] if filtered else None
         limit = query.limit or EXPERTS_SHOWN
         # A few hundred past the page: enough to say how many tie with the last one shown.
@@ -1162,14 +1210,19 @@ class Answerer:
             rows = self._filter_rows(query)
             cited = self.index.citations[rows]
             known = rows[cited >= 0]
-            top = known[top_order(np.asarray(self.index.citations[known], dtype=np.float64), limit)]
+            counts = np.asarray(self.index.citations[known], dtype=np.float64)
+            top = known[top_order(counts, query.offset + limit)][query.offset :]
             papers = self._papers([self.index.ids[int(r)] for r in top])
+            if query.offset:
+                return c.more_cited(query, papers)
             return c.most_cited(query, papers, len(rows), len(rows) - len(known))
         if query.sort == "citations":
             # The most cited of the papers that say the field's name when enough do, among the
             # closest CITED_POOL: a paper with the name in its title is not left out for being 61st.
             papers, nearest = self._topic_papers(query.with_(sort="relevance"), CITED_POOL)
-            papers = _sorted(self._said(query, papers), "citations")[:limit]
+            papers = _sorted(self._said(query, papers), "citations")[query.offset : query.offset + limit]
+            if query.offset:
+                return c.more_cited(query, papers)
         elif query.sort == "date" and not described(query.topic):
             # "recent work on X": the newest of the papers on it, not the closest (RECENT_POOL best).
             papers, nearest = self._topic_papers(query.with_(sort="relevance"), RECENT_POOL)
@@ -1350,7 +1403,7 @@ class Answerer:
                 continue
             if hi is not None and p.year is not None and p.year > hi:
                 continue
-            if query.venue_families and (venue_family(p.venue) or "").casefold() not in query.venue_families:
+            if not query.keeps_venue(venue_family(p.venue)):
                 continue
             out.append(p)
         return out
@@ -1429,6 +1482,20 @@ def _reading_notes(reading: Reading) -> list[str]:
         elif not m.match.exact and m.match.people:
             notes.append(f"Read “{m.match.query}” as {m.match.people[0].name}.")
     return notes
+
+
+#: Initials are a place's, not a word, when fewer than one paper in this many writes them.
+RARE_WORD_SHARE = 500
+# "the ucsd one", "the dialogue summarization guy": one of several people, by place or subject.
+_ONE_DESCRIBED = re.compile(
+    r"(?:(?<=,)|(?<=\bmeant)|(?<=\bmean)|(?<=\babout)|^)\s*the\s+(?P<words>[A-Za-z][\w&.-]*(?:\s+[A-Za-z][\w&.-]*){0,2}?)\s+"
+    r"(?P<noun>one|guy|person|lady|woman|man|researcher|dude|fellow)\b(?=\s*[?!.,]?\s*$)",
+    re.I,
+)
+#: Words before "guy"/"one" that describe no subject ("the other guy", "the first one").
+_NOT_A_SUBJECT = frozenset(
+    ["other", "first", "second", "last", "third", "same", "new", "older", "younger", "right", "wrong"]
+)
 
 
 #: A question is read as another language's when fewer than this share of its words (at least

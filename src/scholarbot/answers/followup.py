@@ -17,11 +17,22 @@ from scholarbot.answers.reader import Reading
 _COUNTABLE = frozenset({"papers_by", "joint_papers", "collab_check", "find_papers", "collaborators", "count"})
 
 
-def follow_up(reading: Reading, previous: Query | None) -> Query:
-    """The query a question asks, given the query of the turn before it (if any)."""
+def follow_up(reading: Reading, previous: Query | None, before: Query | None = None) -> Query:
+    """The query a question asks, given the query of the turn before it (if any) and of the turn
+    before that (`before`)."""
     query = reading.query
     if previous is None:
         return query
+    if (
+        before is not None
+        and previous.op == "paper_authors"
+        and (reading.fragment or _subjectless(reading, reading.asked or query))
+        and not reading.links.people
+        and not reading.links.title
+    ):
+        # "only COLING 2025 pls" after "who wrote that?" narrows the list the paper came from, not
+        # the paper.
+        return follow_up(reading, before)
     asked = reading.asked or query
     if reading.count_back and previous.op in _COUNTABLE:
         counted = _changed(previous, asked)
@@ -51,10 +62,17 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
         # "how many at www?", "most cited paper?", "top venue?" in a thread about a person: theirs.
         return _about(asked, previous)
     if reading.links.people:
-        if (reading.asked_sure and asked.op != "profile") or not reading.refers_back:
+        if (reading.asked_sure and (asked.op != "profile" or _WHERE.search(reading.links.residual))) or (
+            not reading.refers_back
+        ):
+            # ("what about X?" alone is the question before about X; "what about X, where's he based?"
+            # asks its own.)
             return query
         # "and Hanlin Gu?": the same question about someone else.
-        return previous.with_(people=asked.people, person_ids=())
+        # "what about Ke Chen, the one at UCSD?": the place says which Ke Chen.
+        return previous.with_(
+            people=asked.people, person_ids=(), institution=asked.institution or previous.institution
+        )
     if not reading.refers_back:
         return query
     people = {"people": previous.people, "person_ids": previous.person_ids}
@@ -71,6 +89,7 @@ def follow_up(reading: Reading, previous: Query | None) -> Query:
     return _changed(previous, asked)
 
 
+_WHERE = re.compile(r"\bwhere\b|\baffiliat\w*|\bbased\b|\bwho\s+is\b", re.I)
 #: Questions that, asked about no one in a conversation about someone, are about them.
 _ABOUT_SOMEONE = frozenset({"count", "find_papers", "top_venue", "top_year"})
 #: Questions about the whole store, whatever the conversation was about.
@@ -123,8 +142,14 @@ def _changed(previous: Query, asked: Query) -> Query:
         value = getattr(asked, name)
         if value is not None:
             changes[name] = value
+    if asked.venue or asked.venues_out:
+        # "and outside ACL?" after "at NAACL", "any at COLM?" after "outside ACL": the venues it names.
+        changes |= {"venue": asked.venue, "venues": asked.venues, "venues_out": asked.venues_out}
     if asked.sort != "relevance":
         changes["sort"] = asked.sort
+    if "institution" in changes and previous.person_ids:
+        # "the one at Tsinghua": the place picks the namesake again.
+        changes["person_ids"] = ()
     if previous.op == "profile" and set(changes) - {"institution"}:
         # "what about his memes stuff?", "and in 2022?" after a profile: the person's papers on it
         # ("the one at Tsinghua" only picks which namesake's profile).

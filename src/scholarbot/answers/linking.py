@@ -165,6 +165,8 @@ class Links:
     venue: str | None = None
     #: Every venue named, in order ("more at ACL or NAACL?"); `venue` is the first.
     venues: list[str] = field(default_factory=list)
+    #: Venues the question leaves out ("not at ACL", "outside COLM", "except AAAI or IJCAI").
+    venues_out: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
     #: "recent", "new", "latest": the question wants newest first.
@@ -177,6 +179,11 @@ class Links:
     #: Those of them made only of name words and words papers never use ("Hang Ji", "Zorblat
     #: Vennicker"): a person's name wherever they stand.
     name_like: list[str] = field(default_factory=list)
+
+    @property
+    def venue_said(self) -> bool:
+        """Whether the question names a venue, to keep or to leave out."""
+        return bool(self.venues or self.venues_out)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -1015,14 +1022,21 @@ class Linker:
     def _take_venue(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         folded = [fold(t.word) for t in tokens]
         i = 0
+        last_out = -1  # where the last venue left out ended: a list goes on leaving out
         while i < len(tokens):
             venue, size = self._venue_at(tokens, folded, i)
             if venue is None:
                 i += 1
                 continue
-            if venue not in links.venues:
+            start, end = tokens[i].start, tokens[i + size - 1].end
+            cue = _LEAVES_OUT.search(links.text, 0, start)
+            if cue or (last_out >= 0 and _LIST_GAP.fullmatch(links.text, last_out, start)):
+                if venue not in links.venues_out:
+                    links.venues_out.append(venue)
+                start, last_out = (cue.start() if cue else start), end
+            elif venue not in links.venues:
                 links.venues.append(venue)
-            spans.append((tokens[i].start, tokens[i + size - 1].end, "⟨V⟩"))
+            spans.append((start, end, "⟨V⟩"))
             i += size
         links.venue = links.venues[0] if links.venues else None
 
@@ -1123,6 +1137,12 @@ class Linker:
                 )
                 if not (placed or named_place or any(t.capitalised for t in run) or place_word(i)):
                     continue
+                if (
+                    not (strong_cue or members or named_place)
+                    and not any(t.capitalised for t in run)
+                    and all(self._common(w) for w in words)
+                ):
+                    continue  # "detection with deep learning": words papers write, not a place's name
                 if (
                     len(words) == 1
                     and not strong_cue
@@ -1253,6 +1273,16 @@ _MEMBERS = words(
 _ABOUT = words("on about regarding concerning re like using involving")
 #: ...and words a topic follows ("forecasts of coral reef", "research in coral reef").
 _TOPIC_CUES = words("in of for into towards")
+#: Words just before a venue that leave it out; `search(text, 0, start)` finds them ending at the venue.
+_LEAVES_OUT = re.compile(
+    r"(?:\bnot|\b(?:are|is|were|was|do|does|did)n['’]?t|\boutside(?:\s+of)?|\bexcept(?:\s+for)?|\bexcluding|\bbesides|\bother\s+than|\bapart\s+from|"
+    r"\baside\s+from|\bbeyond|\bwithout|\bw/o)(?:\s+(?:at|in|from|counting|the|published|appear(?:ing)?))*\s*$",
+    re.I,
+)
+#: What may stand between two venues left out together ("except ACL and NAACL", "not ACL, NAACL or COLING").
+_LIST_GAP = re.compile(
+    r"\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)(?:\s*(?:,|\band\b|\bor\b|\bnor\b|\bat\b|\bin\b))*\s*", re.I
+)
 #: Words for papers, after which an institution's name says where they were written.
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
 #: ...of which these are nouns for the papers themselves, not for someone's work.

@@ -62,6 +62,9 @@ class Query:
     #: Several venues asked about together ("at ACL or NAACL"): papers at any of them; `top_venue`
     #: says which of them. Empty when at most one is named (`venue` alone).
     venues: tuple[str, ...] = ()
+    #: Venues the question leaves out ("not at ACL", "outside COLM", "except AAAI and IJCAI"):
+    #: papers anywhere else.
+    venues_out: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
     sort: Sort = "relevance"
@@ -77,6 +80,13 @@ class Query:
         """The venues the question restricts to, folded: any of `venues`, else `venue`, else none."""
         named = self.venues or ((self.venue,) if self.venue else ())
         return tuple(v.casefold() for v in named)
+
+    def keeps_venue(self, family: str | None) -> bool:
+        """Whether a paper of this venue family passes the query's venue filters."""
+        folded = (family or "").casefold()
+        if self.venue_families and folded not in self.venue_families:
+            return False
+        return folded not in {v.casefold() for v in self.venues_out}
 
     @property
     def years(self) -> tuple[int | None, int | None]:
@@ -120,12 +130,8 @@ class Query:
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
             kwargs[name] = value.strip() or None if isinstance(value, str) else None
-        venues = data.get("venues") or ()
-        if isinstance(venues, str):
-            venues = (venues,)
-        if not isinstance(venues, list | tuple) or not all(isinstance(v, str) for v in venues):
-            raise ValueError("venues must be a list of venue names")
-        venues = tuple(dict.fromkeys(v.strip() for v in venues if v.strip()))
+        venues = _names(data.get("venues"), "venues")
+        kwargs["venues_out"] = _names(data.get("venues_out"), "venues_out")
         if len(venues) > 1:
             kwargs["venues"] = venues
             kwargs["venue"] = kwargs.get("venue") or venues[0]
@@ -190,6 +196,7 @@ class Query:
             self.topic
             or self.institution
             or self.venue
+            or self.venues_out
             or self.sort == "citations"
             or (self.sort == "date" and self.years != (None, None))
         ):
@@ -197,6 +204,16 @@ class Query:
         if self.year_from and self.year_to and self.year_from > self.year_to:
             return "year_from is after year_to"
         return None
+
+
+def _names(value: Any, field: str) -> tuple[str, ...]:
+    """A list of venue names from JSON (a lone string is a list of one), without blanks or repeats."""
+    names = value or ()
+    if isinstance(names, str):
+        names = (names,)
+    if not isinstance(names, list | tuple) or not all(isinstance(v, str) for v in names):
+        raise ValueError(f"{field} must be a list of venue names")
+    return tuple(dict.fromkeys(v.strip() for v in names if v.strip()))
 
 
 #: A search topic of at least this many words describes a paper ("the paper that transcribes piano

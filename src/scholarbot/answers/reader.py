@@ -156,7 +156,7 @@ _WHICH_MORE = _rx(
     r"\bmostly\b|\bmainly\b|\busually\b|\boften\w*|\bwhich\s+(?:one|of\s+(?:them|the|these|those))\b"
 )
 _YEAR_Q = _rx(
-    r"\b(?:which|what)\s+year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
+    r"\b(?:which|what)\s+(?:⟨V⟩\s+)?year\b|\bwhen\b.*\bmost\b|\bmost\s+(?:productive|active|prolific)\b|\bpeak\b|"
     r"\bbusiest\b|\bbest\s+year\b"
 )
 # With no one named: which venue or year has the most papers (on a topic), and which of two topics
@@ -164,7 +164,7 @@ _YEAR_Q = _rx(
 _TOP_VENUE = _rx(r"\b(?:top|biggest|main|leading)\s+(?:venues?|conferences?|journals?)\b")
 _PLACE_NOUNS = (
     r"(?:institutions?|institutes?|universit(?:y|ies)|unis?|colleges?|labs?|"
-    r"companies|company|organi[sz]ations?|schools?)"
+    r"companies|company|organi[sz]ations?|orgs?|schools?|places|affiliations?|firms?)"
 )
 # "which industry labs …", "top academic labs …": the kind of place said before its noun.
 _PLACE_KIND_WORDS = r"(?:(?:industry|industrial|corporate|tech|academic|research)\s+)?"
@@ -172,7 +172,9 @@ _WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
 _TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
 _UNIVERSITY_ASKED = _rx(r"\b(?:universit(?:y|ies)|unis?|colleges?|schools?|academic)\b")
 _COMPANY_ASKED = _rx(r"\b(?:compan(?:y|ies)|industry|industrial|corporate|tech)\b")
-_WHEN_MOST = _rx(r"\b(?:which|what)\s+years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b")
+_WHEN_MOST = _rx(
+    r"\b(?:which|what)\s+(?:⟨V⟩\s+)?years?\b|\bwhen\b.*\b(?:most|peak\w*)\b|\bpeak(?:ed|s)?\b|\bbusiest\b"
+)
 _TOPICS_COMPARED = _rx(
     r"\b(?:is|are|was|were)\s+there\s+more\b|\bmore\b.*\bthan\b|\bwhich\s+(?:is|has|had|was|one|topic|field|"
     r"area)\b|\bcompar\w*|\bvs\.?(?!\w)|\bversus\b|\b(?:bigger|larger|more\s+popular|more\s+common)\b|"
@@ -195,10 +197,11 @@ _PROFILE = _rx(
     r"\b(?:topics|areas|themes|interests)\s+of\b"
 )
 _WHO = _rx(
-    r"\bwho\b|\bwhom\b|\bexperts?\b|\bresearchers?\b|\bpeople\b|\bsomeone\b|\banyone\b|\bauthors?\b|"
+    r"\bwho\b|\bwhom\b|(?<![\w-])experts?\b(?!-)|\bresearchers?\b|(?<![\w-])people\b(?!-)|\bsomeone\b|\banyone\b|\bauthors?\b|"
     r"\banybody\b|\bsomebody\b|\bppl\b|\bmost\s+[\w-]+(?:\s+[\w-]+){0,2}\s+(?:person|one|guy)\b|\btalk\s+to\b|\bspeak\s+(?:to|with)\b|\bcontact\b|\breach\s+out\b|"
     r"\bconsult\b|\b(?:could|should|can|might)\s+(?:i|we)\s+ask\b|\bgood\s+to\s+ask\b|"
-    r"\bspecialists?\b|\bgroups?\b|\blabs?\b|\bask\s+about\b|\bscientists?\b|\bfolks\b|\bteams?\b"
+    r"\bspecialists?\b|(?<![\w-])groups?\b(?!-)|(?<![\w-])labs?\b(?!-)|\bask\s+about\b|\bscientists?\b|\bfolks\b|"
+    r"(?<![\w-])teams?\b(?!-)"
 )
 _OVERVIEW = _rx(
     r"\boverview\b|\bsummar(?:y|ies|[iy][sz]e[sd]?|[iy][sz]ing)\b|\bsum\s+up\b|"
@@ -363,7 +366,7 @@ _CUE_WORDS = words(
     deals dealt dealing address addresses addressed addressing tackle tackles tackled tackling
     ppl talk speak contact reach consult stuck idea advice behind universities companies institutions
     institutes schools colleges organisations organizations unis places industry industrial corporate
-    academic academia bigger larger
+    academic academia bigger larger org orgs firm firms affiliations
     """
 )
 
@@ -440,7 +443,7 @@ def read(links: Links) -> Reading:
         and not people
         and not refers  # "how many papers do they have?" asks about a person
         and topic is None
-        and not (links.venue or links.institution)
+        and not (links.venue_said or links.institution)
     )
     sort: Sort = "date" if links.recent and _DATE.search(residual) else "relevance"
     base = {
@@ -449,6 +452,7 @@ def read(links: Links) -> Reading:
         "institution": links.institution,
         "venue": links.venue,
         "venues": tuple(links.venues) if len(links.venues) > 1 else (),
+        "venues_out": tuple(links.venues_out),
         "year_from": links.year_from,
         "year_to": links.year_to,
         "sort": sort,
@@ -474,6 +478,7 @@ def read(links: Links) -> Reading:
                 topic=fallback_topic,
                 venue=links.venue,
                 venues=tuple(links.venues) if len(links.venues) > 1 else (),
+                venues_out=tuple(links.venues_out),
                 year_from=links.year_from,
                 year_to=links.year_to,
                 sort=sort,
@@ -567,24 +572,24 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", {"sort": "date"}, True
         if _PROFILE.search(r) and not (topic and _PAPERS.search(r)):
             # "what did X work on in 2021" asks for the papers of that year, not a profile.
-            if links.year_from or links.year_to or links.venue:
+            if links.year_from or links.year_to or links.venue_said:
                 return "papers_by", _sorting(r), True
             return "profile", {}, True
-        if _PAPERS.search(r) or topic or links.year_from or links.year_to or links.venue:
+        if _PAPERS.search(r) or topic or links.year_from or links.year_to or links.venue_said:
             return "papers_by", _sorting(r), True
         return "profile", {}, not _content(r)
     # No person named.
     how_to_use = _HOW_TO_USE.search(r) or _ONLY_HELP.search(r)
-    if how_to_use and not (links.venue or links.institution or links.title):
+    if how_to_use and not (links.venue_said or links.institution or links.title):
         # "just joined the lab, how do i use u": what the bot does, not a search for "joined".
         return "help", {"topic": None}, True
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
         people_counted = _COUNT.search(r) and _WHO.search(r) and not _PAPERS.search(r)
-        if _CITATIONS.search(r) and (links.venue or links.year_from or links.year_to):
+        if _CITATIONS.search(r) and (links.venue_said or links.year_from or links.year_to):
             # "do you have citation counts for WWW 2024?": the most cited there, or that none has one.
             return "find_papers", {"sort": "citations", "limit": DEFAULT_TOP, "topic": None}, True
-        if (links.venue or links.year_from or links.year_to or _COUNT.search(r)) and not people_counted:
+        if (links.venue_said or links.year_from or links.year_to or _COUNT.search(r)) and not people_counted:
             # "is acl 2023 in ur data?", "do u have papers from 2019?": how many there are.
             return "count", {"count_of": "papers"}, True
         return "coverage", {}, True
@@ -592,7 +597,11 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         # "a colm paper measuring how many papers are written with chatgpt, what was it called?":
         # one paper described, whatever its description counts.
         return "find_papers", {}, True
-    if _COUNT.search(r) and _WHO.search(r) and not (topic or links.venue or links.institution or links.title):
+    if (
+        _COUNT.search(r)
+        and _WHO.search(r)
+        and not (topic or links.venue_said or links.institution or links.title)
+    ):
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
     which_place = _WHICH_PLACE.search(r)
@@ -623,7 +632,11 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             and (_WHICH_MORE.search(r) or _TOP_VENUE.search(r))
         ):
             return "top_venue", {}, True
-        if _WHEN_MOST.search(r) and _WHICH_MORE.search(r) and (topic or links.venue or _PAPERS.search(r)):
+        if (
+            _WHEN_MOST.search(r)
+            and _WHICH_MORE.search(r)
+            and (topic or links.venue_said or _PAPERS.search(r))
+        ):
             return "top_year", {}, True
     if links.title and _ON_THE_PAPER.search(r):
         return "paper_authors", {}, True
@@ -637,7 +650,7 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _COUNT.search(r) and _CITATIONS.search(r) and (topic or links.title) and not _PAPERS.search(r):
         # "how many citations does TS2Vec have?": the paper it names, with its count.
         return "find_papers", {"sort": "citations", "limit": 1}, True
-    if _COUNT.search(r) and (topic or links.venue or links.institution):
+    if _COUNT.search(r) and (topic or links.venue_said or links.institution):
         return "count", {"count_of": "papers"}, True
     if _COUNT.search(r) and _PAPERS.search(r) and not _WHO.search(r):
         # "how many papers do you have (from 2023)?": the whole store, or its years.
@@ -646,16 +659,18 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "overview", {}, True
     if _WHO.search(r) and _PROLIFIC.search(r) and not topic and not links.institution:
         return "who_works_on", _limit(r) if _TOP_N.search(r) else {}, True
-    if _WHO.search(r) and (topic or links.institution or links.venue):
+    if _WHO.search(r) and (topic or links.institution or links.venue_said):
         return "who_works_on", {}, True
-    if _CITED.search(r) and (topic or links.venue or links.year_from or links.year_to or _PAPERS.search(r)):
+    if _CITED.search(r) and (
+        topic or links.venue_said or links.year_from or links.year_to or _PAPERS.search(r)
+    ):
         return "find_papers", {"sort": "citations", **_limit(r)}, True
     if topic or links.title:
         return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None
-    if links.institution and not links.venue and _PAPERS.search(r) and not _WHO.search(r):
+    if links.institution and not links.venue_said and _PAPERS.search(r) and not _WHO.search(r):
         # "papers from Stanford", "what has CMU published lately?": the newest papers written there.
         return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
-    if links.venue and not _WHO.search(r):
+    if links.venue_said and not _WHO.search(r):
         # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years.
         if _PAPERS.search(r):
             return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
@@ -811,5 +826,5 @@ def _cue_typo(word: str) -> bool:
 
 def _content(text: str) -> str:
     """Words that are not cue words, for telling an empty question from a topic."""
-    words = [w for w in re.findall(r"[\w][\w'-]*", _FILLER.sub(" ", text)) if w.lower() not in _CUE_WORDS]
-    return " ".join(w for w in words if not w.startswith("⟨"))
+    text = re.sub(r"⟨\w+⟩", " ", _FILLER.sub(" ", text))  # a linked span is no content word
+    return " ".join(w for w in re.findall(r"[\w][\w'-]*", text) if w.lower() not in _CUE_WORDS)

@@ -19,6 +19,8 @@ from scholarbot.answers.query import Query, Sort, titled
 
 #: Operations whose answer is a list of papers, and the list a follow-up about "those" means.
 _PAPER_LISTS = frozenset({"papers_by", "find_papers", "joint_papers"})
+#: Papers a "more" shows after a ranking that asked for fewer ("the most cited paper on X").
+PAGED_AFTER_TOP = 5
 #: People offered by name when a pronoun could mean any of them.
 ASKED_BACK_MOST = 5
 
@@ -57,6 +59,12 @@ _PAGE = _rx(
 # "sorry i meant X", "no, I mean X", "oops meant X": the question before, about X instead.
 _MEANT = _rx(r"^\W*(?:(?:no|nope|sorry|oops|my\s+bad|ah|wait|actually)\W+)*(?:i\s+)?mean[t]?\b\W*")
 
+# "back to X", "ok, going back to X - ...": the conversation returns to someone asked about before.
+_BACK_TO = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right)\W+)*(?:going\s+|let'?s\s+go\s+|let\s+us\s+go\s+)?back\s+to\s+"
+    r"(?P<who>[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?)(?:\s*[-–—,:;.?!]+\s*|\s*$|\s+(?=(?:what|how|who|which|where|when|"
+    r"does|did|is|has|can|and|his|her|their)\b))(?P<rest>.*)$"
+)
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
     "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
@@ -68,7 +76,8 @@ _SORT_WORDS = {
     "known": "citations", "newest": "date", "latest": "date", "recent": "date", "new": "date",
 }  # fmt: skip
 _SORTED = (
-    r"(?:most[- ]cited|highest[- ]cited|best[- ]known|most\s+(?:popular|influential|recent)|newest|latest)"
+    r"(?:most[- ]cited|highest[- ]cited|best[- ]known|most\s+(?:popular|influential|recent)|"
+    r"newest|latest|top)"
 )
 # A paper of the last answer: by its place in the list, by a ranking of it, or by a pronoun.
 _PAPER_REF = _rx(
@@ -78,8 +87,41 @@ _PAPER_REF = _rx(
     rf"\bwhich\s+(?:one|of\s+(?:those|these|them|the(?:ir|se)(?:\s+\w+)?(?:\s+papers)?))\s+(?:is|was|has|had|got)?\s*"
     rf"(?:the\s+)?(?P<which>{_SORTED}|(?:cited\s+)?(?:the\s+)?most(?:\s+cited|\s+citations)?)\b|"
     rf"\b(?:which|what)\s+(?:is|was|has|had|got)\s+(?:the\s+)?(?P<bare>{_SORTED}|most\s+citations)\s*\??\s*$|"
-    rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper)\b(?!\s+(?:about|on|that|which|where|by|from|in)\b)"
+    rf"\b(?P<it>it|that\s+{_ONE}|this\s+{_ONE}|the\s+paper|"
+    rf"(?:(?<=wrote\s)|(?<=authored\s)|(?<=writes\s)|(?<=behind\s))that(?=\s*\W*$))\b"
+    rf"(?!\s+(?:about|on|that|which|where|by|from|in)\b(?!\s*\W*$))"
     rf"(?:\s+with\s+(?:her|him|them)\b|(?!\s+with\b))"
+)
+# Typed contractions, spelt out so one pattern reads both ("whats the most cited", "which one's newest").
+_CONTRACTIONS = {
+    "whats": "what is", "what's": "what is", "what’s": "what is", "one's": "one is", "one’s": "one is",
+    "who's": "who is", "who’s": "who is", "whos": "who is", "where's": "where is", "where’s": "where is",
+    "wheres": "where is", "it's": "it is", "it’s": "it is", "that's": "that is", "that’s": "that is",
+}  # fmt: skip
+_CONTRACTION = _rx(r"(?<![\w'’])(?:" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![\w'’])")
+# A ranking asked with nothing else: "which one of those got cited the most", "the newest?".
+_RANKING = _rx(
+    rf"{_SORTED}|\bcited\s+(?:the\s+)?most\b|\bmost\s+citations\b|\bhighest\s+citations\b|\bmost\s+recent\b"
+)
+#: Words around such a ranking that only point at the list.
+_POINTING_WORDS = words(
+    """
+    what is which one ones of those these them the a got get gets has had have does did is was are
+    among here listed out there paper papers show me give tell please pls and so ok okay now
+    """
+)
+# "who has the most of these?", "who are the main people there?", "top authors of those?"
+_WHO_HAS_MOST = _rx(
+    r"\bwho\s+(?:has|have|had|wrote|writes|published|publishes|did)\s+(?:the\s+)?most"
+    r"(?:\s+(?:papers\s+)?(?:of\s+(?:those|these|them)|here|there|in\s+(?:it|that|this)))?\s*\W*$|"
+    r"\b(?:main|top|key|leading|biggest|most\s+active)\s+(?:people|authors|names|researchers|folks|players)\b"
+    r"(?=\s*(?:there|here|of\s+(?:those|these|them)|on\s+(?:it|that|this|those|these)|in\s+(?:it|that|this))?\s*\W*$)"
+)
+# "where are they from?", "which institutions are they at?", "where do they work?"
+_WHERE_FROM = _rx(
+    r"^\W*(?:and\s+|so\s+)?(?:where\s+(?:are|do|did|were)\s+(?:they|these\s+(?:people|authors|folks))\s+"
+    r"(?:from|based|at|working|work)|(?:which|what)\s+(?:institutions?|places|universities|labs|orgs?|"
+    r"organi[sz]ations|companies)\s+(?:are\s+they|do\s+they|did\s+they|are\s+these))\b"
 )
 #: Words that only ask ("what's the newest one of those?"): a ranking with nothing else asks for the paper.
 _ASKING_WORDS = words(
@@ -120,22 +162,54 @@ def refer(
     ⟨P1⟩…, `topic` the topic it names itself; `run` runs a query to see what its answer shows (only
     called when needed); `earlier` are the people the conversation asked about before, whom a
     pronoun means when the last answer listed several."""
+    text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0).lower()], text)
     page = _PAGE.match(text)
     if page:
         return _page(previous, run(previous), page.group("page"))
+    back = _BACK_TO.match(text)
+    if back:
+        # "ok back to nguyen - what's his most cited one?": the rest is about the person named,
+        # whom the conversation asked about before under their full name.
+        said = back.group("who").strip()
+        who = next((p for p in earlier if said.lower() in p.lower().split()), None) or said
+        rest = back.group("rest").strip()
+        return Referral(
+            text=_named(rest, (who,)) if rest and _PERSON.search(rest) else f"what about {who}? {rest}"
+        )
+    if topic and "⟨P" not in residual and re.fullmatch(r"[^\W\d_]{3,}", topic.strip()):
+        # "where's taylor based?" in a thread about Taylor Berg-Kirkpatrick: a word of the name of
+        # one person the conversation asked about is that person, not a topic.
+        word = topic.strip().lower()
+        holders = [p for p in earlier if word in re.split(r"[\s-]+", p.lower())]
+        if len(holders) == 1:
+            return Referral(
+                text=re.sub(rf"\b{re.escape(topic.strip())}\b", holders[0], text, count=1, flags=re.I)
+            )
     meant = _MEANT.match(text)
     if meant and text[meant.end() :].strip():
         # The question before, about what is meant instead: read as "what about X?".
         return Referral(text="what about " + text[meant.end() :])
-    pointed = _subject_pointed(text, previous)
-    if pointed is not None:
-        return Referral(text=pointed)
     nth = _NTH_AUTHOR.search(text)
     if nth and previous.op == "paper_authors":
         listed = run(previous).people
         index = _position(nth.group(1))
         if listed and index < len(listed):
             return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[nth.end() :]}")
+    if nth and previous.op in _PAPER_LISTS:
+        # "who's the first author on that?", "the rhino one, first author?" after a list of papers:
+        # who wrote the paper meant, whose authors the answer lists in order.
+        title = _paper_meant(text, run(previous).papers)
+        if title:
+            return Referral(text=f"who wrote “{title}”?")
+    place_pointed = previous.institution and not previous.people and _THEIR.search(text)
+    if _WHO_HAS_MOST.search(text) and not topic and "⟨P" not in residual and not place_pointed:
+        # "who has the most of these?", "who are the main people there?": who wrote the list.
+        authors = _authors_of(previous)
+        if authors is not None:
+            return Referral(query=authors)
+    pointed = _subject_pointed(text, previous)
+    if pointed is not None:
+        return Referral(text=pointed)
     person = _PERSON.search(residual)
     named = residual.find("⟨P")
     if person and named >= 0 and person.start() < named and len(previous.people) < 2:
@@ -161,6 +235,11 @@ def refer(
         other = next((p for p in earlier if p != previous.people[0]), None)
         if other is not None:
             return Referral(text=_named(text, (previous.people[0], other)))
+    if _WHERE_FROM.search(text) and not topic and named < 0 and not previous.people:
+        # "where are they from?" after papers or people on a topic: the places behind that list.
+        behind = _papers_listed(previous) or (previous if previous.op == "who_works_on" else None)
+        if behind is not None:
+            return Referral(query=behind.with_(op="top_institution", sort="relevance", limit=None, offset=0))
     if person and named < 0 and not previous.people and not topic:
         # "what else has he published?" after a list of authors: someone the answer named (a
         # question with a topic of its own, "papers on how LLMs change their answers", is no pointer).
@@ -177,7 +256,16 @@ def refer(
         authors = _authors_of(previous)
         return Referral(query=authors) if authors else None
     ref = _PAPER_REF.search(text)
-    if ref is None or (ref.group("it") and topic):
+    if ref is None:
+        ranking = _RANKING.search(text)
+        rest = _words_in(text[: ranking.start()] + " " + text[ranking.end() :]) if ranking else None
+        papers_of = _papers_listed(previous)
+        if ranking and rest is not None and rest <= _POINTING_WORDS and papers_of is not None:
+            # "which one of those got cited the most", "what is the most cited": only a ranking,
+            # nothing else asked, so of the list before.
+            return Referral(query=papers_of.with_(sort=_sort(ranking.group(0)), limit=1, offset=0))
+        return None
+    if ref.group("it") and topic:
         return None
     papers_of = _papers_listed(previous)
     rank = ref.group("sorted") or ref.group("which") or ref.group("bare")
@@ -224,6 +312,7 @@ _ON_IT = _rx(
     r"\b(?P<prep>on|about|regarding)\s+(?:it|that|this|th(?:at|is|ose|ese)\s+(?:topics?|areas?|subjects?|stuff))"
     r"(?=\s*[?!.,]|\s*$|\s+(?:too|also|as\s+well|either|please|pls)\b)"
 )
+_THEIR = _rx(r"\b(?:their|they|them)\b")
 _THERE = _rx(r"\b(?:(?:from|at|in)\s+)?there\b")
 _THERE_OR_THEY = _rx(r"\b(?:(?:from|at|in)\s+)?there\b|\btheir\b|\bthey\b|\bthem\b")
 #: Answers that list people, whom "they" means rather than the place they were asked at.
@@ -264,12 +353,48 @@ def _page(previous: Query, last: Shown, page: str | None) -> Referral:
     if following is None and previous.op in {"profile", "count"} and listed is not None:
         # "more" after a profile or a count: the papers behind it, after those it showed.
         following = listed.with_(offset=0 if previous.op == "profile" else len(last.papers))
+    if (
+        following is None
+        and previous.op in _PAPER_LISTS
+        and previous.limit
+        and len(last.papers) >= previous.limit
+    ):
+        # "more" after "the most cited paper on X" (one asked, one shown): the next few.
+        following = previous.with_(
+            offset=previous.offset + previous.limit, limit=max(previous.limit, PAGED_AFTER_TOP)
+        )
     if following is None:
         return Referral(reply="That was all I found for that question; ask another, or narrow it down.")
     if page is not None:
         size = max(1, following.offset - previous.offset)
         return Referral(query=following.with_(offset=max(0, int(page) - 1) * size))
     return Referral(query=following)
+
+
+def _paper_meant(text: str, titles: tuple[str, ...]) -> str | None:
+    """The listed paper a question means: by its place ("the 2nd one"), by a word of its title
+    ("the rhino one"), else the first."""
+    if not titles:
+        return None
+    ref = _PAPER_REF.search(text)
+    if ref is not None and not ref.group("sorted") and not ref.group("which") and not ref.group("bare"):
+        index = _index(ref)
+        return titles[index] if index < len(titles) else None
+    described = _DESCRIBED_ONE.search(text)
+    if described:
+        said = _words_in(described.group(1)) - _POINTING_WORDS
+        having = [t for t in titles if said and said <= _words_in(t)]
+        if len(having) == 1:
+            return having[0]
+    return titles[0]
+
+
+def _words_in(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[\w'’-]+", text.lower()))
+
+
+# "the rhino one", "the kazakh paper": a listed paper by a word of its title.
+_DESCRIBED_ONE = _rx(rf"\bthe\s+([\w-]+(?:\s+[\w-]+)?)\s+{_ONE}\b")
 
 
 def _sort(words: str) -> Sort:

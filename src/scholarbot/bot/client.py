@@ -150,16 +150,21 @@ class ScholarBot(commands.Bot):
     # --- the domain call, off the event loop --------------------------------------------------
 
     async def ask(
-        self, question: str, previous: Query | None = None, earlier: tuple[str, ...] = ()
+        self,
+        question: str,
+        previous: Query | None = None,
+        earlier: tuple[str, ...] = (),
+        before: Query | None = None,
     ) -> Answer:
         """Answer in a worker thread so other users are served while one question is slow.
 
-        `previous` is the query of the conversation's last turn, which a follow-up builds on, and
-        `earlier` the people its recent turns named. The question is passed whole: the answerer
-        applies its own length rule and says so in the answer.
+        `previous` is the query of the conversation's last turn, which a follow-up builds on,
+        `earlier` the people its recent turns named and `before` the query of the turn before it.
+        The question is passed whole: the answerer applies its own length rule and says so in the
+        answer.
         """
         async with self._answer_lock:
-            return await asyncio.to_thread(self.answerer.ask, question, previous, earlier)
+            return await asyncio.to_thread(self.answerer.ask, question, previous, earlier, before)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking domain call that does real work (an answer, a profile) in a worker thread."""

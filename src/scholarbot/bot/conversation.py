@@ -40,6 +40,13 @@ def last_query(history: list[Turn]) -> Query | None:
     return None
 
 
+def query_before(history: list[Turn]) -> Query | None:
+    """The query of the turn before the last one that asked something: the list that "only COLING
+    2025" means when the last turn asked who wrote one paper of it."""
+    asked = [turn.query for turn in history[-MAX_TURNS:] if turn.query.op != "help"]
+    return asked[-2] if len(asked) > 1 else None
+
+
 def people_named(history: list[Turn]) -> tuple[str, ...]:
     """The people the conversation's recent turns asked about, newest first: whom "she" most likely
     means when the last answer listed several people ("who else is on that one?" named two)."""

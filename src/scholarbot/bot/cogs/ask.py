@@ -14,7 +14,7 @@ from discord.ext import commands
 from scholarbot.answers.reader import asks_how_to_use
 from scholarbot.bot.actions import Pages, answer_view, send_answer_followups
 from scholarbot.bot.client import UNEXPECTED, answer_cooldown, send_private, slow_down
-from scholarbot.bot.conversation import Turn, last_query, people_named, turn_of
+from scholarbot.bot.conversation import Turn, last_query, people_named, query_before, turn_of
 from scholarbot.bot.expiring import Expiring
 from scholarbot.bot.render import CONTENT_LIMIT, MAX_PARTS, answer_messages
 from scholarbot.errors import ScholarbotError
@@ -249,9 +249,10 @@ def _message_text(message: discord.Message, bot_id: int) -> str:
     return "\n".join(p for p in parts if p).strip()
 
 
-def _context(history: list[Turn]) -> tuple[Query | None, tuple[str, ...]]:
-    """What a question in this conversation builds on: the last turn's query and the people named."""
-    return last_query(history), people_named(history)
+def _context(history: list[Turn]) -> tuple[Query | None, tuple[str, ...], Query | None]:
+    """What a question in this conversation builds on: the last turn's query, the people named and
+    the query of the turn before the last."""
+    return last_query(history), people_named(history), query_before(history)
 
 
 def _strip_mention(content: str, bot_id: int) -> str:
