@@ -1421,6 +1421,23 @@ def test_coauthors_are_listed_most_shared_first_with_the_years_asked_said(tmp_pa
     assert b.query.get("institution") is None, b.query
 
 
+def test_a_lab_printed_as_labs_or_laboratories_is_one_place(tmp_path, model_cache):
+    rows = [
+        {"title": "Graph Forecasting", "author": "Ann Lee", "aff": "NEC Labs America"},
+        {"title": "Temporal Graphs", "author": "Bo Chen", "aff": "NEC Laboratories Europe"},
+        {"title": "Graph Tables", "author": "Cy Do", "aff": "NEC Laboratories America, Inc."},
+        {"title": "Graph Sounds", "author": "Di Eng", "aff": "Acme Lab"},
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    for asked in ("papers from nec labs?", "papers from NEC Laboratories", "NEC Labs America papers"):
+        a = answerer.ask(asked)
+        expected = 2 if "America" in asked else 3
+        assert len(a.sources) == expected and "Graph Sounds" not in [s.title for s in a.sources], (
+            asked,
+            a.text,
+        )
+
+
 def test_words_papers_write_after_with_are_no_place_whose_name_ends_so(tmp_path, model_cache):
     rows = [
         *(

@@ -363,6 +363,10 @@ class Institutions:
         )
 
 
+#: "NEC Labs America" and "NEC Laboratories America": papers print either.
+_LAB_LONG = {"lab": "laboratory", "labs": "laboratories"}
+
+
 @lru_cache(maxsize=1 << 16)  # every affiliation is normalised again for each place asked about
 def normalise_institution(text: str) -> str:
     """Fold an institution's name: case, accents, punctuation and a leading "the" do not matter."""
@@ -372,6 +376,7 @@ def normalise_institution(text: str) -> str:
         words = words[1:]
     # "U of Toronto", "Univ. of Edinburgh": the short forms of "university" that stand alone.
     words = ["university" if w in _UNIVERSITY_SHORT or w in _UNIVERSITY_ABROAD else w for w in words]
+    words = [_LAB_LONG.get(w, w) for w in words]
     # "Allen Institute for AI" and "… for Artificial Intelligence" are one place; the long form
     # keeps the initials acronyms are made of ("MBZUAI").
     words = [x for w in words for x in (("artificial", "intelligence") if w == "ai" else (w,))]
