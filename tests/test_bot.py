@@ -98,6 +98,18 @@ def _thread_posts(standin: DiscordStandIn) -> list[Any]:
     return [m for m in standin.messages() if m.path in thread_ids]
 
 
+def _thread_of(answerer: Any, first: str, *follow_ups: str) -> list[Any]:
+    """The bot's posts in the thread a mention opens, with plain follow-ups (message content on)."""
+
+    async def body(bot: ScholarBot, standin: DiscordStandIn) -> None:
+        await standin.deliver(bot, guild_message(first, mention_bot=True))
+        thread_id = int(standin.threads[-1]["id"])
+        for text in follow_ups:
+            await standin.deliver(bot, guild_message(text, channel_id=thread_id))
+
+    return _thread_posts(_run(answerer, body, message_content=True))
+
+
 def test_synced_commands_follow_discords_rules(answerer):
     async def body(bot, standin):
         assert standin.synced_where == []  # logging in (or starting) never syncs: `scholarbot sync` does
@@ -301,16 +313,12 @@ def test_with_the_message_content_intent_plain_follow_ups_are_answered(answerer)
 
 
 def test_a_pronoun_in_a_thread_means_the_person_the_thread_asked_about(answerer):
-    async def body(bot, standin):
-        await standin.deliver(
-            bot, guild_message("what is Hainan Zhang's most cited paper?", mention_bot=True)
-        )
-        thread_id = int(standin.threads[-1]["id"])
-        for text in ("who else is on that one?", "what else has she published?"):
-            await standin.deliver(bot, guild_message(text, channel_id=thread_id))
-
-    standin = _run(answerer, body, message_content=True)
-    posts = _thread_posts(standin)
+    posts = _thread_of(
+        answerer,
+        "what is Hainan Zhang's most cited paper?",
+        "who else is on that one?",
+        "what else has she published?",
+    )
     assert len(posts) == 3
     # The authors' list names several people; "she" is the one the thread began with.
     assert "Hainan Zhang" in _text_below_title(posts[1])
@@ -319,14 +327,9 @@ def test_a_pronoun_in_a_thread_means_the_person_the_thread_asked_about(answerer)
 
 
 def test_a_filter_after_who_wrote_one_paper_narrows_the_list_the_paper_came_from(answerer):
-    async def body(bot, standin):
-        await standin.deliver(bot, guild_message("papers on federated learning", mention_bot=True))
-        thread_id = int(standin.threads[-1]["id"])
-        for text in ("who wrote the first one?", "only at WWW pls"):
-            await standin.deliver(bot, guild_message(text, channel_id=thread_id))
-
-    standin = _run(answerer, body, message_content=True)
-    posts = _thread_posts(standin)
+    posts = _thread_of(
+        answerer, "papers on federated learning", "who wrote the first one?", "only at WWW pls"
+    )
     assert len(posts) == 3
     assert " is by " in _text_below_title(posts[1])
     # The papers on federated learning at WWW, not the one paper's authors again.

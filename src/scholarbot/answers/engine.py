@@ -322,11 +322,10 @@ class Answerer:
             or not (query.topic or query.institution)
         ):
             return query
-        pins: list[str | None] = []
-        for i in range(len(query.people[:1])):
-            r = self._resolve(i, query)
-            pins.append(r.chosen[0].id if len(r.chosen) == 1 and r.others and not r.balanced else None)
-        return query.with_(person_ids=tuple(pins)) if any(pins) else query
+        r = self._resolve(0, query)
+        if len(r.chosen) == 1 and r.others and not r.balanced:
+            return query.with_(person_ids=(r.chosen[0].id,))
+        return query
 
     def _one_described(self, text: str) -> str:
         """ "the ucsd one" / "the dialogue summarization guy", picking one of several people, said
@@ -963,12 +962,10 @@ class Answerer:
         if hi is not None:
             keep &= (idx.years <= hi) & (idx.years > 0)
         if query.venue_families or query.venues_out:
-            codes = [i for i, v in enumerate(idx.venue_names) if query.keeps_venue(venue_family(v))]
-            if query.venue_families:
-                keep &= np.isin(idx.venue_codes, codes)
-            else:  # only venues left out: a paper with no venue stays
-                left_out = [i for i in range(len(idx.venue_names)) if i not in set(codes)]
-                keep &= ~np.isin(idx.venue_codes, left_out)
+            # Whether each venue code passes, and last (code -1) whether a paper with no venue does:
+            # it stays when venues are only left out.
+            kept = [query.keeps_venue(venue_family(v)) for v in idx.venue_names] + [not query.venue_families]
+            keep &= np.asarray(kept, dtype=bool)[idx.venue_codes]
         if query.institution:
             at = np.zeros(len(idx), dtype=bool)
             at[self._institution_rows(query.institution)] = True

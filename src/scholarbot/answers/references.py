@@ -92,11 +92,12 @@ _PAPER_REF = _rx(
     rf"(?!\s+(?:about|on|that|which|where|by|from|in)\b(?!\s*\W*$))"
     rf"(?:\s+with\s+(?:her|him|them)\b|(?!\s+with\b))"
 )
-# Typed contractions, spelt out so one pattern reads both ("whats the most cited", "which one's newest").
+# Contractions, spelt out so one pattern reads both ("what's the most cited", "which one's newest");
+# chat.readable has already given "whats", "whos", "wheres" their apostrophes.
 _CONTRACTIONS = {
-    "whats": "what is", "what's": "what is", "what’s": "what is", "one's": "one is", "one’s": "one is",
-    "who's": "who is", "who’s": "who is", "whos": "who is", "where's": "where is", "where’s": "where is",
-    "wheres": "where is", "it's": "it is", "it’s": "it is", "that's": "that is", "that’s": "that is",
+    "what's": "what is", "what’s": "what is", "one's": "one is", "one’s": "one is", "who's": "who is",
+    "who’s": "who is", "where's": "where is", "where’s": "where is", "it's": "it is", "it’s": "it is",
+    "that's": "that is", "that’s": "that is",
 }  # fmt: skip
 _CONTRACTION = _rx(r"(?<![\w'’])(?:" + "|".join(re.escape(c) for c in _CONTRACTIONS) + r")(?![\w'’])")
 # A ranking asked with nothing else: "which one of those got cited the most", "the newest?".
