@@ -7,10 +7,12 @@ Papers and profile pages come from --store when given (built from --data when em
 the data folder's seeds and corpus/paperlists (parsed, nothing written). People are resolved twice, with
 `rarity=False` (before: coauthor, affiliation, id and profile-page evidence only) and with it (after).
 Reports researchers and split names (name keys carried by more than one researcher) for both, the joins
-the rarity rule made, and a check against the records' own ids: resolving again with every author id
-hidden, a join of two clusters that carried the same OpenReview or ACL id is confirmed, one of two
-different ids of one scheme is contradicted (some of those are one person's duplicate OpenReview
-profiles: read them). Prints --sample joins, drawn with --seed, with their evidence and papers.
+the rarity rule made, every join of a name's variants under two keys (printed with and without middle
+names, or spaced differently) with its evidence, and a check against the records' own ids: resolving
+again with every author id hidden, a join of two clusters (or of two variants' authorships) that carried
+the same OpenReview or ACL id is confirmed, one of two different ids of one scheme is contradicted
+(some of those are one person's duplicate OpenReview profiles: read them). Prints --sample joins,
+drawn with --seed, with their evidence and papers.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from scholarbot.ingest.identity import ClusterEvidence, NameFrequencies, TopicModel
 from scholarbot.ingest.importers import expand_paths, read_file
-from scholarbot.ingest.people import RarityMerge, identifying_id, resolve_people
+from scholarbot.ingest.people import RarityMerge, VariantJoin, identifying_id, resolve_people
 from scholarbot.records import (
     Paper,
     ProfilePage,
@@ -58,9 +60,11 @@ def main() -> int:
 
     before, before_s = timed(lambda: resolve_people(papers, pages, rarity=False))
     merges: list[RarityMerge] = []
-    after, after_s = timed(lambda: resolve_people(papers, pages, merges=merges))
+    variants: list[VariantJoin] = []
+    after, after_s = timed(lambda: resolve_people(papers, pages, merges=merges, variants=variants))
     hidden: list[RarityMerge] = []
-    hidden_people = resolve_people(hide_ids(papers), pages, merges=hidden)
+    hidden_variants: list[VariantJoin] = []
+    hidden_people = resolve_people(hide_ids(papers), pages, merges=hidden, variants=hidden_variants)
     check = Counter(verdict(m, by_id) for m in hidden)
     spellings = spelling_joins(after, by_id)
     spellings_hidden = spelling_joins(hidden_people, by_id)
@@ -83,6 +87,15 @@ def main() -> int:
             **Counter(j["verdict"] for j in spellings_hidden),
         },
         "spelling_contradicted": [j for j in spellings_hidden if j["verdict"] == "contradicted"],
+        "variant_joins": len(variants),
+        "variant_joins_ids_hidden": {
+            "joins": len(hidden_variants),
+            **Counter(variant_verdict(v, by_id) for v in hidden_variants),
+        },
+        "variant_contradicted": [
+            describe_variant(v, by_id) for v in hidden_variants if variant_verdict(v, by_id) == "contradicted"
+        ],
+        "variants": [describe_variant(v, by_id) for v in variants],
     }
     rng = random.Random(args.seed)
     sampled = rng.sample(merges, min(args.sample, len(merges)))
@@ -199,6 +212,41 @@ def verdict(m: RarityMerge, by_id: dict[str, Paper]) -> str:
     return "no_ids"
 
 
+def variant_ids(v: VariantJoin, by_id: dict[str, Paper]) -> list[str | None]:
+    """The source ids the two joined authorships carry (None for one that is no evidence)."""
+    out: list[str | None] = []
+    for name, pid in zip(v.names, v.papers, strict=True):
+        au = next(a for a in by_id[pid].authors if a.name == name)
+        out.append(au.source_id if identifying_id(au) else None)
+    return out
+
+
+def variant_verdict(v: VariantJoin, by_id: dict[str, Paper]) -> str:
+    """Confirmed when both authorships carry one id, contradicted when two ids of one scheme."""
+    a, b = variant_ids(v, by_id)
+    if a and b and a == b:
+        return "confirmed"
+    if a and b and author_id_namespace(a) == author_id_namespace(b):
+        return "contradicted"
+    return "no_ids"
+
+
+def describe_variant(v: VariantJoin, by_id: dict[str, Paper]) -> dict[str, Any]:
+    sides = []
+    for name, pid in zip(v.names, v.papers, strict=True):
+        p = by_id[pid]
+        me = next(a for a in p.authors if a.name == name)
+        aff = "; ".join(me.affiliations[:1]) or "-"
+        others = ", ".join(a.name for a in p.authors if a is not me)[:80]
+        sides.append(f"{name} | {p.venue} | {p.title[:60]} | {aff} | {others}")
+    return {
+        "names": list(v.names),
+        "evidence": list(v.evidence),
+        "ids": variant_ids(v, by_id),
+        "sides": sides,
+    }
+
+
 def display(m: RarityMerge, by_id: dict[str, Paper]) -> str:
     for pid in m.papers[0]:
         for a in by_id[pid].authors:
@@ -260,8 +308,15 @@ def report(f: dict[str, Any]) -> str:
         f"people printed with and without middle initials: {f['spelling_joins']}; "
         f"ids hidden: {f['spelling_joins_ids_hidden']}",
         *(f"  contradicted: {c['name']} {c['ids']}" for c in f["spelling_contradicted"]),
+        f"variants joined across keys (middle names, spacing): {f['variant_joins']}; "
+        f"ids hidden: {f['variant_joins_ids_hidden']}",
+        *(f"  contradicted: {c['names']} {c['ids']}" for c in f["variant_contradicted"]),
         "",
     ]
+    for n, v in enumerate(f["variants"], 1):
+        lines.append(f"v{n}. {v['names'][0]} ~ {v['names'][1]} on {v['evidence'][0]} {v['evidence'][1]!r}")
+        lines.extend(f"   {side}" for side in v["sides"])
+    lines.append("")
     for n, j in enumerate(f["spelling_sample"], 1):
         lines.append(f"{n}. {j['name']} ({j['verdict']})")
         lines.extend(f"   {row}" for rows in j["papers"].values() for row in rows[:3])

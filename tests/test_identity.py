@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from scholarbot.ingest.identity import NameFrequencies
+from scholarbot.ingest.identity import (
+    NameFrequencies,
+    drops_east_asian_syllable,
+    keys_anchored,
+    middles_agree,
+    name_form,
+)
 from scholarbot.ingest.importers import expand_paths, read_file
 from scholarbot.ingest.people import RarityMerge, resolve_people
 from scholarbot.ingest.pipeline import ingest_paths
@@ -211,3 +217,23 @@ def test_rare_names_in_the_corpus_are_joined_and_every_join_is_explained(whole_c
     # Two authorships of one person that nothing but the name links: one researcher now.
     (freeman,) = _named(people, "Rupert Freeman")
     assert len(freeman.paper_ids) == 3
+
+
+def test_a_printed_name_reads_as_given_middle_and_family_name_and_variants_must_agree() -> None:
+    chi_kit, ck = name_form("Jackie Chi Kit Cheung"), name_form("Jackie CK Cheung")
+    assert chi_kit is not None and ck is not None and chi_kit.block == ck.block == "jackie cheung"
+    assert (chi_kit.words, ck.letters) == ({"chi", "kit"}, {"c", "k"}) and middles_agree(chi_kit, ck)
+    assert name_form("Nanyun (Violet) Peng") == name_form("Nanyun Peng")  # a nickname is no middle name
+    hyphen, spaced, capitals = (name_form(n) for n in ("See-Kiong Ng", "See Kiong Ng", "JACKIE CK CHEUNG"))
+    assert hyphen and spaced and capitals and hyphen.compact == spaced.compact == "seekiongng"
+    assert capitals.words == {"ck"}  # in a name all in capitals, "CK" may be a word
+    assert name_form("J. Smith") is None
+    diego, a = name_form("Juan Diego Rodriguez"), name_form("Juan A. Rodriguez")
+    assert diego is not None and a is not None and not middles_agree(diego, a)
+    juan, xiao = name_form("Xiao Juan Wang"), name_form("Xiao Wang")
+    eric, xin = name_form("Xin Eric Wang"), name_form("Xin Wang")
+    assert juan and xiao and eric and xin
+    assert drops_east_asian_syllable(juan, xiao) and not drops_east_asian_syllable(eric, xin)
+    # One person's keys share a given and family name, or are one string of letters spaced differently.
+    assert keys_anchored(["cheung chi jackie kit", "cheung ck jackie", "cheung jackie"])
+    assert keys_anchored(["kiong ng see", "ng seekiong"]) and not keys_anchored(["ng see", "ng seekiong"])

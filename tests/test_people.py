@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from scholarbot.ingest.people import identifying_id, resolve_people
-from scholarbot.records import Author, Paper, paper_id_for, person_key
+from scholarbot.records import Author, Paper, Researcher, paper_id_for, person_key
+from scholarbot.search.directory import PeopleDirectory
 
 
-def _paper(title: str, *authors: Author) -> Paper:
-    return Paper(id=paper_id_for(title), title=title, authors=authors)
+def _paper(title: str, *authors: Author, venue: str | None = None) -> Paper:
+    return Paper(id=paper_id_for(title), title=title, authors=authors, venue=venue)
 
 
 def test_namesakes_on_one_paper_stay_two_people_with_two_ids():
@@ -93,3 +94,93 @@ def test_a_generational_suffix_left_out_is_the_same_person_on_the_same_evidence(
     assert person_key("Hal Daumé III") == person_key("hal daume") == "daume hal"
     # A suffix alone with one full word is still the name: "J. Smith Jr." is not "Smith".
     assert person_key("J. Smith Jr.") == "j jr smith"
+
+
+def _names(people: list[Researcher], surname: str) -> list[set[str]]:
+    return sorted(({r.name, *r.aliases} for r in people if r.name.endswith(surname)), key=sorted)
+
+
+def test_a_name_printed_with_and_without_middle_names_is_one_person_on_a_shared_coauthor():
+    a = _paper("A", Author("Jackie Chi Kit Cheung"), Author("Siva Reddy"))
+    b = _paper("B", Author("Jackie Chi Kit Cheung"), Author("Annie Louis"), Author("Siva Reddy"))
+    c = _paper("C", Author("Jackie Cheung"), Author("Siva Reddy"))
+    d = _paper("D", Author("Thien Huu Nguyen"), Author("Franck Dernoncourt"))
+    e = _paper("E", Author("Thien Nguyen"), Author("Franck Dernoncourt"))
+    people = resolve_people([a, b, c, d, e])
+    (jackie,) = [r for r in people if r.name.startswith("Jackie")]
+    assert jackie.name == "Jackie Chi Kit Cheung" and jackie.aliases == ("Jackie Cheung",)  # most printed
+    assert len(jackie.paper_ids) == 3 and _names(people, "Nguyen") == [{"Thien Huu Nguyen", "Thien Nguyen"}]
+    # Every printed form finds the one person by name.
+    directory = PeopleDirectory(people)
+    for name in ("Jackie Chi Kit Cheung", "Jackie Cheung"):
+        assert [p.id for p in directory.names.lookup(name).people] == [jackie.id]
+
+
+def test_a_name_with_and_without_middle_names_sharing_nothing_stays_two_people():
+    a = _paper("A", Author("Edoardo Maria Ponti"), Author("Anna Korhonen"))
+    b = _paper("B", Author("Edoardo Ponti"), Author("Ivan Vulic"))  # shares nothing: apart
+    c = _paper("C", Author("Edoardo Ponti"), Author("Anna Korhonen"))
+    people = resolve_people([a, b, c], rarity=False)
+    assert _names(people, "Ponti") == [{"Edoardo Maria Ponti", "Edoardo Ponti"}, {"Edoardo Ponti"}]
+    (apart,) = [r for r in people if r.name == "Edoardo Ponti" and not r.aliases]
+    assert apart.paper_ids == (b.id,)
+
+
+def test_different_middle_names_stay_apart_with_a_shared_coauthor():
+    a = _paper("A", Author("Juan Diego Rodriguez"), Author("Greg Durrett"), Author("Katrin Erk"))
+    b = _paper("B", Author("Juan A. Rodriguez"), Author("Greg Durrett"))
+    c = _paper("C", Author("Juan Rodriguez"), Author("Katrin Erk"))
+    d = _paper("D", Author("Mary Anne Smith"), Author("Greg Durrett"))
+    e = _paper("E", Author("Mary Jane Smith"), Author("Greg Durrett"))
+    people = resolve_people([a, b, c, d, e])
+    assert _names(people, "Rodriguez") == [{"Juan A. Rodriguez"}, {"Juan Diego Rodriguez", "Juan Rodriguez"}]
+    assert _names(people, "Smith") == [{"Mary Anne Smith"}, {"Mary Jane Smith"}]
+
+
+def test_middle_initials_in_capitals_join_the_middle_names_they_abbreviate():
+    mcgill = ("McGill University",)
+    a = _paper("A", Author("Jackie Chi Kit Cheung", affiliations=mcgill), Author("Ann Lee"))
+    b = _paper("B", Author("Jackie CK Cheung", affiliations=mcgill), Author("Bo Chen"))
+    c = _paper("C", Author("Jackie C. K. Cheung", affiliations=mcgill), Author("Cy Do"))
+    d = _paper("D", Author("Jackie KW Cheung", affiliations=mcgill), Author("Di Fu"))  # other initials
+    people = resolve_people([a, b, c, d])
+    assert _names(people, "Cheung") == [
+        {"Jackie C. K. Cheung", "Jackie CK Cheung", "Jackie Chi Kit Cheung"},
+        {"Jackie KW Cheung"},
+    ]
+
+
+def test_a_middle_named_variant_joins_the_one_of_several_namesakes_its_evidence_points_at():
+    ucsc, tsinghua = ("University of California, Santa Cruz",), ("Tsinghua University",)
+    papers = [
+        _paper("A", Author("Xin Wang", affiliations=ucsc), Author("Ann Lee")),
+        _paper("B", Author("Xin Wang", affiliations=ucsc), Author("Bo Chen")),
+        _paper("C", Author("Xin Wang", affiliations=tsinghua), Author("Cy Do")),
+        _paper("D", Author("Xin Wang", affiliations=tsinghua), Author("Di Fu")),
+        _paper("E", Author("Xin Eric Wang", affiliations=ucsc), Author("Ed Ma")),
+    ]
+    people = resolve_people(papers, rarity=False)
+    xins = {frozenset(r.paper_ids): {r.name, *r.aliases} for r in people if r.name.startswith("Xin")}
+    assert xins == {
+        frozenset(p.id for p in papers if p.title in "ABE"): {"Xin Wang", "Xin Eric Wang"},
+        frozenset(p.id for p in papers if p.title in "CD"): {"Xin Wang"},
+    }
+
+
+def test_a_dropped_syllable_of_an_east_asian_given_name_needs_more_than_an_affiliation():
+    bupt = ("Beijing University of Posts and Telecommunications",)
+    a = _paper("A", Author("Xiao Juan Wang", affiliations=bupt), Author("Ann Lee"))
+    b = _paper("B", Author("Xiao Wang", affiliations=bupt), Author("Bo Chen"))
+    assert len(_names(resolve_people([a, b], rarity=False), "Wang")) == 2
+    c = _paper("C", Author("Xiao Wang"), Author("Ann Lee"))  # a shared coauthor is enough
+    assert _names(resolve_people([a, c], rarity=False), "Wang") == [{"Xiao Juan Wang", "Xiao Wang"}]
+
+
+def test_a_name_spaced_or_hyphenated_differently_or_with_a_nickname_is_one_person_on_evidence():
+    a = _paper("A", Author("See-Kiong Ng"), Author("Min-Yen Kan"))
+    b = _paper("B", Author("See Kiong Ng"), Author("Min-Yen Kan"))
+    c = _paper("C", Author("Nanyun (Violet) Peng", affiliations=("UCLA",)), Author("Ann Lee"))
+    d = _paper("D", Author("Nanyun Peng", affiliations=("UCLA",)), Author("Bo Chen"))
+    people = resolve_people([a, b, c, d])
+    assert _names(people, "Ng") == [{"See Kiong Ng", "See-Kiong Ng"}]
+    assert _names(people, "Peng") == [{"Nanyun (Violet) Peng", "Nanyun Peng"}]

@@ -278,3 +278,21 @@ def test_a_late_paper_printing_a_middle_initial_joins_the_person_printed_without
     assert _people(inc) == _people(full)
     names = sorted(tuple(sorted({r.name, *r.aliases})) for r in full.iter_researchers() if "Mann" in r.name)
     assert names == [("Christopher A. Manning",), ("Christopher D. Manning", "Christopher Manning")]
+
+
+def test_a_late_paper_printing_a_name_without_its_middle_names_joins_the_person_filed_under_them(
+    tmp_path: Path,
+) -> None:
+    # The person is filed under "Jackie Chi Kit Cheung"; the late papers touch only the keys of
+    # "Jackie Cheung" and "Jackie CK Cheung", so the late ingest must bring the filed key in too.
+    early = [*_filler(40), _paper("Summaries one", "Jackie Chi Kit Cheung", "Siva Reddy")]
+    early += [_paper("Summaries two", "Jackie Chi Kit Cheung", "Ann Lee", "Siva Reddy")]
+    early += [_paper("Summaries three", "Jackie Cheung", "Siva Reddy"), _paper("Other", "Jackie Cheung")]
+    late = [
+        _paper("Summaries four", "Jackie Cheung", "Siva Reddy"),
+        _paper("Five", "Jackie CK Cheung", "Ann Lee"),
+    ]
+    inc, full = _late_then_full(tmp_path, early, late)
+    assert _people(inc) == _people(full)
+    names = sorted(tuple(sorted({r.name, *r.aliases})) for r in full.iter_researchers() if "Cheung" in r.name)
+    assert names == [("Jackie CK Cheung", "Jackie Cheung", "Jackie Chi Kit Cheung"), ("Jackie Cheung",)]

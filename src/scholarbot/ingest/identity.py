@@ -29,10 +29,15 @@ from __future__ import annotations
 import math
 import re
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
+from typing import NamedTuple
+
+from unidecode import unidecode
 
 from scholarbot.records import Paper, bare_key, fold
 
@@ -336,3 +341,120 @@ def score_pair(
     if odds < MERGE_ODDS:
         return None
     return PairEvidence(expected, romanised, odds, shared, topic, gap)
+
+
+# --- one name printed with and without its middle names ------------------------------------
+
+
+class NameForm(NamedTuple):
+    """A printed name read as given name, middle parts and family name, for matching variants.
+
+    "Jackie Chi Kit Cheung": first "jackie", last "cheung", words {"chi", "kit"}; "Jackie CK Cheung"
+    and "Jackie C. K. Cheung": letters {"c", "k"}. A nickname in brackets ("Nanyun (Violet) Peng")
+    is no part of it, nor is a generational suffix.
+    """
+
+    first: str
+    last: str
+    #: Middle names written out.
+    words: frozenset[str]
+    #: Initials: single letters anywhere but the given and family name, and a middle of two or three
+    #: capitals ("CK") in a name that is not all capitals.
+    letters: frozenset[str]
+    #: Every part run together in printed order ("See Kiong Ng" and "See-Kiong Ng": "seekiongng").
+    compact: str
+
+    @property
+    def block(self) -> str:
+        """The given and family name, which printed variants of one name share."""
+        return f"{self.first} {self.last}"
+
+
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_SUFFIX_WORDS = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@lru_cache(maxsize=1 << 16)
+def name_form(name: str) -> NameForm | None:
+    """Read a printed name as a :class:`NameForm`; None when it has fewer than two full words.
+
+    Words are split as :func:`~scholarbot.records.name_key` splits them (a hyphen joins), so the
+    first and last words are words of the person key.
+    """
+    text = unidecode(unicodedata.normalize("NFKC", _BRACKETED.sub(" ", name))).replace("-", "")
+    raw = [w for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in _SUFFIX_WORDS]
+    full = [i for i, w in enumerate(raw) if len(w) > 1]
+    if len(full) < 2:
+        return None
+    first, last = full[0], full[-1]
+    mixed_case = any(ch.islower() for ch in text)
+    words: set[str] = set()
+    letters: set[str] = set()
+    for i, w in enumerate(raw):
+        if i in (first, last):
+            continue
+        if len(w) == 1 or (first < i < last and mixed_case and w.isupper() and len(w) <= 3):
+            letters.update(w.lower())
+        else:
+            words.add(w.lower())
+    return NameForm(
+        raw[first].lower(),
+        raw[last].lower(),
+        frozenset(words),
+        frozenset(letters),
+        "".join(raw).lower(),
+    )
+
+
+def middles_agree(a: NameForm, b: NameForm) -> bool:
+    """Whether two printed forms of one given and family name may be one person's.
+
+    One side's middle names must be the other's or some of them ("Thien Huu Nguyen", "Thien
+    Nguyen"), and the initials of each side (its middle names' first letters among them) those of
+    the other or some of them: "Jackie CK Cheung" fits "Jackie Chi Kit Cheung", "Juan A. Rodriguez"
+    does not fit "Juan Diego Rodriguez".
+    """
+    if not (a.words <= b.words or b.words <= a.words):
+        return False
+    la = a.letters | {w[0] for w in a.words}
+    lb = b.letters | {w[0] for w in b.words}
+    return la <= lb or lb <= la
+
+
+def drops_east_asian_syllable(a: NameForm, b: NameForm) -> bool:
+    """Whether two forms differ by a middle word in a name of romanised East Asian syllables only.
+
+    "Xiao Juan Wang" and "Xiao Wang": the second syllable belongs to the given name, which the shorter
+    form then is another given name, not the same one without a middle name. Such pairs are joined on
+    a shared coauthor or id, not on an affiliation alone (see :mod:`scholarbot.ingest.people`).
+    """
+    if a.words == b.words:
+        return False
+    parts = (a.first, a.last, *a.words, *b.words)
+    return all(romanised_syllables(p) for p in parts)
+
+
+@lru_cache(maxsize=1 << 16)
+def key_pairs(key: str) -> frozenset[tuple[str, str]]:
+    """Pairs of full words of a person key (one of them is the given and family name of each print)."""
+    return frozenset(combinations(sorted({t for t in key.split() if len(t) > 1}), 2))
+
+
+def key_letters(key: str) -> str:
+    """A person key's letters, however spaced."""
+    return "".join(sorted(key.replace(" ", "")))
+
+
+def keys_anchored(keys: Iterable[str]) -> bool:
+    """Whether person keys can be one person's names: all hold one pair of full words (the given and
+    family name their middle names are printed around), or all are one string of letters spaced
+    differently ("kiong ng see", "ng seekiong")."""
+    keys = list(keys)
+    if len(keys) < 2:
+        return True
+    common = key_pairs(keys[0])
+    for k in keys[1:]:
+        common = common & key_pairs(k)
+        if not common:
+            break
+    return bool(common) or len({key_letters(k) for k in keys}) == 1

@@ -9,6 +9,16 @@ so do different middle initials ("Philip S. Yu" and "Philip L. H. Yu"), while a 
 and without one ("Christopher D. Manning", "Christopher Manning") is joined on the same evidence as
 any other spelling.
 
+A name printed with and without its middle names ("Jackie Chi Kit Cheung", "Jackie CK Cheung",
+"Jackie Cheung") is three person keys. Authorships of one given and family name whose middle parts
+agree (:func:`~scholarbot.ingest.identity.middles_agree`), or of one name spaced differently ("See
+Kiong Ng", "See-Kiong Ng"), are joined across keys on the same evidence, authorship to authorship, so
+the middle-named one joins the one "Xin Wang" of many that shares its coauthor or affiliation. In
+names of romanised East Asian syllables a dropped word is part of a given name ("Xiao Juan Wang" is
+not "Xiao Wang" without a middle name): those need a shared coauthor or id; an affiliation is not
+enough. A person's keys always share their given and family name (or their letters), which is what
+lets a later ingest find every key a person spans (:func:`variant_keys`).
+
 What that leaves apart under a rare name ("Tor Lattimore" with a new lab and new coauthors) is
 joined when the name's rarity, with venue, topic and time, makes one person far likelier than two
 (:mod:`scholarbot.identity`). A common name ("Wei Wang") still needs the evidence above; so does a
@@ -28,10 +38,17 @@ from itertools import pairwise
 
 from scholarbot.ingest.identity import (
     ClusterEvidence,
+    NameForm,
     NameFrequencies,
     PairEvidence,
     TopicModel,
     could_join,
+    drops_east_asian_syllable,
+    key_letters,
+    key_pairs,
+    keys_anchored,
+    middles_agree,
+    name_form,
     ordered_spelling,
     score_pair,
 )
@@ -92,14 +109,27 @@ class _UnionFind:
     million-paper store does not carry a dict and a set for every one of its authorships.
     """
 
-    def __init__(self, nodes: _Nodes) -> None:
+    def __init__(self, nodes: _Nodes, keys: list[str]) -> None:
         self.nodes = nodes
+        #: Each authorship's person key.
+        self.keys = keys
         self.parent = list(range(len(nodes)))
         self.ids: dict[int, dict[str, set[str]]] = {}
         # Two authorships on one paper are two people, whatever else they share.
         self._papers: dict[int, set[str]] = {}
         #: Middle initials printed in a cluster's names, for the clusters that print any.
         self.initials: dict[int, frozenset[str]] = {}
+        #: Printed forms of a cluster's names, for the clusters with a name that has variants under
+        #: other keys (:func:`_variant_groups`): forms of one given and family name must agree.
+        self.forms: dict[int, frozenset[NameForm]] = {}
+        #: Person keys of the clusters joined across keys.
+        self.keysets: dict[int, frozenset[str]] = {}
+
+    def add_form(self, n: int, form: NameForm) -> None:
+        self.forms[n] = frozenset({form})
+
+    def keys_of(self, root: int) -> frozenset[str]:
+        return self.keysets.get(root) or frozenset({self.keys[root]})
 
     def add_initials(self, n: int, letters: str) -> None:
         if letters:
@@ -134,15 +164,31 @@ class _UnionFind:
         # "Philip S. Yu" and "Philip L. H. Yu" are two people; "Philip Yu" may be either.
         if ia and ib and not (ia <= ib or ib <= ia):
             return False
+        fa, fb = self.forms.get(ra), self.forms.get(rb)
+        # "Juan Diego Rodriguez" and "Juan A. Rodriguez" too, whichever "Juan Rodriguez" joined first.
+        if fa and fb and not all(middles_agree(x, y) for x in fa for y in fb if x.block == y.block):
+            return False
+        keyset = None
+        if self.keys[ra] != self.keys[rb] or ra in self.keysets or rb in self.keysets:
+            keyset = self.keys_of(ra) | self.keys_of(rb)
+            if not keys_anchored(keyset):
+                return False
         pa, pb = self.papers(ra), self.papers(rb)
         if pa & pb:
             return False
         if len(pa) < len(pb):
-            ra, rb, pa, pb, ida, idb = rb, ra, pb, pa, idb, ida
+            ra, rb, pa, pb, ida, idb, fa, fb = rb, ra, pb, pa, idb, ida, fb, fa
         self.parent[rb] = ra
         if ia or ib:
             self.initials.pop(rb, None)
             self.initials[ra] = (ia or frozenset()) | (ib or frozenset())
+        if fb:
+            del self.forms[rb]
+            self.forms[ra] = (fa or frozenset()) | fb
+        if keyset is not None:
+            self.keysets.pop(rb, None)
+            if len(keyset) > 1:
+                self.keysets[ra] = keyset
         if idb:
             for ns, vals in idb.items():
                 self.ids.setdefault(ra, {}).setdefault(ns, set()).update(vals)
@@ -167,14 +213,28 @@ class RarityMerge:
 
 
 @dataclass(frozen=True)
+class VariantJoin:
+    """One join of two printed variants of a name under different person keys, for reports and review."""
+
+    #: The two printed names, as on the two authorships joined.
+    names: tuple[str, str]
+    #: Their papers.
+    papers: tuple[str, str]
+    #: What they shared: ("coauthor", person key), ("aff", affiliation key) or ("id", author id).
+    evidence: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class Scope:
     """Resolve only the authorships under some person keys; everyone else stays as resolved before.
 
-    Resolution never joins authorships of two person keys (:func:`~scholarbot.records.person_key`:
-    name keys with middle initials set aside), so the people of these keys can be
-    resolved again from their papers alone (every paper where one of the keys is an author). What
-    else they need from the rest of the store is passed in: who the other authors of those papers
-    are, how common each name is, and the papers topic words are weighed on.
+    Resolution joins authorships of two person keys (:func:`~scholarbot.records.person_key`: name
+    keys with middle initials set aside) only when one name is printed with middle names the other
+    leaves out, or spaced differently; when `keys` hold every such variant of their names in the
+    store (:func:`variant_keys`), their people can be resolved again from their papers alone (every
+    paper where one of the keys is an author). What else they need from the rest of the store is
+    passed in: who the other authors of those papers are, how common each name is, and the papers
+    topic words are weighed on.
     """
 
     keys: frozenset[str]
@@ -189,6 +249,39 @@ class Scope:
     clusters_total: int
 
 
+def variant_keys(keys: Collection[str], printed: Iterable[str], people: Iterable[Researcher]) -> set[str]:
+    """The person keys of `people` that resolving `keys` again must take in (what a :class:`Scope` needs).
+
+    `printed` are the names printed under `keys` (every one the store holds); `people` the people
+    filed under keys :func:`related_keys` gives. A person counts when one of their names is printed
+    under `keys`, or is one given and family name (or one string of letters) with a name printed
+    there: every key the person's names are printed under comes in.
+    """
+    forms = [f for f in map(name_form, printed) if f is not None]
+    blocks = {f.block for f in forms}
+    compacts = {f.compact for f in forms}
+    out: set[str] = set()
+    for person in people:
+        names = (person.name, *person.aliases)
+        own = {person_key(n) for n in names}
+        if own & set(keys) or any(
+            f is not None and (f.block in blocks or f.compact in compacts) for f in map(name_form, names)
+        ):
+            out |= own
+    return out - set(keys)
+
+
+def related_keys(keys: Collection[str], candidates: Iterable[str]) -> list[str]:
+    """Candidates (other person keys) that may file a person whose names are also printed under `keys`.
+
+    A person's keys all share a pair of full words or their letters
+    (:func:`~scholarbot.ingest.identity.keys_anchored`), so the key they are filed under does too.
+    """
+    pairs = set().union(*(key_pairs(k) for k in keys))
+    letters = {key_letters(k) for k in keys}
+    return [c for c in candidates if c not in keys and (key_pairs(c) & pairs or key_letters(c) in letters)]
+
+
 def resolve_people(
     papers: Iterable[Paper],
     profiles: Iterable[ProfilePage] = (),
@@ -196,9 +289,10 @@ def resolve_people(
     rarity: bool = True,
     merges: list[RarityMerge] | None = None,
     scope: Scope | None = None,
+    variants: list[VariantJoin] | None = None,
 ) -> list[Researcher]:
     """Cluster all authorships into researchers and build their records (see :func:`iter_people`)."""
-    return list(iter_people(papers, profiles, rarity=rarity, merges=merges, scope=scope))
+    return list(iter_people(papers, profiles, rarity=rarity, merges=merges, scope=scope, variants=variants))
 
 
 def iter_people(
@@ -208,14 +302,16 @@ def iter_people(
     rarity: bool = True,
     merges: list[RarityMerge] | None = None,
     scope: Scope | None = None,
+    variants: list[VariantJoin] | None = None,
 ) -> Iterator[Researcher]:
     """Cluster all authorships into researchers and yield their records one at a time.
 
     Clustering happens before the first record is yielded; records are built as they are taken, so
     a caller that writes them in batches never holds every researcher of a large store at once.
     `rarity=False` leaves out the name-rarity joins (for comparisons); `merges`, when given, receives
-    one :class:`RarityMerge` per join that rule made. With a `scope`, `papers` must hold every paper
-    with an author under its keys, and only those authors' people are returned.
+    one :class:`RarityMerge` per join that rule made, and `variants` one :class:`VariantJoin` per
+    join of two keys' names. With a `scope`, `papers` must hold every paper with an author under its
+    keys, and only those authors' people are returned.
     """
     by_id = {p.id: p for p in papers}
     profiles = list(profiles)
@@ -231,7 +327,7 @@ def iter_people(
                 positions.append(i)
                 keys.append(k)
         nodes.add_paper(p.id, positions)
-    uf = _UnionFind(nodes)
+    uf = _UnionFind(nodes, keys)
     for n in range(len(nodes)):
         au = by_id[nodes.paper[n]].authors[nodes.pos[n]]
         if identifying_id(au):
@@ -241,9 +337,16 @@ def iter_people(
     groups: dict[str, list[int]] = defaultdict(list)
     for n, k in enumerate(keys):
         groups[k].append(n)
+    variant_groups = _variant_groups(groups, nodes, by_id)
+    for _, members in variant_groups:
+        for n in members:
+            form = _form(n, nodes, by_id)
+            if form is not None:
+                uf.add_form(n, form)
     for members in groups.values():
         if len(members) > 1:
             _link_by_evidence(members, nodes, keys, by_id, uf)
+    _link_variants(variant_groups, nodes, keys, by_id, uf, variants)
 
     page_of_node: dict[int, list[ProfilePage]] = defaultdict(list)
     for page in profiles:
@@ -299,23 +402,118 @@ def _link_by_evidence(
     first_seen: dict[tuple[str, str], int] = {}
     for n in members:
         pid, i = nodes[n]
-        paper = by_id[pid]
-        au = paper.authors[i]
-        evidence: list[tuple[str, str]] = []
-        if identifying_id(au):
-            evidence.append(("id", au.source_id or ""))
-        own = keys[n]
-        for j, other in enumerate(paper.authors):
-            ok = person_key(other.name)
-            if j != i and ok and ok != own:
-                evidence.append(("coauthor", ok))
-        for aff in au.affiliations:
-            evidence.append(("aff", affiliation_key(aff)))
-        for ev in evidence:
+        for ev in _evidence(by_id[pid], i, keys[n]):
             if ev in first_seen:
                 uf.union(first_seen[ev], n)
             else:
                 first_seen[ev] = n
+
+
+def _evidence(paper: Paper, i: int, own: str) -> list[tuple[str, str]]:
+    """What links the authorship at position `i` to others of its name: its id, coauthors, affiliations."""
+    au = paper.authors[i]
+    evidence: list[tuple[str, str]] = []
+    if identifying_id(au):
+        evidence.append(("id", au.source_id or ""))
+    for j, other in enumerate(paper.authors):
+        ok = person_key(other.name)
+        if j != i and ok and ok != own:
+            evidence.append(("coauthor", ok))
+    for aff in au.affiliations:
+        evidence.append(("aff", affiliation_key(aff)))
+    return evidence
+
+
+def _form(n: int, nodes: _Nodes, by_id: dict[str, Paper]) -> NameForm | None:
+    pid, i = nodes[n]
+    return name_form(by_id[pid].authors[i].name)
+
+
+def _full_words(key: str) -> list[str]:
+    return [t for t in key.split() if len(t) > 1]
+
+
+def _variant_groups(
+    groups: dict[str, list[int]], nodes: _Nodes, by_id: dict[str, Paper]
+) -> list[tuple[str, list[int]]]:
+    """Authorships whose printed names may be one name under several person keys, by what they share.
+
+    ("block", nodes): one given and family name, printed with and without middle parts ("Jackie Chi
+    Kit Cheung", "Jackie CK Cheung", "Jackie Cheung"); ("compact", nodes): one string of letters
+    spaced differently ("See Kiong Ng", "See-Kiong Ng"). Only groups of two or more keys are kept.
+    One of two variants always has three full words or more, so only those keys (a few in a hundred)
+    are indexed; two-word keys are looked up in that index.
+    """
+    blocks: dict[str, set[str]] = defaultdict(set)
+    compacts: dict[str, set[str]] = defaultdict(set)
+    for key, members in groups.items():
+        if key.count(" ") >= 2 and len(_full_words(key)) >= 3:
+            for form in {f for n in members if (f := _form(n, nodes, by_id)) is not None}:
+                blocks[form.block].add(key)
+                compacts[form.compact].add(key)
+    if not blocks:
+        return []
+    for key, members in groups.items():
+        if key.count(" ") != 1:
+            continue
+        a, b = key.split(" ")
+        if not (f"{a} {b}" in blocks or f"{b} {a}" in blocks or a + b in compacts or b + a in compacts):
+            continue
+        for form in {f for n in members if (f := _form(n, nodes, by_id)) is not None}:
+            if form.block in blocks:
+                blocks[form.block].add(key)
+            if form.compact in compacts:
+                compacts[form.compact].add(key)
+    out: list[tuple[str, list[int]]] = []
+    for kind, index in (("block", blocks), ("compact", compacts)):
+        for shared in sorted(s for s, ks in index.items() if len(ks) > 1):
+            members = sorted(
+                n
+                for key in index[shared]
+                for n in groups[key]
+                if (f := _form(n, nodes, by_id)) is not None
+                and (f.block if kind == "block" else f.compact) == shared
+            )
+            out.append((kind, members))
+    return out
+
+
+def _link_variants(
+    variant_groups: list[tuple[str, list[int]]],
+    nodes: _Nodes,
+    keys: list[str],
+    by_id: dict[str, Paper],
+    uf: _UnionFind,
+    joins: list[VariantJoin] | None,
+) -> None:
+    """Join authorships of one name's variants under different keys on the evidence that joins one key.
+
+    Each key's first authorship to show a piece of evidence stands for the key's cluster that holds
+    it (evidence within a key is linked already), so an authorship joins the cluster of each other
+    key that the evidence points at, not every cluster of a common name.
+    """
+    for kind, members in variant_groups:
+        first_seen: dict[tuple[str, str], dict[str, int]] = {}
+        for n in members:
+            pid, i = nodes[n]
+            own = keys[n]
+            form = _form(n, nodes, by_id)
+            for ev in _evidence(by_id[pid], i, own):
+                seen = first_seen.setdefault(ev, {})
+                for key, m in seen.items():
+                    if key == own or uf.find(m) == uf.find(n):
+                        continue
+                    other = _form(m, nodes, by_id)
+                    if kind == "block" and form is not None and other is not None:
+                        if not middles_agree(form, other):
+                            continue
+                        if ev[0] == "aff" and drops_east_asian_syllable(form, other):
+                            continue
+                    if uf.union(m, n) and joins is not None:
+                        mp, mi = nodes[m]
+                        names = (by_id[mp].authors[mi].name, by_id[pid].authors[i].name)
+                        joins.append(VariantJoin(names, (mp, pid), ev))
+                seen.setdefault(own, n)
 
 
 def _link_by_rarity(
@@ -333,9 +531,13 @@ def _link_by_rarity(
     Clusters are taken in a fixed order (by their first authorship), each joining the first earlier
     group it scores high enough with, so the result does not depend on input order.
     """
+    # A cluster joined across keys counts, and is judged, under the key of its name only (where the
+    # people table files it), so a later ingest counts names as a full resolution does.
+    crossing = _crossing_clusters(groups, before_rarity, uf, nodes, by_id)
     roots: dict[str, list[int]] = {}
     for key, members in groups.items():
-        roots[key] = list(dict.fromkeys(before_rarity[n] for n in members))
+        found = dict.fromkeys(before_rarity[n] for n in members)
+        roots[key] = [r for r in found if r not in crossing or crossing[r][0] == key]
     counts = Counter({key: len(rs) for key, rs in roots.items()})
     total = None
     if scope is not None:
@@ -355,9 +557,10 @@ def _link_by_rarity(
         if _name_is_shared(roots[key], uf):
             continue
         romanised = freq.romanised(key)
-        members_of: dict[int, list[int]] = {r: [] for r in roots[key]}
+        members_of: dict[int, list[int]] = {r: crossing[r][1] if r in crossing else [] for r in roots[key]}
         for n in groups[key]:
-            members_of[uf.find(n)].append(n)
+            if before_rarity[n] not in crossing:
+                members_of[before_rarity[n]].append(n)
         clusters = sorted(members_of.values(), key=lambda ms: min(nodes[n] for n in ms))
         joined: list[tuple[int, ClusterEvidence, list[str]]] = []
         for ms in clusters:
@@ -377,6 +580,22 @@ def _link_by_rarity(
                     break
             else:
                 joined.append((ms[0], ev, pids))
+
+
+def _crossing_clusters(
+    groups: dict[str, list[int]],
+    before_rarity: list[int],
+    uf: _UnionFind,
+    nodes: _Nodes,
+    by_id: dict[str, Paper],
+) -> dict[int, tuple[str, list[int]]]:
+    """Clusters joined across person keys: root -> (the person key of their name, their authorships)."""
+    out: dict[int, tuple[str, list[int]]] = {}
+    for root, keyset in uf.keysets.items():
+        members = sorted(n for k in keyset for n in groups[k] if before_rarity[n] == root)
+        names = Counter(by_id[nodes.paper[n]].authors[nodes.pos[n]].name for n in members)
+        out[root] = (person_key(_display_name(names)), members)
+    return out
 
 
 def _name_is_shared(roots: list[int], uf: _UnionFind) -> bool:
@@ -528,7 +747,7 @@ def _build(
             for aff in page.affiliations:
                 affs[aff] += 1
     papers.sort(key=lambda p: (-(p.year or 0), p.title))
-    name = max(names.items(), key=lambda kv: (kv[1], _diacritics_score(kv[0]), kv[0]))[0]
+    name = _display_name(names)
     metrics["papers_in_store"] = len(papers)
     cited = [p.citation_count for p in papers if p.citation_count is not None]
     if cited:
@@ -546,6 +765,11 @@ def _build(
         coauthors=_ranked(coauthors),
         rarity_joins=len({before_rarity[n] for n in members}) - 1,
     )
+
+
+def _display_name(names: Counter[str]) -> str:
+    """The name a person is shown under: the most printed, the spelling with diacritics on a tie."""
+    return max(names.items(), key=lambda kv: (kv[1], _diacritics_score(kv[0]), kv[0]))[0]
 
 
 def _ranked(coauthors: Counter[str]) -> tuple[tuple[str, int], ...]:

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Protocol
 from scholarbot.errors import ScholarbotError
 from scholarbot.ingest.identity import IDF_SAMPLE
 from scholarbot.ingest.importers import expand_paths, read_file
-from scholarbot.ingest.people import Scope, iter_people, relink_coauthors, resolve_people
+from scholarbot.ingest.people import (
+    Scope,
+    iter_people,
+    related_keys,
+    relink_coauthors,
+    resolve_people,
+    variant_keys,
+)
 from scholarbot.records import Paper, ProfilePage, Researcher, merge_by_id, merge_papers, person_key
 from scholarbot.store.store import (
     EMBEDDER_FLAG,
@@ -368,6 +375,8 @@ def refresh_touched(
 ) -> IngestReport:
     """Re-resolve the people under the name keys a write touched; everyone else stays as they were.
 
+    The keys of the touched names' variants come too (a name printed with and without its middle
+    names is one person under several keys: :func:`~scholarbot.ingest.people.variant_keys`).
     Their coauthors are re-pointed at the new people. `known` must hold the store's people as they
     were before the write (people generation `since`); it is patched to hold them after. When
     another writer resolved people meanwhile, everyone is resolved instead.
@@ -375,18 +384,34 @@ def refresh_touched(
     report = report or IngestReport()
     _progress(progress, "people", 0, 1)
     pages = list(store.iter_profiles())
-    # "Mixed" is judged per page source, so every name a touched page's source lists is touched too.
-    sources = {page.source for page in pages if person_key(page.name) in touched.keys}
-    touched.keys.update(person_key(page.name) for page in pages if page.source in sources)
-    old_ids = known.ids_named(touched.keys)
-    old = store.get_researchers(sorted(old_ids))
-    if len(old) != len(old_ids):  # the table names people the store lacks: trust neither
-        return refresh_people(store, report, progress, people=known)
-    paper_ids = touched.papers.union(*(r.paper_ids for r in old.values()))
-    papers = store.get_papers(sorted(paper_ids))
+    papers: dict[str, Paper] = {}
+    rounds = 0
+    while True:
+        rounds += 1
+        # "Mixed" is judged per page source, so every name a touched page's source lists is touched too.
+        sources = {page.source for page in pages if person_key(page.name) in touched.keys}
+        touched.keys.update(person_key(page.name) for page in pages if page.source in sources)
+        old_ids = known.ids_named(touched.keys)
+        old = store.get_researchers(sorted(old_ids))
+        if len(old) != len(old_ids):  # the table names people the store lacks: trust neither
+            return refresh_people(store, report, progress, people=known)
+        paper_ids = touched.papers.union(*(r.paper_ids for r in old.values()))
+        papers |= store.get_papers(sorted(paper_ids - papers.keys()))
+        counts, total = known.name_counts(touched.keys)
+        # A name printed with and without middle names may be one person under several keys: the
+        # keys of those variants are resolved too, and theirs, until no more come.
+        printed = {a.name for p in papers.values() for a in p.authors if person_key(a.name) in touched.keys}
+        printed.update(n for r in old.values() for n in (r.name, *r.aliases))
+        near = related_keys(touched.keys, counts)
+        people = [*old.values(), *store.get_researchers(sorted(known.ids_named(near))).values()]
+        more = variant_keys(touched.keys, printed, people)
+        if not more:
+            break
+        touched.keys |= more
+    if rounds > 1:  # one read, so the papers come in the order resolution always had them in
+        papers = store.get_papers(sorted(paper_ids))
     others = {pid: ids - old_ids for pid, ids in known.authors_of(paper_ids).items()}
     sample = sorted({*known.paper_sample(IDF_SAMPLE), *touched.papers})[:IDF_SAMPLE]
-    counts, total = known.name_counts(touched.keys)
     topic_sample = list(store.get_papers(sample).values())
     scope = Scope(frozenset(touched.keys), others, counts, topic_sample, total)
     resolved = resolve_people(papers.values(), pages, scope=scope)

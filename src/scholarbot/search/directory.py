@@ -99,6 +99,10 @@ def person_name_keys(person: PersonEntry | Researcher) -> list[str]:
     return list(dict.fromkeys(name_key(n) for n in (person.name, *person.aliases)))
 
 
+def _once(people: list[PersonEntry]) -> list[PersonEntry]:
+    return list({p.id: p for p in people}.values())
+
+
 def _ordered(name: str) -> str:
     return " ".join(fold(name).replace("-", "").replace(".", " ").split())
 
@@ -557,8 +561,9 @@ class NameIndex:
         then a fuzzy match, else suggestions only."""
         key = name_key(name)
         people = self.by_key.get(key) if key else None
+        # One person's names may sit under several keys ("Nanyun Peng", "Nanyun (Violet) Peng"): once each.
         if not people and key:
-            people = [p for k in self.keys_but_initials(key) for p in self.by_key[k]]
+            people = _once([p for k in self.keys_but_initials(key) for p in self.by_key[k]])
         if not people and key and (keys := self.keys_by_initials(name)):
             # Names that differ only in middle initials ("Moshe Vardi", "Moshe Y. Vardi") are one
             # name abbreviated; several names ("Hao Zhang", "Hongming Zhang") are a question to ask back.
@@ -567,7 +572,7 @@ class NameIndex:
                 {frozenset(w for w in k.split() if len(w) > 1) for k in keys}, key=len, reverse=True
             )
             names = [n for i, n in enumerate(full) if not any(n < m for m in full[:i])]
-            people = [p for k in keys for p in self.by_key[k]]
+            people = _once([p for k in keys for p in self.by_key[k]])
             if len(names) > 1:
                 ranked = sorted(keys, key=lambda k: (-self._papers(k), k))
                 shown = tuple(self._display(k) for k in ranked[:SUGGESTIONS])
