@@ -22,6 +22,18 @@ from scholarbot.answers.chat import focus, is_thanks, normalise, plain, two_ques
         ("coauthors of Jungseock Im", "coauthors of Jungseock Im"),
         # Inside words and contractions nothing changes.
         ("urban computing, you're sure", "urban computing, you're sure"),
+        # Interjections around a question are chat; the same words in a question are its words.
+        ("hm ok, which orgs show up most then", "which orgs show up most then"),
+        ("fair. is she at waterloo?", "is she at waterloo?"),
+        ("np - who's their top author", "who's their top author"),
+        ("what's her h-index btw", "what's her h-index"),
+        ("fair ranking papers?", "fair ranking papers?"),
+        ("NP completeness papers", "NP completeness papers"),
+        ("Oh Alice papers", "Oh Alice papers"),
+        ("ok nice", "nice"),
+        # Two kinds of places asked for at once.
+        ("which labs/universities work on MT", "which labs or universities work on MT"),
+        ("encoder/decoder papers", "encoder/decoder papers"),
     ],
 )
 def test_informal_spellings_become_the_words_they_stand_for(typed, read):

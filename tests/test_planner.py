@@ -115,7 +115,7 @@ def test_every_query_argument_is_described_and_typed() -> None:
     by_name = {t["function"]["name"]: t["function"] for t in tool_schemas()}
     papers_by = by_name["papers_by"]["parameters"]
     assert papers_by["properties"]["people"]["type"] == "array" and papers_by["required"] == ["people"]
-    assert papers_by["properties"]["sort"]["enum"] == ["relevance", "citations", "date"]
+    assert papers_by["properties"]["sort"]["enum"] == ["relevance", "citations", "date", "oldest"]
     assert papers_by["properties"]["year_from"]["type"] == "integer"
     assert by_name["joint_papers"]["parameters"]["properties"]["people"]["minItems"] == 2
     # Two topics are compared with no one named ("more papers on A or B?"); one person is refused.

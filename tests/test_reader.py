@@ -132,6 +132,31 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         "is fandong meng more of an acl or a naacl person?",
         {"op": "top_venue", "people": ["Fandong Meng"], "venue": "ACL", "venues": ["ACL", "NAACL"]},
     ),
+    # The earliest papers, and when someone began on something.
+    ("what was Hanlin Gu's first paper?", {"op": "papers_by", "people": ["Hanlin Gu"], "sort": "oldest"}),
+    (
+        "when did hanlin gu start working on federated learning",
+        {"op": "papers_by", "people": ["hanlin gu"], "topic": "federated learning", "sort": "oldest"},
+    ),
+    ("Hanlin Gu earliest papers", {"op": "papers_by", "people": ["Hanlin Gu"], "sort": "oldest"}),
+    # Interjections around a question are chat, never a topic.
+    ("hm ok, who does hanlin gu work with?", COLLAB),
+    ("fair. who collaborates with Hanlin Gu?", COLLAB),
+    ("np - who collaborates with Hanlin Gu btw", COLLAB),
+    # Places asked for as the ones that work on something, of a kind or two.
+    (
+        "which labs/universities work on federated learning?",
+        {"op": "top_institution", "topic": "federated learning"},
+    ),
+    (
+        "which companies publish on federated learning?",
+        {"op": "top_institution", "topic": "federated learning", "place_kind": "company"},
+    ),
+    # A place that publishes is where the papers are from, not what they are about.
+    (
+        "does Tsinghua publish any dialogue work?",
+        {"op": "find_papers", "topic": "dialogue", "institution": "Tsinghua"},
+    ),
     # Summarization is a field; a summary is a request.
     ("who works on summarization?", {"op": "who_works_on", "topic": "summarization"}),
     ("summarize the work on federated learning", {"op": "overview", "topic": "federated learning"}),

@@ -202,9 +202,42 @@ def normalise(text: str) -> str:
 
     Only as chat types them: lower case, or capitalised where no name is spelt so ("Whats", not
     "U" of "U Kang" or "Im" of "Jungseock Im"). Emoji and ellipses end a sentence, as they do in chat.
+    Interjections that open or close a message ("hm ok, …", "fair. is she …", "… btw") are dropped,
+    so that they are read neither as a topic nor as a sentence the question leans on.
     """
-    text = _IDIOMS.sub("working on", _PAUSE.sub(". ", plain(text)))
-    return _SPELLING.sub(_replace, text)
+    text = _JOINED.sub(" and ", _EITHER_NOUN.sub(r"\1 or \2", _spelt(text)))
+    bare = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", text))
+    return bare if bare.strip(" ?!.") else text
+
+
+def _spelt(text: str) -> str:
+    return _SPELLING.sub(_replace, _IDIOMS.sub("working on", _PAUSE.sub(". ", plain(text))))
+
+
+#: "which labs/universities …", "people/groups working on X": two kinds of places or people asked
+#: about, read as "labs or universities" (a topic's "encoder/decoder" stays as typed).
+_EITHER_NOUN = re.compile(
+    r"\b(labs?|universit(?:y|ies)|unis?|compan(?:y|ies)|institut(?:e|es|ions?)|orgs?|organi[sz]ations?|groups?|"
+    r"people|researchers?|authors?|places|teams?)/([a-z]{2,})\b",
+    re.I,
+)
+#: "venue+year", "authors+affiliations": two things asked for at once.
+_JOINED = re.compile(r"(?<=[a-z]{2})\+(?=[a-z]{2})", re.I)
+#: Interjections, dropped from a message's start however they are followed...
+_INTERJECTIONS = (
+    r"hm+|um+|uh+|ah+|oh+|ok(?:ay)?|lol|lmao|haha+|yeah|yep|yup|nope|gotcha|wow|huh|btw|anyway|anyways"
+)
+#: ...and words that are chat only when punctuation closes them ("fair. is she …", not "fair ranking").
+_CLOSED = (
+    r"np|fair(?:\s+enough)?|cool|nice|great|sure|right|alright|interesting|thanks|sorry|well|got\s+it|i\s+see"
+)
+# Typed in lower case an interjection needs no punctuation ("lol ok what else"); "Oh" may be a name.
+_LEADING_FILLER = re.compile(
+    rf"^\W*(?:(?:(?:{_INTERJECTIONS})(?:\s*[,.!:;]+|\s+[-–—]+)?"
+    rf"|(?i:{_INTERJECTIONS}|{_CLOSED})(?:\s*[,.!:;]+|\s+[-–—]+))\s+)+"
+)
+#: "what's her h-index btw", "who's their most prolific author then lol".
+_TRAILING_FILLER = re.compile(r"(?:[,\s]+(?:btw|lol|lmao|haha+|tho|though))+(?=\W*$)", re.I)
 
 
 def _replace(m: re.Match[str]) -> str:
@@ -284,7 +317,7 @@ def _ends_sentence(text: str) -> bool:
 
 def is_thanks(text: str) -> bool:
     """Whether a message only thanks or acknowledges ("thx that was helpful!", "great, thanks")."""
-    tokens = re.findall(r"[a-z']+", normalise(text).lower())
+    tokens = re.findall(r"[a-z']+", _spelt(text).lower())
     return bool(tokens) and set(tokens) <= _ACK_WORDS and bool(set(tokens) & _ACK_NEEDS)
 
 

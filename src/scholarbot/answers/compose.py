@@ -43,11 +43,17 @@ class Composer:
         self.answer.text = text
         return self.answer
 
-    def person_json(self, person: Researcher, papers: list[Paper], printed: bool = False) -> dict[str, Any]:
+    def person_json(
+        self, person: Researcher, papers: list[Paper], printed: bool = False, count: int | None = None
+    ) -> dict[str, Any]:
         """A named person and the papers cited for them; `printed` names them as the first of those
-        papers prints them (how a list of people beside their citations names each one)."""
-        name = printed_name(person, papers[0]) if printed and papers else person.name
-        return {"name": name, "id": person.id, "papers": [self.cite(p) for p in papers]}
+        papers prints them (how a list of people beside their citations names each one); `count`,
+        in a ranking, how many papers ranked them (more than are cited)."""
+        name = commonly_printed(person, papers) if printed and papers else person.name
+        out: dict[str, Any] = {"name": name, "id": person.id, "papers": [self.cite(p) for p in papers]}
+        if count is not None:
+            out["count"] = count
+        return out
 
     # --- people -------------------------------------------------------------------------------
 
@@ -102,7 +108,7 @@ class Composer:
                 groups: list[tuple[Paper, list[str]]] = []
                 for rid in ranked:
                     p = shared[rid][0]
-                    name = printed_name(people[rid], p)
+                    name = commonly_printed(people[rid], shared[rid])
                     label = f"{name} ({len(shared[rid])})" if counted else name
                     if groups and groups[-1][0].id == p.id:
                         groups[-1][1].append(label)
@@ -257,16 +263,18 @@ class Composer:
         b: PersonView,
         topic: str | None,
         themes: Sequence[Sequence[str]] = (),
+        where: str = "",
     ) -> Answer:
         """Two people side by side; `themes`, when given, are what each one's titles keep returning
-        to (a profile's recurring topics), said instead of the keywords their records carry."""
+        to (a profile's recurring topics), said instead of the keywords their records carry; `where`
+        says what their papers were counted within (" at AAAI")."""
         s = []
         for i, v in enumerate((a, b)):
             papers = (v.on_topic or v.papers)[:2]
             listed = "; ".join(f"“{short(p.title)}” [{self.cite(p)}]" for p in papers)
             topics = ", ".join((themes[i] if i < len(themes) and themes[i] else v.person.topics)[:3])
             s.append(
-                f"{v.person.name} has {len(v.papers)} paper(s) in the records"
+                f"{v.person.name} has {len(v.papers)} paper(s){where} in the records"
                 + (f" (topics: {topics})" if topics else "")
                 + (f", including {listed}." if listed else ".")
             )
@@ -331,6 +339,16 @@ def printed_name(person: Researcher, paper: Paper) -> str:
     ("Rebecca Passonneau" on a paper without the "J." her record's name carries)."""
     keys = set(person_name_keys(person))
     return next((a.name for a in paper.authors if name_key(a.name) in keys), person.name)
+
+
+def commonly_printed(person: Researcher, papers: list[Paper]) -> str:
+    """The person's name as most of these papers print it (the first paper's printing on a tie):
+    one person printed two ways, "Nicholas Yuan" on three shared papers and "Nicholas Jing Yuan" on
+    two, is named as those papers mostly have it."""
+    printed = Counter(printed_name(person, p) for p in papers)
+    first = printed_name(person, papers[0])
+    best = max(printed.values())
+    return first if printed[first] == best else next(n for n, k in printed.items() if k == best)
 
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:

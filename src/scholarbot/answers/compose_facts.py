@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from scholarbot.answers.compose import Composer, _label, listed_affiliations, namesakes, printed_name
+from scholarbot.answers.compose import (
+    Composer,
+    _label,
+    commonly_printed,
+    listed_affiliations,
+    namesakes,
+    printed_name,
+)
 from scholarbot.answers.linking import institution_matches, venue_family, words
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.types import Answer, join_names, short, venue_year
@@ -241,7 +248,7 @@ class FactsComposer(Composer):
             return self.finish(f"The records hold no paper by both {who}.")
         if self.query.limit and self.query.sort != "relevance" and self.query.op == "joint_papers":
             # "which of their papers is most cited?": the first of them, the total said.
-            which = "most cited" if self.query.sort == "citations" else "newest"
+            which = {"citations": "most cited", "oldest": "oldest"}.get(self.query.sort, "newest")
             top = joint[: self.query.limit]
             if len(top) == 1:
                 self.answer.value = top[0].title
@@ -311,15 +318,17 @@ class FactsComposer(Composer):
         b: PersonView,
         topic: str | None,
         themes: Sequence[Sequence[str]] = (),
+        where: str = "",
     ) -> Answer:
-        answer = super().compare(a, b, topic, themes)
+        where = where or _filters(self.query)
+        answer = super().compare(a, b, topic, themes, where)
         if self.query.sort == "citations" and answer.sources:
             return self._compare_citations(a, b, topic)
         na, nb = (len(v.on_topic) if topic else len(v.papers) for v in (a, b))
         if na != nb and answer.sources:
             more = a if na > nb else b
             self.answer.value = more.person.name
-            scope = f" on {topic}" if topic else ""
+            scope = (f" on {topic}" if topic else "") + where
             first = (more.on_topic or more.papers)[0]
             answer.text += (
                 f" {more.person.name} has more papers{scope} in the records ({max(na, nb)} vs {min(na, nb)}) "
@@ -328,7 +337,7 @@ class FactsComposer(Composer):
         elif na and answer.sources:
             # A tie is a verdict too ("who has more, X or Y?": neither).
             self.answer.value = "tie"
-            scope = f" on {topic}" if topic else ""
+            scope = (f" on {topic}" if topic else "") + where
             first = (a.on_topic or a.papers)[0]
             answer.text += f" It is a tie: {na} papers{scope} each in the records [{self.cite(first)}]."
         return answer
@@ -365,8 +374,11 @@ class FactsComposer(Composer):
         where = f" {scope}" if scope else ""
         if not papers:
             return self.finish(f"The records hold no paper by {name}{where}.")
+        counted = [p.citation_count for p in papers if p.citation_count is not None]
+        # "total citations for X": the sum of the counts the records hold, said as theirs.
+        total = f" (cited {sum(counted)} times in all)" if len(counted) > 1 else ""
         return self.finish(
-            f"{name} has {len(papers)} paper(s){where} in the records; most cited first: "
+            f"{name} has {len(papers)} paper(s){where} in the records{total}; most cited first: "
             f"{self._listing(papers, cites=True)}."
         )
 
@@ -503,6 +515,20 @@ class FactsComposer(Composer):
                 f"{name} has {total} paper(s){where} in the records; the {len(top)} most cited: "
                 f"{self._listing(top, cites=True, page=False)}."
             )
+        if q.sort == "oldest" and papers[0].year:
+            first = [p for p in papers if p.year == papers[0].year]
+            self.answer.value = first[0].title
+            if q.limit == 1:  # "the oldest one?": one paper, and how many share its year
+                tied = f", one of {len(first)} from {papers[0].year}" if len(first) > 1 else ""
+                return self.finish(
+                    f"{name}'s earliest paper{where} in the records: {self._item(papers[0])}{tied}."
+                )
+            what = "earliest paper" if len(first) == 1 else f"earliest papers ({papers[0].year})"
+            lead = f"{name}'s {what}{where} in the records: {'; '.join(self._item(p) for p in first)}"
+            rest = papers[len(first) :]
+            if not rest:
+                return self.finish(f"{lead}.")
+            return self.finish(f"{lead}. After that (oldest first): {self._listing(rest, page=False)}.")
         order = "newest first" if q.sort == "date" or not q.topic else "closest first"
         return self.finish(
             f"{name} has {len(papers)} paper(s){where} in the records ({order}): {self._listing(papers)}."
@@ -558,12 +584,12 @@ class FactsComposer(Composer):
         for r, papers in ranked:
             cites = "".join(f"[{self.cite(p)}]" for p in papers[:2])
             counted = f" ({len(papers)})" if len(papers) > 1 else ""
-            name = printed_name(r, papers[0]) if papers else r.name
+            name = commonly_printed(r, papers) if papers else r.name
             if names[r.name] > 1:
                 # Two people the records keep apart under one name: what tells this one apart.
                 name = f"{name} ({_apart(r, papers)})"
             parts.append(f"{name}{counted} {cites}")
-            self.answer.people.append(self.person_json(r, papers[:2], printed=True))
+            self.answer.people.append(self.person_json(r, papers[:2], printed=True, count=len(papers)))
         said = [f"{total} in all"] if total > len(ranked) else []
         if query.offset:
             said = [f"{total} in all", f"from {query.offset + 1}"]
@@ -720,7 +746,7 @@ class FactsComposer(Composer):
                 f"The records list no authors for “{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}]."
             )
         else:
-            listed = join_names(names)
+            listed = _authors_placed(paper)
             if not paper.authors_complete:
                 listed += f" and {paper.authors_omitted or 'more'} more not listed in the records"
             text = f"“{paper.title}” ({venue_year(paper)}) [{self.cite(paper)}] is by {listed}."
@@ -792,6 +818,46 @@ class FactsComposer(Composer):
             lead = f"More papers on {tied[0]}{where} in the records"
         return self.finish(f"{lead} — {parts}.")
 
+    def fields_compared(self, query: Query, counted: list[tuple[str, int, list[Paper]]]) -> Answer:
+        """How many papers each place, venue or year compared has, most first."""
+        by = query.compare_by
+        # What both sides share, said once: the topic and the fields not compared.
+        shared = query.with_(
+            institution=None if by == "institution" else query.institution,
+            venue=None if by == "venue" else query.venue,
+            venues=() if by == "venue" else query.venues,
+            year_from=None if by == "year" else query.year_from,
+            year_to=None if by == "year" else query.year_to,
+        )
+        what = f"papers on {query.topic}" if query.topic else "papers"
+        where = _filters(shared)
+
+        def side(value: str) -> str:
+            return f"in {value}" if by == "year" else f"at {value}"
+
+        ranked = sorted(counted, key=lambda t: -t[1])
+        most = ranked[0][1]
+        if not most:
+            self.answer.value = 0
+            sides = " or ".join(side(v) for v, _, _ in counted)
+            return self.finish(f"The records hold no {what}{where} {sides}.")
+        tied = [v for v, n, _ in ranked if n == most]
+        self.answer.value = " / ".join(tied)
+
+        def part(value: str, n: int, papers: list[Paper]) -> str:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers)
+            return f"{value}: {n} paper(s){' ' + cites if cites else ''}"
+
+        parts = "; ".join(part(*t) for t in ranked)
+        if len(tied) == len(ranked):
+            lead = f"As many {what}{where} {' as '.join(side(v) for v in tied)} in the records"
+        else:
+            lead = f"More {what}{where} {side(tied[0])}" + (
+                f" (tied with {', '.join(tied[1:])})" if len(tied) > 1 else ""
+            )
+            lead += f" than {side(ranked[-1][0])} in the records"
+        return self.finish(f"{lead} — {parts}.")
+
     def count_store(self, query: Query, n: int, coverage: list[VenueHeld] | None = None) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."
@@ -851,6 +917,29 @@ class FactsComposer(Composer):
             newest = max(papers, key=lambda p: p.year or 0)
             lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
         return self.finish(" ".join([lead, *lines]))
+
+
+#: Authors a paper may have for the answer to say where each one was.
+PLACED_AUTHORS_MAX = 8
+
+
+def _authors_placed(paper: Paper) -> str:
+    """A paper's authors in order, each run of them at one place followed by where the paper prints
+    them ("A and B (University of Waterloo); C (Google)"); names alone when it prints no place or has
+    too many authors for the places to read well."""
+    names = [a.name for a in paper.authors]
+    places = [a.affiliations[0] if a.affiliations else "" for a in paper.authors]
+    if len(names) > PLACED_AUTHORS_MAX or not any(places):
+        return join_names(names)
+    if len(set(places)) == 1:
+        return f"{join_names(names)} (all at {places[0]})" if len(names) > 1 else f"{names[0]} ({places[0]})"
+    runs: list[tuple[list[str], str]] = []
+    for name, place in zip(names, places, strict=True):
+        if runs and runs[-1][1] == place:
+            runs[-1][0].append(name)
+        else:
+            runs.append(([name], place))
+    return "; ".join(f"{join_names(run)} ({place})" if place else join_names(run) for run, place in runs)
 
 
 def _why_this_one(query: Query) -> str:

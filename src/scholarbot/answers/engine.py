@@ -45,6 +45,7 @@ from scholarbot.answers.topics import (
     phrased,
 )
 from scholarbot.answers.types import PLANNER_FALLBACK_NOTE, Answer, Source, joined
+from scholarbot.answers.unheld import unheld
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
 from scholarbot.search.affiliation_rows import affiliation_key as affiliation_digest
@@ -273,6 +274,20 @@ class Answerer:
             text, cited_notes, missing = self._identified(readable(question))
             if missing is not None:
                 return _said(missing)
+            held = unheld(text, *self._venue_families())
+            if held is not None and held.venue is not None:
+                # "do u have neurips papers?" asks about the store: answered "none, and here is what
+                # they hold" by the venue itself; "X's EMNLP papers" asks about X, who is answered.
+                asked = read(self.linker.link(text)).query
+                if not (asked.people or asked.topic or asked.institution):
+                    held = None
+            if held is None:
+                return answered(text, cited_notes)
+            answer, query = answered(held.text, cited_notes)
+            answer.text = f"{held.lead} {answer.text}".strip()
+            return answer, query
+
+        def answered(text: str, cited_notes: list[str]) -> tuple[Answer, Query]:
             text = self._one_described(text)
             reading = self._place_typed_lower(read(self.linker.link(text)), text)
             if self._foreign(reading):
@@ -310,6 +325,18 @@ class Answerer:
             return answer, self._pinned(query)
 
         return self._answer(question, produce)
+
+    def _venue_families(self) -> tuple[list[str], list[str]]:
+        """The venues the records hold, each once, and those of them with more than a handful of
+        papers (not a "Proceedings of …" of one profile page), to name."""
+        codes = np.asarray(self.index.venue_codes)
+        counts = np.bincount(codes[codes >= 0], minlength=len(self.index.venue_names))
+        by_family: dict[str, int] = {}
+        for name, n in zip(self.index.venue_names, counts.tolist(), strict=True):
+            if name:
+                family = venue_family(name) or name
+                by_family[family] = by_family.get(family, 0) + n
+        return sorted(by_family), sorted(f for f, n in by_family.items() if n >= MAIN_VENUE_PAPERS)
 
     def _pinned(self, query: Query) -> Query:
         """The query with the namesakes its evidence picked pinned by id ("Hang Su, the one at
@@ -414,10 +441,12 @@ class Answerer:
         people = [str(p["name"]) for p in answer.people if p.get("name")]
         if not people and len(answer.sources) == 1:
             people = answer.sources[0].authors  # one paper shown: "they" are its authors
+        counts = [int(p.get("count") or len(p.get("papers") or ())) for p in answer.people]
         return Shown(
             papers=tuple(s.title for s in answer.sources),
             people=tuple(people),
             more=Query.from_json(answer.more) if answer.more else None,
+            leads=len(counts) > 1 and counts[0] > counts[1],
         )
 
     def ask_query(self, question: str, query: Query) -> Answer:
@@ -549,6 +578,8 @@ class Answerer:
             return self._tally(query, c)
         if query.op == "top_institution":
             return self._top_institutions(query, c)
+        if query.op == "compare" and query.compare_by:
+            return self._compare_fields(query, c)
         if query.op == "compare":
             return self._compare_topics(query, c)
         if query.op == "paper_authors":
@@ -1061,9 +1092,11 @@ class Answerer:
         paper printing its organisation's bare name, which may be from any part of it."""
         institutions = self.linker.institutions
         arm = research_arm(institution)
+        # "NAIST": also the papers printing only the name affiliations declare it for.
+        declared = institutions.declared_names(institution)
 
         def at(affiliation: str) -> bool:
-            if arm(affiliation):
+            if arm(affiliation) or any(institution_matches(name, affiliation) for name in declared):
                 return True
             return institution_matches(institution, affiliation) and not institutions.inside_other_name(
                 institution, affiliation
@@ -1384,6 +1417,16 @@ class Answerer:
             counted.append((part, len(on), self._best(part, on, 2)))
         return c.topics_compared(query, counted)
 
+    def _compare_fields(self, query: Query, c: FactsComposer) -> Answer:
+        """Papers counted for each of the values compared (places, venues or years), the rest of
+        the query filtering each alike ("NAS papers at IJCAI or AAAI?")."""
+        counted = []
+        for value in query.compared:
+            one = _with_value(query, value)
+            rows = self._papers_asked(one)
+            counted.append((value, len(rows), self._best(one.topic, rows, 2)))
+        return c.fields_compared(query, counted)
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _papers(self, ids: list[str]) -> list[Paper]:
@@ -1455,10 +1498,22 @@ def _nicknamed(a: PersonEntry, b: PersonEntry) -> bool:
     return len(bare) == 1 and bool(places[0] & places[1])
 
 
+def _with_value(query: Query, value: str) -> Query:
+    """One side of a comparison of a field: the query counting papers with the field set to `value`."""
+    one = query.with_(op="count", count_of="papers", compare_by=None, compared=())
+    if query.compare_by == "institution":
+        return one.with_(institution=value)
+    if query.compare_by == "venue":
+        return one.with_(venue=value, venues=())
+    return one.with_(year_from=int(value), year_to=int(value))
+
+
 def _sorted(papers: list[Paper], sort: str, relevance: dict[str, float] | None = None) -> list[Paper]:
     """Papers most cited first, newest first, or (by default) most relevant then newest."""
     if sort == "citations":
         return sorted(papers, key=lambda p: (-(p.citation_count or 0), -(p.year or 0), p.title))
+    if sort == "oldest":
+        return sorted(papers, key=lambda p: (p.year or 10_000, p.date or "", p.title))
     if sort == "date" or not relevance:
         return sorted(papers, key=lambda p: (-(p.year or 0), p.date or "", p.title), reverse=False)
     return sorted(papers, key=lambda p: (-relevance.get(p.id, 0.0), -(p.year or 0)))
@@ -1483,6 +1538,8 @@ def _reading_notes(reading: Reading) -> list[str]:
 
 #: Initials are a place's, not a word, when fewer than one paper in this many writes them.
 RARE_WORD_SHARE = 500
+#: Papers a venue needs to be named among those the records hold.
+MAIN_VENUE_PAPERS = 20
 # "the ucsd one", "the dialogue summarization guy": one of several people, by place or subject.
 _ONE_DESCRIBED = re.compile(
     r"(?:(?<=,)|(?<=\bmeant)|(?<=\bmean)|(?<=\babout)|^)\s*the\s+(?P<words>[A-Za-z][\w&.-]*(?:\s+[A-Za-z][\w&.-]*){0,2}?)\s+"

@@ -61,6 +61,19 @@ def follow_up(reading: Reading, previous: Query | None, before: Query | None = N
     ):
         # "how many at www?", "most cited paper?", "top venue?" in a thread about a person: theirs.
         return _about(asked, previous)
+    if (
+        len(previous.people) == 1
+        and len(asked.people) == 1
+        and previous.op in _ONES_PAPERS
+        and _WITH_SOMEONE.match(reading.links.residual)
+        and asked.people[0].casefold() != previous.people[0].casefold()
+    ):
+        # "only the ones with Giulia Romano" after someone's papers: those written with her.
+        ids = (previous.person_ids[0], None) if previous.person_ids else ()
+        pair = {"people": (previous.people[0], asked.people[0]), "person_ids": ids}
+        if previous.op == "count":
+            return previous.with_(count_of=None, **pair)
+        return previous.with_(op="joint_papers", **pair)
     if reading.links.people:
         if (reading.asked_sure and (asked.op != "profile" or _WHERE.search(reading.links.residual))) or (
             not reading.refers_back
@@ -90,6 +103,15 @@ def follow_up(reading: Reading, previous: Query | None, before: Query | None = N
 
 
 _WHERE = re.compile(r"\bwhere\b|\baffiliat\w*|\bbased\b|\bwho\s+is\b", re.I)
+#: A fragment that narrows someone's papers to those with another: "only the ones with ⟨P1⟩".
+_WITH_SOMEONE = re.compile(
+    r"^\W*(?:(?:and|only|just|but|ok|so)\s+)*(?:(?:the\s+)?(?:ones?|papers?|ones\s+he|ones\s+she)\s+)?"
+    r"(?:with|alongside|together\s+with|(?:co-?)?(?:written|authored)\s+with|coauthored\s+with)\s+⟨P1⟩"
+    r"(?:\s+(?:please|pls|too|only))?\W*$",
+    re.I,
+)
+#: Questions about one person's papers, which "only the ones with X" narrows to those written with X.
+_ONES_PAPERS = frozenset({"papers_by", "profile", "count"})
 #: Questions that, asked about no one in a conversation about someone, are about them.
 _ABOUT_SOMEONE = frozenset({"count", "find_papers", "top_venue", "top_year"})
 #: Questions about the whole store, whatever the conversation was about.

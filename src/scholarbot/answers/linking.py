@@ -104,6 +104,10 @@ _LEGAL_FORMS = words("inc incorporated ltd limited llc gmbh corp corporation co 
 _CITATION_INDEXES = re.compile(r"\b(?:google|semantic)\s+scholar(?:'s)?\b", re.I)
 #: Mixed-case short forms of institutions' names ("UMass", "IISc", "UPenn"): capitals, then lower case.
 _SHORT_FORM = re.compile(r"[A-Z]{2,4}[a-z]{1,5}")
+#: Words that set two things against each other ("A vs B", "more at A or B", "between A and B").
+_SET_AGAINST = re.compile(r"\b(?:vs|versus|or|than|between|compared?|comparison)\b|\bvs\.", re.I)
+#: A name and the short form it is declared with: "Institute for Infocomm Research (I2R)".
+_DECLARED = re.compile(r"([^(),;+]{4,}?)\s*\(([A-Za-z][A-Za-z0-9*&.\-]{1,11})\)")
 _ACRONYM_SKIP = words(
     """
     of the and for at de del da di des du la le van von fur in on della delle degli dello dei do dos das
@@ -169,6 +173,11 @@ class Links:
     venues_out: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
+    #: Single years named apart ("in 2022 or in 2024"), in order; the range then spans them.
+    years: list[int] = field(default_factory=list)
+    #: Every place named, in order of finding ("Yonsei vs Sungkyunkwan"); `institution` is the first.
+    #: A second is looked for only where the question sets things against each other.
+    institutions: list[str] = field(default_factory=list)
     #: "recent", "new", "latest": the question wants newest first.
     recent: bool = False
     title: str | None = None
@@ -207,17 +216,43 @@ class Institutions:
         self.by_acronym: dict[str, set[str]] = defaultdict(set)
         self._expanded: dict[str, tuple[str, int] | None] = {}
         self._kinds: dict[str, PlaceKind | None] = {}
+        #: Short forms affiliations declare in brackets, "Nara Institute of Science and Technology
+        #: (NAIST)": the folded short form -> the names it was declared for, and how it is printed.
+        self.declared: dict[str, set[str]] = defaultdict(set)
+        self.declared_as: dict[str, str] = {}
         for aff in dict.fromkeys(affiliations):  # most strings repeat across people: fold each once
             norm = normalise_institution(aff)
             if not norm or norm in self.phrases:
                 continue
             self.phrases[norm] = aff
+            if "(" in aff:
+                self._declare(aff)
             words = norm.split()
             for w in words:
                 self.by_word[w].add(norm)
-            acronym = "".join(w[0] for w in words if w not in _ACRONYM_SKIP)
+            acronym = place_initials(norm)
             if len(acronym) >= 2:
                 self.by_acronym[acronym].add(norm)
+
+    def _declare(self, affiliation: str) -> None:
+        for m in _DECLARED.finditer(affiliation):
+            name, short = normalise_institution(m.group(1)), m.group(2)
+            folded = normalise_institution(short)
+            # A short form of the name before it, not where it is ("HKUST (Guangzhou)") nor the
+            # organisation a unit belongs to ("Key Laboratory of Big Data (SCUT)"): its letters in
+            # the name's order, from the name's first letter.
+            letters = [c for c in folded if c.isalpha()]
+            if sum(c.isupper() for c in short) < 2 or " " in folded or not letters or not name:
+                continue
+            rest = iter(name.replace(" ", ""))
+            if letters[0] == name[0] and all(c in rest for c in letters):
+                self.declared[folded].add(name)
+                self.declared_as.setdefault(folded, short)
+
+    def declared_names(self, mention: str) -> list[str]:
+        """The names affiliations declare a short form for ("NAIST": Nara Institute of Science and
+        Technology), so papers that print only the long name are found by the short one."""
+        return sorted(self.declared.get(normalise_institution(mention), ()))
 
     def expand(self, acronym: str) -> str | None:
         """The name an acronym no affiliation's initials spell may stand for, taking the first
@@ -363,6 +398,11 @@ class Institutions:
         )
 
 
+def place_initials(name: str) -> str:
+    """The initials a place's name gives its acronym, words such as "of" aside ("nict")."""
+    return "".join(w[0] for w in normalise_institution(name).split() if w not in _ACRONYM_SKIP)
+
+
 #: "NEC Labs America" and "NEC Laboratories America": papers print either.
 _LAB_LONG = {"lab": "laboratory", "labs": "laboratories"}
 
@@ -488,8 +528,13 @@ def research_arm(mention: str) -> Callable[[str], bool]:
         return lambda affiliation: False
 
     def arm(affiliation: str) -> bool:
+        # Only words for a unit may follow the name: "Zhejiang University" is no arm of "Zhejiang Lab".
         a = normalise_institution(affiliation).split()
-        return len(a) > len(core) and a[: len(core)] == core and _without_unit_words(a) == core
+        return (
+            len(a) > len(core)
+            and a[: len(core)] == core
+            and set(a[len(core) :]) <= _UNIT_WORDS | {"artificial", "intelligence"}
+        )
 
     return arm
 
@@ -554,7 +599,8 @@ KNOWN_VENUES = words(
     """
     AAAI AACL AAMAS ACL AISTATS COLING COLM COLT CoNLL CoRL CIKM CVPR EACL ECCV ECIR EMNLP ICASSP ICCV
     ICDE ICDM ICLR ICML ICRA IJCAI Interspeech IROS ISMIR KDD LREC MICCAI NAACL NeurIPS RecSys SemEval
-    SIGGRAPH SIGIR SIGMOD TACL TMLR UAI UIST VLDB WACV WMT WSDM WWW
+    SIGGRAPH SIGIR SIGMOD TACL TMLR UAI UIST VLDB WACV WMT WSDM WWW ISWC ESWC ECAI ICAPS CSCW ICWSM
+    FAccT JMLR JAIR MLSys IJCNLP
     """
 )
 
@@ -628,6 +674,16 @@ class Linker:
         self._take_venue(tokens, links, spans)
         tokens = [t for t in tokens if not _inside(t, spans)]
         self._take_institution(tokens, links, spans)
+        if links.institution:
+            links.institutions.append(links.institution)
+            if _SET_AGAINST.search(text):
+                # "Yonsei vs Sungkyunkwan", "Westlake University or Zhejiang Lab": the second place.
+                other = Links(text=text)
+                self._take_institution([t for t in tokens if not _inside(t, spans)], other, spans)
+                if other.institution and normalise_institution(other.institution) != normalise_institution(
+                    links.institution
+                ):
+                    links.institutions.append(other.institution)
         self._keep_longer_name(tokens, links, spans)
         tokens = [t for t in tokens if not _inside(t, spans)]
         taken = self._take_people(tokens, links, spans, fuzzy=True)
@@ -691,11 +747,19 @@ class Linker:
             (r"\b(?:in\s+)?this\s+year\b", lambda m: (year_now, year_now)),
             (rf"\b(?:in|during|of|for)?\s*(?:the\s+year\s+)?{_YEAR}\b", lambda m: (int(m.group(1)),) * 2),
         ]
+        single = rules[-1][0]
         for pattern, years in rules:
             for m in re.finditer(pattern, text, re.I):
                 if any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
                     continue
                 lo, hi = years(m)
+                if pattern == single and lo is not None:
+                    # "in 2022 or in 2024": two years, each named; the range spans both, not neither.
+                    links.years.append(lo)
+                    if len(set(links.years)) > 1:
+                        links.year_from, links.year_to = min(links.years), max(links.years)
+                        spans.append((m.start(), m.end(), ""))
+                        continue
                 if lo is not None:
                     links.year_from = lo if links.year_from is None else max(links.year_from, lo)
                 if hi is not None:
@@ -1170,7 +1234,9 @@ class Linker:
                 if self.institutions.find(words):
                     if best is None or (-len(words), i) < (best[0], best[1]):
                         # "ntu's": an acronym typed in lower case is still one ("NTU", not "Ntu").
-                        acronym_typed = len(words) == 1 and words[0] in self.institutions.by_acronym
+                        acronym_typed = len(words) == 1 and (
+                            words[0] in self.institutions.by_acronym or words[0] in self.institutions.declared
+                        )
                         # "allen institute for ai": as the records print the name, when one does.
                         printed = self.institutions.phrases.get(normalise_institution(said))
                         shown = printed if printed and said == said.lower() else _as_name(said)

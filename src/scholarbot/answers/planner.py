@@ -94,10 +94,12 @@ ARG_DOCS: dict[str, str] = {
     "venues_out": "Venues to leave out, e.g. [COLM].",
     "year_from": "First year, inclusive.",
     "year_to": "Last year, inclusive.",
-    "sort": "citations: most cited first; date: newest first.",
+    "sort": "citations: most cited first; date: newest first; oldest: earliest first.",
     "limit": "How many results were asked for.",
     "count_of": "What to count.",
     "place_kind": "Only universities, or only companies.",
+    "compare_by": "Without people: compare places, venues or years.",
+    "compared": "The two places, venues or years compared.",
 }
 
 _YEARS = ("year_from", "year_to")
@@ -113,7 +115,7 @@ OP_ARGS: dict[str, tuple[str, ...]] = {
     "count": ("people", "count_of", "topic", "venue", "venues_out", *_YEARS),
     "top_venue": ("people", "topic", "venues", *_YEARS),
     "top_year": ("people", "topic", "venue"),
-    "compare": ("people", "topic", "venue", *_YEARS),
+    "compare": ("people", "topic", "venue", *_YEARS, "compare_by", "compared"),
     "who_works_on": ("topic", "institution", "venue", "venues_out", *_YEARS, "limit"),
     "profile": ("people",),
     "overview": ("topic", "venue", *_YEARS, "limit"),

@@ -31,8 +31,10 @@ Op = Literal[
     "coverage",  # what the records hold: venues, years, how many papers (questions about the bot)
     "help",  # nothing to look up (a greeting, an empty question)
 ]
-Sort = Literal["relevance", "citations", "date"]
+Sort = Literal["relevance", "citations", "date", "oldest"]
 CountOf = Literal["papers", "collaborators", "papers_per_year"]
+#: What a comparison without people sets against each other: venues, years or places.
+CompareBy = Literal["venue", "year", "institution"]
 #: The kind of institution a ranking of places keeps ("which university …", "which companies …").
 PlaceKind = Literal["university", "company"]
 
@@ -74,6 +76,10 @@ class Query:
     place_kind: PlaceKind | None = None
     #: Items of the answer's list to skip: the bot's "Next" button asks for the following page.
     offset: int = 0
+    #: `compare` of one field between values ("more at IJCAI or AAAI?", "2022 vs 2024", "Yonsei vs
+    #: Sungkyunkwan"): the field and its values; the other fields filter both sides alike.
+    compare_by: CompareBy | None = None
+    compared: tuple[str, ...] = ()
 
     @property
     def venue_families(self) -> tuple[str, ...]:
@@ -163,6 +169,11 @@ class Query:
         if place_kind is not None and place_kind not in get_args(PlaceKind):
             raise ValueError(f"place_kind must be one of {', '.join(get_args(PlaceKind))}")
         kwargs["place_kind"] = place_kind
+        compare_by = data.get("compare_by")
+        if compare_by is not None and compare_by not in get_args(CompareBy):
+            raise ValueError(f"compare_by must be one of {', '.join(get_args(CompareBy))}")
+        kwargs["compare_by"] = compare_by
+        kwargs["compared"] = _names(data.get("compared"), "compared")
         ids = data.get("person_ids") or ()
         kwargs["person_ids"] = tuple(str(i) if i else None for i in ids)
         query = cls(**kwargs)
@@ -175,7 +186,9 @@ class Query:
         """Why this query cannot run as it stands, or None."""
         if self.op in PAIR_OPS and len(self.people) < 2 and not (self.op == "compare" and not self.people):
             return f"{self.op} needs two people"
-        if self.op == "compare" and not self.people and not self.topic:
+        if self.compare_by and len(self.compared) < 2:
+            return "compare_by needs two values in compared"
+        if self.op == "compare" and not self.people and not self.topic and not self.compare_by:
             # Without people, a comparison sets topics against each other ("A or B: more papers?").
             return "compare needs two people or two topics"
         if (
@@ -212,7 +225,7 @@ def _names(value: Any, field: str) -> tuple[str, ...]:
     if isinstance(names, str):
         names = (names,)
     if not isinstance(names, list | tuple) or not all(isinstance(v, str) for v in names):
-        raise ValueError(f"{field} must be a list of venue names")
+        raise ValueError(f"{field} must be a list of names")
     return tuple(dict.fromkeys(v.strip() for v in names if v.strip()))
 
 

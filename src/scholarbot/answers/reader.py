@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scholarbot.answers.chat import normalise, plain
-from scholarbot.answers.linking import Links, words
+from scholarbot.answers.linking import Links, place_initials, words
 from scholarbot.answers.query import (
     MAX_LIMIT,
     PERSON_OPS,
@@ -169,6 +169,12 @@ _PLACE_NOUNS = (
 # "which industry labs …", "top academic labs …": the kind of place said before its noun.
 _PLACE_KIND_WORDS = r"(?:(?:industry|industrial|corporate|tech|academic|research)\s+)?"
 _WHICH_PLACE = _rx(rf"\b(?:which|what)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
+_WHICH_OF = _rx(r"\bwhich\s+(?:one|of\s+(?:them|the\s+two|these|those))\b")
+_PLURAL_PAPERS = _rx(r"\b(?:papers|publications|articles|works|pubs)\b")
+_PLACE_WORKS = _rx(
+    r"^\s*(?:(?:or|and)\s+\w+\s+)?(?:(?:are|is|have|has|do|does)\s+)?(?:\w+\s+)?(?:work\w*|publish\w*|research\w*|do|does|did|doing|write|"
+    r"wrote|writing|focus\w*|active|big|strong|involved|show\s+up)\b"
+)
 _TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
 _UNIVERSITY_ASKED = _rx(r"\b(?:universit(?:y|ies)|unis?|colleges?|schools?|academic)\b")
 _COMPANY_ASKED = _rx(r"\b(?:compan(?:y|ies)|industry|industrial|corporate|tech)\b")
@@ -298,6 +304,12 @@ _STORE_WORDS = words(
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
+#: A place as who publishes: "does CyberAgent publish any NLP?", "has Google done work on X".
+_PLACE_SUBJECT = _rx(
+    r"⟨I⟩(?:['’]s)?\s+(?:(?:people|folks|researchers|ever|also|actually|even|still)\s+)?"
+    r"(?:publish\w*|work(?:s|ed)?\s+on|do(?:es)?\s+(?:any|research|work)|did\s+(?:any|research|work)|"
+    r"research\w*|writes?\s+(?:about|on)|wrote\s+(?:about|on)|put\s+out|ha(?:s|ve)\s+(?:any|papers|work|done))"
+)
 #: Operations over papers, which an institution narrows to those written there.
 _PAPER_OPS = frozenset({"find_papers", "count", "paper_authors", "overview"})
 #: "Tor Lattimore papers": a name, then a word for papers.
@@ -316,6 +328,14 @@ _FRAGMENT = _rx(
 _DATE = _rx(
     r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
     r"\bwhat(?:'s|\s+is)\s+new\b|\bnew\s+(?:papers|work|publications|results)\b"
+)
+#: The earliest papers, or when someone began on something: "X's first paper", "when did X start
+#: working on Y" (not "the first author", nor a year: "first year" is _YEAR_Q's).
+_EARLIEST = _rx(
+    r"\b(?:earliest|oldest)\b(?!\s+years?\b)|"
+    r"\bfirst\s+(?:[\w-]+\s+)?(?:paper|papers|work|article|publication|pub)\b|"
+    r"\b(?:start|started|starting|begin|began|begun)\s+(?:\w+ing|to\s+\w+)\b|"
+    r"\bfirst\s+(?:publish|published|wrote|worked|work(?:ed)?\s+on|got\s+into)\b|\bwhen\s+did\b.*\bfirst\b"
 )
 _SINGULAR_TOP = _rx(
     r"\b(?:most[- ]cited|best[- ]known|most[\s-]+\w+|top|best|highest[- ]cited|best-cited)\s+"
@@ -360,6 +380,8 @@ _CUE_WORDS = words(
     regular primary typical closest dated help titles title-only send sends sent most-referenced
     best-cited accepted outlet outlets alongside calendar
     coming appear appears since until outside besides newer older earlier later prior first
+    what's who's where's how's when's kind kinds stuff comes
+    earliest oldest start started starting begin began begun beginning always theirs hers
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal
@@ -433,6 +455,12 @@ def read(links: Links) -> Reading:
             residual = masked
     refers = _refers(residual)
     topic = _topic(residual, links)
+    if (
+        topic
+        and links.institution
+        and _short_for(topic.strip(" ()").lower(), place_initials(links.institution))
+    ):
+        topic = None  # "NICT (National Institute of Information and Communications Technology)"
     if topic and people and not links.title and not _marked(residual, topic) and _ASKS.search(residual):
         # "how many papers did X publish back in 2022?", "which conference shows up most in X's
         # papers?": words left over from how a question about a person is put, not a topic of theirs.
@@ -460,7 +488,7 @@ def read(links: Links) -> Reading:
     # "what did they publish?" asks a person question about someone named earlier.
     n = len(people) or (1 if refers else 0)
     op, extra, sure = _operation(residual, n, topic, links)
-    if op in _PAPER_OPS and topic and not n and not links.placed:
+    if op in _PAPER_OPS and topic and not n and not links.placed and not _PLACE_SUBJECT.search(residual):
         # A paper search keeps a place only where the question puts papers there ("dialogue papers
         # from Stanford"); a description naming one ("hate speech from Brazil, Germany and India",
         # "alignment of LMs") is about it.
@@ -567,6 +595,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         if _YESNO.search(r) and links.institution and not _WRITTEN.search(r):
             # "is X at Stanford?", "does X work for Google?": a profile that answers yes or no.
             return "profile", {}, True
+        if _EARLIEST.search(r):
+            # "X's first paper", "when did X start working on Y": their papers, oldest first.
+            return "papers_by", {"sort": "oldest"}, True
         if _DATE.search(r) and not _WHERE.search(r):
             # "what's X been up to lately", "the newest from X": their papers, newest first.
             return "papers_by", {"sort": "date"}, True
@@ -583,6 +614,10 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if how_to_use and not (links.venue_said or links.institution or links.title):
         # "just joined the lab, how do i use u": what the bot does, not a search for "joined".
         return "help", {"topic": None}, True
+    set_against = _set_against(r, links)
+    if set_against is not None:
+        # "more NAS papers at IJCAI or AAAI?", "2022 vs 2024", "Yonsei vs Sungkyunkwan": each counted.
+        return "compare", set_against, True
     about = topic is None or all(w.lower() in _STORE_WORDS for w in re.findall(r"[\w'-]+", topic))
     if _ABOUT_STORE.search(links.residual) and about and not links.title:
         people_counted = _COUNT.search(r) and _WHO.search(r) and not _PAPERS.search(r)
@@ -605,7 +640,11 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         # "how many authors are in the database?": what the records hold, researchers counted.
         return "coverage", {}, True
     which_place = _WHICH_PLACE.search(r)
-    places_ranked = (which_place if _WHICH_MORE.search(r) else None) or _TOP_PLACES.search(r)
+    # "which companies publish on X?", "which labs work on X": the places that do, most papers first.
+    places_working = which_place and _PLACE_WORKS.search(r[which_place.end() :])
+    places_ranked = (which_place if _WHICH_MORE.search(r) or places_working else None) or _TOP_PLACES.search(
+        r
+    )
     if places_ranked and not _ASKS_WHO.search(r):
         # "which university publishes the most on X?", "top labs for X": places, not people; of
         # the kind the question names before or as its noun.
@@ -647,8 +686,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     if _ONE_PAPER.search(r) and (topic or links.title) and not _COUNT.search(r):
         # "…fake news with llm agents, which paper?", "the paper about neopronouns: authors?"
         return ("paper_authors" if _WHO.search(r) else "find_papers"), {}, True
-    if _COUNT.search(r) and _CITATIONS.search(r) and (topic or links.title) and not _PAPERS.search(r):
-        # "how many citations does TS2Vec have?": the paper it names, with its count.
+    if _COUNT.search(r) and _CITATIONS.search(r) and (topic or links.title) and not _PLURAL_PAPERS.search(r):
+        # "how many citations does TS2Vec have?", "how many cites does the UMIC paper have": the paper
+        # it names, with its count.
         return "find_papers", {"sort": "citations", "limit": 1}, True
     if _COUNT.search(r) and (topic or links.venue_said or links.institution):
         return "count", {"count_of": "papers"}, True
@@ -667,9 +707,12 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "find_papers", {"sort": "citations", **_limit(r)}, True
     if topic or links.title:
         return "find_papers", _sorting(r), _PAPERS.search(r) is not None or links.title is not None
-    if links.institution and not links.venue_said and _PAPERS.search(r) and not _WHO.search(r):
-        # "papers from Stanford", "what has CMU published lately?": the newest papers written there.
-        return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
+    if links.institution and not links.venue_said and not _WHO.search(r):
+        # "papers from Stanford", "what has CMU published lately?", "what kind of stuff comes out of
+        # uni mannheim": the newest papers written there ("what about acme" in a thread is unsure:
+        # a follow-up asks the last question about it).
+        sure = bool(_PAPERS.search(r) or _CITED.search(r))
+        return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"} if sure else {}, sure
     if links.venue_said and not _WHO.search(r):
         # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years.
         if _PAPERS.search(r):
@@ -679,9 +722,33 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
     return "help", {}, not _content(r)
 
 
+def _set_against(r: str, links: Links) -> dict[str, object] | None:
+    """The field a question without people compares, and its values: two places, venues or years
+    named with a word that weighs one against the other ("more", "vs", "which has")."""
+    if not (_WHICH_MORE.search(r) or _WHICH_OF.search(r)):
+        return None
+    if len(links.institutions) == 2:
+        return {"compare_by": "institution", "compared": tuple(links.institutions)}
+    if len(links.venues) == 2 and not links.venues_out:
+        return {"compare_by": "venue", "compared": tuple(links.venues)}
+    years = list(dict.fromkeys(links.years))
+    if len(years) == 2:
+        return {"compare_by": "year", "compared": tuple(str(y) for y in years)}
+    return None
+
+
+def _short_for(word: str, initials: str) -> bool:
+    """Whether a word is a short form of a name with these initials: its letters among them, in
+    order, from the first ("nict": National Institute of Information and Communications Technology)."""
+    rest = iter(initials)
+    return len(word) >= 2 and word.isalpha() and word[0] == initials[:1] and all(c in rest for c in word)
+
+
 def _sorting(r: str) -> dict[str, object]:
     if _CITED.search(r):
         return {"sort": "citations", **_limit(r)}
+    if _EARLIEST.search(r):
+        return {"sort": "oldest"}
     if _DATE.search(r):
         return {"sort": "date"}
     return {}

@@ -32,6 +32,9 @@ class Shown:
     papers: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     more: Query | None = None
+    #: Whether the first person shown has more papers in the answer than the second: the one a
+    #: reader takes "he" to mean after "who has the most of these?".
+    leads: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,11 @@ _ONE = r"(?:one|paper|article|work|publication|result|hit)"
 _SORT_WORDS = {
     "cited": "citations", "citations": "citations", "popular": "citations", "influential": "citations",
     "known": "citations", "newest": "date", "latest": "date", "recent": "date", "new": "date",
+    "oldest": "oldest", "earliest": "oldest",
 }  # fmt: skip
 _SORTED = (
     r"(?:most[- ]cited|highest[- ]cited|best[- ]known|most\s+(?:popular|influential|recent)|"
-    r"newest|latest|top)"
+    r"newest|latest|oldest|earliest|top)"
 )
 # A paper of the last answer: by its place in the list, by a ranking of it, or by a pronoun.
 _PAPER_REF = _rx(
@@ -115,7 +119,12 @@ _POINTING_WORDS = words(
 _WHO_HAS_MOST = _rx(
     r"\bwho\s+(?:has|have|had|wrote|writes|published|publishes|did)\s+(?:the\s+)?most"
     r"(?:\s+(?:papers\s+)?(?:of\s+(?:those|these|them)|here|there|in\s+(?:it|that|this)))?\s*\W*$|"
-    r"\b(?:main|top|key|leading|biggest|most\s+active)\s+(?:people|authors|names|researchers|folks|players)\b"
+    # "who's on the most of those", "who works on that most", "who is the top author there"
+    r"\bwho\s+(?:is|are)\s+on\s+(?:the\s+)?most\s+of\s+(?:those|these|them)\s*\W*$|"
+    r"\bwho\s+(?:works?|worked|publishes|published|writes|wrote)\s+(?:on|about)\s+(?:that|this|it|those|these)"
+    r"\s+(?:the\s+)?most\s*\W*$|"
+    r"\b(?:main|top|key|leading|biggest|most\s+active)\s+(?:people|person|authors?|names?|researchers?|folks|"
+    r"players?)\b"
     r"(?=\s*(?:there|here|of\s+(?:those|these|them)|on\s+(?:it|that|this|those|these)|in\s+(?:it|that|this))?\s*\W*$)"
 )
 # "where are they from?", "which institutions are they at?", "where do they work?"
@@ -177,6 +186,28 @@ def refer(
         return Referral(
             text=_named(rest, (who,)) if rest and _PERSON.search(rest) else f"what about {who}? {rest}"
         )
+    than = _MORE_THAN.search(text)
+    if than and len(previous.people) == 1 and previous.op in _ONE_PERSON_OPS:
+        # "is that more than sebastian ordyniak?", "and X - more or fewer papers than him?": the
+        # person asked about and the other, compared within the same filters.
+        other = _other_person(than.group("who"), text[: than.start()], residual, previous.people[0], earlier)
+        if other is not None:
+            first, second = (
+                (other, previous.people[0]) if _names_first(residual, than) else (previous.people[0], other)
+            )
+            return Referral(
+                query=Query(
+                    op="compare",
+                    people=(first, second),
+                    topic=previous.topic,
+                    venue=previous.venue,
+                    venues=previous.venues,
+                    venues_out=previous.venues_out,
+                    year_from=previous.year_from,
+                    year_to=previous.year_to,
+                    sort="citations" if re.search(r"\bcit", text, re.I) else "relevance",
+                )
+            )
     if topic and "⟨P" not in residual and re.fullmatch(r"[^\W\d_]{3,}", topic.strip()):
         # "where's taylor based?" in a thread about Taylor Berg-Kirkpatrick: a word of the name of
         # one person the conversation asked about is that person, not a topic.
@@ -195,13 +226,19 @@ def refer(
         listed = run(previous).people
         index = _position(nth.group(1))
         if listed and index < len(listed):
-            return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[nth.end() :]}")
+            end = _NTH_OF_IT.match(text, nth.end()).end()  # type: ignore[union-attr]
+            return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[end:]}")
     if nth and previous.op in _PAPER_LISTS:
-        # "who's the first author on that?", "the rhino one, first author?" after a list of papers:
-        # who wrote the paper meant, whose authors the answer lists in order.
+        # "who's the first author on that?", "the rhino one, first author - where is he now?" after
+        # a list of papers: that author of the paper meant, named in the question.
         title = _paper_meant(text, run(previous).papers)
         if title:
-            return Referral(text=f"who wrote “{title}”?")
+            in_order = run(Query(op="paper_authors", topic=title)).people
+            index = _position(nth.group(1))
+            if not in_order or index >= len(in_order):
+                return Referral(text=f"who wrote “{title}”?")
+            start, end = nth.start(), _NTH_OF_IT.match(text, nth.end()).end()  # type: ignore[union-attr]
+            return Referral(text=f"{text[:start]}{in_order[index]}{text[end:]}")
     place_pointed = previous.institution and not previous.people and _THEIR.search(text)
     if _WHO_HAS_MOST.search(text) and not topic and "⟨P" not in residual and not place_pointed:
         # "who has the most of these?", "who are the main people there?": who wrote the list.
@@ -236,6 +273,8 @@ def refer(
         other = next((p for p in earlier if p != previous.people[0]), None)
         if other is not None:
             return Referral(text=_named(text, (previous.people[0], other)))
+    if _WHERE_FROM.search(text) and not topic and named < 0 and previous.op == "paper_authors":
+        return Referral(query=previous)  # "who wrote X and where are they from?": its authors, placed
     if _WHERE_FROM.search(text) and not topic and named < 0 and not previous.people:
         # "where are they from?" after papers or people on a topic: the places behind that list.
         behind = _papers_listed(previous) or (previous if previous.op == "who_works_on" else None)
@@ -250,6 +289,9 @@ def refer(
             people = _meant(people, earlier)
         if len(people) == wanted or (wanted == 2 and len(people) == 1):
             return Referral(text=_named(text, people))
+        if wanted == 1 and people and previous.op in _RANKED_PEOPLE and run(previous).leads:
+            # "where is he?" after "who has the most of these?": the one ranked first, ahead of the rest.
+            return Referral(text=_named(text, people[:1]))
         if len(people) > 1:
             return Referral(reply=_which_of(people))
         return None
@@ -316,10 +358,45 @@ _ON_IT = _rx(
 _THEIR = _rx(r"\b(?:their|they|them)\b")
 _THERE = _rx(r"\b(?:(?:from|at|in)\s+)?there\b")
 _THERE_OR_THEY = _rx(r"\b(?:(?:from|at|in)\s+)?there\b|\btheir\b|\bthey\b|\bthem\b")
+#: Answers that rank people, most papers first: "he" after them is the first, as a reader takes it.
+_RANKED_PEOPLE = frozenset({"who_works_on", "collaborators"})
 #: Answers that list people, whom "they" means rather than the place they were asked at.
 _PEOPLE_LISTS = frozenset({"who_works_on", "paper_authors", "collaborators", "common_coauthors"})
 # "the first author", "the last author": of the paper whose authors the last answer listed.
-_NTH_AUTHOR = _rx(rf"\bthe\s+({_ORDINAL})\s+author\b")
+_NTH_AUTHOR = _rx(rf"\b(?:the\s+)?({_ORDINAL})\s+author\b")
+#: What follows "the first author" to say of which paper ("on that one", "of it"): the name replaces it too.
+_NTH_OF_IT = _rx(
+    rf"(?:\s+(?:on|of|for|in)\s+(?:(?:that|this|the)\s+(?:{_ONE}|[\w-]+\s+{_ONE})|it|that|this|the\s+paper))?"
+)
+
+
+#: "more than X", "more or fewer papers than him", "cited more than her": a comparison with someone.
+_MORE_THAN = _rx(
+    r"\b(?:more|fewer|less|higher|lower|bigger)\b(?:\s+or\s+(?:more|fewer|less))?(?:\s+(?:papers|pubs|"
+    r"publications|citations|cited|often))?\s+than\s+(?P<who>[^?!.,;]+?)\s*[?!.]*\s*$"
+)
+#: Operations about one person whose answer is a number of papers (or a list of them).
+_ONE_PERSON_OPS = frozenset({"count", "papers_by", "profile", "top_venue", "top_year"})
+
+
+def _other_person(who: str, before: str, residual: str, asked: str, earlier: tuple[str, ...]) -> str | None:
+    """Whom "than …" compares the person asked about with: a name said there, "him"/"her" (the
+    person named earlier in the question, else the one the conversation asked about before)."""
+    who = who.strip()
+    if not _PERSON.fullmatch(who):
+        # A word of the name of someone asked about before ("than katz") is that person.
+        holders = [p for p in earlier if p != asked and who.lower() in re.split(r"[\s-]+", p.lower())]
+        return holders[-1] if len(holders) == 1 else who
+    said = re.sub(r"^\W*(?:(?:and|also|what\s+about|how\s+about|ok|so)\W+)*", "", before).strip(" -–—,:")
+    if "⟨P" in residual and said:
+        return said
+    others = [p for p in earlier if p != asked]
+    return others[-1] if others else None
+
+
+def _names_first(residual: str, than: re.Match[str]) -> bool:
+    """Whether the question names the other person before "than" ("and X - more than him?")."""
+    return "⟨P" in residual and bool(_PERSON.fullmatch(than.group("who").strip()))
 
 
 def _meant(people: tuple[str, ...], earlier: tuple[str, ...]) -> tuple[str, ...]:

@@ -151,16 +151,24 @@ def join_names(names: list[str]) -> str:
 
 def joined(question: str, first: Answer, second: Answer) -> Answer:
     """Two answers to a message that asked two questions, as one: the second's citations numbered
-    after the first's; the second's query is the turn a follow-up builds on."""
-    shift = len(first.sources)
+    after the first's, a paper both cite keeping the first's number; the second's query is the turn
+    a follow-up builds on."""
+    known = {s.id: s.n for s in first.sources}
+    number: dict[int, int] = {}
+    sources = list(first.sources)
+    for s in second.sources:
+        if s.id in known:
+            number[s.n] = known[s.id]
+        else:
+            number[s.n] = len(sources) + 1
+            sources.append(dataclasses.replace(s, n=number[s.n]))
 
     def renumber(text: str) -> str:
-        return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", text)
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{number.get(int(m.group(1)), int(m.group(1)))}]", text)
 
-    sources = [*first.sources, *(dataclasses.replace(s, n=s.n + shift) for s in second.sources)]
     people = [
         *first.people,
-        *({**p, "papers": [n + shift for n in p.get("papers", [])]} for p in second.people),
+        *({**p, "papers": [number.get(n, n) for n in p.get("papers", [])]} for p in second.people),
     ]
     return Answer(
         intent=second.intent,
