@@ -1009,6 +1009,16 @@ def test_is_at_counts_every_place_the_newest_paper_lists():
     assert answer.value is True and answer.text.startswith("Yes: 2 paper(s)")
     moved = FactsComposer(query.with_(institution="Stanford")).profile(PersonView(person, [new, old]), [])
     assert moved.value is False and moved.text.startswith("No paper in the records lists")
+    # "was she always at Würzburg?": a yes names the papers that list her only elsewhere, earliest first.
+    first = paper("First work", 2019, "Stanford University")
+    same_year = paper("Another newer work", 2024, "Stanford University")
+    papers = [new, same_year, old, first]
+    person = Researcher(id="r_1", name="Ana Li", paper_ids=tuple(p.id for p in papers))
+    always = FactsComposer(query).profile(PersonView(person, papers), [])
+    assert always.value is True, always.text  # a paper of the newest year still lists her there
+    assert "2 other paper(s) list them elsewhere, the earliest at Stanford University (“First work”" in (
+        always.text
+    )
 
 
 def _venues_store(tmp_path: Path, model_cache: Path, files: dict[str, list[dict[str, str]]]) -> Answerer:
@@ -1915,3 +1925,21 @@ def test_places_venues_and_years_set_against_each_other_are_each_counted(tmp_pat
     # A lab is not the university that shares its city's name.
     lab = answerer.ask("how many papers from Zhejiang Lab?")
     assert lab.value == 1, lab.text
+
+
+def test_a_survey_asked_for_is_named_among_the_papers_on_the_field(tmp_path, model_cache):
+    rows = [
+        {"title": f"Reef Monitoring with Drones {i}", "author": f"Ann Lee{i}", "abstract": "Reef monitoring."}
+        for i in range(4)
+    ] + [
+        {
+            "title": "A Survey of Reef Monitoring",
+            "author": "Bo Chen",
+            "abstract": "We survey reef monitoring.",
+        }
+    ]
+    answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
+    a = answerer.ask("any survey on reef monitoring?")
+    assert "A survey among them: “A Survey of Reef Monitoring”" in a.text, a.text
+    intro = answerer.ask("intro readings for reef monitoring")
+    assert intro.query["topic"] == "reef monitoring", intro.query

@@ -145,8 +145,9 @@ class FactsComposer(Composer):
             aff, paper = there[0]
             newest = listed[0]
             count = len({p.id for _, p in there})
-            # Any place the newest paper lists them at counts ("Mannheim + Würzburg"), not only its first.
-            if paper is not newest[1]:
+            # Any place the newest paper lists them at counts ("Mannheim + Würzburg"), not only its
+            # first; so does another paper of the newest year (the records seldom date within one).
+            if paper is not newest[1] and (paper.year or 0) < (newest[1].year or 0):
                 # Listed there once, elsewhere on the newest paper: not there now, by the records.
                 self.answer.value = False
                 return (
@@ -156,10 +157,21 @@ class FactsComposer(Composer):
                     f"[{self.cite(newest[1])}]."
                 )
             self.answer.value = True
-            return (
+            text = (
                 f"Yes: {count} paper(s) list {name} at {aff}, the newest "
                 f"“{short(paper.title)}” ({venue_year(paper)}) [{self.cite(paper)}]."
             )
+            # "was he always at RIT?": the papers that list them only elsewhere, the earliest named.
+            at = {p.id for _, p in there}
+            elsewhere = [(a, p) for a, p in listed if p.id not in at]
+            if elsewhere:
+                first_aff, first = elsewhere[-1]
+                others = len({p.id for _, p in elsewhere})
+                text += (
+                    f" {others} other paper(s) list them elsewhere, the earliest at {first_aff} "
+                    f"(“{short(first.title)}”, {venue_year(first)}) [{self.cite(first)}]."
+                )
+            return text
         if not listed:
             return f"The records give no affiliation for {name}, so I cannot say whether they are at {place}."
         self.answer.value = False
@@ -798,25 +810,30 @@ class FactsComposer(Composer):
     def topics_compared(self, query: Query, counted: list[tuple[str, int, list[Paper]]]) -> Answer:
         """How many papers each topic asked about has, most first."""
         where = _filters(query)
-        ranked = sorted(counted, key=lambda t: -t[1])
-        most = ranked[0][1]
-        if not most:
+        if not any(n for _, n, _ in counted):
             self.answer.value = 0
             names = " or ".join(t for t, _, _ in counted)
             return self.finish(f"The records hold no paper on {names}{where}.")
-        tied = [t for t, n, _ in ranked if n == most]
-        self.answer.value = " / ".join(tied)
-
-        def counted_part(topic: str, n: int, papers: list[Paper]) -> str:
-            cites = "".join(f"[{self.cite(p)}]" for p in papers)
-            return f"{topic}: {n} paper(s){' ' + cites if cites else ''}"
-
-        parts = "; ".join(counted_part(*t) for t in ranked)
+        _, tied, parts = self._most_first(counted)
         if len(tied) > 1:
             lead = f"As many papers on {' and '.join(tied)}{where} in the records"
         else:
             lead = f"More papers on {tied[0]}{where} in the records"
         return self.finish(f"{lead} — {parts}.")
+
+    def _most_first(
+        self, counted: list[tuple[str, int, list[Paper]]]
+    ) -> tuple[list[tuple[str, int, list[Paper]]], list[str], str]:
+        """Counted things most papers first, those tied for the most (the answer's value), and each
+        said with its count and cited examples ("IJCAI: 40 paper(s) [1][2]; AAAI: 9 paper(s) [3]")."""
+        ranked = sorted(counted, key=lambda t: -t[1])
+        tied = [name for name, n, _ in ranked if n == ranked[0][1]]
+        self.answer.value = " / ".join(tied)
+        parts = []
+        for name, n, papers in ranked:
+            cites = "".join(f"[{self.cite(p)}]" for p in papers)
+            parts.append(f"{name}: {n} paper(s){' ' + cites if cites else ''}")
+        return ranked, tied, "; ".join(parts)
 
     def fields_compared(self, query: Query, counted: list[tuple[str, int, list[Paper]]]) -> Answer:
         """How many papers each place, venue or year compared has, most first."""
@@ -835,20 +852,11 @@ class FactsComposer(Composer):
         def side(value: str) -> str:
             return f"in {value}" if by == "year" else f"at {value}"
 
-        ranked = sorted(counted, key=lambda t: -t[1])
-        most = ranked[0][1]
-        if not most:
+        if not any(n for _, n, _ in counted):
             self.answer.value = 0
             sides = " or ".join(side(v) for v, _, _ in counted)
             return self.finish(f"The records hold no {what}{where} {sides}.")
-        tied = [v for v, n, _ in ranked if n == most]
-        self.answer.value = " / ".join(tied)
-
-        def part(value: str, n: int, papers: list[Paper]) -> str:
-            cites = "".join(f"[{self.cite(p)}]" for p in papers)
-            return f"{value}: {n} paper(s){' ' + cites if cites else ''}"
-
-        parts = "; ".join(part(*t) for t in ranked)
+        ranked, tied, parts = self._most_first(counted)
         if len(tied) == len(ranked):
             lead = f"As many {what}{where} {' as '.join(side(v) for v in tied)} in the records"
         else:
@@ -916,9 +924,17 @@ class FactsComposer(Composer):
         if query.sort == "date":
             newest = max(papers, key=lambda p: p.year or 0)
             lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
+        surveys = [p for p in papers if _SURVEY_TITLE.search(p.title)][:SURVEYS_NAMED]
+        if surveys:
+            # "any survey on X?", "good intro to X": the papers that survey it are the place to start.
+            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in surveys)
+            lead += f" {'A survey' if len(surveys) == 1 else 'Surveys'} among them: {listed}."
         return self.finish(" ".join([lead, *lines]))
 
 
+#: A title that says the paper surveys its field, and how many such papers an overview names.
+_SURVEY_TITLE = re.compile(r"\b(?:survey|literature\s+review|systematic\s+review|tutorial|primer)\b", re.I)
+SURVEYS_NAMED = 3
 #: Authors a paper may have for the answer to say where each one was.
 PLACED_AUTHORS_MAX = 8
 

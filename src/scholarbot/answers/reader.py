@@ -382,6 +382,7 @@ _CUE_WORDS = words(
     coming appear appears since until outside besides newer older earlier later prior first
     what's who's where's how's when's kind kinds stuff comes
     earliest oldest start started starting begin began begun beginning always theirs hers
+    readings intro introductory starter beginner beginners
     appeared appearing submit submits submitted submitting release releases released w/ x same
     recommend suggest good great nice interesting worth must up pull altogether mention mentions
     mentioned mentioning discuss discusses discussed discussing cover covers covered covering deal

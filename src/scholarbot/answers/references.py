@@ -195,17 +195,17 @@ def refer(
             first, second = (
                 (other, previous.people[0]) if _names_first(residual, than) else (previous.people[0], other)
             )
+            sort: Sort = "citations" if re.search(r"\bcit", text, re.I) else "relevance"
             return Referral(
-                query=Query(
+                query=previous.with_(
                     op="compare",
                     people=(first, second),
-                    topic=previous.topic,
-                    venue=previous.venue,
-                    venues=previous.venues,
-                    venues_out=previous.venues_out,
-                    year_from=previous.year_from,
-                    year_to=previous.year_to,
-                    sort="citations" if re.search(r"\bcit", text, re.I) else "relevance",
+                    person_ids=(),
+                    institution=None,
+                    sort=sort,
+                    limit=None,
+                    offset=0,
+                    count_of=None,
                 )
             )
     if topic and "⟨P" not in residual and re.fullmatch(r"[^\W\d_]{3,}", topic.strip()):
