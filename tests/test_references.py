@@ -408,3 +408,14 @@ def test_who_wrote_a_paper_says_where_each_author_was_and_where_they_are_from_is
     a = answerer.ask("who wrote Ocean Heat Maps and where are they from?")
     assert "is by Cy Dunn (Reef University); Eve Fox (Fox Institute)." in a.text, a.text
     assert "Who do you mean" not in a.text
+
+
+def test_the_x_ones_narrow_the_last_list_and_the_second_one_is_what_it_means(answerer):
+    ones = answerer.ask("the ocean ones", previous=Query(op="profile", people=("Cy Dunn",)))
+    assert ones.query == {"op": "papers_by", "people": ["Cy Dunn"], "topic": "ocean"}, ones.query
+    second = answerer.ask(
+        "the second one - who else is on it",
+        previous=Query(op="papers_by", people=("Cy Dunn",), sort="citations"),
+    )
+    assert second.query == {"op": "paper_authors", "topic": "Ocean Heat Maps"}, second.query
+    assert "Eve Fox" in second.text

@@ -322,8 +322,12 @@ _RELATIVE = _rx(r"\b(?:the|a|an|these|those|its)\s+[\w'-]+\s*$")
 # "the one at Tsinghua" picks among the namesakes the last answer named.
 _FRAGMENT = _rx(
     r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but|"
-    r"(?:i\s+mean(?:t)?\s+)?the\s+one\s+(?:at|from|in|with|who|working))\b"
+    r"(?:i\s+mean(?:t)?\s+)?the\s+one\s+(?:at|from|in|with|who|working))\b|"
+    # "the multiagent teams ones", "the search ads ones": the last list narrowed to a topic.
+    r"^\s*the\s+[\w'’-]+(?:\s+[\w'’-]+){0,3}\s+ones\W*$"
 )
+#: ...which asks nothing of its own: the last question's operation stays.
+_THE_ONES = _rx(r"^\s*the\s+[\w'’-]+(?:\s+[\w'’-]+){0,3}\s+ones\W*$")
 # "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
 _DATE = _rx(
     r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
@@ -496,7 +500,7 @@ def read(links: Links) -> Reading:
         base["institution"] = None
         base["topic"] = _topic(residual.replace("⟨I⟩", links.institution_said), links) or topic
     query = asked = Query(op=op, **{**base, **extra})  # type: ignore[arg-type]
-    asked_sure = sure
+    asked_sure = sure and not _THE_ONES.match(links.residual)
     if query.problem() is not None or (n and not people and op in PERSON_OPS):
         # (A pronoun with no one named: a follow-up fills the person in from the turn before.)
         # Not enough to run what the words ask: fall back to a search of the question's words.

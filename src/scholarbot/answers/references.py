@@ -245,7 +245,11 @@ def refer(
         authors = _authors_of(previous)
         if authors is not None:
             return Referral(query=authors)
-    pointed = _subject_pointed(text, previous)
+    item = _PAPER_REF.search(text)
+    # "the second one - who else is on it?": "it" is that paper, not the topic asked about before.
+    pointed = (
+        None if item and (item.group("ordinal") or item.group("number")) else _subject_pointed(text, previous)
+    )
     if pointed is not None:
         return Referral(text=pointed)
     person = _PERSON.search(residual)
@@ -326,8 +330,17 @@ def refer(
     if not papers or index >= len(papers):
         return None
     title = papers[index if index >= 0 else len(papers) - 1]
+    rest = f"{text[: ref.start()]}{text[ref.end() :]}"
+    it = _IT_AGAIN.search(rest) if ref.group("ordinal") or ref.group("number") else None
+    if it:
+        # "the second one - who else is on it?": "it" is where the paper's title goes.
+        return Referral(text=f"{rest[: it.start(1)]}“{title}”{rest[it.end(1) :]}")
     # "who wrote it with her?": who wrote the paper (she is among its authors).
     return Referral(text=f"{text[: ref.start()]}“{title}”{text[ref.end() :]}")
+
+
+#: A pronoun left after a listed paper is picked ("the 2nd one - who else is on it?").
+_IT_AGAIN = _rx(r"\b(?:on|of|in|about|behind|wrote|authored)\s+(it|that|this)\b")
 
 
 def _subject_pointed(text: str, previous: Query) -> str | None:
