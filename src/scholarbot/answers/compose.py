@@ -345,10 +345,8 @@ def commonly_printed(person: Researcher, papers: list[Paper]) -> str:
     """The person's name as most of these papers print it (the first paper's printing on a tie):
     one person printed two ways, "Nicholas Yuan" on three shared papers and "Nicholas Jing Yuan" on
     two, is named as those papers mostly have it."""
-    printed = Counter(printed_name(person, p) for p in papers)
-    first = printed_name(person, papers[0])
-    best = max(printed.values())
-    return first if printed[first] == best else next(n for n, k in printed.items() if k == best)
+    # most_common keeps first-counted order among equals, so the first paper's printing wins a tie.
+    return Counter(printed_name(person, p) for p in papers).most_common(1)[0][0]
 
 
 def _paper_with(papers: list[Paper], person: Researcher) -> Paper | None:

@@ -1038,11 +1038,6 @@ def _venue_phrase(query: Query) -> str | None:
     return " or ".join(named) or None
 
 
-def _listed(names: tuple[str, ...]) -> str:
-    """ "ACL", "ACL and NAACL", "ACL, NAACL and COLING"."""
-    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
-
-
 def _plain(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
@@ -1056,7 +1051,7 @@ def _filters(query: Query) -> str:
     if venue:
         bits.append(f" at {venue}" if not query.institution else f" ({venue})")
     if query.venues_out:
-        bits.append(f" outside {_listed(query.venues_out)}")
+        bits.append(f" outside {join_names(list(query.venues_out))}")
     years = _years_phrase(query)
     if years:
         bits.append(f" {years}")
@@ -1068,7 +1063,7 @@ def _scope(query: Query) -> str:
     years = _years_phrase(query)
     bits = [
         f"at {_venue_phrase(query)}" if query.venue else None,
-        f"outside {_listed(query.venues_out)}" if query.venues_out else None,
+        f"outside {join_names(list(query.venues_out))}" if query.venues_out else None,
         years,
         f"on {query.topic}" if query.topic else None,
     ]

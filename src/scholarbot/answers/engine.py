@@ -159,6 +159,7 @@ class Answerer:
         self._institution_affiliations: dict[str, list[str]] = {}
         self._typos: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self._affiliation_digests: dict[int, str] | None = None
+        self._venues_held: tuple[list[str], list[str]] | None = None
         self._definitions: dict[str, str | None] = {}
         self._generation: str | None = None
 
@@ -224,6 +225,7 @@ class Answerer:
             self._institution_affiliations.clear()
             self._typos.clear()
             self._affiliation_digests = None
+            self._venues_held = None
             self._definitions.clear()
             self._topics.clear()
             self._generation = generation
@@ -328,7 +330,13 @@ class Answerer:
 
     def _venue_families(self) -> tuple[list[str], list[str]]:
         """The venues the records hold, each once, and those of them with more than a handful of
-        papers (not a "Proceedings of …" of one profile page), to name."""
+        papers (not a "Proceedings of …" of one profile page), to name. Counted once per state of
+        the store, not per question (a pass over every paper's venue code)."""
+        if self._venues_held is None:
+            self._venues_held = self._count_venue_families()
+        return self._venues_held
+
+    def _count_venue_families(self) -> tuple[list[str], list[str]]:
         codes = np.asarray(self.index.venue_codes)
         counts = np.bincount(codes[codes >= 0], minlength=len(self.index.venue_names))
         by_family: dict[str, int] = {}

@@ -241,11 +241,10 @@ class Institutions:
             # A short form of the name before it, not where it is ("HKUST (Guangzhou)") nor the
             # organisation a unit belongs to ("Key Laboratory of Big Data (SCUT)"): its letters in
             # the name's order, from the name's first letter.
-            letters = [c for c in folded if c.isalpha()]
-            if sum(c.isupper() for c in short) < 2 or " " in folded or not letters or not name:
+            letters = "".join(c for c in folded if c.isalpha())
+            if sum(c.isupper() for c in short) < 2 or " " in folded:
                 continue
-            rest = iter(name.replace(" ", ""))
-            if letters[0] == name[0] and all(c in rest for c in letters):
+            if abbreviates(letters, name.replace(" ", "")):
                 self.declared[folded].add(name)
                 self.declared_as.setdefault(folded, short)
 
@@ -396,6 +395,13 @@ class Institutions:
             and len(word) > 1
             and not word.isdigit()
         )
+
+
+def abbreviates(short: str, letters: str) -> bool:
+    """Whether a short form's letters are among a name's letters (or initials), in their order and
+    from the first: "naist" of "narainstitute…", "nict" of the initials "niict"."""
+    rest = iter(letters)
+    return bool(short) and bool(letters) and short[0] == letters[0] and all(c in rest for c in short)
 
 
 def place_initials(name: str) -> str:

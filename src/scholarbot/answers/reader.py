@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scholarbot.answers.chat import normalise, plain
-from scholarbot.answers.linking import Links, place_initials, words
+from scholarbot.answers.linking import Links, abbreviates, place_initials, words
 from scholarbot.answers.query import (
     MAX_LIMIT,
     PERSON_OPS,
@@ -320,14 +320,13 @@ _SUBORDINATE = _rx(r"\b(?:whether|that|because|if|although|though|while|unless)\
 #: "… the purposes they declare": a pronoun right after a noun phrase opens a relative clause.
 _RELATIVE = _rx(r"\b(?:the|a|an|these|those|its)\s+[\w'-]+\s*$")
 # "the one at Tsinghua" picks among the namesakes the last answer named.
+# "the multiagent teams ones", "the search ads ones": the last list narrowed to a topic, a fragment
+# that asks nothing of its own (the last question's operation stays).
+_THE_ONES = _rx(r"^\s*the\s+[\w'’-]+(?:\s+[\w'’-]+){0,3}\s+ones\W*$")
 _FRAGMENT = _rx(
     r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|with)|now|only|just|but|"
-    r"(?:i\s+mean(?:t)?\s+)?the\s+one\s+(?:at|from|in|with|who|working))\b|"
-    # "the multiagent teams ones", "the search ads ones": the last list narrowed to a topic.
-    r"^\s*the\s+[\w'’-]+(?:\s+[\w'’-]+){0,3}\s+ones\W*$"
+    r"(?:i\s+mean(?:t)?\s+)?the\s+one\s+(?:at|from|in|with|who|working))\b|" + _THE_ONES.pattern
 )
-#: ...which asks nothing of its own: the last question's operation stays.
-_THE_ONES = _rx(r"^\s*the\s+[\w'’-]+(?:\s+[\w'’-]+){0,3}\s+ones\W*$")
 # "a new dataset" describes a paper; "what's new", "new papers" ask for the newest.
 _DATE = _rx(
     r"\b(?:recent(?:ly)?|latest|newest|lately|nowadays|newly|last\s+(?:few\s+)?(?:months|papers))\b|"
@@ -745,8 +744,7 @@ def _set_against(r: str, links: Links) -> dict[str, object] | None:
 def _short_for(word: str, initials: str) -> bool:
     """Whether a word is a short form of a name with these initials: its letters among them, in
     order, from the first ("nict": National Institute of Information and Communications Technology)."""
-    rest = iter(initials)
-    return len(word) >= 2 and word.isalpha() and word[0] == initials[:1] and all(c in rest for c in word)
+    return len(word) >= 2 and word.isalpha() and abbreviates(word, initials)
 
 
 def _sorting(r: str) -> dict[str, object]:

@@ -211,8 +211,7 @@ def refer(
     if topic and "⟨P" not in residual and re.fullmatch(r"[^\W\d_]{3,}", topic.strip()):
         # "where's taylor based?" in a thread about Taylor Berg-Kirkpatrick: a word of the name of
         # one person the conversation asked about is that person, not a topic.
-        word = topic.strip().lower()
-        holders = [p for p in earlier if word in re.split(r"[\s-]+", p.lower())]
+        holders = _holders(topic.strip(), earlier)
         if len(holders) == 1:
             return Referral(
                 text=re.sub(rf"\b{re.escape(topic.strip())}\b", holders[0], text, count=1, flags=re.I)
@@ -222,23 +221,21 @@ def refer(
         # The question before, about what is meant instead: read as "what about X?".
         return Referral(text="what about " + text[meant.end() :])
     nth = _NTH_AUTHOR.search(text)
-    if nth and previous.op == "paper_authors":
-        listed = run(previous).people
+    if nth and (previous.op == "paper_authors" or previous.op in _PAPER_LISTS):
+        # "the last author, where's he at?" after a paper's authors; "who's the first author on
+        # that?", "the rhino one, first author - where is he now?" after a list of papers: that
+        # author of the paper meant, named in the question.
+        title = None if previous.op == "paper_authors" else _paper_meant(text, run(previous).papers)
+        if previous.op == "paper_authors":
+            in_order = run(previous).people
+        else:
+            in_order = run(Query(op="paper_authors", topic=title)).people if title else ()
         index = _position(nth.group(1))
-        if listed and index < len(listed):
+        if in_order and index < len(in_order):
             end = _NTH_OF_IT.match(text, nth.end()).end()  # type: ignore[union-attr]
-            return Referral(text=f"{text[: nth.start()]}{listed[index]}{text[end:]}")
-    if nth and previous.op in _PAPER_LISTS:
-        # "who's the first author on that?", "the rhino one, first author - where is he now?" after
-        # a list of papers: that author of the paper meant, named in the question.
-        title = _paper_meant(text, run(previous).papers)
+            return Referral(text=f"{text[: nth.start()]}{in_order[index]}{text[end:]}")
         if title:
-            in_order = run(Query(op="paper_authors", topic=title)).people
-            index = _position(nth.group(1))
-            if not in_order or index >= len(in_order):
-                return Referral(text=f"who wrote “{title}”?")
-            start, end = nth.start(), _NTH_OF_IT.match(text, nth.end()).end()  # type: ignore[union-attr]
-            return Referral(text=f"{text[:start]}{in_order[index]}{text[end:]}")
+            return Referral(text=f"who wrote “{title}”?")
     place_pointed = previous.institution and not previous.people and _THEIR.search(text)
     if _WHO_HAS_MOST.search(text) and not topic and "⟨P" not in residual and not place_pointed:
         # "who has the most of these?", "who are the main people there?": who wrote the list.
@@ -302,7 +299,7 @@ def refer(
     if _WHO_WROTE_THOSE.search(text):
         authors = _authors_of(previous)
         return Referral(query=authors) if authors else None
-    ref = _PAPER_REF.search(text)
+    ref = item
     if ref is None:
         ranking = _RANKING.search(text)
         rest = _words_in(text[: ranking.start()] + " " + text[ranking.end() :]) if ranking else None
@@ -398,13 +395,20 @@ def _other_person(who: str, before: str, residual: str, asked: str, earlier: tup
     who = who.strip()
     if not _PERSON.fullmatch(who):
         # A word of the name of someone asked about before ("than katz") is that person.
-        holders = [p for p in earlier if p != asked and who.lower() in re.split(r"[\s-]+", p.lower())]
-        return holders[-1] if len(holders) == 1 else who
+        holders = _holders(who, earlier, but=asked)
+        return holders[0] if len(holders) == 1 else who
     said = re.sub(r"^\W*(?:(?:and|also|what\s+about|how\s+about|ok|so)\W+)*", "", before).strip(" -–—,:")
     if "⟨P" in residual and said:
         return said
     others = [p for p in earlier if p != asked]
     return others[-1] if others else None
+
+
+def _holders(word: str, earlier: tuple[str, ...], but: str = "") -> list[str]:
+    """The people asked about before (`but` one aside) with this word in their name ("taylor" of
+    Taylor Berg-Kirkpatrick, "katz" of Michael Katz)."""
+    word = word.lower()
+    return [p for p in earlier if p != but and word in re.split(r"[\s-]+", p.lower())]
 
 
 def _names_first(residual: str, than: re.Match[str]) -> bool:
