@@ -62,6 +62,31 @@ class Paper:
     #: line up with its authors (half of WWW 2024's rows). They place the paper, not its people.
     affiliations: tuple[str, ...] = ()
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """How the paper was presented or recognised, as its tags say: `paper_labels`."""
+        return paper_labels(self.tags)
+
+
+#: Tag prefixes that say how a venue presented or recognised a paper rather than what it is
+#: about: its track ("track:Survey Track"), its category ("status:Findings", "status:Oral") and
+#: its award ("award", "award:Best Paper").
+LABEL_PREFIXES = ("track:", "status:", "award")
+#: The track every paper of a venue without tracks is in: no label.
+_NO_LABEL = frozenset({"track:main"})
+
+
+def paper_labels(tags: Iterable[str]) -> tuple[str, ...]:
+    """The tags among `tags` that label a paper's presentation (`LABEL_PREFIXES`), in order."""
+    return tuple(
+        t for t in tags if t.startswith(LABEL_PREFIXES) and t.casefold() not in _NO_LABEL and t != "award:"
+    )
+
+
+def label_text(label: str) -> str:
+    """A label as an answer writes it: "Findings", "Survey Track", "award"."""
+    return label.partition(":")[2] or label
+
 
 @dataclass(frozen=True)
 class ProfilePage:

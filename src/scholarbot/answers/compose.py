@@ -63,8 +63,10 @@ class Composer:
         topic: str | None,
         coauthors_of: Callable[[Paper, Researcher], list[Researcher]],
         offset: int = 0,
+        narrowed: bool = False,
     ) -> Answer:
-        """Each person's coauthors (on `topic`), most shared papers first, MAX_PEOPLE from `offset`."""
+        """Each person's coauthors (on `topic`), most shared papers first, MAX_PEOPLE from `offset`;
+        `narrowed` when `coauthors_of` keeps only some of them (at a place, not someone left out)."""
         sentences: list[str] = []
         multi = len(views) > 1
         if multi:
@@ -80,7 +82,7 @@ class Composer:
             people: dict[str, Researcher] = {}
             for p in papers:
                 co = coauthors_of(p, v.person)
-                if not co:
+                if not co and not narrowed:
                     lonely.append(p)
                 for r in co:
                     shared.setdefault(r.id, []).append(p)
@@ -136,6 +138,8 @@ class Composer:
                 sentences.append(
                     f"{who} has {len(shared)} coauthor(s){scope} in the records; all are listed."
                 )
+            elif narrowed:
+                sentences.append(f"No: none of {who}'s coauthors{scope} is in the records.")
             else:
                 sentences.append(f"The records name no coauthors of {who}{scope}.")
             truncated = [

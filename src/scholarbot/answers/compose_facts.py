@@ -26,7 +26,7 @@ from scholarbot.answers.compose import (
 from scholarbot.answers.linking import institution_matches, venue_family, words
 from scholarbot.answers.query import Query, described
 from scholarbot.answers.types import Answer, join_names, short, venue_year
-from scholarbot.records import Paper, Researcher
+from scholarbot.records import Paper, Researcher, label_text
 
 #: Characters of an abstract's first sentence quoted for a paper asked about by name.
 GIST_CHARS = 300
@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 
 #: Papers listed in one answer; the total is always stated.
 MAX_LISTED = 8
+#: Labels named where the records lack the one asked for.
+LABELS_NAMED = 8
+#: Places named in an answer on where someone's coauthors were.
+PLACES_LISTED = 6
 #: People named in one answer; the total is always stated.
 MAX_NAMED = 12
 
@@ -83,7 +87,22 @@ class FactsComposer(Composer):
         return f" [{self.cite(best[0])}]" if best else ""
 
     def limits(self) -> str:
-        return _filters(self.query.with_(institution=None))
+        # Coauthors "from Google" are those the shared paper prints there; elsewhere a place is
+        # the person's own and said by the answer itself.
+        kept = self.query.institution if self.query.op == "collaborators" else None
+        return _filters(self.query.with_(institution=kept))
+
+    def labels_unheld(self, held: Sequence[str]) -> str:
+        """The sentence that leads an answer to a label the records do not give the papers asked
+        about ("oral papers at ACL"), naming those they do give."""
+        asked = " or ".join(dict.fromkeys(label_text(x) for x in self.query.labels))
+        where = _filters(self.query.with_(labels=(), role=None, people_out=(), institution=None))
+        shown = list(dict.fromkeys(label_text(x) for x in held))
+        more = [f"{len(shown) - LABELS_NAMED} more"] if len(shown) > LABELS_NAMED else []
+        marks = join_names(shown[:LABELS_NAMED] + more)
+        if not held:
+            return f"The records do not mark any papers{where} by track, category or award, so not “{asked}”."
+        return f"The records mark no papers{where} as “{asked}” (they mark {marks})."
 
     def help(self) -> Answer:
         problem = self.query.problem() if self.query.op != "help" else None
@@ -186,8 +205,10 @@ class FactsComposer(Composer):
             "You're welcome! Ask me anything else about the researchers and papers in the records."
         )
 
-    def _item(self, p: Paper, *, cites: bool = False) -> str:
+    def _item(self, p: Paper, *, cites: bool = False, labelled: bool = False) -> str:
         extra = f", {p.citation_count} citations" if cites and p.citation_count is not None else ""
+        if labelled and p.labels:
+            extra += "; " + ", ".join(dict.fromkeys(label_text(x) for x in p.labels))
         return f"“{short(p.title)}” ({venue_year(p)}{extra}) [{self.cite(p)}]"
 
     def _listing(self, papers: Sequence[Paper], *, cites: bool = False, page: bool = True) -> str:
@@ -643,11 +664,16 @@ class FactsComposer(Composer):
             self.answer.value = best.title
             gist = _gist(best.abstract)
             # The gist ends its own sentence inside the quote.
-            s = f"{self._item(best)}: “{gist}”" if gist else f"{self._item(best)}."
+            s = (
+                f"{self._item(best, labelled=True)}: “{gist}”"
+                if gist
+                else f"{self._item(best, labelled=True)}."
+            )
             if rest:
                 s += f" Also on {query.topic}: {'; '.join(self._item(p) for p in rest[:3])}."
             return self.finish(s)
-        s = f"The closest match is {self._item(best)}."
+        among = f" among the papers{_filters(query)}" if _kind_phrase(query) else ""
+        s = f"The closest match{among} is {self._item(best)}."
         if standout and described(query.topic):
             # The rest score well below it: listed for browsing, not as rivals.
             if len(papers) > 1:
@@ -785,6 +811,24 @@ class FactsComposer(Composer):
             f"the closest: {self._listing(examples, page=False)}."
         )
 
+    def partner_places(self, view: PersonView, places: list[tuple[str, list[Paper]]]) -> Answer:
+        """Where a person's coauthors were, most shared papers first."""
+        who, scope = view.person.name, _scope(self.query)
+        scope = f" {scope}" if scope else ""
+        if not places:
+            self.answer.value = None
+            return self.finish(
+                f"The papers of {who}{scope} in the records print no affiliation for a coauthor."
+            )
+        self.answer.value = places[0][0]
+        shown = [
+            f"{name} ({len(papers)}) {''.join(f'[{self.cite(p)}]' for p in papers[:2])}"
+            for name, papers in places[:PLACES_LISTED]
+        ]
+        return self.finish(
+            f"{who}'s coauthors{scope} were most often at (papers of theirs in brackets): {'; '.join(shown)}."
+        )
+
     def tally(self, query: Query, ranked: list[tuple[str, int]], total: int, examples: list[Paper]) -> Answer:
         """The venues or years with the most papers (on a topic, or of all), most first."""
         papers = f"papers on {query.topic}{_filters(query)}" if query.topic else f"papers{_filters(query)}"
@@ -866,9 +910,14 @@ class FactsComposer(Composer):
             lead += f" than {side(ranked[-1][0])} in the records"
         return self.finish(f"{lead} — {parts}.")
 
-    def count_store(self, query: Query, n: int, coverage: list[VenueHeld] | None = None) -> Answer:
+    def count_store(
+        self, query: Query, n: int, coverage: list[VenueHeld] | None = None, papers: Sequence[Paper] = ()
+    ) -> Answer:
         self.answer.value = n
         text = f"The records hold {n} paper(s){_filters(query)}."
+        if papers:
+            first = "most cited first" if n > len(papers) else "most cited first, all of them"
+            text = f"{text[:-1]}, {first}: {self._listing(list(papers), cites=True, page=False)}."
         wanted = query.venue_families
         if coverage and n:
             held = [v for v in coverage if v[0].casefold() in wanted]
@@ -964,7 +1013,7 @@ def _why_this_one(query: Query) -> str:
         return f"the one with papers on {query.topic}"
     if query.institution:
         return f"the one at {query.institution}"
-    if query.venue or query.venues_out or query.year_from or query.year_to:
+    if query.narrowed:
         return f"the one with the most papers{_filters(query)}"
     if len(query.people) > 1:
         return "the one the records connect to the other person"
@@ -1055,19 +1104,45 @@ def _filters(query: Query) -> str:
     years = _years_phrase(query)
     if years:
         bits.append(f" {years}")
-    return "".join(bits)
+    return "".join(bits) + _kind_phrase(query)
 
 
 def _scope(query: Query) -> str:
     """What limits a person's papers in this query ("at ACL in 2022 on dialogue"), or ""."""
     years = _years_phrase(query)
     bits = [
+        f"while at {query.institution}" if query.institution and query.op in {"papers_by", "count"} else None,
         f"at {_venue_phrase(query)}" if query.venue else None,
         f"outside {join_names(list(query.venues_out))}" if query.venues_out else None,
         years,
         f"on {query.topic}" if query.topic else None,
+        _kind_phrase(query).strip() or None,
     ]
     return " ".join(b for b in bits if b)
+
+
+def _kind_phrase(query: Query) -> str:
+    """The query's labels, authorship role and people left out, as a phrase to append
+    (" (Findings)", " as first author", " without Pengfei Liu"), or ""."""
+    bits = []
+    shown = {label_text(x).casefold(): label_text(x) for x in query.labels if not x.startswith("award")}
+    if shown:
+        bits.append(f" ({' or '.join(shown.values())})")
+    awards = [label_text(x) for x in query.labels if x.startswith("award")]
+    if awards:
+        named = [a for a in awards if a != "award"]
+        bits.append(
+            f" with the {' or '.join(named)} award"
+            if named and len(named) == len(awards)
+            else " with an award"
+        )
+    if query.role:
+        bits.append(
+            {"first": " as first author", "last": " as last author", "solo": " written alone"}[query.role]
+        )
+    if query.people_out and query.op not in {"collaborators", "who_works_on", "common_coauthors"}:
+        bits.append(f" without {join_names(list(query.people_out))}")
+    return "".join(bits)
 
 
 def _theme_count(n: int) -> int:

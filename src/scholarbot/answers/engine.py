@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -22,6 +23,7 @@ from scholarbot.answers.chat import focus, is_thanks, normalise, two_questions
 from scholarbot.answers.compose_facts import FactsComposer, VenueHeld, research_themes
 from scholarbot.answers.followup import follow_up
 from scholarbot.answers.identifiers import identifiers
+from scholarbot.answers.labels import label_words
 from scholarbot.answers.linking import (
     Institutions,
     Linker,
@@ -49,7 +51,14 @@ from scholarbot.answers.unheld import unheld
 from scholarbot.errors import EmptyStoreError, UnknownPaperError, UnknownResearcherError
 from scholarbot.records import Paper, ProfilePage, Researcher, name_key
 from scholarbot.search.affiliation_rows import affiliation_key as affiliation_digest
-from scholarbot.search.directory import NameIndex, NameMatch, PeopleDirectory, PersonEntry, entry_of
+from scholarbot.search.directory import (
+    NameIndex,
+    NameMatch,
+    PeopleDirectory,
+    PersonEntry,
+    entry_of,
+    person_name_keys,
+)
 from scholarbot.search.index import Mode, PaperIndex, top_order
 from scholarbot.store.store import GENERATION, PEOPLE_STALE
 
@@ -105,6 +114,11 @@ EXACT_ROWS = 50_000
 DOMINANCE = 2.0
 #: ...and ahead by at least this much.
 DOMINANCE_GAP = 2.0
+#: Operations that answer with people: a person the question leaves out is not listed, and their
+#: papers with the asker's subject stay counted.
+PEOPLE_LISTS = frozenset({"collaborators", "who_works_on", "common_coauthors"})
+#: Operations over one person's papers that a place narrows to those printing it for them.
+PLACED_OPS = frozenset({"papers_by", "count", "top_venue", "top_year"})
 
 
 @dataclass
@@ -205,6 +219,7 @@ class Answerer:
                 institutions,
                 index.venue_names,
                 index.word_frequency,
+                labels=index.labels.names,
                 papers=len(index),
                 affiliated=lambda name: len(self._members(name)),
                 written=lambda word: index.writes(word, WORD_CHECK_PAPERS),
@@ -296,8 +311,8 @@ class Answerer:
                 return _said(_english_only(reading))
             if previous is None and pages(text):
                 return _said(NOTHING_TO_PAGE)
-            if previous is not None:
-                asked = reading.asked or reading.query
+            asked = reading.asked or reading.query
+            if previous is not None and not asked.role:  # ("where she's last author" names no author)
                 referral = refer(
                     text,
                     reading.links.residual,
@@ -327,6 +342,17 @@ class Answerer:
             return answer, self._pinned(query)
 
         return self._answer(question, produce)
+
+    def _held_labels(self, asked: Sequence[str]) -> tuple[str, ...]:
+        """The labels the records hold that those asked name: as held, or by their words (a planner
+        writes "Findings" for "status:Findings", "award" for any award)."""
+        names = self.index.labels.names
+        out: list[str] = []
+        for label in asked:
+            words = label_words(label)
+            found = [label] if label in names else [n for n in names if words and label_words(n) == words]
+            out += found or [label]
+        return tuple(dict.fromkeys(out))
 
     def _venue_families(self) -> tuple[list[str], list[str]]:
         """The venues the records hold, each once, and those of them with more than a handful of
@@ -559,7 +585,7 @@ class Answerer:
         if query.op == "coverage":
             cited = int(np.count_nonzero(np.asarray(self.index.citations) >= 0))
             return c.coverage(self._coverage(), len(self.index), len(self.people), cited)
-        unfiltered = query.with_(topic=None, institution=None)
+        unfiltered = query.with_(topic=None, institution=None, labels=(), role=None, people_out=())
         # A venue or years the records hold nothing of: say what they do hold, whatever was asked
         # ("who works on RAG in 2031?" is not "nothing on RAG").
         if (
@@ -568,6 +594,16 @@ class Answerer:
             and not len(self._filter_rows(unfiltered))
         ):
             return c.count_store(unfiltered, 0, self._coverage())
+        if query.labels:
+            query = query.with_(labels=self._held_labels(query.labels))
+            c = FactsComposer(query)
+            scope = self._filter_rows(unfiltered.with_(labels=(), role=None))
+            held = self.index.labels.held(scope)
+            if not set(query.labels).intersection(held):
+                # "oral papers at ACL": the records do not mark them so; the answer without it.
+                answer = self._execute(query.with_(labels=()))
+                answer.text = f"{c.labels_unheld(held)} {answer.text}"
+                return answer
         if query.people:
             resolved = [self._resolve(i, query) for i in range(min(len(query.people), 2))]
             if len(resolved) == 2:
@@ -653,13 +689,18 @@ class Answerer:
                 return c.ambiguous(r.match.query, views)
             if r.others and len(views) == 1:
                 c.others_note(views[0], [self._view(o, Query(op="profile")) for o in r.others])
-            answer = c.collaborators(views, query.topic, self._coauthor_ids, query.offset)
+            answer = c.collaborators(
+                views,
+                query.topic,
+                self._coauthors_asked(query),
+                query.offset,
+                narrowed=bool(query.institution or query.people_out),
+            )
             if len(views) == 1 and not query.offset:
                 # "who does Hinrich Schutze work with": the coauthors under "Schuetze" are likely his too.
                 c.also_printed(self._kin(views[0], {views[0].person.id}))
             return answer
-        narrowed = query.topic or query.venue or query.venues_out or query.year_from or query.year_to
-        if op == "papers_by" and r.balanced and narrowed:
+        if op == "papers_by" and r.balanced and (query.topic or query.narrowed):
             # "Wei Wang ACL 2022 papers": every Wei Wang with papers there, each apart.
             with_papers = [v for v in views if (v.on_topic if query.topic else v.papers)]
             if len(with_papers) > 1:
@@ -672,6 +713,11 @@ class Answerer:
         elif r.others:
             c.others_note(view, [self._view(o, Query(op="profile")) for o in r.others])
         papers = (view.on_topic if query.topic else view.papers) or []
+        if query.institution and not any(
+            set(self._affiliations_at(query.institution)).intersection(_printed_for(p, view.person))
+            for p in view.papers
+        ):
+            c.query = query.with_(institution=None)  # none printed there: all their papers, said so
         if op == "count":
             if query.count_of == "collaborators":
                 return c.count_collaborators(view, self._coauthor_count(view))
@@ -681,6 +727,8 @@ class Answerer:
             # "How many papers has Pushpak Bhattacharya written": the other spelling's papers too.
             c.also_printed(self._kin(view, {v.person.id for v in views}))
             return answer
+        if op == "top_institution":
+            return c.partner_places(view, self._partner_places(view, papers))
         if op == "top_venue":
             return c.top_venue(view, papers)
         if op == "top_year":
@@ -778,6 +826,20 @@ class Answerer:
 
     def _coauthor_count(self, view: PersonView) -> int:
         return len(self._coauthors(view))
+
+    def _coauthors_asked(self, query: Query) -> Callable[[Paper, Researcher], list[Researcher]]:
+        """`_coauthor_ids` less the people the question leaves out ("other than Y") and, when it
+        names a place ("anyone from Google"), only those the paper prints at that place."""
+        left_out = {p.id for name in query.people_out for p in self.names.lookup(name).people}
+        printed_at = set(self._affiliations_at(query.institution)) if query.institution else None
+
+        def coauthors(paper: Paper, person: Researcher) -> list[Researcher]:
+            found = [r for r in self._coauthor_ids(paper, person) if r.id not in left_out]
+            if printed_at is None:
+                return found
+            return [r for r in found if printed_at.intersection(_printed_for(paper, r))]
+
+        return coauthors
 
     def _coauthor_ids(self, paper: Paper, person: Researcher) -> list[Researcher]:
         """The other resolved people on a paper, in the paper's author order."""
@@ -890,6 +952,24 @@ class Answerer:
     def _view(self, entry: PersonEntry, query: Query) -> PersonView:
         person = self.people.record(entry.id)
         papers = self._filter(self._papers(list(person.paper_ids)), query)
+        if query.role in {"first", "last"}:
+            keys = set(person_name_keys(person))
+            papers = [p for p in papers if _authored_as(p, keys, query.role)]
+        if query.institution and query.op in PLACED_OPS:
+            # "X's papers while at Oxford": those that print the place for them. A place they never
+            # print (it picked the namesake from a profile page) leaves the papers as they are.
+            at = set(self._affiliations_at(query.institution))
+            there = [p for p in papers if at.intersection(_printed_for(p, person))]
+            papers = there or papers
+        if query.people_out and query.op not in PEOPLE_LISTS:
+            # "X's papers without Y": their joint papers go; "X's coauthors other than Y" keeps them.
+            left_out = {
+                pid
+                for name in query.people_out
+                for p in self.names.lookup(name).people
+                for pid in p.paper_ids
+            }
+            papers = [p for p in papers if p.id not in left_out]
         view = PersonView(person, papers)
         if query.topic and papers:
             topic = self._topic(query.topic)
@@ -1005,6 +1085,10 @@ class Answerer:
             # it stays when venues are only left out.
             kept = [query.keeps_venue(venue_family(v)) for v in idx.venue_names] + [not query.venue_families]
             keep &= np.asarray(kept, dtype=bool)[idx.venue_codes]
+        if query.labels:
+            keep &= idx.labels.mask(query.labels)
+        if query.role == "solo":
+            keep &= np.asarray(idx.author_counts) == 1
         if query.institution:
             at = np.zeros(len(idx), dtype=bool)
             at[self._institution_rows(query.institution)] = True
@@ -1056,7 +1140,10 @@ class Answerer:
             return c.nobody_at(query, papers[:3])
         # Who works on it most: the most papers on it, then the closest paper. (Weighing papers by
         # rank named the authors of the one closest paper first even on a field with hundreds.)
-        ranked = sorted(by_person, key=lambda r: (-len(by_person[r]), closest[r]))
+        left_out = {p.id for name in query.people_out for p in self.names.lookup(name).people}
+        ranked = sorted(
+            (r for r in by_person if r not in left_out), key=lambda r: (-len(by_person[r]), closest[r])
+        )
         parts = alternatives(query.topic or "")
         if len(parts) > 1:
             # "A or B": the people of each in turn, so the larger field does not fill the page.
@@ -1198,8 +1285,7 @@ class Answerer:
 
     def _most_published(self, query: Query, c: FactsComposer) -> Answer:
         """Who has the most papers within the query's venue and years (or in the whole store)."""
-        filtered = query.venue or query.venues_out or query.year_from or query.year_to
-        paper_ids = [self.index.ids[int(r)] for r in self._filter_rows(query)] if filtered else None
+        paper_ids = [self.index.ids[int(r)] for r in self._filter_rows(query)] if query.narrowed else None
         limit = query.limit or EXPERTS_SHOWN
         # A few hundred past the page: enough to say how many tie with the last one shown.
         counted = self.people.most_papers(paper_ids, query.offset + limit + TIES_COUNTED)
@@ -1317,7 +1403,10 @@ class Answerer:
             rows = self._filter_rows(query)
             # None there, or a venue asked about: say what the records do hold ("ACL 2021-2022").
             held = not len(rows) or (query.venue and not any(query.years))
-            return c.count_store(query, len(rows), self._coverage() if held else None)
+            # Papers marked so ("award papers at ACL 2022", "solo-authored ones") are few: named.
+            marked = query.labels or query.role
+            best = self._papers([self.index.ids[int(r)] for r in _most_cited(rows, self.index.citations, 5)])
+            return c.count_store(query, len(rows), self._coverage() if held else None, best if marked else [])
         on = self._on_topic(query, query.topic)
         return c.count_topic(query, len(on), self._best(query.topic, on, 5))
 
@@ -1408,6 +1497,28 @@ class Answerer:
             examples = self._best(query.topic, top, 3)
         return c.tally(query, [(name, n) for name, n, _ in ranked], len(rows), examples)
 
+    def _partner_places(self, view: PersonView, papers: list[Paper]) -> list[tuple[str, list[Paper]]]:
+        """The places the person's coauthors were at, each with the papers that print one of its
+        spellings for a coauthor, most papers first; the person's own affiliations on a paper are
+        not their partners' unless a coauthor prints them too."""
+        own = set(person_name_keys(view.person))
+        found: dict[str, list[Paper]] = {}
+        spellings: dict[str, Counter[str]] = {}
+        for p in papers:
+            seen = set()
+            for a in p.authors:
+                if name_key(a.name) in own:
+                    continue
+                for aff in a.affiliations:
+                    key = normalise_institution(aff)
+                    if not key or key in seen:
+                        continue
+                    seen.add(key)
+                    found.setdefault(key, []).append(p)
+                    spellings.setdefault(key, Counter())[aff] += 1
+        ranked = sorted(found, key=lambda k: (-len(found[k]), k))
+        return [(spellings[k].most_common(1)[0][0], found[k]) for k in ranked]
+
     def _affiliation_names(self) -> dict[int, str]:
         """Each affiliation the records hold, by its digest in the index's postings (made once)."""
         if self._affiliation_digests is None:
@@ -1453,8 +1564,33 @@ class Answerer:
                 continue
             if not query.keeps_venue(venue_family(p.venue)):
                 continue
+            if query.labels and not set(query.labels).intersection(p.labels):
+                continue
+            if query.role == "solo" and len(p.authors) != 1:
+                continue
             out.append(p)
         return out
+
+
+def _most_cited(rows: np.ndarray, citations: np.ndarray, k: int) -> np.ndarray:
+    """The k rows of most citations, most first (ties and unknown counts in row order)."""
+    counts = np.asarray(citations)[rows]
+    return rows[np.argsort(-counts, kind="stable")[:k]]
+
+
+def _printed_for(paper: Paper, person: Researcher) -> tuple[str, ...]:
+    """The affiliations the paper prints for this person (matched by name)."""
+    keys = set(person_name_keys(person))
+    return tuple(x for a in paper.authors if name_key(a.name) in keys for x in a.affiliations)
+
+
+def _authored_as(paper: Paper, keys: set[str], role: str) -> bool:
+    """Whether the person of name keys `keys` is the paper's first or last author (a paper of one
+    author is both)."""
+    if not paper.authors or (not paper.authors_complete and role == "last"):
+        return False
+    author = paper.authors[0] if role == "first" else paper.authors[-1]
+    return name_key(author.name) in keys
 
 
 def _within_organisations(

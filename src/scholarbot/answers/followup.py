@@ -34,6 +34,9 @@ def follow_up(reading: Reading, previous: Query | None, before: Query | None = N
         # the paper.
         return follow_up(reading, before)
     asked = reading.asked or query
+    if asked.people_out and not asked.people and previous.people:
+        # "what about without Manling Li": the last question, leaving her out.
+        return _changed(previous, asked)
     if reading.count_back and previous.op in _COUNTABLE:
         counted = _changed(previous, asked)
         if previous.op != "count":
@@ -47,10 +50,12 @@ def follow_up(reading: Reading, previous: Query | None, before: Query | None = N
         if reading.fragment and not reading.links.people and not (reading.asked_sure and asked.op != "help"):
             return _changed(previous, asked)
         topic = previous.topic if previous.op != "paper_authors" and not titled(previous.topic) else None
-        if _subjectless(reading, asked) and (topic or previous.institution):
-            # "how many at NAACL 2022?", "who publishes most from there?" after a question about a
-            # place or a topic: the same place or topic, with what this question asks.
-            return asked.with_(topic=topic, institution=previous.institution)
+        if _subjectless(reading, asked) and (topic or previous.institution or previous.labels):
+            # "how many at NAACL 2022?", "who publishes most from there?", "any at acl 2022?" after a
+            # question about a place, a topic or award papers: the same, with what this asks.
+            return asked.with_(
+                topic=topic, institution=previous.institution, labels=asked.labels or previous.labels
+            )
         return query
     if (
         not reading.refers_back
@@ -169,6 +174,10 @@ def _changed(previous: Query, asked: Query) -> Query:
         changes |= {"venue": asked.venue, "venues": asked.venues, "venues_out": asked.venues_out}
     if asked.sort != "relevance":
         changes["sort"] = asked.sort
+    # "only the findings ones", "just first-author ones", "without Ben": narrowed the same way.
+    for name in ("labels", "role", "people_out"):
+        if getattr(asked, name):
+            changes[name] = getattr(asked, name)
     if "institution" in changes and previous.person_ids:
         # "the one at Tsinghua": the place picks the namesake again.
         changes["person_ids"] = ()

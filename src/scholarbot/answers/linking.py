@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from scholarbot.answers.labels import find_labels
 from scholarbot.answers.query import PlaceKind
 from scholarbot.answers.spelling import is_english
 from scholarbot.records import fold, name_key
@@ -178,6 +179,9 @@ class Links:
     #: Every place named, in order of finding ("Yonsei vs Sungkyunkwan"); `institution` is the first.
     #: A second is looked for only where the question sets things against each other.
     institutions: list[str] = field(default_factory=list)
+    #: Labels of how papers were presented or recognised that the question names ("findings
+    #: papers", "the demo track", "best paper"): `labels.find_labels`.
+    labels: list[str] = field(default_factory=list)
     #: "recent", "new", "latest": the question wants newest first.
     recent: bool = False
     title: str | None = None
@@ -637,8 +641,11 @@ class Linker:
         affiliated: Callable[[str], int] = lambda _: 0,
         written: Callable[[str], bool] = lambda _: True,
         today: Callable[[], dt.date] = dt.date.today,
+        labels: Iterable[str] = (),
     ) -> None:
         self.names = names
+        #: The labels the records hold (`records.paper_labels`).
+        self.labels = list(labels)
         #: Whether papers write a word itself, not only other words of its stem.
         self.written = written
         self._written: dict[str, bool] = {}
@@ -677,6 +684,8 @@ class Linker:
         # Baptist University" is not read as a typo of someone called Heng Kong.
         taken = self._take_people(tokens, links, spans, fuzzy=False)
         tokens = [t for t in tokens if t.start not in taken]
+        self._take_labels(tokens, links, spans)
+        tokens = [t for t in tokens if not _inside(t, spans)]
         self._take_venue(tokens, links, spans)
         tokens = [t for t in tokens if not _inside(t, spans)]
         self._take_institution(tokens, links, spans)
@@ -1093,6 +1102,20 @@ class Linker:
         return list(dict.fromkeys(out))  # one name found by two of the rules is one name
 
     # --- venues and institutions --------------------------------------------------------------
+
+    def _take_labels(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
+        folded = [fold(t.word) for t in tokens]
+        found = find_labels(
+            links.text,
+            [(t.text, t.start, t.end) for t in tokens],
+            self.labels,
+            lambda i: self._venue_at(tokens, folded, i)[0] is not None,
+        )
+        for span in found:
+            if any(s <= span.start < e for s, e, _ in spans):
+                continue  # inside a title or a name
+            links.labels += [x for x in span.labels if x not in links.labels]
+            spans.append((span.start, span.end, ""))
 
     def _take_venue(self, tokens: list[Token], links: Links, spans: list[tuple[int, int, str]]) -> None:
         folded = [fold(t.word) for t in tokens]

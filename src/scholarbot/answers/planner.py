@@ -100,6 +100,9 @@ ARG_DOCS: dict[str, str] = {
     "place_kind": "Only universities, or only companies.",
     "compare_by": "Without people: compare places, venues or years.",
     "compared": "The two places, venues or years compared.",
+    "labels": "Tracks, categories or awards the papers have, e.g. [Findings], [Industry], [award].",
+    "role": "first/last: papers with the person as first/last author; solo: papers with one author.",
+    "people_out": "People left out: their joint papers, or their names from a list.",
 }
 
 _YEARS = ("year_from", "year_to")
@@ -107,19 +110,30 @@ _YEARS = ("year_from", "year_to")
 _PEOPLE_OPTIONAL = frozenset({"count", "top_venue", "top_year", "compare"})
 #: The arguments each tool takes; person_ids are never offered (the model cannot know store ids).
 OP_ARGS: dict[str, tuple[str, ...]] = {
-    "collaborators": ("people", "topic", *_YEARS, "limit"),
+    "collaborators": ("people", "topic", "institution", "people_out", *_YEARS, "limit"),
     "joint_papers": ("people", "topic", *_YEARS, "sort", "limit"),
     "common_coauthors": ("people", "topic", *_YEARS, "limit"),
     "collab_check": ("people", "topic", *_YEARS),
-    "papers_by": ("people", "topic", "venue", "venues_out", *_YEARS, "sort", "limit"),
-    "count": ("people", "count_of", "topic", "venue", "venues_out", *_YEARS),
+    "papers_by": (
+        "people",
+        "topic",
+        "venue",
+        "venues_out",
+        *_YEARS,
+        "labels",
+        "role",
+        "people_out",
+        "sort",
+        "limit",
+    ),
+    "count": ("people", "count_of", "topic", "venue", "venues_out", *_YEARS, "labels", "role", "people_out"),
     "top_venue": ("people", "topic", "venues", *_YEARS),
     "top_year": ("people", "topic", "venue"),
     "compare": ("people", "topic", "venue", *_YEARS, "compare_by", "compared"),
-    "who_works_on": ("topic", "institution", "venue", "venues_out", *_YEARS, "limit"),
+    "who_works_on": ("topic", "institution", "venue", "venues_out", *_YEARS, "labels", "people_out", "limit"),
     "profile": ("people",),
     "overview": ("topic", "venue", *_YEARS, "limit"),
-    "find_papers": ("topic", "venue", "venues_out", *_YEARS, "sort", "limit"),
+    "find_papers": ("topic", "venue", "venues_out", *_YEARS, "labels", "role", "sort", "limit"),
     "paper_authors": ("topic", "venue", *_YEARS),
     "top_institution": ("topic", "venue", "venues_out", *_YEARS, "place_kind"),
     "coverage": (),

@@ -35,6 +35,9 @@ Sort = Literal["relevance", "citations", "date", "oldest"]
 CountOf = Literal["papers", "collaborators", "papers_per_year"]
 #: What a comparison without people sets against each other: venues, years or places.
 CompareBy = Literal["venue", "year", "institution"]
+#: Where a person stands among a paper's authors ("first-author papers", "as last author"); "solo"
+#: is a paper with one author (with no person: any such paper).
+Role = Literal["first", "last", "solo"]
 #: The kind of institution a ranking of places keeps ("which university …", "which companies …").
 PlaceKind = Literal["university", "company"]
 
@@ -80,6 +83,25 @@ class Query:
     #: Sungkyunkwan"): the field and its values; the other fields filter both sides alike.
     compare_by: CompareBy | None = None
     compared: tuple[str, ...] = ()
+    #: How the papers were presented or recognised, any of these labels (`records.paper_labels`:
+    #: "status:Findings", "track:Demo Track", "award").
+    labels: tuple[str, ...] = ()
+    role: Role | None = None
+    #: People whose papers are left out ("X's papers without Y") or who are not named among the
+    #: people answered ("who else besides Y works on T", "X's coauthors other than Y").
+    people_out: tuple[str, ...] = ()
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether the papers are narrowed by venue, years, labels or (paper-wide) solo authorship."""
+        return bool(
+            self.venue_families
+            or self.venues_out
+            or self.year_from is not None
+            or self.year_to is not None
+            or self.labels
+            or (self.role == "solo" and not self.people)
+        )
 
     @property
     def venue_families(self) -> tuple[str, ...]:
@@ -174,6 +196,12 @@ class Query:
             raise ValueError(f"compare_by must be one of {', '.join(get_args(CompareBy))}")
         kwargs["compare_by"] = compare_by
         kwargs["compared"] = _names(data.get("compared"), "compared")
+        kwargs["labels"] = _names(data.get("labels"), "labels")
+        kwargs["people_out"] = _names(data.get("people_out"), "people_out")
+        role = data.get("role")
+        if role is not None and role not in get_args(Role):
+            raise ValueError(f"role must be one of {', '.join(get_args(Role))}")
+        kwargs["role"] = role
         ids = data.get("person_ids") or ()
         kwargs["person_ids"] = tuple(str(i) if i else None for i in ids)
         query = cls(**kwargs)
@@ -210,6 +238,8 @@ class Query:
             or self.institution
             or self.venue
             or self.venues_out
+            or self.labels
+            or self.role == "solo"
             or self.sort == "citations"
             or (self.sort == "date" and self.years != (None, None))
         ):
@@ -220,7 +250,8 @@ class Query:
 
 
 def _names(value: Any, field: str) -> tuple[str, ...]:
-    """A list of venue names from JSON (a lone string is a list of one), without blanks or repeats."""
+    """A list of names (venues, labels, people) from JSON (a lone string is a list of one),
+    without blanks or repeats."""
     names = value or ()
     if isinstance(names, str):
         names = (names,)

@@ -20,6 +20,7 @@ from scholarbot.answers.query import (
     CountOf,
     Op,
     Query,
+    Role,
     Sort,
     titled,
 )
@@ -174,6 +175,12 @@ _PLURAL_PAPERS = _rx(r"\b(?:papers|publications|articles|works|pubs)\b")
 _PLACE_WORKS = _rx(
     r"^\s*(?:(?:or|and)\s+\w+\s+)?(?:(?:are|is|have|has|do|does)\s+)?(?:\w+\s+)?(?:work\w*|publish\w*|research\w*|do|does|did|doing|write|"
     r"wrote|writing|focus\w*|active|big|strong|involved|show\s+up)\b"
+)
+_PARTNER_PLACES = _rx(
+    rf"\b(?:which|what)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b.*\b(?:collaborat\w*|work(?:s|ed)?\s+with|"
+    r"partner\w*|co-?author\w*)|"
+    r"\bwhere\s+(?:are|were|do|did)\s+(?:⟨P\d⟩'?s?|his|her|their)\s+(?:co-?authors|collaborators)\b|"
+    rf"(?:co-?authors|collaborators)(?:'s|')?\s+(?:{_PLACE_NOUNS}|affiliations)\b"
 )
 _TOP_PLACES = _rx(rf"\b(?:top|leading|biggest|best)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b")
 _UNIVERSITY_ASKED = _rx(r"\b(?:universit(?:y|ies)|unis?|colleges?|schools?|academic)\b")
@@ -436,7 +443,9 @@ def read(links: Links) -> Reading:
     """Turn a linked question into a Query (and say whether the reading is sure)."""
     residual = _FILLER.sub(" ", links.residual)
     residual = " ".join(residual.split())
-    people = tuple(dict.fromkeys(p.text for p in links.people))  # a name said twice is one person
+    role, residual = _role(residual)
+    residual = _WHILE_AT.sub(" ", residual)
+    people, people_out, residual = _left_out(links, residual)
     # Judged before the filler goes too: "just the COLM ones" is a fragment, "just" is filler.
     fragment = bool(_FRAGMENT.match(residual) or _FRAGMENT.match(links.residual))
     refers_back = _refers(residual) or fragment
@@ -488,6 +497,9 @@ def read(links: Links) -> Reading:
         "year_from": links.year_from,
         "year_to": links.year_to,
         "sort": sort,
+        "labels": tuple(links.labels),
+        "role": role,
+        "people_out": people_out,
     }
     # "what did they publish?" asks a person question about someone named earlier.
     n = len(people) or (1 if refers else 0)
@@ -503,7 +515,8 @@ def read(links: Links) -> Reading:
     if query.problem() is not None or (n and not people and op in PERSON_OPS):
         # (A pronoun with no one named: a follow-up fills the person in from the turn before.)
         # Not enough to run what the words ask: fall back to a search of the question's words.
-        fallback_topic = topic or _content(links.residual) or None
+        # (What the question narrows by — a role, someone left out — is no topic.)
+        fallback_topic = topic or _content(residual if role or people_out else links.residual) or None
         if fallback_topic:
             query = Query(
                 op="find_papers",
@@ -514,6 +527,19 @@ def read(links: Links) -> Reading:
                 year_from=links.year_from,
                 year_to=links.year_to,
                 sort=sort,
+                labels=tuple(links.labels),
+                role=role if role == "solo" else None,
+            )
+        elif links.labels or role == "solo":
+            # "industry track papers at NAACL 2022", "any solo-authored papers?": the papers so marked.
+            query = Query(
+                op="find_papers",
+                venue=links.venue,
+                year_from=links.year_from,
+                year_to=links.year_to,
+                labels=tuple(links.labels),
+                role=role if role == "solo" else None,
+                sort="citations",
             )
         else:
             query = Query(op="help")
@@ -533,6 +559,80 @@ def read(links: Links) -> Reading:
         fragment=fragment,
         count_back=count_back,
     )
+
+
+# Where a person stands among a paper's authors ("first-author papers", "as last author", "the
+# ones where she's last author", "solo-authored"). A bare "the first author" names an author of a
+# paper instead ("who's the first author on that?").
+_WHO_IS = r"(?:⟨P\d⟩|he|she|they)"
+_OFTEN = r"(?:(?:usually|always|often|mostly)\s+)?"
+# "where she's", "which papers is ⟨P1⟩", "is he usually": the person said to be that author.
+_WHERE_THEY_ARE = (
+    rf"(?:(?:where|which|that|in\s+which)\s+(?:\w+\s+)?{_WHO_IS}(?:'s|'re|\s+(?:is|was|are|were))\s+{_OFTEN}|"
+    rf"\b(?:is|was|are|were)\s+{_WHO_IS}\s+{_OFTEN})"
+)
+_ALSO_SAID = r"(?:\s*\((?:first|lead|last|senior)\))?"  # "senior (last) author"
+_PAPERS_AFTER = r"(?=\s+(?:papers?|ones?|pubs|publications|works?|articles)\b)"
+
+
+def _role_pattern(words: str) -> re.Pattern[str]:
+    return _rx(
+        rf"{_WHERE_THEY_ARE}(?:the\s+)?{words}{_ALSO_SAID}[- ]?author\b|"
+        rf"\bas\s+(?:the\s+)?{words}{_ALSO_SAID}[- ]?author\b|"
+        rf"\b{words}{_ALSO_SAID}[- ]?author(?:ed|ship)\b|\b{words}{_ALSO_SAID}[- ]?authors?{_PAPERS_AFTER}"
+    )
+
+
+_ROLES: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    ("first", _role_pattern("(?:first|lead|leading)")),
+    ("last", _role_pattern("(?:last|senior)")),
+    (
+        "solo",
+        _rx(
+            r"\b(?:solo|single|sole|one)[- ]?author(?:ed|s)?\b|\bsolo\b|"
+            r"\bwith(?:out)?\s+(?:no|any|a\s+single)?\s*co-?authors?\b|"
+            r"\b(?:by|on)\s+(?:him|her|them)sel(?:f|ves)\b|\bon\s+(?:his|her|their)\s+own\b"
+        ),
+    ),
+)
+# "while at Oxford", "when she was at Google": the place narrows the papers; the words are no topic.
+_WHILE_AT = _rx(r"\b(?:while|whilst|when\s+(?:⟨P\d⟩|he|she|they)\s+(?:was|were))(?=\s+(?:at|in|with)\s+⟨I⟩)")
+# Someone the question leaves out: "without Y", "other than Y", "besides Y", "not with Y".
+_LEAVE_OUT = _rx(
+    r"\b(?:without|excluding|except(?:\s+for)?|other\s+than|besides|apart\s+from|aside\s+from|"
+    r"not\s+(?:with|including|counting|co-?authored\s+with|written\s+with)|minus|but\s+not|"
+    r"(?:don'?t|do\s+not|doesn'?t|does\s+not|didn'?t|did\s+not)\s+(?:have|include|list|feature))\s+"
+    r"(?:(?:the\s+)?ones?\s+with\s+)?⟨P(\d)⟩(?:\s+(?:as\s+(?:a\s+)?co-?author|on\s+(?:them|it)))?|"
+    r"(?:that|which|where)?\s*⟨P(\d)⟩\s+(?:is|was|are|were)(?:n'?t|\s+not)\s+(?:on|an?\s+(?:co-?)?author)\b"
+)
+
+
+def _role(residual: str) -> tuple[Role | None, str]:
+    """The authorship role the question asks for ("first-author papers"), and the question without it."""
+    for role, pattern in _ROLES:
+        m = pattern.search(residual)
+        if m:
+            kept = " ".join(re.findall(r"⟨P\d⟩", m.group(0)))  # "which papers is ⟨P1⟩ first author on"
+            return role, " ".join(f"{residual[: m.start()]} {kept} {residual[m.end() :]}".split())
+    return None, residual
+
+
+def _left_out(links: Links, residual: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The people asked about, those the question leaves out ("X's papers without Y"), and the
+    question without the leaving out, the rest of the people numbered in order again."""
+    said = [p.text for p in links.people]  # ⟨Pn⟩ is said[n - 1]
+    out_at = {int(m.group(1) or m.group(2)) for m in _LEAVE_OUT.finditer(residual)}
+    if not out_at:
+        return tuple(dict.fromkeys(said)), (), residual  # a name said twice is one person
+    out = tuple(dict.fromkeys(said[n - 1] for n in sorted(out_at) if n <= len(said)))
+    people = tuple(dict.fromkeys(t for n, t in enumerate(said, 1) if n not in out_at and t not in out))
+    residual = _LEAVE_OUT.sub(" ", residual)
+
+    def renumber(m: re.Match[str]) -> str:
+        text = said[int(m.group(1)) - 1] if int(m.group(1)) <= len(said) else ""
+        return f"⟨P{people.index(text) + 1}⟩" if text in people else " "
+
+    return people, out, " ".join(re.sub(r"⟨P(\d)⟩", renumber, residual).split())
 
 
 def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[Op, dict[str, object], bool]:
@@ -565,6 +665,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
     if n == 1:
+        if _PARTNER_PLACES.search(r) and not links.institution:
+            # "which institutions does X collaborate with most?", "where are X's coauthors from?"
+            return "top_institution", {}, True
         if _WHICH_VENUE.search(r) and not _COLLAB.search(r):
             # "At which venue has X published the greatest number of papers?"
             return "top_venue", {}, True

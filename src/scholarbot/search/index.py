@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ DENSE_WEIGHT_DEEP = 2.0
 DENSE_FLOOR_PROBES = 200
 DENSE_FLOOR_QUANTILE = 0.999
 #: Layout of the cache folder; an older one is rebuilt.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 #: The approximate index's file in the cache folder.
 ANN_FILE = "ann.usearch"
 #: A change to more than this share of the papers (and more than UPDATE_MIN_ROWS) is a full build.
@@ -84,6 +85,52 @@ LEXICAL_CANDIDATES = 2000
 SAMPLE_ROWS = 16_384
 #: Distinct questions whose cosines are kept (a topic is scored several ways per answer).
 COSINE_CACHE = 32
+#: Labels (tracks, categories, awards: `records.paper_labels`) are bits of one word per paper; a
+#: store with more distinct labels keeps the commonest.
+MAX_LABELS = 64
+
+
+@dataclass(frozen=True)
+class LabelColumn:
+    """Each paper's labels as bits into `names`: "Findings papers at NAACL" filters rows without
+    reading records."""
+
+    names: list[str]
+    bits: np.ndarray
+
+    @classmethod
+    def of(cls, labels: Sequence[tuple[str, ...]]) -> LabelColumn:
+        counts = Counter(label for held in labels for label in held)
+        names = sorted(name for name, _ in counts.most_common(MAX_LABELS))
+        bit = {name: 1 << i for i, name in enumerate(names)}
+        packed: dict[tuple[str, ...], int] = {}  # few distinct combinations: each packed once
+        out = np.zeros(len(labels), dtype=np.uint64)
+        for r, held in enumerate(labels):
+            if held:
+                if held not in packed:
+                    packed[held] = sum(bit.get(label, 0) for label in set(held))
+                out[r] = packed[held]
+        return cls(names, out)
+
+    def decoded(self) -> list[tuple[str, ...]]:
+        """Each row's labels by name (a patch re-packs them with the changed papers')."""
+        unpacked: dict[int, tuple[str, ...]] = {}
+        out = []
+        for value in self.bits.tolist():
+            if value not in unpacked:
+                unpacked[value] = tuple(n for i, n in enumerate(self.names) if value >> i & 1)
+            out.append(unpacked[value])
+        return out
+
+    def mask(self, labels: Iterable[str]) -> np.ndarray:
+        """Whether each row has any of `labels`."""
+        want = sum(1 << i for i, n in enumerate(self.names) if n in set(labels))
+        return (np.asarray(self.bits) & np.uint64(want)) != 0
+
+    def held(self, rows: np.ndarray) -> list[str]:
+        """The labels any of `rows` has."""
+        value = int(np.bitwise_or.reduce(np.asarray(self.bits)[rows])) if len(rows) else 0
+        return [n for i, n in enumerate(self.names) if value >> i & 1]
 
 
 @dataclass(frozen=True)
@@ -184,10 +231,16 @@ class PaperIndex:
         citations: np.ndarray | None = None,
         affiliations: AffiliationRows | None = None,
         folder: tuple[Path, str] | None = None,
+        *,
+        labels: LabelColumn | None = None,
+        author_counts: np.ndarray | None = None,
     ) -> None:
         self.embedder = embedder
         self.ids = ids
         n = len(ids)
+        self.labels = labels if labels is not None else LabelColumn([], np.zeros(n, dtype=np.uint64))
+        #: How many authors each paper lists (0 when it lists none): "solo-authored papers at COLM".
+        self.author_counts = author_counts if author_counts is not None else np.zeros(n, dtype=np.int32)
         #: Each paper's venue as a code into `venue_names` (-1 when unknown), and its year (0 unknown).
         self.venue_codes = venue_codes if venue_codes is not None else np.full(n, -1, dtype=np.int32)
         self.venue_names = list(venue_names)
@@ -359,6 +412,8 @@ class PaperIndex:
             records,
             np.asarray(rows.citations, dtype=np.int32),
             affiliations if affiliations is not None else AffiliationRows.of(rows.affiliations),
+            labels=LabelColumn.of(rows.labels),
+            author_counts=np.asarray(rows.author_counts, dtype=np.int32),
         )
         flags = store.flags()
         index.deep_model = str(flags.get(DEEP_FLAG) or DEEP_EMBEDDER)
@@ -401,6 +456,8 @@ class PaperIndex:
             years=old.years.tolist(),
             citations=old.citations.tolist(),
             affiliations=[],
+            labels=old.labels.decoded(),
+            author_counts=old.author_counts.tolist(),
         )
         delta_matrix = delta.matrix()
         writer = RecordWriter(staging, old.records, folder)
@@ -417,6 +474,8 @@ class PaperIndex:
                 rows.venues.append(delta.venues[j])
                 rows.years.append(delta.years[j])
                 rows.citations.append(delta.citations[j])
+                rows.labels.append(delta.labels[j])
+                rows.author_counts.append(delta.author_counts[j])
                 writer.append([delta_records[j]])
             else:
                 replaced[at] = j
@@ -427,6 +486,7 @@ class PaperIndex:
                     delta.years[j],
                     delta.citations[j],
                 )
+                rows.labels[at], rows.author_counts[at] = delta.labels[j], delta.author_counts[j]
                 writer.replace(at, delta_records[j])
         # The saved arrays stay mapped only until the patched ones replace them.
         rows.tokens = rows.tokens.patched(
@@ -507,6 +567,7 @@ class PaperIndex:
             "format": INDEX_FORMAT,
             "since": since,
             "venues": self.venue_names,
+            "labels": self.labels.names,
             "floors": {str(k): v for k, v in self._floors.items()},
             "deep_model": self.deep_model,
             "deep_weight": self.deep_weight,
@@ -518,6 +579,8 @@ class PaperIndex:
         np.save(tmp / "years.npy", self.years)
         np.save(tmp / "citations.npy", self.citations)
         np.save(tmp / "venue_codes.npy", self.venue_codes)
+        np.save(tmp / "label_bits.npy", self.labels.bits)
+        np.save(tmp / "author_counts.npy", self.author_counts)
         _save_array(tmp / "vectors.npy", self.matrix)
         np.save(tmp / "token_offsets.npy", tokens.offsets)
         np.save(tmp / "tokens.npy", tokens.flat)
@@ -580,6 +643,8 @@ class PaperIndex:
             mapped("citations.npy"),
             AffiliationRows.load(folder),
             (folder, (folder / "generation").read_text()),
+            labels=LabelColumn(list(meta["labels"]), mapped("label_bits.npy")),
+            author_counts=mapped("author_counts.npy"),
         )
         index._floors = {k == "True": float(v) for k, v in meta["floors"].items()}
         index.deep_model = str(meta.get("deep_model", DEEP_EMBEDDER))
@@ -896,6 +961,8 @@ class _Rows:
     years: list[int]
     citations: list[int]
     affiliations: list[tuple[str, ...]]
+    labels: list[tuple[str, ...]]
+    author_counts: list[int]
 
     @classmethod
     def scan(
@@ -907,7 +974,7 @@ class _Rows:
     ) -> _Rows:
         """Every paper, or the given ones, tokenised against `vocab` (which grows) page by page;
         their records go to `records` as they are read, and neither text nor record is kept."""
-        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [], [], [])
+        rows = cls([], [], TokenArrays.empty(vocab), [], [], [], [], [], [], [], [])
         stemmer = Stemmer.Stemmer("english")
         pieces = []
         for page in store.paper_pages(ids):
@@ -919,6 +986,8 @@ class _Rows:
             rows.years.extend(page.years)
             rows.citations.extend(page.citations)
             rows.affiliations.extend(page.affiliations)
+            rows.labels.extend(page.labels)
+            rows.author_counts.extend(page.author_counts)
             titles = [x.partition("\n\n")[0] for x in page.texts]
             rows.titles.extend(titles)
             # Titles count three times: they are the densest statement of what a paper is about.

@@ -24,7 +24,7 @@ import numpy as np
 
 from scholarbot.config import StoreSettings
 from scholarbot.errors import StoreError
-from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key, paper_id_for
+from scholarbot.records import Author, Paper, ProfilePage, Researcher, name_key, paper_id_for, paper_labels
 from scholarbot.store.packs import PackWriter, ResearcherRows
 
 #: Chroma keeps an HNSW graph of every paper up to date on every write, and nothing here queries it
@@ -65,6 +65,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Facets:
+    """One paper's fields that the search index keeps as columns."""
+
+    #: "" when unknown.
+    venue: str
+    #: 0 when unknown.
+    year: int
+    #: -1 when unknown.
+    citations: int
+    #: The distinct affiliations it prints.
+    affiliations: tuple[str, ...]
+    labels: tuple[str, ...]
+    #: How many authors it lists.
+    authors: int
+
+
+@dataclass(frozen=True)
 class PaperPage:
     """One page of stored papers as the search index reads them: no records are built."""
 
@@ -79,6 +96,10 @@ class PaperPage:
     citations: list[int]
     #: The distinct affiliations each paper prints for its authors.
     affiliations: list[tuple[str, ...]]
+    #: How each paper was presented or recognised (`records.paper_labels`).
+    labels: list[tuple[str, ...]]
+    #: How many authors each paper lists.
+    author_counts: list[int]
     #: One row per paper.
     vectors: np.ndarray
     #: Each paper's whole record as `paper_from_blob` reads it back (`StoredPaper.blob`).
@@ -305,10 +326,12 @@ class Store:
                 ids=list(res["ids"]),
                 texts=[row.text for row in rows],
                 text_hashes=[row.text_hash for row in rows],
-                venues=[f[0] for f in facets],
-                years=[f[1] for f in facets],
-                citations=[f[2] for f in facets],
-                affiliations=[f[3] for f in facets],
+                venues=[f.venue for f in facets],
+                years=[f.year for f in facets],
+                citations=[f.citations for f in facets],
+                affiliations=[f.affiliations for f in facets],
+                labels=[f.labels for f in facets],
+                author_counts=[f.authors for f in facets],
                 vectors=np.asarray(res["embeddings"], dtype=np.float32),
                 records=[row.blob for row in rows],
             )
@@ -648,13 +671,18 @@ class StoredPaper:
         """`paper_text` of the paper."""
         return f"{self.title}\n\n{self.abstract}".strip()
 
-    def facets(self) -> tuple[str, int, int, tuple[str, ...]]:
-        """The paper's venue ("" when unknown), year (0 when unknown), citations (-1 when unknown)
-        and the distinct affiliations it prints."""
+    def facets(self) -> Facets:
+        """The fields of the paper that the search index keeps as columns."""
         rec = json.loads(self.record)
         cited = rec.get("citation_count")
-        venue, year = str(rec.get("venue") or ""), int(rec.get("year") or 0)
-        return venue, year, -1 if cited is None else int(cited), _printed(rec)
+        return Facets(
+            venue=str(rec.get("venue") or ""),
+            year=int(rec.get("year") or 0),
+            citations=-1 if cited is None else int(cited),
+            affiliations=_printed(rec),
+            labels=paper_labels(rec.get("tags", ())),
+            authors=len(rec.get("authors", ())),
+        )
 
     def paper(self) -> Paper:
         """The whole record."""

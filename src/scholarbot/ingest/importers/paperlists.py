@@ -205,6 +205,15 @@ def _unaligned_affiliations(row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a for a in printed if a))
 
 
+def _award(value: Any) -> str:
+    """The tag of a paper's award: "award" for a bare flag (the lists mark best and outstanding
+    papers alike with `true`), "award:<name>" where a list names it, "" for none."""
+    if value is True:
+        return "award"
+    name = str(value or "").strip() if not isinstance(value, bool) else ""
+    return f"award:{name}" if name and name.casefold() not in {"false", "none", "0", "no"} else ""
+
+
 def _paper(row: dict[str, Any], venue: str | None, year: int | None, source: str) -> Paper:
     title = " ".join(str(row["title"]).split())
     site = row.get("site") or None
@@ -225,6 +234,7 @@ def _paper(row: dict[str, Any], venue: str | None, year: int | None, source: str
             f"area:{row['primary_area']}" if row.get("primary_area") else "",
             f"track:{row['track']}" if row.get("track") else "",
             f"status:{row['status']}" if row.get("status") else "",
+            _award(row.get("award")),
         )
         if t
     ]
