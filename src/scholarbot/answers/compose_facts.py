@@ -24,7 +24,7 @@ from scholarbot.answers.compose import (
     printed_name,
 )
 from scholarbot.answers.linking import institution_matches, venue_family, words
-from scholarbot.answers.query import Query, described
+from scholarbot.answers.query import PEOPLE_LISTS, Query, described
 from scholarbot.answers.types import Answer, join_names, short, venue_year
 from scholarbot.records import Paper, Researcher, label_text
 
@@ -1140,7 +1140,7 @@ def _kind_phrase(query: Query) -> str:
         bits.append(
             {"first": " as first author", "last": " as last author", "solo": " written alone"}[query.role]
         )
-    if query.people_out and query.op not in {"collaborators", "who_works_on", "common_coauthors"}:
+    if query.people_out and query.op not in PEOPLE_LISTS:
         bits.append(f" without {join_names(list(query.people_out))}")
     return "".join(bits)
 

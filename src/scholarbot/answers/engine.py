@@ -33,7 +33,7 @@ from scholarbot.answers.linking import (
     venue_family,
 )
 from scholarbot.answers.network import coauthor_graph
-from scholarbot.answers.query import PERSON_OPS, Query, described, titled
+from scholarbot.answers.query import PEOPLE_LISTS, PERSON_OPS, Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
 from scholarbot.answers.references import NOTHING_TO_PAGE, Shown, pages, refer
 from scholarbot.answers.spelling import is_english, rehyphenated, respelt, typos_fixed
@@ -114,9 +114,6 @@ EXACT_ROWS = 50_000
 DOMINANCE = 2.0
 #: ...and ahead by at least this much.
 DOMINANCE_GAP = 2.0
-#: Operations that answer with people: a person the question leaves out is not listed, and their
-#: papers with the asker's subject stay counted.
-PEOPLE_LISTS = frozenset({"collaborators", "who_works_on", "common_coauthors"})
 #: Operations over one person's papers that a place narrows to those printing it for them.
 PLACED_OPS = frozenset({"papers_by", "count", "top_venue", "top_year"})
 
@@ -597,7 +594,7 @@ class Answerer:
         if query.labels:
             query = query.with_(labels=self._held_labels(query.labels))
             c = FactsComposer(query)
-            scope = self._filter_rows(unfiltered.with_(labels=(), role=None))
+            scope = self._filter_rows(unfiltered)
             held = self.index.labels.held(scope)
             if not set(query.labels).intersection(held):
                 # "oral papers at ACL": the records do not mark them so; the answer without it.
@@ -713,10 +710,8 @@ class Answerer:
         elif r.others:
             c.others_note(view, [self._view(o, Query(op="profile")) for o in r.others])
         papers = (view.on_topic if query.topic else view.papers) or []
-        if query.institution and not any(
-            set(self._affiliations_at(query.institution)).intersection(_printed_for(p, view.person))
-            for p in view.papers
-        ):
+        placed = self._placed(query.institution) if query.institution else None
+        if placed is not None and not any(_printed_at(p, view.person, placed) for p in view.papers):
             c.query = query.with_(institution=None)  # none printed there: all their papers, said so
         if op == "count":
             if query.count_of == "collaborators":
@@ -830,16 +825,20 @@ class Answerer:
     def _coauthors_asked(self, query: Query) -> Callable[[Paper, Researcher], list[Researcher]]:
         """`_coauthor_ids` less the people the question leaves out ("other than Y") and, when it
         names a place ("anyone from Google"), only those the paper prints at that place."""
-        left_out = {p.id for name in query.people_out for p in self.names.lookup(name).people}
-        printed_at = set(self._affiliations_at(query.institution)) if query.institution else None
+        left_out = {p.id for p in self._left_out(query)}
+        placed = self._placed(query.institution) if query.institution else None
 
         def coauthors(paper: Paper, person: Researcher) -> list[Researcher]:
             found = [r for r in self._coauthor_ids(paper, person) if r.id not in left_out]
-            if printed_at is None:
+            if placed is None:
                 return found
-            return [r for r in found if printed_at.intersection(_printed_for(paper, r))]
+            return [r for r in found if _printed_at(paper, r, placed)]
 
         return coauthors
+
+    def _left_out(self, query: Query) -> list[PersonEntry]:
+        """Everyone the names the question leaves out may be (every namesake)."""
+        return [p for name in query.people_out for p in self.names.lookup(name).people]
 
     def _coauthor_ids(self, paper: Paper, person: Researcher) -> list[Researcher]:
         """The other resolved people on a paper, in the paper's author order."""
@@ -958,17 +957,12 @@ class Answerer:
         if query.institution and query.op in PLACED_OPS:
             # "X's papers while at Oxford": those that print the place for them. A place they never
             # print (it picked the namesake from a profile page) leaves the papers as they are.
-            at = set(self._affiliations_at(query.institution))
-            there = [p for p in papers if at.intersection(_printed_for(p, person))]
+            placed = self._placed(query.institution)
+            there = [p for p in papers if _printed_at(p, person, placed)]
             papers = there or papers
         if query.people_out and query.op not in PEOPLE_LISTS:
             # "X's papers without Y": their joint papers go; "X's coauthors other than Y" keeps them.
-            left_out = {
-                pid
-                for name in query.people_out
-                for p in self.names.lookup(name).people
-                for pid in p.paper_ids
-            }
+            left_out = {pid for p in self._left_out(query) for pid in p.paper_ids}
             papers = [p for p in papers if p.id not in left_out]
         view = PersonView(person, papers)
         if query.topic and papers:
@@ -1140,7 +1134,7 @@ class Answerer:
             return c.nobody_at(query, papers[:3])
         # Who works on it most: the most papers on it, then the closest paper. (Weighing papers by
         # rank named the authors of the one closest paper first even on a field with hundreds.)
-        left_out = {p.id for name in query.people_out for p in self.names.lookup(name).people}
+        left_out = {p.id for p in self._left_out(query)}
         ranked = sorted(
             (r for r in by_person if r not in left_out), key=lambda r: (-len(by_person[r]), closest[r])
         )
@@ -1405,7 +1399,8 @@ class Answerer:
             held = not len(rows) or (query.venue and not any(query.years))
             # Papers marked so ("award papers at ACL 2022", "solo-authored ones") are few: named.
             marked = query.labels or query.role
-            best = self._papers([self.index.ids[int(r)] for r in _most_cited(rows, self.index.citations, 5)])
+            cited = rows[top_order(np.asarray(self.index.citations)[rows], 5)]
+            best = self._papers([self.index.ids[int(r)] for r in cited])
             return c.count_store(query, len(rows), self._coverage() if held else None, best if marked else [])
         on = self._on_topic(query, query.topic)
         return c.count_topic(query, len(on), self._best(query.topic, on, 5))
@@ -1572,16 +1567,10 @@ class Answerer:
         return out
 
 
-def _most_cited(rows: np.ndarray, citations: np.ndarray, k: int) -> np.ndarray:
-    """The k rows of most citations, most first (ties and unknown counts in row order)."""
-    counts = np.asarray(citations)[rows]
-    return rows[np.argsort(-counts, kind="stable")[:k]]
-
-
-def _printed_for(paper: Paper, person: Researcher) -> tuple[str, ...]:
-    """The affiliations the paper prints for this person (matched by name)."""
+def _printed_at(paper: Paper, person: Researcher, placed: Callable[[str], bool]) -> bool:
+    """Whether the paper prints, for this person (matched by name), an affiliation `placed` keeps."""
     keys = set(person_name_keys(person))
-    return tuple(x for a in paper.authors if name_key(a.name) in keys for x in a.affiliations)
+    return any(placed(x) for a in paper.authors if name_key(a.name) in keys for x in a.affiliations)
 
 
 def _authored_as(paper: Paper, keys: set[str], role: str) -> bool:

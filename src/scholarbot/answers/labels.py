@@ -119,28 +119,34 @@ def find_labels(
                 continue
             if len(key) == 1 and not _said_as_label(folded, i, end, venue_at):
                 continue
-            # The span takes "track" after it and "in (the)" before it, not "papers", which the
-            # rest of the question may need ("findings papers by X").
-            last = end + 1 if end < len(words) and folded[end] in _TRACK_WORDS else end
-            first = i
-            if first and folded[first - 1] == "the":
-                first -= 1
-            if first and folded[first - 1] in _PLACED:
-                first -= 1
-            else:
-                first = i
+            first, last = _extent(folded, i, end, reach_back=True)
             taken.update(range(first, last))
             spans.append(LabelSpan(words[first][1], words[last - 1][2], tuple(by_words[key])))
     for i, word in enumerate(normed):
         known = KNOWN_LABELS.get(word)
         if known and i not in taken and _said_as_label(folded, i, i + 1, venue_at):
-            last = i + 2 if i + 1 < len(words) and folded[i + 1] in _TRACK_WORDS else i + 1
-            taken.update(range(i, last))
-            spans.append(LabelSpan(words[i][1], words[last - 1][2], (known,)))
+            first, last = _extent(folded, i, i + 1, reach_back=False)
+            taken.update(range(first, last))
+            spans.append(LabelSpan(words[first][1], words[last - 1][2], (known,)))
     for m in AWARD_WORDS.finditer(text):
         awards = tuple(x for x in held if x.startswith("award")) or ("award",)
         spans.append(LabelSpan(m.start(), m.end(), awards))
     return spans
+
+
+def _extent(folded: list[str], i: int, end: int, *, reach_back: bool) -> tuple[int, int]:
+    """The words a label named by words i..end takes out of the question: "track" after it and,
+    with `reach_back`, "in (the)" before it; never "papers", which the rest of the question may need
+    ("findings papers by X")."""
+    last = end + 1 if end < len(folded) and folded[end] in _TRACK_WORDS else end
+    first = i
+    if reach_back and first and folded[first - 1] == "the":
+        first -= 1
+    if reach_back and first and folded[first - 1] in _PLACED:
+        first -= 1
+    else:
+        first = i
+    return first, last
 
 
 def _match(normed: list[str], folded: list[str], i: int, key: tuple[str, ...]) -> int | None:

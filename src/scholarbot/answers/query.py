@@ -45,6 +45,9 @@ OPS: tuple[str, ...] = get_args(Op)
 #: Operations about one or two named people; the rest need a topic or nothing.
 PERSON_OPS = frozenset({"collaborators", "papers_by", "count", "top_venue", "top_year", "profile"})
 PAIR_OPS = frozenset({"joint_papers", "common_coauthors", "collab_check", "compare"})
+#: Operations that answer with people: a person the question leaves out (`people_out`) is not
+#: listed, and their papers with the asker's subject stay counted.
+PEOPLE_LISTS = frozenset({"collaborators", "who_works_on", "common_coauthors"})
 #: Lists longer than this are cut, with the total stated.
 MAX_LIMIT = 50
 

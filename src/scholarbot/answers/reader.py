@@ -177,7 +177,7 @@ _PLACE_WORKS = _rx(
     r"wrote|writing|focus\w*|active|big|strong|involved|show\s+up)\b"
 )
 _PARTNER_PLACES = _rx(
-    rf"\b(?:which|what)\s+{_PLACE_KIND_WORDS}{_PLACE_NOUNS}\b.*\b(?:collaborat\w*|work(?:s|ed)?\s+with|"
+    rf"{_WHICH_PLACE.pattern}.*\b(?:collaborat\w*|work(?:s|ed)?\s+with|"
     r"partner\w*|co-?author\w*)|"
     r"\bwhere\s+(?:are|were|do|did)\s+(?:⟨P\d⟩'?s?|his|her|their)\s+(?:co-?authors|collaborators)\b|"
     rf"(?:co-?authors|collaborators)(?:'s|')?\s+(?:{_PLACE_NOUNS}|affiliations)\b"

@@ -124,7 +124,8 @@ class LabelColumn:
 
     def mask(self, labels: Iterable[str]) -> np.ndarray:
         """Whether each row has any of `labels`."""
-        want = sum(1 << i for i, n in enumerate(self.names) if n in set(labels))
+        asked = set(labels)
+        want = sum(1 << i for i, n in enumerate(self.names) if n in asked)
         return (np.asarray(self.bits) & np.uint64(want)) != 0
 
     def held(self, rows: np.ndarray) -> list[str]:
