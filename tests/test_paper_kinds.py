@@ -127,6 +127,14 @@ def test_a_persons_papers_by_their_place_among_the_authors(answerer: Answerer):
     assert _titles(solo) == {"A Lone Theory of Parsing"}, solo.text
     everyone = answerer.ask("single-author papers at ACL 2022")
     assert _titles(everyone) == {"A Lone Theory of Parsing"}, everyone.text
+    assert answerer.ask("did Ada Quill write anything solo?").query.get("role") == "solo"
+    assert answerer.ask("did Ada Quill publish on her own?").query.get("role") == "solo"
+    # Of what a paper is about, not of its authors.
+    for described in (
+        "a system that follows the solo player's tempo and loudness",
+        "do assistants do worse on spatial tasks than a probe on their own picture backbone?",
+    ):
+        assert "role" not in answerer.ask(described).query, described
 
 
 def test_a_person_left_out_drops_their_joint_papers_or_their_name(answerer: Answerer):

@@ -589,9 +589,12 @@ _ROLES: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         "solo",
         _rx(
-            r"\b(?:solo|single|sole|one)[- ]?author(?:ed|s)?\b|\bsolo\b|"
+            r"\b(?:solo|single|sole|one)[- ]?author(?:ed|s)?\b|"
+            # "solo" and "on their own" of the papers, not of what a paper is about ("the solo
+            # player's tempo", "a probe on their own picture backbone"): nothing of theirs follows.
+            rf"\bsolo(?:{_PAPERS_AFTER}|(?=\s*(?:[?.!,]|$)))|"
             r"\bwith(?:out)?\s+(?:no|any|a\s+single)?\s*co-?authors?\b|"
-            r"\b(?:by|on)\s+(?:him|her|them)sel(?:f|ves)\b|\bon\s+(?:his|her|their)\s+own\b"
+            r"\b(?:by|on)\s+(?:him|her|them)sel(?:f|ves)\b|\bon\s+(?:his|her|their)\s+own\b(?=\s*(?:[?.!,]|$))"
         ),
     ),
 )
