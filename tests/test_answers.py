@@ -1847,7 +1847,13 @@ def test_earliest_papers_name_the_first_year_and_when_someone_began_on_a_topic(t
 
 def test_what_the_records_do_not_hold_is_said_before_the_nearest_answer(tmp_path, model_cache):
     rows = [
-        {"title": f"Reef Sounds {i}", "author": "Ann Lee;Bo Chen", "gs_citation": i, "abstract": "Reefs."}
+        {
+            "title": f"Reef Sounds {i}",
+            "author": "Ann Lee;Bo Chen",
+            "aff": "Reef University;Reef University",
+            "gs_citation": i,
+            "abstract": "Reefs.",
+        }
         for i in range(1, 4)
     ] + [{"title": "Email Spam Filters", "author": "Cy Do", "abstract": "We filter email spam."}]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
@@ -1871,6 +1877,15 @@ def test_what_the_records_do_not_hold_is_said_before_the_nearest_answer(tmp_path
     ]
     # A count of someone's papers adds up the citation counts the records hold.
     assert "cited 6 times in all" in answerer.ask("total citations of ann lee?").text
+    # Jobs and headcounts: not held; the person's newest papers, the people who print the place.
+    hiring = answerer.ask("is ann lee hiring phd students?")
+    assert hiring.text.startswith("The records hold no jobs, hiring or internships"), hiring.text
+    assert hiring.query["people"] == ["Ann Lee"] and hiring.query["sort"] == "date", hiring.query
+    staff = answerer.ask("how many people work at reef university?")
+    assert staff.text.startswith("The records hold no headcounts"), staff.text
+    assert staff.query["op"] == "who_works_on", staff.query
+    # Job postings as what papers are about are searched as a topic.
+    assert "records hold no" not in answerer.ask("papers on job postings classification").text
 
 
 def test_a_place_asked_with_its_short_form_beside_is_no_topic(tmp_path, model_cache):

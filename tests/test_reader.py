@@ -124,6 +124,8 @@ PHRASINGS: list[tuple[str, dict[str, object]]] = [
         {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024, "year_to": 2024},
     ),
     ("Hanlin Gu papers from 2024 onwards", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024}),
+    ("Hanlin Gu papers, 2024 and later", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2024}),
+    ("Hanlin Gu 2023+ papers", {"op": "papers_by", "people": ["Hanlin Gu"], "year_from": 2023}),
     # Asking where someone is, however it is put, is a profile question.
     ("which uni is hanlin gu at", {"op": "profile", "people": ["Hanlin Gu"]}),
     ("where is Hanlin Gu now?", {"op": "profile", "people": ["Hanlin Gu"]}),

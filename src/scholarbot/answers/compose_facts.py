@@ -56,6 +56,8 @@ LABELS_NAMED = 8
 PLACES_LISTED = 6
 #: People named in one answer; the total is always stated.
 MAX_NAMED = 12
+#: Shared coauthors named when two people wrote nothing together.
+MAX_LINKS_SHOWN = 5
 
 HELP = (
     "Ask me about researchers and papers in the records, e.g. “Who collaborates with Hanlin Gu?”, "
@@ -275,10 +277,12 @@ class FactsComposer(Composer):
 
     # --- two people ---------------------------------------------------------------------------
 
-    def joint_papers(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:
+    def joint_papers(
+        self, a: PersonView, b: PersonView, joint: list[Paper], linked: Linked | None = None
+    ) -> Answer:
         who = f"{a.person.name} and {b.person.name}"
         if not joint:
-            return self.finish(f"The records hold no paper by both {who}.")
+            return self.finish(f"The records hold no paper by both {who}.{self._linked(a, b, linked)}")
         if self.query.limit and self.query.sort != "relevance" and self.query.op == "joint_papers":
             # "which of their papers is most cited?": the first of them, the total said.
             which = {"citations": "most cited", "oldest": "oldest"}.get(self.query.sort, "newest")
@@ -291,18 +295,34 @@ class FactsComposer(Composer):
             f"{who} have {len(joint)} paper(s) together in the records: {self._listing(joint)}."
         )
 
-    def count_joint(self, a: PersonView, b: PersonView, joint: list[Paper]) -> Answer:
+    def count_joint(
+        self, a: PersonView, b: PersonView, joint: list[Paper], linked: Linked | None = None
+    ) -> Answer:
         self.answer.value = len(joint)
-        return self.joint_papers(a, b, joint)
+        return self.joint_papers(a, b, joint, linked)
+
+    def _linked(self, a: PersonView, b: PersonView, linked: Linked | None) -> str:
+        """ " They share N coauthors: …" when two people wrote nothing together ("how are A and B
+        connected?"): the coauthors each wrote with, most shared papers first, each cited."""
+        if linked is None:
+            return ""
+        ca, cb, records = linked
+        common = [rid for rid in ca if rid in cb and rid not in {a.person.id, b.person.id}]
+        if not common:
+            return ""
+        common.sort(key=lambda r: -(len(ca[r]) + len(cb[r])))
+        parts = []
+        for rid in common[:MAX_LINKS_SHOWN]:
+            person = records.get(rid)
+            if person is None:
+                continue
+            pa, pb = ca[rid][0], cb[rid][0]
+            parts.append(f"{printed_name(person, pa)} [{self.cite(pa)}][{self.cite(pb)}]")
+        more = f" and {len(common) - len(parts)} more" if len(common) > len(parts) else ""
+        return f" They share {len(common)} coauthor(s) in the records: {'; '.join(parts)}{more}."
 
     def collab_check(
-        self,
-        a: PersonView,
-        b: PersonView,
-        joint: list[Paper],
-        ca: dict[str, list[Paper]],
-        cb: dict[str, list[Paper]],
-        names: Callable[[list[str]], dict[str, Researcher]] | None = None,
+        self, a: PersonView, b: PersonView, joint: list[Paper], linked: Linked | None = None
     ) -> Answer:
         who = f"{a.person.name} and {b.person.name}"
         self.answer.value = bool(joint)
@@ -311,7 +331,7 @@ class FactsComposer(Composer):
             # asked to see what they wrote.
             listed = self._listing(joint, page=False)
             return self.finish(f"Yes: {who} wrote {len(joint)} paper(s) together: {listed}.")
-        return self.finish(f"No: no paper in the records lists both {who}.")
+        return self.finish(f"No: no paper in the records lists both {who}.{self._linked(a, b, linked)}")
 
     def common_coauthors(
         self,
@@ -631,6 +651,24 @@ class FactsComposer(Composer):
         more = f" ({'; '.join(said)})" if said else ""
         on = f" on {query.topic}" if query.topic else ""
         return self.finish(f"Researchers in the records with work{on}{scope}{more}: {'; '.join(parts)}.")
+
+    def authorship(self, name: str, paper: Paper, place: int | None) -> Answer:
+        """Whether someone is among a paper's authors, and where (`place`, from 0), by the records."""
+        authors = [a.name for a in paper.authors]
+        listed = join_names(authors[:MAX_NAMED]) + (" and others" if len(authors) > MAX_NAMED else "")
+        self.answer.value = place is not None
+        if place is None:
+            return self.finish(f"No: {name} is not among the authors of {self._item(paper)}: {listed}.")
+        return self.finish(
+            f"Yes: {name} is author {place + 1} of {len(authors)} on {self._item(paper)}: {listed}."
+        )
+
+    def citations_of(self, paper: Paper) -> Answer:
+        """How often one named paper is cited, by the records."""
+        if paper.citation_count is None:
+            return self.finish(f"The records hold no citation count for {self._item(paper)}.")
+        self.answer.value = paper.citation_count
+        return self.finish(f"{self._item(paper)} is cited {paper.citation_count} times, by the records.")
 
     def search_results(
         self,
@@ -1259,6 +1297,10 @@ _TITLE_STOP = (
         """
     )
 )
+
+
+#: Two people's coauthors (researcher id → the papers shared) and the records of those they share.
+Linked = tuple[dict[str, list[Paper]], dict[str, list[Paper]], dict[str, Researcher]]
 
 
 def _label_theme(group: list[Paper], everything: list[Paper], topic: str) -> str:

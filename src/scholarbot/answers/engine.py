@@ -30,12 +30,13 @@ from scholarbot.answers.linking import (
     institution_matches,
     normalise_institution,
     research_arm,
+    spells_place,
     venue_family,
 )
 from scholarbot.answers.network import coauthor_graph
 from scholarbot.answers.query import PEOPLE_LISTS, PERSON_OPS, Query, described, titled
 from scholarbot.answers.reader import MAX_QUESTION_CHARS, Reading, read
-from scholarbot.answers.references import NOTHING_TO_PAGE, Shown, pages, refer
+from scholarbot.answers.references import NOTHING_TO_PAGE, Shown, pages, refer, unquoted
 from scholarbot.answers.spelling import is_english, rehyphenated, respelt, typos_fixed
 from scholarbot.answers.topics import (
     TopicMatch,
@@ -114,6 +115,17 @@ EXACT_ROWS = 50_000
 DOMINANCE = 2.0
 #: ...and ahead by at least this much.
 DOMINANCE_GAP = 2.0
+#: Words a topic needs before a paper titled with them is the paper asked about, not a field
+#: ("how many cites does “Towards Few-shot Fact-Checking via Perplexity” have?").
+TITLE_WORDS_NAMED = 4
+#: Papers searched for the one a title names.
+TITLE_CANDIDATES = 8
+#: Evidence a namesake gets from working at the place a question names: more than any count of
+#: papers on its topic, so the place decides and the topic only breaks ties between those there.
+PLACE_EVIDENCE = 10_000.0
+#: ...and from an affiliation whose name a short form the question gives spells ("UVA": University
+#: of Virginia) where the records read the short form as another place's: less than a place matched.
+SPELT_EVIDENCE = PLACE_EVIDENCE / 10
 #: Operations over one person's papers that a place narrows to those printing it for them.
 PLACED_OPS = frozenset({"papers_by", "count", "top_venue", "top_year"})
 
@@ -302,6 +314,9 @@ class Answerer:
             return answer, query
 
         def answered(text: str, cited_notes: list[str]) -> tuple[Answer, Query]:
+            quoted = None
+            if previous is not None:
+                text, quoted = unquoted(text)
             text = self._one_described(text)
             reading = self._place_typed_lower(read(self.linker.link(text)), text)
             if self._foreign(reading):
@@ -317,14 +332,24 @@ class Answerer:
                     self._shown,
                     topic=asked.topic,
                     earlier=tuple(earlier),
+                    quoted=quoted,
+                    before=before,
                 )
                 if referral is not None and referral.reply is not None:
                     return _said(referral.reply)
                 if referral is not None and referral.query is not None:
-                    return self.execute(referral.query), referral.query
+                    answer = self.execute(referral.query)
+                    if referral.lead:
+                        answer.text = f"{referral.lead} {answer.text}"
+                    return answer, referral.query
                 if referral is not None and referral.text is not None:
-                    reading = read(self.linker.link(referral.text))
+                    reading = read(self.linker.link(self._one_described(referral.text)))
             query, notes = follow_up(reading, previous, before), [*cited_notes, *_reading_notes(reading)]
+            picked = self._namesake_at(query) if reading.picks_namesake else None
+            if picked is None and previous is not None:
+                picked = self._namesake_shown(query, previous)
+            if picked is not None:
+                query = picked[0]
             notes += self._place_notes(query)
             sure = reading.sure or query is not reading.query
             if self.planner is not None and not sure:
@@ -336,6 +361,8 @@ class Answerer:
                     notes.append(PLANNER_FALLBACK_NOTE)
             answer = self.execute(query)
             answer.notes[:0] = notes
+            if picked is not None and query is picked[0]:
+                answer.text = f"{picked[1]} {answer.text}"
             return answer, self._pinned(query)
 
         return self._answer(question, produce)
@@ -385,6 +412,39 @@ class Answerer:
             return query.with_(person_ids=(r.chosen[0].id,))
         return query
 
+    def _namesake_at(self, query: Query) -> tuple[Query, str] | None:
+        """A query whose place only says which namesake is meant ("who does Jing Ma, the one at
+        HKBU, write with?"): that one pinned, the place no longer narrowing their papers or
+        coauthors, and the sentence that says whom the answer is for. None when the place picks no
+        one namesake, or the question asks whether they are there (a profile says so)."""
+        if len(query.people) != 1 or not query.institution or query.op not in PERSON_OPS - {"profile"}:
+            return None
+        r = self._resolve(0, query.with_(topic=None))
+        if len(r.chosen) != 1 or not r.others:
+            return None
+        chosen = r.chosen[0]
+        where = f" ({chosen.affiliations[0]})" if chosen.affiliations else ""
+        lead = f"Answering for {chosen.name}{where}, the one at {query.institution}."
+        return query.with_(person_ids=(chosen.id,), institution=None), lead
+
+    def _namesake_shown(self, query: Query, previous: Query) -> tuple[Query, str] | None:
+        """A name several people carry, asked about right after an answer that showed a paper by
+        one of them ("who wrote PLOME?", then "what else has Di Wang done?"): that one, pinned and
+        named. None when the question says which itself (a place or topic) or the last answer
+        showed papers of several of them, or of none."""
+        if len(query.people) != 1 or query.person_ids or query.institution or query.topic:
+            return None
+        namesakes = self.names.lookup(query.people[0]).people
+        if len(namesakes) < 2 or query.op not in PERSON_OPS:
+            return None
+        shown = {s.id for s in self.execute(previous).sources}
+        on = [p for p in namesakes if shown.intersection(p.paper_ids)]
+        if len(on) != 1:
+            return None
+        where = f" ({on[0].affiliations[0]})" if on[0].affiliations else ""
+        lead = f"Answering for {on[0].name}{where}, the one on the paper(s) above."
+        return query.with_(person_ids=(on[0].id,)), lead
+
     def _one_described(self, text: str) -> str:
         """ "the ucsd one" / "the dialogue summarization guy", picking one of several people, said
         as the reader knows it: "the one at ucsd", "the one working on dialogue summarization"."""
@@ -396,6 +456,10 @@ class Answerer:
             # A place's name, or its initials that few papers write as a word ("ucsd", not "nlp").
             rare = self.linker.text_frequency(name) * RARE_WORD_SHARE < len(self.index)
             if name in places.phrases or (name in places.by_acronym and rare):
+                return f"the one at {words}"
+            unnamed = self.linker.names.word_count(name) == 0
+            if len(name.split()) > 1 and unnamed and places.find(name.split()):
+                # "the sun yat-sen one": the words of a place's name, though no affiliation is just them.
                 return f"the one at {words}"
             if noun != "one" and words.lower() not in _NOT_A_SUBJECT:
                 return f"the one working on {words}"
@@ -478,6 +542,8 @@ class Answerer:
             people=tuple(people),
             more=Query.from_json(answer.more) if answer.more else None,
             leads=len(counts) > 1 and counts[0] > counts[1],
+            counts=tuple(counts),
+            authors=tuple(dict.fromkeys(a for s in answer.sources for a in s.authors)),
         )
 
     def ask_query(self, question: str, query: Query) -> Answer:
@@ -662,19 +728,42 @@ class Answerer:
                 ]
                 return c.compare(va, vb, query.topic, themes)
             joint = self._joint(va, vb)
+            linked = None
+            if not joint:
+                # "how are A and B connected?": no joint paper, but the coauthors they share.
+                ca, cb = self._coauthors(va), self._coauthors(vb)
+                linked = (ca, cb, self.people.records([r for r in ca if r in cb]))
             if op == "collab_check":
-                answer = c.collab_check(va, vb, joint, self._coauthors(va), self._coauthors(vb))
+                answer = c.collab_check(va, vb, joint, linked)
             elif op == "count":
-                answer = c.count_joint(va, vb, joint)
+                answer = c.count_joint(va, vb, joint, linked)
             else:
                 answer = c.joint_papers(
-                    va, vb, _sorted(joint, query.sort) if query.sort != "relevance" else joint
+                    va, vb, _sorted(joint, query.sort) if query.sort != "relevance" else joint, linked
                 )
             c.kin_joint(self._kin_joint(va, vb, query), {p.id for p in joint})
             return answer
         r = resolved[0]
         if op == "profile":
             return self._profile(r, c)
+        if op == "paper_authors":
+            # "is ximing lu on that one?" (the paper's title put for "that one"): yes or no, by its
+            # authors; of several namesakes, any of them.
+            named = self._paper_named(query)
+            if named is None and len((query.topic or "").split()) >= TITLE_WORDS_NAMED:
+                # Words enough for a title, and no paper titled so: their papers on those words.
+                return self._person_op(query.with_(op="papers_by"), resolved, c)
+            if named is None:
+                closest = self._topic_papers(query.with_(op="find_papers", people=(), person_ids=()), 1)[0]
+                named = next(iter(closest), None)
+            if named is None:
+                return c.no_titled_paper(query, [])
+            for person in r.chosen or r.match.people:
+                keys = set(person_name_keys(person))
+                places = [i for i, a in enumerate(named.authors) if name_key(a.name) in keys]
+                if places:
+                    return c.authorship(person.name, named, places[0])
+            return c.authorship(r.match.query, named, None)
         views = [self._view(p, query) for p in r.chosen]
         if op == "collaborators":
             if query.topic:
@@ -779,16 +868,30 @@ class Answerer:
         return out
 
     def _evidence(self, entry: PersonEntry, query: Query) -> float:
-        """How strongly the question's other words point at this namesake."""
+        """How strongly the question's other words point at this namesake. A place said ("the one
+        at UVA") outweighs any topic: the namesake there is meant, whatever they wrote on."""
         papers = self._papers(list(entry.paper_ids))
         papers = self._filter(papers, query)
+        placed = 0.0
+        if query.institution:
+            at = self._placed(query.institution)
+            printed = self._affiliations_at(query.institution)
+            if any(at(a) for a in entry.affiliations) or any(
+                # "HKU": the papers print "Hong Kong University", the person's page "University of Hong Kong".
+                institution_matches(p, a)
+                for p in printed
+                for a in entry.affiliations
+            ):
+                placed = PLACE_EVIDENCE
+            elif any(spells_place(query.institution, a) for a in entry.affiliations):
+                placed = SPELT_EVIDENCE
         if query.topic:
             topic = self._topic(query.topic)
             rows = self.index.row.rows(p.id for p in papers)
             topic.include(rows)
-            return float(topic.on_topic[rows].sum())
+            return placed + float(topic.on_topic[rows].sum())
         if query.institution:
-            return float(any(institution_matches(query.institution, a) for a in entry.affiliations)) * 10
+            return placed
         return float(len(papers))
 
     def _pair(self, a: Resolved, b: Resolved) -> tuple[PersonEntry, PersonEntry]:
@@ -1334,6 +1437,10 @@ class Answerer:
             if query.offset:
                 return c.more_cited(query, papers)
             return c.most_cited(query, papers, len(rows), len(rows) - len(known))
+        cited = self._paper_named(query) if query.sort == "citations" else None
+        if cited is not None:
+            # "“Towards Few-shot Fact-Checking via Perplexity”, how many cites?": that paper's count.
+            return c.citations_of(cited)
         if query.sort == "citations":
             # The most cited of the papers that say the field's name when enough do, among the
             # closest CITED_POOL: a paper with the name in its title is not left out for being 61st.
@@ -1369,6 +1476,15 @@ class Answerer:
         if not papers:
             return c.nothing_on_topic(query, nearest)
         return c.search_results(query, papers)
+
+    def _paper_named(self, query: Query) -> Paper | None:
+        """The paper a query's topic is the title of ("is X on “Generated Knowledge Prompting for
+        Commonsense Reasoning”?"), if it names one: a topic of several words, a paper titled so."""
+        if len((query.topic or "").split()) < TITLE_WORDS_NAMED:
+            return None
+        search = Query(op="find_papers", topic=query.topic)
+        found, nearest = self._topic_papers(search, TITLE_CANDIDATES)
+        return next((p for p in found + nearest if close_title(query.topic or "", p.title)), None)
 
     def _ranked(self, query: Query, limit: int) -> tuple[list[Paper], int]:
         """The best `limit` papers, those on the topic first; and how many of them are on it.

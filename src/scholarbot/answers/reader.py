@@ -57,6 +57,9 @@ class Reading:
     #: The question asks only how many ("how many is that?", "and how many in 2023?"): it counts
     #: what the turn before listed.
     count_back: bool = False
+    #: The place it names says which of several namesakes is meant ("Jing Ma, the one at UVA", "the
+    #: sun yat-sen one"), not where their papers or coauthors were written.
+    picks_namesake: bool = False
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -243,6 +246,28 @@ _AUTHORS_OF = _rx(
 _WHO_ELSE = r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?"
 _ON_THE_PAPER = _rx(rf"{_WHO_ELSE}(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩")
 _ON_THOSE = _rx(rf"{_WHO_ELSE}\s+on\s+(?:those|these|them|th(?:ose|ese)\s+papers)\b")
+# "who's on the storybook one", "who was on that paper": the authors of one paper, not who works
+# on its subject; "who's on rocketqa": a paper by its name (a word no dictionary has).
+# "is ⟨P1⟩ on ⟨T⟩", "was he an author of …", "is she among the authors of …": one person, one paper.
+_AUTHOR_CHECK = _rx(
+    r"^\W*(?:(?:and|so|also|wait|ok)\W+)*(?:is|was|are|were)\s+(?:⟨P1⟩|he|she|they)\s+(?:also\s+)?(?:on|in|"
+    r"an?\s+(?:co-?)?author\s+(?:on|of)|(?:one\s+)?(?:of\s+|among\s+)the\s+(?:co-?)?authors\s+(?:on|of))\s+"
+    r"(?P<what>.+)$"
+)
+_ONE_NAMED = _rx(r"^(?:⟨T⟩|(?:the|that|this)\s+(?:[\w-]+\s+){0,4}?(?:one|paper|article)\b)")
+#: Words of a topic that read as a paper's title rather than a field ("is X on generated knowledge
+#: prompting for commonsense reasoning?").
+TITLE_WORDS = 4
+_WHO_ON = r"\bwho(?:'s|\s+else)?(?:\s+(?:is|are|was|were))?\s+on\s+"
+_ON_ONE_PAPER = _rx(
+    rf"{_WHO_ON}(?:the|that|this)\s+(?:[\w-]+\s+){{0,4}}?(?:one|paper|article|survey|dataset|benchmark)\b"
+    r"(?!\s+(?:about|on)\b)|"
+    rf"\bthe\s+(?:[\w-]+\s+){{1,4}}?(?:one|paper)\b.*{_WHO_ON}(?:it|that)\b|"
+    rf"{_WHO_ON}(?:it|that)\b.*\bthe\s+(?:[\w-]+\s+){{1,4}}?(?:one|paper)\b"
+)
+_ON_NAMED = _rx(rf"{_WHO_ON}(?P<name>[\w-]+)\W*$")
+#: Letters of the shortest word "who's on …" takes as a paper's name ("rocketqa"), not a field's ("ner").
+PAPER_NAME_LETTERS = 5
 _AUTHORS_OF_NAMED = _rx(r"\bauthors?\s+(?:of|behind|for)\b|\bwho\s+(?:are|were)\s+(?:the\s+)?authors\b")
 # The name of one paper asked for.
 _CALLED = _rx(
@@ -311,11 +336,15 @@ _STORE_WORDS = words(
 _PRONOUN = _rx(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|this\s+person|that\s+person|both\s+of\s+them)\b"
 )
-#: A place as who publishes: "does CyberAgent publish any NLP?", "has Google done work on X".
+#: A place as who publishes: "does CyberAgent publish any NLP?", "has Google done work on X", "what
+#: kind of nlp comes out of Dataminr".
 _PLACE_SUBJECT = _rx(
     r"⟨I⟩(?:['’]s)?\s+(?:(?:people|folks|researchers|ever|also|actually|even|still)\s+)?"
     r"(?:publish\w*|work(?:s|ed)?\s+on|do(?:es)?\s+(?:any|research|work)|did\s+(?:any|research|work)|"
-    r"research\w*|writes?\s+(?:about|on)|wrote\s+(?:about|on)|put\s+out|ha(?:s|ve)\s+(?:any|papers|work|done))"
+    r"research\w*|writes?\s+(?:about|on)|wrote\s+(?:about|on)|put\s+out|ha(?:s|ve)\s+(?:any|papers|work|done))|"
+    r"\bout\s+of\s+⟨I⟩|"
+    # "hikvision research institute — any nlp papers?": the place said first, then what of it.
+    r"^\W*⟨I⟩\s*(?:[-–—:,]|\?)"
 )
 #: Operations over papers, which an institution narrows to those written there.
 _PAPER_OPS = frozenset({"find_papers", "count", "paper_authors", "overview"})
@@ -389,7 +418,8 @@ _CUE_WORDS = words(
     cites cite citing referenced tally authored authoring highly highest puts putting out come comes came
     regular primary typical closest dated help titles title-only send sends sent most-referenced
     best-cited accepted outlet outlets alongside calendar
-    coming appear appears since until outside besides newer older earlier later prior first
+    coming appear appears since until outside besides across whole entire newer older earlier later prior
+    first
     what's who's where's how's when's kind kinds stuff comes
     earliest oldest start started starting begin began begun beginning always theirs hers
     readings intro introductory starter beginner beginners
@@ -431,7 +461,7 @@ _TERM_WORDS = words(
     """
     question topic time state open key group type search network common mutual shared joint
     citation author number expert people person best metrics interest contact talk advice problems
-    problem
+    problem whole
     """
 )
 
@@ -558,7 +588,12 @@ def read(links: Links) -> Reading:
         asked_sure=asked_sure,
         fragment=fragment,
         count_back=count_back,
+        picks_namesake=bool(_ONE_AT.search(links.residual)),
     )
+
+
+# "the one at ⟨I⟩", "the ⟨I⟩ one": which namesake.
+_ONE_AT = _rx(r"\bthe\s+one\s+(?:at|from|in)\s+⟨I⟩|\bthe\s+⟨I⟩\s+(?:one|guy|person)\b")
 
 
 # Where a person stands among a paper's authors ("first-author papers", "as last author", "the
@@ -668,6 +703,10 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "joint_papers", _sorting(r), True
         return "joint_papers", {}, False
     if n == 1:
+        check = _AUTHOR_CHECK.search(r)
+        if check and (topic or links.title) and _one_paper_named(check.group("what"), topic):
+            # "is ⟨P1⟩ on ⟨T⟩?", "was she an author of the rocketqa paper": whether they wrote it.
+            return "paper_authors", {}, True
         if _PARTNER_PLACES.search(r) and not links.institution:
             # "which institutions does X collaborate with most?", "where are X's coauthors from?"
             return "top_institution", {}, True
@@ -789,6 +828,8 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "top_year", {}, True
     if links.title and _ON_THE_PAPER.search(r):
         return "paper_authors", {}, True
+    if topic and (_ON_ONE_PAPER.search(r) or _paper_name(_ON_NAMED.search(r))):
+        return "paper_authors", {}, True
     if (_AUTHORS_OF.search(r) or (_AUTHORS_OF_NAMED.search(r) and not _PAPER_NOUNS.search(r))) and (
         topic or links.title
     ):
@@ -824,12 +865,32 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         sure = bool(_PAPERS.search(r) or _CITED.search(r))
         return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"} if sure else {}, sure
     if links.venue_said and not _WHO.search(r):
-        # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years.
-        if _PAPERS.search(r):
+        # "latest NAACL papers": that venue's newest; "most recent NAACL you've got": its years;
+        # "any grammarly stuff at coling?": a place's papers there.
+        if _PAPERS.search(r) or (links.institution and not _COUNT.search(r)):
             return "find_papers", {"sort": "citations" if _CITED.search(r) else "date"}, True
         # Sure only when it asks something ("just the www ones" narrows the turn before).
         return "count", {"count_of": "papers"}, bool(_DATE.search(r) or _COUNT.search(r))
     return "help", {}, not _content(r)
+
+
+def _one_paper_named(what: str, topic: str | None) -> bool:
+    """Whether the words after "is X on" name one paper: its title, "the X one", a paper's name
+    ("rocketqa"), or words enough for a title; not a field ("is she on dialogue?")."""
+    return bool(
+        _ONE_NAMED.match(what)
+        or _paper_name(re.fullmatch(r"(?P<name>[\w-]+)\W*", what))
+        or len((topic or "").split()) >= TITLE_WORDS
+    )
+
+
+def _paper_name(said: re.Match[str] | None) -> bool:
+    """Whether the word "who's on" ends with names one paper ("rocketqa", "MuCGEC"): long, in no
+    dictionary and no short acronym of a field ("NER", "GNNs")."""
+    if said is None:
+        return False
+    name = said.group("name")
+    return len(name) >= PAPER_NAME_LETTERS and not name.isupper() and not is_english(name.lower())
 
 
 def _set_against(r: str, links: Links) -> dict[str, object] | None:

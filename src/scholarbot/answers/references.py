@@ -35,6 +35,11 @@ class Shown:
     #: Whether the first person shown has more papers in the answer than the second: the one a
     #: reader takes "he" to mean after "who has the most of these?".
     leads: bool = False
+    #: The papers each person shown has in the answer, in the order shown ("you said 5 — which ones").
+    counts: tuple[int, ...] = ()
+    #: The authors of the papers shown, each once, in the order shown: whom "what else has xia
+    #: done?" means when a listed paper has a Xia among its authors.
+    authors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Referral:
     text: str | None = None
     query: Query | None = None
     reply: str | None = None
+    #: Said before the answer to `query` ("why him?": whom the joint papers explain).
+    lead: str | None = None
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -51,12 +58,13 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _POLITE = r"(?:\s*(?:please|pls|plz|thx|thanks)\b)?"
-# "more", "next", "page 2", "the rest", "keep going", "and?", "show me more please".
+# "more", "next", "page 2", "the rest", "keep going", "and?", "show me more please", "show all".
 _PAGE = _rx(
     r"^\W*(?:(?:ok(?:ay)?|and|so|now)\W+)?(?:(?:show|give|list|send|get)\s+(?:me\s+|us\s+)?)?"
     r"(?:(?:some\s+|any\s+)?more(?:\s+of\s+(?:them|those|these))?|next(?:\s+(?:page|one|ones|\d+))?|"
     r"(?:the\s+)?rest(?:\s+of\s+(?:them|those|it))?|(?:go\s+to\s+)?page\s+(?P<page>\d{1,3})|keep\s+going|continue|"
-    r"go\s+on|and|anything\s+else|any\s+others?|others?)"
+    r"go\s+on|and|anything\s+else|any\s+others?|others?|all(?:\s+of\s+(?:them|those|these|it))?|them\s+all|"
+    r"(?:the\s+)?(?:whole|full|entire|complete)\s+list)"
     rf"{_POLITE}\W*$"
 )
 # "sorry i meant X", "no, I mean X", "oops meant X": the question before, about X instead.
@@ -64,10 +72,13 @@ _MEANT = _rx(r"^\W*(?:(?:no|nope|sorry|oops|my\s+bad|ah|wait|actually)\W+)*(?:i\
 
 # "back to X", "ok, going back to X - ...": the conversation returns to someone asked about before.
 _BACK_TO = _rx(
-    r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right)\W+)*(?:going\s+|let'?s\s+go\s+|let\s+us\s+go\s+)?back\s+to\s+"
-    r"(?P<who>[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?)(?:\s*[-–—,:;.?!]+\s*|\s*$|\s+(?=(?:what|how|who|which|where|when|"
+    r"^\W*(?:(?:ok(?:ay)?|so|now|alright|right|thx|thanks|ty|cool|nice|great|lol|fine|got\s+it)\W+)*"
+    r"(?:going\s+|let'?s\s+go\s+|let\s+us\s+go\s+)?back\s+to\s+"
+    r"(?P<who>[\w'’.-]+(?:\s+[\w'’.-]+){0,4}?)(?:\s*[-–—,:;.?!]+\s*|\s*$|\s+(?=(?:what|how|who|which|where|when|"
     r"does|did|is|has|can|and|his|her|their)\b))(?P<rest>.*)$"
 )
+# "the hku one", "the hong kong baptist one": which of several namesakes.
+_THE_ONE = _rx(r"the\s+(?!other\b)[\w'’.-]+(?:\s+[\w'’.-]+){0,3}\s+(?:one|guy|person)")
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
     "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
@@ -166,35 +177,62 @@ def refer(
     *,
     topic: str | None,
     earlier: tuple[str, ...] = (),
+    quoted: int | None = None,
+    before: Query | None = None,
 ) -> Referral | None:
     """How to answer `text`, a question in a conversation whose last query was `previous`; None when
     it does not point back at the last answer. `residual` is the text with the people it names as
     ⟨P1⟩…, `topic` the topic it names itself; `run` runs a query to see what its answer shows (only
     called when needed); `earlier` are the people the conversation asked about before, whom a
-    pronoun means when the last answer listed several."""
+    pronoun means when the last answer listed several; `quoted` is a number the question quoted
+    from the last answer ("you said 5 — which ones?", see `unquoted`); `before` is the query of the
+    turn before the last, whose list a paper named by its title's words may come from."""
     text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0).lower()], text)
+    run = _once(run)
     page = _PAGE.match(text)
     if page:
+        if previous.op == "paper_authors" and before is not None:
+            # "show all" after "who wrote it?": the rest of the list the paper was picked from.
+            return _page(before, run(before), page.group("page"))
         return _page(previous, run(previous), page.group("page"))
+    basis = _basis(text, previous, run, quoted)
+    if basis is not None:
+        return basis
     back = _BACK_TO.match(text)
     if back:
         # "ok back to nguyen - what's his most cited one?": the rest is about the person named,
         # whom the conversation asked about before under their full name.
         said = back.group("who").strip()
-        who = next((p for p in earlier if said.lower() in p.lower().split()), None) or said
         rest = back.group("rest").strip()
-        return Referral(
-            text=_named(rest, (who,)) if rest and _PERSON.search(rest) else f"what about {who}? {rest}"
-        )
+        one = _THE_ONE.fullmatch(said)
+        if one and len(previous.people) == 1 and rest:
+            # "back to the hong kong baptist one — who does she write with": that namesake of the
+            # person asked about, said as the reader knows it ("…, the hong kong baptist one").
+            return Referral(text=f"{_named(rest, previous.people).rstrip(' ?')}, {said}")
+        who = next((p for p in earlier if said.lower() in p.lower().split()), None) or said
+        if rest and _PERSON.search(rest):
+            return Referral(text=_named(rest, (who,)))
+        # ("ok back to ng - anything on legal stuff?": his papers on it, not the last question.)
+        return Referral(text=f"{who}: {rest}" if rest else f"what about {who}?")
     than = _MORE_THAN.search(text)
     if than and len(previous.people) == 1 and previous.op in _ONE_PERSON_OPS:
         # "is that more than sebastian ordyniak?", "and X - more or fewer papers than him?": the
         # person asked about and the other, compared within the same filters.
-        other = _other_person(than.group("who"), text[: than.start()], residual, previous.people[0], earlier)
+        asked = previous.people[0]
+        other = _other_person(
+            than.group("who"), text[: than.start()], residual, asked, earlier, lambda: run(previous)
+        )
         if other is not None:
             first, second = (
                 (other, previous.people[0]) if _names_first(residual, than) else (previous.people[0], other)
             )
+            if other == previous.people[0]:
+                # "is fung more cited than madotto?" after a question about Madotto: Fung, asked
+                # about earlier, against him.
+                said = [h for w in _words_in(text[: than.start()]) for h in _holders(w, earlier, but=other)]
+                if len(set(said)) != 1:
+                    return None
+                first, second = said[0], other
             sort: Sort = "citations" if re.search(r"\bcit", text, re.I) else "relevance"
             return Referral(
                 query=previous.with_(
@@ -208,20 +246,26 @@ def refer(
                     count_of=None,
                 )
             )
-    if topic and "⟨P" not in residual and re.fullmatch(r"[^\W\d_]{3,}", topic.strip()):
-        # "where's taylor based?" in a thread about Taylor Berg-Kirkpatrick: a word of the name of
-        # one person the conversation asked about is that person, not a topic.
-        holders = _holders(topic.strip(), earlier)
+    word = _NAME_WORD.fullmatch(topic.strip()) if topic and "⟨P" not in residual else None
+    if word:
+        # "where's taylor based?" in a thread about Taylor Berg-Kirkpatrick, "what else has xia done?"
+        # after a list with a paper by Lianghao Xia: a word of the name of one person the
+        # conversation asked about, or else of one the last answer showed, is that person, not a topic.
+        holders = _holders(word.group(1), earlier)
+        if not holders and not _as_subject(text, word.group(1)):
+            holders = _holders(word.group(1), run(previous).people) or _holders(
+                word.group(1), run(previous).authors
+            )
         if len(holders) == 1:
             return Referral(
-                text=re.sub(rf"\b{re.escape(topic.strip())}\b", holders[0], text, count=1, flags=re.I)
+                text=re.sub(rf"\b{re.escape(word.group(1))}\b", holders[0], text, count=1, flags=re.I)
             )
     meant = _MEANT.match(text)
     if meant and text[meant.end() :].strip():
         # The question before, about what is meant instead: read as "what about X?".
         return Referral(text="what about " + text[meant.end() :])
     nth = _NTH_AUTHOR.search(text)
-    if nth and (previous.op == "paper_authors" or previous.op in _PAPER_LISTS):
+    if nth and (previous.op == "paper_authors" or previous.op in _PAPER_LISTS or _DESCRIBED_ONE.search(text)):
         # "the last author, where's he at?" after a paper's authors; "who's the first author on
         # that?", "the rhino one, first author - where is he now?" after a list of papers: that
         # author of the paper meant, named in the question.
@@ -236,7 +280,19 @@ def refer(
             return Referral(text=f"{text[: nth.start()]}{in_order[index]}{text[end:]}")
         if title:
             return Referral(text=f"who wrote “{title}”?")
-    place_pointed = previous.institution and not previous.people and _THEIR.search(text)
+    listed = _listed_paper(text, residual, lambda: run(previous).papers)
+    if listed is None and before is not None:
+        prior = before
+        listed = _listed_paper(text, residual, lambda: run(prior).papers)
+    if listed is not None:
+        # "who wrote the kronecker one?", "who's on the survey": the paper of the last answer (or
+        # of the one before it, after "which is most cited?") whose title has those words, not a
+        # search of the whole store for them.
+        return Referral(text=text.replace(listed[0], f"“{listed[1]}”", 1))
+    # ("who's on most of them" after a place's papers: them is the list, not the place.)
+    place_pointed = (
+        previous.institution and not previous.people and _THEIR.search(text) and not _OF_THOSE.search(text)
+    )
     if _WHO_HAS_MOST.search(text) and not topic and "⟨P" not in residual and not place_pointed:
         # "who has the most of these?", "who are the main people there?": who wrote the list.
         authors = _authors_of(previous)
@@ -253,10 +309,10 @@ def refer(
     named = residual.find("⟨P")
     if person and named >= 0 and person.start() < named and len(previous.people) < 2:
         # "does she also work with X?": she is the one asked about (or named) before, X someone new.
-        before = _meant(previous.people or run(previous).people, earlier)
-        if len(before) == 1:
-            return Referral(text=_named(text, before))
-        return Referral(reply=_which_of(before)) if before else None
+        whom = _meant(previous.people or run(previous).people, earlier)
+        if len(whom) == 1:
+            return Referral(text=_named(text, whom))
+        return Referral(reply=_which_of(whom)) if whom else None
     if named < 0 and len(previous.people) == 2:
         pair = previous.people
         many = person.group("many") if person else None
@@ -355,7 +411,15 @@ def _subject_pointed(text: str, previous: Query) -> str | None:
     pattern = _THERE if previous.op in _PEOPLE_LISTS else _THERE_OR_THEY
     if not pattern.search(text):
         return None
-    return " ".join(pattern.sub(lambda m: "the" if m.group(0).lower() == "their" else " ", text).split())
+
+    def said(m: re.Match[str]) -> str:
+        word = m.group(0).lower()
+        if word.endswith("there"):
+            # "who works there?": at the place, named ("who works" alone asks nothing).
+            return f"at {previous.institution}"
+        return "the" if word == "their" else " "
+
+    return " ".join(pattern.sub(said, text).split())
 
 
 #: A topic longer than this is a description of one paper, which "that" does not mean.
@@ -366,6 +430,7 @@ _ON_IT = _rx(
     r"(?=\s*[?!.,]|\s*$|\s+(?:too|also|as\s+well|either|please|pls)\b)"
 )
 _THEIR = _rx(r"\b(?:their|they|them)\b")
+_OF_THOSE = _rx(r"\bof\s+(?:those|these|them)\b")
 _THERE = _rx(r"\b(?:(?:from|at|in)\s+)?there\b")
 _THERE_OR_THEY = _rx(r"\b(?:(?:from|at|in)\s+)?there\b|\btheir\b|\bthey\b|\bthem\b")
 #: Answers that rank people, most papers first: "he" after them is the first, as a reader takes it.
@@ -383,19 +448,28 @@ _NTH_OF_IT = _rx(
 #: "more than X", "more or fewer papers than him", "cited more than her": a comparison with someone.
 _MORE_THAN = _rx(
     r"\b(?:more|fewer|less|higher|lower|bigger)\b(?:\s+or\s+(?:more|fewer|less))?(?:\s+(?:papers|pubs|"
-    r"publications|citations|cited|often))?\s+than\s+(?P<who>[^?!.,;]+?)\s*[?!.]*\s*$"
+    r"publications|citations|cited|often))?\s+than\s+(?P<who>[^?!.,;]+?)"
+    r"(?:\s+(?:has|have|had|does|did|is|overall|in\s+total|altogether|in\s+here|here|now|then|lol|"
+    r"in\s+the\s+records))*\s*[?!.]*\s*$"
 )
 #: Operations about one person whose answer is a number of papers (or a list of them).
 _ONE_PERSON_OPS = frozenset({"count", "papers_by", "profile", "top_venue", "top_year"})
 
 
-def _other_person(who: str, before: str, residual: str, asked: str, earlier: tuple[str, ...]) -> str | None:
+def _other_person(
+    who: str, before: str, residual: str, asked: str, earlier: tuple[str, ...], shown: Callable[[], Shown]
+) -> str | None:
     """Whom "than …" compares the person asked about with: a name said there, "him"/"her" (the
     person named earlier in the question, else the one the conversation asked about before)."""
     who = who.strip()
     if not _PERSON.fullmatch(who):
-        # A word of the name of someone asked about before ("than katz") is that person.
-        holders = _holders(who, earlier, but=asked)
+        # A word of the name of someone asked about before ("than katz"), else of someone the last
+        # answer showed ("than kouvaros" after Lomuscio's coauthors), is that person; of the person
+        # asked about, they ("is fung more cited than madotto?" after Madotto).
+        if _holders(who, (asked,)):
+            return asked
+        holders = _holders(who, earlier, but=asked) or _holders(who, shown().people, but=asked)
+        holders = holders or _holders(who, shown().authors, but=asked)
         return holders[0] if len(holders) == 1 else who
     said = re.sub(r"^\W*(?:(?:and|also|what\s+about|how\s+about|ok|so)\W+)*", "", before).strip(" -–—,:")
     if "⟨P" in residual and said:
@@ -408,7 +482,202 @@ def _holders(word: str, earlier: tuple[str, ...], but: str = "") -> list[str]:
     """The people asked about before (`but` one aside) with this word in their name ("taylor" of
     Taylor Berg-Kirkpatrick, "katz" of Michael Katz)."""
     word = word.lower()
-    return [p for p in earlier if p != but and word in re.split(r"[\s-]+", p.lower())]
+    # A word of two letters ("lu", "ng") is a surname only: "ai" or "li" inside a name says little.
+    named = [p.lower().split()[-1:] if len(word) < 3 else re.split(r"[\s-]+", p.lower()) for p in earlier]
+    return [p for p, words in zip(earlier, named, strict=True) if p != but and word in words]
+
+
+#: A topic of one word that may be a word of someone's name ("xia", "xia's").
+_NAME_WORD = _rx(r"([^\W\d_]{2,})(?:['’]s)?")
+
+
+def unquoted(text: str) -> tuple[str, int | None]:
+    """A follow-up without what it quotes of the last answer, and the number quoted: "you said 8 for
+    naacl — which has the most citations" asks "which has the most citations" of the list that
+    answer gave; "which of henderson's is most cited - source?" asks the question (every answer
+    cites its papers)."""
+    said = _YOU_SAID.match(text)
+    number = None
+    if said and text[said.end() :].strip():
+        number, text = int(said.group("n")), text[said.end() :]
+    tail = _SOURCE_TAIL.search(text)
+    if tail and _CONTENT_BEFORE.search(text[: tail.start()]):
+        text = text[: tail.start()]
+    return text.strip(), number
+
+
+# "you said 5 — which ones", "u said 8 for naacl, which…", "earlier you said there were 12. which…"
+_YOU_SAID = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|but|wait|hm+|and)\W+)*(?:(?:earlier|before)\s+)?(?:you|u)\s+(?:said|say|told\s+me)\s+"
+    r"(?:(?:there\s+(?:are|were|was)|(?:he|she|they)\s+(?:has|have|had))\s+)?(?P<n>\d{1,5})\b"
+    r"(?:\s+(?!(?:which|what|who|how|so|and|but)\b)[\w.'’-]+){0,4}?\s*(?:[—–:;,.!?]|\s-\s|\s+(?=(?:which|what|who|how|so|and|but)\b))\s*"
+)
+# "… - source?", "…, sources pls": asking for the sources every answer gives anyway.
+_SOURCE_TAIL = _rx(
+    r"\s*(?:[-–—,;(]\s*|\s+(?:with|and|plus|\+)\s+)(?:(?:and\s+|with\s+)?(?:the\s+)?(?:source|sources|refs?|references?|links?)"
+    r"(?:\s+(?:pls|please|plz))?)\s*\??\)?\s*$"
+)
+_CONTENT_BEFORE = _rx(r"[a-z]{3,}")
+# "source?", "how do you know?", "says who?", "where does it say that?": the basis of the last answer.
+_BASIS = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hm+|wait|really)\W+)*(?:(?:what(?:\s+is|'s)?\s+the\s+)?(?:source|sources|citation|citations|"
+    r"refs?|references?|proof|evidence)|says\s+who|according\s+to\s+(?:what|whom?)|based\s+on\s+what|"
+    r"what\s+is\s+that\s+based\s+on|how\s+do\s+(?:you|u)\s+know(?:\s+that)?|"
+    r"(?:where|how)\s+(?:does|did)\s+it\s+say(?:\s+(?:that|so))?|where\s+is\s+that\s+from|"
+    r"what\s+makes\s+(?:you|u)\s+say\s+(?:that|so))(?:\s+(?:pls|please|plz))?\s*\W*$"
+)
+# "where does it say she's at uva?", "how do you know he is at dataminr": the claim, asked again.
+_SAYS_THAT = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hm+|wait)\W+)*(?:(?:where|how)\s+(?:does|did)\s+it\s+say|how\s+do\s+(?:you|u)\s+know|"
+    r"what\s+makes\s+(?:you|u)\s+(?:say|think)|why\s+do\s+(?:you|u)\s+(?:say|think))\s+(?:that\s+)?(?P<claim>.+?)\s*\W*$"
+)
+# "she is at uva", "he was at google": who and what the claim says.
+_CLAIM = _rx(r"^(?P<who>.+?)(?:\s+(?:is|was|are|were|works|worked)|['’](?:s|re))\s+(?P<rest>.+)$")
+# "why him?", "why her", "why them?", "why is he first?", "why X?": why the last answer named someone.
+_WHY = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but|hm+|wait|huh)\W+)*why\s+(?:(?:is|was|are)\s+)?(?P<who>him|her|them|he|she|they|"
+    r"that\s+(?:person|guy|one)|[\w'’.-]+(?:\s+[\w'’.-]+){0,2}?)(?:\s+(?:first|on\s+top|top|listed|there|in\s+there|"
+    r"at\s+the\s+top|number\s+one))?\s*\W*$"
+)
+
+
+def _basis(text: str, previous: Query, run: Callable[[Query], Shown], quoted: int | None) -> Referral | None:
+    """What a question asking why, or on what grounds, the last answer said something points at: the
+    papers behind it ("why him?" after someone's coauthors: their joint papers), the claim asked as a
+    question ("where does it say she's at uva?": is she at UVA, by the papers that print it), or the
+    last answer again with its sources ("source?"); a number quoted from a ranking of people ("you
+    said 5 — which ones?") is the papers of the one shown with that many."""
+    if quoted is not None and _WHICH_ONES.match(text):
+        shown = run(previous)
+        holders = [p for p, n in zip(shown.people, shown.counts, strict=False) if n == quoted]
+        if len(holders) == 1 and previous.op in _RANKED_PEOPLE:
+            return Referral(query=_papers_behind(previous, holders[0]))
+        listed = _papers_listed(previous)
+        if listed is not None:
+            return Referral(query=listed)
+    why = _WHY.match(text)
+    if why and previous.op in _RANKED_PEOPLE:
+        shown = run(previous)
+        who = why.group("who").lower()
+        pointed = who in {"him", "her", "them", "he", "she", "they"} or who.startswith("that ")
+        named = shown.people[:1] if pointed else tuple(_holders(who.split()[-1], shown.people))
+        if len(named) == 1:
+            return Referral(query=_papers_behind(previous, named[0]), lead=f"Why {named[0]}:")
+    if _BASIS.match(text):
+        return Referral(query=previous, lead="The records behind that answer:")
+    says = _SAYS_THAT.match(text)
+    if says:
+        claim = _CLAIM.match(says.group("claim"))
+        if claim:
+            return Referral(text=f"is {claim.group('who')} {claim.group('rest')}?")
+        if len(previous.people) == 1 and not _PERSON.search(says.group("claim")):
+            # "where does it say google" after "is tal linzen at nyu or google now?": at Google.
+            return Referral(text=f"is {previous.people[0]} at {says.group('claim')}?")
+    return None
+
+
+# "which ones", "which", "what are they", "list them", "which papers": the list behind a number.
+_WHICH_ONES = _rx(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|but)\W+)*(?:which(?:\s+(?:ones?|papers?|of\s+them|are\s+they|were\s+they))?|"
+    r"what\s+(?:are|were)\s+(?:they|those|the\s+\w+)|(?:list|name|show)\s+(?:them|those|me\s+them)|"
+    r"what\s+papers?)(?:\s+(?:pls|please|plz))?\s*\W*$"
+)
+
+
+def _papers_behind(previous: Query, person: str) -> Query:
+    """The papers that put someone in a ranking of people: their joint papers with the person the
+    ranking was about (coauthors), or their papers on its topic or place (who works on it)."""
+    if previous.op == "collaborators" and previous.people:
+        ids = (previous.person_ids[0], None) if previous.person_ids else ()
+        return previous.with_(
+            op="joint_papers", people=(previous.people[0], person), person_ids=ids, limit=None, offset=0
+        )
+    return Query(
+        op="papers_by",
+        people=(person,),
+        topic=previous.topic,
+        institution=previous.institution,
+        venue=previous.venue,
+        venues=previous.venues,
+        year_from=previous.year_from,
+        year_to=previous.year_to,
+    )
+
+
+def _as_subject(text: str, word: str) -> bool:
+    """Whether a question says a word as what papers are about ("and on bert?", "rose papers"),
+    where it is no person's name though someone the last answer showed carries it."""
+    w = re.escape(word)
+    return bool(
+        re.search(
+            rf"\b(?:on|about|regarding|re|in|for|of|with|using)\s+{w}\b(?!['’]s)|"
+            rf"\b{w}\s+(?:papers?|stuff|work|models?|research|topics?|ones?)\b",
+            text,
+            re.I,
+        )
+    )
+
+
+def _once(run: Callable[[Query], Shown]) -> Callable[[Query], Shown]:
+    """`run`, answering each query once however often a question's reading asks what it shows."""
+    seen: dict[Query, Shown] = {}
+
+    def shown(query: Query) -> Shown:
+        if query not in seen:
+            seen[query] = run(query)
+        return seen[query]
+
+    return shown
+
+
+def _listed_paper(text: str, residual: str, titles: Callable[[], tuple[str, ...]]) -> tuple[str, str] | None:
+    """The words of a question that name a paper the last answer listed by a word or two of its
+    title ("the kronecker one", "the survey", "the kenya paper"), and that paper's title; None when
+    no such words name exactly one listed paper. Words the linker read as a venue, year or person
+    ("the ACL one", "the 2022 ones") are not title words here."""
+    kept = _words_in(residual)
+    for pattern in (_DESCRIBED_ONE, _DESCRIBED_LAST):
+        for m in pattern.finditer(text):
+            if re.search(r"\b(?:ones|papers)$", m.group(1), re.I):
+                continue  # "the ocean ones" narrow the list to several, not one paper
+            said = _words_in(m.group(1)) - _POINTING_WORDS - _NOT_DESCRIBING
+            if not said or not said <= kept or any(w.isdigit() for w in said):
+                continue
+            having = [t for t in dict.fromkeys(titles()) if _title_has(t, said)]
+            if len(having) == 1:
+                return m.group(0), having[0]
+    return None
+
+
+def _title_has(title: str, said: frozenset[str]) -> bool:
+    """Whether every word said is a word of the title, or the start of one ("kenya" of "Kenyan")."""
+    have = set(re.findall(r"[^\W_]+", title.lower())) | set(_words_in(title))
+
+    def has(word: str) -> bool:
+        if word in have or len(word) < TITLE_PREFIX_LETTERS:
+            return word in have
+        # ("surveys" for "Survey": a title word with a plural ending said, not any word it starts.)
+        return any(
+            t.startswith(word) or (len(t) >= 3 and word.startswith(t) and len(word) <= len(t) + 2)
+            for t in have
+        )
+
+    return all(has(w) for w in said)
+
+
+#: Letters a said word needs before it may stand for a longer word of a title ("kenya", "survey").
+TITLE_PREFIX_LETTERS = 4
+# "who's on the survey", "what's the depth paper about?": "the" and a word or two ending a clause.
+_DESCRIBED_LAST = _rx(r"\bthe\s+([\w-]+(?:\s+[\w-]+)?)(?=\s*(?:[?!.,;:]|[-–—]|$))")
+#: Words after "the" that say which of a list by its place or rank, or are no paper's subject.
+_NOT_DESCRIBING = words(
+    """
+    first second third fourth fifth last latest newest oldest earliest recent most cited top best
+    citations citation cites popular influential known newer older highest lowest least fewest
+    other others rest same whole list thread answer records record data database store one ones
+    author authors people person guy team lab group place venue year years time conference
+    """
+)
 
 
 def _names_first(residual: str, than: re.Match[str]) -> bool:
@@ -478,7 +747,7 @@ def _paper_meant(text: str, titles: tuple[str, ...]) -> str | None:
     described = _DESCRIBED_ONE.search(text)
     if described:
         said = _words_in(described.group(1)) - _POINTING_WORDS
-        having = [t for t in titles if said and said <= _words_in(t)]
+        having = [t for t in titles if said and _title_has(t, said)]
         if len(having) == 1:
             return having[0]
     return titles[0]

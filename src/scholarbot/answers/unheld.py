@@ -45,6 +45,10 @@ _CONTACT = (
     r"(?:twitter|x|bluesky|mastodon|github|linkedin)\s+(?:handle|account|profile)|twitter|linkedin|"
     r"homepage|website)s?\b"
 )
+_JOBS = (
+    r"(?:internships?|interns|job\s+(?:openings?|postings?|offers?)|openings?|open\s+positions?|vacanc(?:y|ies)|"
+    r"(?:postdoc|phd|research)\s+(?:positions?|openings?|spots?))\b"
+)
 _ASKS: tuple[_Ask, ...] = (
     _Ask(
         _rx(r"\b(?:h|i10)[- ]?index(?:es)?\b|\bhindex\b"),
@@ -75,6 +79,27 @@ _ASKS: tuple[_Ask, ...] = (
         "acceptance rates: only accepted papers are in them, not submissions",
     ),
     _Ask(
+        # "are they hiring nlp interns?", "does grammarly offer internships", "any phd openings at
+        # KAUST?": what the place or person has published lately instead.
+        _rx(
+            r"\b(?:is|are|was|were)\s+(?P<who>[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?)\s+(?:still\s+|currently\s+)?"
+            r"(?:hiring|recruiting|taking\s+(?:on\s+)?(?:interns|students|postdocs))\b[^?]*|"
+            rf"\b(?:do|does|did)\s+(?P<has>[\w'’.-]+(?:\s+[\w'’.-]+){{0,3}}?)\s+(?:have|offer|take)\s+(?:any\s+)?{_JOBS}[^?]*|"
+            rf"\bany\s+{_JOBS}\s+(?:at|with|in|from)\s+(?P<at>[^?]+)"
+        ),
+        "what has {who} published lately",
+        "jobs, hiring or internships (only papers; the newest are below)",
+    ),
+    _Ask(
+        # "how many people work at fuxi", "how many employees do they have": a headcount.
+        _rx(
+            r"\bhow\s+many\s+(?:people|employees|staff|folks|engineers|workers)\s+"
+            r"(?:work|works|are\s+there|do\s+they\s+have|does\s+it\s+have|are\s+(?=at|in)|do\s+\w+\s+employ)"
+        ),
+        "who works",
+        "headcounts (only the researchers who print the place on papers here, below)",
+    ),
+    _Ask(
         _rx(
             r"\bwhat\s+(?:accuracy|f1(?:[- ]score)?|bleu(?:\s+score)?|score|results?|performance)\s+"
             r"(?:did|does|do|was|were|is)\b[^?]*|\bhow\s+(?:well|accurate)\s+(?:did|does|do|is|was)\s+"
@@ -96,6 +121,11 @@ def unheld(text: str, venues: Collection[str], named: Sequence[str] = ()) -> Unh
         m = ask.pattern.search(text)
         if m is not None:
             nearest = _nearest(ask, m.group(0))
+            if "{who}" in nearest:
+                who = next(g for g in (m.group("who"), m.group("has"), m.group("at"), "they") if g)
+                nearest = nearest.format(who=who.strip())
+            if nearest == "who works" and not re.match(r"\s*(?:at|in|from|for)\b", text[m.end() :], re.I):
+                nearest = "who works there"  # "how many employees do they have" after a place
             asked = " ".join(f"{text[: m.start()]}{nearest}{text[m.end() :]}".split())
             return Unheld(asked, f"The records hold no {ask.missing}.")
     held = {v.casefold() for v in venues}
