@@ -156,6 +156,11 @@ def test_a_listed_paper_named_by_a_word_of_its_title(answerer):
     assert _titles(kenya)[:1] == ["Kenyan Election Reports Dataset"], kenya.query
     top = answerer.ask("who wrote the top-t one", previous=SHAH)
     assert _titles(top) == ["Distortion in Voting with Top-t Preferences"] and "Alan Boro" in top.text
+    # "on it" after "the kenya one" is that paper, not the topic asked about before.
+    on_it = answerer.ask(
+        "the kenya one - who's on it", previous=Query(op="find_papers", topic="election reports")
+    )
+    assert on_it.query["op"] == "paper_authors" and "Pia Xia" in on_it.text, on_it.query
     # An author of a listed paper by their place, after a profile that listed it.
     first = answerer.ask(
         "who's first author on the kenya one", previous=Query(op="profile", people=("Nisa Shah",))
@@ -187,8 +192,9 @@ def test_whether_someone_is_on_the_papers_just_listed(answerer):
     on = answerer.ask("is ivy kurt on any of those", previous=voting)
     assert on.query["op"] == "papers_by" and on.query["people"] == ["Ivy Kurt"], on.query
     assert on.query["topic"] == "voting"
-    counted = answerer.ask("how many of those is ivy kurt on?", previous=SHAH)
-    assert counted.query["op"] == "count" and counted.value == 2, counted.query
+    for wording in ("how many of those is ivy kurt on?", "ivy kurt is on how many of those?"):
+        counted = answerer.ask(wording, previous=SHAH)
+        assert counted.query["op"] == "count" and counted.value == 2, (wording, counted.query)
     # After "who wrote the top-t one?", "those" are the papers that one was picked from.
     picked = Query(op="paper_authors", topic="Distortion in Voting with Top-t Preferences")
     among = answerer.ask(
@@ -197,6 +203,10 @@ def test_whether_someone_is_on_the_papers_just_listed(answerer):
     assert among.query["op"] == "joint_papers" and among.query["people"] == ["Nisa Shah", "Ivy Kurt"], (
         among.query
     )
+    # Of her papers on voting, none is with Olu Bade (their one paper is on fair division): no, and
+    # no "shared coauthors" for two who did write together.
+    none = answerer.ask("is olu bade on any of those", previous=SHAH.with_(topic="voting"))
+    assert none.text == "The records hold no paper by both Nisa Shah and Olu Bade on voting.", none.text
     joint = answerer.ask("which ones are with olu bade", previous=SHAH)
     assert joint.query["op"] == "joint_papers" and _titles(joint) == [
         "Fair Division of Indivisible Goods: A Survey"
@@ -238,6 +248,8 @@ def test_why_and_where_the_records_say_so(answerer):
     # Ivy Kurt, her most frequent coauthor: the papers they share.
     assert why.text.startswith("Why Ivy Kurt:"), why.text
     assert why.query["op"] == "joint_papers" and why.query["people"] == ["Nisa Shah", "Ivy Kurt"]
+    moved = answerer.ask("did she move to toronto?", previous=SHAH)
+    assert moved.query["op"] == "profile" and moved.query["institution"].lower() == "toronto", moved.query
     source = answerer.ask("source?", previous=SHAH)
     assert source.text.startswith("The records behind that answer:") and source.query == SHAH.to_json()
     said = answerer.ask(

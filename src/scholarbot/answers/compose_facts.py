@@ -282,7 +282,8 @@ class FactsComposer(Composer):
     ) -> Answer:
         who = f"{a.person.name} and {b.person.name}"
         if not joint:
-            return self.finish(f"The records hold no paper by both {who}.{self._linked(a, b, linked)}")
+            on = f" on {self.query.topic}" if self.query.topic else ""
+            return self.finish(f"The records hold no paper by both {who}{on}.{self._linked(a, b, linked)}")
         if self.query.limit and self.query.sort != "relevance" and self.query.op == "joint_papers":
             # "which of their papers is most cited?": the first of them, the total said.
             which = {"citations": "most cited", "oldest": "oldest"}.get(self.query.sort, "newest")
@@ -317,7 +318,8 @@ class FactsComposer(Composer):
             if person is None:
                 continue
             pa, pb = ca[rid][0], cb[rid][0]
-            parts.append(f"{printed_name(person, pa)} [{self.cite(pa)}][{self.cite(pb)}]")
+            cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
+            parts.append(f"{printed_name(person, pa)} {cites}")
         more = f" and {len(common) - len(parts)} more" if len(common) > len(parts) else ""
         return f" They share {len(common)} coauthor(s) in the records: {'; '.join(parts)}{more}."
 

@@ -727,9 +727,9 @@ class Answerer:
                     for v in (va, vb)
                 ]
                 return c.compare(va, vb, query.topic, themes)
-            joint = self._joint(va, vb)
+            joint = self._joint(va, vb, on_topic=bool(query.topic) and op != "compare")
             linked = None
-            if not joint:
+            if not joint and not (query.topic and self._joint(va, vb)):
                 # "how are A and B connected?": no joint paper, but the coauthors they share.
                 ca, cb = self._coauthors(va), self._coauthors(vb)
                 linked = (ca, cb, self.people.records([r for r in ca if r in cb]))
@@ -976,9 +976,12 @@ class Answerer:
                     out.append((view, this, shared, papers))
         return out
 
-    def _joint(self, a: PersonView, b: PersonView) -> list[Paper]:
+    def _joint(self, a: PersonView, b: PersonView, on_topic: bool = False) -> list[Paper]:
+        """The papers two people wrote together (within the question's filters), newest first; only
+        those on its topic when it names one ("is evi micha on any of those?" after their
+        distortion papers)."""
         ids = {p.id for p in b.papers}
-        return _sorted([p for p in a.papers if p.id in ids], "date")
+        return _sorted([p for p in (a.on_topic if on_topic else a.papers) if p.id in ids], "date")
 
     def _profile(self, r: Resolved, c: FactsComposer) -> Answer:
         views = sorted(

@@ -216,7 +216,8 @@ _ON_THOSE = re.compile(
     rf"how\s+many\s+(?:of\s+{_THEM}|papers\s+there)\s+(?:is|was|has|are|did)\s+⟨P1⟩(?:\s+(?:on|in|an?\s+author\s+on|"
     r"co-?author(?:ed)?|write|wr[io]te))?|"
     rf"(?:does|did)\s+⟨P1⟩\s+(?:appear|show\s+up|feature)\s+(?:on|in)\s+(?:any|all|most)\s+(?:of\s+)?{_THEM}|"
-    rf"any\s+(?:of\s+{_THEM}\s+)?(?:with|by)\s+⟨P1⟩"
+    rf"any\s+(?:of\s+{_THEM}\s+)?(?:with|by)\s+⟨P1⟩|"
+    rf"⟨P1⟩\s+(?:is|was)\s+(?:also\s+)?(?:on|in)\s+(?:how\s+many|any|all|most)\s+(?:of\s+)?{_THEM}"
     r")(?:\s+(?:please|pls|too|only|then|at\s+all))?\W*$",
     re.I,
 )

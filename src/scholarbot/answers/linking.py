@@ -44,6 +44,9 @@ ORDINARY_RATIO = 3.0
 #: stem this many times more than they print the place ("modeling" of "… Modeling Lab": 9,305 papers
 #: against 12 printings; "grammarly" of Grammarly: 89 against 10).
 PLACE_TEXT_RATIO = 20.0
+#: Printings a place's name is assumed to have at most, to skip counting them for a word papers
+#: write more than that allows ("learning": 5,769 papers, 43 place names with it).
+PLACE_NAME_PRINTINGS = 5
 #: In a question typed all in lower case, an institution's one ordinary word after "at"/"from" still
 #: names it when at most this share of papers use the word ("stanford" 0.08%, "google" 0.4%;
 #: "scale" 11%, which names Scale AI only when written so).
@@ -1051,7 +1054,13 @@ class Linker:
 
     def _rare_in_text(self, word: str) -> bool:
         """A word few papers use ("stanford", "google"; not "scale" of "at scale" or Scale AI)."""
-        return self.papers > 0 and self._as_text(word) <= UNCASED_INSTITUTION_SHARE * self.papers
+        if self.papers <= 0:
+            return False
+        few = UNCASED_INSTITUTION_SHARE * self.papers
+        if self.text_frequency(word) <= few:
+            return True
+        # A place's name that papers write only by its stem ("grammarly", "grammar").
+        return not self.names.word_count(word) and self._as_text(word) <= few
 
     def _ordinary(self, word: str) -> bool:
         """A word papers use as a word far more than people use it as a name ("long", "can")."""
@@ -1065,7 +1074,11 @@ class Linker:
         "grammarly" the stem "grammar" with "grammars": both are written, the names never)."""
         as_text = self.text_frequency(word)
         named = self.names.word_count(word)
-        if not as_text or not (named or self.affiliated(word)):
+        # (Whether a place is so named is asked only of words few papers write for each place name
+        # that has them: counting a place's people costs a pass over the directory.)
+        names = len(self.institutions.by_word.get(word, ())) if self.institutions.distinctive(word) else 0
+        placed = not named and 0 < as_text <= PLACE_TEXT_RATIO * PLACE_NAME_PRINTINGS * names
+        if not as_text or not (named or (placed and self.affiliated(word))):
             return as_text
         if not named and as_text > PLACE_TEXT_RATIO * self.affiliated(word):
             # A word papers write far more, by its stem, than papers print it as a place's name

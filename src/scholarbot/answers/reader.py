@@ -244,10 +244,19 @@ _AUTHORS_OF = _rx(
 # "who else is on “…”?", "who's on “…”": the authors of the paper named by its title.
 # ...and "who's on those with him?" after a list of someone's papers: the people on them.
 _WHO_ELSE = r"\bwho(?:'s|\s+(?:is|are|was|were))?(?:\s+else)?"
-_ON_THE_PAPER = _rx(rf"{_WHO_ELSE}(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩")
+_ON_THE_PAPER = _rx(
+    rf"{_WHO_ELSE}(?:'s|\s+(?:is|are|was|were))?\s+on\s*⟨T⟩|"
+    # "“Title”, who's on it": the title said first.
+    rf"⟨T⟩\W+(?:and\s+)?{_WHO_ELSE}(?:'s|\s+(?:is|are|was|were))?\s+on\s+(?:it|that|this|there)\b"
+)
 _ON_THOSE = _rx(rf"{_WHO_ELSE}\s+on\s+(?:those|these|them|th(?:ose|ese)\s+papers)\b")
 # "who's on the storybook one", "who was on that paper": the authors of one paper, not who works
 # on its subject; "who's on rocketqa": a paper by its name (a word no dictionary has).
+# "did he move to ⟨I⟩", "has she joined ⟨I⟩", "went over to ⟨I⟩": whether they are there now.
+_MOVED = _rx(
+    r"\b(?:move[sd]?|moving|went|gone|go(?:ing)?|join(?:ed|s|ing)?|switch(?:ed|ing)?|transfer(?:red)?|"
+    r"relocat\w+|left\s+for|head(?:ed)?)\s+(?:over\s+)?(?:to\s+)?(?:the\s+)?⟨I⟩"
+)
 # "is ⟨P1⟩ on ⟨T⟩", "was he an author of …", "is she among the authors of …": one person, one paper.
 _AUTHOR_CHECK = _rx(
     r"^\W*(?:(?:and|so|also|wait|ok)\W+)*(?:is|was|are|were)\s+(?:⟨P1⟩|he|she|they)\s+(?:also\s+)?(?:on|in|"
@@ -419,7 +428,7 @@ _CUE_WORDS = words(
     regular primary typical closest dated help titles title-only send sends sent most-referenced
     best-cited accepted outlet outlets alongside calendar
     coming appear appears since until outside besides across whole entire newer older earlier later prior
-    first
+    first move moved moves moving joined join joins went switched relocated headed
     what's who's where's how's when's kind kinds stuff comes
     earliest oldest start started starting begin began begun beginning always theirs hers
     readings intro introductory starter beginner beginners
@@ -461,7 +470,7 @@ _TERM_WORDS = words(
     """
     question topic time state open key group type search network common mutual shared joint
     citation author number expert people person best metrics interest contact talk advice problems
-    problem whole
+    problem whole moving
     """
 )
 
@@ -741,8 +750,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
             return "papers_by", {"sort": "citations", **_limit(r)}, True
         if _PER_YEAR.search(r) and _PAPERS.search(r):
             return "count", {"count_of": "papers_per_year"}, True
-        if _YESNO.search(r) and links.institution and not _WRITTEN.search(r):
-            # "is X at Stanford?", "does X work for Google?": a profile that answers yes or no.
+        if (_YESNO.search(r) or _MOVED.search(r)) and links.institution and not _WRITTEN.search(r):
+            # "is X at Stanford?", "does X work for Google?", "did he move to bochum?": a profile
+            # that answers yes or no.
             return "profile", {}, True
         if _EARLIEST.search(r):
             # "X's first paper", "when did X start working on Y": their papers, oldest first.

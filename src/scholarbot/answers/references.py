@@ -280,6 +280,10 @@ def refer(
             return Referral(text=f"{text[: nth.start()]}{in_order[index]}{text[end:]}")
         if title:
             return Referral(text=f"who wrote “{title}”?")
+        described = _DESCRIBED_ONE.search(text)
+        if described and previous.op != "paper_authors":
+            # A paper the last answer did not list: its authors, in order, found by those words.
+            return Referral(text=f"who wrote the {described.group(1)} paper?")
     listed = _listed_paper(text, residual, lambda: run(previous).papers)
     if listed is None and before is not None:
         prior = before
@@ -402,7 +406,12 @@ def _subject_pointed(text: str, previous: Query) -> str | None:
     "there" and, after a question about a place's papers, "their" / "they" point at the place and
     go ("who publishes most from there?", "who are their top authors?"), the place then carried
     over as the subject the question lacks (see followup.py). None when nothing points so."""
-    if previous.topic and not titled(previous.topic) and len(previous.topic.split()) <= TOPIC_WORDS_CARRIED:
+    if (
+        previous.topic
+        and not titled(previous.topic)
+        and len(previous.topic.split()) <= TOPIC_WORDS_CARRIED
+        and not _DESCRIBED_ONE.search(text)  # ("the triaffine one - who's on it": it is that paper)
+    ):
         on = _ON_IT.search(text)
         if on:
             return f"{text[: on.start()]}{on.group('prep')} {previous.topic}{text[on.end() :]}"
@@ -748,8 +757,8 @@ def _paper_meant(text: str, titles: tuple[str, ...]) -> str | None:
     if described:
         said = _words_in(described.group(1)) - _POINTING_WORDS
         having = [t for t in titles if said and _title_has(t, said)]
-        if len(having) == 1:
-            return having[0]
+        # ("the flooding one" when no listed title says "flooding": none of them.)
+        return having[0] if len(having) == 1 else None
     return titles[0]
 
 
