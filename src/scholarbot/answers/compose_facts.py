@@ -308,20 +308,21 @@ class FactsComposer(Composer):
         if linked is None:
             return ""
         ca, cb, records = linked
-        common = [rid for rid in ca if rid in cb and rid not in {a.person.id, b.person.id}]
+        common = _shared(a, b, ca, cb)
         if not common:
             return ""
-        common.sort(key=lambda r: -(len(ca[r]) + len(cb[r])))
         parts = []
         for rid in common[:MAX_LINKS_SHOWN]:
             person = records.get(rid)
-            if person is None:
-                continue
-            pa, pb = ca[rid][0], cb[rid][0]
-            cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
-            parts.append(f"{printed_name(person, pa)} {cites}")
+            if person is not None:
+                parts.append(self._shared_with(person, ca[rid][0], cb[rid][0]))
         more = f" and {len(common) - len(parts)} more" if len(common) > len(parts) else ""
         return f" They share {len(common)} coauthor(s) in the records: {'; '.join(parts)}{more}."
+
+    def _shared_with(self, person: Researcher, pa: Paper, pb: Paper) -> str:
+        """A shared coauthor as printed, with a paper they wrote with each (cited once if the same)."""
+        cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
+        return f"{printed_name(person, pa)} {cites}"
 
     def collab_check(
         self, a: PersonView, b: PersonView, joint: list[Paper], linked: Linked | None = None
@@ -343,11 +344,10 @@ class FactsComposer(Composer):
         cb: dict[str, list[Paper]],
         records: dict[str, Researcher] | None = None,
     ) -> Answer:
-        common = [rid for rid in ca if rid in cb and rid not in {a.person.id, b.person.id}]
+        common = _shared(a, b, ca, cb)
         who = f"{a.person.name} and {b.person.name}"
         if not common:
             return self.finish(f"The records show no coauthor shared by {who}.")
-        common.sort(key=lambda r: -(len(ca[r]) + len(cb[r])))
         people = records or {}
         parts = []
         start = min(self.query.offset, len(common))
@@ -356,8 +356,7 @@ class FactsComposer(Composer):
             if person is None:
                 continue
             pa, pb = ca[rid][0], cb[rid][0]
-            cites = f"[{self.cite(pa)}]" + (f"[{self.cite(pb)}]" if pb.id != pa.id else "")
-            parts.append(f"{printed_name(person, pa)} {cites}")
+            parts.append(self._shared_with(person, pa, pb))
             self.answer.people.append(self.person_json(person, [pa, pb], printed=True))
         more = len(common) - start - MAX_NAMED
         tail = f"; and {more} more" if more > 0 else ""
@@ -1299,6 +1298,14 @@ _TITLE_STOP = (
         """
     )
 )
+
+
+def _shared(
+    a: PersonView, b: PersonView, ca: dict[str, list[Paper]], cb: dict[str, list[Paper]]
+) -> list[str]:
+    """The coauthors two people share (neither of them), those with the most papers with them first."""
+    common = [rid for rid in ca if rid in cb and rid not in {a.person.id, b.person.id}]
+    return sorted(common, key=lambda r: -(len(ca[r]) + len(cb[r])))
 
 
 #: Two people's coauthors (researcher id → the papers shared) and the records of those they share.

@@ -244,17 +244,7 @@ def _listed_by_place(previous: Query) -> Query | None:
     if previous.op in {"find_papers", "who_works_on", "overview"} and (
         previous.topic or previous.institution or previous.venue
     ):
-        return Query(
-            op="find_papers",
-            topic=previous.topic,
-            institution=previous.institution,
-            venue=previous.venue,
-            venues=previous.venues,
-            venues_out=previous.venues_out,
-            year_from=previous.year_from,
-            year_to=previous.year_to,
-            labels=previous.labels,
-        )
+        return previous.papers_within()
     return None
 
 

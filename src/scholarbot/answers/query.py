@@ -127,6 +127,22 @@ class Query:
         """A copy with some fields changed (follow-ups: "and in 2022?")."""
         return dataclasses.replace(self, **changes)
 
+    def papers_within(self, op: Op = "find_papers", **changes: Any) -> Query:
+        """A search for the papers this query's filters keep (topic, place, venues, years, labels),
+        nothing else carried: the list a follow-up narrows ("is bahdanau on any of those?")."""
+        return Query(
+            op=op,
+            topic=self.topic,
+            institution=self.institution,
+            venue=self.venue,
+            venues=self.venues,
+            venues_out=self.venues_out,
+            year_from=self.year_from,
+            year_to=self.year_to,
+            labels=self.labels,
+            **changes,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The query as the JSON contract shows it: fields left at their defaults are omitted."""
         out: dict[str, Any] = {"op": self.op}

@@ -601,16 +601,7 @@ def _papers_behind(previous: Query, person: str) -> Query:
         return previous.with_(
             op="joint_papers", people=(previous.people[0], person), person_ids=ids, limit=None, offset=0
         )
-    return Query(
-        op="papers_by",
-        people=(person,),
-        topic=previous.topic,
-        institution=previous.institution,
-        venue=previous.venue,
-        venues=previous.venues,
-        year_from=previous.year_from,
-        year_to=previous.year_to,
-    )
+    return previous.papers_within("papers_by", people=(person,))
 
 
 def _as_subject(text: str, word: str) -> bool:
@@ -801,15 +792,7 @@ def _papers_listed(previous: Query) -> Query | None:
     if previous.op == "count" and len(previous.people) == 2:
         return previous.with_(op="joint_papers", count_of=None)
     if previous.op in {"who_works_on", "overview", "count"} and (previous.topic or previous.institution):
-        return Query(
-            op="find_papers",
-            topic=previous.topic,
-            institution=previous.institution,
-            venue=previous.venue,
-            venues=previous.venues,
-            year_from=previous.year_from,
-            year_to=previous.year_to,
-        )
+        return previous.papers_within()
     return None
 
 
