@@ -1073,22 +1073,27 @@ class Linker:
         that papers never write as itself ("navigli" shares the stem "navig" with "navigating",
         "grammarly" the stem "grammar" with "grammars": both are written, the names never)."""
         as_text = self.text_frequency(word)
-        named = self.names.word_count(word)
-        # (Whether a place is so named is asked only of words few papers write for each place name
-        # that has them: counting a place's people costs a pass over the directory.)
+        if not as_text:
+            return as_text
+        if self.names.word_count(word):
+            return as_text if self._is_written(word) else 0
+        # A place's word: only one few papers write for each place name that has it is looked at,
+        # and whether papers write it is asked before counting the place's people (a pass over the
+        # directory); a word papers write far more, by its stem, than papers print the place
+        # ("modeling" of "… Modeling Lab") is a word however few of its papers are looked at.
         names = len(self.institutions.by_word.get(word, ())) if self.institutions.distinctive(word) else 0
-        placed = not named and 0 < as_text <= PLACE_TEXT_RATIO * PLACE_NAME_PRINTINGS * names
-        if not as_text or not (named or (placed and self.affiliated(word))):
+        if not names or as_text > PLACE_TEXT_RATIO * PLACE_NAME_PRINTINGS * names or self._is_written(word):
             return as_text
-        if not named and as_text > PLACE_TEXT_RATIO * self.affiliated(word):
-            # A word papers write far more, by its stem, than papers print it as a place's name
-            # ("modeling" of "… Modeling Lab"): a word, however few of its papers are looked at.
-            return as_text
+        affiliated = self.affiliated(word)
+        return as_text if not affiliated or as_text > PLACE_TEXT_RATIO * affiliated else 0
+
+    def _is_written(self, word: str) -> bool:
+        """Whether papers write this very word (a few of its stem's papers read, remembered)."""
         if word not in self._written:
             if len(self._written) > WORDS_KEPT:
                 self._written.clear()
             self._written[word] = self.written(word)
-        return as_text if self._written[word] else 0
+        return self._written[word]
 
     def _unknown_names(self, tokens: list[Token]) -> list[str]:
         """Runs of 2-4 capitalised words that are not ordinary text: names the store does not hold."""
