@@ -423,8 +423,7 @@ class Answerer:
         if len(r.chosen) != 1 or not r.others:
             return None
         chosen = r.chosen[0]
-        where = f" ({chosen.affiliations[0]})" if chosen.affiliations else ""
-        lead = f"Answering for {chosen.name}{where}, the one at {query.institution}."
+        lead = _answering_for(chosen, f"the one at {query.institution}")
         return query.with_(person_ids=(chosen.id,), institution=None), lead
 
     def _namesake_shown(self, query: Query, previous: Query) -> tuple[Query, str] | None:
@@ -441,9 +440,7 @@ class Answerer:
         on = [p for p in namesakes if shown.intersection(p.paper_ids)]
         if len(on) != 1:
             return None
-        where = f" ({on[0].affiliations[0]})" if on[0].affiliations else ""
-        lead = f"Answering for {on[0].name}{where}, the one on the paper(s) above."
-        return query.with_(person_ids=(on[0].id,)), lead
+        return query.with_(person_ids=(on[0].id,)), _answering_for(on[0], "the one on the paper(s) above")
 
     def _one_described(self, text: str) -> str:
         """ "the ucsd one" / "the dialogue summarization guy", picking one of several people, said
@@ -874,14 +871,11 @@ class Answerer:
         papers = self._filter(papers, query)
         placed = 0.0
         if query.institution:
-            at = self._placed(query.institution)
             printed = self._affiliations_at(query.institution)
-            if any(at(a) for a in entry.affiliations) or any(
-                # "HKU": the papers print "Hong Kong University", the person's page "University of Hong Kong".
-                institution_matches(p, a)
-                for p in printed
-                for a in entry.affiliations
-            ):
+            # "HKU": the papers print "Hong Kong University", the person's page "University of Hong
+            # Kong" (the same name, matched as names are).
+            mine = entry.affiliations
+            if any(a in printed or any(institution_matches(p, a) for p in printed) for a in mine):
                 placed = PLACE_EVIDENCE
             elif any(spells_place(query.institution, a) for a in entry.affiliations):
                 placed = SPELT_EVIDENCE
@@ -1684,6 +1678,12 @@ class Answerer:
                 continue
             out.append(p)
         return out
+
+
+def _answering_for(person: PersonEntry, which: str) -> str:
+    """The sentence that says which of several namesakes an answer is for, and why."""
+    where = f" ({person.affiliations[0]})" if person.affiliations else ""
+    return f"Answering for {person.name}{where}, {which}."
 
 
 def _printed_at(paper: Paper, person: Researcher, placed: Callable[[str], bool]) -> bool:

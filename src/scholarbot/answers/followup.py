@@ -98,10 +98,7 @@ def _followed(reading: Reading, previous: Query | None, before: Query | None) ->
         # "not that jing ma — the causal inference one at UVA": the same question about the
         # namesake the place or topic picks (on that topic, when one is said).
         return previous.with_(
-            people=previous.people,
-            person_ids=(),
-            institution=asked.institution,
-            topic=asked.topic or previous.topic,
+            person_ids=(), institution=asked.institution, topic=asked.topic or previous.topic
         )
     if asked.people_out and not asked.people and previous.people:
         # "what about without Manling Li": the last question, leaving her out.

@@ -226,7 +226,7 @@ def refer(
             first, second = (
                 (other, previous.people[0]) if _names_first(residual, than) else (previous.people[0], other)
             )
-            if other == previous.people[0]:
+            if other == asked:
                 # "is fung more cited than madotto?" after a question about Madotto: Fung, asked
                 # about earlier, against him.
                 said = [h for w in _words_in(text[: than.start()]) for h in _holders(w, earlier, but=other)]
@@ -253,9 +253,7 @@ def refer(
         # conversation asked about, or else of one the last answer showed, is that person, not a topic.
         holders = _holders(word.group(1), earlier)
         if not holders and not _as_subject(text, word.group(1)):
-            holders = _holders(word.group(1), run(previous).people) or _holders(
-                word.group(1), run(previous).authors
-            )
+            holders = _shown_holders(word.group(1), run(previous))
         if len(holders) == 1:
             return Referral(
                 text=re.sub(rf"\b{re.escape(word.group(1))}\b", holders[0], text, count=1, flags=re.I)
@@ -477,8 +475,7 @@ def _other_person(
         # asked about, they ("is fung more cited than madotto?" after Madotto).
         if _holders(who, (asked,)):
             return asked
-        holders = _holders(who, earlier, but=asked) or _holders(who, shown().people, but=asked)
-        holders = holders or _holders(who, shown().authors, but=asked)
+        holders = _holders(who, earlier, but=asked) or _shown_holders(who, shown(), but=asked)
         return holders[0] if len(holders) == 1 else who
     said = re.sub(r"^\W*(?:(?:and|also|what\s+about|how\s+about|ok|so)\W+)*", "", before).strip(" -–—,:")
     if "⟨P" in residual and said:
@@ -494,6 +491,12 @@ def _holders(word: str, earlier: tuple[str, ...], but: str = "") -> list[str]:
     # A word of two letters ("lu", "ng") is a surname only: "ai" or "li" inside a name says little.
     named = [p.lower().split()[-1:] if len(word) < 3 else re.split(r"[\s-]+", p.lower()) for p in earlier]
     return [p for p, words in zip(earlier, named, strict=True) if p != but and word in words]
+
+
+def _shown_holders(word: str, shown: Shown, but: str = "") -> list[str]:
+    """The people the last answer showed with this word in their name: those it listed, else the
+    authors of the papers it listed."""
+    return _holders(word, shown.people, but) or _holders(word, shown.authors, but)
 
 
 #: A topic of one word that may be a word of someone's name ("xia", "xia's").
