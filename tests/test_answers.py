@@ -728,6 +728,8 @@ def test_a_description_is_answered_with_candidates_not_claims(answerer):
     none = answerer.ask("the paper that films octopus arms coordinating while they open jars underwater")
     assert none.text.startswith("The closest match, though not a sure one, is")
     assert "not on it" not in none.text
+    # A half-remembered paper is often not the closest but among the first five: five are offered.
+    assert len(none.sources) == 5, none.text
 
 
 def test_a_question_about_it_reads_the_sentence_before(answerer):
@@ -1958,3 +1960,19 @@ def test_a_survey_asked_for_is_named_among_the_papers_on_the_field(tmp_path, mod
     assert "A survey among them: “A Survey of Reef Monitoring”" in a.text, a.text
     intro = answerer.ask("intro readings for reef monitoring")
     assert intro.query["topic"] == "reef monitoring", intro.query
+
+
+def test_a_description_goes_on_in_the_sentences_beside_its_question(answerer):
+    """A search by description reads the sentences beside its question that describe the paper
+    too; a question of another kind keeps to its question."""
+    title = "Replacing Parameters with Preferences"
+    asked = "any paper on aligning vision-language models across clients?"
+    beside = "federated, swapping the parameters clients share for their preferences"
+    alone = answerer.ask(asked)
+    both = answerer.ask(f"{asked} {beside}")
+    assert both.query is not None and alone.query is not None
+    grown = str(both.query["topic"])
+    assert grown.startswith(str(alone.query["topic"])) and "preferences" in grown
+    assert both.sources[0].title.startswith(title)
+    other = answerer.ask(f"who works on federated learning? {beside}")
+    assert other.query is not None and "preferences" not in str(other.query.get("topic"))

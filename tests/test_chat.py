@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scholarbot.answers.chat import focus, is_thanks, normalise, plain, two_questions
+from scholarbot.answers.chat import beside_question, focus, is_thanks, normalise, plain, two_questions
 
 
 @pytest.mark.parametrize(
@@ -104,6 +104,15 @@ def test_informal_spellings_become_the_words_they_stand_for(typed, read):
             "who wrote How Good is Your Tokenizer? On the Monolingual Performance of Multilingual Models",
         ),
         ("who works on parsing", "who works on parsing"),
+        # A short question asking for the thing the sentences before describe leans on them.
+        (
+            "saw a paper about robots stacking blocks into bridges, planned with ASP. anyone have the link?",
+            "saw a paper about robots stacking blocks into bridges, planned with ASP. anyone have the link?",
+        ),
+        (
+            "a paper on Chinese NER feeding radical structure to a transformer. anyone remember the name?",
+            "a paper on Chinese NER feeding radical structure to a transformer. anyone remember the name?",
+        ),
     ],
 )
 def test_a_message_is_read_from_its_question(message, question):
@@ -178,3 +187,35 @@ def test_discord_markup_is_read_as_the_words_it_wraps(message, words):
 )
 def test_a_message_asking_two_questions_is_split_into_them(message, parts):
     assert two_questions(message) == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "whole"),
+    [
+        # Sentences beside the question that are no chat about the asker may describe what it seeks...
+        (
+            "does an image and text model help misinformation detection? paper feeding VLM embeddings "
+            "into a small classifier, finding separate encoders fused work better",
+            True,
+        ),
+        ("is there something on calls going off the rails? healthcare phone setting", True),
+        (
+            "can swapping words into other languages help zero-shot transfer? I remember a paper that "
+            "fine-tunes on sentences mixed across languages",
+            True,
+        ),
+        # What the asker works on, said at length, describes what they look for too...
+        (
+            "we are attacking a credit-scoring model where perturbed inputs must obey business rules "
+            "between features. is there a paper on adversarial inputs respecting domain rules?",
+            True,
+        ),
+        # ...not when they are about the asker or someone named, or when nothing was left out.
+        ("is there a paper on X? I need it for my thesis", False),
+        ("who's thien huu nguyen? keep seeing his name on event extraction papers", False),
+        ("who works on parsing?", False),
+    ],
+)
+def test_sentences_beside_a_question_are_offered_when_they_are_no_chat(message, whole):
+    assert (beside_question(message) == message) is whole
+    assert beside_question(message) in (message, None)

@@ -948,3 +948,99 @@ def test_a_word_of_a_name_the_thread_asked_about_is_that_person(answerer):
     assert where.query == {"op": "profile", "people": ["Hanlin Gu"]}, where.query
     # Without that person in the conversation, the word is read as it stands.
     assert answerer.ask("where's hanlin based", previous=previous).query.get("people") != ["Hanlin Gu"]
+
+
+# A paper described at length: what the question asks is said around the description, and a cue
+# word inside it ("someone", "summary", "total", "people") asks nothing.
+DESCRIBED_AT_LENGTH: list[tuple[str, str]] = [
+    (
+        "is there work showing fact-checking pipelines break when someone injects machine-generated "
+        "fake documents into the evidence collection?",
+        "find_papers",
+    ),
+    (
+        "paper on summarizing documents into another language with little parallel data, where one "
+        "decoder writes the same-language summary and then the translated one",
+        "find_papers",
+    ),
+    (
+        "what was that paper that splits people in an online discussion into pro and con camps by "
+        "embedding the reply graph",
+        "find_papers",
+    ),
+    (
+        "few-round distributed algorithms for maximizing diminishing-returns set functions under a "
+        "budget on total item cost",
+        "find_papers",
+    ),
+    # ...but what is said around it still asks: who wrote it, how many there are.
+    (
+        "the paper that trains summarizers across languages with one decoder writing both "
+        "summaries, who wrote it?",
+        "paper_authors",
+    ),
+    (
+        "how many papers on cross-lingual summarization where one decoder writes both summaries "
+        "in a single output?",
+        "count",
+    ),
+    ("total nlp papers in 2023?", "count"),
+    ("what's the total for 2023?", "count"),
+]
+
+
+@pytest.mark.parametrize(("question", "op"), DESCRIBED_AT_LENGTH)
+def test_a_word_inside_a_description_asks_nothing(answerer, question, op):
+    assert _read(answerer, question)["op"] == op
+
+
+def test_capitalised_words_amid_a_description_are_not_a_title(answerer):
+    read = _read(
+        answerer,
+        "multimodal FL on IoT devices where slow clients are handled by distilling from a big "
+        "pretrained VLM on the server first",
+    )
+    assert read["op"] == "find_papers" and "slow clients" in str(read["topic"]), read
+    # A title typed into a short question is still one.
+    assert _read(answerer, "who wrote Attention Is All You Need?")["topic"] == "Attention Is All You Need"
+
+
+def test_a_capitalised_term_inside_a_description_is_no_place(answerer):
+    described = _read(
+        answerer,
+        "forecasting soil water content with a graph conv model where the graphs are built from DTW "
+        "similarity between hydrological units",
+    )
+    assert described.get("institution") is None and "DTW similarity" in str(described["topic"]), described
+    assert _read(answerer, "anything from PKU on parsing?").get("institution") == "PKU"
+    assert _read(answerer, "papers from PKU lately").get("institution") == "PKU"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "on top of" and "top-down" rank nothing; "top 3" does.
+        ("contrastive learning on top of multi-instance bags for distant supervision", None),
+        ("top-down attention for image captioning", None),
+        ("top-3 papers on parsing", "citations"),
+    ],
+)
+def test_top_ranks_only_as_a_ranking(answerer, question, expected):
+    read = _read(answerer, question)
+    assert read.get("sort") == expected, read
+    if expected:
+        assert read["topic"] == "parsing"
+
+
+def test_on_their_own_is_a_role_only_of_someone(answerer):
+    robots = _read(answerer, "can robots map a room's acoustics on their own?")
+    assert robots.get("role") is None and "on their own" in str(robots["topic"])
+    assert _read(answerer, "which papers did Hanlin Gu write on his own?").get("role") == "solo"
+    assert _read(answerer, "which ones did they write on their own?").get("role") == "solo"
+
+
+def test_a_group_papers_come_from_is_no_one_asked_for(answerer):
+    read = _read(answerer, "ACL 2021 paper from a Polish group on personalizing offensive-content detection")
+    assert read["op"] == "find_papers" and read.get("institution") is None, read
+    # "which groups work on X" still asks for them.
+    assert _read(answerer, "which groups work on federated learning?")["op"] == "who_works_on"

@@ -94,9 +94,13 @@ _LEANS = re.compile(
     r"\b(?:they|them|their|theirs|he|him|his|she|her|hers|same)\b|^\s*(?:and|also|what\s+about|how\s+about)\b",
     re.I,
 )
-#: ...and words for a thing said before, in a question too short to name it itself ("who wrote it?";
-#: not "who wrote BitFit and where was it published?").
-_LEANS_ON_THING = re.compile(r"\b(?:it|its|this|that|these|those|confirm|deny|verify)\b", re.I)
+#: ...and words for a thing said before, in a question too short to name it itself ("who wrote it?",
+#: "anyone have the link?", "anyone remember the name?"; not "who wrote BitFit and where was it
+#: published?").
+_LEANS_ON_THING = re.compile(
+    r"\b(?:it|its|this|that|these|those|confirm|deny|verify|link|name|title|idea|ideas|pointer|pointers)\b",
+    re.I,
+)
 SHORT_QUESTION_WORDS = 5
 #: A question this short names nothing of its own ("which paper?", "authors?").
 BARE_QUESTION_WORDS = 2
@@ -140,6 +144,30 @@ _CHATTY = re.compile(
     r"thanks|please|week|first|new|dumb|question)\b",
     re.I,
 )
+#: What makes a sentence beside a question chat rather than more of it: greetings, thanks, someone
+#: else it is about...
+_ASIDE = re.compile(
+    r"\b(?:hi|hey|hello|morning|evening|thanks|thank|thx|please|pls|sorry|lol|haha|guys|folks|everyone|"
+    r"he|she|his|her|him|keep|kept)\b",
+    re.I,
+)
+#: ...or the asker and what they need it for, unless the sentence describes a paper ("I remember a
+#: paper that fine-tunes …") or their work at length ("we're attacking a credit-scoring model where
+#: perturbed inputs must obey business rules"), which a search by description may use.
+_ASKER = re.compile(r"\b(?:i|i'm|im|me|my|we|our|us|need|needs|want|wants|help|thesis|collab)\b", re.I)
+_DESCRIBES_PAPER = re.compile(
+    r"\b(?:paper|work|study|article|one)\s+(?:that|which|where|with|on|about)\b", re.I
+)
+#: Words of four letters or more, none of them chat's, that make a sentence about the asker's work.
+CONTEXT_WORDS = 5
+_CHAT_WORDS = words(
+    """
+    that this with have need needs want wants just really some what which there their about from would
+    could should paper papers thesis review project anyone know remember recall think sure pretty
+    """
+)
+
+
 #: Words before a question that name its subject, not chat: a possessive or a capitalised word
 #: inside the sentence ("Out of all Xi Zhou's work, …").
 _NAMES_SOMEONE = re.compile(r"\w['’]s\b|(?<=\s)(?!I\b)[A-Z][a-z]+")
@@ -271,6 +299,30 @@ def focus(text: str) -> str:
     if _leans(kept) or not all(_QUESTION_START.match(s) for s in asked):
         return text
     return kept
+
+
+def beside_question(text: str) -> str | None:
+    """The message whole when `focus` kept only its question and the sentences it left out are no
+    chat about the asker ("does an image+text model help misinformation detection? paper feeding VLM
+    embeddings into a classifier …", "is there something on X? healthcare phone setting"): a search
+    by description may read them as more of its description. None otherwise."""
+    if focus(text) == text:
+        return None
+    asked = focus(text)
+    rest = [s for s in _sentences(text) if s.strip() and s.strip() not in asked]
+    if not rest or any(_aside(s) for s in rest):
+        return None
+    return text
+
+
+def _aside(sentence: str) -> bool:
+    """Whether a sentence beside a question is chat about it rather than more of it."""
+    if _ASIDE.search(sentence):
+        return True
+    if not _ASKER.search(sentence) or _DESCRIBES_PAPER.search(sentence):
+        return False
+    said = [w for w in re.findall(r"[a-z][\w'-]+", sentence.lower()) if len(w) >= 4 and w not in _CHAT_WORDS]
+    return len(said) < CONTEXT_WORDS
 
 
 def _title_cased(sentence: str) -> bool:

@@ -920,6 +920,20 @@ class Linker:
             return False
         return self.affiliated(word) > max(self._as_text(word), self.names.word_count(word), 1)
 
+    def _modifier(self, tokens: list[Token], i: int) -> bool:
+        """Whether a capitalised word inside a paper's description is said as a term before the noun
+        it modifies ("RL from AI feedback", "graphs built from DTW similarity"), not as a place
+        ("papers from CMU on parsing", "from KAIST lately", "from IBM research"): the question is a
+        long description and the word after it a lower-case noun papers write, no word of a frame."""
+        if i + 1 >= len(tokens) or len(tokens) < MODIFIER_CONTEXT_WORDS:
+            return False
+        nxt = tokens[i + 1]
+        low = nxt.word.lower()
+        framed = low in _FUNCTION_WORDS | _MEMBERS | _PAPER_WORDS | _PLACE_NOUNS | _FRAME_AFTER_PLACE
+        return not (nxt.breaks or not nxt.word.islower() or framed or low.endswith(("ing", "ed", "ly"))) and (
+            self._ordinary(low)
+        )
+
     def _acronym_before_papers(self, tokens: list[Token], i: int) -> bool:
         """Whether the word at `i` is a known place's acronym before a word for papers, however
         typed ("cmu papers", "hkust papers at www 2025")."""
@@ -1261,6 +1275,20 @@ class Linker:
                     continue
                 # A possessive inside a name is part of it ("King's College"); at its end it is not
                 # ("Stanford's papers").
+                if len(run) == 1 and self._modifier(tokens, i):
+                    continue  # "uses RL from AI feedback to train an LM …": a term, not a place
+                if (
+                    len(run) == 1
+                    and i > 1
+                    and tokens[i - 1].word.lower() in {"a", "an"}
+                    and tokens[i - 2].word.lower() in {"from", "by"}
+                    and i + 1 < len(tokens)
+                    and tokens[i + 1].word.lower() in _MEMBERS
+                    and normalise_institution(run[0].word) not in self.institutions.phrases
+                ):
+                    # "a paper from a Chinese group", "a Polish lab": a word of places' names ("The
+                    # Chinese University of Hong Kong"), said of a country; "a Google team" is Google's.
+                    continue
                 said = " ".join([t.text for t in run[:-1]] + [run[-1].word])
                 words = normalise_institution(said).split()
                 if not words or not any(self.institutions.distinctive(w) for w in words):
@@ -1336,7 +1364,9 @@ class Linker:
                 and acronym not in _FUNCTION_WORDS
                 and acronym not in _STOPWORDS
             ):
-                if acronym in self.institutions.by_acronym:
+                if self._modifier(tokens, i):
+                    pass  # "RL from AI feedback", "graphs built from DTW similarity": a term's word
+                elif acronym in self.institutions.by_acronym:
                     # "AI", "ML": acronyms the papers use as words, or of two letters ("CD index"),
                     # name a place only after "at"/"from"; so does one more papers use than
                     # researchers work at the place it spells ("who wrote GLM?": a model, not a lab).
@@ -1413,6 +1443,13 @@ _MEMBERS = words(
     students faculty profs professors members staff engineers guys crew
     """
 )
+#: Words that follow a place's name in a question's frame, not a noun its acronym would modify.
+_FRAME_AFTER_PLACE = words(
+    "lately recently now since until during before after last next so too also etc vs research"
+)
+#: Words a question must have for a capitalised word followed by a noun to be read as that noun's
+#: modifier rather than a place: a paper's description ("… uses RL from AI feedback to train …").
+MODIFIER_CONTEXT_WORDS = 12
 #: Words that make what follows what papers are about, not where they were written.
 _ABOUT = words("on about regarding concerning re like using involving")
 #: ...and words a topic follows ("forecasts of coral reef", "research in coral reef").

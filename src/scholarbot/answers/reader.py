@@ -80,6 +80,8 @@ _FILLER = _rx(
     r"(?:to\s+me\s+)?like\s+(?:i'?m|i\s+am)\s+(?:5|five|a\s+(?:kid|child))|in\s+(?:simple|plain)\s+(?:terms|english|words)|"
     r"keep\s+it\s+simple|"
     r"(?:(?:does|do)\s+)?(?:anyone|anybody|any\s+of\s+you|you\s+guys|y'?all)\s+(?:know|remember|recall)(?:\s+(?:of|about))?|overall|of\s+all\s+times?|all\s+time|"
+    r"(?:(?:does|do)\s+)?(?:anyone|anybody|any\s+of\s+you|you\s+guys|y'?all)\s+(?:have|got|has)\s+(?:the|a)\s+"
+    r"(?:link|name|title|pdf|url|ref(?:erence)?)|"
     r"(?:in|from|of|across)\s+(?:the|your|this|ur)\s+(?:whole\s+|entire\s+|full\s+)?"
     r"(?:records|database|db|store|library|corpus|dataset|data\s*set|data|collection|index)\b(?!\s+\w+ing\b)|"
     r"(?:to\s+)?read(?:ing)?\s+(?:on|about)|"
@@ -88,8 +90,14 @@ _FILLER = _rx(
     r"the\s+whole\s+thing|(?:can|could)\s+(?:you|i)\s+(?:get|have|see|pull)|"
     r"(?:recommend|suggest)(?:\s+(?:me|us))?(?:\s+(?:a|some))?(?:\s+(?:good|great|nice|interesting))?)\b"
 )
+# "total" as a noun ("what's her total?", "the total for 2023", "total number of") or of papers
+# ("total nlp papers"), not as an adjective inside a description ("a budget on total item cost").
+_TOTAL = (
+    r"\btotal\b(?=\s*(?:$|[?!.,;:)]|(?:of|for|so|number|count|now|in|by|at|from|since)\b|"
+    r"(?:[\w-]+\s+){0,2}(?:papers?|pubs?|publications?|works|articles?|output|citations?|cites)\b))"
+)
 _COUNT = _rx(
-    r"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|(?<!citation\s)\bcount\b|\bhow\s+much\b|\btotal\b|\bhow\s+(?:productive|prolific|active)\b|"
+    rf"\bhow\s+many\b|\bnumber\s+of\b|\bthe\s+number\b|(?<!citation\s)\bcount\b|\bhow\s+much\b|{_TOTAL}|\bhow\s+(?:productive|prolific|active)\b|"
     r"#\s*of\b|\bno\.\s*of\b|\bnum\s+of\b|\btally\b|\ba\s+number\b|=\s*\?+\s*$"
 )
 _COLLAB = _rx(
@@ -138,9 +146,11 @@ _COMPARE = _rx(
 )
 #: Citations themselves asked about ("how many citations", "times cited"), not a ranking by them.
 _CITATIONS = _rx(r"\bcitations?\b|\bcited\b|\bcites\b|\bcitation\s+counts?\b")
+# "top" ranks ("top 5", "the top papers"), but not "on top of", "top-down", "top-k sampling".
+_TOP = r"(?<!\bon\s)\btop(?:[- ]?\d+)?\b(?!-[a-z])(?!\s+of\b)"
 _CITED = _rx(
-    r"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
-    r"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|\btop[- ]?\d*\b|\bcitations?\b|\bcited\b|"
+    rf"\bmost[- ]cited\b|\bhighly[- ]cited\b|\bhighest[- ]cited\b|\bmost\s+(?:influential|impactful|popular|"
+    rf"famous|known|referenced|important|cited)\b|\bbest[- ]known\b|{_TOP}|\bcitations?\b|\bcited\b|"
     r"\bbest\s+papers?\b|\bbiggest\s+hits?\b|\bclassic\b|\bseminal\b|\bcites\b|"
     r"\b(?:most|best|well|highly)[- ]referenced\b|\b(?:best|well)[- ]cited\b"
 )
@@ -542,7 +552,9 @@ def read(links: Links) -> Reading:
     }
     # "what did they publish?" asks a person question about someone named earlier.
     n = len(people) or (1 if refers else 0)
-    op, extra, sure = _operation(residual, n, topic, links)
+    # "a paper from a Polish group", "papers from a Google team": who wrote them, no one asked for.
+    cues = _WRITTEN_BY_GROUP.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], residual)
+    op, extra, sure = _operation(_framed(cues) if not n else cues, n, topic, links)
     if op in _PAPER_OPS and topic and not n and not links.placed and not _PLACE_SUBJECT.search(residual):
         # A paper search keeps a place only where the question puts papers there ("dialogue papers
         # from Stanford"); a description naming one ("hate speech from Brazil, Germany and India",
@@ -601,6 +613,24 @@ def read(links: Links) -> Reading:
     )
 
 
+#: A group said as where papers come from: its noun (the group) asks for no one.
+_WRITTEN_BY_GROUP = _rx(
+    r"\b(?:from|by)\s+(?:an?|the|some|one)\s+(?:[\w⟨⟩'-]+\s+){0,3}?(groups?|labs?|teams?)\b"
+)
+#: A paper's noun and the word that opens its description ("work showing", "paper on", "the study
+#: where", "is there something on"); what follows describes it.
+_DESCRIBES = _rx(
+    r"\b(?:papers?|articles?|stud(?:y|ies)|preprints?|work|something|anything|one)\s+"
+    r"(?:that|which|where|whose|when|in\s+which|on|about|showing|shows|proving|proposing|proposes|"
+    r"introducing|introduces|presenting|analy[sz]ing|studying|describing|comparing|modell?ing|using|"
+    r"where|looking\s+at|arguing|claiming|finding)\b"
+)
+#: A run of title-case words is a title typed into the question unless the question has this many
+#: times its words besides.
+TITLE_AMID_WORDS = 3
+#: Words a description must have to be one a cue word inside may belong to.
+DESCRIBED_CLAUSE_WORDS = 8
+
 # "the one at ⟨I⟩", "the ⟨I⟩ one": which namesake.
 _ONE_AT = _rx(r"\bthe\s+one\s+(?:at|from|in)\s+⟨I⟩|\bthe\s+⟨I⟩\s+(?:one|guy|person)\b")
 
@@ -642,6 +672,10 @@ _ROLES: tuple[tuple[Role, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# "on their own" / "by themselves", which need someone said before them to be about authors...
+_OF_NO_ONE = _rx(r"on\s+their\s+own|by\s+themselves")
+# ...a person named, or asked about as "they" ("which did they write on their own?").
+_SOMEONE_SAID = _rx(r"⟨P\d⟩|\b(?:they|them|those|these|ones?|papers?|pubs|works?)\b")
 # "while at Oxford", "when she was at Google": the place narrows the papers; the words are no topic.
 _WHILE_AT = _rx(r"\b(?:while|whilst|when\s+(?:⟨P\d⟩|he|she|they)\s+(?:was|were))(?=\s+(?:at|in|with)\s+⟨I⟩)")
 # Someone the question leaves out: "without Y", "other than Y", "besides Y", "not with Y".
@@ -658,6 +692,8 @@ def _role(residual: str) -> tuple[Role | None, str]:
     """The authorship role the question asks for ("first-author papers"), and the question without it."""
     for role, pattern in _ROLES:
         m = pattern.search(residual)
+        if m and _OF_NO_ONE.fullmatch(m.group(0)) and not _SOMEONE_SAID.search(residual[: m.start()]):
+            continue  # "can robots map a room on their own?": "their" is the robots', no author's
         if m:
             kept = " ".join(re.findall(r"⟨P\d⟩", m.group(0)))  # "which papers is ⟨P1⟩ first author on"
             return role, " ".join(f"{residual[: m.start()]} {kept} {residual[m.end() :]}".split())
@@ -853,8 +889,9 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "find_papers", {"sort": "citations", "limit": 1}, True
     if _COUNT.search(r) and (topic or links.venue_said or links.institution):
         return "count", {"count_of": "papers"}, True
-    if _COUNT.search(r) and _PAPERS.search(r) and not _WHO.search(r):
-        # "how many papers do you have (from 2023)?": the whole store, or its years.
+    if _COUNT.search(r) and (_PAPERS.search(r) or links.year_from or links.year_to) and not _WHO.search(r):
+        # "how many papers do you have (from 2023)?", "what's the total for 2023?": the whole store,
+        # or its years.
         return "count", {"count_of": "papers"}, True
     if _OVERVIEW.search(r):
         return "overview", {}, True
@@ -882,6 +919,24 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         # Sure only when it asks something ("just the www ones" narrows the turn before).
         return "count", {"count_of": "papers"}, bool(_DATE.search(r) or _COUNT.search(r))
     return "help", {}, not _content(r)
+
+
+def _framed(residual: str) -> str:
+    """A question about a paper it describes at length, with the description left out: what the
+    question asks is said around it ("is there work showing X", "paper on X, who wrote it?"), and a
+    word inside it ("…when someone injects fake documents", "…a summary in the other language",
+    "…under a budget on total item cost") asks nothing. The question as it is when it describes none."""
+    m = _DESCRIBES.search(residual)
+    if m is None:
+        return residual
+    description = residual[m.end() :]
+    # A short clause or sentence after the description asks about it ("…, who wrote it?", "… -
+    # authors?", "…. who wrote it?").
+    tail = re.search(r"(?:[,;?]|\.(?=\s)|\s[-–—])\s*((?:\S+\s*){1,5})$", description)
+    said = description[: tail.start()] if tail else description
+    if len(re.findall(r"\w+", said)) < DESCRIBED_CLAUSE_WORDS:
+        return residual
+    return f"{residual[: m.end()]} … {tail.group(1) if tail else ''}".strip()
 
 
 def _one_paper_named(what: str, topic: str | None) -> bool:
@@ -993,7 +1048,13 @@ def _topic(residual: str, links: Links) -> str | None:
         return links.title
     best = ""
     for segment in re.split(r"⟨[A-Z]\d*⟩", _CALLED.sub(" ", residual)):
-        text = _title_run(segment) or " ".join(_strip_edges(segment))
+        words = _strip_edges(segment)
+        run = _title_run(segment)
+        if run and len(words) > TITLE_AMID_WORDS * len(run.split()):
+            # "multimodal FL on IoT devices where slow clients are …": a few capitalised words
+            # amid a long description are its acronyms, not a title typed into it.
+            run = None
+        text = run or " ".join(words)
         if len(text) > len(best):
             best = text
     return best or None
@@ -1040,6 +1101,8 @@ def _strip_edges(segment: str) -> list[str]:
 
     def cue(w: str) -> bool:
         if w.isdigit() or len(w) == 1:  # "top 3 papers": a limit; "paper(s)": a letter, no topic
+            return True
+        if re.fullmatch(r"top-?\d+", w, re.I):  # "top-3 papers on NER", "top10 NER papers"
             return True
         low = w.lower().strip("'.")
         # "who's", "who'd", "I'm", "they'll": a cue word with its contraction is one.

@@ -942,6 +942,8 @@ def top_order(scores: np.ndarray, k: int) -> np.ndarray:
     or above the k-th best are sorted, ties at the boundary included.
     """
     n = len(scores)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
     if k >= n or n <= 4 * k:
         return np.argsort(-scores, kind="stable")[:k]
     kth = np.partition(scores, n - k)[n - k]
