@@ -3,7 +3,8 @@
 Run:  cd /work/main && PYTHONPATH=src .venv/bin/python benchmarks/answers.py
       [--store DIR] [--corpus ../shared/corpus/paperlists] [--seeds ../shared/seeds]
       [--questions ../shared/eval/dev_questions.jsonl]
-      [--extra benchmarks/paraphrase_questions.jsonl,benchmarks/recall_questions.jsonl]
+      [--extra benchmarks/paraphrase_questions.jsonl,benchmarks/recall_questions.jsonl,
+               benchmarks/recall_more_questions.jsonl]
       [--out benchmarks/out/answers.json] [--modes hybrid,bm25,dense]
 
 Without --store (or with an empty one) the seeds and the whole corpus are ingested into
@@ -37,6 +38,8 @@ from scholarbot.services import Services, open_services
 HERE = Path(__file__).resolve().parent
 ROOT, OUT = HERE.parent, HERE / "out"
 REUSE_MIN_PAPERS, COLD_RUNS = 13_000, 3
+#: Hand-written questions beside the dev set: reworded (paraphrase), recall, and three more recall sets.
+EXTRA_FILES = ("paraphrase_questions.jsonl", "recall_questions.jsonl", "recall_more_questions.jsonl")
 
 Q = dict[str, Any]
 
@@ -110,7 +113,7 @@ def judge(q: Q, ans: dict[str, Any]) -> dict[str, Any]:
         out["found"], out["must"] = sum(m in got for m in must), len(must)
         out["hallucinated"] = [n for n in names if norm_name(n) not in allowed]
         out["ok"] = out["found"] == out["must"] and not out["hallucinated"]
-    elif kind in ("papers_by", "find_paper", "paraphrase", "recall"):
+    elif kind in ("papers_by", "find_paper", "paraphrase") or kind.startswith("recall"):
         gold = {norm_title(t) for t in q["must_papers"]}
         out["hit1"] = bool(titles[:1]) and titles[0] in gold
         out["hit5"] = any(t in gold for t in titles[:5])
@@ -151,7 +154,7 @@ def summarise(judged: list[dict[str, Any]], times: list[float]) -> dict[str, Any
         m["collab_hallucinated"] = sum(len(j["hallucinated"]) for j in col)
         m["collab_q_with_hallucination"] = mean([float(bool(j["hallucinated"])) for j in col])
         m["collab_all_correct"] = mean([float(j["ok"]) for j in col])
-    for kind in ("papers_by", "find_paper", "paraphrase", "recall"):
+    for kind in ("papers_by", "find_paper", "paraphrase", *sorted(k for k in by if k.startswith("recall"))):
         js = by.get(kind, [])
         if js:
             m[f"{kind}_hit@1"] = mean([float(j["hit1"]) for j in js])
@@ -212,6 +215,11 @@ ROWS = [  # (label, metric key, target)
     ("paraphrase hit@5", "paraphrase_hit@5", T_HIT5),
     ("recall hit@1", "recall_hit@1", T_HIT1),
     ("recall hit@5", "recall_hit@5", T_HIT5),
+    *[
+        (f"{label} hit@{k}", f"recall_{tag}_hit@{k}", target)
+        for tag, label in (("a", "recall A (80 q)"), ("b", "recall B (80 q)"), ("c", "recall C (100 q)"))
+        for k, target in ((1, T_HIT1), (5, T_HIT5))
+    ],
     ("profile affiliation (top-2)", "profile_affiliation", T_AFF),
     ("profile affiliation (strict, first)", "profile_affiliation_strict", T_AFF),
     ("profile paper_count exact", "profile_count_exact", ""),
@@ -241,8 +249,8 @@ def main() -> None:
     ap.add_argument("--questions", default=str(ROOT.parent / "shared/eval/dev_questions.jsonl"))
     ap.add_argument(
         "--extra",
-        default=f"{HERE / 'paraphrase_questions.jsonl'},{HERE / 'recall_questions.jsonl'}",
-        help="comma-separated: each question keeps its file's kind (paraphrase, recall)",
+        default=",".join(str(HERE / f) for f in EXTRA_FILES),
+        help="comma-separated: each question keeps its file's kind (paraphrase, recall, recall_a/b/c)",
     )
     ap.add_argument("--out", default=str(OUT / "answers.json"))
     ap.add_argument("--modes", default="hybrid,bm25,dense")

@@ -1944,7 +1944,7 @@ def test_places_venues_and_years_set_against_each_other_are_each_counted(tmp_pat
     assert lab.value == 1, lab.text
 
 
-def test_a_survey_asked_for_is_named_among_the_papers_on_the_field(tmp_path, model_cache):
+def test_a_survey_on_the_field_opens_an_overview_of_it(tmp_path, model_cache):
     rows = [
         {"title": f"Reef Monitoring with Drones {i}", "author": f"Ann Lee{i}", "abstract": "Reef monitoring."}
         for i in range(4)
@@ -1957,7 +1957,9 @@ def test_a_survey_asked_for_is_named_among_the_papers_on_the_field(tmp_path, mod
     ]
     answerer = answerer_over(tmp_path, model_cache, json.dumps(rows))
     a = answerer.ask("any survey on reef monitoring?")
-    assert "A survey among them: “A Survey of Reef Monitoring”" in a.text, a.text
+    # It opens the answer and is its first source.
+    assert a.text.startswith("A survey on reef monitoring: “A Survey of Reef Monitoring”"), a.text
+    assert a.sources[0].title == "A Survey of Reef Monitoring"
     intro = answerer.ask("intro readings for reef monitoring")
     assert intro.query["topic"] == "reef monitoring", intro.query
 

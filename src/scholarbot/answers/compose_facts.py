@@ -989,6 +989,14 @@ class FactsComposer(Composer):
     def themes(self, query: Query, papers: list[Paper], vectors: np.ndarray) -> Answer:
         """Group the papers on a topic into a few themes; one cited line per theme."""
         groups = _cluster(vectors, _theme_count(len(papers)))
+        # "any survey on X?", "what's the state of the art in X": the papers that survey it are the
+        # place to start, so they come first and are cited first.
+        surveys = [p for p in papers if _SURVEY_TITLE.search(p.title)][:SURVEYS_NAMED]
+        opening = ""
+        if surveys:
+            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in surveys)
+            opening = f"{'A survey' if len(surveys) == 1 else 'Surveys'} on {query.topic}: {listed}."
+        self.cite(papers[0])  # the closest next, as the lead names it
         lines = []
         for members in groups:
             group = [papers[i] for i in members]
@@ -1012,12 +1020,7 @@ class FactsComposer(Composer):
         if query.sort == "date":
             newest = max(papers, key=lambda p: p.year or 0)
             lead += f" The newest is “{short(newest.title)}” ({newest.year}) [{self.cite(newest)}]."
-        surveys = [p for p in papers if _SURVEY_TITLE.search(p.title)][:SURVEYS_NAMED]
-        if surveys:
-            # "any survey on X?", "good intro to X": the papers that survey it are the place to start.
-            listed = "; ".join(f"“{short(p.title)}” ({venue_year(p)}) [{self.cite(p)}]" for p in surveys)
-            lead += f" {'A survey' if len(surveys) == 1 else 'Surveys'} among them: {listed}."
-        return self.finish(" ".join([lead, *lines]))
+        return self.finish(" ".join([t for t in (opening, lead, *lines) if t]))
 
 
 #: A title that says the paper surveys its field, and how many such papers an overview names.
