@@ -1273,8 +1273,6 @@ class Linker:
                     t.capitalised or t.word.lower() in _ACRONYM_SKIP for t in run
                 ):
                     continue
-                # A possessive inside a name is part of it ("King's College"); at its end it is not
-                # ("Stanford's papers").
                 if len(run) == 1 and self._modifier(tokens, i):
                     continue  # "uses RL from AI feedback to train an LM …": a term, not a place
                 if (
@@ -1289,6 +1287,8 @@ class Linker:
                     # "a paper from a Chinese group", "a Polish lab": a word of places' names ("The
                     # Chinese University of Hong Kong"), said of a country; "a Google team" is Google's.
                     continue
+                # A possessive inside a name is part of it ("King's College"); at its end it is not
+                # ("Stanford's papers").
                 said = " ".join([t.text for t in run[:-1]] + [run[-1].word])
                 words = normalise_institution(said).split()
                 if not words or not any(self.institutions.distinctive(w) for w in words):

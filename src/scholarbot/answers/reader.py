@@ -623,7 +623,7 @@ _DESCRIBES = _rx(
     r"\b(?:papers?|articles?|stud(?:y|ies)|preprints?|work|something|anything|one)\s+"
     r"(?:that|which|where|whose|when|in\s+which|on|about|showing|shows|proving|proposing|proposes|"
     r"introducing|introduces|presenting|analy[sz]ing|studying|describing|comparing|modell?ing|using|"
-    r"where|looking\s+at|arguing|claiming|finding)\b"
+    r"looking\s+at|arguing|claiming|finding)\b"
 )
 #: A run of title-case words is a title typed into the question unless the question has this many
 #: times its words besides.
