@@ -1044,3 +1044,19 @@ def test_a_group_papers_come_from_is_no_one_asked_for(answerer):
     assert read["op"] == "find_papers" and read.get("institution") is None, read
     # "which groups work on X" still asks for them.
     assert _read(answerer, "which groups work on federated learning?")["op"] == "who_works_on"
+
+
+def test_has_anyone_done_asks_for_the_work(answerer):
+    described = _read(
+        answerer,
+        "has anyone adapted the utterance-then-conversation hierarchy to transformers in task-oriented "
+        "dialogue response generation?",
+    )
+    assert described["op"] == "find_papers", described
+    assert str(described["topic"]).startswith("utterance-then-conversation hierarchy")
+    # A field tried asks who tried it, without the verb; "worked on" asks who.
+    assert _read(answerer, "has anyone tried federated learning for medical imaging?") == {
+        "op": "who_works_on",
+        "topic": "federated learning for medical imaging",
+    }
+    assert _read(answerer, "has anyone worked on federated learning?")["op"] == "who_works_on"

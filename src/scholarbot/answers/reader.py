@@ -22,6 +22,7 @@ from scholarbot.answers.query import (
     Query,
     Role,
     Sort,
+    described,
     titled,
 )
 from scholarbot.answers.spelling import is_english, one_edit
@@ -516,7 +517,7 @@ def read(links: Links) -> Reading:
             people = (*people, *unknown)
             residual = masked
     refers = _refers(residual)
-    topic = _topic(residual, links)
+    topic = _work_done(_topic(residual, links), residual)
     if (
         topic
         and links.institution
@@ -560,7 +561,9 @@ def read(links: Links) -> Reading:
         # from Stanford"); a description naming one ("hate speech from Brazil, Germany and India",
         # "alignment of LMs") is about it.
         base["institution"] = None
-        base["topic"] = _topic(residual.replace("⟨I⟩", links.institution_said), links) or topic
+        base["topic"] = (
+            _work_done(_topic(residual.replace("⟨I⟩", links.institution_said), links), residual) or topic
+        )
     query = asked = Query(op=op, **{**base, **extra})  # type: ignore[arg-type]
     asked_sure = sure and not _THE_ONES.match(links.residual)
     if query.problem() is not None or (n and not people and op in PERSON_OPS):
@@ -613,6 +616,12 @@ def read(links: Links) -> Reading:
     )
 
 
+#: "has anyone tried / adapted / combined …": whether a piece of work exists.
+_ANYONE_DONE = _rx(
+    r"\b(?:has|have|did)\s+(?:anyone|anybody|someone|people|researchers)\s+(?:ever\s+|already\s+)?"
+    r"(?P<verb>tried|done|used|applied|adapted|combined|built|proposed|shown|studied|extended|compared|"
+    r"trained|released|published\s+(?:on|about)|looked\s+(?:at|into))\b"
+)
 #: A group said as where papers come from: its noun (the group) asks for no one.
 _WRITTEN_BY_GROUP = _rx(
     r"\b(?:from|by)\s+(?:an?|the|some|one)\s+(?:[\w⟨⟩'-]+\s+){0,3}?(groups?|labs?|teams?)\b"
@@ -895,6 +904,10 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         return "count", {"count_of": "papers"}, True
     if _OVERVIEW.search(r):
         return "overview", {}, True
+    if _ANYONE_DONE.search(r) and described(topic):
+        # "has anyone adapted the HRED hierarchy to transformers in task-oriented dialogue?": whether
+        # such work exists, its papers (and their authors); "has anyone worked on X?" asks who.
+        return "find_papers", {}, True
     if _WHO.search(r) and _PROLIFIC.search(r) and not topic and not links.institution:
         return "who_works_on", _limit(r) if _TOP_N.search(r) else {}, True
     if _WHO.search(r) and (topic or links.institution or links.venue_said):
@@ -919,6 +932,15 @@ def _operation(residual: str, n: int, topic: str | None, links: Links) -> tuple[
         # Sure only when it asks something ("just the www ones" narrows the turn before).
         return "count", {"count_of": "papers"}, bool(_DATE.search(r) or _COUNT.search(r))
     return "help", {}, not _content(r)
+
+
+def _work_done(topic: str | None, residual: str) -> str | None:
+    """The topic without the verb of "has anyone tried / adapted …" ("has anyone tried RAG for legal
+    QA?": the work is "RAG for legal QA")."""
+    done = _ANYONE_DONE.search(residual)
+    if topic and done and topic.lower().startswith(f"{done.group('verb').lower()} "):
+        return re.sub(r"^(?:the|an?)\s+", "", topic[len(done.group("verb")) :].strip(), flags=re.I)
+    return topic
 
 
 def _framed(residual: str) -> str:
