@@ -306,9 +306,9 @@ def beside_question(text: str) -> str | None:
     chat about the asker ("does an image+text model help misinformation detection? paper feeding VLM
     embeddings into a classifier …", "is there something on X? healthcare phone setting"): a search
     by description may read them as more of its description. None otherwise."""
-    if focus(text) == text:
-        return None
     asked = focus(text)
+    if asked == text:
+        return None
     rest = [s for s in _sentences(text) if s.strip() and s.strip() not in asked]
     if not rest or any(_aside(s) for s in rest):
         return None

@@ -929,7 +929,7 @@ class Linker:
             return False
         nxt = tokens[i + 1]
         low = nxt.word.lower()
-        framed = low in _FUNCTION_WORDS | _MEMBERS | _PAPER_WORDS | _PLACE_NOUNS | _FRAME_AFTER_PLACE
+        framed = low in _NOT_MODIFIED
         return not (nxt.breaks or not nxt.word.islower() or framed or low.endswith(("ing", "ed", "ly"))) and (
             self._ordinary(low)
         )
@@ -1466,6 +1466,8 @@ _LIST_GAP = re.compile(
 )
 #: Words for papers, after which an institution's name says where they were written.
 _PAPER_WORDS = words("papers paper publications articles work works pubs output")
+#: Words after a capitalised word that leave it a place's name, not a term modifying them (`_modifier`).
+_NOT_MODIFIED = _FUNCTION_WORDS | _MEMBERS | _PAPER_WORDS | _PLACE_NOUNS | _FRAME_AFTER_PLACE
 #: ...of which these are nouns for the papers themselves, not for someone's work.
 _PAPER_NOUNS = _PAPER_WORDS - words("work works output")
 _STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
